@@ -1,0 +1,3 @@
+// placeholder: replaced by the client implementation
+export function activate(): void {}
+export function deactivate(): void {}

@@ -1,0 +1,132 @@
+// Project configuration (.dbe.json), shared by the CLI and the language server. Typed in one place.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SEVERITIES, type SeveritySetting } from './model';
+
+export interface Config {
+  /** Per-rule severity or "off". */
+  rules: Record<string, SeveritySetting>;
+  migrations: {
+    /** Globs (relative to the project root) of files replayed as migrations, in path order. Empty: every .sql file. */
+    include: string[];
+    /** "path": plain path order; "natural": numbers inside names compare as numbers (2 before 10). */
+    order: 'path' | 'natural';
+    /** Each migration file runs inside a transaction (Diesel, Flyway, Alembic default): CONCURRENTLY cannot run there. */
+    transactional: boolean;
+  };
+  /** Major version of the target PostgreSQL (affects version-dependent advice). */
+  postgresVersion: number;
+  /** Globs of files neither linted nor replayed. */
+  ignore: string[];
+  /** Files larger than this many bytes get one diagnostic instead of analysis. */
+  maxFileBytes: number;
+}
+
+export function defaultConfig(): Config {
+  return {
+    rules: {},
+    migrations: { include: [], order: 'path', transactional: false },
+    postgresVersion: 16,
+    ignore: ['**/node_modules/**', '**/.git/**'],
+    maxFileBytes: 2 * 1024 * 1024,
+  };
+}
+
+export class ConfigError extends Error {}
+
+const SETTINGS = new Set<string>([...SEVERITIES, 'off']);
+
+/** Validates a parsed .dbe.json object and merges it over the defaults. Throws ConfigError with a clear message. */
+export function mergeConfig(base: Config, raw: unknown, source: string, knownRules?: ReadonlySet<string>): Config {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${source}: the configuration must be a JSON object`);
+  const out: Config = structuredClone(base);
+  const r = raw as Record<string, unknown>;
+  for (const key of Object.keys(r)) {
+    if (!['rules', 'migrations', 'postgresVersion', 'ignore', 'maxFileBytes', '$schema'].includes(key)) {
+      throw new ConfigError(`${source}: unknown setting "${key}" (known: rules, migrations, postgresVersion, ignore, maxFileBytes)`);
+    }
+  }
+  if (r.rules !== undefined) {
+    if (typeof r.rules !== 'object' || r.rules === null || Array.isArray(r.rules)) throw new ConfigError(`${source}: "rules" must be an object of rule id to severity`);
+    for (const [id, sev] of Object.entries(r.rules as Record<string, unknown>)) {
+      if (knownRules && !knownRules.has(id)) throw new ConfigError(`${source}: unknown rule "${id}" in "rules"`);
+      if (typeof sev !== 'string' || !SETTINGS.has(sev)) throw new ConfigError(`${source}: rule "${id}" has severity ${JSON.stringify(sev)}; use one of error, warning, info, hint, off`);
+      out.rules[id] = sev as SeveritySetting;
+    }
+  }
+  if (r.migrations !== undefined) {
+    const m = r.migrations as Record<string, unknown>;
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new ConfigError(`${source}: "migrations" must be an object`);
+    if (m.include !== undefined) out.migrations.include = stringList(m.include, `${source}: "migrations.include"`);
+    if (m.order !== undefined) {
+      if (m.order !== 'path' && m.order !== 'natural') throw new ConfigError(`${source}: "migrations.order" must be "path" or "natural"`);
+      out.migrations.order = m.order;
+    }
+    if (m.transactional !== undefined) {
+      if (typeof m.transactional !== 'boolean') throw new ConfigError(`${source}: "migrations.transactional" must be true or false`);
+      out.migrations.transactional = m.transactional;
+    }
+  }
+  if (r.postgresVersion !== undefined) {
+    if (typeof r.postgresVersion !== 'number' || !Number.isInteger(r.postgresVersion) || r.postgresVersion < 9 || r.postgresVersion > 30) {
+      throw new ConfigError(`${source}: "postgresVersion" must be a major version number such as 16`);
+    }
+    out.postgresVersion = r.postgresVersion;
+  }
+  if (r.ignore !== undefined) out.ignore = [...base.ignore, ...stringList(r.ignore, `${source}: "ignore"`)];
+  if (r.maxFileBytes !== undefined) {
+    if (typeof r.maxFileBytes !== 'number' || r.maxFileBytes <= 0) throw new ConfigError(`${source}: "maxFileBytes" must be a positive number`);
+    out.maxFileBytes = r.maxFileBytes;
+  }
+  return out;
+}
+
+function stringList(v: unknown, what: string): string[] {
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ConfigError(`${what} must be a list of strings`);
+  return v as string[];
+}
+
+/** Reads `file` (JSON). Throws ConfigError with the file name and what is wrong. */
+export function loadConfigFile(file: string, knownRules?: ReadonlySet<string>, base = defaultConfig()): Config {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch (e: any) { throw new ConfigError(`cannot read ${file}: ${e.code ?? e.message}`); }
+  let raw: unknown;
+  try { raw = JSON.parse(text); } catch (e: any) { throw new ConfigError(`${file} is not valid JSON: ${e.message}`); }
+  return mergeConfig(base, raw, file, knownRules);
+}
+
+/** Finds .dbe.json in dir or its parents. */
+export function findConfigFile(dir: string): string | undefined {
+  let d = path.resolve(dir);
+  for (;;) {
+    const f = path.join(d, '.dbe.json');
+    if (fs.existsSync(f)) return f;
+    const up = path.dirname(d);
+    if (up === d) return undefined;
+    d = up;
+  }
+}
+
+/** Converts a glob (`**`, `*`, `?`, `{a,b}`) to a RegExp over forward-slash relative paths. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        i++;
+        if (glob[i + 1] === '/') { i++; re += '(?:.*/)?'; } else re += '.*';
+      } else re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else if (c === '{') {
+      const close = glob.indexOf('}', i);
+      if (close > i) { re += '(?:' + glob.slice(i + 1, close).split(',').map(escapeRe).join('|') + ')'; i = close; } else re += '\\{';
+    } else re += escapeRe(c);
+  }
+  return new RegExp('^' + re + '$');
+}
+function escapeRe(s: string): string { return s.replace(/[.+^${}()|[\]\\]/g, '\\$&'); }
+
+export function matchesAny(rel: string, globs: string[]): boolean {
+  return globs.some((g) => globToRegExp(g).test(rel) || globToRegExp('**/' + g).test(rel));
+}

@@ -1,0 +1,228 @@
+// The engine: a project's files, replayed in migration order into one schema, judged by the rules.
+// Used by the CLI and the language server alike; it knows nothing of either.
+import { ALL_RULES, RULES_BY_ID } from '../rules';
+import type { Rule, StatementContext } from '../rules/types';
+import { defaultConfig, type Config } from '../config';
+import type { Finding, Fix, Severity, SourceFile, Statement } from '../model';
+import { applyStatement, fileOffset } from '../replay';
+import { Schema } from '../schema';
+import { kindOf } from '../sql/ast';
+import { parseStatement } from '../sql/parse';
+import { splitStatements } from '../sql/split';
+import { LineIndex } from '../text';
+import { migrationSortKey, isDownMigration } from './order';
+import { applySuppressions } from './suppress';
+
+export interface InternalError { rule: string; path: string; message: string }
+
+export class Project {
+  private files = new Map<string, SourceFile>();
+  private ordered: SourceFile[] | undefined;
+  private finalSchema: Schema | undefined;
+  /** Problems inside the engine (a rule that threw). Reported by callers; never lost. */
+  readonly internalErrors: InternalError[] = [];
+
+  constructor(public config: Config = defaultConfig(), private readonly relPath: (p: string) => string = (p) => p) {}
+
+  setConfig(config: Config): void { this.config = config; this.invalidate(); }
+
+  /** Adds or replaces a file. Statements whose text did not change reuse their cached parse. */
+  setFile(path: string, text: string): SourceFile {
+    const file = buildFile(path, text, this.config, this.relPath(path));
+    this.files.set(path, file);
+    this.invalidate();
+    return file;
+  }
+
+  removeFile(path: string): boolean {
+    const had = this.files.delete(path);
+    if (had) this.invalidate();
+    return had;
+  }
+
+  getFile(path: string): SourceFile | undefined { return this.files.get(path); }
+  hasFile(path: string): boolean { return this.files.has(path); }
+  get size(): number { return this.files.size; }
+
+  /** Files in migration (replay) order. */
+  order(): SourceFile[] {
+    if (!this.ordered) {
+      const natural = this.config.migrations.order === 'natural';
+      this.ordered = [...this.files.values()].sort((a, b) => {
+        const ka = migrationSortKey(this.relPath(a.path)), kb = migrationSortKey(this.relPath(b.path));
+        if (natural) return ka.localeCompare(kb, 'en', { numeric: true });
+        return ka < kb ? -1 : ka > kb ? 1 : 0;
+      });
+    }
+    return this.ordered;
+  }
+
+  private invalidate(): void { this.ordered = undefined; this.finalSchema = undefined; }
+
+  /** The schema after every migration. */
+  schema(): Schema {
+    if (!this.finalSchema) {
+      const schema = new Schema();
+      for (const f of this.order()) if (!f.isDown) for (const s of f.statements) applyStatement(schema, s);
+      this.finalSchema = schema;
+    }
+    return this.finalSchema;
+  }
+
+  /**
+   * Findings for `targets` (default: every file). The whole project is replayed (that is what the
+   * schema is), but rules run only where findings are wanted.
+   */
+  analyze(targets?: Iterable<string>): Map<string, Finding[]> {
+    const want = new Set(targets ?? this.files.keys());
+    const out = new Map<string, Finding[]>();
+    for (const p of want) if (this.files.has(p)) out.set(p, []);
+    const enabled = ALL_RULES.filter((r) => this.severityOf(r.meta.id) !== 'off');
+    const replayRules = enabled.filter((r) => r.beforeStatement);
+    const stmtRules = enabled.filter((r) => r.onStatement);
+    const schemaRules = enabled.filter((r) => r.onSchema);
+
+    const schema = new Schema();
+    for (const file of this.order()) {
+      const findings = out.get(file.path);
+      const newTables = new Set<string>();
+      let inTx = false;
+      for (const stmt of file.statements) {
+        if (findings && stmt.node && stmt.kind) {
+          const ctx = this.context(stmt, schema, newTables, inTx || this.config.migrations.transactional, findings, undefined);
+          for (const r of replayRules) this.run(r, stmt, () => r.beforeStatement!(ctx(r)));
+        }
+        if (stmt.kind === 'TransactionStmt') {
+          const k = stmt.node?.kind;
+          if (k === 'TRANS_STMT_BEGIN' || k === 'TRANS_STMT_START') inTx = true;
+          else if (k === 'TRANS_STMT_COMMIT' || k === 'TRANS_STMT_ROLLBACK' || k === 'TRANS_STMT_PREPARE') inTx = false;
+        }
+        if (!file.isDown) {
+          const before = stmt.kind === 'CreateStmt' || stmt.kind === 'CreateTableAsStmt' ? schema.tables.size : -1;
+          applyStatement(schema, stmt);
+          if (before >= 0) {
+            const rv = stmt.kind === 'CreateStmt' ? stmt.node!.relation : (stmt.node!.into?.IntoClause ?? stmt.node!.into)?.rel;
+            const t = rv && schema.table(rv.schemaname, rv.relname);
+            if (t) newTables.add(t.key);
+          }
+        }
+      }
+    }
+    this.finalSchema = schema;
+
+    for (const file of this.order()) {
+      const findings = out.get(file.path);
+      if (!findings) continue;
+      if (file.skipped) {
+        findings.push({ rule: 'file-too-large', severity: this.severityOf('file-too-large') as Severity, message: file.skipped, path: file.path, start: 0, end: 0 });
+        continue;
+      }
+      const newTables = new Set<string>();
+      for (const stmt of file.statements) {
+        if (stmt.parsed.error) {
+          if (!stmt.templated && this.severityOf('syntax-error') !== 'off') {
+            const at = stmt.start + stmt.parsed.error.offset;
+            findings.push({
+              rule: 'syntax-error', severity: this.severityOf('syntax-error') as Severity, message: stmt.parsed.error.message,
+              path: file.path, start: at, end: tokenishEnd(file.text, at, stmt.end),
+            });
+          }
+          continue;
+        }
+        if (!stmt.node || !stmt.kind) continue;
+        const ctx = this.context(stmt, schema, newTables, false, findings, undefined);
+        for (const r of stmtRules) this.run(r, stmt, () => r.onStatement!(ctx(r)));
+      }
+    }
+
+    for (const r of schemaRules) {
+      const sev = this.severityOf(r.meta.id) as Severity;
+      try {
+        r.onSchema!({
+          schema,
+          file: (p) => this.files.get(p),
+          report: ({ loc, message, fixes }) => {
+            const list = out.get(loc.path);
+            if (list) list.push({ rule: r.meta.id, severity: sev, message, path: loc.path, start: loc.start, end: loc.end, fixes: cleanFixes(fixes) });
+          },
+        });
+      } catch (e: any) {
+        this.internalErrors.push({ rule: r.meta.id, path: '(schema)', message: String(e?.stack ?? e) });
+      }
+    }
+
+    for (const [p, list] of out) {
+      const file = this.files.get(p)!;
+      const kept = applySuppressions(file, list);
+      kept.sort((a, b) => a.start - b.start || a.rule.localeCompare(b.rule));
+      out.set(p, kept);
+    }
+    return out;
+  }
+
+  severityOf(id: string): Severity | 'off' {
+    const s = this.config.rules[id];
+    if (s) return s;
+    return RULES_BY_ID.get(id)?.meta.severity ?? (id === 'file-too-large' ? 'warning' : 'error');
+  }
+
+  private run(r: Rule, stmt: Statement, fn: () => void): void {
+    try { fn(); } catch (e: any) {
+      this.internalErrors.push({ rule: r.meta.id, path: stmt.file.path, message: `statement at offset ${stmt.start}: ${String(e?.stack ?? e)}` });
+    }
+  }
+
+  private context(stmt: Statement, schema: Schema, newTables: Set<string>, inTransaction: boolean, findings: Finding[], _u: undefined) {
+    return (r: Rule): StatementContext => {
+      const sev = this.severityOf(r.meta.id) as Severity;
+      return {
+        stmt, kind: stmt.kind!, node: stmt.node!, file: stmt.file, schema, newTables, inTransaction,
+        offset: (loc) => fileOffset(stmt, loc),
+        report: ({ start, end, message, fixes }) => {
+          findings.push({ rule: r.meta.id, severity: sev, message, path: stmt.file.path, start, end: Math.max(end, start), fixes: cleanFixes(fixes) });
+        },
+      };
+    };
+  }
+}
+
+function cleanFixes(fixes: Fix[] | undefined): Fix[] | undefined {
+  return fixes && fixes.length ? fixes : undefined;
+}
+
+/** End of the word or symbol at `at`, for a syntax error's range. */
+function tokenishEnd(text: string, at: number, limit: number): number {
+  if (at >= limit) return at;
+  let e = at;
+  if (/[A-Za-z0-9_$\u0080-\uffff]/.test(text[e])) { while (e < limit && /[A-Za-z0-9_$\u0080-\uffff]/.test(text[e])) e++; }
+  else if (text[e] === "'" || text[e] === '"') { const q = text.indexOf(text[e], e + 1); e = q > 0 && q < limit ? q + 1 : Math.min(limit, text.indexOf('\n', e) < 0 ? limit : text.indexOf('\n', e)); }
+  else e++;
+  return Math.max(e, at + 1);
+}
+
+/** Splits and parses a file into statements (parses are cached per statement text). */
+export function buildFile(path: string, text: string, config: Config, rel: string): SourceFile {
+  const file: SourceFile = {
+    path, text, lines: new LineIndex(text), split: { statements: [], masked: text, templated: false }, statements: [],
+    isDown: isDownMigration(rel),
+  };
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > config.maxFileBytes) {
+    file.skipped = `File not analysed: ${bytes} bytes is over the ${config.maxFileBytes}-byte limit (maxFileBytes in .dbe.json).`;
+    return file;
+  }
+  if (text.indexOf('\0') >= 0) {
+    file.skipped = 'File not analysed: it contains NUL bytes, so it is not a SQL text file.';
+    return file;
+  }
+  file.split = splitStatements(text);
+  file.statements = file.split.statements.map((raw, index) => {
+    const parsed = parseStatement(raw.text);
+    const kind = kindOf(parsed.node);
+    return {
+      file, index, start: raw.start, end: raw.end, text: raw.text, templated: raw.templated, parsed,
+      kind, node: kind ? parsed.node![kind] : undefined,
+    };
+  });
+  return file;
+}

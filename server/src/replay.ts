@@ -1,0 +1,408 @@
+// Applies one parsed DDL statement to the workspace schema. Unknown or unsupported statements are
+// ignored (they do not change what the rules know); nothing here throws on odd input.
+import type { Loc, Statement } from './model';
+import { Schema, tableKey, type Check, type Column, type ForeignKey, type Index, type Table } from './schema';
+import { shape, strings, typeInfo } from './sql/ast';
+import type { Node } from './sql/parse';
+import { typeExtent } from './sql/spans';
+
+/** Converts a byte location inside the statement to a file offset. */
+export function fileOffset(stmt: Statement, byteLoc: number | undefined): number {
+  if (byteLoc === undefined || byteLoc < 0) return stmt.start;
+  return stmt.start + stmt.parsed.bytes.toUtf16(byteLoc);
+}
+
+function locOf(stmt: Statement, start: number, end?: number): Loc {
+  return { path: stmt.file.path, start, end: end ?? start };
+}
+
+function stmtLoc(stmt: Statement): Loc { return { path: stmt.file.path, start: stmt.start, end: stmt.end }; }
+
+/** Source text of a node, from its first location to the extent of the matching token run. */
+function identLoc(stmt: Statement, byteLoc: number | undefined, name: string): Loc {
+  const s = fileOffset(stmt, byteLoc);
+  const text = stmt.file.text;
+  // quoted identifiers take their quotes; otherwise the name's length
+  let e = s + name.length;
+  if (text[s] === '"') { const q = text.indexOf('"', s + 1); e = q > 0 ? q + 1 : e; }
+  return locOf(stmt, s, Math.min(e, stmt.end));
+}
+
+function makeColumn(stmt: Statement, def: Node): Column | undefined {
+  const name = def.colname;
+  if (!name) return undefined;
+  const ti = typeInfo(def.typeName);
+  const typeStart = fileOffset(stmt, def.typeName?.location);
+  const typeEnd = typeExtent(stmt, typeStart);
+  const col: Column = {
+    name,
+    type: ti?.name ?? 'unknown',
+    typeMods: ti?.mods ?? [],
+    array: ti?.array ?? false,
+    typeText: stmt.file.text.slice(typeStart, typeEnd),
+    notNull: false,
+    hasDefault: false,
+    identity: false,
+    generated: false,
+    loc: identLoc(stmt, def.location, name),
+    typeLoc: locOf(stmt, typeStart, typeEnd),
+  };
+  if (/^(small|big)?serial[248]?$/.test(col.type)) { col.hasDefault = true; col.notNull = true; }
+  for (const c of def.constraints ?? []) {
+    const k = c.Constraint;
+    if (!k) continue;
+    switch (k.contype) {
+      case 'CONSTR_NOTNULL': col.notNull = true; break;
+      case 'CONSTR_NULL': col.notNull = false; break;
+      case 'CONSTR_DEFAULT': col.hasDefault = true; break;
+      case 'CONSTR_IDENTITY': col.identity = true; col.hasDefault = true; col.notNull = true; break;
+      case 'CONSTR_GENERATED': col.generated = true; col.hasDefault = true; break;
+      case 'CONSTR_PRIMARY': col.notNull = true; break;
+    }
+  }
+  return col;
+}
+
+function addIndex(schema: Schema, ix: Index, tableSchema: string): void {
+  schema.indexes.set(tableKey(tableSchema, ix.name), ix);
+}
+
+function constraintIndexName(t: Table, cols: string[], kind: 'primary' | 'unique', name?: string): string {
+  if (name) return name;
+  return kind === 'primary' ? `${t.name}_pkey` : `${t.name}_${cols.join('_')}_key`;
+}
+
+/** Applies a table-level or column-level constraint to a table. */
+function applyConstraint(schema: Schema, stmt: Statement, t: Table, k: Node, column?: string): void {
+  const loc = locOf(stmt, fileOffset(stmt, k.location), fileOffset(stmt, k.location) + 1);
+  const keyCols = column ? [column] : strings(k.keys);
+  switch (k.contype) {
+    case 'CONSTR_PRIMARY': {
+      t.primaryKey = { name: k.conname, columns: keyCols, loc };
+      for (const c of keyCols) { const col = t.columns.get(c); if (col) col.notNull = true; }
+      addIndex(schema, {
+        name: constraintIndexName(t, keyCols, 'primary', k.conname ?? k.indexname), table: t.key, columns: keyCols, exprs: keyCols.map(() => ''),
+        opclasses: keyCols.map(() => ''), method: 'btree', unique: true, constraint: 'primary', predicate: '', predicateText: '',
+        include: strings(k.including), loc,
+      }, t.schema);
+      break;
+    }
+    case 'CONSTR_UNIQUE': {
+      if (keyCols.length === 0) break; // UNIQUE USING INDEX
+      addIndex(schema, {
+        name: constraintIndexName(t, keyCols, 'unique', k.conname ?? k.indexname), table: t.key, columns: keyCols, exprs: keyCols.map(() => ''),
+        opclasses: keyCols.map(() => ''), method: 'btree', unique: true, constraint: 'unique', predicate: '', predicateText: '',
+        include: strings(k.including), loc,
+      }, t.schema);
+      break;
+    }
+    case 'CONSTR_FOREIGN': {
+      const ref = k.pktable;
+      if (!ref) break;
+      const cols = column ? [column] : strings(k.fk_attrs);
+      t.foreignKeys.push({
+        name: k.conname,
+        columns: cols,
+        refTable: tableKey(ref.schemaname, ref.relname),
+        refColumns: strings(k.pk_attrs),
+        notValid: !!k.skip_validation,
+        loc,
+      });
+      break;
+    }
+    case 'CONSTR_CHECK': {
+      t.checks.push({ name: k.conname, text: '', loc });
+      break;
+    }
+    case 'CONSTR_NOTNULL': {
+      for (const c of keyCols) { const col = t.columns.get(c); if (col) col.notNull = true; }
+      break;
+    }
+  }
+}
+
+function createTable(schema: Schema, stmt: Statement, n: Node): void {
+  const rv = n.relation;
+  if (!rv?.relname) return;
+  const key = tableKey(rv.schemaname, rv.relname);
+  if (schema.tables.has(key) && n.if_not_exists) return;
+  const t: Table = {
+    key, schema: rv.schemaname ?? 'public', name: rv.relname, columns: new Map(), foreignKeys: [], checks: [],
+    partitioned: !!n.partspec, loc: identLoc(stmt, rv.location, rv.relname), createdIn: stmt.file.path, kind: 'table',
+  };
+  // drop stale indexes of a table of the same name
+  dropTable(schema, key);
+  // inherited / LIKE columns
+  for (const parent of n.inhRelations ?? []) {
+    const p = parent.RangeVar;
+    const pt = p && schema.table(p.schemaname, p.relname);
+    if (pt) {
+      for (const c of pt.columns.values()) t.columns.set(c.name, { ...c });
+      if (n.partbound) { t.partitionOf = pt.key; if (pt.primaryKey) t.primaryKey = { ...pt.primaryKey }; }
+    }
+  }
+  schema.tables.set(key, t);
+  for (const el of n.tableElts ?? []) {
+    if (el.ColumnDef) {
+      const col = makeColumn(stmt, el.ColumnDef);
+      if (!col) continue;
+      t.columns.set(col.name, col);
+      for (const c of el.ColumnDef.constraints ?? []) if (c.Constraint) applyConstraint(schema, stmt, t, c.Constraint, col.name);
+    } else if (el.Constraint) {
+      applyConstraint(schema, stmt, t, el.Constraint);
+    } else if (el.TableLikeClause) {
+      const src = el.TableLikeClause.relation;
+      const st = src && schema.table(src.schemaname, src.relname);
+      if (st) for (const c of st.columns.values()) t.columns.set(c.name, { ...c });
+    }
+  }
+  schema.version++;
+}
+
+function dropTable(schema: Schema, key: string): void {
+  if (!schema.tables.delete(key)) return;
+  for (const [k, ix] of schema.indexes) if (ix.table === key) schema.indexes.delete(k);
+  schema.version++;
+}
+
+function createIndex(schema: Schema, stmt: Statement, n: Node): void {
+  const rv = n.relation;
+  const t = rv && schema.table(rv.schemaname, rv.relname);
+  if (!t) return;
+  const columns: (string | null)[] = [];
+  const exprs: string[] = [];
+  const opclasses: string[] = [];
+  for (const p of n.indexParams ?? []) {
+    const e = p.IndexElem;
+    if (!e) continue;
+    if (e.name) { columns.push(e.name); exprs.push(''); }
+    else { columns.push(null); exprs.push(shape(e.expr)); }
+    opclasses.push(strings(e.opclass).join('.'));
+  }
+  const name = n.idxname ?? `${t.name}_${columns.map((c) => c ?? 'expr').join('_')}_idx`;
+  const key = tableKey(rv.schemaname ?? t.schema, name);
+  if (schema.indexes.has(key) && n.if_not_exists) return;
+  const start = stmt.start;
+  let predicateText = '';
+  if (n.whereClause) {
+    const m = /\bwhere\b([\s\S]*)$/i.exec(stmt.text);
+    predicateText = m ? m[1].replace(/;\s*$/, '').trim() : '';
+  }
+  schema.indexes.set(key, {
+    name, table: t.key, columns, exprs, opclasses, method: (n.accessMethod ?? 'btree').toLowerCase(), unique: !!n.unique,
+    predicate: n.whereClause ? shape(n.whereClause) : '', predicateText,
+    include: (n.indexIncludingParams ?? []).map((p: Node) => p.IndexElem?.name).filter(Boolean),
+    loc: locOf(stmt, start, stmt.end),
+  });
+  schema.version++;
+}
+
+function alterTable(schema: Schema, stmt: Statement, n: Node): void {
+  const rv = n.relation;
+  if (n.objtype && n.objtype !== 'OBJECT_TABLE') return;
+  const t = rv && schema.table(rv.schemaname, rv.relname);
+  if (!t) return;
+  for (const c of n.cmds ?? []) {
+    const cmd = c.AlterTableCmd;
+    if (!cmd) continue;
+    switch (cmd.subtype) {
+      case 'AT_AddColumn': {
+        const def = cmd.def?.ColumnDef;
+        const col = def && makeColumn(stmt, def);
+        if (!col) break;
+        if (t.columns.has(col.name) && cmd.missing_ok) break;
+        t.columns.set(col.name, col);
+        for (const k of def.constraints ?? []) if (k.Constraint) applyConstraint(schema, stmt, t, k.Constraint, col.name);
+        break;
+      }
+      case 'AT_DropColumn': {
+        t.columns.delete(cmd.name);
+        for (const [k, ix] of schema.indexes) if (ix.table === t.key && ix.columns.includes(cmd.name)) schema.indexes.delete(k);
+        t.foreignKeys = t.foreignKeys.filter((fk: ForeignKey) => !fk.columns.includes(cmd.name));
+        if (t.primaryKey?.columns.includes(cmd.name)) t.primaryKey = undefined;
+        break;
+      }
+      case 'AT_AlterColumnType': {
+        const col = t.columns.get(cmd.name);
+        const def = cmd.def?.ColumnDef;
+        const ti = typeInfo(def?.typeName);
+        if (col && ti) {
+          const s = fileOffset(stmt, def.typeName.location);
+          const e = typeExtent(stmt, s);
+          col.type = ti.name; col.typeMods = ti.mods; col.array = ti.array;
+          col.typeText = stmt.file.text.slice(s, e);
+          col.typeLoc = locOf(stmt, s, e);
+        }
+        break;
+      }
+      case 'AT_SetNotNull': { const col = t.columns.get(cmd.name); if (col) col.notNull = true; break; }
+      case 'AT_DropNotNull': { const col = t.columns.get(cmd.name); if (col) col.notNull = false; break; }
+      case 'AT_ColumnDefault': { const col = t.columns.get(cmd.name); if (col) col.hasDefault = !!cmd.def; break; }
+      case 'AT_AddIdentity': { const col = t.columns.get(cmd.name); if (col) { col.identity = true; col.hasDefault = true; } break; }
+      case 'AT_AddConstraint': { const k = cmd.def?.Constraint; if (k) applyConstraint(schema, stmt, t, k); break; }
+      case 'AT_DropConstraint': {
+        const name = cmd.name;
+        t.foreignKeys = t.foreignKeys.filter((fk: ForeignKey) => fk.name !== name);
+        t.checks = t.checks.filter((ck: Check) => ck.name !== name);
+        if (t.primaryKey && (t.primaryKey.name === name || `${t.name}_pkey` === name)) t.primaryKey = undefined;
+        for (const [k, ix] of schema.indexes) if (ix.table === t.key && ix.constraint && ix.name === name) schema.indexes.delete(k);
+        break;
+      }
+      case 'AT_ValidateConstraint': {
+        for (const fk of t.foreignKeys) if (fk.name === cmd.name) fk.notValid = false;
+        break;
+      }
+    }
+  }
+  schema.version++;
+}
+
+function rename(schema: Schema, stmt: Statement, n: Node): void {
+  const rv = n.relation;
+  switch (n.renameType) {
+    case 'OBJECT_TABLE': case 'OBJECT_VIEW': case 'OBJECT_MATVIEW': case 'OBJECT_FOREIGN_TABLE': {
+      const t = rv && schema.table(rv.schemaname, rv.relname);
+      if (!t) return;
+      schema.tables.delete(t.key);
+      const oldKey = t.key;
+      t.name = n.newname;
+      t.key = tableKey(t.schema, t.name);
+      schema.tables.set(t.key, t);
+      for (const ix of schema.indexes.values()) if (ix.table === oldKey) ix.table = t.key;
+      for (const other of schema.tables.values()) for (const fk of other.foreignKeys) if (fk.refTable === oldKey) fk.refTable = t.key;
+      break;
+    }
+    case 'OBJECT_COLUMN': {
+      const t = rv && schema.table(rv.schemaname, rv.relname);
+      const col = t?.columns.get(n.subname);
+      if (!t || !col) return;
+      const cols = [...t.columns.entries()].map(([k, v]) => (k === n.subname ? [n.newname, v] : [k, v]) as [string, Column]);
+      col.name = n.newname;
+      t.columns.clear();
+      for (const [k, v] of cols) t.columns.set(k, v);
+      const swap = (list: (string | null)[]) => list.map((c) => (c === n.subname ? n.newname : c));
+      for (const ix of schema.indexes.values()) if (ix.table === t.key) { ix.columns = swap(ix.columns); ix.include = swap(ix.include) as string[]; }
+      for (const fk of t.foreignKeys) fk.columns = swap(fk.columns) as string[];
+      if (t.primaryKey) t.primaryKey.columns = swap(t.primaryKey.columns) as string[];
+      for (const other of schema.tables.values()) for (const fk of other.foreignKeys) if (fk.refTable === t.key) fk.refColumns = swap(fk.refColumns) as string[];
+      break;
+    }
+    case 'OBJECT_INDEX': {
+      if (!rv) return;
+      const key = tableKey(rv.schemaname, rv.relname);
+      let ix = schema.indexes.get(key);
+      let k = key;
+      if (!ix && !rv.schemaname) for (const [kk, v] of schema.indexes) if (v.name === rv.relname) { ix = v; k = kk; break; }
+      if (!ix) return;
+      schema.indexes.delete(k);
+      ix.name = n.newname;
+      schema.indexes.set(tableKey(k.split('.')[0], n.newname), ix);
+      break;
+    }
+    case 'OBJECT_TABCONSTRAINT': {
+      const t = rv && schema.table(rv.schemaname, rv.relname);
+      if (!t) return;
+      for (const fk of t.foreignKeys) if (fk.name === n.subname) fk.name = n.newname;
+      if (t.primaryKey?.name === n.subname) t.primaryKey.name = n.newname;
+      break;
+    }
+    default: return;
+  }
+  schema.version++;
+}
+
+function drop(schema: Schema, n: Node): void {
+  const names = (n.objects ?? []).map((o: Node) => strings(o.List?.items ?? (o.String ? [o] : [])));
+  switch (n.removeType) {
+    case 'OBJECT_TABLE': case 'OBJECT_VIEW': case 'OBJECT_MATVIEW': case 'OBJECT_FOREIGN_TABLE':
+      for (const parts of names) {
+        const name = parts[parts.length - 1];
+        const sch = parts.length > 1 ? parts[parts.length - 2] : undefined;
+        const t = name && schema.table(sch, name);
+        if (t) dropTable(schema, t.key);
+      }
+      break;
+    case 'OBJECT_INDEX':
+      for (const parts of names) {
+        const name = parts[parts.length - 1];
+        const sch = parts.length > 1 ? parts[parts.length - 2] : undefined;
+        if (!schema.indexes.delete(tableKey(sch, name)) && !sch) {
+          for (const [k, v] of schema.indexes) if (v.name === name) { schema.indexes.delete(k); break; }
+        }
+      }
+      schema.version++;
+      break;
+    case 'OBJECT_SCHEMA':
+      for (const parts of names) {
+        for (const t of [...schema.tables.values()]) if (t.schema === parts[0]) dropTable(schema, t.key);
+      }
+      break;
+  }
+}
+
+function createView(schema: Schema, stmt: Statement, rv: Node, kind: 'view' | 'matview' | 'table', columns: string[]): void {
+  if (!rv?.relname) return;
+  const key = tableKey(rv.schemaname, rv.relname);
+  dropTable(schema, key);
+  const t: Table = {
+    key, schema: rv.schemaname ?? 'public', name: rv.relname, columns: new Map(), foreignKeys: [], checks: [], partitioned: false,
+    loc: identLoc(stmt, rv.location, rv.relname), createdIn: stmt.file.path, kind, definition: stmt.text,
+  };
+  for (const c of columns) {
+    t.columns.set(c, {
+      name: c, type: 'unknown', typeMods: [], array: false, typeText: '', notNull: false, hasDefault: false, identity: false,
+      generated: false, loc: t.loc, typeLoc: t.loc,
+    });
+  }
+  schema.tables.set(key, t);
+  schema.version++;
+}
+
+/** Output column names of a simple SELECT (aliases and plain column references), for views. */
+function selectColumns(q: Node | undefined): string[] {
+  const sel = q?.SelectStmt;
+  if (!sel?.targetList) return [];
+  const out: string[] = [];
+  for (const rt of sel.targetList) {
+    const r = rt.ResTarget;
+    if (!r) continue;
+    if (r.name) out.push(r.name);
+    else if (r.val?.ColumnRef) {
+      const f = strings(r.val.ColumnRef.fields);
+      const last = f[f.length - 1];
+      if (last && last !== '*') out.push(last);
+    }
+  }
+  return out;
+}
+
+/** Applies a statement's DDL to the schema. */
+export function applyStatement(schema: Schema, stmt: Statement): void {
+  const n = stmt.node;
+  if (!n) return;
+  try {
+    switch (stmt.kind) {
+      case 'CreateStmt': createTable(schema, stmt, n); break;
+      case 'AlterTableStmt': alterTable(schema, stmt, n); break;
+      case 'IndexStmt': createIndex(schema, stmt, n); break;
+      case 'RenameStmt': rename(schema, stmt, n); break;
+      case 'DropStmt': drop(schema, n); break;
+      case 'ViewStmt': {
+        const cols = (n.aliases ?? []).length ? strings(n.aliases) : selectColumns(n.query);
+        createView(schema, stmt, n.view, 'view', cols);
+        break;
+      }
+      case 'CreateTableAsStmt': {
+        const into = n.into?.IntoClause ?? n.into;
+        const cols = (into?.colNames ?? []).length ? strings(into.colNames) : selectColumns(n.query);
+        createView(schema, stmt, into?.rel, n.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table', cols);
+        break;
+      }
+      case 'TruncateStmt': break;
+    }
+  } catch {
+    // A statement whose shape we did not expect changes nothing; analysis goes on.
+  }
+}
+
+export { stmtLoc };

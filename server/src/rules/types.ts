@@ -1,0 +1,58 @@
+// What a rule is: metadata (the source of its docs and of the README table) and checks.
+import type { Fix, Loc, Severity, SourceFile, Statement } from '../model';
+import type { Schema } from '../schema';
+import type { Node } from '../sql/parse';
+
+export type Category = 'query' | 'schema' | 'migration' | 'general';
+
+export interface RuleMeta {
+  id: string;
+  title: string;
+  category: Category;
+  severity: Severity;
+  /** The persona principle (../shared/seeds/database-engineer-agent.md) the rule enforces. */
+  principle: string;
+  /** Why it matters, one paragraph, in our words. */
+  rationale: string;
+  /** Example that triggers the rule, and the corrected version. */
+  bad: string;
+  good: string;
+  /** True when the rule offers a quick fix. */
+  fixable: boolean;
+  /** Extra notes for the docs (exceptions, configuration). */
+  notes?: string;
+}
+
+export interface Report { start: number; end: number; message: string; fixes?: Fix[] }
+
+export interface StatementContext {
+  stmt: Statement;
+  kind: string;
+  node: Node;
+  file: SourceFile;
+  /** Replay phase: the schema just before this statement. Final phase: the schema after all migrations. */
+  schema: Schema;
+  /** Keys of tables created earlier in the same file (new and empty when this statement runs). */
+  newTables: ReadonlySet<string>;
+  /** True inside an explicit BEGIN ... COMMIT block, or when the project says migrations run in a transaction. */
+  inTransaction: boolean;
+  /** Converts a byte location inside the statement (from the AST) to a file offset. */
+  offset(byteLoc: number | undefined): number;
+  report(r: Report): void;
+}
+
+export interface SchemaContext {
+  schema: Schema;
+  file(path: string): SourceFile | undefined;
+  report(r: { loc: Loc; message: string; fixes?: Fix[] }): void;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  /** Replay phase: judged against the schema just before the statement (migration safety). */
+  beforeStatement?(ctx: StatementContext): void;
+  /** Final phase: judged against the schema after all migrations (queries). */
+  onStatement?(ctx: StatementContext): void;
+  /** Final phase: judged once over the final schema (design rules). */
+  onSchema?(ctx: SchemaContext): void;
+}

@@ -1,0 +1,114 @@
+// The parser of record: libpg-query, PostgreSQL's own parser compiled to WebAssembly.
+// Results are cached per statement text, so re-analysing an edited file re-parses only the
+// statements that changed.
+import * as pg from 'libpg-query';
+import { ByteMap } from '../text';
+
+export type Node = Record<string, any>;
+
+export interface ParsedStatement {
+  /** The statement's node, e.g. { CreateStmt: {...} }; undefined on error or for an empty statement. */
+  node?: Node;
+  /** PostgreSQL's message and the UTF-16 offset (in the statement) it points at. */
+  error?: { message: string; offset: number };
+  /** Converts AST byte locations (relative to the statement) to UTF-16 offsets in the statement. */
+  bytes: ByteMap;
+}
+
+let ready: Promise<void> | undefined;
+let loaded = false;
+/** Loads the WebAssembly module once; every parse waits for it. */
+export function initParser(): Promise<void> {
+  if (!ready) ready = pg.loadModule().then(() => { loaded = true; });
+  return ready;
+}
+export function parserReady(): boolean { return loaded; }
+
+const MAX_CACHE = 100_000;
+const cache = new Map<string, ParsedStatement>();
+
+function remember<T>(map: Map<string, T>, key: string, value: T): T {
+  if (map.size >= MAX_CACHE) {
+    // drop the oldest tenth (Map keeps insertion order)
+    let k = 0;
+    for (const old of map.keys()) { map.delete(old); if (++k >= MAX_CACHE / 10) break; }
+  }
+  map.set(key, value);
+  return value;
+}
+
+function codePointsToUtf16(text: string, cp: number): number {
+  let i = 0, n = 0;
+  while (i < text.length && n < cp) {
+    const c = text.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+    n++;
+  }
+  return i;
+}
+
+/** Parses one statement (text as split from the file). Never throws. */
+export function parseStatement(text: string): ParsedStatement {
+  const hit = cache.get(text);
+  if (hit) return hit;
+  if (!loaded) throw new Error('parser not initialised: await initParser() first');
+  const bytes = new ByteMap(text);
+  let result: ParsedStatement;
+  try {
+    const tree = pg.parseSync(text) as any;
+    const stmts = tree.stmts ?? [];
+    if (stmts.length === 0) result = { bytes };
+    else if (stmts.length === 1) result = { node: stmts[0].stmt, bytes };
+    else {
+      // The splitter keeps RULE bodies and BEGIN ATOMIC bodies whole; more than one statement here
+      // means something unusual (e.g. a masked meta-command). Analyse the first, keep the rest visible.
+      result = { node: stmts[0].stmt, bytes };
+    }
+  } catch (e: any) {
+    const details = e?.sqlDetails;
+    const message = String(details?.message ?? e?.message ?? e).replace(/^Error: /, '');
+    const pos = typeof details?.cursorPosition === 'number' ? details.cursorPosition : 0;
+    result = { error: { message, offset: Math.min(codePointsToUtf16(text, pos), text.length) }, bytes };
+  }
+  return remember(cache, text, result);
+}
+
+const plCache = new Map<string, Node[] | null>();
+/** PL/pgSQL bodies of a CREATE FUNCTION/PROCEDURE/DO statement, or null when they do not parse. */
+export function parsePlpgsql(text: string): Node[] | null {
+  const hit = plCache.get(text);
+  if (hit !== undefined) return hit;
+  let out: Node[] | null;
+  try {
+    const r = pg.parsePlPgSQLSync(text) as any;
+    out = (r.plpgsql_funcs ?? []).map((f: any) => f.PLpgSQL_function ?? f);
+  } catch {
+    out = null;
+  }
+  return remember(plCache, text, out);
+}
+
+export interface Token { start: number; end: number; text: string; kind: string; keyword: boolean }
+const tokCache = new Map<string, Token[]>();
+/** Tokens of a statement with UTF-16 offsets (relative to the statement). Never throws. */
+export function tokens(text: string): Token[] {
+  const hit = tokCache.get(text);
+  if (hit) return hit;
+  let out: Token[] = [];
+  try {
+    const bytes = new ByteMap(text);
+    const r = pg.scanSync(text);
+    out = r.tokens.map((t) => ({
+      start: bytes.toUtf16(t.start),
+      end: bytes.toUtf16(t.end),
+      text: t.text,
+      kind: t.tokenName,
+      keyword: t.keywordKind !== 0,
+    }));
+  } catch {
+    out = [];
+  }
+  return remember(tokCache, text, out);
+}
+
+export function clearParseCaches(): void { cache.clear(); plCache.clear(); tokCache.clear(); }

@@ -1,0 +1,245 @@
+// Splits a SQL file into statements the way psql would send them, without a full parse, so that a
+// syntax error in one statement never hides the others. Also masks what is not SQL but often sits in
+// SQL files (Go/Jinja templates, psql meta-commands and variables, COPY ... FROM stdin data), keeping
+// every UTF-16 offset unchanged so that positions in the masked text are positions in the file.
+
+export interface RawStatement {
+  /** UTF-16 offset of the statement's first token in the file. */
+  start: number;
+  /** UTF-16 offset just after the statement (after its `;` when it has one). */
+  end: number;
+  /** The masked text of the statement, start..end. */
+  text: string;
+  /** True when template placeholders or psql variables were masked inside it. */
+  templated: boolean;
+}
+
+export interface SplitResult {
+  statements: RawStatement[];
+  /** The whole masked file. */
+  masked: string;
+  /** True when the file contains template placeholders anywhere. */
+  templated: boolean;
+}
+
+const TEMPLATE_RE = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\{#[\s\S]*?#\}/g;
+
+function fill(len: number, ch: string): string { return ch.repeat(Math.max(0, len)); }
+
+/** Replaces template placeholders with identifier characters of the same length (newlines kept). */
+function maskTemplates(text: string, marks: Uint8Array): string {
+  if (text.indexOf('{{') < 0 && text.indexOf('{%') < 0 && text.indexOf('{#') < 0) return text;
+  return text.replace(TEMPLATE_RE, (m, offset: number) => {
+    for (let i = 0; i < m.length; i++) marks[offset + i] = 1;
+    return m.replace(/[^\n\r]/g, '_');
+  });
+}
+
+function isIdentStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
+}
+function isIdentChar(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57) || c === 36;
+}
+
+export function splitStatements(original: string): SplitResult {
+  const marks = new Uint8Array(original.length);
+  const chars = maskTemplates(original, marks).split('');
+  const text0 = chars.join('');
+  const n = text0.length;
+  const statements: RawStatement[] = [];
+  let stmtStart = -1; // offset of first token of the current statement
+  let parenDepth = 0;
+  let atomicDepth = 0;
+  let caseDepth = 0;
+  let prevWord = '';
+  let firstWord = '';
+  let copyFromStdin = false;
+  let sawFrom = false;
+  let i = 0;
+  let anyTemplated = marks.some((m) => m === 1);
+
+  const mask = (from: number, to: number, ch = ' ') => {
+    for (let k = from; k < to; k++) if (chars[k] !== '\n' && chars[k] !== '\r') chars[k] = ch;
+  };
+  const finish = (end: number) => {
+    if (stmtStart >= 0) {
+      let e = end;
+      // trim trailing whitespace
+      while (e > stmtStart && /\s/.test(chars[e - 1])) e--;
+      statements.push({ start: stmtStart, end: e, text: '', templated: false });
+    }
+    stmtStart = -1; parenDepth = 0; atomicDepth = 0; caseDepth = 0; prevWord = ''; firstWord = '';
+    const wasCopy = copyFromStdin;
+    copyFromStdin = false; sawFrom = false;
+    return wasCopy;
+  };
+  const begin = (at: number) => { if (stmtStart < 0) stmtStart = at; };
+  /** Skips COPY ... FROM stdin data up to and including the terminating `\.` line. */
+  const skipCopyData = (from: number): number => {
+    let p = from;
+    // data starts on the next line
+    while (p < n && text0[p] !== '\n') p++;
+    const dataStart = p;
+    while (p < n) {
+      const lineEnd = text0.indexOf('\n', p + 1);
+      const lineStartPos = p + 1;
+      const stop = lineEnd < 0 ? n : lineEnd;
+      const line = text0.slice(lineStartPos, stop).trim();
+      if (line === '\\.') { mask(dataStart, stop); return stop; }
+      p = stop;
+      if (lineEnd < 0) break;
+    }
+    mask(dataStart, n);
+    return n;
+  };
+
+  while (i < n) {
+    const c = text0.charCodeAt(i);
+    // whitespace
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12) { i++; continue; }
+    // -- comment
+    if (c === 45 && text0.charCodeAt(i + 1) === 45) {
+      while (i < n && text0.charCodeAt(i) !== 10) i++;
+      continue;
+    }
+    // /* nested comment */
+    if (c === 47 && text0.charCodeAt(i + 1) === 42) {
+      let depth = 1; i += 2;
+      while (i < n && depth > 0) {
+        if (text0.charCodeAt(i) === 47 && text0.charCodeAt(i + 1) === 42) { depth++; i += 2; }
+        else if (text0.charCodeAt(i) === 42 && text0.charCodeAt(i + 1) === 47) { depth--; i += 2; }
+        else i++;
+      }
+      continue;
+    }
+    // psql meta-command: backslash to end of line; it ends the statement in progress
+    if (c === 92) {
+      let e = i;
+      while (e < n && text0.charCodeAt(e) !== 10) e++;
+      mask(i, e);
+      if (stmtStart >= 0) finish(i);
+      anyTemplated = true;
+      i = e;
+      continue;
+    }
+    begin(i);
+    // string literals: '...', E'...', with '' escapes (E-strings also take backslash escapes)
+    if (c === 39) {
+      const escapes = i > 0 && (text0[i - 1] === 'E' || text0[i - 1] === 'e') && (i < 2 || !isIdentChar(text0.charCodeAt(i - 2)));
+      i++;
+      while (i < n) {
+        const d = text0.charCodeAt(i);
+        if (escapes && d === 92) { i += 2; continue; }
+        if (d === 39) {
+          if (text0.charCodeAt(i + 1) === 39) { i += 2; continue; }
+          i++; break;
+        }
+        i++;
+      }
+      prevWord = '';
+      continue;
+    }
+    // quoted identifier
+    if (c === 34) {
+      i++;
+      while (i < n) {
+        if (text0.charCodeAt(i) === 34) {
+          if (text0.charCodeAt(i + 1) === 34) { i += 2; continue; }
+          i++; break;
+        }
+        i++;
+      }
+      prevWord = '"';
+      continue;
+    }
+    // dollar-quoted string
+    if (c === 36) {
+      const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text0.slice(i, i + 64));
+      if (m && !(i > 0 && isIdentChar(text0.charCodeAt(i - 1)))) {
+        const tag = m[0];
+        const close = text0.indexOf(tag, i + tag.length);
+        i = close < 0 ? n : close + tag.length;
+        prevWord = '';
+        continue;
+      }
+      i++;
+      continue;
+    }
+    // psql variables :name, :'name', :"name" (not :: casts, not := assignments)
+    if (c === 58) {
+      const next = text0.charCodeAt(i + 1);
+      const prev = i > 0 ? text0.charCodeAt(i - 1) : 0;
+      if (prev !== 58 && next !== 58 && next !== 61) {
+        if ((next === 39 || next === 34)) {
+          const close = text0.indexOf(String.fromCharCode(next), i + 2);
+          const nl = text0.indexOf('\n', i);
+          if (close > 0 && (nl < 0 || close < nl) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(text0.slice(i + 2, close))) {
+            chars[i] = String.fromCharCode(next);
+            for (let k = i + 1; k < close; k++) chars[k] = '_';
+            chars[close] = String.fromCharCode(next);
+            for (let k = i; k <= close; k++) marks[k] = 1;
+            anyTemplated = true;
+            i = close + 1;
+            continue;
+          }
+        } else if (isIdentStart(next) && !(prev === 93 /* ] */ )) {
+          let e = i + 1;
+          while (e < n && isIdentChar(text0.charCodeAt(e))) e++;
+          // inside array slices like a[1:n] a colon is an operator; psql variables never follow '[' or a digit
+          const before = text0.slice(Math.max(0, i - 1), i);
+          if (!/[0-9\[]/.test(before)) {
+            chars[i] = '_';
+            for (let k = i; k < e; k++) marks[k] = 1;
+            anyTemplated = true;
+            i = e;
+            continue;
+          }
+        }
+      }
+      i++;
+      continue;
+    }
+    if (c === 40) { parenDepth++; i++; continue; }
+    if (c === 41) { if (parenDepth > 0) parenDepth--; i++; continue; }
+    if (c === 59) {
+      if (parenDepth === 0 && atomicDepth === 0) {
+        const copy = finish(i + 1);
+        i++;
+        if (copy) i = skipCopyData(i - 1);
+        continue;
+      }
+      i++;
+      continue;
+    }
+    if (isIdentStart(c)) {
+      let e = i + 1;
+      while (e < n && isIdentChar(text0.charCodeAt(e))) e++;
+      const word = text0.slice(i, e).toLowerCase();
+      if (!firstWord) firstWord = word;
+      if (word === 'atomic' && prevWord === 'begin') atomicDepth++;
+      else if (atomicDepth > 0 && word === 'case') caseDepth++;
+      else if (atomicDepth > 0 && word === 'end') {
+        if (caseDepth > 0) caseDepth--; else atomicDepth--;
+      }
+      if (firstWord === 'copy') {
+        if (word === 'from') sawFrom = true;
+        else if (sawFrom && word === 'stdin') copyFromStdin = true;
+      }
+      prevWord = word;
+      i = e;
+      continue;
+    }
+    i++;
+  }
+  if (stmtStart >= 0) {
+    const copy = finish(n);
+    void copy;
+  }
+  const masked = chars.join('');
+  for (const s of statements) {
+    s.text = masked.slice(s.start, s.end);
+    for (let k = s.start; k < s.end; k++) if (marks[k]) { s.templated = true; break; }
+  }
+  return { statements, masked, templated: anyTemplated };
+}
