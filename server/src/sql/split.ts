@@ -22,6 +22,7 @@ export interface SplitResult {
   templated: boolean;
 }
 
+const GO_CONTROL_RE = /^\{\{-?\s*(if|else|end|range|with|define|block|template|break|continue|\/\*)/;
 const TEMPLATE_RE = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\{#[\s\S]*?#\}/g;
 
 function fill(len: number, ch: string): string { return ch.repeat(Math.max(0, len)); }
@@ -31,7 +32,10 @@ function maskTemplates(text: string, marks: Uint8Array): string {
   if (text.indexOf('{{') < 0 && text.indexOf('{%') < 0 && text.indexOf('{#') < 0) return text;
   return text.replace(TEMPLATE_RE, (m, offset: number) => {
     for (let i = 0; i < m.length; i++) marks[offset + i] = 1;
-    return m.replace(/[^\n\r]/g, '_');
+    // Control blocks (Jinja {% %}, comments, Go {{ if }}/{{ end }}/...) vanish; value placeholders
+    // become an identifier of the same length, which is what they stand for in most SQL.
+    const control = m.startsWith('{%') || m.startsWith('{#') || GO_CONTROL_RE.test(m);
+    return m.replace(/[^\n\r]/g, control ? ' ' : '_');
   });
 }
 
