@@ -45,6 +45,8 @@ export interface SchemaContext {
   schema: Schema;
   file(path: string): SourceFile | undefined;
   report(r: { loc: Loc; message: string; fixes?: Fix[] }): void;
+  /** True when `a` was written before `b` in migration (replay) order: earlier file, or same file and earlier offset. */
+  before?(a: Loc, b: Loc): boolean;
 }
 
 export interface Rule {

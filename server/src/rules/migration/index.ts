@@ -1,3 +1,20 @@
 import type { Rule } from '../types';
+import { rule as addColumnNotNullWithoutDefault } from './add-column-not-null-without-default';
+import { rule as addForeignKeyWithoutNotValid } from './add-foreign-key-without-not-valid';
+import { rule as alterColumnType } from './alter-column-type';
+import { rule as breakingRename } from './breaking-rename';
+import { rule as concurrentlyInTransaction } from './concurrently-in-transaction';
+import { rule as createIndexNonConcurrently } from './create-index-non-concurrently';
+import { rule as destructiveChange } from './destructive-change';
+import { rule as setNotNullOnExistingColumn } from './set-not-null-on-existing-column';
 
-export const migrationRules: Rule[] = [];
+export const migrationRules: Rule[] = [
+  createIndexNonConcurrently,
+  concurrentlyInTransaction,
+  addColumnNotNullWithoutDefault,
+  addForeignKeyWithoutNotValid,
+  setNotNullOnExistingColumn,
+  alterColumnType,
+  destructiveChange,
+  breakingRename,
+];

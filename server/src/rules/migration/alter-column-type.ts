@@ -1,0 +1,84 @@
+import { typeInfo, type TypeInfo } from '../../sql/ast';
+import type { Node } from '../../sql/parse';
+import { typeExtent } from '../../sql/spans';
+import type { Column } from '../../schema';
+import type { Rule } from '../types';
+import { isEmptyInFile, q, tableRef } from './util';
+
+const sameMods = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Types whose typmod can grow without touching the stored data. */
+const LENGTH_TYPES = new Set(['varchar', 'varbit', 'timestamp', 'timestamptz', 'time', 'timetz']);
+
+/**
+ * True when changing a column from `old` to `neu` needs neither a table rewrite nor an index rebuild
+ * (binary-coercible change that only relaxes a length or precision limit).
+ */
+export function binaryCompatible(old: { type: string; typeMods: number[]; array: boolean }, neu: TypeInfo): boolean {
+  if (old.array !== neu.array) return false;
+  if (old.type === neu.name) {
+    if (sameMods(old.typeMods, neu.mods)) return true;
+    if (neu.mods.length === 0) return LENGTH_TYPES.has(old.type) || old.type === 'numeric';
+    if (old.typeMods.length === 0) return false; // adding a limit: every row must be checked
+    if (LENGTH_TYPES.has(old.type)) return neu.mods[0] >= old.typeMods[0];
+    if (old.type === 'numeric') {
+      const [p1, s1 = 0] = old.typeMods;
+      const [p2, s2 = 0] = neu.mods;
+      return s1 === s2 && p2 >= p1;
+    }
+    return false;
+  }
+  if (old.array) return false;
+  if (old.type === 'varchar' && neu.name === 'text') return true;
+  if (old.type === 'text' && neu.name === 'varchar' && neu.mods.length === 0) return true;
+  if (old.type === 'cidr' && neu.name === 'inet') return true;
+  return false;
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'alter-column-type',
+    title: 'Column type change that rewrites an existing table',
+    category: 'migration',
+    severity: 'warning',
+    principle: 'Data Migration Strategies: "Online migration with minimal downtime"',
+    rationale:
+      '`ALTER COLUMN ... TYPE` takes an ACCESS EXCLUSIVE lock, blocking reads and writes, and unless the old and new types are binary-compatible it rewrites every row of the table and rebuilds every index, for as long as that takes. Changes that only relax a limit are cheap: varchar(n) to a longer varchar, to unconstrained varchar or to text, text to varchar, numeric(p,s) to a larger precision with the same scale or to plain numeric, cidr to inet. Everything else (int to bigint, text to jsonb, adding a USING expression) is a rewrite; on a large table do it online: add a new column, keep it in sync and backfill in batches, switch readers, then drop the old column.',
+    bad: 'ALTER TABLE orders ALTER COLUMN id TYPE bigint;',
+    good: 'ALTER TABLE orders ADD COLUMN id_new bigint;\n-- keep id_new in sync with a trigger, backfill it in batches, then switch over',
+    fixable: false,
+    notes:
+      'Tables created earlier in the same file are not flagged. The old type comes from the replayed schema; when the column is unknown to the project the change is flagged, since it usually rewrites, unless the new type is plain text, varchar or numeric without a limit (most likely a widening). timestamp to timestamptz skips the rewrite only when the session TimeZone is UTC (PostgreSQL 12+); it is flagged because the migration cannot tell.',
+  },
+  beforeStatement(ctx) {
+    const n = ctx.node;
+    if (ctx.kind !== 'AlterTableStmt' || (n.objtype && n.objtype !== 'OBJECT_TABLE')) return;
+    if (!n.relation || isEmptyInFile(ctx, n.relation)) return;
+    const ref = tableRef(ctx, n.relation);
+    if (!ref || ref.table?.kind === 'view') return;
+    for (const c of n.cmds ?? []) {
+      const cmd = c.AlterTableCmd;
+      if (cmd?.subtype !== 'AT_AlterColumnType' || !cmd.name) continue;
+      const def: Node | undefined = cmd.def?.ColumnDef;
+      const neu = typeInfo(def?.typeName);
+      if (!def || !neu) continue;
+      const col: Column | undefined = ref.table?.columns.get(cmd.name);
+      const using = !!def.raw_default;
+      if (col && !using && !def.collClause && binaryCompatible(col, neu)) continue;
+      // old type unknown: a change to an unlimited text or numeric type is most likely a widening
+      if (!col && !using && !neu.array && neu.mods.length === 0 && ['text', 'varchar', 'numeric'].includes(neu.name)) continue;
+      const typeStart = ctx.offset(def.typeName.location);
+      const typeEnd = typeExtent(ctx.stmt, typeStart);
+      const start = def.location !== undefined && def.location >= 0 ? ctx.offset(def.location) : typeStart;
+      const newText = ctx.file.text.slice(typeStart, typeEnd);
+      const name = q(`${ref.display}.${cmd.name}`);
+      const oldText = col ? col.typeText || col.type : '';
+      const from = col && col.type !== 'unknown' && oldText.toLowerCase() !== newText.toLowerCase() ? ` from ${oldText}` : '';
+      const advice = 'add a new column, backfill it in batches and switch over instead';
+      const message = col
+        ? `Changing ${name}${from} to ${newText} rewrites ${q(ref.display)} and rebuilds its indexes under an ACCESS EXCLUSIVE lock; ${advice}.`
+        : `Changing ${name} to ${newText} most likely rewrites ${q(ref.display)} and rebuilds its indexes under an ACCESS EXCLUSIVE lock; ${advice}.`;
+      ctx.report({ start: Math.min(start, typeStart), end: typeEnd, message });
+    }
+  },
+};

@@ -1,0 +1,83 @@
+import type { Node } from '../../sql/parse';
+import { fileTokens } from '../../sql/spans';
+import type { Rule, StatementContext } from '../types';
+import { findWords, isNewInFile, q, span, statementHead, tableRef } from './util';
+
+const RELATION_KINDS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE']);
+
+const KIND_WORD: Record<string, string> = {
+  OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view', OBJECT_FOREIGN_TABLE: 'foreign table',
+};
+
+/**
+ * True when a later statement of the same file puts something back under the old name (a rename to
+ * it, or a table or view created with it): an atomic swap or a compatibility view, not a break.
+ */
+function oldNameReplaced(ctx: StatementContext, rv: Node): boolean {
+  const same = (x: Node | undefined) => !!x?.relname && x.relname === rv.relname && (x.schemaname ?? rv.schemaname) === rv.schemaname;
+  for (const s of ctx.file.statements) {
+    if (s.index <= ctx.stmt.index) continue;
+    const n = s.node;
+    if (!n) continue;
+    if (s.kind === 'RenameStmt' && RELATION_KINDS.has(n.renameType) && n.newname === rv.relname) return true;
+    if (s.kind === 'CreateStmt' && same(n.relation)) return true;
+    if (s.kind === 'ViewStmt' && same(n.view)) return true;
+    if (s.kind === 'CreateTableAsStmt' && same((n.into?.IntoClause ?? n.into)?.rel)) return true;
+  }
+  return false;
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'breaking-rename',
+    title: 'Renaming a table, view or column that running code uses',
+    category: 'migration',
+    severity: 'warning',
+    principle: 'Data Migration Strategies: "Online migration with minimal downtime"',
+    rationale:
+      'A rename is instant for PostgreSQL (a short ACCESS EXCLUSIVE lock and a catalog update), but the application instances that are running while the migration is applied still send queries with the old name, and they fail until every instance runs the new code. Renames also break views, reports and replication consumers outside the repository. The safe path is expand and contract: add the new column or table, keep both in sync (trigger or dual writes) and backfill, switch readers and writers to the new name, and drop the old one in a later release.',
+    bad: 'ALTER TABLE users RENAME COLUMN name TO full_name;',
+    good: 'ALTER TABLE users ADD COLUMN full_name text;\n-- backfill and keep in sync, move the code over, drop users.name in a later release',
+    fixable: false,
+    notes:
+      'Not reported in down (rollback) migrations, nor for tables or views created earlier in the same file. Renaming a table away is not reported when the same file puts a table or view back under the old name (an atomic swap inside one transaction, or a compatibility view).',
+  },
+  beforeStatement(ctx) {
+    if (ctx.file.isDown || ctx.kind !== 'RenameStmt') return;
+    const n = ctx.node;
+    const rv = n.relation;
+    if (!rv?.relname || !n.newname) return;
+    const isColumn = n.renameType === 'OBJECT_COLUMN' && RELATION_KINDS.has(n.relationType);
+    const isRelation = RELATION_KINDS.has(n.renameType);
+    if (!isColumn && !isRelation) return;
+    if (isNewInFile(ctx, rv)) return;
+    const ref = tableRef(ctx, rv);
+    if (!ref) return;
+    const toks = fileTokens(ctx.stmt);
+    const r = findWords(toks, ['rename']);
+    let end = toks.length - 1;
+    while (end > r && toks[end].text === ';') end--;
+    const range = r >= 0 ? span(toks, r, end) : statementHead(ctx.stmt);
+    if (isColumn) {
+      if (!n.subname) return;
+      if (ref.table && !ref.table.columns.has(n.subname) && ref.table.columns.has(n.newname)) return; // already renamed
+      const ofView = n.relationType === 'OBJECT_VIEW' || n.relationType === 'OBJECT_MATVIEW' || (ref.table && ref.table.kind !== 'table');
+      const advice = ofView
+        ? `expose ${q(n.newname)} as an extra column of the view, move the code over, then remove ${q(n.subname)} later`
+        : `add ${q(n.newname)} as a new column, sync and backfill it, move the code over, then drop ${q(n.subname)} later`;
+      ctx.report({
+        ...range,
+        message: `Renaming column ${q(ref.display + '.' + n.subname)} to ${q(n.newname)} breaks running code that still uses the old name; ${advice}.`,
+      });
+      return;
+    }
+    if (oldNameReplaced(ctx, rv)) return;
+    const kind = ref.table ? (ref.table.kind === 'matview' ? 'materialized view' : ref.table.kind) : KIND_WORD[n.renameType] ?? 'table';
+    ctx.report({
+      ...range,
+      message: kind === 'table'
+        ? `Renaming table ${q(ref.display)} to ${q(n.newname)} breaks running code that still uses the old name; keep the old name working (e.g. a view ${q(rv.relname)} over the renamed table) until the code has moved over.`
+        : `Renaming ${kind} ${q(ref.display)} to ${q(n.newname)} breaks running code that still uses the old name; create it under the new name as well, move the code over, then drop the old one.`,
+    });
+  },
+};

@@ -1,0 +1,180 @@
+// Helpers shared by the migration-safety rules: which table a statement touches, whether it is new
+// in this file, and where in the statement text each ALTER TABLE sub-command sits.
+import type { Statement } from '../../model';
+import { tableKey, type Table } from '../../schema';
+import type { Node, Token } from '../../sql/parse';
+import { fileTokens, tokenIndexAt } from '../../sql/spans';
+import type { StatementContext } from '../types';
+
+export interface TableRef {
+  /** Schema key ("schema.name") of the table, resolved through the schema when it is known. */
+  key: string;
+  /** The table as the schema knows it just before the statement, or undefined (unknown to the project). */
+  table?: Table;
+  /** Display name as written (schema-qualified when written so). */
+  display: string;
+}
+
+/** `schema.name` as written; a schema masked out of a template placeholder is left out. */
+export function displayName(schema: string | undefined, name: string): string {
+  return schema && !/^_+$/.test(schema) ? `${schema}.${name}` : name;
+}
+
+/** Resolves a RangeVar against the schema before the statement. */
+export function tableRef(ctx: StatementContext, rv: Node | undefined): TableRef | undefined {
+  if (!rv?.relname) return undefined;
+  const table = ctx.schema.table(rv.schemaname, rv.relname);
+  return {
+    key: table?.key ?? tableKey(rv.schemaname, rv.relname),
+    table,
+    display: displayName(rv.schemaname, rv.relname),
+  };
+}
+
+/**
+ * True when the relation was created earlier in the same file (a new, empty table: nothing to lock,
+ * nothing to rewrite), or is a temporary table. Views created earlier in the file count too.
+ */
+export function isNewInFile(ctx: StatementContext, rv: Node | undefined): boolean {
+  if (!rv?.relname) return false;
+  if (rv.relpersistence === 't') return true;
+  const ref = tableRef(ctx, rv);
+  if (ref && ctx.newTables.has(ref.key)) return true;
+  // views (and anything else with a relation) created earlier in this file
+  for (const s of ctx.file.statements) {
+    if (s.index >= ctx.stmt.index) break;
+    let v: Node | undefined;
+    if (s.kind === 'ViewStmt') v = s.node?.view;
+    else if (s.kind === 'CreateStmt') v = s.node?.relation;
+    else if (s.kind === 'CreateTableAsStmt') v = (s.node?.into?.IntoClause ?? s.node?.into)?.rel;
+    else continue;
+    if (!v?.relname || v.relname !== rv.relname) continue;
+    // an unqualified name on either side may resolve to the other through the search path
+    if (!v.schemaname || !rv.schemaname || v.schemaname === rv.schemaname) return true;
+  }
+  return false;
+}
+
+/**
+ * True when the table holds no rows when the statement runs, as far as this file shows: created
+ * earlier in the file (see isNewInFile), or emptied by an earlier `DELETE FROM t` without WHERE or
+ * `TRUNCATE t`. Scans and rewrites of an empty table are instant.
+ */
+export function isEmptyInFile(ctx: StatementContext, rv: Node | undefined): boolean {
+  if (isNewInFile(ctx, rv)) return true;
+  if (!rv?.relname) return false;
+  const same = (x: Node | undefined) => !!x && x.relname === rv.relname && (x.schemaname ?? rv.schemaname) === rv.schemaname;
+  let empty = false;
+  for (const s of ctx.file.statements) {
+    if (s.index >= ctx.stmt.index) break;
+    const n = s.node;
+    if (!n) continue;
+    if (s.kind === 'DeleteStmt' && !n.whereClause && !n.usingClause && same(n.relation)) empty = true;
+    else if (s.kind === 'TruncateStmt' && (n.relations ?? []).some((r: Node) => same(r.RangeVar))) empty = true;
+    else if ((s.kind === 'InsertStmt' || s.kind === 'CopyStmt') && same(n.relation)) empty = false;
+  }
+  return empty;
+}
+
+/** Index of the last token of a (possibly qualified) name starting at token i. */
+export function nameEnd(toks: Token[], i: number): number {
+  while (i + 2 < toks.length && toks[i + 1].text === '.') i += 2;
+  return i;
+}
+
+/**
+ * The tokens of each sub-command of an ALTER TABLE statement, aligned with node.cmds; undefined when
+ * the statement's text could not be matched to its commands.
+ */
+export function alterSegments(ctx: StatementContext): Token[][] | undefined {
+  const n = ctx.node;
+  const cmds: Node[] = n.cmds ?? [];
+  if (!n.relation || cmds.length === 0) return undefined;
+  const toks = fileTokens(ctx.stmt);
+  const at = tokenIndexAt(toks, ctx.offset(n.relation.location));
+  if (at < 0) return undefined;
+  const segs: Token[][] = [];
+  let cur: Token[] = [];
+  let depth = 0;
+  for (let i = nameEnd(toks, at) + 1; i < toks.length; i++) {
+    const t = toks[i];
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    if (depth === 0 && t.text === ';') break;
+    if (depth === 0 && t.text === ',') { segs.push(cur); cur = []; continue; }
+    cur.push(t);
+  }
+  if (cur.length) segs.push(cur);
+  return segs.length === cmds.length ? segs : undefined;
+}
+
+/** Index in `toks` where the keyword sequence `words` starts (case-insensitive), or -1. */
+export function findWords(toks: Token[], words: string[], from = 0): number {
+  outer: for (let i = from; i + words.length <= toks.length; i++) {
+    for (let k = 0; k < words.length; k++) if (toks[i + k].text.toLowerCase() !== words[k]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** A range covering tokens a..b (inclusive). */
+export function span(toks: Token[], a: number, b: number): { start: number; end: number } {
+  return { start: toks[a].start, end: toks[Math.max(a, b)].end };
+}
+
+/** The range of a sub-command's segment, or the statement's first token run when unknown. */
+export function segmentRange(ctx: StatementContext, segs: Token[][] | undefined, i: number): { start: number; end: number } {
+  const seg = segs?.[i];
+  if (seg && seg.length) return span(seg, 0, seg.length - 1);
+  return statementHead(ctx.stmt);
+}
+
+/** The leading keywords of a statement up to (not including) the first name: e.g. `ALTER TABLE`. */
+export function statementHead(stmt: Statement): { start: number; end: number } {
+  const toks = fileTokens(stmt);
+  if (toks.length === 0) return { start: stmt.start, end: Math.min(stmt.end, stmt.start + 1) };
+  let e = 0;
+  while (e + 1 < toks.length && e < 3 && toks[e + 1].keyword && !['if', 'only'].includes(toks[e + 1].text.toLowerCase())) e++;
+  return span(toks, 0, e);
+}
+
+/** Range of a relation name written at the RangeVar's location. */
+export function relationRange(ctx: StatementContext, rv: Node): { start: number; end: number } {
+  const toks = fileTokens(ctx.stmt);
+  const i = tokenIndexAt(toks, ctx.offset(rv.location));
+  if (i < 0) return statementHead(ctx.stmt);
+  return span(toks, i, nameEnd(toks, i));
+}
+
+/** An identifier as PostgreSQL needs it written: quoted unless it is a plain lower-case name. */
+export function quoteIdent(name: string): string {
+  if (/^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name)) return name;
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+/** Reserved words that cannot be used as bare identifiers (the common ones). */
+const RESERVED = new Set([
+  'all', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'asymmetric', 'both', 'case', 'cast', 'check', 'collate',
+  'column', 'constraint', 'create', 'current_catalog', 'current_date', 'current_role', 'current_time', 'current_timestamp',
+  'current_user', 'default', 'deferrable', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'fetch', 'for',
+  'foreign', 'from', 'grant', 'group', 'having', 'in', 'initially', 'intersect', 'into', 'lateral', 'leading', 'limit',
+  'localtime', 'localtimestamp', 'not', 'null', 'offset', 'on', 'only', 'or', 'order', 'placing', 'primary', 'references',
+  'returning', 'select', 'session_user', 'some', 'symmetric', 'system_user', 'table', 'then', 'to', 'trailing', 'true',
+  'union', 'unique', 'user', 'using', 'variadic', 'when', 'where', 'window', 'with',
+]);
+
+/** `name` in backticks for messages. */
+export function q(name: string): string { return '`' + name + '`'; }
+
+/** True when an earlier statement of the same file is `BEGIN`/`START TRANSACTION` not yet closed. */
+export function explicitTransaction(ctx: StatementContext): Statement | undefined {
+  let open: Statement | undefined;
+  for (const s of ctx.file.statements) {
+    if (s.index >= ctx.stmt.index) break;
+    if (s.kind !== 'TransactionStmt') continue;
+    const k = s.node?.kind;
+    if (k === 'TRANS_STMT_BEGIN' || k === 'TRANS_STMT_START') open = s;
+    else if (k === 'TRANS_STMT_COMMIT' || k === 'TRANS_STMT_ROLLBACK' || k === 'TRANS_STMT_PREPARE') open = undefined;
+  }
+  return open;
+}

@@ -1,0 +1,110 @@
+import { strings, typeInfo, walk } from '../../sql/ast';
+import type { Node } from '../../sql/parse';
+import type { Rule } from '../types';
+import { brief, exprRange, indexExprShapes, normShape, resolveColumn, textOf, type Block, type ResolvedColumn, queryContexts, blocksOf } from './util';
+
+const COMPARISONS = new Set(['=', '<', '>', '<=', '>=']);
+const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '||']);
+const TEXTISH = new Set(['text', 'varchar']);
+const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg', 'array_agg', 'string_agg', 'bool_and', 'bool_or', 'every', 'json_agg', 'jsonb_agg']);
+
+/** Comparisons inside a filter (through AND/OR/NOT, not into subqueries), with the sides to check. */
+function comparisons(expr: Node): Node[][] {
+  const out: Node[][] = [];
+  walk(expr, (kind, n) => {
+    if (kind === 'SubLink' || kind === 'SelectStmt') return false;
+    if (kind !== 'A_Expr') return;
+    const op = strings(n.name)[0];
+    if (n.kind === 'AEXPR_OP' && COMPARISONS.has(op)) { out.push([n.lexpr, n.rexpr]); return false; }
+    if (n.kind === 'AEXPR_IN' && op === '=') { out.push([n.lexpr]); return false; }
+    if (n.kind === 'AEXPR_BETWEEN' || n.kind === 'AEXPR_BETWEEN_SYM') { out.push([n.lexpr]); return false; }
+  });
+  return out;
+}
+
+/** The column a computed side wraps, when the side is a function call, cast or arithmetic over a column. */
+function wrappedColumn(side: Node | undefined, b: Block): { col: ResolvedColumn; what: string } | undefined {
+  if (!side) return undefined;
+  let what: string;
+  let operands: Node[];
+  if (side.FuncCall) {
+    const f = side.FuncCall;
+    const name = strings(f.funcname).slice(-1)[0]?.toLowerCase() ?? '';
+    if (f.over || f.agg_star || AGGREGATES.has(name) || f.agg_filter) return undefined;
+    what = 'a function call';
+    operands = f.args ?? [];
+  } else if (side.TypeCast) {
+    what = 'a cast';
+    operands = [side.TypeCast.arg];
+  } else if (side.A_Expr && side.A_Expr.kind === 'AEXPR_OP' && ARITHMETIC.has(strings(side.A_Expr.name)[0]) && side.A_Expr.lexpr) {
+    what = 'arithmetic';
+    operands = [side.A_Expr.lexpr, side.A_Expr.rexpr];
+  } else if (side.CoalesceExpr) {
+    what = 'COALESCE';
+    operands = side.CoalesceExpr.args ?? [];
+  } else return undefined;
+  // the column directly under the computation (through nested computations, not subqueries)
+  let found: ResolvedColumn | undefined;
+  walk({ List: { items: operands } }, (kind, n) => {
+    if (found || kind === 'SubLink' || kind === 'SelectStmt') return false;
+    if (kind !== 'ColumnRef') return;
+    const r = resolveColumn(n, b);
+    if (r && b.rels.includes(r.rel) && r.rel.kind === 'table' && !r.rel.catalog) found = r;
+  });
+  if (!found) return undefined;
+  if (side.TypeCast) {
+    // a cast is only known to matter when we know the column's type: a no-op cast or a binary-coercible
+    // text cast keeps the column's indexes usable
+    if (!side.TypeCast.arg?.ColumnRef) return undefined;
+    const col = found.table?.columns.get(found.column);
+    const target = typeInfo(side.TypeCast.typeName)?.name;
+    if (!col || !target || col.type === 'unknown') return undefined;
+    if (target === col.type && !col.array) return undefined;
+    if (TEXTISH.has(target) && TEXTISH.has(col.type)) return undefined;
+    if (target === 'regclass' || target === 'oid') return undefined;
+  }
+  return { col: found, what };
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'non-sargable-predicate',
+    title: 'Function, cast or arithmetic on a filtered column',
+    category: 'query',
+    severity: 'warning',
+    principle: 'Query Optimization: "Optimize with proper indexing" (design for queries, not just entities)',
+    rationale:
+      'A B-tree index on a column stores the column\'s values; a predicate such as `lower(email) = $1`, `created_at::date = $1` or `id + 1 = $1` compares a value computed from the column, which the index does not contain, so PostgreSQL has to compute it for every row and cannot use the index. Either rewrite the predicate so the bare column is compared (move the arithmetic to the other side, turn a date cast into a half-open range) or, when the computed form is really how the data is queried, create an expression index on exactly that expression.',
+    bad: "CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON users (email);\nSELECT id FROM users WHERE lower(email) = 'a@example.com';",
+    good: "CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_lower_email_idx ON users (lower(email));\nSELECT id FROM users WHERE lower(email) = 'a@example.com';",
+    fixable: false,
+    notes:
+      'Checked in WHERE and JOIN ... ON of SELECT, UPDATE and DELETE (including subqueries, CTEs and views) for `=`, `<`, `>`, `<=`, `>=`, IN and BETWEEN. Not reported when an index of the table has the same expression (compared structurally, ignoring aliases and text casts), for casts that keep the column\'s type or are binary-coercible text casts, and for columns of system catalogs. Casts are only reported when the schema knows the column\'s type. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
+  },
+  onStatement(outer) {
+    for (const ctx of queryContexts(outer)) {
+      for (const b of blocksOf(ctx)) {
+        for (const filter of b.filters) {
+          for (const sides of comparisons(filter.expr)) {
+            for (const side of sides) {
+              const w = wrappedColumn(side, b);
+              if (!w) continue;
+              const t = w.col.table;
+              if (t) {
+                const target = normShape(side);
+                if (ctx.schema.indexesOf(t).some((ix) => indexExprShapes(ix).includes(target))) continue;
+              }
+              const r = exprRange(ctx, side);
+              const expr = brief(textOf(ctx, r));
+              const tname = t?.name ?? w.col.rel.rv?.relname ?? w.col.rel.ref;
+              ctx.report({
+                ...r,
+                message: `\`${expr}\` in ${filter.where} applies ${w.what} to ${tname}.${w.col.column}, so an index on the column cannot be used; compare the bare column (move the computation to the other side) or create an expression index on ${tname} (${expr}).`,
+              });
+            }
+          }
+        }
+      }
+    }
+  },
+};

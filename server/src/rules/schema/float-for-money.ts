@@ -1,0 +1,52 @@
+import { arraySuffix, matchCase, nameWords } from './util';
+import type { Rule } from '../types';
+
+/** Name words that say a column holds an amount of money. */
+const MONEY = new Set([
+  'price', 'prices', 'amount', 'amounts', 'cost', 'costs', 'total', 'subtotal', 'fee', 'fees', 'balance', 'salary', 'tax',
+  'revenue', 'payment', 'charge', 'discount', 'wage', 'wages', 'budget', 'refund', 'income', 'expense', 'expenses', 'paid',
+  'payout', 'spend', 'spent', 'earnings', 'money', 'cash', 'invoice', 'debit', 'credit', 'fare', 'tip', 'deposit', 'usd', 'eur',
+  'gbp', 'cents', 'pay', 'profit',
+]);
+/** Words that say the value is a ratio or a count even next to a money word (tax_rate, total_count). */
+const NOT_MONEY = new Set(['rate', 'ratio', 'percent', 'percentage', 'pct', 'count', 'score', 'weight', 'factor', 'multiplier', 'rank', 'quantity', 'qty', 'hours', 'duration', 'limit']);
+const FLOAT = new Set(['float4', 'float8']);
+
+export const rule: Rule = {
+  meta: {
+    id: 'float-for-money',
+    title: 'Floating-point column for money (use numeric(12,2))',
+    category: 'schema',
+    severity: 'warning',
+    principle: 'Data Modeling Principles: "Data integrity over application logic".',
+    rationale:
+      '`real` and `double precision` are binary floating point: most decimal fractions (0.10, 19.99) have no exact representation, so sums drift by fractions of a cent, equal amounts compare unequal, and rounding depends on the order of operations. Money needs exact decimal arithmetic, which `numeric(p,s)` gives (or an integer count of the smallest currency unit).',
+    bad: 'CREATE TABLE invoices (id bigserial PRIMARY KEY, total_amount double precision NOT NULL);',
+    good: 'CREATE TABLE invoices (id bigserial PRIMARY KEY, total_amount numeric(12,2) NOT NULL);',
+    fixable: true,
+    notes:
+      'A column counts as money when a word of its name (split on `_` and camelCase) is one of price, amount, cost, total, subtotal, fee, balance, salary, tax, revenue, payment, charge, discount, wage, budget, refund, income, expense, paid, payout, earnings, money, cash, debit, credit, fare, tip, deposit, profit, cents or a currency code, and no word says it is a ratio or a count (rate, ratio, percent, pct, count, score, weight, factor, quantity, ...). The fix writes `numeric(12,2)`: ten digits before the point and cents; pick a wider precision or more decimals (e.g. for exchange rates or crypto) when the data needs them.',
+  },
+  onSchema(ctx) {
+    // columns copied by LIKE / INHERITS share the source's type location: report it once
+    const seen = new Set<string>();
+    for (const t of ctx.schema.tables.values()) {
+      if (t.kind !== 'table' || t.partitionOf) continue;
+      for (const col of t.columns.values()) {
+        if (!FLOAT.has(col.type)) continue;
+        const words = nameWords(col.name);
+        const money = (w: string) => MONEY.has(w) || (w.endsWith('s') && MONEY.has(w.slice(0, -1)));
+        if (!words.some(money) || words.some((w) => NOT_MONEY.has(w))) continue;
+        const exact = matchCase(col.typeText, 'numeric(12,2)') + arraySuffix(col.typeText);
+        const at = `${col.typeLoc.path}:${col.typeLoc.start}`;
+        if (seen.has(at)) continue;
+        seen.add(at);
+        ctx.report({
+          loc: col.typeLoc,
+          message: `Column ${t.name}.${col.name} holds money in floating point (${col.typeText}), which cannot represent cents exactly; use numeric(12,2).`,
+          fixes: [{ title: `Change the type to ${exact}`, edits: [{ path: col.typeLoc.path, start: col.typeLoc.start, end: col.typeLoc.end, newText: exact }] }],
+        });
+      }
+    }
+  },
+};

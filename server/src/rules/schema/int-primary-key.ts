@@ -1,0 +1,59 @@
+import type { Column, Table } from '../../schema';
+import { arraySuffix, matchCase } from './util';
+import type { Rule } from '../types';
+
+const NARROW: Record<string, string> = {
+  int4: 'bigint', int2: 'bigint', serial: 'bigserial', serial4: 'bigserial', smallserial: 'bigserial', serial2: 'bigserial',
+};
+
+/** The wide type to write instead of a narrow integer type written as `typeText`. */
+function widened(col: Column): string {
+  const base = NARROW[col.type] ?? 'bigint';
+  return matchCase(col.typeText, base) + arraySuffix(col.typeText);
+}
+
+/** Key columns whose values come from a sequence or identity, or the single column of a one-column key. */
+function keyColumns(t: Table): Column[] {
+  const cols = (t.primaryKey?.columns ?? []).map((c) => t.columns.get(c)).filter((c): c is Column => !!c);
+  // a key column that references another table takes its width from that table's key (judged there)
+  const referencing = new Set(t.foreignKeys.flatMap((fk) => fk.columns));
+  if (cols.length === 1) return cols.filter((c) => !referencing.has(c.name));
+  return cols.filter((c) => c.identity || /serial/.test(c.type));
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'int-primary-key',
+    title: '32-bit integer primary key',
+    category: 'schema',
+    severity: 'warning',
+    principle: 'Data Modeling Principles: "Plan for scale from day one" (the persona\'s keys are `BIGSERIAL` / `BIGINT`).',
+    rationale:
+      'An integer (int4/serial) key runs out at 2,147,483,647 and a smallint key at 32,767. Busy tables reach that sooner than expected (sequences also skip values on rollbacks and retries), and then every insert fails. Widening the key later rewrites the table and every referencing foreign-key column under an exclusive lock; bigint costs four more bytes per row and removes the problem.',
+    bad: 'CREATE TABLE orders (id serial PRIMARY KEY, total numeric(12,2));',
+    good: 'CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric(12,2));',
+    fixable: true,
+    notes:
+      'Checks the column of a one-column primary key, and in a composite key the columns fed by a sequence or identity (the other columns of a composite key usually reference another table, whose own key is where the width is decided). A key column that is also a foreign key (a one-to-one extension table) is not reported either: its width follows the referenced key. The fix rewrites the type where it was last written (serial/smallserial -> bigserial, int/integer/smallint -> bigint); widen the foreign-key columns that reference it too. Small lookup tables that can never grow past a few thousand rows may keep a narrow key: suppress the finding there.',
+  },
+  onSchema(ctx) {
+    // columns copied by LIKE / INHERITS share the source's type location: report it once
+    const seen = new Set<string>();
+    for (const t of ctx.schema.tables.values()) {
+      if (t.kind !== 'table' || t.partitionOf) continue;
+      for (const col of keyColumns(t)) {
+        if (!(col.type in NARROW) || col.array) continue;
+        const wide = widened(col);
+        const bits = col.type === 'int2' || col.type === 'smallserial' || col.type === 'serial2' ? '16' : '32';
+        const at = `${col.typeLoc.path}:${col.typeLoc.start}`;
+        if (seen.has(at)) continue;
+        seen.add(at);
+        ctx.report({
+          loc: col.typeLoc,
+          message: `Primary key ${t.name}.${col.name} is a ${bits}-bit ${col.typeText}, which overflows at ${bits === '16' ? '32,767' : '2,147,483,647'}; use ${wide.toLowerCase()}.`,
+          fixes: [{ title: `Change the type to ${wide}`, edits: [{ path: col.typeLoc.path, start: col.typeLoc.start, end: col.typeLoc.end, newText: wide }] }],
+        });
+      }
+    }
+  },
+};

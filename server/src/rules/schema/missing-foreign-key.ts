@@ -1,0 +1,94 @@
+import type { Column, Schema, Table } from '../../schema';
+import type { Fix, Loc } from '../../model';
+import { ident, insertAfter, isJudgedTable, objectName, statementOf, tableRef } from './util';
+import type { Rule, SchemaContext } from '../types';
+
+const FAMILY: Record<string, string> = {
+  int2: 'int', int4: 'int', int8: 'int', smallserial: 'int', serial: 'int', bigserial: 'int', serial2: 'int', serial4: 'int', serial8: 'int',
+  uuid: 'uuid', text: 'text', varchar: 'text', bpchar: 'text', citext: 'text',
+};
+
+/** Table names a `<x>_id` column may point at: x, xs, xes, and x(y -> ies). */
+function candidates(x: string): string[] {
+  const out = [x, `${x}s`, `${x}es`];
+  if (x.endsWith('y')) out.push(`${x.slice(0, -1)}ies`);
+  return out;
+}
+
+function findTarget(schema: Schema, t: Table, x: string): Table | undefined {
+  for (const name of candidates(x)) {
+    const r = schema.tables.get(`${t.schema}.${name}`) ?? schema.table(undefined, name);
+    if (r && r.kind === 'table') return r;
+  }
+  return undefined;
+}
+
+/** The referenced table's one-column key: its primary key, else a one-column unique constraint or index. */
+function singleKey(schema: Schema, r: Table): { column: string; loc: Loc } | undefined {
+  if (r.primaryKey) return r.primaryKey.columns.length === 1 ? { column: r.primaryKey.columns[0], loc: r.primaryKey.loc } : undefined;
+  const ix = schema.indexesOf(r).find((i) => i.unique && !i.predicate && i.columns.length === 1 && i.columns[0] !== null);
+  return ix ? { column: ix.columns[0]!, loc: ix.loc } : undefined;
+}
+
+/** The latest of several locations in migration order (the point where all of them exist). */
+function latest(ctx: SchemaContext, locs: Loc[]): Loc | undefined {
+  if (!ctx.before) return locs.every((l) => l.path === locs[0].path) ? locs.reduce((a, b) => (b.start > a.start ? b : a)) : undefined;
+  return locs.reduce((a, b) => (ctx.before!(a, b) ? b : a));
+}
+
+function compatible(a: Column, b: Column): boolean {
+  if (a.array || b.array) return false;
+  const fa = FAMILY[a.type], fb = FAMILY[b.type];
+  return fa !== undefined && fa === fb;
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'missing-foreign-key',
+    title: '<table>_id column without a foreign key',
+    category: 'schema',
+    severity: 'warning',
+    principle: 'Schema Design Standards: "Use foreign key constraints" and Data Modeling Principles: "Data integrity over application logic".',
+    rationale:
+      'A column named after another table\'s key (`user_id` next to a `users` table) is a reference; without a FOREIGN KEY constraint nothing stops it pointing at rows that never existed or were deleted, and orphans accumulate silently. The constraint also documents the relationship for people and tools. Adding it as NOT VALID and validating in a second step avoids a long exclusive lock on a table that already holds data.',
+    bad: 'CREATE TABLE users (id bigserial PRIMARY KEY);\nCREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL);',
+    good: 'CREATE TABLE users (id bigserial PRIMARY KEY);\nCREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id));\nCREATE INDEX idx_orders_user_id ON orders (user_id);',
+    fixable: true,
+    notes:
+      'A column `<x>_id` is matched to a table named x, xs, xes or (for x ending in y) x-ies, in the same schema first, that has a one-column primary key (or, lacking one, a one-column unique key). It is not reported when any foreign key of the table includes the column, when the column names its own table (`customer_id` in customers), or when the types are not of the same family (integers, uuid, strings): a `text` external id next to a `bigint` key is something else. The fix inserts `ADD CONSTRAINT ... NOT VALID` and `VALIDATE CONSTRAINT` after the statement that added the column (or after the referenced table or key, if those come later). Polymorphic or cross-database references are legitimate exceptions: suppress the finding. References added by dynamic SQL (EXECUTE) are invisible to the replay; plain statements inside DO blocks are seen. Once the key exists, fk-without-index asks for the index that should go with it.',
+  },
+  onSchema(ctx) {
+    for (const t of ctx.schema.tables.values()) {
+      if (!isJudgedTable(t)) continue;
+      const referenced = new Set(t.foreignKeys.flatMap((fk) => fk.columns));
+      for (const col of t.columns.values()) {
+        const m = /^(.+)_id$/.exec(col.name);
+        if (!m || referenced.has(col.name)) continue;
+        // `customer_id` in table customers is the table's own identifier, not a reference
+        if (candidates(m[1]).includes(t.name)) continue;
+        const target = findTarget(ctx.schema, t, m[1]);
+        if (!target) continue;
+        const key = singleKey(ctx.schema, target);
+        if (!key) continue;
+        if (target === t && key.column === col.name) continue;
+        const keyCol = target.columns.get(key.column);
+        if (!keyCol || !compatible(col, keyCol)) continue;
+        const fixes: Fix[] = [];
+        const at = latest(ctx, [col.loc, target.loc, key.loc]);
+        const stmt = at && statementOf(ctx, at);
+        if (stmt) {
+          const name = objectName([t.name, col.name, 'fkey']);
+          const sql =
+            `ALTER TABLE ${tableRef(t)} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${ident(col.name)}) REFERENCES ${tableRef(target)} (${ident(key.column)}) NOT VALID;\n` +
+            `ALTER TABLE ${tableRef(t)} VALIDATE CONSTRAINT ${ident(name)};`;
+          fixes.push({ title: `Add foreign key ${name} to ${target.name} (${key.column}) (NOT VALID, then VALIDATE)`, edits: [insertAfter(stmt, sql)] });
+        }
+        ctx.report({
+          loc: col.loc,
+          message: `Column ${t.name}.${col.name} looks like a reference to ${target.name} (${key.column}) but has no foreign key; add one.`,
+          fixes,
+        });
+      }
+    }
+  },
+};

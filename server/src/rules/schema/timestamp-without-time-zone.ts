@@ -1,0 +1,39 @@
+import { arraySuffix, matchCase } from './util';
+import type { Rule } from '../types';
+
+export const rule: Rule = {
+  meta: {
+    id: 'timestamp-without-time-zone',
+    title: 'timestamp without time zone column',
+    category: 'schema',
+    severity: 'warning',
+    principle: 'Schema Design Standards: the persona\'s tables use `created_at TIMESTAMPTZ NOT NULL DEFAULT NOW()` ("Data integrity over application logic").',
+    rationale:
+      '`timestamp` stores a wall-clock reading with no zone, so the same instant written by servers or sessions in different time zones gets different values, and daylight-saving changes create duplicate or missing hours. `timestamptz` stores an absolute instant (UTC internally, same 8 bytes) and converts on output, so comparisons, ordering and `now()` defaults stay correct wherever the client runs.',
+    bad: 'CREATE TABLE sessions (id bigserial PRIMARY KEY, expires_at timestamp NOT NULL);',
+    good: 'CREATE TABLE sessions (id bigserial PRIMARY KEY, expires_at timestamptz NOT NULL);',
+    fixable: true,
+    notes:
+      'Reported where the column\'s type was last written; a later `ALTER COLUMN ... TYPE timestamptz` clears it. The fix keeps the precision (`timestamp(3)` -> `timestamptz(3)`). Converting a column that already holds data reinterprets the stored values in the session TimeZone: write `USING col AT TIME ZONE \'UTC\'` if they were recorded in UTC. A column that really means a local wall-clock time (an opening hour, a scheduled local time) is a legitimate exception: suppress it there.',
+  },
+  onSchema(ctx) {
+    // columns copied by LIKE / INHERITS share the source's type location: report it once
+    const seen = new Set<string>();
+    for (const t of ctx.schema.tables.values()) {
+      if (t.kind !== 'table' || t.partitionOf) continue;
+      for (const col of t.columns.values()) {
+        if (col.type !== 'timestamp') continue;
+        const precision = col.typeMods.length ? `(${col.typeMods[0]})` : '';
+        const wide = matchCase(col.typeText, `timestamptz${precision}`) + arraySuffix(col.typeText);
+        const at = `${col.typeLoc.path}:${col.typeLoc.start}`;
+        if (seen.has(at)) continue;
+        seen.add(at);
+        ctx.report({
+          loc: col.typeLoc,
+          message: `Column ${t.name}.${col.name} is timestamp without time zone; use ${wide.toLowerCase()} so it stores an absolute instant.`,
+          fixes: [{ title: `Change the type to ${wide}`, edits: [{ path: col.typeLoc.path, start: col.typeLoc.start, end: col.typeLoc.end, newText: wide }] }],
+        });
+      }
+    }
+  },
+};
