@@ -1,3 +1,65 @@
-// placeholder: replaced by the client implementation
-export function activate(): void {}
-export function deactivate(): void {}
+// The VS Code side of DB Engineer: starts the language server (dist/server.js) over IPC and wires a
+// few commands. All analysis happens in the server.
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+const RESTRICTED_NOTICE_KEY = 'dbEngineer.restrictedNoticeShown';
+let client: LanguageClient | undefined;
+let watchers: vscode.FileSystemWatcher[] = [];
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('dbEngineer.openRuleDocs', async (rule?: string) => {
+      const base = 'https://github.com/db-engineer/db-engineer/blob/main/docs/rules/';
+      const url = rule && /^[a-z0-9-]+$/.test(rule) ? `${base}${rule}.md` : base;
+      await vscode.env.openExternal(vscode.Uri.parse(url));
+    }),
+    vscode.commands.registerCommand('dbEngineer.restartServer', () => restart(context)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => restart(context)),
+    { dispose: () => { for (const w of watchers) w.dispose(); } },
+  );
+  if (!vscode.workspace.isTrusted && !context.workspaceState.get(RESTRICTED_NOTICE_KEY)) {
+    void context.workspaceState.update(RESTRICTED_NOTICE_KEY, true);
+    void vscode.window.showInformationMessage(
+      'DB Engineer is in Restricted Mode: only open SQL files are analysed; .dbe.json and the workspace\'s other migrations are not read until you trust this folder.',
+    );
+  }
+  await start(context);
+}
+
+async function start(context: vscode.ExtensionContext): Promise<void> {
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+  for (const w of watchers) w.dispose();
+  watchers = [
+    vscode.workspace.createFileSystemWatcher('**/*.sql'),
+    vscode.workspace.createFileSystemWatcher('**/.dbe.json'),
+  ];
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: 'file', language: 'sql' }, { scheme: 'untitled', language: 'sql' }],
+    initializationOptions: { trusted: vscode.workspace.isTrusted, clientWatchesFiles: true },
+    synchronize: { configurationSection: 'dbEngineer', fileEvents: watchers },
+  };
+  client = new LanguageClient('dbEngineer', 'DB Engineer', serverOptions, clientOptions);
+  try {
+    await client.start();
+  } catch (e) {
+    void vscode.window.showErrorMessage(`DB Engineer: the language server did not start (${e instanceof Error ? e.message : String(e)}). Run "DB Engineer: Restart Language Server" to try again.`);
+  }
+}
+
+async function restart(context: vscode.ExtensionContext): Promise<void> {
+  const old = client;
+  client = undefined;
+  if (old) { try { await old.stop(); } catch { /* already stopped */ } }
+  await start(context);
+}
+
+export async function deactivate(): Promise<void> {
+  const c = client;
+  client = undefined;
+  if (c) await c.stop();
+}

@@ -15,6 +15,15 @@ import { applySuppressions } from './suppress';
 
 export interface InternalError { rule: string; path: string; message: string }
 
+export interface AnalyzeOptions {
+  /**
+   * Run the statement rules (beforeStatement, onStatement) only on statements of the targets this
+   * accepts. Replay, syntax errors and schema rules are unaffected. Used by the editor to re-judge
+   * just the statements an edit touched.
+   */
+  only?: (stmt: Statement) => boolean;
+}
+
 export class Project {
   private files = new Map<string, SourceFile>();
   private ordered: SourceFile[] | undefined;
@@ -73,7 +82,8 @@ export class Project {
    * Findings for `targets` (default: every file). The whole project is replayed (that is what the
    * schema is), but rules run only where findings are wanted.
    */
-  analyze(targets?: Iterable<string>): Map<string, Finding[]> {
+  analyze(targets?: Iterable<string>, options: AnalyzeOptions = {}): Map<string, Finding[]> {
+    const only = options.only;
     const want = new Set(targets ?? this.files.keys());
     const out = new Map<string, Finding[]>();
     for (const p of want) if (this.files.has(p)) out.set(p, []);
@@ -88,7 +98,7 @@ export class Project {
       const newTables = new Set<string>();
       let inTx = false;
       for (const stmt of file.statements) {
-        if (findings && stmt.node && stmt.kind) {
+        if (findings && stmt.node && stmt.kind && (!only || only(stmt))) {
           const ctx = this.context(stmt, schema, newTables, inTx || this.config.migrations.transactional, findings, undefined);
           for (const r of replayRules) this.run(r, stmt, () => r.beforeStatement!(ctx(r)));
         }
@@ -129,18 +139,24 @@ export class Project {
           }
           continue;
         }
-        if (!stmt.node || !stmt.kind) continue;
+        if (!stmt.node || !stmt.kind || (only && !only(stmt))) continue;
         const ctx = this.context(stmt, schema, newTables, false, findings, undefined);
         for (const r of stmtRules) this.run(r, stmt, () => r.onStatement!(ctx(r)));
       }
     }
 
+    const rank = new Map(this.order().map((f, i) => [f.path, i] as const));
+    const before = (a: { path: string; start: number }, b: { path: string; start: number }): boolean => {
+      const ra = rank.get(a.path) ?? -1, rb = rank.get(b.path) ?? -1;
+      return ra !== rb ? ra < rb : a.start < b.start;
+    };
     for (const r of schemaRules) {
       const sev = this.severityOf(r.meta.id) as Severity;
       try {
         r.onSchema!({
           schema,
           file: (p) => this.files.get(p),
+          before,
           report: ({ loc, message, fixes }) => {
             const list = out.get(loc.path);
             if (list) list.push({ rule: r.meta.id, severity: sev, message, path: loc.path, start: loc.start, end: loc.end, fixes: cleanFixes(fixes) });

@@ -8,10 +8,17 @@ const TYPE_STOP = new Set([
   'generated', 'using', 'deferrable', 'initially', 'storage', 'compression', 'on', 'set', 'drop', 'add', 'alter',
 ]);
 
-/** Statement tokens with file offsets. */
+const fileTokCache = new WeakMap<Statement, { text: string; start: number; toks: Token[] }>();
+/**
+ * Statement tokens with file offsets. Cached per statement (many rules ask for the same statement's
+ * tokens in one analysis); callers must not modify the returned list.
+ */
 export function fileTokens(stmt: Statement): Token[] {
-  const toks = tokens(stmt.text);
-  return toks.map((t) => ({ ...t, start: t.start + stmt.start, end: t.end + stmt.start }));
+  const hit = fileTokCache.get(stmt);
+  if (hit && hit.text === stmt.text && hit.start === stmt.start) return hit.toks;
+  const toks = tokens(stmt.text).map((t) => ({ ...t, start: t.start + stmt.start, end: t.end + stmt.start }));
+  fileTokCache.set(stmt, { text: stmt.text, start: stmt.start, toks });
+  return toks;
 }
 
 /** Index of the token that starts at or contains file offset `at`, or -1. */

@@ -1,0 +1,88 @@
+// Engine findings to LSP diagnostics. Offsets become 0-based line / UTF-16 character positions.
+import { DiagnosticSeverity, type Diagnostic, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
+import type { Project } from '../engine/project';
+import type { Finding, Fix, Severity, SourceFile } from '../model';
+
+export const DOCS_BASE_URL = 'https://github.com/db-engineer/db-engineer/blob/main/docs/rules/';
+export const SOURCE = 'dbe';
+
+export function docsUrl(rule: string): string { return `${DOCS_BASE_URL}${encodeURIComponent(rule)}.md`; }
+
+export function lspSeverity(s: Severity): DiagnosticSeverity {
+  switch (s) {
+    case 'error': return DiagnosticSeverity.Error;
+    case 'warning': return DiagnosticSeverity.Warning;
+    case 'info': return DiagnosticSeverity.Information;
+    default: return DiagnosticSeverity.Hint;
+  }
+}
+
+/** What a diagnostic carries for the code-action handler, which keeps no state of its own. */
+export interface DiagnosticData {
+  rule: string;
+  fixes: { title: string; edit: WorkspaceEdit }[];
+}
+
+export function isDiagnosticData(d: unknown): d is DiagnosticData {
+  return !!d && typeof d === 'object' && typeof (d as DiagnosticData).rule === 'string' && Array.isArray((d as DiagnosticData).fixes);
+}
+
+/** A fix's edits as a WorkspaceEdit (changes grouped per document URI); undefined if it touches an unknown file. */
+export function fixToWorkspaceEdit(project: Project, fix: Fix, uriOf: (key: string) => string): WorkspaceEdit | undefined {
+  const changes: Record<string, TextEdit[]> = {};
+  for (const e of fix.edits) {
+    const f = project.getFile(e.path);
+    if (!f) return undefined;
+    const uri = uriOf(e.path);
+    (changes[uri] ??= []).push({ range: f.lines.range(e.start, e.end), newText: e.newText });
+  }
+  return { changes };
+}
+
+export function toDiagnostic(project: Project, file: SourceFile, f: Finding, uriOf: (key: string) => string): Diagnostic {
+  const fixes: DiagnosticData['fixes'] = [];
+  for (const fix of f.fixes ?? []) {
+    const edit = fixToWorkspaceEdit(project, fix, uriOf);
+    if (edit) fixes.push({ title: fix.title, edit });
+  }
+  const data: DiagnosticData = { rule: f.rule, fixes };
+  return {
+    range: file.lines.range(f.start, f.end),
+    severity: lspSeverity(f.severity),
+    source: SOURCE,
+    code: f.rule,
+    codeDescription: { href: docsUrl(f.rule) },
+    message: f.message,
+    data,
+  };
+}
+
+/** Text that is clearly not SQL: control characters or decoding replacement characters. */
+export function looksBinary(text: string): boolean {
+  const n = Math.min(text.length, 64 * 1024);
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12 && c !== 11) || c === 0xfffd || c === 0x7f) bad++;
+  }
+  return bad > 0 && (bad >= 8 || bad * 100 > n);
+}
+
+/**
+ * A file that is not SQL (binary, or nothing in it parses) gets at most one diagnostic, instead of
+ * one syntax error per "statement".
+ */
+export function limitNonSql(project: Project, file: SourceFile, findings: Finding[]): Finding[] {
+  if (file.skipped) return findings.slice(0, 1);
+  if (looksBinary(file.text)) {
+    const sev = project.severityOf('file-too-large');
+    if (sev === 'off') return [];
+    return [{ rule: 'file-too-large', severity: sev, path: file.path, start: 0, end: 0, message: 'File not analysed: it contains binary data, so it is not a SQL text file.' }];
+  }
+  const errors = findings.filter((f) => f.rule === 'syntax-error');
+  if (errors.length >= 3 && !file.statements.some((s) => s.node)) {
+    const first = errors[0];
+    return [{ ...first, message: `${first.message} (and ${errors.length - 1} more statements do not parse: is this a SQL file?)` }];
+  }
+  return findings;
+}

@@ -1,0 +1,137 @@
+// One workspace folder: its project (files, schema, findings), its .dbe.json and the files on disk.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, defaultConfig, loadConfigFile, matchesAny, type Config } from '../config';
+import { Project } from '../engine/project';
+import { KNOWN_RULE_IDS } from '../rules';
+import { effectiveConfig, type Settings } from './settings';
+import { fileUriKey, fsPathOf, relativeTo } from './uri';
+
+const MAX_SCAN_FILES = 50_000;
+
+export class Folder {
+  readonly project: Project;
+  /** .dbe.json as read (undefined: none, unreadable or not trusted). */
+  fileConfig: Config | undefined;
+  /** Last configuration problem shown to the user, so a broken file is reported once per change. */
+  configError: string | undefined;
+
+  /** uri: the folder's URI; undefined for the catch-all of files outside every folder. */
+  constructor(readonly uri: string | undefined, readonly name: string) {
+    this.project = new Project(defaultConfig(), (p) => this.relPath(p));
+  }
+
+  get fsPath(): string | undefined { return this.uri ? fsPathOf(this.uri) : undefined; }
+
+  contains(key: string): boolean { return !!this.uri && relativeTo(this.uri, key) !== undefined; }
+
+  /** Path used for migration order and display: relative inside the folder; files outside sort last. */
+  relPath(key: string): string {
+    const rel = this.uri ? relativeTo(this.uri, key) : undefined;
+    if (rel !== undefined) return rel;
+    const fp = fsPathOf(key);
+    return '\uffff/' + (fp ? fp.split(path.sep).join('/') : key);
+  }
+
+  /** Display path for hovers and messages. */
+  displayPath(key: string): string {
+    const rel = this.uri ? relativeTo(this.uri, key) : undefined;
+    if (rel !== undefined) return rel;
+    return fsPathOf(key) ?? key;
+  }
+
+  configFilePath(settings: Settings): string | undefined {
+    const root = this.fsPath;
+    return root ? path.resolve(root, settings.configPath) : undefined;
+  }
+
+  /**
+   * Reads .dbe.json (trusted workspaces only) and applies config + settings to the project.
+   * Returns the error message when the file is broken (defaults are used instead).
+   */
+  loadConfig(settings: Settings, trusted: boolean): string | undefined {
+    let error: string | undefined;
+    this.fileConfig = undefined;
+    const file = trusted ? this.configFilePath(settings) : undefined;
+    if (file && fs.existsSync(file)) {
+      try {
+        this.fileConfig = loadConfigFile(file, KNOWN_RULE_IDS);
+      } catch (e: any) {
+        error = e instanceof ConfigError ? e.message : `${file}: ${String(e?.message ?? e)}`;
+      }
+    }
+    this.project.setConfig(effectiveConfig(this.fileConfig, settings));
+    return error;
+  }
+
+  /** True when a file of this folder should be in the project (SQL, not ignored, not too large). */
+  wants(key: string): boolean {
+    const rel = this.uri ? relativeTo(this.uri, key) : undefined;
+    if (rel === undefined || !rel.endsWith('.sql')) return false;
+    if (rel.split('/').some((p) => p === 'node_modules' || p === '.git')) return false;
+    return !matchesAny(rel, this.project.config.ignore);
+  }
+
+  /** Reads a file from disk into the project; removes it when it is gone, ignored or too large. Returns true if the project changed. */
+  loadFromDisk(key: string): boolean {
+    const fp = fsPathOf(key);
+    if (!fp || !this.wants(key)) return this.project.removeFile(key);
+    try {
+      const st = fs.statSync(fp);
+      if (!st.isFile() || st.size > this.project.config.maxFileBytes) return this.project.removeFile(key);
+      this.project.setFile(key, fs.readFileSync(fp, 'utf8'));
+      return true;
+    } catch {
+      return this.project.removeFile(key);
+    }
+  }
+
+  /** Every .sql file of the folder (skipping node_modules, .git and ignore globs). */
+  listSqlFiles(): string[] {
+    const root = this.fsPath;
+    if (!root) return [];
+    const out: string[] = [];
+    const ignore = this.project.config.ignore;
+    const visit = (dir: string, rel: string) => {
+      let entries: fs.Dirent[];
+      try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of entries) {
+        if (out.length >= MAX_SCAN_FILES) return;
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) {
+          if (e.name === 'node_modules' || e.name === '.git' || matchesAny(r + '/', ignore)) continue;
+          visit(path.join(dir, e.name), r);
+        } else if (e.isFile() && e.name.endsWith('.sql') && !matchesAny(r, ignore)) {
+          out.push(path.join(dir, e.name));
+        }
+      }
+    };
+    visit(root, '');
+    return out;
+  }
+
+  /**
+   * Re-reads the folder's SQL files. `openText(key)` gives the editor's text for open documents
+   * (which win over the disk). Files no longer wanted are dropped.
+   */
+  scan(openText: (key: string) => string | undefined): void {
+    const seen = new Set<string>();
+    for (const fp of this.listSqlFiles()) {
+      const key = fileUriKey(fp);
+      seen.add(key);
+      const open = openText(key);
+      if (open !== undefined) { this.project.setFile(key, open); continue; }
+      try {
+        const st = fs.statSync(fp);
+        if (st.size > this.project.config.maxFileBytes) { this.project.removeFile(key); seen.delete(key); continue; }
+        this.project.setFile(key, fs.readFileSync(fp, 'utf8'));
+      } catch {
+        seen.delete(key);
+      }
+    }
+    for (const f of [...this.project.order()]) {
+      if (!seen.has(f.path) && openText(f.path) === undefined) this.project.removeFile(f.path);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+// Code actions, built from Diagnostic.data alone (no state kept between publish and request):
+// the rule's fixes, "ignore for this statement", "ignore in this file" and "show documentation".
+import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit } from 'vscode-languageserver';
+import { statementAt } from '../../engine/suppress';
+import type { SourceFile } from '../../model';
+import { isDiagnosticData, SOURCE } from '../convert';
+import { guard, type DbeServer } from '../server';
+
+export const OPEN_RULE_DOCS_COMMAND = 'dbEngineer.openRuleDocs';
+
+const IGNORE_LINE = /^(\s*)--\s*dbe-ignore(?!-file)\b(.*)$/;
+const IGNORE_FILE_LINE = /^\s*--\s*dbe-ignore-file\b(.*)$/;
+
+export function register(server: DbeServer): void {
+  server.connection.onCodeAction(guard(server, 'codeAction', [] as CodeAction[], (params: CodeActionParams) => codeActions(server, params)));
+}
+
+export function codeActions(server: DbeServer, params: CodeActionParams): CodeAction[] {
+  const ours = params.context.diagnostics.filter((d) => d.source === SOURCE && isDiagnosticData(d.data));
+  if (!ours.length) return [];
+  const file = server.fileFor(params.textDocument.uri)?.file;
+  const uri = params.textDocument.uri;
+  const fixes: CodeAction[] = [];
+  const ignores: CodeAction[] = [];
+  const seenRules = new Set<string>();
+  for (const d of ours) {
+    const data = d.data as { rule: string; fixes: { title: string; edit: any }[] };
+    data.fixes.forEach((fx, i) => {
+      fixes.push({ title: fx.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: fx.edit, isPreferred: i === 0 });
+    });
+    if (seenRules.has(data.rule)) continue;
+    seenRules.add(data.rule);
+    if (file) {
+      const st = ignoreStatementEdit(file, d, data.rule);
+      ignores.push({ title: `Ignore ${data.rule} for this statement`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: { changes: { [uri]: [st] } } });
+      ignores.push({ title: `Ignore ${data.rule} in this file`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: { changes: { [uri]: [ignoreFileEdit(file, data.rule)] } } });
+    }
+    ignores.push({
+      title: `Show documentation for ${data.rule}`, kind: CodeActionKind.QuickFix, diagnostics: [d],
+      command: { title: `Show documentation for ${data.rule}`, command: OPEN_RULE_DOCS_COMMAND, arguments: [data.rule] },
+    });
+  }
+  return [...fixes, ...ignores];
+}
+
+/** `-- dbe-ignore <rule>` above the statement the diagnostic starts in (or appended to an existing one). */
+export function ignoreStatementEdit(file: SourceFile, d: Diagnostic, rule: string): TextEdit {
+  const at = file.lines.offset(d.range.start);
+  const stmt = statementAt(file, at);
+  const line = file.lines.position(stmt ? stmt.start : at).line;
+  const above = line > 0 ? file.lines.lineText(line - 1) : undefined;
+  if (above !== undefined && IGNORE_LINE.test(above)) {
+    const trimmed = above.replace(/\s+$/, '');
+    return { range: { start: { line: line - 1, character: trimmed.length }, end: { line: line - 1, character: above.length } }, newText: `, ${rule}` };
+  }
+  const indent = /^[ \t]*/.exec(file.lines.lineText(line))![0];
+  const eol = file.text.includes('\r\n') ? '\r\n' : '\n';
+  return { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}-- dbe-ignore ${rule}${eol}` };
+}
+
+/** `-- dbe-ignore-file <rule>` on the first line (or appended to an existing one there). */
+export function ignoreFileEdit(file: SourceFile, rule: string): TextEdit {
+  const first = file.lines.lineText(0);
+  if (IGNORE_FILE_LINE.test(first)) {
+    const trimmed = first.replace(/\s+$/, '');
+    return { range: { start: { line: 0, character: trimmed.length }, end: { line: 0, character: first.length } }, newText: `, ${rule}` };
+  }
+  const eol = file.text.includes('\r\n') ? '\r\n' : '\n';
+  return { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: `-- dbe-ignore-file ${rule}${eol}` };
+}

@@ -1,0 +1,21 @@
+// Go to definition: a table to its CREATE, a column to its definition.
+import type { DefinitionParams, Location } from 'vscode-languageserver';
+import { guard, type DbeServer } from '../server';
+import { symbolAt } from '../symbols';
+
+export function register(server: DbeServer): void {
+  server.connection.onDefinition(guard(server, 'definition', null as Location | null, (params: DefinitionParams) => definition(server, params)));
+}
+
+export function definition(server: DbeServer, params: DefinitionParams): Location | null {
+  if (!server.settings.enable) return null;
+  const found = server.fileFor(params.textDocument.uri);
+  if (!found) return null;
+  const { folder, file } = found;
+  const sym = symbolAt(file, file.lines.offset(params.position), folder.project.schema());
+  if (!sym) return null;
+  const loc = sym.kind === 'table' ? sym.table.loc : sym.column.loc;
+  const target = folder.project.getFile(loc.path) ?? server.folderFor(loc.path).project.getFile(loc.path);
+  if (!target) return null;
+  return { uri: server.clientUri(loc.path), range: target.lines.range(loc.start, loc.end) };
+}

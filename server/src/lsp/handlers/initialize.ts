@@ -1,0 +1,72 @@
+// initialize / initialized / shutdown: capabilities, trust, workspace folders, the first scan.
+import {
+  CodeActionKind, DidChangeWatchedFilesNotification, TextDocumentSyncKind,
+  type InitializeParams, type InitializeResult,
+} from 'vscode-languageserver';
+import { initParser } from '../../sql/parse';
+import { guardVoid, type DbeServer } from '../server';
+import { refreshSettings } from './configuration';
+import { rebuild, registerFolderChanges } from './workspace';
+
+export interface InitializationOptions {
+  /** Workspace trust (VS Code): false analyses open documents only and reads no configuration file. */
+  trusted?: boolean;
+  /** The client already watches **\/*.sql and **\/.dbe.json (VS Code client): no server-side registration. */
+  clientWatchesFiles?: boolean;
+}
+
+export const SERVER_VERSION = '0.1.0';
+
+export function register(server: DbeServer): void {
+  const c = server.connection;
+  let folderUris: string[] = [];
+  let options: InitializationOptions = {};
+
+  c.onInitialize(async (params: InitializeParams): Promise<InitializeResult> => {
+    try {
+      options = (params.initializationOptions ?? {}) as InitializationOptions;
+      server.trusted = options.trusted !== false;
+      const caps = params.capabilities;
+      server.support = {
+        configuration: !!caps.workspace?.configuration,
+        workspaceFolders: !!caps.workspace?.workspaceFolders,
+        watchedFilesDynamic: !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration,
+      };
+      if (params.workspaceFolders?.length) folderUris = params.workspaceFolders.map((f) => server.key(f.uri));
+      else if (params.rootUri) folderUris = [server.key(params.rootUri)];
+      await initParser();
+    } catch (e) {
+      server.error('initialize', e);
+    }
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        definitionProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'dbe-language-server', version: SERVER_VERSION },
+    };
+  });
+
+  c.onInitialized(guardVoid(server, 'initialized', async () => {
+    try {
+      await refreshSettings(server);
+      if (server.trusted && server.support.watchedFilesDynamic && !options.clientWatchesFiles) {
+        await c.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.sql' }, { globPattern: '**/.dbe.json' }] })
+          .catch((e) => server.error('register watchers', e));
+      }
+      registerFolderChanges(server);
+      rebuild(server, folderUris);
+    } finally {
+      server.ready = true;
+      server.diagnostics.publishAll();
+    }
+  }));
+
+  c.onShutdown(() => {
+    server.shuttingDown = true;
+    server.diagnostics.dispose();
+  });
+}

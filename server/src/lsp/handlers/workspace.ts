@@ -1,0 +1,79 @@
+// The workspace on disk: the initial scan, watched-file events (incremental), folder changes.
+import { FileChangeType, type DidChangeWatchedFilesParams, type WorkspaceFoldersChangeEvent } from 'vscode-languageserver';
+import * as path from 'node:path';
+import { Folder } from '../folder';
+import { ddlSignature, guardVoid, type DbeServer } from '../server';
+import { fsPathOf, relativeTo } from '../uri';
+import { loadFolderConfig } from './configuration';
+
+export function register(server: DbeServer): void {
+  server.connection.onDidChangeWatchedFiles(guardVoid(server, 'didChangeWatchedFiles', (p: DidChangeWatchedFilesParams) => watchedFiles(server, p)));
+}
+
+/** After `initialized`: folder listeners (when the client supports them). */
+export function registerFolderChanges(server: DbeServer): void {
+  if (!server.support.workspaceFolders) return;
+  server.connection.workspace.onDidChangeWorkspaceFolders(guardVoid(server, 'didChangeWorkspaceFolders', (e: WorkspaceFoldersChangeEvent) => {
+    const removed = new Set(e.removed.map((f) => server.key(f.uri)));
+    const uris = [...server.folders.filter((f) => !removed.has(f.uri!)).map((f) => f.uri!), ...e.added.map((f) => server.key(f.uri))];
+    rebuild(server, uris);
+    server.diagnostics.publishAll();
+  }));
+}
+
+/** (Re)creates the folders' projects: configuration, workspace scan (trusted only), open documents. */
+export function rebuild(server: DbeServer, folderUris: string[]): void {
+  server.folders = folderUris.map((u) => new Folder(u, path.posix.basename(u)));
+  for (const f of server.outside.project.order().slice()) server.outside.project.removeFile(f.path);
+  for (const folder of server.allFolders()) {
+    loadFolderConfig(server, folder);
+    if (server.trusted && folder.uri) folder.scan((k) => server.openText(k));
+  }
+  for (const k of server.open.keys()) server.stale.add(k);
+}
+
+function isConfigFile(server: DbeServer, key: string): boolean {
+  const fp = fsPathOf(key);
+  if (!fp) return false;
+  if (path.basename(fp) === '.dbe.json') return true;
+  return server.allFolders().some((f) => f.configFilePath(server.settings) === fp);
+}
+
+export function watchedFiles(server: DbeServer, params: DidChangeWatchedFilesParams): void {
+  if (!server.trusted || !server.ready) return;
+  let schemaChanged = false;
+  const configFolders = new Set<Folder>();
+  for (const change of params.changes) {
+    const key = server.key(change.uri);
+    if (isConfigFile(server, key)) {
+      for (const f of server.folders) if (f.contains(key) && f.configFilePath(server.settings) === fsPathOf(key)) configFolders.add(f);
+      continue;
+    }
+    const folder = server.folderFor(key);
+    if (!folder.contains(key)) continue;
+    if (!key.endsWith('.sql')) {
+      // A deleted directory: drop what was under it.
+      if (change.type === FileChangeType.Deleted) {
+        for (const f of folder.project.order().slice()) {
+          if (relativeTo(key, f.path) !== undefined && !server.open.has(f.path)) { folder.project.removeFile(f.path); schemaChanged = true; }
+        }
+      }
+      continue;
+    }
+    if (server.open.has(key)) continue; // the editor's text wins while the document is open
+    const before = ddlSignature(folder.project.getFile(key));
+    if (change.type === FileChangeType.Deleted) folder.project.removeFile(key);
+    else folder.loadFromDisk(key);
+    if (before !== ddlSignature(folder.project.getFile(key))) schemaChanged = true;
+  }
+  if (configFolders.size) {
+    for (const f of configFolders) {
+      loadFolderConfig(server, f);
+      f.scan((k) => server.openText(k));
+    }
+    for (const k of server.open.keys()) server.stale.add(k);
+    server.diagnostics.publishAll();
+  } else if (schemaChanged) {
+    server.diagnostics.schemaChanged();
+  }
+}

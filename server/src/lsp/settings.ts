@@ -1,0 +1,48 @@
+// The editor settings (section "dbEngineer"), typed in one place, and how they combine with .dbe.json.
+import { defaultConfig, type Config } from '../config';
+import { SEVERITIES, type SeveritySetting } from '../model';
+
+export const SETTINGS_SECTION = 'dbEngineer';
+
+export interface Settings {
+  enable: boolean;
+  /** Per-rule severity overrides, applied over .dbe.json. */
+  rules: Record<string, SeveritySetting>;
+  /** Delay after a keystroke before the edited file is re-analysed. */
+  debounceMs: number;
+  /** Globs of migration files; non-empty replaces config.migrations.include. */
+  migrationGlobs: string[];
+  /** Project configuration file, relative to the workspace folder. */
+  configPath: string;
+}
+
+export function defaultSettings(): Settings {
+  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json' };
+}
+
+const VALID = new Set<string>([...SEVERITIES, 'off']);
+
+/** Reads whatever the client sent (possibly null or half-filled) into Settings; bad values fall back to defaults. */
+export function parseSettings(raw: unknown): Settings {
+  const out = defaultSettings();
+  if (!raw || typeof raw !== 'object') return out;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.enable === 'boolean') out.enable = r.enable;
+  if (r.rules && typeof r.rules === 'object' && !Array.isArray(r.rules)) {
+    for (const [id, sev] of Object.entries(r.rules as Record<string, unknown>)) {
+      if (typeof sev === 'string' && VALID.has(sev)) out.rules[id] = sev as SeveritySetting;
+    }
+  }
+  if (typeof r.debounceMs === 'number' && Number.isFinite(r.debounceMs) && r.debounceMs >= 0) out.debounceMs = Math.min(r.debounceMs, 5000);
+  if (Array.isArray(r.migrationGlobs)) out.migrationGlobs = r.migrationGlobs.filter((g): g is string => typeof g === 'string' && g.length > 0);
+  if (typeof r.configPath === 'string' && r.configPath.trim()) out.configPath = r.configPath.trim();
+  return out;
+}
+
+/** The configuration a folder's project runs with: .dbe.json (or defaults), then the editor settings on top. */
+export function effectiveConfig(fileConfig: Config | undefined, settings: Settings): Config {
+  const cfg = structuredClone(fileConfig ?? defaultConfig());
+  for (const [id, sev] of Object.entries(settings.rules)) cfg.rules[id] = sev;
+  if (settings.migrationGlobs.length) cfg.migrations.include = [...settings.migrationGlobs];
+  return cfg;
+}

@@ -1,0 +1,25 @@
+// Builds the server object over a connection and registers one handler module per LSP area.
+import type { Connection } from 'vscode-languageserver';
+import { DbeServer } from './server';
+import { Diagnostics } from './handlers/diagnostics';
+import * as initialize from './handlers/initialize';
+import * as configuration from './handlers/configuration';
+import * as documents from './handlers/documents';
+import * as workspace from './handlers/workspace';
+import * as codeAction from './handlers/codeAction';
+import * as hover from './handlers/hover';
+import * as definition from './handlers/definition';
+
+export function startServer(connection: Connection): DbeServer {
+  const server = new DbeServer(connection);
+  server.diagnostics = new Diagnostics(server);
+  initialize.register(server);
+  configuration.register(server);
+  workspace.register(server);
+  codeAction.register(server);
+  hover.register(server);
+  definition.register(server);
+  documents.register(server); // TextDocuments.listen: after the other handlers
+  connection.listen();
+  return server;
+}
