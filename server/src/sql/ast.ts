@@ -25,19 +25,29 @@ export function walk(root: Node | undefined, cb: (kind: string, node: Node, pare
   const visit = (value: any, key: string) => {
     if (value === null || typeof value !== 'object') return;
     if (Array.isArray(value)) { for (const v of value) visit(v, key); return; }
-    const keys = Object.keys(value);
-    if (keys.length === 1 && /^[A-Z]/.test(keys[0]) && value[keys[0]] && typeof value[keys[0]] === 'object' && !Array.isArray(value[keys[0]])) {
-      const kind = keys[0];
+    const kind = wrappedKind(value);
+    if (kind !== undefined) {
       const payload = value[kind];
       if (cb(kind, payload, parents) === false) return;
       parents.push({ kind, node: payload, key });
-      for (const k of Object.keys(payload)) visit(payload[k], k);
+      for (const k in payload) visit(payload[k], k);
       parents.pop();
       return;
     }
-    for (const k of keys) visit(value[k], k);
+    for (const k in value) visit(value[k], k);
   };
   visit(root, '');
+}
+
+/** The kind of a wrapped node ({ Kind: {...} }: one key, capitalised, an object payload), else undefined. */
+function wrappedKind(value: any): string | undefined {
+  // (for-in and a char-code test rather than Object.keys and a RegExp: same answer, less garbage.)
+  let only: string | undefined, count = 0;
+  for (const k in value) { if (++count > 1) return undefined; only = k; }
+  if (count !== 1) return undefined;
+  const c0 = only!.charCodeAt(0);
+  const payload = value[only!];
+  return c0 >= 65 && c0 <= 90 && payload && typeof payload === 'object' && !Array.isArray(payload) ? only : undefined;
 }
 
 /** String values of a list of { String: { sval } } nodes. */

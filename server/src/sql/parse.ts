@@ -47,6 +47,38 @@ function codePointsToUtf16(text: string, cp: number): number {
   return i;
 }
 
+/**
+ * An optional second-level store of parser output, as JSON text keyed by statement text (the CLI's
+ * on-disk cache). "parse" entries hold libpg-query's tree or {"error":{message,cursorPosition}};
+ * "scan" entries hold the token list of tokens().
+ */
+export interface ParseStore {
+  get(kind: 'parse' | 'scan', text: string): string | undefined;
+  set(kind: 'parse' | 'scan', text: string, json: string): void;
+}
+let store: ParseStore | undefined;
+/** Installs (or removes) the second-level store. */
+export function setParseStore(s: ParseStore | undefined): void { store = s; }
+
+/** libpg-query's parse through the store: the tree, or throws an object carrying sqlDetails. */
+function parseThroughStore(text: string, s: ParseStore): any {
+  const hit = s.get('parse', text);
+  let v: any;
+  if (hit !== undefined) { try { v = JSON.parse(hit); } catch { v = undefined; } }
+  if (v === undefined || v === null || typeof v !== 'object') {
+    try {
+      v = pg.parseSync(text);
+    } catch (e: any) {
+      const d = e?.sqlDetails;
+      if (!d) throw e; // not a syntax error (e.g. the parser failed): never stored
+      v = { error: { message: String(d.message ?? e?.message ?? e), cursorPosition: typeof d.cursorPosition === 'number' ? d.cursorPosition : 0 } };
+    }
+    s.set('parse', text, JSON.stringify(v));
+  }
+  if (v.error) throw { sqlDetails: v.error };
+  return v;
+}
+
 /** Parses one statement (text as split from the file). Never throws. */
 export function parseStatement(text: string): ParsedStatement {
   const hit = cache.get(text);
@@ -55,7 +87,7 @@ export function parseStatement(text: string): ParsedStatement {
   const bytes = new ByteMap(text);
   let result: ParsedStatement;
   try {
-    const tree = pg.parseSync(text) as any;
+    const tree = (store ? parseThroughStore(text, store) : pg.parseSync(text)) as any;
     const stmts = tree.stmts ?? [];
     if (stmts.length === 0) result = { bytes };
     else if (stmts.length === 1) result = { node: stmts[0].stmt, bytes };
@@ -95,6 +127,11 @@ export function tokens(text: string): Token[] {
   const hit = tokCache.get(text);
   if (hit) return hit;
   let out: Token[] = [];
+  const stored = store?.get('scan', text);
+  if (stored !== undefined) {
+    try { out = JSON.parse(stored); if (Array.isArray(out)) return remember(tokCache, text, out); } catch { /* re-scan below */ }
+    out = [];
+  }
   try {
     const bytes = new ByteMap(text);
     const r = pg.scanSync(text);
@@ -105,6 +142,7 @@ export function tokens(text: string): Token[] {
       kind: t.tokenName,
       keyword: t.keywordKind !== 0,
     }));
+    store?.set('scan', text, JSON.stringify(out));
   } catch {
     out = [];
   }

@@ -48,8 +48,10 @@ function isIdentChar(c: number): boolean {
 
 export function splitStatements(original: string): SplitResult {
   const marks = new Uint8Array(original.length);
-  const chars = maskTemplates(original, marks).split('');
-  const text0 = chars.join('');
+  const text0 = maskTemplates(original, marks);
+  // The per-character copy is made only when something must be masked (most files need nothing).
+  let chars: string[] | null = null;
+  const writable = (): string[] => chars ?? (chars = text0.split(''));
   const n = text0.length;
   const statements: RawStatement[] = [];
   let stmtStart = -1; // offset of first token of the current statement
@@ -61,16 +63,17 @@ export function splitStatements(original: string): SplitResult {
   let copyFromStdin = false;
   let sawFrom = false;
   let i = 0;
-  let anyTemplated = marks.some((m) => m === 1);
+  let anyTemplated = marks.indexOf(1) >= 0;
 
   const mask = (from: number, to: number, ch = ' ') => {
-    for (let k = from; k < to; k++) if (chars[k] !== '\n' && chars[k] !== '\r') chars[k] = ch;
+    const w = writable();
+    for (let k = from; k < to; k++) if (w[k] !== '\n' && w[k] !== '\r') w[k] = ch;
   };
   const finish = (end: number) => {
     if (stmtStart >= 0) {
       let e = end;
       // trim trailing whitespace
-      while (e > stmtStart && /\s/.test(chars[e - 1])) e--;
+      while (e > stmtStart && /\s/.test(chars ? chars[e - 1] : text0[e - 1])) e--;
       statements.push({ start: stmtStart, end: e, text: '', templated: false });
     }
     stmtStart = -1; parenDepth = 0; atomicDepth = 0; caseDepth = 0; prevWord = ''; firstWord = '';
@@ -179,9 +182,10 @@ export function splitStatements(original: string): SplitResult {
           const close = text0.indexOf(String.fromCharCode(next), i + 2);
           const nl = text0.indexOf('\n', i);
           if (close > 0 && (nl < 0 || close < nl) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(text0.slice(i + 2, close))) {
-            chars[i] = String.fromCharCode(next);
-            for (let k = i + 1; k < close; k++) chars[k] = '_';
-            chars[close] = String.fromCharCode(next);
+            const w = writable();
+            w[i] = String.fromCharCode(next);
+            for (let k = i + 1; k < close; k++) w[k] = '_';
+            w[close] = String.fromCharCode(next);
             for (let k = i; k <= close; k++) marks[k] = 1;
             anyTemplated = true;
             i = close + 1;
@@ -193,7 +197,7 @@ export function splitStatements(original: string): SplitResult {
           // inside array slices like a[1:n] a colon is an operator; psql variables never follow '[' or a digit
           const before = text0.slice(Math.max(0, i - 1), i);
           if (!/[0-9\[]/.test(before)) {
-            chars[i] = '_';
+            writable()[i] = '_';
             for (let k = i; k < e; k++) marks[k] = 1;
             anyTemplated = true;
             i = e;
@@ -219,7 +223,9 @@ export function splitStatements(original: string): SplitResult {
     if (isIdentStart(c)) {
       let e = i + 1;
       while (e < n && isIdentChar(text0.charCodeAt(e))) e++;
-      const word = text0.slice(i, e).toLowerCase();
+      // Only short keywords matter below (atomic, begin, case, end, copy, from, stdin): longer words
+      // are not lower-cased, which saves an allocation per identifier.
+      const word = e - i <= 6 ? text0.slice(i, e).toLowerCase() : '\u0000';
       if (!firstWord) firstWord = word;
       if (word === 'atomic' && prevWord === 'begin') atomicDepth++;
       else if (atomicDepth > 0 && word === 'case') caseDepth++;
@@ -240,10 +246,11 @@ export function splitStatements(original: string): SplitResult {
     const copy = finish(n);
     void copy;
   }
-  const masked = chars.join('');
+  const masked = chars ? (chars as string[]).join('') : text0;
+  const anyMarks = marks.indexOf(1) >= 0;
   for (const s of statements) {
     s.text = masked.slice(s.start, s.end);
-    for (let k = s.start; k < s.end; k++) if (marks[k]) { s.templated = true; break; }
+    if (anyMarks) for (let k = s.start; k < s.end; k++) if (marks[k]) { s.templated = true; break; }
   }
   return { statements, masked, templated: anyTemplated };
 }

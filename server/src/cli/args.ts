@@ -1,0 +1,118 @@
+// Command-line parsing for `dbe`. Hand-written: the CLI has few options and no dependency is worth it.
+
+export type Format = 'text' | 'json' | 'sarif';
+export type FailOn = 'error' | 'warning' | 'info' | 'hint';
+
+export interface LintOptions {
+  paths: string[];
+  format: Format;
+  fix: boolean;
+  config?: string;
+  failOn: FailOn;
+  quiet: boolean;
+  /** Use the on-disk parse cache (default true; --no-cache turns it off). */
+  cache: boolean;
+  /** Threads to use (default: see parallel.ts defaultThreads; 1 = everything on the main thread). */
+  jobs?: number;
+}
+
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'rules'; format: 'text' | 'json' }
+  | { kind: 'lint'; options: LintOptions };
+
+/** A mistake in how dbe was called (exit code 2). */
+export class UsageError extends Error {}
+
+const FORMATS: readonly Format[] = ['text', 'json', 'sarif'];
+const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'info', 'hint'];
+
+export function parseArgs(argv: string[]): Command {
+  if (argv.length === 0) return { kind: 'help' };
+  const first = argv[0];
+  if (first === '--help' || first === '-h' || first === 'help') return { kind: 'help' };
+  if (first === '--version' || first === '-v' || first === 'version') return { kind: 'version' };
+  if (first === 'rules') return parseRules(argv.slice(1));
+  if (first === 'lint') return { kind: 'lint', options: parseLint(argv.slice(1)) };
+  if (first.startsWith('-')) throw new UsageError(`unknown option ${first} (try dbe --help)`);
+  throw new UsageError(`unknown command "${first}" (commands: lint, rules; try dbe --help)`);
+}
+
+function parseRules(args: string[]): Command {
+  let format: 'text' | 'json' = 'text';
+  for (let i = 0; i < args.length; i++) {
+    const { name, value, next } = split(args, i);
+    if (name === '--format') {
+      const v = need(name, value ?? args[next]);
+      if (value === undefined) i = next;
+      if (v !== 'text' && v !== 'json') throw new UsageError(`--format for dbe rules must be text or json, not "${v}"`);
+      format = v;
+    } else if (name === '--help' || name === '-h') return { kind: 'help' };
+    else throw new UsageError(`unknown option ${args[i]} for dbe rules`);
+  }
+  return { kind: 'rules', format };
+}
+
+function parseLint(args: string[]): LintOptions {
+  const o: LintOptions = { paths: [], format: 'text', fix: false, failOn: 'error', quiet: false, cache: true };
+  let onlyPaths = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (onlyPaths || !a.startsWith('-') || a === '-') {
+      if (a === '-') throw new UsageError('reading SQL from standard input is not supported; pass file or directory paths');
+      o.paths.push(a);
+      continue;
+    }
+    if (a === '--') { onlyPaths = true; continue; }
+    const { name, value, next } = split(args, i);
+    const takeValue = (): string => {
+      const v = need(name, value ?? args[next]);
+      if (value === undefined) i = next;
+      return v;
+    };
+    const noValue = () => { if (value !== undefined) throw new UsageError(`${name} takes no value`); };
+    switch (name) {
+      case '--format': case '-f': {
+        const v = takeValue();
+        if (!FORMATS.includes(v as Format)) throw new UsageError(`unknown format "${v}" (use text, json or sarif)`);
+        o.format = v as Format;
+        break;
+      }
+      case '--fail-on': {
+        const v = takeValue();
+        if (!FAIL_ON.includes(v as FailOn)) throw new UsageError(`--fail-on must be error or warning (or info, hint), not "${v}"`);
+        o.failOn = v as FailOn;
+        break;
+      }
+      case '--config': case '-c': o.config = takeValue(); break;
+      case '--jobs': case '-j': {
+        const v = takeValue();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--jobs must be a whole number from 1 to 64, not "${v}"`);
+        o.jobs = n;
+        break;
+      }
+      case '--fix': noValue(); o.fix = true; break;
+      case '--quiet': case '-q': noValue(); o.quiet = true; break;
+      case '--no-cache': noValue(); o.cache = false; break;
+      case '--cache': noValue(); o.cache = true; break;
+      default: throw new UsageError(`unknown option ${name} (try dbe --help)`);
+    }
+  }
+  if (o.paths.length === 0) throw new UsageError('no paths to lint (usage: dbe lint <files or directories...>)');
+  return o;
+}
+
+/** Splits `--name=value` forms; `next` is the index of the following argument. */
+function split(args: string[], i: number): { name: string; value: string | undefined; next: number } {
+  const a = args[i];
+  const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+  if (eq > 0) return { name: a.slice(0, eq), value: a.slice(eq + 1), next: i + 1 };
+  return { name: a, value: undefined, next: i + 1 };
+}
+
+function need(name: string, v: string | undefined): string {
+  if (v === undefined || (v.startsWith('-') && v.length > 1)) throw new UsageError(`${name} needs a value`);
+  return v;
+}

@@ -1,0 +1,111 @@
+// Turns command-line paths into projects: a directory is one project (its .sql files, recursively);
+// the file arguments together form one more project. Configuration is found per project.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, defaultConfig, findConfigFile, globToRegExp, loadConfigFile, type Config } from '../config';
+import { KNOWN_RULE_IDS } from '../rules';
+
+/** An input or configuration problem (exit code 2). */
+export class InputError extends Error {}
+
+export interface ProjectSpec {
+  /** Directory that relative paths (ordering, ignore globs, down-migration detection) are taken from. */
+  root: string;
+  /** Absolute paths of the files, sorted. */
+  files: string[];
+  config: Config;
+  configFile?: string;
+  /** "dir": a directory argument; "files": the file arguments. */
+  kind: 'dir' | 'files';
+}
+
+/** Forward-slash path of `file` relative to `root`. */
+export function relTo(root: string, file: string): string {
+  return path.relative(root, file).split(path.sep).join('/');
+}
+
+export function collectProjects(paths: string[], configOverride: string | undefined, cwd = process.cwd()): ProjectSpec[] {
+  const configs = new Map<string, Config>();
+  const configFor = (file: string | undefined): Config => {
+    if (!file) return defaultConfig();
+    let c = configs.get(file);
+    if (!c) {
+      try { c = loadConfigFile(file, KNOWN_RULE_IDS); } catch (e) {
+        if (e instanceof ConfigError) throw new InputError(e.message);
+        throw e;
+      }
+      configs.set(file, c);
+    }
+    return c;
+  };
+  const override = configOverride ? path.resolve(cwd, configOverride) : undefined;
+  if (override && !fs.existsSync(override)) throw new InputError(`config file not found: ${configOverride}`);
+
+  const specs: ProjectSpec[] = [];
+  const looseFiles: string[] = [];
+  const seen = new Set<string>();
+  for (const p of paths) {
+    const abs = path.resolve(cwd, p);
+    let st: fs.Stats;
+    try { st = fs.statSync(abs); } catch (e: any) {
+      throw new InputError(e?.code === 'ENOENT' ? `no such file or directory: ${p}` : `cannot read ${p}: ${e?.code ?? e?.message}`);
+    }
+    if (st.isDirectory()) {
+      const configFile = override ?? findConfigFile(abs);
+      const config = configFor(configFile);
+      const files = listSqlFiles(abs, config.ignore).filter((f) => !seen.has(f));
+      for (const f of files) seen.add(f);
+      specs.push({ root: abs, files, config, configFile, kind: 'dir' });
+    } else if (st.isFile()) {
+      if (!seen.has(abs)) { seen.add(abs); looseFiles.push(abs); }
+    } else {
+      throw new InputError(`not a file or directory: ${p}`);
+    }
+  }
+  if (looseFiles.length) {
+    const root = commonDir(looseFiles);
+    const configFile = override ?? findConfigFile(root);
+    specs.push({ root, files: looseFiles.sort(), config: configFor(configFile), configFile, kind: 'files' });
+  }
+  return specs;
+}
+
+/** .sql files under dir, recursively, skipping node_modules, .git and the config's ignore globs. */
+export function listSqlFiles(dir: string, ignore: string[]): string[] {
+  const out: string[] = [];
+  // Compiled once (config's matchesAny compiles per call): a glob matches at the root or at any depth.
+  const res = ignore.flatMap((g) => [globToRegExp(g), globToRegExp('**/' + g)]);
+  const ignored = (rel: string) => res.some((r) => r.test(rel));
+  const walk = (d: string, rel: string) => {
+    let entries: fs.Dirent[];
+    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch (e: any) {
+      throw new InputError(`cannot read directory ${d}: ${e?.code ?? e?.message}`);
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      const r = rel + e.name;
+      if (e.isDirectory()) {
+        if (e.name === 'node_modules' || e.name === '.git') continue;
+        if (res.length && ignored(r + '/')) continue;
+        walk(p, r + '/');
+      } else if ((e.isFile() || e.isSymbolicLink()) && e.name.toLowerCase().endsWith('.sql')) {
+        if (res.length && ignored(r)) continue;
+        out.push(p);
+      }
+    }
+  };
+  walk(dir, '');
+  return out.sort();
+}
+
+function commonDir(files: string[]): string {
+  let dir = path.dirname(files[0]);
+  for (const f of files) {
+    while (!(f === dir || f.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep))) {
+      const up = path.dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
+  return dir;
+}

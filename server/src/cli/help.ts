@@ -1,0 +1,28 @@
+// `dbe --help`.
+export const HELP = `dbe: PostgreSQL linting the way a senior DBA reviews it
+
+Usage:
+  dbe lint <paths...> [options]   lint .sql files; a directory is one project (one schema)
+  dbe rules [--format text|json]  list the rules
+  dbe --version                   print the version
+  dbe --help                      print this help
+
+A directory argument is a project: its .sql files (recursively; node_modules, .git and the
+configuration's "ignore" globs are skipped) are replayed in migration order into one schema.
+File arguments together form one more project. .dbe.json is looked up in the directory (for
+files: their common directory) and its parents.
+
+Lint options:
+  -f, --format text|json|sarif    output format (default text)
+      --fix                       apply the available fixes, rewrite the files, report what remains
+  -c, --config FILE               use this configuration instead of the nearest .dbe.json
+      --fail-on error|warning     exit 1 when a finding reaches this severity (default error;
+                                  info and hint are accepted too)
+  -q, --quiet                     report only findings that reach the --fail-on severity
+      --no-cache                  do not read or write the on-disk parse cache
+  -j, --jobs N                    threads to use (default: 1 below 4 CPUs, else half the CPUs, at most 4)
+
+Exit codes: 0 nothing reached the fail level, 1 something did, 2 usage, input or configuration error.
+Suppress a finding with a comment on the line(s) above the statement: -- dbe-ignore rule-id
+or for the whole file: -- dbe-ignore-file rule-id
+`;

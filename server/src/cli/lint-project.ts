@@ -1,0 +1,189 @@
+// Lints one project (read, parse, replay, judge; with --fix, fix and re-lint) and returns its
+// findings already converted to the JSON contract's shape, so the result can cross a worker boundary.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Project } from '../engine/project';
+import { applyEdits } from '../engine/edits';
+import { toJsonReport, type JsonDiagnostic } from '../engine/output';
+import type { Finding, TextEdit } from '../model';
+import { clearParseCaches, setParseStore } from '../sql/parse';
+import { cacheFileFor, DiskParseCache, type CacheEntry } from './parse-cache';
+import { ResultCache } from './result-cache';
+import { relTo, InputError, type ProjectSpec } from './collect';
+import { timed } from './timing';
+
+export interface FileReport {
+  /** Absolute path. */
+  path: string;
+  diagnostics: JsonDiagnostic[];
+}
+
+export interface ProjectResult {
+  files: FileReport[];
+  /** One line each: `internal error in rule X on file Y: message`. */
+  internalErrors: string[];
+  fixesApplied: number;
+  /** Files rewritten by --fix. */
+  filesFixed: number;
+  /** Parse-cache entries for the shard that writes the cache ("send"). */
+  cacheAdds?: CacheEntry[];
+  /** The project's cache, not yet written ("defer"; main thread only, never posted). */
+  store?: DiskParseCache;
+}
+
+export const MAX_FIX_PASSES = 10;
+/** Beyond this size a file is not read whole: the engine only needs to know it is too large. */
+const HUGE = 64 * 1024 * 1024;
+
+export function readSource(file: string, maxFileBytes: number): { text: string; size: number } {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    if (size > maxFileBytes && size > HUGE) {
+      // Read just past the limit: the engine reports the file as too large without the rest.
+      const buf = Buffer.alloc(maxFileBytes + 1);
+      const n = fs.readSync(fd, buf, 0, buf.length, 0);
+      return { text: buf.subarray(0, n).toString('utf8'), size };
+    }
+    return { text: fs.readFileSync(fd, 'utf8'), size };
+  } catch (e: any) {
+    throw new InputError(`cannot read ${path.relative(process.cwd(), file) || file}: ${e?.code ?? e?.message}`);
+  } finally {
+    if (fd !== undefined) try { fs.closeSync(fd); } catch { /* ignore */ }
+  }
+}
+
+export interface LintProjectOptions {
+  fix: boolean;
+  cwd: string;
+  /** Only these files get findings (the project is still read and replayed whole). Default: all. */
+  targets?: string[];
+  /** Use the on-disk parse cache. */
+  cache: boolean;
+  /**
+   * What to do with new cache entries: "save" the file now; "defer" (the caller saves `store` after
+   * merging other shards' entries); "send" them back in the result (a shard in a worker thread).
+   */
+  saveCache?: 'save' | 'defer' | 'send';
+}
+
+export function lintProject(spec: ProjectSpec, options: LintProjectOptions): ProjectResult {
+  // relPath is called in the ordering comparator: memoised.
+  const rels = new Map<string, string>();
+  const rel = (p: string) => {
+    let r = rels.get(p);
+    if (r === undefined) rels.set(p, (r = relTo(spec.root, p)));
+    return r;
+  };
+  const sources = spec.files.map((f) => ({ path: f, ...timed('read', () => readSource(f, spec.config.maxFileBytes)) }));
+  // A project whose files, configuration and dbe build are all unchanged: the report is on disk.
+  const results = options.cache && !options.fix && !options.targets ? timed('result-cache', () => ResultCache.for(spec, sources, options.cwd)) : undefined;
+  const hit = results && timed('result-cache', () => results.load());
+  if (hit) return hit;
+  const project = new Project(spec.config, rel);
+  // Each project gets its own cache file, filled only with its own statements.
+  clearParseCaches();
+  const store = options.cache ? timed('cache-load', () => new DiskParseCache(cacheFileFor(spec.root, spec.kind === 'files' ? spec.files : undefined)).load()) : undefined;
+  setParseStore(store);
+  try {
+    const out = lintWith(project, spec, sources, options, store);
+    if (results) timed('result-cache', () => results.save(out));
+    return out;
+  } finally {
+    setParseStore(undefined);
+  }
+}
+
+function lintWith(project: Project, spec: ProjectSpec, sources: { path: string; text: string; size: number }[], options: LintProjectOptions, store: DiskParseCache | undefined): ProjectResult {
+  const sizes = new Map<string, number>();
+  for (const { path: f, text, size } of sources) {
+    sizes.set(f, size);
+    timed('split+parse', () => project.setFile(f, text));
+  }
+  let results = timed('analyze', () => project.analyze(options.targets));
+  let fixesApplied = 0;
+  const fixedFiles = new Set<string>();
+  if (options.fix) {
+    for (let pass = 0; pass < MAX_FIX_PASSES; pass++) {
+      const applied = applyFirstFixes(project, results, fixedFiles);
+      if (applied === 0) break;
+      fixesApplied += applied;
+      results = project.analyze(options.targets);
+    }
+    for (const f of fixedFiles) {
+      try { fs.writeFileSync(f, project.getFile(f)!.text); } catch (e: any) {
+        throw new InputError(`cannot write ${path.relative(options.cwd, f) || f}: ${e?.code ?? e?.message}`);
+      }
+    }
+  }
+  const mode = options.saveCache ?? 'save';
+  if (store && mode === 'save') timed('cache-save', () => store.save());
+  const report = timed('report', () => toJsonReport(project, results, (p) => path.relative(options.cwd, p) || p));
+  const files: FileReport[] = [];
+  let i = 0;
+  for (const p of results.keys()) {
+    const diagnostics = report.files[i++].diagnostics;
+    for (const d of diagnostics) {
+      if (d.rule === 'file-too-large') d.message = d.message.replace(/^File not analysed: \d+ bytes/, `File not analysed: ${sizes.get(p)} bytes`);
+    }
+    files.push({ path: p, diagnostics });
+  }
+  const seenErr = new Set<string>();
+  const internalErrors: string[] = [];
+  for (const e of project.internalErrors) {
+    const where = e.path === '(schema)' ? 'the project schema' : path.relative(options.cwd, e.path) || e.path;
+    const line = `internal error in rule ${e.rule} on ${e.path === '(schema)' ? '' : 'file '}${where}: ${firstLine(e.message)}`;
+    if (!seenErr.has(line)) { seenErr.add(line); internalErrors.push(line); }
+  }
+  const out: ProjectResult = { files, internalErrors, fixesApplied, filesFixed: fixedFiles.size };
+  if (store && mode === 'send' && store.dirty) out.cacheAdds = store.addedEntries();
+  if (store && mode === 'defer') out.store = store;
+  return out;
+}
+
+function firstLine(s: string): string {
+  const lines = s.split('\n');
+  // "statement at offset N: Error: message" then the stack; keep the message and its first frame.
+  const frame = lines.find((l) => /^\s+at /.test(l));
+  return lines[0] + (frame ? ` (${frame.trim()})` : '');
+}
+
+/**
+ * Applies the first fix of every finding that has one, skipping fixes whose edits overlap an edit
+ * already taken in this pass (they are retried next pass). Returns how many fixes were applied.
+ */
+function applyFirstFixes(project: Project, results: Map<string, Finding[]>, touched: Set<string>): number {
+  const taken = new Map<string, TextEdit[]>();
+  let count = 0;
+  const all: Finding[] = [];
+  for (const list of results.values()) for (const f of list) if (f.fixes?.length) all.push(f);
+  all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.start - b.start || a.end - b.end);
+  for (const f of all) {
+    const edits = f.fixes![0].edits;
+    if (!edits.length) continue;
+    if (edits.some((e) => !project.hasFile(e.path))) continue;
+    const clash = edits.some((e) => (taken.get(e.path) ?? []).some((t) => overlaps(e, t)))
+      || edits.some((e, i) => edits.some((o, j) => j !== i && e.path === o.path && overlaps(e, o)));
+    if (clash) continue;
+    for (const e of edits) {
+      let list = taken.get(e.path);
+      if (!list) taken.set(e.path, (list = []));
+      list.push(e);
+    }
+    count++;
+  }
+  let changed = false;
+  for (const [file, edits] of taken) {
+    const before = project.getFile(file)!.text;
+    const after = applyEdits(before, edits);
+    if (after !== before) { project.setFile(file, after); touched.add(file); changed = true; }
+  }
+  return changed ? count : 0;
+}
+
+/** Two edits conflict when their ranges intersect, or both insert at the same point. */
+function overlaps(a: TextEdit, b: TextEdit): boolean {
+  if (a.start === a.end && b.start === b.end) return a.start === b.start;
+  return a.start < b.end && b.start < a.end || (a.start === a.end && a.start > b.start && a.start < b.end) || (b.start === b.end && b.start > a.start && b.start < a.end);
+}
