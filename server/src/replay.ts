@@ -2,9 +2,9 @@
 // ignored (they do not change what the rules know); nothing here throws on odd input.
 import type { Loc, Statement } from './model';
 import { Schema, tableKey, type Check, type Column, type ForeignKey, type Index, type Table } from './schema';
-import { shape, strings, typeInfo } from './sql/ast';
-import type { Node } from './sql/parse';
-import { typeExtent } from './sql/spans';
+import { kindOf, shape, strings, typeInfo } from './sql/ast';
+import { parsePlpgsql, parseStatement, type Node } from './sql/parse';
+import { fileTokens, tokenIndexAt, typeExtent } from './sql/spans';
 
 /** Converts a byte location inside the statement to a file offset. */
 export function fileOffset(stmt: Statement, byteLoc: number | undefined): number {
@@ -22,6 +22,13 @@ function stmtLoc(stmt: Statement): Loc { return { path: stmt.file.path, start: s
 function identLoc(stmt: Statement, byteLoc: number | undefined, name: string): Loc {
   const s = fileOffset(stmt, byteLoc);
   const text = stmt.file.text;
+  // a qualified name (schema.table) starts at its first part: the span is the last part's token
+  const toks = fileTokens(stmt);
+  let i = tokenIndexAt(toks, s);
+  if (i >= 0 && toks[i].start <= s && toks[i + 1]?.text === '.') {
+    while (toks[i + 1]?.text === '.' && toks[i + 2]) i += 2;
+    return locOf(stmt, toks[i].start, toks[i].end);
+  }
   // quoted identifiers take their quotes; otherwise the name's length
   let e = s + name.length;
   if (text[s] === '"') { const q = text.indexOf('"', s + 1); e = q > 0 ? q + 1 : e; }
@@ -248,6 +255,18 @@ function alterTable(schema: Schema, stmt: Statement, n: Node): void {
         for (const [k, ix] of schema.indexes) if (ix.table === t.key && ix.constraint && ix.name === name) schema.indexes.delete(k);
         break;
       }
+      case 'AT_AttachPartition': {
+        const pr = cmd.def?.PartitionCmd?.name;
+        const child = pr && schema.table(pr.schemaname, pr.relname);
+        if (child && child !== t) { child.partitionOf = t.key; if (!child.primaryKey && t.primaryKey) child.primaryKey = { ...t.primaryKey }; }
+        break;
+      }
+      case 'AT_DetachPartition': {
+        const pr = cmd.def?.PartitionCmd?.name;
+        const child = pr && schema.table(pr.schemaname, pr.relname);
+        if (child && child.partitionOf === t.key) child.partitionOf = undefined;
+        break;
+      }
       case 'AT_ValidateConstraint': {
         for (const fk of t.foreignKeys) if (fk.name === cmd.name) fk.notValid = false;
         break;
@@ -376,6 +395,39 @@ function selectColumns(q: Node | undefined): string[] {
   return out;
 }
 
+/**
+ * The plain SQL statements of a DO block's PL/pgSQL body (not EXECUTE strings), as statements located
+ * inside the DO statement, so that what they define points at where it was written.
+ */
+export function doBlockStatements(stmt: Statement): Statement[] {
+  const funcs = parsePlpgsql(stmt.text);
+  if (!funcs) return [];
+  const queries: string[] = [];
+  const visit = (v: any): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) { v.forEach(visit); return; }
+    const q = v.PLpgSQL_stmt_execsql?.sqlstmt?.PLpgSQL_expr?.query;
+    if (typeof q === 'string') { queries.push(q); return; }
+    for (const k of Object.keys(v)) visit(v[k]);
+  };
+  visit(funcs);
+  const out: Statement[] = [];
+  let cursor = 0;
+  for (const q of queries) {
+    const at = stmt.text.indexOf(q, cursor);
+    if (at < 0) continue;
+    cursor = at + q.length;
+    const parsed = parseStatement(q);
+    const kind = kindOf(parsed.node);
+    if (!kind) continue;
+    out.push({
+      file: stmt.file, index: stmt.index, start: stmt.start + at, end: stmt.start + at + q.length, text: q,
+      templated: stmt.templated, parsed, kind, node: parsed.node![kind],
+    });
+  }
+  return out;
+}
+
 /** Applies a statement's DDL to the schema. */
 export function applyStatement(schema: Schema, stmt: Statement): void {
   const n = stmt.node;
@@ -398,6 +450,10 @@ export function applyStatement(schema: Schema, stmt: Statement): void {
         createView(schema, stmt, into?.rel, n.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table', cols);
         break;
       }
+      case 'DoStmt':
+        // DDL inside DO blocks (`IF NOT EXISTS (...) THEN ALTER TABLE ...`) is replayed as if it ran
+        for (const inner of doBlockStatements(stmt)) applyStatement(schema, inner);
+        break;
       case 'TruncateStmt': break;
     }
   } catch {
