@@ -100,7 +100,7 @@ export class Project {
       for (const stmt of file.statements) {
         if (findings && stmt.node && stmt.kind && (!only || only(stmt))) {
           const ctx = this.context(stmt, schema, newTables, inTx || this.config.migrations.transactional, findings, undefined);
-          for (const r of replayRules) this.run(r, stmt, () => r.beforeStatement!(ctx(r)));
+          for (const r of replayRules) if (!r.textFilter || r.textFilter.test(stmt.text)) this.run(r, stmt, () => r.beforeStatement!(ctx(r)));
         }
         if (stmt.kind === 'TransactionStmt') {
           const k = stmt.node?.kind;
@@ -141,7 +141,7 @@ export class Project {
         }
         if (!stmt.node || !stmt.kind || (only && !only(stmt))) continue;
         const ctx = this.context(stmt, schema, newTables, false, findings, undefined);
-        for (const r of stmtRules) this.run(r, stmt, () => r.onStatement!(ctx(r)));
+        for (const r of stmtRules) if (!r.textFilter || r.textFilter.test(stmt.text)) this.run(r, stmt, () => r.onStatement!(ctx(r)));
       }
     }
 

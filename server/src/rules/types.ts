@@ -51,6 +51,11 @@ export interface SchemaContext {
 
 export interface Rule {
   meta: RuleMeta;
+  /**
+   * A cheap pre-check on the statement text (e.g. /\blimit\b/i): the rule reports only on
+   * statements that match (fixtures and documented examples prove it), so others are skipped unwalked.
+   */
+  textFilter?: RegExp;
   /** Replay phase: judged against the schema just before the statement (migration safety). */
   beforeStatement?(ctx: StatementContext): void;
   /** Final phase: judged against the schema after all migrations (queries). */

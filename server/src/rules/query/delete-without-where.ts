@@ -17,6 +17,7 @@ export const rule: Rule = {
     notes:
       'Also reported inside CTEs and LANGUAGE sql function bodies; `WHERE CURRENT OF cursor` counts as a WHERE clause. Not reported for a table created earlier in the same file (except inside a function body, which runs later) or for system catalogs. PL/pgSQL bodies are not inspected.',
   },
+  textFilter: /\bdelete\b/i,
   beforeStatement(outer) {
     for (const ctx of queryContexts(outer)) {
       for (const d of unfiltered(ctx, 'DeleteStmt')) {

@@ -161,6 +161,7 @@ export const rule: Rule = {
     notes:
       'Checks EXECUTE, FOR ... IN EXECUTE, OPEN ... FOR EXECUTE and RETURN QUERY EXECUTE in PL/pgSQL functions, procedures and DO blocks. Pieces that are safe and not reported: string constants, quote_ident()/quote_literal()/quote_nullable() calls, format() with %I/%L (or %s fed by constants), variables of numeric, boolean, date/time, uuid or reg* types, and local variables only ever assigned safe text. When the executed text is a variable assembled earlier, the finding is placed on the unsafe assignment.',
   },
+  textFilter: /\bexecute\b/i,
   onStatement(ctx) {
     if (ctx.kind !== 'CreateFunctionStmt' && ctx.kind !== 'DoStmt') return;
     const { body, language } = bodyOf(ctx.kind, ctx.node);

@@ -17,6 +17,7 @@ export const rule: Rule = {
     good: 'SELECT id FROM users WHERE deleted_at IS NULL;',
     fixable: true,
   },
+  textFilter: /(=|<>|!=)\s*\(*\s*null\b|\bnull\s*\)*\s*(=|<>|!=)/i,
   onStatement(ctx) {
     walk(ctx.node, (kind, n) => {
       if (kind !== 'A_Expr' || n.kind !== 'AEXPR_OP') return;

@@ -45,6 +45,7 @@ export const rule: Rule = {
     notes:
       'Checked in WHERE and JOIN ... ON of SELECT, UPDATE and DELETE, for LIKE, ILIKE, `~~` and `~~*` whose pattern is a literal (or a concatenation / concat() call whose first piece is a literal) starting with `%` or `_`. Not reported when the column\'s table has a GIN or GiST index with gin_trgm_ops / gist_trgm_ops on the column (directly or inside an expression such as lower(col)), for NOT LIKE (no index serves it anyway), in CHECK constraints and select lists, and for system catalogs. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
   },
+  textFilter: /like|~~/i,
   onStatement(outer) {
     for (const ctx of queryContexts(outer)) {
       for (const b of blocksOf(ctx)) {

@@ -58,6 +58,7 @@ export const rule: Rule = {
     notes:
       'Not reported: LIMIT inside EXISTS (...) (only existence matters), `LIMIT 0` and `LIMIT ALL`, a query without FROM, an aggregate query without GROUP BY (one row), a WHERE clause that fixes every column of the primary key or of a unique index with `=` (at most one row; for a table the workspace does not define, `id = ...` is taken as its key), `FOR UPDATE SKIP LOCKED` queue consumers, and a subquery in the WHERE clause of an UPDATE or DELETE (the batching idiom `DELETE ... WHERE id IN (SELECT id ... LIMIT 1000)`, where any batch will do). The quick fix inserts `ORDER BY` on the primary key of the single table the query reads, when the schema knows it. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
   },
+  textFilter: /\b(limit|fetch)\b/i,
   onStatement(outer) {
     for (const ctx of queryContexts(outer)) {
       const tokens = toks(ctx);

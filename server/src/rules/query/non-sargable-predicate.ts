@@ -81,6 +81,7 @@ export const rule: Rule = {
     notes:
       'Checked in WHERE and JOIN ... ON of SELECT, UPDATE and DELETE (including subqueries, CTEs and views) for `=`, `<`, `>`, `<=`, `>=`, IN and BETWEEN. Not reported when an index of the table has the same expression (compared structurally, ignoring aliases and text casts), for casts that keep the column\'s type or are binary-coercible text casts, and for columns of system catalogs. Casts are only reported when the schema knows the column\'s type. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
   },
+  textFilter: /\b(where|join)\b/i,
   onStatement(outer) {
     for (const ctx of queryContexts(outer)) {
       for (const b of blocksOf(ctx)) {

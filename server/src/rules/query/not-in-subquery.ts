@@ -16,6 +16,7 @@ export const rule: Rule = {
     fixable: false,
     notes: '`<> ALL (SELECT ...)` is the same predicate and is reported too. `NOT IN (1, 2, 3)` with a list of values is fine. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
   },
+  textFilter: /\bnot\s+in\b|(<>|!=)\s*all\b/i,
   onStatement(outer) {
     for (const ctx of queryContexts(outer)) {
       const tokens = toks(ctx);

@@ -31,6 +31,7 @@ export const rule: Rule = {
     fixable: false,
     notes: 'Also reported inside subqueries, CTEs and window definitions. Not reported when the query reads no table (e.g. shuffling `generate_series` or VALUES). Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
   },
+  textFilter: /\brandom\b/i,
   onStatement(outer) {
     for (const ctx of queryContexts(outer)) {
       const check = (sort: Node[] | undefined, from: Node[] | undefined) => {

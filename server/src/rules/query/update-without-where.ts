@@ -17,6 +17,7 @@ export const rule: Rule = {
     notes:
       'Also reported inside CTEs and LANGUAGE sql function bodies; `WHERE CURRENT OF cursor` counts as a WHERE clause. Not reported for a table created earlier in the same file (except inside a function body, which runs later) (it holds only the rows that file inserted) or for system catalogs. PL/pgSQL bodies are not inspected.',
   },
+  textFilter: /\bupdate\b/i,
   beforeStatement(outer) {
     for (const ctx of queryContexts(outer)) {
       for (const u of unfiltered(ctx, 'UpdateStmt')) {
