@@ -228,6 +228,10 @@ describe('dbe lint output', () => {
     assert.equal(base.code, sevs.includes('error') ? 1 : 0);
     assert.equal(dbe(['lint', dir, '--fail-on', 'warning']).code, 1);
     assert.equal(dbe(['lint', dir, '--fail-on=warning']).code, 1);
+    // --fail-on none: report everything, never fail on findings (the demo uses it)
+    const none = dbe(['lint', dir, '--fail-on', 'none']);
+    assert.equal(none.code, 0);
+    assert.match(none.stdout, /equals-null/);
     // --quiet: only what reaches the fail level is reported.
     const q = json(dbe(['lint', dir, '--quiet', '--format', 'json']));
     assert.ok(q.files[0].diagnostics.every((d: any) => d.severity === 'error'));

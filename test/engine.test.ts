@@ -157,3 +157,14 @@ test('editing a file re-parses only changed statements (cache by statement text)
   assert.equal(a.statements[0].parsed, b.statements[0].parsed);
   assert.notEqual(a.statements[1].parsed, b.statements[1].parsed);
 });
+
+test('migrations.include: only matching files are replayed; others are linted against that schema', () => {
+  const cfg = mergeConfig(defaultConfig(), { migrations: { include: ['db/migrations/*.sql'] } }, '.dbe.json');
+  const p = new Project(cfg, (f) => f.replace('/p/', ''));
+  p.setFile('/p/db/migrations/001.sql', 'CREATE TABLE users (id bigint PRIMARY KEY);');
+  p.setFile('/p/scratch/tmp.sql', 'CREATE TABLE scratch (id int);');
+  assert.ok(p.schema().table(undefined, 'users'));
+  assert.equal(p.schema().table(undefined, 'scratch'), undefined);
+  p.setConfig(defaultConfig());
+  assert.ok(p.schema().table(undefined, 'scratch'), 'without include every file is replayed');
+});

@@ -17,6 +17,8 @@ export interface SourceFile {
   statements: Statement[];
   /** A down (rollback) migration: linted, but its DDL is not replayed into the schema. */
   isDown: boolean;
+  /** Its DDL is replayed into the schema: not a down migration, and matched by migrations.include when set. */
+  replayed: boolean;
   /** Set when the file was not analysed (too large); the reason becomes one diagnostic. */
   skipped?: string;
 }

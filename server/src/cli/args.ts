@@ -1,7 +1,7 @@
 // Command-line parsing for `dbe`. Hand-written: the CLI has few options and no dependency is worth it.
 
 export type Format = 'text' | 'json' | 'sarif';
-export type FailOn = 'error' | 'warning' | 'info' | 'hint';
+export type FailOn = 'error' | 'warning' | 'info' | 'hint' | 'none';
 
 export interface LintOptions {
   paths: string[];
@@ -26,7 +26,7 @@ export type Command =
 export class UsageError extends Error {}
 
 const FORMATS: readonly Format[] = ['text', 'json', 'sarif'];
-const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'info', 'hint'];
+const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'info', 'hint', 'none'];
 
 export function parseArgs(argv: string[]): Command {
   if (argv.length === 0) return { kind: 'help' };
@@ -81,7 +81,7 @@ function parseLint(args: string[]): LintOptions {
       }
       case '--fail-on': {
         const v = takeValue();
-        if (!FAIL_ON.includes(v as FailOn)) throw new UsageError(`--fail-on must be error or warning (or info, hint), not "${v}"`);
+        if (!FAIL_ON.includes(v as FailOn)) throw new UsageError(`--fail-on must be error, warning, info, hint or none, not "${v}"`);
         o.failOn = v as FailOn;
         break;
       }

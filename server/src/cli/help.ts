@@ -17,7 +17,7 @@ Lint options:
       --fix                       apply the available fixes, rewrite the files, report what remains
   -c, --config FILE               use this configuration instead of the nearest .dbe.json
       --fail-on error|warning     exit 1 when a finding reaches this severity (default error;
-                                  info and hint are accepted too)
+                                  info and hint are accepted too; none: never)
   -q, --quiet                     report only findings that reach the --fail-on severity
       --no-cache                  do not read or write the on-disk parse cache
   -j, --jobs N                    threads to use (default: 1 below 4 CPUs, else half the CPUs, at most 4)

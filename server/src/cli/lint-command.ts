@@ -8,7 +8,7 @@ import type { FileReport, ProjectResult } from './lint-project';
 import { defaultThreads, plan, runUnits, saveDeferredCaches, startWorker } from './parallel';
 import { mark, timed, timingOn, timingReport } from './timing';
 
-const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1, hint: 0 };
+const RANK: Record<Severity | 'none', number> = { error: 3, warning: 2, info: 1, hint: 0, none: 4 };
 
 export interface Io { out(s: string): void; err(s: string): void; cwd: string; script?: string }
 

@@ -2,7 +2,7 @@
 // Used by the CLI and the language server alike; it knows nothing of either.
 import { ALL_RULES, RULES_BY_ID } from '../rules';
 import type { Rule, StatementContext } from '../rules/types';
-import { defaultConfig, type Config } from '../config';
+import { defaultConfig, matchesAny, type Config } from '../config';
 import type { Finding, Fix, Severity, SourceFile, Statement } from '../model';
 import { applyStatement, fileOffset } from '../replay';
 import { Schema } from '../schema';
@@ -33,7 +33,12 @@ export class Project {
 
   constructor(public config: Config = defaultConfig(), private readonly relPath: (p: string) => string = (p) => p) {}
 
-  setConfig(config: Config): void { this.config = config; this.invalidate(); }
+  /** Replaces the configuration; files are rebuilt (cheap: parses are cached) since it decides what is replayed. */
+  setConfig(config: Config): void {
+    this.config = config;
+    for (const f of [...this.files.values()]) this.files.set(f.path, buildFile(f.path, f.text, config, this.relPath(f.path)));
+    this.invalidate();
+  }
 
   /** Adds or replaces a file. Statements whose text did not change reuse their cached parse. */
   setFile(path: string, text: string): SourceFile {
@@ -72,7 +77,7 @@ export class Project {
   schema(): Schema {
     if (!this.finalSchema) {
       const schema = new Schema();
-      for (const f of this.order()) if (!f.isDown) for (const s of f.statements) applyStatement(schema, s);
+      for (const f of this.order()) if (f.replayed) for (const s of f.statements) applyStatement(schema, s);
       this.finalSchema = schema;
     }
     return this.finalSchema;
@@ -107,7 +112,7 @@ export class Project {
           if (k === 'TRANS_STMT_BEGIN' || k === 'TRANS_STMT_START') inTx = true;
           else if (k === 'TRANS_STMT_COMMIT' || k === 'TRANS_STMT_ROLLBACK' || k === 'TRANS_STMT_PREPARE') inTx = false;
         }
-        if (!file.isDown) {
+        if (file.replayed) {
           const before = stmt.kind === 'CreateStmt' || stmt.kind === 'CreateTableAsStmt' ? schema.tables.size : -1;
           applyStatement(schema, stmt);
           if (before >= 0) {
@@ -221,6 +226,7 @@ export function buildFile(path: string, text: string, config: Config, rel: strin
   const file: SourceFile = {
     path, text, lines: new LineIndex(text), split: { statements: [], masked: text, templated: false }, statements: [],
     isDown: isDownMigration(rel),
+    replayed: !isDownMigration(rel) && (config.migrations.include.length === 0 || matchesAny(rel, config.migrations.include)),
   };
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > config.maxFileBytes) {

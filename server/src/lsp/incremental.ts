@@ -34,7 +34,7 @@ export interface Plan { changed: Set<number>; start: number; oldEnd: number; new
 export function plan(base: Baseline | undefined, file: SourceFile, project: Project, epoch: number): Plan | undefined {
   if (!base || base.config !== project.config || base.epoch !== epoch) return undefined;
   const a = base.file, b = file;
-  if (a === b || a.skipped || b.skipped || a.isDown !== b.isDown || a.statements.length !== b.statements.length) return undefined;
+  if (a === b || a.skipped || b.skipped || a.isDown !== b.isDown || a.replayed !== b.replayed || a.statements.length !== b.statements.length) return undefined;
   if (ddlSignature(a) !== ddlSignature(b)) return undefined;
   const changed = new Set<number>();
   for (let i = 0; i < a.statements.length; i++) {
