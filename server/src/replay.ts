@@ -22,6 +22,10 @@ function stmtLoc(stmt: Statement): Loc { return { path: stmt.file.path, start: s
 function identLoc(stmt: Statement, byteLoc: number | undefined, name: string): Loc {
   const s = fileOffset(stmt, byteLoc);
   const text = stmt.file.text;
+  // Fast path (most names): the unquoted name itself stands here and no '.' follows it.
+  if (text.substr(s, name.length).toLowerCase() === name.toLowerCase() && !/^\s*\./.test(text.substr(s + name.length, 8))) {
+    return locOf(stmt, s, Math.min(s + name.length, stmt.end));
+  }
   // a qualified name (schema.table) starts at its first part: the span is the last part's token
   const toks = fileTokens(stmt);
   let i = tokenIndexAt(toks, s);
