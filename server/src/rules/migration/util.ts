@@ -146,22 +146,7 @@ export function relationRange(ctx: StatementContext, rv: Node): { start: number;
   return span(toks, i, nameEnd(toks, i));
 }
 
-/** An identifier as PostgreSQL needs it written: quoted unless it is a plain lower-case name. */
-export function quoteIdent(name: string): string {
-  if (/^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name)) return name;
-  return '"' + name.replace(/"/g, '""') + '"';
-}
-
-/** Reserved words that cannot be used as bare identifiers (the common ones). */
-const RESERVED = new Set([
-  'all', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'asymmetric', 'both', 'case', 'cast', 'check', 'collate',
-  'column', 'constraint', 'create', 'current_catalog', 'current_date', 'current_role', 'current_time', 'current_timestamp',
-  'current_user', 'default', 'deferrable', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'fetch', 'for',
-  'foreign', 'from', 'grant', 'group', 'having', 'in', 'initially', 'intersect', 'into', 'lateral', 'leading', 'limit',
-  'localtime', 'localtimestamp', 'not', 'null', 'offset', 'on', 'only', 'or', 'order', 'placing', 'primary', 'references',
-  'returning', 'select', 'session_user', 'some', 'symmetric', 'system_user', 'table', 'then', 'to', 'trailing', 'true',
-  'union', 'unique', 'user', 'using', 'variadic', 'when', 'where', 'window', 'with',
-]);
+export { quoteIdent } from '../../sql/ident';
 
 /** `name` in backticks for messages. */
 export function q(name: string): string { return '`' + name + '`'; }

@@ -1,6 +1,7 @@
 // Shared helpers of the query rules: finding every query block of a statement (SELECT, its set-operation
 // branches, UPDATE, DELETE), resolving the relations of its FROM clause against the workspace schema,
 // resolving column references to tables, and turning AST locations into ranges.
+import { quoteIdent as quoteIdentifier, quoteQualifiedPart } from '../../sql/ident';
 import type { Index, Schema, Table } from '../../schema';
 import { firstLocation, kindOf, shape, strings, walk } from '../../sql/ast';
 import { parseStatement, tokens, type Node, type Token } from '../../sql/parse';
@@ -277,14 +278,9 @@ export function keywordBefore(tokens: Token[], at: number, words: string[]): num
   return -1;
 }
 
-/** A column name as it may be written in a select list: bare when PostgreSQL reads it back unchanged. */
+/** A column name as it may be written in a select list (after a dot, any keyword is a label). */
 export function quoteIdent(name: string, qualified: boolean): string {
-  const quoted = '"' + name.replace(/"/g, '""') + '"';
-  if (!/^[a-z_][a-z0-9_$]*$/.test(name)) return quoted;
-  if (qualified) return name; // after a dot, any keyword is a column label
-  const p = parseStatement(`SELECT ${name} FROM x`);
-  const f = p.node?.SelectStmt?.targetList?.[0]?.ResTarget?.val?.ColumnRef?.fields;
-  return f && f.length === 1 && f[0]?.String?.sval === name ? name : quoted;
+  return qualified ? quoteQualifiedPart(name) : quoteIdentifier(name);
 }
 
 /** Normalized shape of an expression for matching against index expressions (text casts of columns dropped). */

@@ -1,5 +1,6 @@
 // Helpers shared by the schema-design rules: finding the statement behind a location, building
 // insertion edits, quoting identifiers, and deciding whether an index serves a foreign key.
+import { quoteIdent } from '../../sql/ident';
 import type { Loc, SourceFile, Statement, TextEdit } from '../../model';
 import type { ForeignKey, Index, Schema, Table } from '../../schema';
 import { tokens } from '../../sql/parse';
@@ -25,23 +26,8 @@ export function insertAfter(stmt: Statement, sql: string): TextEdit {
   return { path: stmt.file.path, start: stmt.end, end: stmt.end, newText: `${closed ? '' : ';'}\n${sql}` };
 }
 
-const PLAIN_IDENT = /^[a-z_][a-z0-9_$]*$/;
-// Reserved words that may not be used as bare column or table names.
-const RESERVED = new Set([
-  'all', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'asymmetric', 'both', 'case', 'cast', 'check', 'collate',
-  'column', 'constraint', 'create', 'current_catalog', 'current_date', 'current_role', 'current_time', 'current_timestamp',
-  'current_user', 'default', 'deferrable', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'fetch', 'for',
-  'foreign', 'from', 'grant', 'group', 'having', 'in', 'initially', 'intersect', 'into', 'lateral', 'leading', 'limit',
-  'localtime', 'localtimestamp', 'not', 'null', 'offset', 'on', 'only', 'or', 'order', 'placing', 'primary', 'references',
-  'returning', 'select', 'session_user', 'some', 'symmetric', 'system_user', 'table', 'then', 'to', 'trailing', 'true', 'union',
-  'unique', 'user', 'using', 'variadic', 'when', 'where', 'window', 'with',
-]);
-
 /** An identifier as it must be written in SQL (quoted when it is not a plain lowercase name). */
-export function ident(name: string): string {
-  if (PLAIN_IDENT.test(name) && !RESERVED.has(name)) return name;
-  return `"${name.replace(/"/g, '""')}"`;
-}
+export function ident(name: string): string { return quoteIdent(name); }
 
 /** A table's name as written in generated SQL: schema-qualified unless it lives in public. */
 export function tableRef(t: Table): string {
