@@ -20,7 +20,20 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'rules'; format: 'text' | 'json' }
-  | { kind: 'lint'; options: LintOptions };
+  | { kind: 'lint'; options: LintOptions }
+  | { kind: 'ask'; options: AskCliOptions }
+  | { kind: 'review'; options: AskCliOptions };
+
+/** `dbe ask` / `dbe review`: a question to the assistant about a file of the project. */
+export interface AskCliOptions {
+  question: string;
+  file?: string;
+  lines?: [number, number];
+  /** Project directory (default: the current directory). */
+  project?: string;
+  model?: string;
+  maxTokens?: number;
+}
 
 /** A mistake in how dbe was called (exit code 2). */
 export class UsageError extends Error {}
@@ -35,8 +48,10 @@ export function parseArgs(argv: string[]): Command {
   if (first === '--version' || first === '-v' || first === 'version') return { kind: 'version' };
   if (first === 'rules') return parseRules(argv.slice(1));
   if (first === 'lint') return { kind: 'lint', options: parseLint(argv.slice(1)) };
+  if (first === 'ask') return parseAsk(argv.slice(1), 'ask');
+  if (first === 'review') return parseAsk(argv.slice(1), 'review');
   if (first.startsWith('-')) throw new UsageError(`unknown option ${first} (try dbe --help)`);
-  throw new UsageError(`unknown command "${first}" (commands: lint, rules; try dbe --help)`);
+  throw new UsageError(`unknown command "${first}" (commands: lint, rules, ask, review; try dbe --help)`);
 }
 
 function parseRules(args: string[]): Command {
@@ -102,6 +117,55 @@ function parseLint(args: string[]): LintOptions {
   }
   if (o.paths.length === 0) throw new UsageError('no paths to lint (usage: dbe lint <files or directories...>)');
   return o;
+}
+
+function parseAsk(args: string[], kind: 'ask' | 'review'): Command {
+  const o: AskCliOptions = { question: '' };
+  const words: string[] = [];
+  let onlyWords = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (onlyWords || !a.startsWith('-') || a === '-') { words.push(a); continue; }
+    if (a === '--') { onlyWords = true; continue; }
+    const { name, value, next } = split(args, i);
+    const takeValue = (): string => {
+      const v = need(name, value ?? args[next]);
+      if (value === undefined) i = next;
+      return v;
+    };
+    switch (name) {
+      case '--file': o.file = takeValue(); break;
+      case '--project': case '-p': o.project = takeValue(); break;
+      case '--model': case '-m': o.model = takeValue(); break;
+      case '--lines': case '-l': {
+        const v = takeValue();
+        const m = /^(\d+)(?:[-:,](\d+))?$/.exec(v);
+        const a1 = m ? Number(m[1]) : NaN, b1 = m ? Number(m[2] ?? m[1]) : NaN;
+        if (!m || a1 < 1 || b1 < a1) throw new UsageError(`--lines must be a line range like 10-20, not "${v}"`);
+        o.lines = [a1, b1];
+        break;
+      }
+      case '--max-tokens': {
+        const v = takeValue();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 128000) throw new UsageError(`--max-tokens must be a whole number from 1 to 128000, not "${v}"`);
+        o.maxTokens = n;
+        break;
+      }
+      case '--help': case '-h': return { kind: 'help' };
+      default: throw new UsageError(`unknown option ${name} for dbe ${kind} (try dbe --help)`);
+    }
+  }
+  if (kind === 'review') {
+    if (!o.file) o.file = words.shift();
+    if (!o.file) throw new UsageError('no file to review (usage: dbe review <file.sql> [--lines A-B])');
+    o.question = words.join(' ');
+  } else {
+    o.question = words.join(' ').trim();
+    if (!o.question) throw new UsageError('no question (usage: dbe ask [--file F] [--lines A-B] "question")');
+  }
+  if (o.lines && !o.file) throw new UsageError('--lines needs --file');
+  return { kind, options: o };
 }
 
 /** Splits `--name=value` forms; `next` is the index of the following argument. */

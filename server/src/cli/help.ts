@@ -4,6 +4,8 @@ export const HELP = `dbe: PostgreSQL linting the way a senior DBA reviews it
 Usage:
   dbe lint <paths...> [options]   lint .sql files; a directory is one project (one schema)
   dbe rules [--format text|json]  list the rules
+  dbe ask [options] "question"    ask the DB Engineer assistant (Claude) about a file of the project
+  dbe review <file> [options]     ask for a full review of a file (the /review command)
   dbe --version                   print the version
   dbe --help                      print this help
 
@@ -21,6 +23,16 @@ Lint options:
   -q, --quiet                     report only findings that reach the --fail-on severity
       --no-cache                  do not read or write the on-disk parse cache
   -j, --jobs N                    threads to use (default: 1 below 4 CPUs, else half the CPUs, at most 4)
+
+Ask and review options (the answer streams to stdout; needs ANTHROPIC_API_KEY; ANTHROPIC_BASE_URL
+is honoured; the file, the schema of the tables it uses and its findings are sent as context):
+      --file F                    the SQL file the question is about (ask only; review takes it first)
+  -l, --lines A-B                 only these lines of the file (the statements they touch)
+  -p, --project DIR               the project the schema is replayed from (default: current directory)
+  -m, --model ID                  model (default claude-sonnet-5-5)
+      --max-tokens N              longest answer, in tokens (default 4096)
+A question may start with a command: /review, /index, /normalize, /migration, /explain.
+ask and review exit 1 on an API error (one dbe: line says what to do), 130 when interrupted.
 
 Exit codes: 0 nothing reached the fail level, 1 something did, 2 usage, input or configuration error.
 Suppress a finding with a comment on the line(s) above the statement: -- dbe-ignore rule-id

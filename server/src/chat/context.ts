@@ -1,0 +1,320 @@
+// The context an assistant question is asked with: the active SQL file (or the selected lines), the
+// schema of the tables those statements reference, and the file's current findings with the rules'
+// rationale. Trimmed to a character budget; whatever is left out is said in the text, so the model
+// never mistakes a partial view for the whole file or schema.
+import type { Project } from '../engine/project';
+import type { Finding, SourceFile, Statement } from '../model';
+import { RULES_BY_ID } from '../rules';
+import type { Schema, Table } from '../schema';
+import { walk } from '../sql/ast';
+
+export type ChipKind = 'file' | 'selection' | 'schema' | 'findings';
+export interface ContextChip { kind: ChipKind; label: string; chars: number }
+export interface ChatContext { chips: ContextChip[]; text: string }
+
+export interface ContextOptions {
+  /** The active file: the key the project knows it by (absolute path or URI). */
+  file?: string;
+  /** 1-based inclusive line range of the selection. */
+  lines?: [number, number];
+  /** Upper bound on the length of `text`. */
+  budgetChars: number;
+  /** How the file is named in the text (default: the last path segment). */
+  label?: string;
+  /** Findings already computed for the file (default: project.analyze([file])). */
+  findings?: Finding[];
+}
+
+export const DEFAULT_BUDGET_CHARS = 24_000;
+
+/** Shares of the budget; unused share flows to the sections after it. */
+const FINDINGS_SHARE = 0.2;
+const FILE_SHARE = 0.5;
+
+export function buildContext(project: Project, options: ContextOptions): ChatContext {
+  const budget = Math.max(500, Math.floor(options.budgetChars));
+  const file = options.file ? project.getFile(options.file) : undefined;
+  const chips: ContextChip[] = [];
+  const parts: string[] = [];
+  const schema = project.schema();
+
+  if (!file) {
+    const intro = options.file ? `The file ${options.file} is not part of the project; only the schema is given.\n\n` : 'No SQL file is open; the project schema is given.\n\n';
+    const tables = [...schema.tables.values()];
+    const s = renderSchema(project, schema, tables, budget - intro.length, 'project schema');
+    if (s.text) chips.push({ kind: 'schema', label: s.label, chars: s.text.length });
+    return { chips, text: (intro + s.text).slice(0, budget) };
+  }
+
+  const name = options.label ?? baseName(file.path);
+  const findings = options.findings ?? project.analyze([file.path]).get(file.path) ?? [];
+
+  // Statements in view: the selection's, else the whole file's.
+  let focus: Statement[] = file.statements;
+  let range: [number, number] | undefined;
+  if (options.lines) {
+    const [a, b] = options.lines[0] <= options.lines[1] ? options.lines : [options.lines[1], options.lines[0]];
+    range = [Math.max(1, a), Math.min(Math.max(1, b), file.lines.lineCount)];
+    const s = file.lines.lineStart(range[0] - 1);
+    const e = range[1] < file.lines.lineCount ? file.lines.lineStart(range[1]) : file.text.length;
+    focus = file.statements.filter((st) => st.start < e && st.end > s);
+  }
+  const inFocus = (f: Finding) => !range || focus.some((st) => f.start < st.end && f.end >= st.start) || within(file, f, range);
+  const focusFindings = findings.filter(inFocus);
+
+  // 1. Findings (small, most useful per character).
+  const fnd = renderFindings(file, focusFindings, findings.length - focusFindings.length, Math.floor(budget * FINDINGS_SHARE), name);
+  // 2. The SQL: whole file or selection when it fits, else the statements that matter.
+  const sqlBudget = Math.floor(budget * (FINDINGS_SHARE + FILE_SHARE)) - fnd.text.length;
+  const sql = renderSql(file, name, focus, range, focusFindings, sqlBudget);
+  // 3. Schema of the referenced tables, with what is left.
+  const referenced = referencedTables(schema, sql.statements.length ? sql.statements : focus);
+  const schemaBudget = budget - fnd.text.length - sql.text.length - 4;
+  const sch = renderSchema(project, schema, referenced, schemaBudget, 'tables referenced');
+
+  parts.push(sql.text);
+  if (range) chips.push({ kind: 'selection', label: `${name}:${range[0]}-${range[1]}`, chars: sql.text.length });
+  else chips.push({ kind: 'file', label: sql.label, chars: sql.text.length });
+  if (sch.text) { parts.push(sch.text); chips.push({ kind: 'schema', label: sch.label, chars: sch.text.length }); }
+  parts.push(fnd.text);
+  chips.push({ kind: 'findings', label: fnd.label, chars: fnd.text.length });
+  const text = parts.join('\n\n');
+  return { chips, text: text.length > budget ? text.slice(0, budget - 20) + '\n[... truncated]' : text };
+}
+
+function baseName(p: string): string {
+  const s = p.replace(/[\\/]+$/, '');
+  return s.slice(Math.max(s.lastIndexOf('/'), s.lastIndexOf('\\')) + 1) || p;
+}
+
+function within(file: SourceFile, f: Finding, range: [number, number]): boolean {
+  const line = file.lines.position(f.start).line + 1;
+  return line >= range[0] && line <= range[1];
+}
+
+function lineOf(file: SourceFile, offset: number): number { return file.lines.position(offset).line + 1; }
+
+// ---- SQL ----------------------------------------------------------------------------------------
+
+interface SqlPart { text: string; label: string; statements: Statement[] }
+
+function renderSql(file: SourceFile, name: string, focus: Statement[], range: [number, number] | undefined, findings: Finding[], budget: number): SqlPart {
+  const fence = (header: string, body: string) => `${header}\n\`\`\`sql\n${body.replace(/\s+$/, '')}\n\`\`\``;
+  if (file.skipped) return { text: `## File ${name}\n${file.skipped}`, label: `${name} (not analysed)`, statements: [] };
+
+  // The whole view as written, when it fits.
+  let viewStart = 0, viewEnd = file.text.length, header = `## File ${name} (${file.lines.lineCount} lines)`;
+  if (range) {
+    viewStart = file.lines.lineStart(range[0] - 1);
+    viewEnd = range[1] < file.lines.lineCount ? file.lines.lineStart(range[1]) : file.text.length;
+    // Widen to whole statements: a half statement is worse than a few extra lines.
+    for (const st of focus) { viewStart = Math.min(viewStart, lineStartAt(file, st.start)); viewEnd = Math.max(viewEnd, st.end); }
+    const a = lineOf(file, viewStart), b = lineOf(file, Math.max(viewStart, viewEnd - 1));
+    header = `## Selection: ${name} lines ${a}-${b} (of ${file.lines.lineCount})`;
+  }
+  const whole = fence(header, file.text.slice(viewStart, viewEnd));
+  const wholeLabel = range ? `${name}:${range[0]}-${range[1]}` : name;
+  if (whole.length <= budget) return { text: whole, label: wholeLabel, statements: focus };
+
+  // Too large: the statements with findings first, then the rest of the view in order, as fit.
+  const stmts = focus.length ? focus : file.statements;
+  const flagged = new Set(stmts.filter((st) => findings.some((f) => f.start < st.end && f.end >= st.start)));
+  const ordered = [...flagged, ...stmts.filter((st) => !flagged.has(st))];
+  const picked = new Set<Statement>();
+  let used = header.length + 200;
+  for (const st of ordered) {
+    const cost = st.end - st.start + 40;
+    if (used + cost > budget) continue;
+    picked.add(st);
+    used += cost;
+  }
+  const body: string[] = [];
+  let omitted = 0, omittedFrom = -1, omittedTo = -1;
+  const flush = () => {
+    if (omitted) body.push(`-- [omitted: ${omitted} statement${omitted === 1 ? '' : 's'}, lines ${omittedFrom}-${omittedTo}]`);
+    omitted = 0;
+  };
+  for (const st of stmts) {
+    if (picked.has(st)) {
+      flush();
+      body.push(`-- line ${lineOf(file, st.start)}\n${file.text.slice(st.start, st.end).trim()}`);
+    } else {
+      if (!omitted) omittedFrom = lineOf(file, st.start);
+      omitted++;
+      omittedTo = lineOf(file, Math.max(st.start, st.end - 1));
+    }
+  }
+  flush();
+  const note = `Too large to send whole: ${picked.size} of ${stmts.length} statements shown (those with findings first); the others are marked as omitted.`;
+  let text = fence(`${header}\n${note}`, body.join('\n\n'));
+  if (text.length > budget) text = text.slice(0, Math.max(0, budget - 40)) + '\n-- [... truncated]\n```';
+  return { text, label: `${name} (${picked.size} of ${stmts.length} statements)`, statements: [...picked] };
+}
+
+function lineStartAt(file: SourceFile, offset: number): number {
+  return file.lines.lineStart(file.lines.position(offset).line);
+}
+
+// ---- Schema -------------------------------------------------------------------------------------
+
+/** Tables (and views) named by RangeVars in the statements, in order of first mention. */
+export function referencedTables(schema: Schema, statements: Statement[]): Table[] {
+  const out: Table[] = [];
+  const seen = new Set<string>();
+  const cteNames = new Set<string>();
+  for (const st of statements) {
+    if (!st.node) continue;
+    walk(st.parsed.node, (kind, node) => {
+      if (kind === 'CommonTableExpr' && node.ctename) cteNames.add(node.ctename);
+      if (kind !== 'RangeVar' || !node.relname) return;
+      if (!node.schemaname && cteNames.has(node.relname)) return;
+      const t = schema.table(node.schemaname, node.relname);
+      if (t && !seen.has(t.key)) { seen.add(t.key); out.push(t); }
+    });
+  }
+  return out;
+}
+
+function renderSchema(project: Project, schema: Schema, tables: Table[], budget: number, what: string): { text: string; label: string } {
+  if (!tables.length || budget < 80) {
+    if (!tables.length) return { text: '', label: '' };
+    return { text: `## Schema\n(${tables.length} ${what} omitted for length: ${tables.map((t) => t.key).join(', ')})`.slice(0, Math.max(0, budget)), label: `0 of ${tables.length} tables` };
+  }
+  const head = `## Schema (${what}, after all migrations)`;
+  const blocks: string[] = [];
+  const omitted: string[] = [];
+  let used = head.length + 120;
+  for (const t of tables) {
+    const b = renderTable(project, schema, t);
+    if (used + b.length + 2 > budget) { omitted.push(t.key); continue; }
+    blocks.push(b);
+    used += b.length + 2;
+  }
+  if (omitted.length) blocks.push(`(omitted for length: ${omitted.join(', ')})`);
+  const shown = tables.length - omitted.length;
+  return { text: [head, ...blocks].join('\n\n'), label: `${shown}${omitted.length ? ` of ${tables.length}` : ''} table${tables.length === 1 ? '' : 's'}` };
+}
+
+function renderTable(project: Project, schema: Schema, t: Table): string {
+  const lines: string[] = [];
+  if (t.kind !== 'table') {
+    lines.push(`${t.kind === 'view' ? 'VIEW' : 'MATERIALIZED VIEW'} ${t.key}`);
+    if (t.definition) lines.push('  ' + oneLine(t.definition, 400));
+  } else {
+    lines.push(`TABLE ${t.key}${t.partitioned ? ' (partitioned)' : ''}${t.partitionOf ? ` PARTITION OF ${t.partitionOf}` : ''}`);
+  }
+  for (const c of t.columns.values()) {
+    const bits = [`  ${c.name} ${c.typeText || c.type}${c.array && !/\[\]$/.test(c.typeText) ? '[]' : ''}`];
+    if (c.notNull) bits.push('NOT NULL');
+    if (c.identity) bits.push('GENERATED AS IDENTITY');
+    else if (c.generated) bits.push('GENERATED');
+    else if (c.hasDefault) bits.push(`DEFAULT ${defaultText(project, c.loc) ?? '(set)'}`);
+    lines.push(bits.join(' '));
+  }
+  if (t.primaryKey) lines.push(`  PRIMARY KEY (${t.primaryKey.columns.join(', ')})`);
+  for (const fk of t.foreignKeys) {
+    lines.push(`  FOREIGN KEY (${fk.columns.join(', ')}) REFERENCES ${fk.refTable}${fk.refColumns.length ? ` (${fk.refColumns.join(', ')})` : ''}${fk.notValid ? ' NOT VALID' : ''}`);
+  }
+  for (const ck of t.checks) {
+    const src = ck.text || checkText(project, ck.loc);
+    if (src) lines.push(`  ${/^\s*(constraint|check)\b/i.test(src) ? '' : 'CHECK '}${oneLine(src, 200)}`);
+  }
+  const ixs = schema.indexesOf(t);
+  if (ixs.length) {
+    lines.push('  indexes:');
+    for (const ix of ixs) {
+      if (ix.columns.some((c) => c === null)) {
+        // Expression keys: the statement as written says it best.
+        const src = statementText(project, ix.loc);
+        if (src) { lines.push(`    ${ix.name}: ${oneLine(src, 300)}`); continue; }
+      }
+      const cols = ix.columns.map((c, i) => (c ?? `(${ix.exprs[i] || 'expression'})`) + (ix.opclasses[i] ? ` ${ix.opclasses[i]}` : '')).join(', ');
+      let s = `    ${ix.name}: ${ix.unique ? 'UNIQUE ' : ''}${ix.method || 'btree'} (${cols})`;
+      if (ix.include.length) s += ` INCLUDE (${ix.include.join(', ')})`;
+      if (ix.predicate) s += ` WHERE ${oneLine(ix.predicateText || ix.predicate, 200)}`;
+      if (ix.constraint) s += ` [${ix.constraint === 'primary' ? 'primary key' : 'unique constraint'}]`;
+      lines.push(s);
+    }
+  } else if (t.kind === 'table') lines.push('  indexes: none');
+  return lines.join('\n');
+}
+
+/** CHECK (...) as written at loc: from the keyword to its balanced closing parenthesis. */
+function checkText(project: Project, loc: { path: string; start: number }): string {
+  const f = project.getFile(loc.path);
+  if (!f) return '';
+  const open = f.text.indexOf('(', loc.start);
+  if (open < 0 || open - loc.start > 120) return '';
+  let depth = 0;
+  for (let i = open; i < Math.min(f.text.length, open + 400); i++) {
+    if (f.text[i] === '(') depth++;
+    else if (f.text[i] === ')' && --depth === 0) return 'CHECK ' + f.text.slice(open, i + 1);
+  }
+  return '';
+}
+
+/** The text of the statement at loc (CREATE INDEX ...), without the trailing semicolon. */
+function statementText(project: Project, loc: { path: string; start: number }): string {
+  const f = project.getFile(loc.path);
+  const st = f?.statements.find((s) => s.start <= loc.start && loc.start < s.end);
+  return st ? f!.text.slice(st.start, st.end).replace(/;\s*$/, '') : '';
+}
+
+/** The DEFAULT expression as written where the column was defined, when it can be read off the source. */
+function defaultText(project: Project, loc: { path: string; start: number }): string | undefined {
+  const f = project.getFile(loc.path);
+  if (!f) return undefined;
+  // The column definition runs to the next top-level comma or the closing parenthesis.
+  const text = f.text;
+  let depth = 0, i = loc.start, q = '';
+  const limit = Math.min(text.length, loc.start + 400);
+  for (; i < limit; i++) {
+    const ch = text[i];
+    if (q) { if (ch === q) q = ''; continue; }
+    if (ch === "'" || ch === '"') { q = ch; continue; }
+    if (ch === '(') depth++;
+    else if (ch === ')') { if (depth === 0) break; depth--; }
+    else if ((ch === ',' || ch === ';') && depth === 0) break;
+  }
+  const def = text.slice(loc.start, i);
+  const m = /\bdefault\s+([\s\S]+?)(?=\s+(?:not\s+null|null|primary\s+key|references|unique|check|constraint|generated|collate)\b|\s*$)/i.exec(def);
+  return m ? oneLine(m[1], 120) : undefined;
+}
+
+function oneLine(s: string, max: number): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > max ? t.slice(0, max - 1) + '…' : t;
+}
+
+// ---- Findings -----------------------------------------------------------------------------------
+
+function renderFindings(file: SourceFile, findings: Finding[], outside: number, budget: number, name: string): { text: string; label: string } {
+  const outsideNote = outside ? ` (${outside} more outside the selection not listed)` : '';
+  if (!findings.length) {
+    return { text: `## Findings\nDB Engineer reports no findings in ${name}${outside ? ' within the selection' : ''}${outsideNote}.`, label: 'no findings' };
+  }
+  const head = `## Findings (DB Engineer's static analysis of ${name})${outsideNote}`;
+  const rows: string[] = [];
+  const rules: string[] = [];
+  let used = head.length + 80, shown = 0;
+  for (const f of findings) {
+    const row = `- line ${lineOf(file, f.start)} [${f.severity}] ${f.rule}: ${oneLine(f.message, 300)}`;
+    if (used + row.length + 1 > budget * 0.7 && shown > 0) break;
+    rows.push(row);
+    used += row.length + 1;
+    shown++;
+    if (!rules.includes(f.rule)) rules.push(f.rule);
+  }
+  if (shown < findings.length) rows.push(`- ... ${findings.length - shown} more finding${findings.length - shown === 1 ? '' : 's'} omitted for length`);
+  const why: string[] = [];
+  for (const id of rules) {
+    const r = RULES_BY_ID.get(id);
+    if (!r) continue;
+    const line = `- ${id}: ${oneLine(r.meta.rationale, 400)}`;
+    if (used + line.length + 1 > budget) { why.push(`- (rationale of the other rules omitted for length)`); break; }
+    why.push(line);
+    used += line.length + 1;
+  }
+  const text = [head, ...rows, ...(why.length ? ['', 'Why these rules matter:', ...why] : [])].join('\n');
+  return { text, label: `${findings.length} finding${findings.length === 1 ? '' : 's'}` };
+}
