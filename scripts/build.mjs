@@ -22,6 +22,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
   build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  // The chat webview script runs in the browser sandbox: no node built-ins, one self-contained IIFE.
+  build({ bundle: true, platform: 'browser', target: 'es2020', format: 'iife', sourcemap: true, logLevel: 'warning', entryPoints: ['client/src/webview/main.ts'], outfile: 'dist/webview.js' }),
 ]);
 
 const wasm = join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm');

@@ -9,6 +9,7 @@ import * as workspace from './handlers/workspace';
 import * as codeAction from './handlers/codeAction';
 import * as hover from './handlers/hover';
 import * as definition from './handlers/definition';
+import * as chatContext from './handlers/chatContext';
 
 export function startServer(connection: Connection): DbeServer {
   const server = new DbeServer(connection);
@@ -19,6 +20,7 @@ export function startServer(connection: Connection): DbeServer {
   codeAction.register(server);
   hover.register(server);
   definition.register(server);
+  chatContext.register(server);
   documents.register(server); // TextDocuments.listen: after the other handlers
   connection.listen();
   return server;

@@ -1,5 +1,6 @@
 // Code actions, built from Diagnostic.data alone (no state kept between publish and request):
-// the rule's fixes, "ignore for this statement", "ignore in this file" and "show documentation".
+// the rule's fixes, "ignore for this statement", "ignore in this file", "show documentation" and
+// "Ask DB Engineer about <rule>" (a command carrying the finding; the client opens the chat with it).
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit } from 'vscode-languageserver';
 import { statementAt } from '../../engine/suppress';
 import type { SourceFile } from '../../model';
@@ -7,6 +8,7 @@ import { isDiagnosticData, SOURCE } from '../convert';
 import { guard, type DbeServer } from '../server';
 
 export const OPEN_RULE_DOCS_COMMAND = 'dbEngineer.openRuleDocs';
+export const ASK_ABOUT_FINDING_COMMAND = 'dbEngineer.askAboutFinding';
 
 const IGNORE_LINE = /^(\s*)--\s*dbe-ignore(?!-file)\b(.*)$/;
 const IGNORE_FILE_LINE = /^\s*--\s*dbe-ignore-file\b(.*)$/;
@@ -22,11 +24,17 @@ export function codeActions(server: DbeServer, params: CodeActionParams): CodeAc
   const uri = params.textDocument.uri;
   const fixes: CodeAction[] = [];
   const ignores: CodeAction[] = [];
+  const asks: CodeAction[] = [];
   const seenRules = new Set<string>();
   for (const d of ours) {
     const data = d.data as { rule: string; fixes: { title: string; edit: any }[] };
     data.fixes.forEach((fx, i) => {
       fixes.push({ title: fx.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: fx.edit, isPreferred: i === 0 });
+    });
+    const ask = `Ask DB Engineer about ${data.rule}`;
+    asks.push({
+      title: ask, kind: CodeActionKind.QuickFix, diagnostics: [d],
+      command: { title: ask, command: ASK_ABOUT_FINDING_COMMAND, arguments: [{ uri, range: d.range, rule: data.rule, message: d.message }] },
     });
     if (seenRules.has(data.rule)) continue;
     seenRules.add(data.rule);
@@ -40,7 +48,7 @@ export function codeActions(server: DbeServer, params: CodeActionParams): CodeAc
       command: { title: `Show documentation for ${data.rule}`, command: OPEN_RULE_DOCS_COMMAND, arguments: [data.rule] },
     });
   }
-  return [...fixes, ...ignores];
+  return [...fixes, ...ignores, ...asks];
 }
 
 /** `-- dbe-ignore <rule>` above the statement the diagnostic starts in (or appended to an existing one). */

@@ -1,0 +1,415 @@
+/// <reference lib="dom" />
+// The chat webview script (browser sandbox). Builds the UI inside #app with DOM APIs only; innerHTML is
+// used solely with renderMarkdown output. Talks to the extension host through the fixed protocol.
+import type { ChatTurn, Chip, FromWebview, PersonaInfo, ToWebview, Usage } from '../chat/protocol';
+import { renderMarkdown } from './markdown';
+
+interface VsCodeApi { postMessage(msg: unknown): void; getState(): unknown; setState(state: unknown): void }
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const post = (m: FromWebview): void => vscode.postMessage(m);
+
+interface SavedState { draft?: string }
+const saved = ((): SavedState => {
+  const s = vscode.getState();
+  return s && typeof s === 'object' ? (s as SavedState) : {};
+})();
+function saveDraft(): void { vscode.setState({ ...saved, draft: input.value } satisfies SavedState); }
+
+const SLASH: Array<[string, string]> = [
+  ['/review', 'full review of the file or selection'],
+  ['/index', 'which indexes the queries need'],
+  ['/normalize', 'normal-form and data-modelling review'],
+  ['/migration', 'write or check a safe, zero-downtime migration'],
+  ['/explain', 'explain the query or plan'],
+];
+
+// ---------------------------------------------------------------------------------------------------
+// DOM helpers
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function btn(label: string, cls: string, onClick: () => void, title?: string): HTMLButtonElement {
+  const b = el('button', cls, label);
+  b.type = 'button';
+  if (title) b.title = title;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+function kchars(n: number): string { return n < 1000 ? `${n} chars` : `${(n / 1000).toFixed(1)}k chars`; }
+
+// ---------------------------------------------------------------------------------------------------
+// Layout
+
+const app = document.getElementById('app') ?? document.body.appendChild(el('div'));
+app.textContent = '';
+
+const header = el('div', 'header');
+const personaLabel = el('label', 'persona-label', 'Persona ');
+const personaSelect = el('select', 'persona');
+personaLabel.appendChild(personaSelect);
+const modelLabel = el('span', 'model');
+const newChatBtn = btn('New chat', 'secondary', () => post({ type: 'newChat' }), 'Start a new conversation');
+header.append(personaLabel, modelLabel, newChatBtn);
+
+const trustNote = el('div', 'notice trust', 'Restricted Mode: only the open files are used as context.');
+trustNote.hidden = true;
+
+const conversation = el('div', 'conversation');
+conversation.setAttribute('role', 'log');
+conversation.setAttribute('aria-live', 'polite');
+const empty = el('div', 'empty', 'Ask about the SQL in your editor. Type / for commands.');
+conversation.appendChild(empty);
+
+const composer = el('div', 'composer');
+const chipsBox = el('div', 'chips');
+chipsBox.title = 'Context sent with your message';
+const hints = el('div', 'hints');
+hints.hidden = true;
+const input = el('textarea', 'input');
+input.rows = 3;
+input.placeholder = 'Ask DB Engineer… (Enter to send, Shift+Enter for a new line)';
+const buttons = el('div', 'buttons');
+const sendBtn = btn('Send', 'primary', () => send());
+const stopBtn = btn('Stop', 'secondary', () => post({ type: 'stop' }));
+stopBtn.disabled = true;
+buttons.append(sendBtn, stopBtn);
+composer.append(chipsBox, hints, input, buttons);
+
+app.append(header, trustNote, conversation, composer);
+
+// ---------------------------------------------------------------------------------------------------
+// Conversation
+
+interface TurnView {
+  id?: string;
+  role: 'user' | 'assistant';
+  text: string;
+  root: HTMLElement;
+  body: HTMLElement;
+  notice: HTMLElement;
+  meta: HTMLElement;
+  pending: boolean;
+  dirty: boolean;
+}
+
+const turns: TurnView[] = [];
+let busy = false;
+let currentId: string | undefined;
+let lastSent = '';
+
+function setBusy(b: boolean): void {
+  busy = b;
+  sendBtn.disabled = b;
+  stopBtn.disabled = !b;
+  app.classList.toggle('busy', b);
+}
+
+function scrollToEnd(): void {
+  const nearBottom = conversation.scrollHeight - conversation.scrollTop - conversation.clientHeight < 80;
+  if (nearBottom || busy) conversation.scrollTop = conversation.scrollHeight;
+}
+
+function addTurn(role: 'user' | 'assistant', text: string, id?: string): TurnView {
+  empty.remove();
+  const root = el('div', `turn ${role}`);
+  const who = el('div', 'who', role === 'user' ? 'You' : 'DB Engineer');
+  const body = el('div', 'body');
+  const notice = el('div', 'turn-notice');
+  notice.hidden = true;
+  const meta = el('div', 'usage');
+  meta.hidden = true;
+  root.append(who, body, notice, meta);
+  conversation.appendChild(root);
+  const t: TurnView = { id, role, text, root, body, notice, meta, pending: false, dirty: false };
+  renderBody(t);
+  turns.push(t);
+  scrollToEnd();
+  return t;
+}
+
+function renderBody(t: TurnView): void {
+  if (t.role === 'user') {
+    t.body.textContent = t.text; // user text is never interpreted as markup
+  } else {
+    t.body.innerHTML = renderMarkdown(t.text); // renderMarkdown escapes everything it does not write itself
+  }
+  t.dirty = false;
+}
+
+let frame = 0;
+function scheduleRender(): void {
+  if (frame) return;
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    for (const t of turns) if (t.dirty) renderBody(t);
+    scrollToEnd();
+  });
+}
+
+function findTurn(id: string): TurnView | undefined {
+  for (let i = turns.length - 1; i >= 0; i--) if (turns[i].id === id && turns[i].role === 'assistant') return turns[i];
+  return undefined;
+}
+
+function showUsage(t: TurnView, u: Usage): void {
+  const parts = [`${fmt(u.input)} in`, `${fmt(u.output)} out`];
+  if (u.cacheRead) parts.push(`cache read ${fmt(u.cacheRead)}`);
+  if (u.cacheWrite) parts.push(`cache write ${fmt(u.cacheWrite)}`);
+  t.meta.textContent = parts.join(' · ');
+  t.meta.hidden = false;
+}
+
+function retryReason(reason: string): string {
+  if (/rate/i.test(reason) || reason === '429') return 'Rate limited';
+  if (/overload/i.test(reason) || reason === '529') return 'The API is overloaded';
+  if (/network|connect|timeout/i.test(reason)) return 'Connection problem';
+  if (/server|5\d\d/i.test(reason)) return 'Server error';
+  return reason ? reason.charAt(0).toUpperCase() + reason.slice(1) : 'Temporary error';
+}
+
+function showNotice(t: TurnView, text: string, cls: string): HTMLElement {
+  t.notice.textContent = '';
+  t.notice.className = `turn-notice ${cls}`;
+  const span = el('span', 'notice-text', text);
+  t.notice.appendChild(span);
+  t.notice.hidden = false;
+  return t.notice;
+}
+
+function showError(t: TurnView, message: string, action?: 'setKey' | 'retry'): void {
+  const box = showNotice(t, message, 'error');
+  const actions = el('span', 'notice-actions');
+  if (action === 'setKey') actions.appendChild(btn('Set API key', 'primary', () => post({ type: 'setKey' })));
+  if (action === 'retry') actions.appendChild(btn('Retry', 'primary', () => { t.notice.hidden = true; post({ type: 'retry' }); }));
+  if (actions.childElementCount) box.appendChild(actions);
+  t.root.classList.add('failed');
+  scrollToEnd();
+}
+
+function clearConversation(): void {
+  turns.length = 0;
+  conversation.textContent = '';
+  conversation.appendChild(empty);
+  currentId = undefined;
+  setBusy(false);
+}
+
+function loadHistory(history: ChatTurn[]): void {
+  clearConversation();
+  for (const h of history) {
+    if (h.role !== 'user' && h.role !== 'assistant') continue;
+    const t = addTurn(h.role, String(h.text ?? ''));
+    if (h.usage) showUsage(t, h.usage);
+    if (h.error) showError(t, h.error);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Persona, chips, hints
+
+function setPersonas(personas: PersonaInfo[], current: string): void {
+  personaSelect.textContent = '';
+  for (const p of personas) {
+    const o = el('option', undefined, p.name);
+    o.value = p.name;
+    o.title = p.description;
+    personaSelect.appendChild(o);
+  }
+  personaSelect.value = current;
+  const cur = personas.find((p) => p.name === current);
+  personaSelect.title = cur?.description ?? '';
+  personaLabel.hidden = personas.length === 0;
+}
+personaSelect.addEventListener('change', () => {
+  const opt = personaSelect.selectedOptions[0];
+  personaSelect.title = opt?.title ?? '';
+  post({ type: 'pickPersona', name: personaSelect.value });
+});
+
+function setChips(chips: Chip[]): void {
+  chipsBox.textContent = '';
+  for (const c of chips) {
+    const chip = el('span', `chip chip-${c.kind}`, `${c.kind}: ${c.label} (${kchars(c.chars)})`);
+    chip.title = `Sent with your message: ${c.kind} ${c.label}, ${fmt(c.chars)} characters`;
+    chipsBox.appendChild(chip);
+  }
+  chipsBox.hidden = chips.length === 0;
+}
+chipsBox.hidden = true;
+
+function updateHints(): void {
+  const v = input.value;
+  if (!v.startsWith('/')) {
+    hints.hidden = true;
+    return;
+  }
+  const word = v.split(/\s/)[0].toLowerCase();
+  const matches = SLASH.filter(([cmd]) => cmd.startsWith(word));
+  hints.textContent = '';
+  for (const [cmd, desc] of matches) {
+    const h = el('div', 'hint');
+    h.append(el('span', 'hint-cmd', cmd), el('span', 'hint-desc', ` — ${desc}`));
+    h.addEventListener('mousedown', (e) => {
+      e.preventDefault();
+      input.value = `${cmd} ${v.slice(word.length).trimStart()}`;
+      saveDraft();
+      updateHints();
+      input.focus();
+    });
+    hints.appendChild(h);
+  }
+  hints.hidden = matches.length === 0;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Input
+
+function send(): void {
+  const text = input.value.trim();
+  if (!text || busy) return;
+  lastSent = input.value;
+  post({ type: 'send', text });
+  input.value = '';
+  saveDraft();
+  updateHints();
+  setBusy(true); // cleared by 'done' / 'error'
+}
+
+input.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    send();
+  }
+});
+input.addEventListener('input', () => { saveDraft(); updateHints(); });
+input.value = saved.draft ?? '';
+updateHints();
+
+// Code-block buttons (event delegation; the code comes from the <code> element's textContent).
+conversation.addEventListener('click', (e) => {
+  const target = e.target as HTMLElement | null;
+  const link = target?.closest('a[data-href]');
+  if (link) {
+    // Links open through the host (VS Code intercepts http(s) anchors); never navigate the webview itself.
+    return;
+  }
+  const b = target?.closest('button[data-action]') as HTMLButtonElement | null;
+  if (!b) return;
+  const block = b.closest('div.code') as HTMLElement | null;
+  if (!block) return;
+  const action = b.dataset.action;
+  if (action !== 'copy' && action !== 'insert' && action !== 'saveMigration' && action !== 'applyEdit') return;
+  const code = block.querySelector('pre > code')?.textContent ?? '';
+  const lang = block.dataset.lang || undefined;
+  post({ type: 'code', action, code, lang });
+  if (action === 'copy') {
+    const old = b.textContent;
+    b.textContent = 'Copied';
+    setTimeout(() => { b.textContent = old; }, 1200);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Messages from the host
+
+function restoreInput(): void {
+  if (lastSent && input.value.trim() === '') {
+    input.value = lastSent;
+    saveDraft();
+    updateHints();
+  }
+}
+
+window.addEventListener('message', (ev: MessageEvent) => {
+  const m = ev.data as ToWebview;
+  if (!m || typeof m !== 'object' || typeof (m as { type?: unknown }).type !== 'string') return;
+  switch (m.type) {
+    case 'init':
+      setPersonas(Array.isArray(m.personas) ? m.personas : [], m.persona);
+      modelLabel.textContent = m.model ?? '';
+      trustNote.hidden = m.trusted !== false;
+      loadHistory(Array.isArray(m.history) ? m.history : []);
+      break;
+    case 'context':
+      setChips(Array.isArray(m.chips) ? m.chips : []);
+      break;
+    case 'start': {
+      addTurn('user', m.question);
+      const t = addTurn('assistant', '', m.id);
+      t.pending = true;
+      t.root.classList.add('pending');
+      currentId = m.id;
+      setBusy(true);
+      break;
+    }
+    case 'delta': {
+      const t = findTurn(m.id);
+      if (!t) break;
+      t.text += m.text;
+      t.dirty = true;
+      if (!t.notice.classList.contains('error')) t.notice.hidden = true; // a retry succeeded
+      scheduleRender();
+      break;
+    }
+    case 'usage': {
+      const t = findTurn(m.id);
+      if (t) showUsage(t, m.usage);
+      break;
+    }
+    case 'retry': {
+      const t = findTurn(m.id);
+      if (t) showNotice(t, `${retryReason(m.reason)}, retrying in ${Math.max(1, Math.round(m.delayMs / 1000))} s (attempt ${m.attempt})`, 'retry');
+      break;
+    }
+    case 'done': {
+      const t = findTurn(m.id);
+      if (t) {
+        if (t.dirty) renderBody(t);
+        t.pending = false;
+        t.root.classList.remove('pending');
+        if (!t.notice.classList.contains('error')) t.notice.hidden = true;
+      }
+      if (currentId === m.id || currentId === undefined) { currentId = undefined; setBusy(false); }
+      lastSent = '';
+      break;
+    }
+    case 'error': {
+      let t = findTurn(m.id);
+      if (!t) {
+        // The request failed before it started (e.g. no API key): keep the question visible.
+        if (lastSent.trim()) addTurn('user', lastSent.trim());
+        t = addTurn('assistant', '', m.id);
+      }
+      if (t.dirty) renderBody(t);
+      t.pending = false;
+      t.root.classList.remove('pending');
+      showError(t, m.message, m.action);
+      currentId = undefined;
+      setBusy(false);
+      restoreInput();
+      break;
+    }
+    case 'prefill':
+      input.value = m.text;
+      saveDraft();
+      updateHints();
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length);
+      break;
+    case 'cleared':
+      clearConversation();
+      break;
+  }
+});
+
+post({ type: 'ready' });
+input.focus();
