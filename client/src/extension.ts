@@ -1,7 +1,10 @@
-// The VS Code side of DB Engineer: starts the language server (dist/server.js) over IPC and wires a
-// few commands. All analysis happens in the server.
+// The VS Code side of DB Engineer: starts the language server (dist/server.js) over IPC, hosts the chat
+// panel and wires a few commands. All analysis happens in the server.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { EditorChatHost, SECRET_KEY } from './chat/host';
+import { registerParticipant } from './chat/participant';
+import { CHAT_VIEW_ID, ChatViewProvider } from './chat/view';
 
 const RESTRICTED_NOTICE_KEY = 'dbEngineer.restrictedNoticeShown';
 let client: LanguageClient | undefined;
@@ -18,6 +21,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidGrantWorkspaceTrust(() => restart(context)),
     { dispose: () => { for (const w of watchers) w.dispose(); } },
   );
+  registerChat(context);
   if (!vscode.workspace.isTrusted && !context.workspaceState.get(RESTRICTED_NOTICE_KEY)) {
     void context.workspaceState.update(RESTRICTED_NOTICE_KEY, true);
     void vscode.window.showInformationMessage(
@@ -25,6 +29,42 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     );
   }
   await start(context);
+}
+
+function registerChat(context: vscode.ExtensionContext): void {
+  const host = new EditorChatHost(context, () => client);
+  const panel = new ChatViewProvider(context, host);
+  context.subscriptions.push(
+    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, panel, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.commands.registerCommand('dbEngineer.setApiKey', async () => {
+      const key = await vscode.window.showInputBox({
+        title: 'Anthropic API key for DB Engineer',
+        prompt: 'Stored in VS Code\'s secret storage, never in settings. Leave empty to remove the stored key.',
+        password: true, ignoreFocusOut: true, placeHolder: 'sk-ant-...',
+        validateInput: (v) => (v && /\s/.test(v.trim()) ? 'An API key has no spaces.' : undefined),
+      });
+      if (key === undefined) return;
+      if (key.trim()) {
+        await context.secrets.store(SECRET_KEY, key.trim());
+        void vscode.window.showInformationMessage('DB Engineer: API key saved.');
+      } else {
+        await context.secrets.delete(SECRET_KEY);
+        void vscode.window.showInformationMessage(process.env.ANTHROPIC_API_KEY ? 'DB Engineer: stored key removed; ANTHROPIC_API_KEY will be used.' : 'DB Engineer: stored key removed.');
+      }
+    }),
+    vscode.commands.registerCommand('dbEngineer.openChat', () => panel.reveal()),
+    vscode.commands.registerCommand('dbEngineer.askAboutSelection', async () => {
+      await panel.reveal();
+      await panel.session.refreshContext();
+    }),
+    vscode.commands.registerCommand('dbEngineer.askAboutFinding', async (f?: { uri?: unknown; range?: any; rule?: unknown; message?: unknown }) => {
+      await panel.reveal();
+      if (f && typeof f.uri === 'string' && typeof f.rule === 'string') {
+        await panel.session.askAbout({ uri: f.uri, range: f.range, rule: f.rule, message: String(f.message ?? '') });
+      }
+    }),
+  );
+  registerParticipant(context, host);
 }
 
 async function start(context: vscode.ExtensionContext): Promise<void> {

@@ -1,0 +1,175 @@
+// The editor side of the chat: everything ChatSession needs from VS Code (the key in SecretStorage,
+// settings, the language server's context request, history in workspace state, code-block actions
+// as undoable WorkspaceEdits). Shared by the sidebar panel and the @dbe chat participant.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from '../../../server/src/chat/client';
+import { listPersonas, type Persona } from '../../../server/src/persona';
+import type { CodeAction } from './protocol';
+import type { ChatSettings, ContextResult, ContextTarget, StoredChat } from './session';
+import { nextMigrationName } from './new-migration';
+
+export const SECRET_KEY = 'dbEngineer.anthropicApiKey';
+const CHAT_STATE_KEY = 'dbEngineer.chat';
+const CHAT_CONTEXT_REQUEST = 'dbEngineer/chatContext';
+
+export class EditorChatHost {
+  /** The last SQL editor that had focus: the panel takes focus away from it. */
+  private lastSql: vscode.TextEditor | undefined;
+  private warnedPersonas = new Set<string>();
+
+  constructor(private readonly ext: vscode.ExtensionContext, private readonly client: () => LanguageClient | undefined) {
+    const track = (e: vscode.TextEditor | undefined) => { if (e && e.document.languageId === 'sql') this.lastSql = e; };
+    track(vscode.window.activeTextEditor);
+    ext.subscriptions.push(vscode.window.onDidChangeActiveTextEditor(track));
+  }
+
+  /** The SQL editor a question is about: the active one, else the last one that was active and is still visible. */
+  editor(): vscode.TextEditor | undefined {
+    const a = vscode.window.activeTextEditor;
+    if (a && a.document.languageId === 'sql') return a;
+    if (this.lastSql && !this.lastSql.document.isClosed) {
+      return vscode.window.visibleTextEditors.find((e) => e.document === this.lastSql!.document) ?? this.lastSql;
+    }
+    return undefined;
+  }
+
+  async apiKey(): Promise<string | undefined> {
+    const stored = await this.ext.secrets.get(SECRET_KEY);
+    return stored?.trim() || process.env.ANTHROPIC_API_KEY?.trim() || undefined;
+  }
+
+  settings(): ChatSettings {
+    const c = vscode.workspace.getConfiguration('dbEngineer.chat');
+    const model = String(c.get('model') || DEFAULT_MODEL).trim() || DEFAULT_MODEL;
+    const mt = Number(c.get('maxTokens'));
+    // Application scope only: a workspace's settings must not send the key somewhere else.
+    const base = c.inspect<string>('baseUrl')?.globalValue?.trim() || process.env.ANTHROPIC_BASE_URL || undefined;
+    return { model, maxTokens: Number.isInteger(mt) && mt > 0 ? mt : DEFAULT_MAX_TOKENS, baseURL: base };
+  }
+
+  trusted(): boolean { return vscode.workspace.isTrusted; }
+
+  personas(): Persona[] {
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const list = listPersonas(root?.scheme === 'file' ? root.fsPath : undefined, vscode.workspace.isTrusted);
+    for (const e of list.errors) {
+      const line = `${e.message}`;
+      if (this.warnedPersonas.has(line)) continue;
+      this.warnedPersonas.add(line);
+      void vscode.window.showWarningMessage(`DB Engineer: persona not loaded: ${line}`);
+    }
+    return list.personas;
+  }
+
+  loadChat(): StoredChat | undefined { return this.ext.workspaceState.get<StoredChat>(CHAT_STATE_KEY); }
+  saveChat(chat: StoredChat): void { void this.ext.workspaceState.update(CHAT_STATE_KEY, chat); }
+
+  async context(target?: ContextTarget): Promise<ContextResult> {
+    let uri = target?.uri;
+    let range = target?.range;
+    if (!uri) {
+      const ed = this.editor();
+      if (!ed) return { chips: [], text: 'No SQL file is open in the editor; answer from the question alone.' };
+      uri = ed.document.uri.toString();
+      const sel = ed.selection;
+      if (!sel.isEmpty) range = { start: { line: sel.start.line, character: sel.start.character }, end: { line: sel.end.line, character: sel.end.character } };
+    }
+    const c = this.client();
+    if (!c) return { chips: [], text: 'The DB Engineer language server is not running, so no context is available.' };
+    try {
+      const r = await c.sendRequest<ContextResult>(CHAT_CONTEXT_REQUEST, { uri, range, rule: target?.rule });
+      return r && Array.isArray(r.chips) && typeof r.text === 'string' ? r : { chips: [], text: 'No context is available for this document.' };
+    } catch {
+      return { chips: [], text: 'No context is available for this document (the language server did not answer).' };
+    }
+  }
+
+  async setKey(): Promise<void> { await vscode.commands.executeCommand('dbEngineer.setApiKey'); }
+
+  async code(action: CodeAction, code: string, lang?: string): Promise<void> {
+    const text = code.endsWith('\n') ? code : `${code}\n`;
+    switch (action) {
+      case 'copy':
+        await vscode.env.clipboard.writeText(code);
+        return;
+      case 'insert': {
+        const ed = this.editor() ?? vscode.window.activeTextEditor;
+        if (!ed) { void vscode.window.showInformationMessage('DB Engineer: open a file to insert the code into.'); return; }
+        await vscode.window.showTextDocument(ed.document, { viewColumn: ed.viewColumn, preserveFocus: false });
+        // One edit, so a single undo takes it back.
+        await ed.edit((b) => { for (const s of ed.selections) b.replace(s, code); });
+        return;
+      }
+      case 'applyEdit': {
+        const ed = this.editor();
+        if (!ed) { void vscode.window.showInformationMessage('DB Engineer: open the SQL file the change is for, then apply it.'); return; }
+        const edit = new vscode.WorkspaceEdit();
+        const sel = ed.selection;
+        const meta = { label: 'DB Engineer: apply the suggested SQL', needsConfirmation: true };
+        edit.replace(ed.document.uri, sel.isEmpty ? new vscode.Range(sel.active, sel.active) : sel, code, meta);
+        // needsConfirmation: VS Code shows the refactor preview first; nothing changes until accepted.
+        await vscode.workspace.applyEdit(edit);
+        return;
+      }
+      case 'saveMigration': {
+        if (lang && !/^(sql|pgsql|postgres(ql)?|plpgsql)$/i.test(lang)) {
+          void vscode.window.showInformationMessage(`DB Engineer: only SQL blocks can be saved as a migration (this one is ${lang}).`);
+          return;
+        }
+        await this.saveMigration(text);
+        return;
+      }
+    }
+  }
+
+  private async saveMigration(sql: string): Promise<void> {
+    const folder = await this.migrationsFolder();
+    if (!folder) { void vscode.window.showInformationMessage('DB Engineer: open a folder (or a migration file) to save a migration into.'); return; }
+    let entries: string[] = [];
+    try {
+      entries = (await vscode.workspace.fs.readDirectory(folder)).map(([n, t]) => (t & vscode.FileType.Directory ? `${n}/` : n));
+    } catch { /* a new folder: plain name */ }
+    const title = firstComment(sql) ?? 'dbe_suggestion';
+    const name = nextMigrationName(entries, title);
+    const up = vscode.Uri.joinPath(folder, ...name.up.split('/'));
+    const edit = new vscode.WorkspaceEdit();
+    const meta = { label: 'DB Engineer: new migration', needsConfirmation: false };
+    edit.createFile(up, { ignoreIfExists: false }, meta);
+    edit.insert(up, new vscode.Position(0, 0), sql, meta);
+    if (name.down) {
+      const down = vscode.Uri.joinPath(folder, ...name.down.split('/'));
+      edit.createFile(down, { ignoreIfExists: true }, meta);
+      edit.insert(down, new vscode.Position(0, 0), '-- Rollback of the migration next to this file: write the statements that undo it.\n', meta);
+    }
+    if (!(await vscode.workspace.applyEdit(edit))) {
+      void vscode.window.showErrorMessage(`DB Engineer: could not create ${name.up}.`);
+      return;
+    }
+    await vscode.window.showTextDocument(up);
+  }
+
+  private async migrationsFolder(): Promise<vscode.Uri | undefined> {
+    const ed = this.editor();
+    if (ed && ed.document.uri.scheme === 'file') {
+      const file = ed.document.uri.fsPath;
+      const dir = path.dirname(file);
+      // Diesel keeps each migration in its own directory: the new one goes beside it.
+      const folder = /^(up|down)\.sql$/i.test(path.basename(file)) ? path.dirname(dir) : dir;
+      return vscode.Uri.file(folder);
+    }
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!root) return undefined;
+    for (const cand of ['migrations', 'db/migrations', 'sql/migrations']) {
+      const u = vscode.Uri.joinPath(root, ...cand.split('/'));
+      try { await vscode.workspace.fs.stat(u); return u; } catch { /* next */ }
+    }
+    return root;
+  }
+}
+
+function firstComment(sql: string): string | undefined {
+  const m = /^\s*--\s*(.+)$/m.exec(sql);
+  return m ? m[1].trim() : undefined;
+}
