@@ -1,0 +1,157 @@
+// The extension's glue, activated in plain Node against test/fake-vscode.ts: every command and view
+// package.json promises is registered, the chat webview gets a strict CSP and the bundled script,
+// the panel answers the webview's "ready", the key goes to SecretStorage only, the @dbe participant
+// streams an answer from the API stand-in, and code-block actions become editor edits.
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fakeEditor, installFakeVscode, makeContext, rec } from './fake-vscode';
+import { apiError, pause, StandIn, streamAnswer } from './anthropic-standin';
+import { ROOT } from './helpers';
+
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const vscode = installFakeVscode();
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ext = require('../client/src/extension') as typeof import('../client/src/extension');
+const stand = new StandIn();
+const context = makeContext(ROOT);
+const KEY = 'sk-ant-test-WIRING-0123456789';
+
+before(async () => {
+  await stand.start();
+  rec.config['dbEngineer.chat.baseUrl'] = stand.url;
+  await ext.activate(context);
+});
+after(async () => { await ext.deactivate(); await stand.stop(); });
+
+function resolveView(): { html: string; sent: any[]; receive: (m: unknown) => Promise<void>; options: any } {
+  const provider = rec.views.get('dbEngineer.chat');
+  let listener: ((m: unknown) => any) | undefined;
+  const sent: any[] = [];
+  const webview: any = {
+    options: undefined, html: '', cspSource: 'vscode-resource:',
+    asWebviewUri: (u: any) => ({ toString: () => `vscode-resource:${u.fsPath}` }),
+    onDidReceiveMessage: (fn: (m: unknown) => any) => { listener = fn; return { dispose() {} }; },
+    postMessage: async (m: unknown) => { sent.push(JSON.parse(JSON.stringify(m))); return true; },
+  };
+  provider.resolveWebviewView({ webview, show() {}, onDidDispose: () => ({ dispose() {} }) });
+  return { html: webview.html, sent, options: webview.options, receive: async (m) => { await listener!(m); } };
+}
+
+describe('extension wiring', () => {
+  test('every contributed command is registered; the chat view and @dbe participant too', () => {
+    for (const c of pkg.contributes.commands) assert.ok(rec.commands.has(c.command), `command ${c.command} is registered`);
+    for (const v of pkg.contributes.views.dbEngineer) assert.ok(rec.views.has(v.id), `view ${v.id} has a provider`);
+    for (const p of pkg.contributes.chatParticipants) assert.ok(rec.participants.has(p.id), `participant ${p.id} is created`);
+  });
+
+  test('the chat webview: scripts only from dist/webview.js with a nonce, resources only from dist/ and media/', async () => {
+    const v = resolveView();
+    assert.equal(v.options.enableScripts, true);
+    assert.deepEqual(v.options.localResourceRoots.map((u: any) => path.relative(ROOT, u.fsPath)).sort(), ['dist', 'media']);
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(v.html)![1];
+    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)![1];
+    assert.match(csp, /default-src 'none'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|https?:/);
+    assert.ok(v.html.includes(`<script nonce="${nonce}" src="vscode-resource:${path.join(ROOT, 'dist', 'webview.js')}"></script>`));
+    assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'webview.js')), 'the webview bundle is built');
+    assert.ok(fs.existsSync(path.join(ROOT, 'media', 'chat.css')));
+
+    rec.activeEditor = fakeEditor('/ws/q.sql', 'SELECT * FROM orders;');
+    await v.receive({ type: 'ready' });
+    assert.deepEqual(v.sent.map((m) => m.type), ['init', 'context']);
+    assert.equal(v.sent[0].personas[0].name, 'database-engineer');
+    assert.equal(v.sent[1].chips[0].label, 'q.sql');
+    assert.deepEqual(rec.requests.at(-1), { method: 'dbEngineer/chatContext', params: { uri: 'file:///ws/q.sql', range: undefined, rule: undefined } });
+  });
+
+  test('Set Anthropic API Key stores the key in SecretStorage only; the panel then answers with it', async () => {
+    rec.inputBoxAnswers.push(KEY);
+    await rec.commands.get('dbEngineer.setApiKey')!();
+    assert.equal(rec.secrets.get('dbEngineer.anthropicApiKey'), KEY);
+    const elsewhere = JSON.stringify([...rec.workspaceState.values(), rec.config]);
+    assert.ok(!elsewhere.includes(KEY), elsewhere);
+
+    stand.reset((_q, res) => { void streamAnswer(res, ['Add ', 'an index.']); });
+    const v = resolveView();
+    await v.receive({ type: 'ready' });
+    await v.receive({ type: 'send', text: 'why slow?' });
+    assert.equal(stand.requests.length, 1);
+    assert.ok(String(stand.requests[0].headers['x-api-key'] ?? stand.requests[0].headers['authorization']).includes(KEY), JSON.stringify(stand.requests[0].headers));
+    assert.equal(v.sent.filter((m) => m.type === 'delta').map((m) => m.text).join(''), 'Add an index.');
+    assert.ok(!JSON.stringify(v.sent).includes(KEY), 'the key never reaches the webview');
+    const stored = rec.workspaceState.get('dbEngineer.chat') as any;
+    assert.deepEqual(stored.turns.map((t: any) => t.text), ['why slow?', 'Add an index.']);
+  });
+
+  test('code-block actions: insert edits the SQL editor, apply goes through a confirmed WorkspaceEdit, copy uses the clipboard', async () => {
+    const ed = fakeEditor('/ws/q.sql', 'SELECT 1;');
+    rec.activeEditor = ed;
+    const v = resolveView();
+    await v.receive({ type: 'code', action: 'insert', code: 'CREATE INDEX CONCURRENTLY i ON t (a);' });
+    assert.deepEqual(ed.edits.map((e: any) => e.text), ['CREATE INDEX CONCURRENTLY i ON t (a);']);
+    await v.receive({ type: 'code', action: 'applyEdit', code: 'SELECT id FROM t;' });
+    const ops = rec.applied.at(-1);
+    assert.equal(ops[0].op, 'replace');
+    assert.equal(ops[0].meta.needsConfirmation, true, 'previewed before it changes anything');
+    await v.receive({ type: 'code', action: 'copy', code: 'SELECT 2;' });
+    assert.equal(rec.clipboard, 'SELECT 2;');
+    await v.receive({ type: 'code', action: 'saveMigration', code: '-- add orders index\nCREATE INDEX CONCURRENTLY i ON t (a);', lang: 'sql' });
+    const created = rec.applied.at(-1);
+    assert.equal(created[0].op, 'create');
+    assert.match(created[0].uri, /\/ws\/\d{14}_add_orders_index\.sql$/);
+    assert.match(created[1].text, /CREATE INDEX CONCURRENTLY/);
+  });
+
+  test('Ask DB Engineer about a finding: the context request carries the rule and range, the input is prefilled', async () => {
+    const v = resolveView();
+    await v.receive({ type: 'ready' });
+    const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 8 } };
+    await rec.commands.get('dbEngineer.askAboutFinding')!({ uri: 'file:///ws/q.sql', range, rule: 'select-star', message: 'SELECT * ...' });
+    assert.deepEqual(rec.requests.at(-1)!.params, { uri: 'file:///ws/q.sql', range, rule: 'select-star' });
+    const pre = v.sent.filter((m) => m.type === 'prefill').at(-1);
+    assert.match(pre.text, /select-star/);
+  });
+
+  test('@dbe streams markdown from the same client; without a key it offers the Set API key button', async () => {
+    stand.reset((_q, res) => { void streamAnswer(res, ['**Use** ', 'NOT EXISTS.']); });
+    const p = rec.participants.get('dbEngineer.dbe')!;
+    const md: string[] = [];
+    const buttons: any[] = [];
+    const stream = { markdown: (t: string) => md.push(t), progress: () => {}, button: (b: any) => buttons.push(b) };
+    const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
+    const res = await p.handler({ prompt: 'is NOT IN ok?', command: 'explain' }, { history: [] }, stream, token);
+    assert.equal(md.join(''), '**Use** NOT EXISTS.');
+    assert.match(stand.requests[0].body.messages[0].content[1].text, /^Explain what the SQL in the context does/);
+    assert.equal(res.metadata.usage.output, 17);
+
+    rec.secrets.clear();
+    const saved = process.env.ANTHROPIC_API_KEY;
+    delete process.env.ANTHROPIC_API_KEY;
+    try {
+      const r2 = await p.handler({ prompt: 'hi' }, { history: [] }, stream, token);
+      assert.match(r2.errorDetails.message, /no Anthropic API key/);
+      assert.deepEqual(buttons, [{ command: 'dbEngineer.setApiKey', title: 'Set API key' }]);
+    } finally {
+      if (saved !== undefined) process.env.ANTHROPIC_API_KEY = saved;
+    }
+  });
+
+  test('a workspace setting cannot redirect the key: only the user-level base URL is used', async () => {
+    assert.equal(pkg.contributes.configuration.properties['dbEngineer.chat.baseUrl'].scope, 'application');
+    rec.secrets.set('dbEngineer.anthropicApiKey', KEY);
+    rec.config['ws:dbEngineer.chat.baseUrl'] = 'http://127.0.0.1:9'; // a cloned repository's .vscode/settings.json
+    try {
+      stand.reset((_q, res) => { void streamAnswer(res, ['safe']); });
+      const v = resolveView();
+      await v.receive({ type: 'ready' });
+      await v.receive({ type: 'send', text: 'where does this go?' });
+      assert.equal(stand.requests.length, 1, 'the request went to the user-level base URL');
+      assert.equal(v.sent.filter((m) => m.type === 'delta').map((m) => m.text).join(''), 'safe');
+    } finally {
+      delete rec.config['ws:dbEngineer.chat.baseUrl'];
+    }
+    void vscode; void apiError; void pause;
+  });
+});

@@ -1,0 +1,143 @@
+// A small in-memory stand-in for the `vscode` module and vscode-languageclient, enough to activate
+// client/src/extension.ts in plain Node and check its wiring against package.json: which commands,
+// views and participants it registers, what the chat webview is given, what the commands do.
+// It records calls; it does not pretend to be an editor. The real workbench run is the e2e suite's job.
+import Module from 'node:module';
+import * as path from 'node:path';
+
+export interface Recorder {
+  commands: Map<string, (...a: any[]) => any>;
+  views: Map<string, any>;
+  participants: Map<string, { handler: (...a: any[]) => any; iconPath?: unknown }>;
+  secrets: Map<string, string>;
+  workspaceState: Map<string, unknown>;
+  config: Record<string, unknown>;
+  info: string[];
+  errors: string[];
+  inputBoxAnswers: (string | undefined)[];
+  applied: any[];
+  executed: string[];
+  clipboard: string;
+  requests: { method: string; params: any }[];
+  contextAnswer: any;
+  activeEditor: any;
+}
+
+export const rec: Recorder = {
+  commands: new Map(), views: new Map(), participants: new Map(), secrets: new Map(), workspaceState: new Map(),
+  config: {}, info: [], errors: [], inputBoxAnswers: [], applied: [], executed: [], clipboard: '', requests: [],
+  contextAnswer: { chips: [{ kind: 'file', label: 'q.sql', chars: 10 }], text: 'FILE q.sql' }, activeEditor: undefined,
+};
+
+const disposable = { dispose() {} };
+const event = () => () => disposable;
+
+class Uri {
+  constructor(readonly scheme: string, readonly fsPath: string) {}
+  get path(): string { return this.fsPath; }
+  toString(): string { return `${this.scheme}://${this.fsPath}`; }
+  static file(p: string): Uri { return new Uri('file', p); }
+  static parse(s: string): Uri { const m = /^([a-z]+):\/\/(.*)$/.exec(s); return new Uri(m?.[1] ?? 'file', m?.[2] ?? s); }
+  static joinPath(u: Uri, ...parts: string[]): Uri { return new Uri(u.scheme, path.join(u.fsPath, ...parts)); }
+}
+class Position { constructor(readonly line: number, readonly character: number) {} }
+class Range { constructor(readonly start: Position, readonly end: Position) {} }
+class WorkspaceEdit {
+  readonly ops: any[] = [];
+  replace(uri: Uri, range: Range, text: string, meta?: any) { this.ops.push({ op: 'replace', uri: uri.toString(), range, text, meta }); }
+  insert(uri: Uri, pos: Position, text: string, meta?: any) { this.ops.push({ op: 'insert', uri: uri.toString(), pos, text, meta }); }
+  createFile(uri: Uri, opts: any, meta?: any) { this.ops.push({ op: 'create', uri: uri.toString(), opts, meta }); }
+}
+
+export function makeContext(root: string): any {
+  return {
+    subscriptions: [] as any[],
+    extensionUri: Uri.file(root),
+    asAbsolutePath: (p: string) => path.join(root, p),
+    secrets: {
+      get: async (k: string) => rec.secrets.get(k),
+      store: async (k: string, v: string) => { rec.secrets.set(k, v); },
+      delete: async (k: string) => { rec.secrets.delete(k); },
+    },
+    workspaceState: { get: (k: string) => rec.workspaceState.get(k), update: async (k: string, v: unknown) => { rec.workspaceState.set(k, v); } },
+  };
+}
+
+const vscode = {
+  Uri, Position, Range, WorkspaceEdit,
+  FileType: { File: 1, Directory: 2 },
+  commands: {
+    registerCommand: (id: string, fn: (...a: any[]) => any) => { rec.commands.set(id, fn); return disposable; },
+    executeCommand: async (id: string, ...args: any[]) => { rec.executed.push(id); return rec.commands.get(id)?.(...args); },
+  },
+  env: { openExternal: async () => true, clipboard: { writeText: async (t: string) => { rec.clipboard = t; } } },
+  window: {
+    get activeTextEditor() { return rec.activeEditor; },
+    get visibleTextEditors() { return rec.activeEditor ? [rec.activeEditor] : []; },
+    onDidChangeActiveTextEditor: event(), onDidChangeTextEditorSelection: event(),
+    showInformationMessage: async (m: string) => { rec.info.push(m); return undefined; },
+    showWarningMessage: async (m: string) => { rec.info.push(m); return undefined; },
+    showErrorMessage: async (m: string) => { rec.errors.push(m); return undefined; },
+    showInputBox: async () => rec.inputBoxAnswers.shift(),
+    showTextDocument: async (d: any) => d,
+    registerWebviewViewProvider: (id: string, p: any) => { rec.views.set(id, p); return disposable; },
+  },
+  workspace: {
+    isTrusted: true,
+    workspaceFolders: undefined as any,
+    onDidGrantWorkspaceTrust: event(),
+    createFileSystemWatcher: () => ({ dispose() {} }),
+    getConfiguration: (section: string) => ({
+      // Workspace values (keys prefixed "ws:") win over user values, as in VS Code.
+      get: (k: string) => rec.config[`ws:${section}.${k}`] ?? rec.config[`${section}.${k}`],
+      inspect: (k: string) => ({ globalValue: rec.config[`${section}.${k}`], workspaceValue: rec.config[`ws:${section}.${k}`] }),
+    }),
+    applyEdit: async (e: WorkspaceEdit) => { rec.applied.push(e.ops); return true; },
+    fs: { readDirectory: async () => [], stat: async () => { throw new Error('ENOENT'); } },
+  },
+  chat: {
+    createChatParticipant: (id: string, handler: (...a: any[]) => any) => {
+      const p = { handler, iconPath: undefined as unknown, dispose() {} };
+      rec.participants.set(id, p);
+      return p;
+    },
+  },
+};
+
+class LanguageClient {
+  constructor(readonly id: string, readonly name: string, readonly server: any, readonly options: any) {}
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  async sendRequest(method: string, params: any): Promise<any> { rec.requests.push({ method, params }); return rec.contextAnswer; }
+}
+const languageclient = { LanguageClient, TransportKind: { stdio: 0, ipc: 1 } };
+
+let installed = false;
+/** Makes `require('vscode')` and `require('vscode-languageclient/node')` return the fakes. */
+export function installFakeVscode(): typeof vscode {
+  if (installed) return vscode;
+  installed = true;
+  const M = Module as any;
+  const load = M._load;
+  M._load = function (request: string, ...rest: any[]) {
+    if (request === 'vscode') return vscode;
+    if (request === 'vscode-languageclient/node') return languageclient;
+    return load.call(this, request, ...rest);
+  };
+  return vscode;
+}
+
+/** A fake SQL editor over `text`, whose edits are recorded. */
+export function fakeEditor(file: string, text: string, selection?: Range): any {
+  const edits: any[] = [];
+  const sel = selection ?? new Range(new Position(0, 0), new Position(0, 0));
+  const s: any = Object.assign(sel, { active: sel.end, isEmpty: sel.start.line === sel.end.line && sel.start.character === sel.end.character });
+  return {
+    edits,
+    document: { uri: Uri.file(file), languageId: 'sql', isClosed: false, getText: () => text },
+    selection: s,
+    selections: [s],
+    viewColumn: 1,
+    edit: async (cb: (b: any) => void) => { cb({ replace: (r: any, t: string) => edits.push({ range: r, text: t }) }); return true; },
+  };
+}
