@@ -5,9 +5,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { parseArgs, UsageError } from './args';
 import { InputError } from './collect';
 import { HELP } from './help';
-import { askCommand } from './ask-command';
 import { lintCommand } from './lint-command';
-import { reviewCommand } from './review-command';
 import { runUnits, type WorkerReply, type WorkerRequest } from './parallel';
 import { rulesCommand } from './rules-command';
 import { initParser } from '../sql/parse';
@@ -28,8 +26,9 @@ async function main(argv: string[]): Promise<number> {
       case 'version': io.out(`dbe ${VERSION}\n`); return 0;
       case 'rules': io.out(rulesCommand(cmd.format)); return 0;
       case 'lint': return await lintCommand(cmd.options, io);
-      case 'ask': return await askCommand(cmd.options, io);
-      case 'review': return await reviewCommand(cmd.options, io);
+      // The assistant (and the Anthropic SDK with it) is loaded only when asked for: lint starts faster.
+      case 'ask': return await (await import('./ask-command')).askCommand(cmd.options, io);
+      case 'review': return await (await import('./review-command')).reviewCommand(cmd.options, io);
     }
   } catch (e: any) {
     if (e instanceof UsageError || e instanceof InputError) { io.err(`dbe: ${e.message}\n`); return 2; }
