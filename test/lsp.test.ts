@@ -138,6 +138,26 @@ describe('language server (trusted workspace)', () => {
     assert.ok(!codes(after).includes('equals-null'), `cleared; got ${codes(after)}`);
   });
 
+  test('every finding offers "Ask DB Engineer"; dbEngineer/chatContext returns chips, schema, findings and the rule rationale', async () => {
+    const u = uri('queries/ask.sql');
+    const p = await client.open(u, '-- the report\nSELECT id FROM users WHERE email = NULL;\n');
+    const d = byCode(p, 'equals-null')!;
+    const ask = (await client.codeActions(u, [d])).find((a) => a.title === 'Ask DB Engineer about equals-null');
+    assert.ok(ask, 'the ask action is offered');
+    assert.equal(ask!.command!.command, 'dbEngineer.askAboutFinding');
+    const arg = ask!.command!.arguments![0];
+    assert.deepEqual({ uri: arg.uri, range: arg.range, rule: arg.rule }, { uri: u, range: d.range, rule: 'equals-null' });
+
+    const ctx: any = await client.conn.sendRequest('dbEngineer/chatContext', { uri: u, range: d.range, rule: 'equals-null' });
+    assert.deepEqual(ctx.chips.map((c: any) => c.kind), ['selection', 'schema', 'findings']);
+    assert.match(ctx.text, /TABLE public\.users/, 'the schema of the referenced table, from the other migrations');
+    assert.match(ctx.text, /equals-null/);
+    assert.match(ctx.statement, /= NULL/);
+    assert.ok(ctx.rationale && ctx.rationale.length > 20);
+    const none: any = await client.conn.sendRequest('dbEngineer/chatContext', { uri: 'file:///nowhere/x.sql' });
+    assert.deepEqual(none.chips, []);
+  });
+
   test('"Ignore for this statement" inserts a dbe-ignore line (indented, appended to an existing one)', async () => {
     const u = uri('migrations/002_orders.sql');
     const p = await client.waitFor(u, (x) => x.version === client.version(u));
