@@ -6,7 +6,8 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ChatSession, type ChatHost, type ContextResult, type ContextTarget, type StoredChat } from '../client/src/chat/session';
+import { ChatSession, type ChatHost, type ContextTarget, type StoredChat } from '../client/src/chat/session';
+import type { ChatContextResult } from '../server/src/lsp/chat-protocol';
 import { nextMigrationName, slug } from '../client/src/chat/new-migration';
 import type { CodeAction, ToWebview } from '../client/src/chat/protocol';
 import { buildContext } from '../server/src/chat/context';
@@ -34,6 +35,7 @@ after(async () => { await stand.stop(); });
 
 interface Fake {
   host: ChatHost;
+  post: (m: ToWebview) => void;
   posted: ToWebview[];
   store: { chat?: StoredChat };
   targets: (ContextTarget | undefined)[];
@@ -44,15 +46,14 @@ interface Fake {
 
 function fakeHost(store: { chat?: StoredChat } = {}): Fake {
   const project = projectFor(SHOP);
-  const f: Fake = { posted: [], store, targets: [], codes: [], key: { value: KEY }, setKeyCalls: 0, host: undefined as any };
+  const f: Fake = { post: (m) => { f.posted.push(JSON.parse(JSON.stringify(m))); }, posted: [], store, targets: [], codes: [], key: { value: KEY }, setKeyCalls: 0, host: undefined as any };
   f.host = {
-    post: (m) => { f.posted.push(JSON.parse(JSON.stringify(m))); },
     apiKey: async () => f.key.value,
     settings: () => ({ model: 'claude-test-model', maxTokens: 777, baseURL: stand.url, timeoutMs: 3000 }),
     context: async (target) => {
       f.targets.push(target);
       const c = buildContext(project, { file: REPORT, budgetChars: 12_000, label: 'queries/report.sql' });
-      const out: ContextResult = { chips: c.chips, text: c.text };
+      const out: ChatContextResult = { chips: c.chips, text: c.text };
       if (target?.rule) { out.rationale = RULES_BY_ID.get(target.rule)?.meta.rationale; out.statement = 'SELECT * FROM orders o'; }
       return out;
     },
@@ -74,7 +75,7 @@ beforeEach(() => stand.reset((_q, res) => { void streamAnswer(res, ['ok']); }));
 describe('chat panel session', () => {
   test('ready: personas, model, history and the context chips go to the webview', async () => {
     const f = fakeHost();
-    const s = new ChatSession(f.host);
+    const s = new ChatSession(f.host, f.post);
     await s.receive({ type: 'ready' });
     assert.deepEqual(types(f), ['init', 'context']);
     const init = last(f, 'init');
@@ -88,7 +89,7 @@ describe('chat panel session', () => {
   test('a question streams into start, deltas in order, usage with cache reads, done; the request is the persona plus context', async () => {
     stand.reset((_q, res) => { void streamAnswer(res, ['Use ', 'an index ', 'on `customer_id`.']); });
     const f = fakeHost();
-    const s = new ChatSession(f.host);
+    const s = new ChatSession(f.host, f.post);
     await s.receive({ type: 'send', text: 'Why is the report slow?' });
     assert.deepEqual(types(f), ['start', 'delta', 'delta', 'delta', 'usage', 'done']);
     const start = last(f, 'start');
@@ -114,7 +115,7 @@ describe('chat panel session', () => {
 
   test('a follow-up carries the earlier exchange; a slash command sends its expansion but shows what was typed', async () => {
     const f = fakeHost();
-    const s = new ChatSession(f.host);
+    const s = new ChatSession(f.host, f.post);
     stand.reset((_q, res) => { void streamAnswer(res, ['first answer']); });
     await s.receive({ type: 'send', text: '/index' });
     const sentIndex = stand.requests[0].body.messages[0].content[1].text as string;
@@ -133,7 +134,7 @@ describe('chat panel session', () => {
   test('no key: nothing is sent, the error offers "Set API key", the question is kept; Retry after setting it answers', async () => {
     const f = fakeHost();
     f.key.value = undefined;
-    const s = new ChatSession(f.host);
+    const s = new ChatSession(f.host, f.post);
     await s.receive({ type: 'send', text: 'Is this migration safe?' });
     assert.equal(stand.requests.length, 0);
     const err = last(f, 'error');
@@ -153,7 +154,7 @@ describe('chat panel session', () => {
   test('401: "key rejected" with Set API key, and the key never reaches the webview', async () => {
     stand.reset((_q, res) => apiError(res, 401, 'authentication_error', `invalid x-api-key ${KEY}`));
     const f = fakeHost();
-    const s = new ChatSession(f.host);
+    const s = new ChatSession(f.host, f.post);
     await s.receive({ type: 'send', text: 'hello' });
     const err = last(f, 'error');
     assert.equal(err.action, 'setKey');
@@ -169,7 +170,7 @@ describe('chat panel session', () => {
       else void streamAnswer(res, ['after the wait']);
     });
     const f = fakeHost();
-    await new ChatSession(f.host).receive({ type: 'send', text: 'q' });
+    await new ChatSession(f.host, f.post).receive({ type: 'send', text: 'q' });
     assert.deepEqual(types(f), ['start', 'retry', 'delta', 'usage', 'done']);
     const r = last(f, 'retry');
     assert.equal(r.reason, 'rate-limited');
@@ -180,7 +181,7 @@ describe('chat panel session', () => {
   test('offline: a message saying so with Retry', async () => {
     const f = fakeHost();
     const dead = { ...f.host, settings: () => ({ model: 'm', maxTokens: 10, baseURL: 'http://127.0.0.1:9', timeoutMs: 3000 }) };
-    await new ChatSession(dead).receive({ type: 'send', text: 'q' });
+    await new ChatSession(dead, f.post).receive({ type: 'send', text: 'q' });
     const err = last(f, 'error');
     assert.equal(err.action, 'retry');
     assert.match(err.message, /cannot reach the Anthropic API/i);
@@ -189,7 +190,7 @@ describe('chat panel session', () => {
   test('Stop mid-stream keeps the partial answer and says it stopped; the next question works', async () => {
     stand.reset((_q, res) => { void streamAnswer(res, ['partial ', 'never'], { holdAfter: 1 }); });
     const f = fakeHost();
-    const s = new ChatSession(f.host);
+    const s = new ChatSession(f.host, f.post);
     const sending = s.receive({ type: 'send', text: 'long question' });
     for (let i = 0; i < 200 && !f.posted.some((m) => m.type === 'delta'); i++) await pause(10);
     assert.equal(s.busy, true);
@@ -211,7 +212,7 @@ describe('chat panel session', () => {
 
   test('unknown slash command and malformed messages: nothing sent, nothing thrown', async () => {
     const f = fakeHost();
-    const s = new ChatSession(f.host);
+    const s = new ChatSession(f.host, f.post);
     await s.receive({ type: 'send', text: '/frobnicate now' });
     assert.match(last(f, 'error').message, /unknown command \/frobnicate/);
     for (const bad of [null, 42, 'send', {}, { type: 'send' }, { type: 'send', text: '   ' }, { type: 'code', action: 'rm -rf', code: 'x' }, { type: 'eval', code: '1' }]) {
@@ -225,14 +226,14 @@ describe('chat panel session', () => {
   test('persona picker: the chosen persona is the system prompt, and is remembered; unknown names are ignored', async () => {
     const store: { chat?: StoredChat } = {};
     const f = fakeHost(store);
-    const s = new ChatSession(f.host);
+    const s = new ChatSession(f.host, f.post);
     await s.receive({ type: 'pickPersona', name: 'no-such-persona' });
     await s.receive({ type: 'pickPersona', name: 'strict-reviewer' });
     await s.receive({ type: 'send', text: 'review' });
     assert.equal(stand.requests[0].body.system[0].text, custom.body);
 
     const again = fakeHost(store);
-    await new ChatSession(again.host).receive({ type: 'ready' });
+    await new ChatSession(again.host, again.post).receive({ type: 'ready' });
     const init = last(again, 'init');
     assert.equal(init.persona, 'strict-reviewer');
     assert.deepEqual(init.history.map((t) => t.text), ['review', 'ok'], 'history survives a reload');
@@ -241,7 +242,7 @@ describe('chat panel session', () => {
 
   test('"Ask DB Engineer about <rule>": the input is prefilled and the question carries the statement and rationale', async () => {
     const f = fakeHost();
-    const s = new ChatSession(f.host);
+    const s = new ChatSession(f.host, f.post);
     const range = { start: { line: 1, character: 0 }, end: { line: 1, character: 8 } };
     await s.askAbout({ uri: 'file:///shop/queries/report.sql', range, rule: 'select-star', message: 'SELECT * returns every column' });
     const pre = last(f, 'prefill');
@@ -259,7 +260,7 @@ describe('chat panel session', () => {
 
   test('code-block actions go to the host; New chat clears the panel and the stored history', async () => {
     const f = fakeHost();
-    const s = new ChatSession(f.host);
+    const s = new ChatSession(f.host, f.post);
     await s.receive({ type: 'send', text: 'q' });
     await s.receive({ type: 'code', action: 'saveMigration', code: 'CREATE INDEX CONCURRENTLY i ON t (a);', lang: 'sql' });
     await s.receive({ type: 'code', action: 'insert', code: 'SELECT 1;' });

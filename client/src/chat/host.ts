@@ -5,16 +5,16 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from '../../../server/src/chat/client';
+import { CHAT_CONTEXT_REQUEST, type ChatContextResult } from '../../../server/src/lsp/chat-protocol';
 import { listPersonas, type Persona } from '../../../server/src/persona';
 import type { CodeAction } from './protocol';
-import type { ChatSettings, ContextResult, ContextTarget, StoredChat } from './session';
+import type { ChatHost, ChatSettings, ContextTarget, StoredChat } from './session';
 import { nextMigrationName } from './new-migration';
 
 export const SECRET_KEY = 'dbEngineer.anthropicApiKey';
 const CHAT_STATE_KEY = 'dbEngineer.chat';
-const CHAT_CONTEXT_REQUEST = 'dbEngineer/chatContext';
 
-export class EditorChatHost {
+export class EditorChatHost implements ChatHost {
   /** The last SQL editor that had focus: the panel takes focus away from it. */
   private lastSql: vscode.TextEditor | undefined;
   private warnedPersonas = new Set<string>();
@@ -66,7 +66,7 @@ export class EditorChatHost {
   loadChat(): StoredChat | undefined { return this.ext.workspaceState.get<StoredChat>(CHAT_STATE_KEY); }
   saveChat(chat: StoredChat): void { void this.ext.workspaceState.update(CHAT_STATE_KEY, chat); }
 
-  async context(target?: ContextTarget): Promise<ContextResult> {
+  async context(target?: ContextTarget): Promise<ChatContextResult> {
     let uri = target?.uri;
     let range = target?.range;
     if (!uri) {
@@ -79,7 +79,7 @@ export class EditorChatHost {
     const c = this.client();
     if (!c) return { chips: [], text: 'The DB Engineer language server is not running, so no context is available.' };
     try {
-      const r = await c.sendRequest<ContextResult>(CHAT_CONTEXT_REQUEST, { uri, range, rule: target?.rule });
+      const r = await c.sendRequest<ChatContextResult>(CHAT_CONTEXT_REQUEST, { uri, range, rule: target?.rule });
       return r && Array.isArray(r.chips) && typeof r.text === 'string' ? r : { chips: [], text: 'No context is available for this document.' };
     } catch {
       return { chips: [], text: 'No context is available for this document (the language server did not answer).' };

@@ -36,23 +36,20 @@ export function nextMigrationName(entries: string[], title: string, now: Date = 
 
   const flyway = files.map((f) => /^V(\d+)__.+\.sql$/i.exec(f)).filter(Boolean) as RegExpExecArray[];
   const golang = files.map((f) => /^(\d+)_.+\.up\.sql$/i.exec(f)).filter(Boolean) as RegExpExecArray[];
-  const numbered = files.map((f) => /^(\d{1,8})[_-].+\.sql$/i.exec(f)).filter((m) => m && !/\.(up|down)\.sql$/i.test(m[0])) as RegExpExecArray[];
+  // Up to 11 digits is a sequence number; 12 to 14 is a timestamp.
+  const numbered = files.map((f) => /^(\d{1,11})[_-].+\.sql$/i.exec(f)).filter((m) => m && !/\.(up|down)\.sql$/i.test(m[0])) as RegExpExecArray[];
   const stamped = files.map((f) => /^(\d{12,14})[_-].+\.sql$/i.exec(f)).filter(Boolean) as RegExpExecArray[];
   const diesel = dirs.filter((d) => /^\d{4}-\d{2}-\d{2}-\d{6}_.+$/.test(d) || /^\d{14}_.+$/.test(d));
 
   const counts: [MigrationName['convention'], number][] = [
     ['flyway', flyway.length], ['golang-migrate', golang.length], ['timestamp', stamped.length],
-    ['numbered', numbered.length - stamped.length], ['diesel', diesel.length],
+    ['numbered', numbered.length], ['diesel', diesel.length],
   ];
   counts.sort((a, b) => b[1] - a[1]);
   const [best, n] = counts[0];
   if (n <= 0) return { up: `${t.compact}_${name}.sql`, convention: 'plain' };
-  const next = (ms: RegExpExecArray[]) => {
-    const nums = ms.map((m) => m[1]);
-    const width = Math.max(...nums.map((s) => s.length));
-    const max = Math.max(...nums.map((s) => Number(s)));
-    return /^0/.test(nums[0] ?? '') || width > String(max).length ? pad(max + 1, width) : String(max + 1);
-  };
+  // The next number, zero-padded as wide as the widest existing one (a no-op when they are not padded).
+  const next = (ms: RegExpExecArray[]) => pad(Math.max(...ms.map((m) => Number(m[1]))) + 1, Math.max(...ms.map((m) => m[1].length)));
   switch (best) {
     case 'flyway': return { up: `V${next(flyway)}__${name}.sql`, convention: 'flyway' };
     case 'golang-migrate': {
@@ -62,7 +59,7 @@ export function nextMigrationName(entries: string[], title: string, now: Date = 
       return { up: `${id}_${name}.up.sql`, down: `${id}_${name}.down.sql`, convention: 'golang-migrate' };
     }
     case 'timestamp': return { up: `${t.compact}_${name}.sql`, convention: 'timestamp' };
-    case 'numbered': return { up: `${next(numbered.filter((m) => m[1].length < 12))}_${name}.sql`, convention: 'numbered' };
+    case 'numbered': return { up: `${next(numbered)}_${name}.sql`, convention: 'numbered' };
     case 'diesel': {
       const dir = /^\d{14}_/.test(diesel[0]) ? `${t.compact}_${name}` : `${t.diesel}_${name}`;
       return { up: `${dir}/up.sql`, down: `${dir}/down.sql`, convention: 'diesel' };

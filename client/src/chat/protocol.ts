@@ -1,7 +1,8 @@
 // Messages between the chat webview and the extension host. Both sides import these types; every
 // message is validated on receipt (isFromWebview) because a webview is an untrusted boundary.
 
-export interface Chip { kind: 'file' | 'selection' | 'schema' | 'findings'; label: string; chars: number }
+import type { ContextChip } from '../../../server/src/lsp/chat-protocol';
+export type Chip = ContextChip;
 export interface Usage { input: number; output: number; cacheRead: number; cacheWrite: number }
 export interface ChatTurn { role: 'user' | 'assistant'; text: string; usage?: Usage; error?: string }
 export interface PersonaInfo { name: string; description: string }

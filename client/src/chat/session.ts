@@ -1,34 +1,27 @@
 // The chat panel's brain, free of `vscode` so it runs (and is tested) in plain Node: it takes the
 // webview's messages, asks the persona through the shared client (server/src/chat/client.ts) and
-// streams the answer back as protocol messages. Everything editor-specific (the key store, the
-// language server's context request, history storage, code-block actions) comes in through ChatHost.
-import { askStream, ChatError, type AskOptions, type HistoryTurn, type Usage as ApiUsage } from '../../../server/src/chat/client';
+// streams the answer back as protocol messages (to `post`). Everything editor-specific (the key store,
+// the language server's context request, history storage, code-block actions) comes in through ChatHost.
+import { askStream, ChatError, type HistoryTurn, type Usage as ApiUsage } from '../../../server/src/chat/client';
 import { expandSlash } from '../../../server/src/chat/commands';
 import { FALLBACK_PERSONA } from '../../../server/src/chat/persona-source';
+import type { ChatContextParams, ChatContextResult } from '../../../server/src/lsp/chat-protocol';
 import type { Persona } from '../../../server/src/persona';
-import { isFromWebview, type ChatTurn, type Chip, type CodeAction, type FromWebview, type ToWebview, type Usage } from './protocol';
+import { isFromWebview, type ChatTurn, type CodeAction, type FromWebview, type ToWebview, type Usage } from './protocol';
 
-/** What the question is about: the active editor (with its selection), or a finding. */
-export interface ContextTarget {
-  uri?: string;
-  range?: { start: { line: number; character: number }; end: { line: number; character: number } };
-  rule?: string;
-}
-
-export interface ContextResult { chips: Chip[]; text: string; statement?: string; rationale?: string }
+/** What the question is about: the active editor (with its selection) when undefined, or a finding. */
+export type ContextTarget = Pick<ChatContextParams, 'uri' | 'range' | 'rule'>;
 
 export interface ChatSettings { model: string; maxTokens: number; baseURL?: string; timeoutMs?: number }
 
-/** A stored turn: what the panel shows, plus the expanded question that was sent (slash commands). */
-export interface StoredTurn extends ChatTurn { prompt?: string }
+export type StoredTurn = ChatTurn;
 export interface StoredChat { persona?: string; turns: StoredTurn[] }
 
 export interface ChatHost {
-  post(message: ToWebview): void;
   apiKey(): Promise<string | undefined>;
   settings(): ChatSettings;
   /** Context for the active editor (target undefined) or for a given target. Never rejects. */
-  context(target?: ContextTarget): Promise<ContextResult>;
+  context(target?: ContextTarget): Promise<ChatContextResult>;
   /** Personas on offer (the built-in one first); problems loading the others go to `warn`. */
   personas(): Persona[];
   trusted(): boolean;
@@ -36,9 +29,6 @@ export interface ChatHost {
   saveChat(chat: StoredChat): void;
   code(action: CodeAction, code: string, lang?: string): Promise<void>;
   setKey(): Promise<void>;
-  warn?(message: string): void;
-  /** The client call; tests and the extension use the real one. */
-  ask?: (o: AskOptions) => ReturnType<typeof askStream>;
 }
 
 /** History kept per workspace: enough for a long session, bounded so the state stays small. */
@@ -54,13 +44,12 @@ export class ChatSession {
   private pinned: ContextTarget | undefined;
   private seq = 0;
 
-  constructor(private readonly host: ChatHost) {
+  constructor(private readonly host: ChatHost, private readonly post: (message: ToWebview) => void) {
     const saved = host.loadChat();
     this.chat = saved && Array.isArray(saved.turns) ? { persona: saved.persona, turns: saved.turns.filter(validTurn) } : { turns: [] };
   }
 
   get busy(): boolean { return !!this.running; }
-  get turns(): readonly StoredTurn[] { return this.chat.turns; }
 
   /** A message from the webview; anything malformed is dropped. */
   async receive(raw: unknown): Promise<void> {
@@ -80,11 +69,11 @@ export class ChatSession {
 
   init(): void {
     const personas = this.host.personas();
-    this.host.post({
+    this.post({
       type: 'init',
       personas: personas.map((p) => ({ name: p.name, description: p.description })),
-      persona: this.persona().name,
-      history: this.chat.turns.map(({ role, text, usage, error }) => ({ role, text, usage, error })),
+      persona: this.persona(personas).name,
+      history: this.chat.turns,
       model: this.host.settings().model,
       trusted: this.host.trusted(),
     });
@@ -93,18 +82,15 @@ export class ChatSession {
   /** Re-sends the context chips (the active editor or its selection changed). */
   async refreshContext(): Promise<void> {
     const ctx = await this.host.context(this.pinned);
-    this.host.post({ type: 'context', chips: ctx.chips });
+    this.post({ type: 'context', chips: ctx.chips });
   }
 
   /** "Ask DB Engineer about <rule>": the next question carries the finding; the input is prefilled. */
   async askAbout(finding: { uri: string; range: ContextTarget['range']; rule: string; message: string }): Promise<void> {
     this.pinned = { uri: finding.uri, range: finding.range, rule: finding.rule };
     await this.refreshContext();
-    this.host.post({ type: 'prefill', text: `Explain the ${finding.rule} finding ("${finding.message}") on this statement, and show me the fix.` });
+    this.post({ type: 'prefill', text: `Explain the ${finding.rule} finding ("${finding.message}") on this statement, and show me the fix.` });
   }
-
-  /** Prefills the input (e.g. from "Ask DB Engineer about the selection"). */
-  prefill(text: string): void { this.host.post({ type: 'prefill', text }); }
 
   newChat(): void {
     this.running?.ctl.abort();
@@ -112,7 +98,7 @@ export class ChatSession {
     this.lastFailed = undefined;
     this.pinned = undefined;
     this.host.saveChat(this.chat);
-    this.host.post({ type: 'cleared' });
+    this.post({ type: 'cleared' });
   }
 
   pickPersona(name: string): void {
@@ -121,8 +107,7 @@ export class ChatSession {
     this.host.saveChat(this.chat);
   }
 
-  private persona(): Persona {
-    const all = this.host.personas();
+  private persona(all: Persona[] = this.host.personas()): Persona {
     return all.find((p) => p.name === this.chat.persona) ?? all[0] ?? { name: 'database-engineer', description: '', body: FALLBACK_PERSONA, source: '(built-in)' };
   }
 
@@ -133,14 +118,14 @@ export class ChatSession {
     const expanded = expandSlash(text);
     if ('error' in expanded) {
       // Nothing was sent; the webview shows the question with the reason and gives the text back.
-      this.host.post({ type: 'error', id, message: expanded.error });
+      this.post({ type: 'error', id, message: expanded.error });
       return;
     }
     if (isRetry) this.dropFailedTail(text);
     const ctl = new AbortController();
     this.running = { id, ctl };
-    this.host.post({ type: 'start', id, question: text });
-    const user: StoredTurn = { role: 'user', text, prompt: expanded.question };
+    this.post({ type: 'start', id, question: text });
+    const user: StoredTurn = { role: 'user', text };
     const answer: StoredTurn = { role: 'assistant', text: '' };
     const history = this.historyForModel();
     this.chat.turns.push(user, answer);
@@ -149,33 +134,32 @@ export class ChatSession {
       const ctx = await this.host.context(target);
       const key = await this.host.apiKey();
       const s = this.host.settings();
-      const ask = this.host.ask ?? askStream;
-      const result = await ask({
+      const result = await askStream({
         apiKey: key, baseURL: s.baseURL, model: s.model, maxTokens: s.maxTokens, timeoutMs: s.timeoutMs,
         system: this.persona().body,
         context: withFinding(ctx),
         question: expanded.question,
         history,
         signal: ctl.signal,
-        onText: (t) => { answer.text += t; this.host.post({ type: 'delta', id, text: t }); },
-        onRetry: (r) => this.host.post({ type: 'retry', id, attempt: r.attempt, delayMs: r.delayMs, reason: r.kind }),
-        onUsage: (u) => { answer.usage = usage(u); this.host.post({ type: 'usage', id, usage: answer.usage }); },
+        onText: (t) => { answer.text += t; this.post({ type: 'delta', id, text: t }); },
+        onRetry: (r) => this.post({ type: 'retry', id, attempt: r.attempt, delayMs: r.delayMs, reason: r.kind }),
+        onUsage: (u) => { answer.usage = usage(u); this.post({ type: 'usage', id, usage: answer.usage }); },
       });
       if (!answer.usage) answer.usage = usage(result.usage);
       this.pinned = undefined;
       this.lastFailed = undefined;
-      this.host.post({ type: 'done', id });
+      this.post({ type: 'done', id });
     } catch (e) {
       const err = e instanceof ChatError ? e : new ChatError('other', `unexpected failure: ${(e as Error)?.message ?? String(e)}`);
       if (err.kind === 'cancelled') {
         // Stopped by the user: keep what arrived, say so, and do not offer the text back.
         answer.error = answer.text ? 'Stopped.' : 'Stopped before any answer arrived.';
         this.lastFailed = undefined;
-        this.host.post({ type: 'error', id, message: answer.error });
+        this.post({ type: 'error', id, message: answer.error });
       } else {
         answer.error = capitalise(err.message);
         this.lastFailed = text;
-        this.host.post({ type: 'error', id, message: answer.error, action: actionFor(err) });
+        this.post({ type: 'error', id, message: answer.error, action: actionFor(err) });
       }
     } finally {
       this.running = undefined;
@@ -197,7 +181,8 @@ export class ChatSession {
     for (let i = 0; i + 1 < t.length; i++) {
       const u = t[i], a = t[i + 1];
       if (u.role === 'user' && a.role === 'assistant' && !a.error && a.text.trim()) {
-        out.push({ role: 'user', content: u.prompt ?? u.text }, { role: 'assistant', content: a.text });
+        const asked = expandSlash(u.text);
+        out.push({ role: 'user', content: 'question' in asked ? asked.question : u.text }, { role: 'assistant', content: a.text });
         i++;
       }
     }
@@ -205,7 +190,7 @@ export class ChatSession {
   }
 }
 
-function withFinding(ctx: ContextResult): string {
+function withFinding(ctx: ChatContextResult): string {
   if (!ctx.statement && !ctx.rationale) return ctx.text;
   const parts = [ctx.text, '', 'The finding the user asks about:'];
   if (ctx.statement) parts.push('```sql', ctx.statement, '```');

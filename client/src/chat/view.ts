@@ -16,18 +16,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
   readonly session: ChatSession;
 
   constructor(private readonly context: vscode.ExtensionContext, host: EditorChatHost) {
-    this.session = new ChatSession({
-      post: (m) => this.post(m),
-      apiKey: () => host.apiKey(),
-      settings: () => host.settings(),
-      context: (t) => host.context(t),
-      personas: () => host.personas(),
-      trusted: () => host.trusted(),
-      loadChat: () => host.loadChat(),
-      saveChat: (c) => host.saveChat(c),
-      code: (a, c, l) => host.code(a, c, l),
-      setKey: () => host.setKey(),
-    });
+    this.session = new ChatSession(host, (m) => this.post(m));
     // Chips follow the editor: the file or selection the next question is about.
     let timer: NodeJS.Timeout | undefined;
     const refresh = () => {

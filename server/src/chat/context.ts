@@ -8,8 +8,8 @@ import { RULES_BY_ID } from '../rules';
 import type { Schema, Table } from '../schema';
 import { walk } from '../sql/ast';
 
-export type ChipKind = 'file' | 'selection' | 'schema' | 'findings';
-export interface ContextChip { kind: ChipKind; label: string; chars: number }
+import type { ContextChip } from '../lsp/chat-protocol';
+export type { ChipKind, ContextChip } from '../lsp/chat-protocol';
 export interface ChatContext { chips: ContextChip[]; text: string }
 
 export interface ContextOptions {

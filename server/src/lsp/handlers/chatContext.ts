@@ -2,16 +2,11 @@
 // the document (see ../../chat/context.ts). With a range, only the selected lines (widened to whole
 // statements); with a rule, also the statement at the range and the rule's rationale (for "Ask DB
 // Engineer about <rule>"). Never fails: any error gives an empty, chip-less result.
-import type { Range } from 'vscode-languageserver';
-import { buildContext, DEFAULT_BUDGET_CHARS, type ContextChip } from '../../chat/context';
+import { buildContext, DEFAULT_BUDGET_CHARS } from '../../chat/context';
 import { statementAt } from '../../engine/suppress';
 import { RULES_BY_ID } from '../../rules';
+import { CHAT_CONTEXT_REQUEST, type ChatContextParams, type ChatContextResult } from '../chat-protocol';
 import type { DbeServer } from '../server';
-
-export const CHAT_CONTEXT_REQUEST = 'dbEngineer/chatContext';
-
-export interface ChatContextParams { uri: string; range?: Range; budgetChars?: number; rule?: string }
-export interface ChatContextResult { chips: ContextChip[]; text: string; statement?: string; rationale?: string }
 
 const EMPTY: ChatContextResult = { chips: [], text: 'No context is available for this document.' };
 
