@@ -39,7 +39,11 @@ export interface Statement {
   node?: Node;
 }
 
-export interface TextEdit { path: string; start: number; end: number; newText: string }
+/**
+ * A change to one file. With `create`, the file does not exist yet: it is created holding `newText`
+ * (start and end are 0), and creating it fails rather than overwrite a file that appeared meanwhile.
+ */
+export interface TextEdit { path: string; start: number; end: number; newText: string; create?: boolean }
 export interface Fix { title: string; edits: TextEdit[] }
 
 export interface Finding {

@@ -112,7 +112,12 @@ function lintWith(project: Project, spec: ProjectSpec, sources: { path: string; 
       results = project.analyze(options.targets);
     }
     for (const f of fixedFiles) {
-      try { fs.writeFileSync(f, project.getFile(f)!.text); } catch (e: any) {
+      const created = !spec.files.includes(f);
+      try {
+        if (created) fs.mkdirSync(path.dirname(f), { recursive: true });
+        // a new migration never overwrites a file that appeared in the meantime ('wx')
+        fs.writeFileSync(f, project.getFile(f)!.text, created ? { flag: 'wx' } : undefined);
+      } catch (e: any) {
         throw new InputError(`cannot write ${path.relative(options.cwd, f) || f}: ${e?.code ?? e?.message}`);
       }
     }
@@ -162,7 +167,8 @@ function applyFirstFixes(project: Project, results: Map<string, Finding[]>, touc
   for (const f of all) {
     const edits = f.fixes![0].edits;
     if (!edits.length) continue;
-    if (edits.some((e) => !project.hasFile(e.path))) continue;
+    // an edit to a file the project does not know is skipped; one creating a new file needs it absent
+    if (edits.some((e) => (e.create ? project.hasFile(e.path) || taken.has(e.path) || fs.existsSync(e.path) : !project.hasFile(e.path)))) continue;
     const clash = edits.some((e) => (taken.get(e.path) ?? []).some((t) => overlaps(e, t)))
       || edits.some((e, i) => edits.some((o, j) => j !== i && e.path === o.path && overlaps(e, o)));
     if (clash) continue;
@@ -175,6 +181,12 @@ function applyFirstFixes(project: Project, results: Map<string, Finding[]>, touc
   }
   let changed = false;
   for (const [file, edits] of taken) {
+    if (edits.some((e) => e.create)) {
+      project.setFile(file, edits.map((e) => e.newText).join(''));
+      touched.add(file);
+      changed = true;
+      continue;
+    }
     const before = project.getFile(file)!.text;
     const after = applyEdits(before, edits);
     if (after !== before) { project.setFile(file, after); touched.add(file); changed = true; }

@@ -4,7 +4,8 @@ import type { Finding, Fix, Severity } from '../model';
 import type { Range } from '../text';
 import type { Project } from './project';
 
-export interface JsonEdit { path: string; range: Range; newText: string }
+/** `create`: the file does not exist yet and the edit creates it with `newText`. */
+export interface JsonEdit { path: string; range: Range; newText: string; create?: true }
 export interface JsonFix { title: string; edits: JsonEdit[] }
 export interface JsonDiagnostic { rule: string; severity: Severity; message: string; range: Range; fixes: JsonFix[] }
 export interface JsonFile { path: string; diagnostics: JsonDiagnostic[] }
@@ -23,7 +24,7 @@ export function rangeOf(project: Project, path: string, start: number, end: numb
 export function fixToJson(project: Project, fix: Fix, displayPath: (p: string) => string): JsonFix {
   return {
     title: fix.title,
-    edits: fix.edits.map((e) => ({ path: displayPath(e.path), range: rangeOf(project, e.path, e.start, e.end), newText: e.newText })),
+    edits: fix.edits.map((e) => ({ path: displayPath(e.path), range: rangeOf(project, e.path, e.start, e.end), newText: e.newText, ...(e.create ? { create: true as const } : {}) })),
   };
 }
 

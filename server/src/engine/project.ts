@@ -161,6 +161,7 @@ export class Project {
         r.onSchema!({
           schema,
           file: (p) => this.files.get(p),
+          files: () => this.order(),
           before,
           report: ({ loc, message, fixes }) => {
             const list = out.get(loc.path);
@@ -199,6 +200,7 @@ export class Project {
       return {
         stmt, kind: stmt.kind!, node: stmt.node!, file: stmt.file, schema, newTables, inTransaction,
         offset: (loc) => fileOffset(stmt, loc),
+        files: () => this.order(),
         report: ({ start, end, message, fixes }) => {
           findings.push({ rule: r.meta.id, severity: sev, message, path: stmt.file.path, start, end: Math.max(end, start), fixes: cleanFixes(fixes) });
         },

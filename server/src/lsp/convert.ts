@@ -27,22 +27,38 @@ export function isDiagnosticData(d: unknown): d is DiagnosticData {
   return !!d && typeof d === 'object' && typeof (d as DiagnosticData).rule === 'string' && Array.isArray((d as DiagnosticData).fixes);
 }
 
-/** A fix's edits as a WorkspaceEdit (changes grouped per document URI); undefined if it touches an unknown file. */
-export function fixToWorkspaceEdit(project: Project, fix: Fix, uriOf: (key: string) => string): WorkspaceEdit | undefined {
+/**
+ * A fix's edits as a WorkspaceEdit: `changes` grouped per document URI, or `documentChanges` with a
+ * CreateFile operation first when the fix writes a new migration. Undefined when it touches a file the
+ * project does not know, or creates one and the client cannot (`createFiles` false).
+ */
+export function fixToWorkspaceEdit(project: Project, fix: Fix, uriOf: (key: string) => string, createFiles = true): WorkspaceEdit | undefined {
+  const creates = fix.edits.filter((e) => e.create);
+  if (creates.length && !createFiles) return undefined;
   const changes: Record<string, TextEdit[]> = {};
   for (const e of fix.edits) {
+    if (e.create) continue;
     const f = project.getFile(e.path);
     if (!f) return undefined;
     const uri = uriOf(e.path);
     (changes[uri] ??= []).push({ range: f.lines.range(e.start, e.end), newText: e.newText });
   }
-  return { changes };
+  if (!creates.length) return { changes };
+  const zero = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  const documentChanges: WorkspaceEdit['documentChanges'] = [];
+  for (const e of creates) {
+    const uri = uriOf(e.path);
+    documentChanges.push({ kind: 'create', uri, options: { overwrite: false, ignoreIfExists: false } });
+    documentChanges.push({ textDocument: { uri, version: null }, edits: [{ range: zero, newText: e.newText }] });
+  }
+  for (const [uri, edits] of Object.entries(changes)) documentChanges.push({ textDocument: { uri, version: null }, edits });
+  return { documentChanges };
 }
 
-export function toDiagnostic(project: Project, file: SourceFile, f: Finding, uriOf: (key: string) => string): Diagnostic {
+export function toDiagnostic(project: Project, file: SourceFile, f: Finding, uriOf: (key: string) => string, createFiles = true): Diagnostic {
   const fixes: DiagnosticData['fixes'] = [];
   for (const fix of f.fixes ?? []) {
-    const edit = fixToWorkspaceEdit(project, fix, uriOf);
+    const edit = fixToWorkspaceEdit(project, fix, uriOf, createFiles);
     if (edit) fixes.push({ title: fix.title, edit });
   }
   const data: DiagnosticData = { rule: f.rule, fixes };

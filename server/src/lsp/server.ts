@@ -29,7 +29,7 @@ export function ddlSignature(file: SourceFile | undefined): string {
   return sig;
 }
 
-export interface ClientSupport { configuration: boolean; workspaceFolders: boolean; watchedFilesDynamic: boolean }
+export interface ClientSupport { configuration: boolean; workspaceFolders: boolean; watchedFilesDynamic: boolean; createFiles: boolean }
 
 export class DbeServer {
   readonly documents = new TextDocuments(TextDocument);
@@ -38,7 +38,7 @@ export class DbeServer {
   folders: Folder[] = [];
   /** Files outside every workspace folder when there is no folder at all. */
   readonly outside = new Folder(undefined, '(no folder)');
-  support: ClientSupport = { configuration: false, workspaceFolders: false, watchedFilesDynamic: false };
+  support: ClientSupport = { configuration: false, workspaceFolders: false, watchedFilesDynamic: false, createFiles: false };
   /** Open documents: project key -> URI as the client sent it. */
   readonly open = new Map<string, string>();
   /** Open documents whose editor text is newer than the project's copy. */

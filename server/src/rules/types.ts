@@ -38,12 +38,20 @@ export interface StatementContext {
   inTransaction: boolean;
   /** Converts a byte location inside the statement (from the AST) to a file offset. */
   offset(byteLoc: number | undefined): number;
+  /** Every file of the project, in migration (replay) order (e.g. to place a new migration). */
+  files(): readonly SourceFile[];
   report(r: Report): void;
 }
 
 export interface SchemaContext {
   schema: Schema;
   file(path: string): SourceFile | undefined;
+  /**
+   * Every file of the project, in migration (replay) order: for rules that judge the workspace's
+   * queries against the schema (their statements are in `files()[i].statements`), and to place a
+   * new migration (engine/placement.ts).
+   */
+  files(): readonly SourceFile[];
   report(r: { loc: Loc; message: string; fixes?: Fix[] }): void;
   /** True when `a` was written before `b` in migration (replay) order: earlier file, or same file and earlier offset. */
   before?(a: Loc, b: Loc): boolean;

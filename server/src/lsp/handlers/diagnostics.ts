@@ -72,7 +72,7 @@ export class Diagnostics {
     if (!merged) return false;
     // The next keystroke is compared with this state; the full analysis after a pause re-bases exactly.
     this.baselines.set(key, { file, findings: merged, config: project.config, epoch: s.schemaEpoch });
-    this.send(key, limitNonSql(project, file, merged).map((f) => toDiagnostic(project, file, f, (k) => s.clientUri(k))));
+    this.send(key, limitNonSql(project, file, merged).map((f) => toDiagnostic(project, file, f, (k) => s.clientUri(k), s.support.createFiles)));
     return true;
   }
 
@@ -118,7 +118,7 @@ export class Diagnostics {
         if (!file || !findings || !s.open.has(k)) { this.clear(k); continue; }
         this.baselines.set(k, { file, findings, config: project.config, epoch: s.schemaEpoch });
         const uriOf = (p: string) => s.clientUri(p);
-        const diagnostics: Diagnostic[] = limitNonSql(project, file, findings).map((f) => toDiagnostic(project, file, f, uriOf));
+        const diagnostics: Diagnostic[] = limitNonSql(project, file, findings).map((f) => toDiagnostic(project, file, f, uriOf, s.support.createFiles));
         this.send(k, diagnostics, onlyIfChanged);
       }
       this.logInternalErrors(project);

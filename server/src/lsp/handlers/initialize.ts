@@ -31,6 +31,8 @@ export function register(server: DbeServer): void {
         configuration: !!caps.workspace?.configuration,
         workspaceFolders: !!caps.workspace?.workspaceFolders,
         watchedFilesDynamic: !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration,
+        // fixes that write a new migration file need CreateFile operations in workspace edits
+        createFiles: !!caps.workspace?.workspaceEdit?.documentChanges && !!caps.workspace.workspaceEdit.resourceOperations?.includes('create'),
       };
       if (params.workspaceFolders?.length) folderUris = params.workspaceFolders.map((f) => server.key(f.uri));
       else if (params.rootUri) folderUris = [server.key(params.rootUri)];

@@ -20,11 +20,7 @@ export function statementOf(ctx: SchemaContext, loc: Loc): Statement | undefined
 }
 
 /** An edit inserting new statements on their own line right after `stmt`. */
-export function insertAfter(stmt: Statement, sql: string): TextEdit {
-  const text = stmt.file.text;
-  const closed = text.slice(stmt.start, stmt.end).trimEnd().endsWith(';');
-  return { path: stmt.file.path, start: stmt.end, end: stmt.end, newText: `${closed ? '' : ';'}\n${sql}` };
-}
+export { insertAfterStatement as insertAfter } from '../../engine/placement';
 
 /** An identifier as it must be written in SQL (quoted when it is not a plain lowercase name). */
 export function ident(name: string): string { return quoteIdent(name); }

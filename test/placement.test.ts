@@ -1,0 +1,85 @@
+// Where generated migrations go (server/src/engine/placement.ts): a new file named after the
+// project's own convention, with its rollback where the convention keeps one; inline after the
+// anchor statement in a project without one. Generated files parse.
+import { before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { Project } from '../server/src/engine/project';
+import { defaultConfig } from '../server/src/config';
+import { placeMigration } from '../server/src/engine/placement';
+import { nextMigrationName } from '../server/src/engine/migration-name';
+import { applyEdits } from '../server/src/engine/edits';
+import { parseStatement } from '../server/src/sql/parse';
+import { splitStatements } from '../server/src/sql/split';
+import { ready } from './helpers';
+
+before(ready);
+
+function project(files: Record<string, string>): Project {
+  const p = new Project(defaultConfig(), (f) => f.replace(/^\/p\//, ''));
+  for (const [k, v] of Object.entries(files)) p.setFile(`/p/${k}`, v);
+  return p;
+}
+const anchorOf = (p: Project, path: string) => p.getFile(`/p/${path}`)!.statements[0];
+const plan = (p: Project, path: string) => ({
+  title: 'Add index on orders (user_id)', up: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id ON orders (user_id);',
+  down: 'DROP INDEX CONCURRENTLY IF EXISTS idx_orders_user_id;', anchor: anchorOf(p, path), nonTransactional: true,
+});
+const parsesClean = (sql: string) => {
+  for (const s of splitStatements(sql).statements) assert.equal(parseStatement(s.text).error, undefined, s.text);
+};
+
+describe('placeMigration', () => {
+  test('numbered: the next number, as wide as the others; no down file', () => {
+    const p = project({ 'db/001_init.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);', 'db/002_more.sql': 'SELECT 1;' });
+    const r = placeMigration(p.order(), plan(p, 'db/001_init.sql'));
+    assert.equal(r.mode, 'new-file');
+    assert.deepEqual(r.edits.map((e) => [e.path, e.create]), [['/p/db/003_add_index_on_orders_user_id.sql', true]]);
+    assert.match(r.edits[0].newText, /^-- Add index on orders \(user_id\)\n/);
+    parsesClean(r.edits[0].newText);
+  });
+  test('golang-migrate: up and down files; a note that CONCURRENTLY needs a file of its own', () => {
+    const p = project({ 'm/000001_init.up.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);', 'm/000001_init.down.sql': 'DROP TABLE orders;' });
+    const r = placeMigration(p.order(), plan(p, 'm/000001_init.up.sql'));
+    assert.deepEqual(r.edits.map((e) => e.path), ['/p/m/000002_add_index_on_orders_user_id.up.sql', '/p/m/000002_add_index_on_orders_user_id.down.sql']);
+    assert.match(r.edits[0].newText, /implicit transaction/);
+    assert.match(r.edits[1].newText, /DROP INDEX CONCURRENTLY IF EXISTS idx_orders_user_id;/);
+    for (const e of r.edits) parsesClean(e.newText);
+  });
+  test('Diesel: a new directory after the newest, one second later, with up, down and metadata.toml', () => {
+    const p = project({
+      'migrations/2019-02-26-002946_create_user/up.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);',
+      'migrations/2019-02-26-002946_create_user/down.sql': 'DROP TABLE orders;',
+      'migrations/2019-03-01-235959_post/up.sql': 'SELECT 1;',
+    });
+    const r = placeMigration(p.order(), plan(p, 'migrations/2019-02-26-002946_create_user/up.sql'));
+    assert.deepEqual(r.edits.map((e) => e.path), [
+      '/p/migrations/2019-03-02-000000_add_index_on_orders_user_id/up.sql',
+      '/p/migrations/2019-03-02-000000_add_index_on_orders_user_id/down.sql',
+      '/p/migrations/2019-03-02-000000_add_index_on_orders_user_id/metadata.toml',
+    ]);
+    assert.equal(r.edits[2].newText, 'run_in_transaction = false\n');
+  });
+  test('Flyway: the next version, and a script configuration that runs it outside a transaction', () => {
+    const p = project({ 'sql/V1__init.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);', 'sql/V9__x.sql': 'SELECT 1;' });
+    const r = placeMigration(p.order(), plan(p, 'sql/V1__init.sql'));
+    assert.deepEqual(r.edits.map((e) => e.path), ['/p/sql/V10__add_index_on_orders_user_id.sql', '/p/sql/V10__add_index_on_orders_user_id.sql.conf']);
+    assert.equal(r.edits[1].newText, 'executeInTransaction=false\n');
+  });
+  test('one schema file, or files without a convention: the SQL goes right after the anchor statement', () => {
+    for (const files of <Record<string, string>[]>[{ 'schema.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n\nSELECT 1;' }, { 'schema.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint)', 'queries.sql': 'SELECT 1;' }]) {
+      const p = project(files);
+      const r = placeMigration(p.order(), plan(p, 'schema.sql'));
+      assert.equal(r.mode, 'inline');
+      assert.equal(r.edits.length, 1);
+      const after = applyEdits(p.getFile('/p/schema.sql')!.text, r.edits);
+      assert.match(after, /^CREATE TABLE orders \(id bigint PRIMARY KEY, user_id bigint\);\nCREATE INDEX CONCURRENTLY/);
+      parsesClean(after);
+    }
+  });
+  test('without a clock the name is reproducible; with one, never before the newest migration', () => {
+    const entries = ['20240101120000_init.sql', '20991231235959_future.sql'];
+    assert.equal(nextMigrationName(entries, 'x').up, '21000101000000_x.sql');
+    assert.equal(nextMigrationName(entries, 'x', new Date('2026-12-01T09:05:07Z')).up, '21000101000000_x.sql');
+    assert.equal(nextMigrationName(['20191100000001000000_identities.up.sql'], 'x').up, '20191100000001000001_x.up.sql');
+  });
+});
