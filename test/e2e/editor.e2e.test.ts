@@ -1,0 +1,114 @@
+// End to end in a real VS Code (1.139.1 web workbench from the VS Code server build, headless
+// Chromium): the packaged .vsix installed, examples/shop open, driven like a user. Each step leaves a
+// screenshot in docs/images/ (the README shows them); a failing step leaves its screenshot and the
+// workbench log in e2e-artifacts/ and prints where. Run with `npm run test:e2e`.
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { StandIn, streamAnswer } from '../anthropic-standin';
+import { Workbench } from './workbench';
+
+async function step(wb: Workbench, name: string, fn: () => Promise<void>): Promise<void> {
+  try { await fn(); } catch (e) {
+    const where = await wb.evidence(name);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${where}`);
+  }
+}
+
+const ANSWER = ['Filter on the indexed column and keep the predicate sargable:\n\n', '```sql\nSELECT id, email FROM users WHERE email = lower($1);\n```\n', '\nThat lets the planner use the unique index on `email`.'];
+
+describe('a trusted workspace', () => {
+  const standIn = new StandIn();
+  let wb: Workbench;
+  before(async () => {
+    await standIn.start();
+    standIn.reset((_q, res) => { void streamAnswer(res, ANSWER); });
+    wb = new Workbench({ settings: { 'dbEngineer.chat.baseUrl': standIn.url }, env: { ANTHROPIC_API_KEY: 'sk-ant-e2e-stand-in' } });
+    await wb.start();
+  });
+  after(async () => { await wb?.stop(); await standIn.stop(); });
+
+  test('findings appear as squiggles and in the Problems panel', async () => step(wb, 'diagnostics', async () => {
+    await wb.open('queries/reports.sql');
+    await wb.page.locator('.editor-instance .squiggly-error, .editor-instance .squiggly-warning').first().waitFor({ timeout: 30_000 });
+    await wb.page.keyboard.press('Control+Shift+M');
+    const rows = wb.page.locator('.markers-panel .monaco-list-row');
+    await rows.filter({ hasText: 'equals-null' }).first().waitFor({ timeout: 15_000 });
+    const text = (await rows.allTextContents()).join('\n');
+    for (const rule of ['equals-null', 'select-star', 'non-sargable-predicate', 'delete-without-where']) assert.match(text, new RegExp(rule), `Problems lists ${rule}`);
+    assert.match(text, /`= NULL` is never true; use IS NULL\./);
+    // the schema comes from the migrations: the fix suggestion knows users' primary key
+    assert.match(text, /e\.g\. the primary key id/);
+    await wb.shot('e2e-diagnostics');
+  }));
+
+  test('a quick fix from the light bulb changes the text; undo restores it', async () => step(wb, 'quick-fix', async () => {
+    await wb.open('queries/reports.sql');
+    assert.match(await wb.lineText(8), /shipped_at = NULL;/);
+    await wb.goTo(8, 54);
+    await wb.page.keyboard.press('Control+.');
+    const item = wb.page.locator('.action-widget .monaco-list-row', { hasText: 'Use IS NULL' }).first();
+    await item.waitFor({ timeout: 10_000 });
+    await wb.shot('e2e-quick-fix');
+    await item.click();
+    await wb.page.waitForFunction(() => [...document.querySelectorAll('.editor-instance .view-line')].some((l) => /shipped_at IS NULL;/.test((l.textContent ?? '').replace(/\u00a0/g, ' '))), undefined, { timeout: 10_000 });
+    assert.match(await wb.lineText(8), /WHERE shipped_at IS NULL;/);
+    await wb.page.keyboard.press('Control+Z');
+    await wb.page.waitForFunction(() => [...document.querySelectorAll('.editor-instance .view-line')].some((l) => /shipped_at = NULL;/.test((l.textContent ?? '').replace(/\u00a0/g, ' '))), undefined, { timeout: 10_000 });
+    assert.match(await wb.lineText(8), /WHERE shipped_at = NULL;/);
+  }));
+
+  test('hover on a table shows its definition from the migrations', async () => step(wb, 'hover', async () => {
+    await wb.open('queries/reports.sql');
+    const p = await wb.pointOf(12, 'users');
+    await wb.page.mouse.move(p.x - 40, p.y + 60);
+    await wb.page.mouse.move(p.x, p.y, { steps: 4 });
+    const hover = wb.page.locator('.monaco-hover:not(.hidden)', { hasText: 'users' }).first();
+    await hover.waitFor({ timeout: 10_000 });
+    const text = await hover.textContent();
+    assert.match(text ?? '', /email/);
+    assert.match(text ?? '', /001_create_users\.sql/);
+    await wb.shot('e2e-hover');
+    await wb.page.mouse.move(5, 450);
+  }));
+
+  test('the chat panel answers from the stand-in API, streamed and rendered; "Insert at cursor" inserts the code', async () => step(wb, 'chat', async () => {
+    await wb.open('queries/reports.sql');
+    await wb.goTo(19, 1);
+    await wb.command('DB Engineer: Open Chat');
+    const frame = await wb.webviewFrame('textarea.input');
+    await frame.locator('textarea.input').fill('How do I make the email lookup use an index?');
+    await frame.locator('textarea.input').press('Enter');
+    await frame.locator('pre code', { hasText: 'WHERE email = lower($1)' }).first().waitFor({ timeout: 30_000 });
+    await frame.locator('text=unique index').first().waitFor({ timeout: 10_000 });
+    assert.equal(standIn.requests.length, 1, 'one request reached the stand-in');
+    assert.match(JSON.stringify(standIn.requests[0].body.messages), /email lookup/);
+    await wb.shot('e2e-chat');
+    await frame.locator('button[data-action="insert"]').first().click();
+    await wb.page.waitForFunction(() => [...document.querySelectorAll('.editor-instance .view-line')].some((l) => /WHERE email = lower\(\$1\);/.test((l.textContent ?? '').replace(/\u00a0/g, ' '))), undefined, { timeout: 10_000 });
+  }));
+});
+
+describe('Restricted Mode', () => {
+  let wb: Workbench;
+  before(async () => {
+    wb = new Workbench({ restricted: true });
+    await wb.start();
+  });
+  after(async () => { await wb?.stop(); });
+
+  test('the user is told what is off; open files are still analysed on their own', async () => step(wb, 'restricted', async () => {
+    const notice = wb.page.locator('.notifications-toasts', { hasText: 'DB Engineer is in Restricted Mode' });
+    await notice.first().waitFor({ timeout: 30_000 });
+    await wb.open('queries/reports.sql');
+    await wb.page.keyboard.press('Control+Shift+M');
+    const rows = wb.page.locator('.markers-panel .monaco-list-row');
+    await rows.filter({ hasText: 'equals-null' }).first().waitFor({ timeout: 30_000 });
+    const text = (await rows.allTextContents()).join('\n');
+    // the migrations are not read, so nothing is known of users' primary key
+    assert.match(text, /limit-without-order-by/);
+    assert.doesNotMatch(text, /primary key id/);
+    await wb.shot('e2e-restricted');
+  }));
+});
