@@ -155,3 +155,82 @@ describe('extension wiring', () => {
     void vscode; void apiError; void pause;
   });
 });
+
+describe('status bar and first run', () => {
+  test('the status item follows the server: indexing, then ready with the file count; progress only past a second', async () => {
+    const item = rec.statusItems.find((i) => i.id === 'dbEngineer.status');
+    assert.ok(item?.visible, 'the status item is shown');
+    assert.equal(item.command, 'dbEngineer.showStatus');
+    const notify = rec.notifications.get('dbEngineer/status');
+    assert.ok(notify, 'the extension listens to dbEngineer/status');
+    const before = rec.progress.length;
+    notify!({ state: 'indexing', trusted: true, files: 0, folders: 1 });
+    assert.match(item.text, /indexing/);
+    notify!({ state: 'ready', trusted: true, files: 12, folders: 1, ms: 80 });
+    assert.match(item.text, /DB Engineer: 12$/);
+    assert.match(String(item.tooltip), /12 SQL files in 1 folder analysed \(indexed in 80 ms\)/);
+    assert.equal(rec.progress.length, before, 'fast indexing shows no progress');
+    notify!({ state: 'indexing', trusted: true, files: 12, folders: 1 });
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal(rec.progress.length, before + 1, 'slow indexing shows window progress');
+    assert.equal(rec.progress.at(-1)!.done, false);
+    notify!({ state: 'ready', trusted: true, files: 13, folders: 1 });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(rec.progress.at(-1)!.done, true, 'the progress ends with indexing');
+    notify!({ state: 'ready', trusted: false, files: 1, folders: 1 });
+    assert.match(item.text, /restricted/);
+    assert.match(String(item.tooltip), /only open files are analysed/);
+  });
+  test('a server that stops turns the item red; clicking it then restarts the server, otherwise it shows the log', async () => {
+    const item = rec.statusItems.find((i) => i.id === 'dbEngineer.status');
+    const shown = rec.outputShown;
+    await rec.commands.get('dbEngineer.showStatus')!();
+    assert.equal(rec.outputShown, shown + 1, 'a running server: the click shows its log');
+    rec.stateListeners.at(-1)!({ oldState: 2, newState: 1 });
+    assert.match(item.text, /stopped/);
+    assert.ok(item.backgroundColor, 'error background');
+    await rec.commands.get('dbEngineer.showStatus')!();
+    assert.match(item.text, /DB Engineer/);
+    assert.doesNotMatch(item.text, /stopped/, 'restarted: the item is no longer in the stopped state');
+  });
+  test('the walkthrough\'s steps point at registered commands and at media that is packaged', () => {
+    const walk = pkg.contributes.walkthroughs[0];
+    const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8');
+    assert.ok(walk.steps.length >= 4);
+    for (const step of walk.steps) {
+      for (const m of String(step.description).matchAll(/\(command:([\w.]+)\)/g)) {
+        if (m[1].startsWith('dbEngineer.')) assert.ok(rec.commands.has(m[1]), `${step.id}: ${m[1]} is registered`);
+      }
+      assert.ok(fs.existsSync(path.join(ROOT, step.media.markdown)), `${step.id}: ${step.media.markdown} exists`);
+    }
+    assert.ok(ignore.includes('!media/**') && ignore.includes('!examples/**'), 'walkthrough media and the example project are packaged');
+    assert.deepEqual(walk.steps.map((s: any) => s.id), ['openExample', 'applyFix', 'setApiKey', 'askChat']);
+  });
+  test('Open Example Project copies the bundled example into global storage and opens it', async () => {
+    const tmp = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'dbe-example-'));
+    const copied: string[] = [];
+    const opened: any[] = [];
+    const ctx = { ...context, globalStorageUri: vscode.Uri.file(tmp) };
+    const fsApi = vscode.workspace.fs as any;
+    const saved = { ...fsApi };
+    const savedExec = vscode.commands.executeCommand;
+    fsApi.stat = async (u: any) => { if (!fs.existsSync(u.fsPath)) throw new Error('ENOENT'); return {}; };
+    fsApi.createDirectory = async (u: any) => { fs.mkdirSync(u.fsPath, { recursive: true }); };
+    fsApi.copy = async (a: any, b: any) => { fs.cpSync(a.fsPath, b.fsPath, { recursive: true }); copied.push(b.fsPath); };
+    (vscode.commands as any).executeCommand = async (id: string, ...args: any[]) => { opened.push([id, ...args]); };
+    try {
+      const { openExample } = require('../client/src/example') as typeof import('../client/src/example');
+      await openExample(ctx);
+      assert.deepEqual(copied, [path.join(tmp, 'example-shop')]);
+      assert.ok(fs.existsSync(path.join(tmp, 'example-shop', 'queries', 'reports.sql')));
+      assert.equal(opened[0][0], 'vscode.openFolder');
+      assert.equal(opened[0][1].fsPath, path.join(tmp, 'example-shop'));
+      await openExample(ctx);
+      assert.equal(copied.length, 1, 'an existing copy (maybe edited) is reopened, not overwritten');
+    } finally {
+      Object.assign(fsApi, saved);
+      (vscode.commands as any).executeCommand = savedExec;
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

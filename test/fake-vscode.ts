@@ -21,12 +21,19 @@ export interface Recorder {
   requests: { method: string; params: any }[];
   contextAnswer: any;
   activeEditor: any;
+  statusItems: any[];
+  progress: { title: string; done: boolean }[];
+  /** Notification handlers the extension registered on its language client, by method. */
+  notifications: Map<string, (p: any) => void>;
+  stateListeners: ((e: { oldState: number; newState: number }) => void)[];
+  outputShown: number;
 }
 
 export const rec: Recorder = {
   commands: new Map(), views: new Map(), participants: new Map(), secrets: new Map(), workspaceState: new Map(),
   config: {}, info: [], errors: [], inputBoxAnswers: [], applied: [], executed: [], clipboard: '', requests: [],
   contextAnswer: { chips: [{ kind: 'file', label: 'q.sql', chars: 10 }], text: 'FILE q.sql' }, activeEditor: undefined,
+  statusItems: [], progress: [], notifications: new Map(), stateListeners: [], outputShown: 0,
 };
 
 const disposable = { dispose() {} };
@@ -63,8 +70,12 @@ export function makeContext(root: string): any {
   };
 }
 
+class ThemeColor { constructor(readonly id: string) {} }
+
 const vscode = {
-  Uri, Position, Range, WorkspaceEdit,
+  Uri, Position, Range, WorkspaceEdit, ThemeColor,
+  StatusBarAlignment: { Left: 1, Right: 2 },
+  ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
   FileType: { File: 1, Directory: 2 },
   commands: {
     registerCommand: (id: string, fn: (...a: any[]) => any) => { rec.commands.set(id, fn); return disposable; },
@@ -81,6 +92,16 @@ const vscode = {
     showInputBox: async () => rec.inputBoxAnswers.shift(),
     showTextDocument: async (d: any) => d,
     registerWebviewViewProvider: (id: string, p: any) => { rec.views.set(id, p); return disposable; },
+    createStatusBarItem: (id: string, alignment: number, priority: number) => {
+      const item = { id, alignment, priority, text: '', tooltip: undefined as unknown, command: undefined as unknown, name: '', backgroundColor: undefined as unknown, visible: false, show() { this.visible = true; }, hide() { this.visible = false; }, dispose() {} };
+      rec.statusItems.push(item);
+      return item;
+    },
+    withProgress: async (opts: { title: string }, task: () => Promise<unknown>) => {
+      const entry = { title: opts.title, done: false };
+      rec.progress.push(entry);
+      try { return await task(); } finally { entry.done = true; }
+    },
   },
   workspace: {
     isTrusted: true,
@@ -105,12 +126,15 @@ const vscode = {
 };
 
 class LanguageClient {
+  readonly outputChannel = { show: () => { rec.outputShown++; } };
   constructor(readonly id: string, readonly name: string, readonly server: any, readonly options: any) {}
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
+  onNotification(method: string, h: (p: any) => void) { rec.notifications.set(method, h); return disposable; }
+  onDidChangeState(l: (e: { oldState: number; newState: number }) => void) { rec.stateListeners.push(l); return disposable; }
   async sendRequest(method: string, params: any): Promise<any> { rec.requests.push({ method, params }); return rec.contextAnswer; }
 }
-const languageclient = { LanguageClient, TransportKind: { stdio: 0, ipc: 1 } };
+const languageclient = { LanguageClient, TransportKind: { stdio: 0, ipc: 1 }, State: { Stopped: 1, Running: 2, Starting: 3 } };
 
 let installed = false;
 /** Makes `require('vscode')` and `require('vscode-languageclient/node')` return the fakes. */

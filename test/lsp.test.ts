@@ -92,6 +92,18 @@ describe('language server (trusted workspace)', () => {
     assert.ok(d.range.start.character >= line.indexOf('user_id') && d.range.end.character <= line.length, JSON.stringify(d.range));
   });
 
+  test('dbEngineer/status: indexing, then ready with the number of SQL files (for the status bar)', async () => {
+    for (let i = 0; i < 100 && !client.statuses.some((x) => x.state === 'ready'); i++) await new Promise((r) => setTimeout(r, 50));
+    const states = client.statuses.map((x) => x.state);
+    assert.deepEqual(states.slice(0, 2), ['indexing', 'ready']);
+    const ready = client.statuses[1];
+    const sqlFiles = Object.keys(FILES).filter((f) => f.endsWith('.sql') && !f.includes('node_modules')).length;
+    assert.equal(ready.files, sqlFiles);
+    assert.equal(ready.trusted, true);
+    assert.equal(ready.folders, 1);
+    assert.equal(typeof ready.ms, 'number');
+  });
+
   test('findings depend on other workspace files (schema from other migrations)', async () => {
     const p = await client.open(uri('migrations/004_payments.sql'), read('migrations/004_payments.sql'));
     const d = byCode(p, 'missing-foreign-key');
@@ -328,6 +340,7 @@ describe('language server (untrusted workspace)', () => {
     // open documents do see each other
     assert.match(hoverText(await client.hover(q, 1, 6)), /deleted_at/);
     assert.equal(client.messages.length, 0);
+    assert.equal(client.statuses.at(-1)?.trusted, false, 'the status bar is told it is Restricted Mode');
   });
 });
 

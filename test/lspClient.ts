@@ -32,6 +32,8 @@ export class LspClient {
   readonly latest = new Map<string, PublishDiagnosticsParams>();
   readonly messages: ShowMessageParams[] = [];
   readonly logs: string[] = [];
+  /** dbEngineer/status notifications, in order. */
+  readonly statuses: { state: string; trusted: boolean; files: number; folders: number; ms?: number }[] = [];
   private waiters: Waiter[] = [];
   private versions = new Map<string, number>();
   private texts = new Map<string, string>();
@@ -51,6 +53,7 @@ export class LspClient {
       });
     });
     this.conn.onNotification('window/showMessage', (p: ShowMessageParams) => { this.messages.push(p); });
+    this.conn.onNotification('dbEngineer/status', (p: any) => { this.statuses.push(p); });
     this.conn.onNotification('window/logMessage', (p: { message: string }) => { this.logs.push(p.message); });
     this.conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
       p.items.map((i) => (i.section === 'dbEngineer' ? this.opts.settings ?? {} : null)));

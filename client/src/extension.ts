@@ -1,17 +1,26 @@
 // The VS Code side of DB Engineer: starts the language server (dist/server.js) over IPC, hosts the chat
 // panel and wires a few commands. All analysis happens in the server.
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { EditorChatHost, SECRET_KEY } from './chat/host';
 import { registerParticipant } from './chat/participant';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chat/view';
+import { STATUS_NOTIFICATION, type StatusParams } from '../../server/src/lsp/status-protocol';
+import { openExample } from './example';
+import { SHOW_STATUS_COMMAND, StatusItem } from './status';
 
 const RESTRICTED_NOTICE_KEY = 'dbEngineer.restrictedNoticeShown';
 let client: LanguageClient | undefined;
 let watchers: vscode.FileSystemWatcher[] = [];
+let status: StatusItem | undefined;
+let restarting = false;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  status = new StatusItem();
   context.subscriptions.push(
+    status,
+    vscode.commands.registerCommand(SHOW_STATUS_COMMAND, () => (status?.stopped || !client ? restart(context) : client.outputChannel.show(true))),
+    vscode.commands.registerCommand('dbEngineer.openExample', () => openExample(context)),
     vscode.commands.registerCommand('dbEngineer.openRuleDocs', async (rule?: string) => {
       const base = 'https://github.com/db-engineer/db-engineer/blob/main/docs/rules/';
       const url = rule && /^[a-z0-9-]+$/.test(rule) ? `${base}${rule}.md` : base;
@@ -83,10 +92,17 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     initializationOptions: { trusted: vscode.workspace.isTrusted, clientWatchesFiles: true },
     synchronize: { configurationSection: 'dbEngineer', fileEvents: watchers },
   };
-  client = new LanguageClient('dbEngineer', 'DB Engineer', serverOptions, clientOptions);
+  const c = new LanguageClient('dbEngineer', 'DB Engineer', serverOptions, clientOptions);
+  client = c;
+  status?.starting();
+  c.onNotification(STATUS_NOTIFICATION, (p: StatusParams) => { if (client === c) status?.update(p); });
+  c.onDidChangeState((e) => {
+    if (e.newState === State.Stopped && client === c && !restarting) status?.failed('The DB Engineer language server stopped.');
+  });
   try {
-    await client.start();
+    await c.start();
   } catch (e) {
+    status?.failed(`The language server did not start (${e instanceof Error ? e.message : String(e)}).`);
     void vscode.window.showErrorMessage(`DB Engineer: the language server did not start (${e instanceof Error ? e.message : String(e)}). Run "DB Engineer: Restart Language Server" to try again.`);
   }
 }
@@ -94,7 +110,12 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
 async function restart(context: vscode.ExtensionContext): Promise<void> {
   const old = client;
   client = undefined;
-  if (old) { try { await old.stop(); } catch { /* already stopped */ } }
+  restarting = true;
+  try {
+    if (old) { try { await old.stop(); } catch { /* already stopped */ } }
+  } finally {
+    restarting = false;
+  }
   await start(context);
 }
 

@@ -2,13 +2,12 @@
 // the packaged extension installed, a copy of examples/shop as the workspace, and headless Chromium
 // (playwright-core) on the web workbench. Helpers drive it the way a user does: keyboard shortcuts,
 // the command palette, clicks.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page, type Frame } from 'playwright-core';
-import { ensureTools, type Tools } from './tools';
+import { ensureTools, installVsix, startServer, writeSettings, type Tools } from '../../scripts/vscode-web';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const IMAGES = path.join(ROOT, 'docs', 'images');
@@ -21,14 +20,8 @@ export interface WorkbenchOptions {
   settings?: Record<string, unknown>;
   /** Extra environment for the server (and so the extension host). */
   env?: Record<string, string>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-    s.on('error', reject);
-  });
+  /** More .vsix files to install beside the extension (the test runner). */
+  extraVsix?: string[];
 }
 
 export function vsixPath(): string {
@@ -69,18 +62,14 @@ export class Workbench {
       'editor.hover.delay': 100,
       ...this.options.settings,
     };
-    for (const d of [path.join(data, 'data', 'User'), path.join(user, 'User')]) {
-      fs.mkdirSync(d, { recursive: true });
-      fs.writeFileSync(path.join(d, 'settings.json'), JSON.stringify(settings, null, 2));
-    }
-    execFileSync(this.tools.node, [this.tools.serverMain, '--install-extension', vsix, '--extensions-dir', ext, '--server-data-dir', data], { stdio: 'pipe' });
-    const port = await freePort();
+    const dirs = { data, user, extensions: ext };
+    writeSettings(dirs, settings);
+    installVsix(this.tools, dirs, vsix);
+    for (const x of this.options.extraVsix ?? []) installVsix(this.tools, dirs, x);
     this.logFile = path.join(this.dir, 'server.log');
-    const log = fs.openSync(this.logFile, 'a');
-    this.server = spawn(this.tools.node, [this.tools.serverMain, '--host', '127.0.0.1', '--port', String(port), '--without-connection-token',
-      '--accept-server-license-terms', '--server-data-dir', data, '--user-data-dir', user, '--extensions-dir', ext],
-    { stdio: ['ignore', log, log], env: { ...process.env, ...this.options.env } });
-    await waitForPort(port, 30_000);
+    const started = await startServer(this.tools, dirs, { log: fs.openSync(this.logFile, 'a'), env: this.options.env });
+    this.server = started.child;
+    const port = started.port;
     this.browser = await chromium.launch({
       executablePath: this.tools.chromium,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -216,17 +205,4 @@ function collectLogs(dir: string): string {
   };
   walk(path.join(dir, 'server', 'data', 'logs'));
   return out.join('\n');
-}
-
-async function waitForPort(port: number, timeout: number): Promise<void> {
-  const end = Date.now() + timeout;
-  while (Date.now() < end) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.end(); r(true); });
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the VS Code server did not listen on ${port} within ${timeout} ms`);
 }

@@ -8,6 +8,7 @@ import { Folder } from './folder';
 import { defaultSettings, type Settings } from './settings';
 import { uriKey } from './uri';
 import type { Diagnostics } from './handlers/diagnostics';
+import { STATUS_NOTIFICATION, type StatusParams } from './status-protocol';
 
 /** Statement kinds that never change the schema: editing them cannot change other files' findings. */
 const NON_DDL = new Set([
@@ -61,6 +62,15 @@ export class DbeServer {
     let best: Folder | undefined;
     for (const f of this.folders) if (f.contains(key) && (!best || f.uri!.length > best.uri!.length)) best = f;
     return best ?? this.folders[0] ?? this.outside;
+  }
+
+  /** Tells the client what the server is doing (its status bar item). Never throws. */
+  status(state: StatusParams['state'], ms?: number): void {
+    try {
+      const files = this.allFolders().reduce((n, f) => n + f.project.size, 0);
+      const params: StatusParams = { state, trusted: this.trusted, files, folders: this.folders.length, ...(ms !== undefined ? { ms: Math.round(ms) } : {}) };
+      void this.connection.sendNotification(STATUS_NOTIFICATION, params).catch(() => { /* client gone */ });
+    } catch { /* connection closed */ }
   }
 
   allFolders(): Folder[] { return this.folders.length ? this.folders : [this.outside]; }

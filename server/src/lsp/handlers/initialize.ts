@@ -53,6 +53,7 @@ export function register(server: DbeServer): void {
   });
 
   c.onInitialized(guardVoid(server, 'initialized', async () => {
+    const started = performance.now();
     try {
       await refreshSettings(server);
       if (server.trusted && server.support.watchedFilesDynamic && !options.clientWatchesFiles) {
@@ -60,10 +61,14 @@ export function register(server: DbeServer): void {
           .catch((e) => server.error('register watchers', e));
       }
       registerFolderChanges(server);
+      server.status('indexing');
+      // let the 'indexing' notification leave before the (synchronous) scan starts
+      await new Promise((r) => setImmediate(r));
       rebuild(server, folderUris);
     } finally {
       server.ready = true;
       server.diagnostics.publishAll();
+      server.status('ready', performance.now() - started);
     }
   }));
 

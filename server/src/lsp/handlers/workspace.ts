@@ -16,8 +16,11 @@ export function registerFolderChanges(server: DbeServer): void {
   server.connection.workspace.onDidChangeWorkspaceFolders(guardVoid(server, 'didChangeWorkspaceFolders', (e: WorkspaceFoldersChangeEvent) => {
     const removed = new Set(e.removed.map((f) => server.key(f.uri)));
     const uris = [...server.folders.filter((f) => !removed.has(f.uri!)).map((f) => f.uri!), ...e.added.map((f) => server.key(f.uri))];
+    const started = performance.now();
+    server.status('indexing');
     rebuild(server, uris);
     server.diagnostics.publishAll();
+    server.status('ready', performance.now() - started);
   }));
 }
 
@@ -73,7 +76,9 @@ export function watchedFiles(server: DbeServer, params: DidChangeWatchedFilesPar
     }
     for (const k of server.open.keys()) server.stale.add(k);
     server.diagnostics.publishAll();
+    server.status('ready');
   } else if (schemaChanged) {
     server.diagnostics.schemaChanged();
   }
+  if (params.changes.length) server.status('ready');
 }
