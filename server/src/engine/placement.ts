@@ -66,13 +66,18 @@ function entriesOf(files: readonly SourceFile[], dir: string): string[] {
 /** The folder new migrations go to and its convention, or undefined when the project has none. */
 export function migrationFolder(files: readonly SourceFile[]): { dir: string; convention: Convention; entries: string[] } | undefined {
   const ups = files.filter((f) => f.replayed && !f.skipped);
-  if (ups.length < 1) return undefined;
-  const newest = ups[ups.length - 1];
-  // The newest migration's folder (numbered, Flyway, ...), or its parent for Diesel's <dir>/up.sql.
-  for (const dir of [dirOf(newest.path), dirOf(dirOf(newest.path))]) {
-    const entries = entriesOf(files, dir);
-    const d = detectConvention(entries);
-    if (d.convention !== 'plain') return { dir, convention: d.convention, entries };
+  // The folder of the newest file that lies in a migration folder (numbered, Flyway, ...), or its
+  // parent for Diesel's <dir>/up.sql. Files elsewhere (queries/report.sql sorting after
+  // migrations/) do not hide the migrations.
+  const seen = new Set<string>();
+  for (let i = ups.length - 1; i >= 0; i--) {
+    for (const dir of [dirOf(ups[i].path), dirOf(dirOf(ups[i].path))]) {
+      if (seen.has(dir)) continue;
+      seen.add(dir);
+      const entries = entriesOf(files, dir);
+      const d = detectConvention(entries);
+      if (d.convention !== 'plain') return { dir, convention: d.convention, entries };
+    }
   }
   return undefined;
 }
