@@ -20,13 +20,20 @@ export interface Recorder {
   clipboard: string;
   requests: { method: string; params: any }[];
   contextAnswer: any;
+  /** Answers of the fake language client per request method (a function gets the params; a throw rejects). */
+  answers: Map<string, any>;
   activeEditor: any;
+  /** languages.onDidChangeDiagnostics listeners, to fire from tests. */
+  diagnosticListeners: ((e: { uris: Uri[] }) => any)[];
+  /** URIs given to window.showTextDocument. */
+  shown: string[];
 }
 
 export const rec: Recorder = {
   commands: new Map(), views: new Map(), participants: new Map(), secrets: new Map(), workspaceState: new Map(),
   config: {}, info: [], errors: [], inputBoxAnswers: [], applied: [], executed: [], clipboard: '', requests: [],
-  contextAnswer: { chips: [{ kind: 'file', label: 'q.sql', chars: 10 }], text: 'FILE q.sql' }, activeEditor: undefined,
+  contextAnswer: { chips: [{ kind: 'file', label: 'q.sql', chars: 10 }], text: 'FILE q.sql' }, answers: new Map(), activeEditor: undefined,
+  diagnosticListeners: [], shown: [],
 };
 
 const disposable = { dispose() {} };
@@ -42,6 +49,18 @@ class Uri {
 }
 class Position { constructor(readonly line: number, readonly character: number) {} }
 class Range { constructor(readonly start: Position, readonly end: Position) {} }
+class ThemeIcon { constructor(readonly id: string) {} }
+const TreeItemCollapsibleState = { None: 0, Collapsed: 1, Expanded: 2 };
+class TreeItem {
+  id?: string; description?: string; tooltip?: string; iconPath?: ThemeIcon; command?: any; contextValue?: string;
+  constructor(readonly label: string, readonly collapsibleState: number = TreeItemCollapsibleState.None) {}
+}
+class EventEmitter<T> {
+  private listeners: ((e: T) => any)[] = [];
+  readonly event = (fn: (e: T) => any) => { this.listeners.push(fn); return { dispose: () => { this.listeners = this.listeners.filter((l) => l !== fn); } }; };
+  fire(e: T): void { for (const l of [...this.listeners]) l(e); }
+  dispose(): void { this.listeners = []; }
+}
 class WorkspaceEdit {
   readonly ops: any[] = [];
   replace(uri: Uri, range: Range, text: string, meta?: any) { this.ops.push({ op: 'replace', uri: uri.toString(), range, text, meta }); }
@@ -64,7 +83,7 @@ export function makeContext(root: string): any {
 }
 
 const vscode = {
-  Uri, Position, Range, WorkspaceEdit,
+  Uri, Position, Range, WorkspaceEdit, ThemeIcon, TreeItem, TreeItemCollapsibleState, EventEmitter,
   FileType: { File: 1, Directory: 2 },
   commands: {
     registerCommand: (id: string, fn: (...a: any[]) => any) => { rec.commands.set(id, fn); return disposable; },
@@ -79,13 +98,16 @@ const vscode = {
     showWarningMessage: async (m: string) => { rec.info.push(m); return undefined; },
     showErrorMessage: async (m: string) => { rec.errors.push(m); return undefined; },
     showInputBox: async () => rec.inputBoxAnswers.shift(),
-    showTextDocument: async (d: any) => d,
+    showTextDocument: async (d: any) => { rec.shown.push(String(d?.uri ?? d)); return d; },
     registerWebviewViewProvider: (id: string, p: any) => { rec.views.set(id, p); return disposable; },
+    createTreeView: (id: string, o: { treeDataProvider: any }) => { rec.views.set(id, o.treeDataProvider); return { visible: true, dispose() {} }; },
+    registerTreeDataProvider: (id: string, p: any) => { rec.views.set(id, p); return disposable; },
   },
   workspace: {
     isTrusted: true,
     workspaceFolders: undefined as any,
     onDidGrantWorkspaceTrust: event(),
+    onDidChangeWorkspaceFolders: event(),
     createFileSystemWatcher: () => ({ dispose() {} }),
     getConfiguration: (section: string) => ({
       // Workspace values (keys prefixed "ws:") win over user values, as in VS Code.
@@ -94,6 +116,9 @@ const vscode = {
     }),
     applyEdit: async (e: WorkspaceEdit) => { rec.applied.push(e.ops); return true; },
     fs: { readDirectory: async () => [], stat: async () => { throw new Error('ENOENT'); } },
+  },
+  languages: {
+    onDidChangeDiagnostics: (fn: (e: { uris: Uri[] }) => any) => { rec.diagnosticListeners.push(fn); return disposable; },
   },
   chat: {
     createChatParticipant: (id: string, handler: (...a: any[]) => any) => {
@@ -108,7 +133,12 @@ class LanguageClient {
   constructor(readonly id: string, readonly name: string, readonly server: any, readonly options: any) {}
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
-  async sendRequest(method: string, params: any): Promise<any> { rec.requests.push({ method, params }); return rec.contextAnswer; }
+  async sendRequest(method: string, params: any): Promise<any> {
+    rec.requests.push({ method, params });
+    if (!rec.answers.has(method)) return rec.contextAnswer;
+    const a = rec.answers.get(method);
+    return typeof a === 'function' ? a(params) : a;
+  }
 }
 const languageclient = { LanguageClient, TransportKind: { stdio: 0, ipc: 1 } };
 

@@ -5,10 +5,12 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import { EditorChatHost, SECRET_KEY } from './chat/host';
 import { registerParticipant } from './chat/participant';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chat/view';
+import { registerSchemaView, type SchemaTreeProvider } from './schema/tree';
 
 const RESTRICTED_NOTICE_KEY = 'dbEngineer.restrictedNoticeShown';
 let client: LanguageClient | undefined;
 let watchers: vscode.FileSystemWatcher[] = [];
+let schemaView: SchemaTreeProvider | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   context.subscriptions.push(
@@ -22,6 +24,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     { dispose: () => { for (const w of watchers) w.dispose(); } },
   );
   registerChat(context);
+  schemaView = registerSchemaView(context, () => client);
   if (!vscode.workspace.isTrusted && !context.workspaceState.get(RESTRICTED_NOTICE_KEY)) {
     void context.workspaceState.update(RESTRICTED_NOTICE_KEY, true);
     void vscode.window.showInformationMessage(
@@ -89,6 +92,7 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   } catch (e) {
     void vscode.window.showErrorMessage(`DB Engineer: the language server did not start (${e instanceof Error ? e.message : String(e)}). Run "DB Engineer: Restart Language Server" to try again.`);
   }
+  schemaView?.refresh();
 }
 
 async function restart(context: vscode.ExtensionContext): Promise<void> {
