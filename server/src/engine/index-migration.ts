@@ -66,6 +66,13 @@ function withConcurrently(sql: string): string {
   return parseStatement(out).node?.IndexStmt?.concurrent ? out : sql;
 }
 
+/** The same statement without CONCURRENTLY (for a migration that runs in a transaction, where it would fail). */
+function withoutConcurrently(sql: string): string {
+  const out = sql.replace(/^(\s*create\s+(?:unique\s+)?index)\s+concurrently\b/i, '$1');
+  const n = parseStatement(out).node?.IndexStmt;
+  return n && !n.concurrent ? out : sql;
+}
+
 /** True when `stmt` runs inside an explicit BEGIN ... COMMIT of its file. */
 function inExplicitTransaction(stmt: Statement): boolean {
   let inTx = false;
@@ -147,10 +154,12 @@ export function indexMigration(project: Project, findings: Finding[]): IndexMigr
   const statements: string[] = [];
   const down: string[] = [];
   let concurrent = false;
+  let downgraded = 0;
   for (const c of kept) {
     let sql = c.sql;
     const existing = c.table && c.table.createdIn !== target;
     if (!c.node.concurrent && existing && !c.table!.partitioned && !transactional) sql = withConcurrently(sql);
+    if (c.node.concurrent && transactional) { sql = withoutConcurrently(sql); if (sql !== c.sql) downgraded++; }
     const isConcurrent = !!parseStatement(sql).node?.IndexStmt?.concurrent;
     concurrent ||= isConcurrent;
     statements.push(sql);
@@ -164,6 +173,7 @@ export function indexMigration(project: Project, findings: Finding[]): IndexMigr
     : `Add ${kept.length} recommended indexes`;
   const placement = placeMigration(files, { title, up: statements.join('\n'), down: down.join('\n'), anchor, nonTransactional: concurrent });
   const parts = [`${kept.length} CREATE INDEX statement${kept.length === 1 ? '' : 's'} from ${findings.length} recommendation${findings.length === 1 ? '' : 's'}`];
+  if (downgraded) parts.push(`${downgraded} built without CONCURRENTLY, which cannot run inside the transaction this migration runs in`);
   if (withoutFix) parts.push(`${withoutFix} without a fix left out`);
   if (skipped.length) parts.push(`left out: ${skipped.join(', ')}`);
   return { placement, statements, message: parts.join('; ') + '.' };

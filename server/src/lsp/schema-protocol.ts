@@ -80,9 +80,10 @@ export interface SchemaTable {
   indexes: SchemaIndex[];
   foreignKeys: SchemaForeignKey[];
   /**
-   * Findings that lie in a statement defining or altering this table: its CREATE, the statements
-   * that wrote its current columns, indexes and constraints, and ALTER TABLE / CREATE INDEX /
-   * RENAME statements that name it.
+   * Findings that lie in a statement defining or altering this table: a CREATE TABLE / VIEW /
+   * INDEX, ALTER TABLE or RENAME whose target is this table in the final schema; and a statement
+   * with no such target (a DO block, or a name renamed since) in which one of its current columns,
+   * keys, constraints or indexes was written. Findings in queries belong to no table.
    */
   findings: SchemaFinding[];
   location?: LspLocation;

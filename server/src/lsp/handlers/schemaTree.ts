@@ -43,12 +43,12 @@ export function register(server: DbeServer): void {
 /** Every folder's findings, recomputed only when a file or the configuration changed. */
 const analyses = new WeakMap<Project, { files: readonly SourceFile[]; config: Config; findings: Map<string, Finding[]> }>();
 
-function findingsOf(project: Project): Map<string, Finding[]> {
+function findingsOf(server: DbeServer, project: Project): Map<string, Finding[]> {
   const files = project.order();
   const hit = analyses.get(project);
   if (hit && hit.config === project.config && hit.files.length === files.length && hit.files.every((f, i) => f === files[i])) return hit.findings;
   const findings = project.analyze();
-  project.internalErrors.splice(0); // reported by the diagnostics of the files themselves
+  for (const e of project.internalErrors.splice(0)) server.error(`rule ${e.rule} (${e.path})`, e.message);
   analyses.set(project, { files: files.slice(), config: project.config, findings });
   return findings;
 }
@@ -125,7 +125,7 @@ function kindOf(t: Table): TableKind {
 
 function folderTree(server: DbeServer, folder: Folder): SchemaFolder {
   const project = folder.project;
-  const findings = findingsOf(project);
+  const findings = findingsOf(server, project);
   const schema = project.schema();
   const uriOf = (k: string) => server.clientUri(k);
   const location = (loc: Loc | undefined): LspLocation | undefined => {
@@ -208,7 +208,7 @@ export function writeIndexMigration(server: DbeServer, params: IndexMigrationPar
   let count = 0;
   for (const folder of folders) {
     const project = folder.project;
-    const recs = [...findingsOf(project).values()].flat().filter((f) => advisor.has(f.rule));
+    const recs = [...findingsOf(server, project).values()].flat().filter((f) => advisor.has(f.rule));
     if (!recs.length && folders.length > 1) continue;
     const r = indexMigration(project, recs);
     const say = (m: string) => messages.push(folders.length > 1 ? `${folder.name}: ${m}` : m);
