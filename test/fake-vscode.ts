@@ -20,6 +20,8 @@ export interface Recorder {
   clipboard: string;
   requests: { method: string; params: any }[];
   contextAnswer: any;
+  /** Answers of the fake language client per request method (a function gets the params; a throw rejects). */
+  answers: Map<string, any>;
   activeEditor: any;
   statusItems: any[];
   progress: { title: string; done: boolean }[];
@@ -27,12 +29,17 @@ export interface Recorder {
   notifications: Map<string, (p: any) => void>;
   stateListeners: ((e: { oldState: number; newState: number }) => void)[];
   outputShown: number;
+  /** languages.onDidChangeDiagnostics listeners, to fire from tests. */
+  diagnosticListeners: ((e: { uris: Uri[] }) => any)[];
+  /** URIs given to window.showTextDocument. */
+  shown: string[];
 }
 
 export const rec: Recorder = {
   commands: new Map(), views: new Map(), participants: new Map(), secrets: new Map(), workspaceState: new Map(),
   config: {}, info: [], errors: [], inputBoxAnswers: [], applied: [], executed: [], clipboard: '', requests: [],
-  contextAnswer: { chips: [{ kind: 'file', label: 'q.sql', chars: 10 }], text: 'FILE q.sql' }, activeEditor: undefined,
+  contextAnswer: { chips: [{ kind: 'file', label: 'q.sql', chars: 10 }], text: 'FILE q.sql' }, answers: new Map(), activeEditor: undefined,
+  diagnosticListeners: [], shown: [],
   statusItems: [], progress: [], notifications: new Map(), stateListeners: [], outputShown: 0,
 };
 
@@ -49,6 +56,18 @@ class Uri {
 }
 class Position { constructor(readonly line: number, readonly character: number) {} }
 class Range { constructor(readonly start: Position, readonly end: Position) {} }
+class ThemeIcon { constructor(readonly id: string) {} }
+const TreeItemCollapsibleState = { None: 0, Collapsed: 1, Expanded: 2 };
+class TreeItem {
+  id?: string; description?: string; tooltip?: string; iconPath?: ThemeIcon; command?: any; contextValue?: string;
+  constructor(readonly label: string, readonly collapsibleState: number = TreeItemCollapsibleState.None) {}
+}
+class EventEmitter<T> {
+  private listeners: ((e: T) => any)[] = [];
+  readonly event = (fn: (e: T) => any) => { this.listeners.push(fn); return { dispose: () => { this.listeners = this.listeners.filter((l) => l !== fn); } }; };
+  fire(e: T): void { for (const l of [...this.listeners]) l(e); }
+  dispose(): void { this.listeners = []; }
+}
 class WorkspaceEdit {
   readonly ops: any[] = [];
   replace(uri: Uri, range: Range, text: string, meta?: any) { this.ops.push({ op: 'replace', uri: uri.toString(), range, text, meta }); }
@@ -73,7 +92,7 @@ export function makeContext(root: string): any {
 class ThemeColor { constructor(readonly id: string) {} }
 
 const vscode = {
-  Uri, Position, Range, WorkspaceEdit, ThemeColor,
+  Uri, Position, Range, WorkspaceEdit, ThemeColor, ThemeIcon, TreeItem, TreeItemCollapsibleState, EventEmitter,
   StatusBarAlignment: { Left: 1, Right: 2 },
   ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
   FileType: { File: 1, Directory: 2 },
@@ -90,7 +109,7 @@ const vscode = {
     showWarningMessage: async (m: string) => { rec.info.push(m); return undefined; },
     showErrorMessage: async (m: string) => { rec.errors.push(m); return undefined; },
     showInputBox: async () => rec.inputBoxAnswers.shift(),
-    showTextDocument: async (d: any) => d,
+    showTextDocument: async (d: any) => { rec.shown.push(String(d?.uri ?? d)); return d; },
     registerWebviewViewProvider: (id: string, p: any) => { rec.views.set(id, p); return disposable; },
     createStatusBarItem: (id: string, alignment: number, priority: number) => {
       const item = { id, alignment, priority, text: '', tooltip: undefined as unknown, command: undefined as unknown, name: '', backgroundColor: undefined as unknown, visible: false, show() { this.visible = true; }, hide() { this.visible = false; }, dispose() {} };
@@ -102,11 +121,14 @@ const vscode = {
       rec.progress.push(entry);
       try { return await task(); } finally { entry.done = true; }
     },
+    createTreeView: (id: string, o: { treeDataProvider: any }) => { rec.views.set(id, o.treeDataProvider); return { visible: true, dispose() {} }; },
+    registerTreeDataProvider: (id: string, p: any) => { rec.views.set(id, p); return disposable; },
   },
   workspace: {
     isTrusted: true,
     workspaceFolders: undefined as any,
     onDidGrantWorkspaceTrust: event(),
+    onDidChangeWorkspaceFolders: event(),
     createFileSystemWatcher: () => ({ dispose() {} }),
     getConfiguration: (section: string) => ({
       // Workspace values (keys prefixed "ws:") win over user values, as in VS Code.
@@ -115,6 +137,9 @@ const vscode = {
     }),
     applyEdit: async (e: WorkspaceEdit) => { rec.applied.push(e.ops); return true; },
     fs: { readDirectory: async () => [], stat: async () => { throw new Error('ENOENT'); } },
+  },
+  languages: {
+    onDidChangeDiagnostics: (fn: (e: { uris: Uri[] }) => any) => { rec.diagnosticListeners.push(fn); return disposable; },
   },
   chat: {
     createChatParticipant: (id: string, handler: (...a: any[]) => any) => {
@@ -130,9 +155,14 @@ class LanguageClient {
   constructor(readonly id: string, readonly name: string, readonly server: any, readonly options: any) {}
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
+  async sendRequest(method: string, params: any): Promise<any> {
+    rec.requests.push({ method, params });
+    if (!rec.answers.has(method)) return rec.contextAnswer;
+    const a = rec.answers.get(method);
+    return typeof a === 'function' ? a(params) : a;
+  }
   onNotification(method: string, h: (p: any) => void) { rec.notifications.set(method, h); return disposable; }
   onDidChangeState(l: (e: { oldState: number; newState: number }) => void) { rec.stateListeners.push(l); return disposable; }
-  async sendRequest(method: string, params: any): Promise<any> { rec.requests.push({ method, params }); return rec.contextAnswer; }
 }
 const languageclient = { LanguageClient, TransportKind: { stdio: 0, ipc: 1 }, State: { Stopped: 1, Running: 2, Starting: 3 } };
 

@@ -45,6 +45,26 @@ describe('placeMigration', () => {
     assert.match(r.edits[1].newText, /DROP INDEX CONCURRENTLY IF EXISTS idx_orders_user_id;/);
     for (const e of r.edits) parsesClean(e.newText);
   });
+  test('golang-migrate with several statements: the note says how to run them (x-multi-statement) instead of asking for one per file', () => {
+    const p = project({ 'm/000001_init.up.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, shop_id bigint);', 'm/000001_init.down.sql': 'DROP TABLE orders;' });
+    const r = placeMigration(p.order(), {
+      ...plan(p, 'm/000001_init.up.sql'),
+      up: 'CREATE INDEX CONCURRENTLY a ON orders (user_id);\nCREATE INDEX CONCURRENTLY b ON orders (shop_id);',
+      down: 'DROP INDEX CONCURRENTLY IF EXISTS b;\nDROP INDEX CONCURRENTLY IF EXISTS a;',
+    });
+    for (const e of r.edits) {
+      assert.match(e.newText, /2 of these 2 statements use CONCURRENTLY/);
+      assert.match(e.newText, /x-multi-statement=true/);
+      assert.doesNotMatch(e.newText, /alone in its file/);
+      parsesClean(e.newText);
+    }
+  });
+  test('query files that sort after the migrations do not hide the migrations folder', () => {
+    const p = project({ 'migrations/001_init.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);', 'queries/report.sql': 'SELECT 1;' });
+    const r = placeMigration(p.order(), plan(p, 'migrations/001_init.sql'));
+    assert.equal(r.mode, 'new-file');
+    assert.equal(r.path, '/p/migrations/002_add_index_on_orders_user_id.sql');
+  });
   test('Diesel: a new directory after the newest, one second later, with up, down and metadata.toml', () => {
     const p = project({
       'migrations/2019-02-26-002946_create_user/up.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);',

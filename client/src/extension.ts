@@ -8,12 +8,14 @@ import { CHAT_VIEW_ID, ChatViewProvider } from './chat/view';
 import { STATUS_NOTIFICATION, type StatusParams } from '../../server/src/lsp/status-protocol';
 import { openExample } from './example';
 import { SHOW_STATUS_COMMAND, StatusItem } from './status';
+import { registerSchemaView, type SchemaTreeProvider } from './schema/tree';
 
 const RESTRICTED_NOTICE_KEY = 'dbEngineer.restrictedNoticeShown';
 let client: LanguageClient | undefined;
 let watchers: vscode.FileSystemWatcher[] = [];
 let status: StatusItem | undefined;
 let restarting = false;
+let schemaView: SchemaTreeProvider | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   status = new StatusItem();
@@ -31,6 +33,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     { dispose: () => { for (const w of watchers) w.dispose(); } },
   );
   registerChat(context);
+  schemaView = registerSchemaView(context, () => client);
   if (!vscode.workspace.isTrusted && !context.workspaceState.get(RESTRICTED_NOTICE_KEY)) {
     void context.workspaceState.update(RESTRICTED_NOTICE_KEY, true);
     void vscode.window.showInformationMessage(
@@ -105,6 +108,7 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     status?.failed(`The language server did not start (${e instanceof Error ? e.message : String(e)}).`);
     void vscode.window.showErrorMessage(`DB Engineer: the language server did not start (${e instanceof Error ? e.message : String(e)}). Run "DB Engineer: Restart Language Server" to try again.`);
   }
+  schemaView?.refresh();
 }
 
 async function restart(context: vscode.ExtensionContext): Promise<void> {

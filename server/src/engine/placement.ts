@@ -4,6 +4,7 @@
 // file, or files with no convention) the statements go right after the statement they belong to.
 // Paths are the project's keys: absolute paths in the CLI, URI strings in the editor.
 import type { SourceFile, Statement, TextEdit } from '../model';
+import { splitStatements } from '../sql/split';
 import { detectConvention, hasDown, nextMigrationName, type Convention } from './migration-name';
 
 export interface MigrationPlan {
@@ -65,15 +66,44 @@ function entriesOf(files: readonly SourceFile[], dir: string): string[] {
 /** The folder new migrations go to and its convention, or undefined when the project has none. */
 export function migrationFolder(files: readonly SourceFile[]): { dir: string; convention: Convention; entries: string[] } | undefined {
   const ups = files.filter((f) => f.replayed && !f.skipped);
-  if (ups.length < 1) return undefined;
-  const newest = ups[ups.length - 1];
-  // The newest migration's folder (numbered, Flyway, ...), or its parent for Diesel's <dir>/up.sql.
-  for (const dir of [dirOf(newest.path), dirOf(dirOf(newest.path))]) {
-    const entries = entriesOf(files, dir);
-    const d = detectConvention(entries);
-    if (d.convention !== 'plain') return { dir, convention: d.convention, entries };
+  // The folder of the newest file that lies in a migration folder (numbered, Flyway, ...), or its
+  // parent for Diesel's <dir>/up.sql. Files elsewhere (queries/report.sql sorting after
+  // migrations/) do not hide the migrations.
+  const seen = new Set<string>();
+  for (let i = ups.length - 1; i >= 0; i--) {
+    for (const dir of [dirOf(ups[i].path), dirOf(dirOf(ups[i].path))]) {
+      if (seen.has(dir)) continue;
+      seen.add(dir);
+      const entries = entriesOf(files, dir);
+      const d = detectConvention(entries);
+      if (d.convention !== 'plain') return { dir, convention: d.convention, entries };
+    }
   }
   return undefined;
+}
+
+/**
+ * golang-migrate sends a file to PostgreSQL as one query string (unless the driver runs with
+ * x-multi-statement=true), and PostgreSQL runs a multi-statement query as one implicit transaction,
+ * which CONCURRENTLY refuses. One statement alone in its file is fine; with several, say what to do.
+ */
+function golangMigrateNote(sql: string): string {
+  const statements = splitStatements(sql).statements;
+  const total = statements.length;
+  const concurrent = statements.filter((s) => /\bconcurrently\b/i.test(s.text)).length;
+  if (total <= 1) {
+    return '-- Keep this statement alone in its file: golang-migrate sends a file as one query, and PostgreSQL\n'
+      + '-- runs a multi-statement query as one implicit transaction, which CONCURRENTLY refuses.\n';
+  }
+  return `-- ${concurrent} of these ${total} statements use CONCURRENTLY. golang-migrate sends a file as one query,\n`
+    + '-- and PostgreSQL runs a multi-statement query as one implicit transaction, which CONCURRENTLY\n'
+    + '-- refuses: run this migration with x-multi-statement=true (statements are then sent one at a\n'
+    + '-- time), or split it into one migration per statement.\n';
+}
+
+/** True when placeMigration writes a new file (the project follows a convention), false when it inserts after the anchor. */
+export function writesNewFile(files: readonly SourceFile[]): boolean {
+  return files.length >= 2 && !!migrationFolder(files);
 }
 
 /** The edits that put `plan` into the project (files in migration order). */
@@ -87,13 +117,11 @@ export function placeMigration(files: readonly SourceFile[], plan: MigrationPlan
   const join = (rel: string) => (folder.dir ? folder.dir + sep : '') + rel.split('/').join(sep);
   const header = `-- ${plan.title.replace(/\s+/g, ' ')}\n-- Written by DB Engineer.`;
   const edits: TextEdit[] = [];
-  const upText = plan.nonTransactional && folder.convention === 'golang-migrate'
-    ? `${header}\n-- Keep one statement per file: a multi-statement file runs as one implicit transaction,\n-- which CONCURRENTLY refuses.\n\n${plan.up.trim()}\n`
-    : `${header}\n\n${plan.up.trim()}\n`;
-  edits.push({ path: join(name.up), start: 0, end: 0, newText: upText, create: true });
+  const note = (sql: string) => (plan.nonTransactional && folder.convention === 'golang-migrate' ? golangMigrateNote(sql) : '');
+  edits.push({ path: join(name.up), start: 0, end: 0, newText: `${header}\n${note(plan.up)}\n${plan.up.trim()}\n`, create: true });
   if (name.down && hasDown(folder.convention)) {
     const down = plan.down?.trim() || '-- Nothing to undo.';
-    edits.push({ path: join(name.down), start: 0, end: 0, newText: `-- Rollback: ${plan.title.replace(/\s+/g, ' ')}\n\n${down}\n`, create: true });
+    edits.push({ path: join(name.down), start: 0, end: 0, newText: `-- Rollback: ${plan.title.replace(/\s+/g, ' ')}\n${note(down)}\n${down}\n`, create: true });
   }
   if (plan.nonTransactional) {
     if (folder.convention === 'diesel') {

@@ -10,6 +10,7 @@ import * as codeAction from './handlers/codeAction';
 import * as hover from './handlers/hover';
 import * as definition from './handlers/definition';
 import * as chatContext from './handlers/chatContext';
+import * as schemaTree from './handlers/schemaTree';
 
 export function startServer(connection: Connection): DbeServer {
   const server = new DbeServer(connection);
@@ -21,6 +22,7 @@ export function startServer(connection: Connection): DbeServer {
   hover.register(server);
   definition.register(server);
   chatContext.register(server);
+  schemaTree.register(server);
   documents.register(server); // TextDocuments.listen: after the other handlers
   connection.listen();
   return server;
