@@ -168,3 +168,17 @@ test('migrations.include: only matching files are replayed; others are linted ag
   p.setConfig(defaultConfig());
   assert.ok(p.schema().table(undefined, 'scratch'), 'without include every file is replayed');
 });
+
+test('fixes in templated SQL write the template placeholder back, not its masked stand-in', () => {
+  const text = 'CREATE TABLE {{ index .Options "Namespace" }}.users (id uuid PRIMARY KEY);\n'
+    + 'CREATE TABLE {{ index .Options "Namespace" }}.sessions (id uuid PRIMARY KEY, user_id uuid REFERENCES {{ index .Options "Namespace" }}.users (id));\n';
+  const { findings } = lintText(text);
+  const fk = findings.find((f) => f.rule === 'fk-without-index');
+  assert.ok(fk?.fixes?.length, 'fk-without-index has its fix');
+  assert.match(fk!.fixes![0].edits[0].newText, /ON \{\{ index \.Options "Namespace" \}\}\.sessions \(user_id\);/);
+  // two different placeholders of the same length cannot be told apart: no fix rather than a wrong one
+  const amb = 'CREATE TABLE {{ .SchemaA }}.users (id uuid PRIMARY KEY);\nCREATE TABLE {{ .SchemaB }}.sessions (id uuid PRIMARY KEY, user_id uuid REFERENCES {{ .SchemaA }}.users (id));\n';
+  const f2 = lintText(amb).findings.find((f) => f.rule === 'fk-without-index');
+  assert.ok(f2, 'still reported');
+  assert.equal(f2!.fixes, undefined);
+});

@@ -71,7 +71,54 @@ export class Project {
     return this.ordered;
   }
 
-  private invalidate(): void { this.ordered = undefined; this.finalSchema = undefined; }
+  private invalidate(): void { this.ordered = undefined; this.finalSchema = undefined; this.placeholders = undefined; }
+
+  /** Masked template placeholder (a run of `_`) -> its original text; null when two differ. */
+  private placeholders: Map<string, string | null> | undefined;
+
+  /**
+   * Fixes are written from parsed (masked) text, so a name that came from a template placeholder
+   * (`{{ index .Options "Namespace" }}` is parsed as `____...`) must be written back as the
+   * placeholder. A run of underscores that stands for two different placeholders of the same length
+   * cannot be told apart: that fix is dropped rather than written wrong.
+   */
+  private cleanFixes(fixes: Fix[] | undefined): Fix[] | undefined {
+    if (!fixes?.length) return undefined;
+    if (!fixes.some((f) => f.edits.some((e) => e.newText.includes('___')))) return fixes;
+    if (!this.placeholders) {
+      const map = new Map<string, string | null>();
+      for (const f of this.files.values()) {
+        if (!f.split.templated || f.split.masked === f.text) continue;
+        const m = f.split.masked, t = f.text;
+        for (let i = 0; i < m.length; i++) {
+          if (m[i] !== '_' || t[i] === '_') continue;
+          let j = i;
+          while (j < m.length && m[j] === '_' && t[j] !== '_') j++;
+          const key = m.slice(i, j), original = t.slice(i, j);
+          if (!map.has(key)) map.set(key, original);
+          else if (map.get(key) !== original) map.set(key, null);
+          i = j;
+        }
+      }
+      this.placeholders = map;
+    }
+    const map = this.placeholders;
+    if (!map.size) return fixes;
+    const out: Fix[] = [];
+    for (const fix of fixes) {
+      let ambiguous = false;
+      const edits = fix.edits.map((e) => ({
+        ...e,
+        newText: e.newText.replace(/(?<![A-Za-z0-9_$])_{3,}(?![A-Za-z0-9_$])/g, (run) => {
+          const original = map.get(run);
+          if (original === null) ambiguous = true;
+          return original ?? run;
+        }),
+      }));
+      if (!ambiguous) out.push({ ...fix, edits, title: fix.title });
+    }
+    return out.length ? out : undefined;
+  }
 
   /** The schema after every migration. */
   schema(): Schema {
@@ -165,7 +212,7 @@ export class Project {
           before,
           report: ({ loc, message, fixes }) => {
             const list = out.get(loc.path);
-            if (list) list.push({ rule: r.meta.id, severity: sev, message, path: loc.path, start: loc.start, end: loc.end, fixes: cleanFixes(fixes) });
+            if (list) list.push({ rule: r.meta.id, severity: sev, message, path: loc.path, start: loc.start, end: loc.end, fixes: this.cleanFixes(fixes) });
           },
         });
       } catch (e: any) {
@@ -202,16 +249,13 @@ export class Project {
         offset: (loc) => fileOffset(stmt, loc),
         files: () => this.order(),
         report: ({ start, end, message, fixes }) => {
-          findings.push({ rule: r.meta.id, severity: sev, message, path: stmt.file.path, start, end: Math.max(end, start), fixes: cleanFixes(fixes) });
+          findings.push({ rule: r.meta.id, severity: sev, message, path: stmt.file.path, start, end: Math.max(end, start), fixes: this.cleanFixes(fixes) });
         },
       };
     };
   }
 }
 
-function cleanFixes(fixes: Fix[] | undefined): Fix[] | undefined {
-  return fixes && fixes.length ? fixes : undefined;
-}
 
 /** End of the word or symbol at `at`, for a syntax error's range. */
 function tokenishEnd(text: string, at: number, limit: number): number {
