@@ -73,6 +73,21 @@ describe('a trusted workspace', () => {
     await wb.page.mouse.move(5, 450);
   }));
 
+  test('the Schema view lists the migrations\' tables with their columns, and the index recommendations', async () => step(wb, 'schema-view', async () => {
+    await wb.command('Focus on Schema View');
+    const tree = wb.page.locator('.pane', { hasText: 'Schema' }).locator('.monaco-list-row');
+    await tree.filter({ hasText: /Index recommendations \(\d+\)/ }).first().waitFor({ timeout: 20_000 });
+    const rec = await tree.filter({ hasText: /Index recommendations/ }).first().textContent();
+    assert.ok(Number(/\((\d+)\)/.exec(rec ?? '')?.[1]) >= 3, `the shop's unindexed foreign keys are recommended: ${rec}`);
+    const users = tree.filter({ hasText: /^users/ }).first();
+    await users.waitFor({ timeout: 10_000 });
+    await users.locator('.monaco-tl-twistie').click();
+    await tree.filter({ hasText: 'Columns' }).first().click();
+    await wb.page.keyboard.press('ArrowRight');
+    await tree.filter({ hasText: 'email' }).first().waitFor({ timeout: 10_000 });
+    await wb.shot('e2e-schema');
+  }));
+
   test('the chat panel answers from the stand-in API, streamed and rendered; "Insert at cursor" inserts the code', async () => step(wb, 'chat', async () => {
     await wb.open('queries/reports.sql');
     await wb.goTo(19, 1);
