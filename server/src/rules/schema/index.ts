@@ -9,6 +9,7 @@ import { rule as fkWithoutIndex } from './fk-without-index';
 import { rule as missingForeignKey } from './missing-foreign-key';
 import { rule as redundantIndex } from './redundant-index';
 import { rule as softDeleteIndexMissingPredicate } from './soft-delete-index-missing-predicate';
+import { rule as repeatingColumnGroup } from './repeating-column-group';
 
 export const schemaRules: Rule[] = [
   missingPrimaryKey,
@@ -20,4 +21,5 @@ export const schemaRules: Rule[] = [
   missingForeignKey,
   redundantIndex,
   softDeleteIndexMissingPredicate,
+  repeatingColumnGroup,
 ];
