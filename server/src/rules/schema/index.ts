@@ -10,6 +10,7 @@ import { rule as missingForeignKey } from './missing-foreign-key';
 import { rule as redundantIndex } from './redundant-index';
 import { rule as softDeleteIndexMissingPredicate } from './soft-delete-index-missing-predicate';
 import { rule as repeatingColumnGroup } from './repeating-column-group';
+import { rule as multiValuedColumn } from './multi-valued-column';
 
 export const schemaRules: Rule[] = [
   missingPrimaryKey,
@@ -22,4 +23,5 @@ export const schemaRules: Rule[] = [
   redundantIndex,
   softDeleteIndexMissingPredicate,
   repeatingColumnGroup,
+  multiValuedColumn,
 ];
