@@ -11,6 +11,7 @@ import { rule as redundantIndex } from './redundant-index';
 import { rule as softDeleteIndexMissingPredicate } from './soft-delete-index-missing-predicate';
 import { rule as repeatingColumnGroup } from './repeating-column-group';
 import { rule as multiValuedColumn } from './multi-valued-column';
+import { rule as eavTable } from './eav-table';
 
 export const schemaRules: Rule[] = [
   missingPrimaryKey,
@@ -24,4 +25,5 @@ export const schemaRules: Rule[] = [
   softDeleteIndexMissingPredicate,
   repeatingColumnGroup,
   multiValuedColumn,
+  eavTable,
 ];
