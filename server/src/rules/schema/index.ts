@@ -12,6 +12,7 @@ import { rule as softDeleteIndexMissingPredicate } from './soft-delete-index-mis
 import { rule as repeatingColumnGroup } from './repeating-column-group';
 import { rule as multiValuedColumn } from './multi-valued-column';
 import { rule as eavTable } from './eav-table';
+import { rule as partitionCandidate } from './partition-candidate';
 
 export const schemaRules: Rule[] = [
   missingPrimaryKey,
@@ -26,4 +27,5 @@ export const schemaRules: Rule[] = [
   repeatingColumnGroup,
   multiValuedColumn,
   eavTable,
+  partitionCandidate,
 ];
