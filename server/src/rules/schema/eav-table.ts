@@ -17,7 +17,7 @@ const HINT = new Set(['attribute', 'attributes', 'attr', 'attrs', 'property', 'p
 const BOOKKEEPING = /^(id|uuid|created_at|updated_at|created|updated|modified_at|created_by|updated_by|deleted_at|inserted_at|position|sort_order|ordinal|version)$/;
 const TEXT = new Set(['text', 'varchar', 'bpchar', 'citext']);
 
-interface Eav { entity: Column; attribute: Column; values: Column[]; parent?: Table }
+interface Eav { entity: Column; attribute: Column; values: Column[]; parent?: Table; /** Other data columns (at most one). */ others: Column[] }
 
 function isValueColumn(c: Column): boolean {
   return nameWords(c.name).some((w) => w === 'value' || w === 'val');
@@ -42,7 +42,7 @@ export function eavShape(ctx: SchemaContext, t: Table): Eav | undefined {
   if (others.length > 1) return undefined;
   const fk = t.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === entity.name);
   const parent = fk ? ctx.schema.tables.get(fk.refTable) : findTable(ctx.schema, t, entity.name.replace(/_id$/i, ''));
-  return { entity, attribute, values, parent: parent && parent.kind === 'table' ? parent : undefined };
+  return { entity, attribute, values, parent: parent && parent.kind === 'table' ? parent : undefined, others };
 }
 
 /** The jsonb column the pairs move to: the EAV table's name without the parent's (user_settings -> settings). */
@@ -55,7 +55,7 @@ function documentColumn(t: Table, parent: Table): string {
 
 function refactor(ctx: SchemaContext, t: Table, e: Eav): Fix | undefined {
   const key = e.parent && singleKey(e.parent);
-  if (!e.parent || !key || e.values.length !== 1 || !TEXT.has(e.attribute.type) || e.parent === t) return undefined;
+  if (!e.parent || !key || e.values.length !== 1 || e.others.length || !TEXT.has(e.attribute.type) || e.parent === t) return undefined;
   const anchor = anchorOf(ctx, [t.loc, e.parent.loc, ...(e.parent.primaryKey ? [e.parent.primaryKey.loc] : []), e.entity.loc, e.attribute.loc, e.values[0].loc]);
   if (!anchor) return undefined;
   const parent = tableRef(e.parent), eav = tableRef(t);
@@ -92,7 +92,7 @@ function refactor(ctx: SchemaContext, t: Table, e: Eav): Fix | undefined {
     cols.join(',\n'),
     `);`,
     `INSERT INTO ${eav} (${ent}, ${attr}, ${val})`,
-    `SELECT p.${k}, d.key, ${e.values[0].type === 'jsonb' ? 'd.value' : `d.value #>> '{}'`}${TEXT.has(e.values[0].type) || e.values[0].type === 'jsonb' ? '' : `::${valueType}`}`,
+    `SELECT p.${k}, d.key, ${e.values[0].type === 'jsonb' ? 'd.value' : TEXT.has(e.values[0].type) ? `d.value #>> '{}'` : `(d.value #>> '{}')::${valueType}`}`,
     `FROM ${parent} AS p`,
     `CROSS JOIN LATERAL jsonb_each(p.${doc}) AS d;`,
   ].join('\n');
@@ -118,7 +118,7 @@ export const rule: Rule = {
     good: "CREATE TABLE users (\n  id bigint PRIMARY KEY,\n  -- known attributes as typed columns\n  theme text NOT NULL DEFAULT 'light',\n  -- open-ended ones in one document\n  settings jsonb NOT NULL DEFAULT '{}'\n);",
     fixable: true,
     notes:
-      'A table is reported when it has a value column (`value`, `val`, `meta_value`, `value_text`, ...), an attribute column (`key`, `attribute`, `property`, `field_name`, `meta_key`, `param`, ... of a string type, or `attribute_id` pointing at an attribute catalog; `name` only when the table\'s name says it holds attributes, settings, options or metadata), an entity column (a foreign key, or another `*_id` column), and at most one other data column besides surrogate keys and timestamps. A key-value table without an entity column (application configuration) is not reported. Severity is info: EAV is sometimes the deliberate choice for user-defined fields, and then the finding can be silenced. The refactor (for a single value column of a string attribute, when the entity\'s table has a one-column key) adds a `jsonb` column to the entity table filled with `jsonb_object_agg`, and as a later, separate migration drops the EAV table; its rollback recreates the table and refills it with `jsonb_each`. Typed columns are better when the attributes are known: write those by hand.',
+      'A table is reported when it has a value column (`value`, `val`, `meta_value`, `value_text`, ...), an attribute column (`key`, `attribute`, `property`, `field_name`, `meta_key`, `param`, ... of a string type, or `attribute_id` pointing at an attribute catalog; `name` only when the table\'s name says it holds attributes, settings, options or metadata), an entity column (a foreign key, or another `*_id` column), and at most one other data column besides surrogate keys and timestamps. A key-value table without an entity column (application configuration) is not reported. Severity is info: EAV is sometimes the deliberate choice for user-defined fields, and then the finding can be silenced. The refactor (for a table of just entity, attribute and one value column, the attribute a string, when the entity\'s table has a one-column key) adds a `jsonb` column to the entity table filled with `jsonb_object_agg`, and as a later, separate migration drops the EAV table; its rollback recreates the table and refills it with `jsonb_each`. Typed columns are better when the attributes are known: write those by hand.',
   },
   onSchema(ctx) {
     for (const t of ctx.schema.tables.values()) {
