@@ -10,6 +10,10 @@ import { ROOT, applyFix, projectFor, ready } from './helpers';
 import { parseStatement } from '../server/src/sql/parse';
 import { splitStatements } from '../server/src/sql/split';
 import type { Finding } from '../server/src/model';
+import { Project } from '../server/src/engine/project';
+import { defaultConfig } from '../server/src/config';
+import { placeMigration, placeMigrations } from '../server/src/engine/placement';
+import { applyEdits } from '../server/src/engine/edits';
 
 before(ready);
 
@@ -53,3 +57,43 @@ for (const id of RULES) {
     }
   });
 }
+
+describe('placeMigrations', () => {
+  const project = (files: Record<string, string>) => {
+    const p = new Project(defaultConfig(), (f) => f.replace(/^\/p\//, ''));
+    for (const [k, v] of Object.entries(files)) p.setFile(`/p/${k}`, v);
+    return p;
+  };
+  const plans = (p: Project, anchorPath: string) => {
+    const anchor = p.getFile(`/p/${anchorPath}`)!.statements[0];
+    return [
+      { title: 'Expand step', up: 'CREATE TABLE b (id bigint PRIMARY KEY);', down: 'DROP TABLE b;', anchor },
+      { title: 'Contract step', up: 'ALTER TABLE a DROP COLUMN x;', down: 'ALTER TABLE a ADD COLUMN x text;', anchor },
+    ];
+  };
+  test('golang-migrate: consecutive numbers, each with its down file', () => {
+    const p = project({ 'm/000001_init.up.sql': 'CREATE TABLE a (id bigint PRIMARY KEY, x text);', 'm/000001_init.down.sql': 'DROP TABLE a;' });
+    const r = placeMigrations(p.order(), plans(p, 'm/000001_init.up.sql'));
+    assert.deepEqual(r.edits.map((e) => e.path), ['/p/m/000002_expand_step.up.sql', '/p/m/000002_expand_step.down.sql', '/p/m/000003_contract_step.up.sql', '/p/m/000003_contract_step.down.sql']);
+    assert.ok(r.edits.every((e) => e.create));
+    assert.match(r.edits[3].newText, /ADD COLUMN x text/);
+  });
+  test('Diesel: one directory per step, one second apart', () => {
+    const p = project({ 'migrations/2024-01-01-000000_init/up.sql': 'CREATE TABLE a (id bigint PRIMARY KEY, x text);', 'migrations/2024-01-01-000000_init/down.sql': 'DROP TABLE a;' });
+    const r = placeMigrations(p.order(), plans(p, 'migrations/2024-01-01-000000_init/up.sql'));
+    assert.deepEqual(r.paths, ['/p/migrations/2024-01-01-000001_expand_step/up.sql', '/p/migrations/2024-01-01-000002_contract_step/up.sql']);
+  });
+  test('one plan gives what placeMigration gives', () => {
+    const p = project({ 'db/001_init.sql': 'CREATE TABLE a (id bigint PRIMARY KEY, x text);', 'db/002_more.sql': 'SELECT 1;' });
+    const [one] = plans(p, 'db/001_init.sql');
+    assert.deepEqual(placeMigrations(p.order(), [one]).edits, placeMigration(p.order(), one).edits);
+  });
+  test('a single schema file: both steps inline after the anchor, in order, as one insertion', () => {
+    const p = project({ 'schema.sql': 'CREATE TABLE a (id bigint PRIMARY KEY, x text);\nSELECT 1;' });
+    const r = placeMigrations(p.order(), plans(p, 'schema.sql'));
+    assert.equal(r.mode, 'inline');
+    assert.equal(r.edits.length, 1);
+    assert.equal(applyEdits(p.getFile('/p/schema.sql')!.text, r.edits),
+      'CREATE TABLE a (id bigint PRIMARY KEY, x text);\nCREATE TABLE b (id bigint PRIMARY KEY);\n\nALTER TABLE a DROP COLUMN x;\nSELECT 1;');
+  });
+});

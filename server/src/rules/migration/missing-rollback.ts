@@ -111,7 +111,8 @@ function invert(stmt: Statement, before: Schema, sourceOf: (loc: { path: string;
   switch (stmt.kind) {
     case 'TransactionStmt': case 'VariableSetStmt': case 'SelectStmt': return {};
     case 'CreateStmt': {
-      if (known(n.relation)) return n.if_not_exists ? {} : cannot();
+      // IF NOT EXISTS of a table that was there: nothing was created (a plain CREATE TABLE would have failed)
+      if (n.if_not_exists && known(n.relation)) return {};
       return { sql: `DROP TABLE ${rel(n.relation)};` };
     }
     case 'CreateTableAsStmt': {
@@ -265,8 +266,8 @@ export const rule: Rule = {
     principle: 'Special Instructions: "Provide rollback strategies for migrations", and Data Modeling Principles: "Version control schema changes".',
     rationale:
       'In a project whose tool pairs every up migration with a down migration (golang-migrate, sqlx, Diesel), a missing down file means the change cannot be rolled back with the tool when a deploy goes wrong: someone has to write the inverse SQL by hand, under pressure, against a production database. Writing it with the change, while its intent is fresh, is cheap; it also shows early when a change cannot be undone (dropped data), which is worth knowing before it ships.',
-    bad: '-- migrations/000002_add_orders.up.sql, with no 000002_add_orders.down.sql beside it\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL);\nCREATE INDEX idx_orders_user_id ON orders (user_id);',
-    good: '-- migrations/000002_add_orders.down.sql\nDROP INDEX IF EXISTS idx_orders_user_id;\nDROP TABLE orders;',
+    bad: '-- file: migrations/000001_users.up.sql\nCREATE TABLE users (id bigint PRIMARY KEY);\n-- file: migrations/000001_users.down.sql\nDROP TABLE users;\n-- file: migrations/000002_orders.up.sql (no 000002_orders.down.sql beside it)\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id));\nCREATE INDEX idx_orders_user_id ON orders (user_id);',
+    good: '-- file: migrations/000001_users.up.sql\nCREATE TABLE users (id bigint PRIMARY KEY);\n-- file: migrations/000001_users.down.sql\nDROP TABLE users;\n-- file: migrations/000002_orders.up.sql\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id));\nCREATE INDEX idx_orders_user_id ON orders (user_id);\n-- file: migrations/000002_orders.down.sql\nDROP INDEX IF EXISTS idx_orders_user_id;\nDROP TABLE orders;',
     fixable: true,
     notes:
       'Checked in folders whose convention keeps rollbacks: golang-migrate / sqlx (`N_name.up.sql` beside `N_name.down.sql`) and Diesel (`<timestamp>_name/up.sql` beside `down.sql`), and only when the folder already holds at least one down migration (a golang-migrate project may deliberately keep none). Empty up migrations (comments only) are not reported. Reported once per up file, at its first statement. The fix creates the down file with a best-effort rollback of the file\'s statements in reverse order: what it creates is dropped (tables, views, indexes, sequences, types, functions with their argument types, triggers, schemas, extensions), added columns and constraints are dropped (unnamed primary, unique and foreign keys by PostgreSQL\'s default names), renames are reversed, SET/DROP NOT NULL and type changes are inverted, and what it drops is recreated when the project knows its definition (tables and columns come back empty). Each statement that cannot be undone automatically (data changes, DO blocks, CREATE OR REPLACE of an unknown earlier version, unknown definitions) is named in a comment. Review the result before relying on it.',

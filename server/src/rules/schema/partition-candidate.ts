@@ -12,6 +12,12 @@ const TIME_SERIES = new Set([
   'event', 'events', 'log', 'logs', 'audit', 'audits', 'measurement', 'measurements', 'metric', 'metrics', 'reading', 'readings',
   'telemetry', 'activity', 'activities', 'history', 'histories', 'journal', 'trail', 'impressions', 'clicks', 'pageviews', 'samples',
 ]);
+/** Words ending in -log that are not logs. */
+const NOT_LOGS = new Set(['blog', 'blogs', 'catalog', 'catalogs', 'backlog', 'backlogs', 'dialog', 'dialogs', 'analog', 'prolog', 'epilog', 'vlog', 'vlogs']);
+/** A table-name word of time-series data: events, audit, ... or a compound log (modlog, changelog). */
+function timeSeriesWord(w: string): boolean {
+  return TIME_SERIES.has(w) || (/^[a-z]{2,}logs?$/.test(w) && !NOT_LOGS.has(w));
+}
 /** Time columns that key such rows, most telling first. */
 const TIME_KEYS = [
   'occurred_at', 'recorded_at', 'logged_at', 'happened_at', 'measured_at', 'captured_at', 'sampled_at', 'emitted_at', 'received_at',
@@ -209,7 +215,7 @@ export const rule: Rule = {
     good: "CREATE TABLE page_events (\n  id bigint GENERATED ALWAYS AS IDENTITY,\n  user_id bigint,\n  kind text NOT NULL,\n  created_at timestamptz NOT NULL DEFAULT now(),\n  PRIMARY KEY (id, created_at)\n) PARTITION BY RANGE (created_at);\nCREATE TABLE page_events_p2025_01 PARTITION OF page_events FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');",
     fixable: true,
     notes:
-      'A table is a candidate when its name has a word such as events, log(s), audit, measurements, metrics, readings, telemetry, activity or history, it has a time column (`occurred_at`, `recorded_at`, `created_at`, `timestamp`, `ts`, `published_at`, ... of a timestamp or date type), and it looks append-only: no `updated_at`-style column, no UPDATE of it anywhere in the workspace, no columns of a thing with a lifetime (`starts_at`, `ends_at`, `title`, `slug`: calendar events are not event logs), and no foreign key of another table points at it (a partitioned table can be referenced only through a key that includes the partition key). The size of a table is unknown to a static check, hence info: silence it for tables that stay small. The fix "Partition by month" (for a table with a primary key) writes three migrations: a new partitioned table created `LIKE` the old one, with the primary key extended by the time column, the plain indexes and the foreign keys (with their ON DELETE actions) recreated, monthly partitions from the oldest row to three months ahead plus a default partition, and a trigger copying new rows; then the copy of the existing rows (`ON CONFLICT DO NOTHING`, to be batched on a big table); then the switch-over in one transaction: drop the trigger, swap the names, hand the serial sequence over or continue the identity numbering. The old table stays, renamed `<table>_unpartitioned`, until you drop it. Unique indexes without the time column and expression or partial indexes cannot be carried over automatically; the migration names them.',
+      'A table is a candidate when its name has a word such as events, log(s) (also compounds such as modlog or changelog, not blog or catalog), audit, measurements, metrics, readings, telemetry, activity or history, it has a time column (`occurred_at`, `recorded_at`, `created_at`, `timestamp`, `ts`, `published_at`, ... of a timestamp or date type), and it looks append-only: no `updated_at`-style column, no UPDATE of it anywhere in the workspace, no columns of a thing with a lifetime (`starts_at`, `ends_at`, `title`, `slug`: calendar events are not event logs), and no foreign key of another table points at it (a partitioned table can be referenced only through a key that includes the partition key). The size of a table is unknown to a static check, hence info: silence it for tables that stay small. The fix "Partition by month" (for a table with a primary key) writes three migrations: a new partitioned table created `LIKE` the old one, with the primary key extended by the time column, the plain indexes and the foreign keys (with their ON DELETE actions) recreated, monthly partitions from the oldest row to three months ahead plus a default partition, and a trigger copying new rows; then the copy of the existing rows (`ON CONFLICT DO NOTHING`, to be batched on a big table); then the switch-over in one transaction: drop the trigger, swap the names, hand the serial sequence over or continue the identity numbering. The old table stays, renamed `<table>_unpartitioned`, until you drop it. Unique indexes without the time column and expression or partial indexes cannot be carried over automatically; the migration names them.',
   },
   onSchema(ctx) {
     let updated: Set<Table> | undefined;
@@ -217,7 +223,7 @@ export const rule: Rule = {
     for (const t of ctx.schema.tables.values()) for (const fk of t.foreignKeys) if (fk.refTable !== t.key) referenced.add(fk.refTable);
     for (const t of ctx.schema.tables.values()) {
       if (!isJudgedTable(t) || t.partitioned) continue;
-      if (!nameWords(t.name).some((w) => TIME_SERIES.has(w))) continue;
+      if (!nameWords(t.name).some(timeSeriesWord)) continue;
       const key = timeKey(t);
       if (!key || referenced.has(t.key)) continue;
       if ([...t.columns.keys()].some((c) => MUTABLE.test(c))) continue;

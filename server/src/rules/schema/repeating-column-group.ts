@@ -1,5 +1,5 @@
 import type { Fix } from '../../model';
-import type { Column, Table } from '../../schema';
+import type { Column, Schema, Table } from '../../schema';
 import { anchorOf, contractComment, expandContract, freshTableName, ident, objectName, plural, refColumnName, refType, singleKey, singular, tableRef } from './refactor';
 import { isJudgedTable, nameWords } from './util';
 import type { Rule, SchemaContext } from '../types';
@@ -14,12 +14,22 @@ const DIGITS_IN_NAME = new Set([
   'v', 'ver', 'version', 'sha', 'md', 'crc', 'ipv', 'ip', 'oauth', 'base', 'utf', 'int', 'float', 'http', 'h', 's', 'ec', 'x', 'y', 'z',
   'lat', 'lng', 'lon', 'long', 'latitude', 'longitude', 'point', 'coord', 'p', 'mp', 'pkcs', 'aes', 'rsa', 'es', 'rs', 'hs', 'ps', 'ed',
   'tls', 'ssl', 'l', 'i', 'k', 'n', 't', 'w', 'e', 'f', 'q',
+  // numbered keys are the parts of a composite key or the two ends of a pair (user_id1, user_id2)
+  'id', 'ids', 'key', 'pk', 'fk', 'uuid', 'ref',
 ]);
+
+/** True when the columns together are one key: all in the primary key, or in one foreign key or unique index. */
+function oneKey(schema: Schema, t: Table, cols: string[]): boolean {
+  const all = (list: readonly (string | null)[]) => cols.every((c) => list.includes(c));
+  if (t.primaryKey && all(t.primaryKey.columns)) return true;
+  if (t.foreignKeys.some((fk) => all(fk.columns))) return true;
+  return schema.indexesOf(t).some((ix) => ix.unique && all(ix.columns));
+}
 
 interface Group { stem: string; members: { col: Column; position: number }[] }
 
 /** Numbered columns of a table that repeat one attribute: phone1..3, tag_1..; base + 2.. (email, email2). */
-export function repeatingGroups(t: Table): Group[] {
+export function repeatingGroups(schema: Schema, t: Table): Group[] {
   const byStem = new Map<string, { col: Column; n?: number }[]>();
   for (const col of t.columns.values()) {
     const m = /^(.*?[a-z])_?(\d{1,2})$/i.exec(col.name);
@@ -44,6 +54,7 @@ export function repeatingGroups(t: Table): Group[] {
     if (first > 1 || members.some((m, i) => m.position !== first + i)) continue;
     const type = members[0].col;
     if (members.some((m) => m.col.type !== type.type || m.col.array !== type.array)) continue;
+    if (oneKey(schema, t, members.map((m) => m.col.name))) continue;
     out.push({ stem: base?.name ?? numbered[0].col.name.replace(/_?\d+$/, ''), members });
   }
   return out;
@@ -128,12 +139,12 @@ export const rule: Rule = {
     good: 'CREATE TABLE customers (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  name text NOT NULL\n);\nCREATE TABLE customer_phones (\n  customer_id bigint NOT NULL REFERENCES customers (id) ON DELETE CASCADE,\n  ordinal smallint NOT NULL,\n  phone text NOT NULL,\n  PRIMARY KEY (customer_id, ordinal)\n);\nCREATE INDEX idx_customer_phones_phone ON customer_phones (phone);',
     fixable: true,
     notes:
-      'A group is two or more columns of one table and one type whose names differ only by a trailing number, numbered consecutively from 0 or 1 (`phone1, phone2`, `tag_1, tag_2, tag_3`); an unnumbered column counts as the first when the others start at 2 (`email, email2`). Not reported: numbered parts of one value (`address_line1/2`, `line1/line2`, `address, address2`, `street1/2`), coordinates (`x1, y1, x2, y2`, `lat1/lng1`), names whose digits are part of the word (`sha256`, `md5`, `ipv4/ipv6`, `oauth2`, `base64`, versions such as `api_v1/api_v2`), `utm_*` tracking columns, numbers above 99, and groups whose columns have different types. The refactor (for a table with a one-column primary key) writes two migrations: the expand step creates the child table `<table>_<stem>s` with a foreign key (ON DELETE CASCADE), a composite primary key (parent, ordinal) that also indexes the foreign key, an index on the value, and copies the filled columns with `INSERT ... SELECT` over `CROSS JOIN LATERAL (VALUES ...)`; the contract step drops the old columns and is meant to run once the application reads and writes the child table. Its rollback re-adds the columns and fills them back from the child table. In a project with one schema file both steps go right after the statement that defined the group.',
+      'A group is two or more columns of one table and one type whose names differ only by a trailing number, numbered consecutively from 0 or 1 (`phone1, phone2`, `tag_1, tag_2, tag_3`); an unnumbered column counts as the first when the others start at 2 (`email, email2`). Not reported: numbered parts of one value (`address_line1/2`, `line1/line2`, `address, address2`, `street1/2`), coordinates (`x1, y1, x2, y2`, `lat1/lng1`), names whose digits are part of the word (`sha256`, `md5`, `ipv4/ipv6`, `oauth2`, `base64`, versions such as `api_v1/api_v2`), `utm_*` tracking columns, numbered keys (`id1, id2`, `parent_id1, parent_id2`: parts of a composite key or the two ends of a pair), groups that together form the primary key, a foreign key or a unique index, numbers above 99, and groups whose columns have different types. The refactor (for a table with a one-column primary key) writes two migrations: the expand step creates the child table `<table>_<stem>s` with a foreign key (ON DELETE CASCADE), a composite primary key (parent, ordinal) that also indexes the foreign key, an index on the value, and copies the filled columns with `INSERT ... SELECT` over `CROSS JOIN LATERAL (VALUES ...)`; the contract step drops the old columns and is meant to run once the application reads and writes the child table. Its rollback re-adds the columns and fills them back from the child table. In a project with one schema file both steps go right after the statement that defined the group.',
   },
   onSchema(ctx) {
     for (const t of ctx.schema.tables.values()) {
       if (!isJudgedTable(t)) continue;
-      for (const g of repeatingGroups(t)) {
+      for (const g of repeatingGroups(ctx.schema, t)) {
         const names = g.members.map((m) => m.col.name);
         const key = singleKey(t);
         const child = childName(ctx, t, g);
