@@ -97,3 +97,18 @@ describe('placeMigrations', () => {
       'CREATE TABLE a (id bigint PRIMARY KEY, x text);\nCREATE TABLE b (id bigint PRIMARY KEY);\n\nALTER TABLE a DROP COLUMN x;\nSELECT 1;');
   });
 });
+
+describe('missing-rollback in the editor', () => {
+  test('URI keys: the rollback is created beside the up migration, under the same scheme', () => {
+    const p = new Project(defaultConfig(), (f) => f.replace(/^file:\/\/\/w\//, ''));
+    p.setFile('file:///w/db/000001_init.up.sql', 'CREATE TABLE a (id bigint PRIMARY KEY);');
+    p.setFile('file:///w/db/000001_init.down.sql', 'DROP TABLE a;');
+    p.setFile('file:///w/db/000002_b.up.sql', '-- b\nCREATE TABLE b (id bigint PRIMARY KEY);\nCREATE INDEX b_id ON b (id);');
+    const hits = [...p.analyze().values()].flat().filter((f) => f.rule === 'missing-rollback');
+    assert.deepEqual(hits.map((h) => [h.path, h.start]), [['file:///w/db/000002_b.up.sql', 5]]);
+    const edit = hits[0].fixes![0].edits[0];
+    assert.equal(edit.path, 'file:///w/db/000002_b.down.sql');
+    assert.equal(edit.create, true);
+    assert.match(edit.newText, /DROP INDEX IF EXISTS b_id;\nDROP TABLE b;\n$/);
+  });
+});

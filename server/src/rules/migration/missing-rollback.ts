@@ -222,7 +222,7 @@ function invert(stmt: Statement, before: Schema, sourceOf: (loc: { path: string;
             else notes.push(`-- not undone automatically (the previous default is unknown): default of ${target}.${cmd.name}`);
             break;
           case 'AT_AlterColumnType':
-            if (col) out.push(`ALTER TABLE ${target} ALTER COLUMN ${q(cmd.name)} TYPE ${col.typeText.trim() || col.type};`);
+            if (col) out.push(`-- The previous type of ${target}.${q(cmd.name)}: like the up migration, this may rewrite the table under an ACCESS EXCLUSIVE lock.`, `ALTER TABLE ${target} ALTER COLUMN ${q(cmd.name)} TYPE ${col.typeText.trim() || col.type};`);
             else notes.push(`-- not undone automatically (the previous type is unknown): TYPE of ${target}.${cmd.name}`);
             break;
           case 'AT_ValidateConstraint': break;

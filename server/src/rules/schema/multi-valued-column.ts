@@ -51,16 +51,19 @@ function judge(ctx: SchemaContext, t: Table, col: Column, inserted?: { value: st
   const words = nameWords(col.name);
   const last = words[words.length - 1];
   const stem = words.length > 1 && (last === 'ids' || last === 'list') ? words.slice(0, -1).join('_') : undefined;
-  const target = stem ? findTable(ctx.schema, t, stem) : findTable(ctx.schema, t, col.name);
   const fam = family(col.type);
-  if (last === 'ids' && words.length > 1) {
-    if (!col.array && fam === 'text') return { col, stem, target, evidence: inserted };
+  // the table the name points at, looked up only for columns that qualify otherwise
+  const target = () => (stem ? findTable(ctx.schema, t, stem) : findTable(ctx.schema, t, col.name));
+  const found = (): Finding => ({ col, stem, target: target(), evidence: inserted });
+  if (last === 'ids' && stem) {
+    if (!col.array && fam === 'text') return found();
     // an id array: integers and uuids are references; strings only when the table they name exists
-    if (col.array && (fam === 'int' || fam === 'uuid' || (fam === 'text' && target))) return { col, stem, target, evidence: inserted };
+    if (col.array && (fam === 'int' || fam === 'uuid')) return found();
+    if (col.array && fam === 'text') { const f = found(); return f.target ? f : undefined; }
     return undefined;
   }
-  if (last === 'list' && words.length > 1 && !col.array && fam === 'text') return { col, stem, target, evidence: inserted };
-  if (inserted && !col.array && fam === 'text') return { col, stem, target, evidence: inserted };
+  if (last === 'list' && stem && !col.array && fam === 'text') return found();
+  if (inserted && !col.array && fam === 'text') return found();
   return undefined;
 }
 
