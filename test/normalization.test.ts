@@ -112,3 +112,27 @@ describe('missing-rollback in the editor', () => {
     assert.match(edit.newText, /DROP INDEX IF EXISTS b_id;\nDROP TABLE b;\n$/);
   });
 });
+
+describe('refactors in the editor', () => {
+  test('the partition refactor of a Diesel project is one WorkspaceEdit: a CreateFile and its text per new file, in order', async () => {
+    const { fixToWorkspaceEdit } = await import('../server/src/lsp/convert');
+    const fixture = path.join(FIXTURES, 'partition-candidate', 'invalid_diesel');
+    const p = projectFor(fixture);
+    const f = [...p.analyze().values()].flat().find((x) => x.rule === 'partition-candidate')!;
+    const we = fixToWorkspaceEdit(p, f.fixes![0], (k) => `file://${k}`)!;
+    const ops = we.documentChanges!.map((c: any) => (c.kind === 'create' ? `create ${path.relative(fixture, c.uri.slice(7))}` : 'text'));
+    assert.deepEqual(ops.filter((o) => o.startsWith('create')), [
+      'create migrations/2024-03-01-000001_create_audit_trail_partitioned_partition/up.sql',
+      'create migrations/2024-03-01-000001_create_audit_trail_partitioned_partition/down.sql',
+      'create migrations/2024-03-01-000002_copy_audit_trail_rows_into_audit_trail_p/up.sql',
+      'create migrations/2024-03-01-000002_copy_audit_trail_rows_into_audit_trail_p/down.sql',
+      'create migrations/2024-03-01-000003_switch_audit_trail_to_the_partitioned_ta/up.sql',
+      'create migrations/2024-03-01-000003_switch_audit_trail_to_the_partitioned_ta/down.sql',
+      'create migrations/2024-03-01-000004_drop_audit_trail_unpartitioned/up.sql',
+      'create migrations/2024-03-01-000004_drop_audit_trail_unpartitioned/down.sql',
+    ]);
+    assert.equal(ops.length, 16);
+    // without client support for creating files the refactor is not offered as an edit
+    assert.equal(fixToWorkspaceEdit(p, f.fixes![0], (k) => `file://${k}`, false), undefined);
+  });
+});
