@@ -6,6 +6,21 @@ import * as path from 'node:path';
 import { expectedFiles, ROOT } from '../scripts/docs';
 import { ALL_RULES } from '../server/src/rules';
 import { lintText, ready } from './helpers';
+import { Project } from '../server/src/engine/project';
+import { defaultConfig } from '../server/src/config';
+import type { Finding } from '../server/src/model';
+
+/**
+ * Lints a documented example: one file, or several introduced by `-- file: <path>` lines (rules
+ * that judge how migration files relate, such as missing-rollback).
+ */
+function lintExample(text: string): Finding[] {
+  const parts = text.split(/^-- file: (\S+).*$/m);
+  if (parts.length < 3) return lintText(text).findings;
+  const p = new Project(defaultConfig(), (f) => f.replace(/^\/virtual\//, ''));
+  for (let i = 1; i + 1 < parts.length; i += 2) p.setFile(`/virtual/${parts[i]}`, parts[i + 1]);
+  return [...p.analyze().values()].flat();
+}
 
 before(ready);
 
@@ -23,9 +38,9 @@ for (const r of ALL_RULES) {
   test(`${m.id}: metadata is complete and its examples behave as documented`, () => {
     assert.match(m.id, /^[a-z0-9]+(-[a-z0-9]+)*$/);
     for (const k of ['title', 'principle', 'rationale', 'bad', 'good'] as const) assert.ok(m[k] && m[k].trim().length > 0, `${m.id}: ${k} is empty`);
-    const bad = lintText(m.bad).findings.filter((f) => f.rule === m.id);
+    const bad = lintExample(m.bad).filter((f) => f.rule === m.id);
     assert.ok(bad.length > 0, `${m.id}: the "bad" example does not trigger the rule`);
-    const good = lintText(m.good).findings.filter((f) => f.rule === m.id);
+    const good = lintExample(m.good).filter((f) => f.rule === m.id);
     assert.deepEqual(good.map((f) => f.message), [], `${m.id}: the "good" example triggers the rule`);
     if (m.fixable) assert.ok(bad.some((f) => f.fixes && f.fixes.length > 0) || m.id === 'syntax-error', `${m.id}: fixable, but the bad example offers no fix`);
   });

@@ -5,7 +5,7 @@
 // Paths are the project's keys: absolute paths in the CLI, URI strings in the editor.
 import type { SourceFile, Statement, TextEdit } from '../model';
 import { splitStatements } from '../sql/split';
-import { detectConvention, hasDown, nextMigrationName, type Convention } from './migration-name';
+import { detectConvention, hasDown, nextMigrationName, type Convention, type MigrationName } from './migration-name';
 
 export interface MigrationPlan {
   /** Short description: becomes the file name slug and the header comment. */
@@ -112,6 +112,10 @@ export function placeMigration(files: readonly SourceFile[], plan: MigrationPlan
   if (!folder || files.length < 2) {
     return { edits: [insertAfterStatement(plan.anchor, plan.up)], mode: 'inline', convention: folder?.convention ?? 'plain', path: plan.anchor.file.path };
   }
+  return placeInFolder(folder, plan).placement;
+}
+
+function placeInFolder(folder: { dir: string; convention: Convention; entries: string[] }, plan: MigrationPlan): { placement: Placement; name: MigrationName } {
   const name = nextMigrationName(folder.entries, plan.title);
   const sep = sepOf(folder.dir || plan.anchor.file.path);
   const join = (rel: string) => (folder.dir ? folder.dir + sep : '') + rel.split('/').join(sep);
@@ -131,5 +135,33 @@ export function placeMigration(files: readonly SourceFile[], plan: MigrationPlan
       edits.push({ path: join(`${name.up}.conf`), start: 0, end: 0, newText: 'executeInTransaction=false\n', create: true });
     }
   }
-  return { edits, mode: 'new-file', convention: folder.convention, path: join(name.up) };
+  return { placement: { edits, mode: 'new-file', convention: folder.convention, path: join(name.up) }, name };
+}
+
+/**
+ * Several migrations that must run one after the other (e.g. an expand step, then the contract step
+ * that drops what it replaced): in a convention project, consecutive new files (each named after the
+ * one before); without a convention, the SQL of every plan inline after its anchor, plans that share
+ * an anchor joined in order into one insertion.
+ */
+export function placeMigrations(files: readonly SourceFile[], plans: MigrationPlan[]): { edits: TextEdit[]; mode: Placement['mode']; paths: string[] } {
+  const folder = migrationFolder(files);
+  if (!folder || files.length < 2) {
+    const byAnchor = new Map<Statement, string[]>();
+    for (const p of plans) byAnchor.set(p.anchor, [...(byAnchor.get(p.anchor) ?? []), p.up.trim()]);
+    const edits = [...byAnchor].map(([anchor, ups]) => insertAfterStatement(anchor, ups.join('\n\n')));
+    return { edits, mode: 'inline', paths: [...new Set(plans.map((p) => p.anchor.file.path))] };
+  }
+  const entries = [...folder.entries];
+  const edits: TextEdit[] = [];
+  const paths: string[] = [];
+  for (const plan of plans) {
+    const { placement, name } = placeInFolder({ ...folder, entries }, plan);
+    edits.push(...placement.edits);
+    paths.push(placement.path);
+    // the next plan is named after this one
+    if (name.up.includes('/')) entries.push(name.up.slice(0, name.up.indexOf('/') + 1));
+    else entries.push(name.up, ...(name.down ? [name.down] : []));
+  }
+  return { edits, mode: 'new-file', paths };
 }

@@ -7,6 +7,7 @@ import { rule as concurrentlyInTransaction } from './concurrently-in-transaction
 import { rule as createIndexNonConcurrently } from './create-index-non-concurrently';
 import { rule as destructiveChange } from './destructive-change';
 import { rule as setNotNullOnExistingColumn } from './set-not-null-on-existing-column';
+import { rule as missingRollback } from './missing-rollback';
 
 export const migrationRules: Rule[] = [
   createIndexNonConcurrently,
@@ -17,4 +18,5 @@ export const migrationRules: Rule[] = [
   alterColumnType,
   destructiveChange,
   breakingRename,
+  missingRollback,
 ];

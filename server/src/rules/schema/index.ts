@@ -9,6 +9,10 @@ import { rule as fkWithoutIndex } from './fk-without-index';
 import { rule as missingForeignKey } from './missing-foreign-key';
 import { rule as redundantIndex } from './redundant-index';
 import { rule as softDeleteIndexMissingPredicate } from './soft-delete-index-missing-predicate';
+import { rule as repeatingColumnGroup } from './repeating-column-group';
+import { rule as multiValuedColumn } from './multi-valued-column';
+import { rule as eavTable } from './eav-table';
+import { rule as partitionCandidate } from './partition-candidate';
 
 export const schemaRules: Rule[] = [
   missingPrimaryKey,
@@ -20,4 +24,8 @@ export const schemaRules: Rule[] = [
   missingForeignKey,
   redundantIndex,
   softDeleteIndexMissingPredicate,
+  repeatingColumnGroup,
+  multiValuedColumn,
+  eavTable,
+  partitionCandidate,
 ];
