@@ -19,6 +19,23 @@ function anchorOf(ctx: SchemaContext, r: IndexRecommendation): Statement | undef
   return best && statementOf(ctx, best);
 }
 
+/** The analysis's recommendations, computed once per replayed schema (missing-index and fk-without-index share them). */
+const memo = new WeakMap<object, { files: readonly SourceFile[]; recs: IndexRecommendation[] }>();
+export function recommendationsFor(ctx: SchemaContext): IndexRecommendation[] {
+  const files = ctx.files();
+  const hit = memo.get(ctx.schema);
+  if (hit && hit.files === files) return hit.recs;
+  const recs = recommendIndexes(files, ctx.schema);
+  memo.set(ctx.schema, { files, recs });
+  return recs;
+}
+
+/** The fix that creates a recommended index, placed the project's way. */
+export function indexFix(ctx: SchemaContext, r: IndexRecommendation): Fix | undefined {
+  const files = ctx.files();
+  return fixFor(ctx, files, r, files.length >= 2 && !!migrationFolder(files));
+}
+
 function fixFor(ctx: SchemaContext, files: readonly SourceFile[], r: IndexRecommendation, newFile: boolean): Fix | undefined {
   const anchor = anchorOf(ctx, r);
   if (!anchor) return undefined;
@@ -53,12 +70,8 @@ export const rule: Rule = {
     ].join('\n\n'),
   },
   onSchema(ctx) {
-    const files = ctx.files();
-    const recs = recommendIndexes(files, ctx.schema);
-    if (recs.length === 0) return;
-    const newFile = files.length >= 2 && !!migrationFolder(files);
-    for (const r of recs) {
-      const fix = fixFor(ctx, files, r, newFile);
+    for (const r of recommendationsFor(ctx)) {
+      const fix = indexFix(ctx, r);
       const cols = keyList(r);
       const extra = `${r.include.length ? ` INCLUDE (${r.include.join(', ')})` : ''}${r.predicate ? ` WHERE ${r.predicate}` : ''}`;
       const drop = r.supersedes.length ? `; then drop ${r.supersedes.join(', ')}, which it makes redundant` : '';
