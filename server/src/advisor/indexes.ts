@@ -428,6 +428,19 @@ function predicateImplied(ix: IndexLike, a: Access): boolean {
   });
 }
 
+/** Columns a partial index's predicate compares with `=` to a constant. */
+function pinnedBy(ix: IndexLike): Set<string> {
+  const out = new Set<string>();
+  for (const p of ix.predicate ?? []) {
+    const e = p.A_Expr;
+    if (e?.kind !== 'AEXPR_OP' || strings(e.name)[0] !== '=') continue;
+    for (const [c, v] of [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]]) {
+      if (c?.ColumnRef && (v?.A_Const || v?.TypeCast?.arg?.A_Const)) out.add(strings(c.ColumnRef.fields).slice(-1)[0]);
+    }
+  }
+  return out;
+}
+
 function orderMatches(keys: string[], desc: boolean[], from: number, order: IndexKey[]): boolean {
   if (keys.length - from < order.length) return false;
   const flip = desc[from] !== order[0].desc;
@@ -443,7 +456,11 @@ function serves(ix: IndexLike, a: Access, eq: string[]): boolean {
   if (!predicateImplied(ix, a)) return false;
   if (ix.method === 'hash') return ix.keys.length === 1 && eq.includes(ix.keys[0]);
   if (ix.method !== 'btree') return false;
+  // a partial index's own `col = constant` conjuncts already pin those columns: it holds only such rows
+  const pinned = pinnedBy(ix);
+  if (pinned.size) eq = eq.filter((k) => !pinned.has(k));
   const E = new Set(eq);
+  if (ix.partial && E.size === 0 && !a.range && a.order.length === 0) return true;
   if (ix.unique && ix.keys.length > 0 && ix.keys.every((k) => E.has(k))) return true;
   const isBool = (k: string) => a.table.columns.get(k)?.type === 'bool';
   const required = eq.some((k) => !isBool(k)) ? eq.filter((k) => !isBool(k)) : eq;
