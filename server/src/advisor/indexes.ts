@@ -269,7 +269,44 @@ function keyOf(side: Node | undefined, b: Block, tables: Set<Rel>): Side {
   return { kind: 'other', rels };
 }
 
-function blockAccesses(query: Query, b: Block): Access[] {
+/** An access as cached per query: the table by key (the schema object is rebuilt on every analysis). */
+type RawAccess = Omit<Access, 'query' | 'table'> & { tableKey: string };
+
+/** Per query: its accesses, valid while the tables it names look the same (columns, types, NOT NULL). */
+const accessCache = new WeakMap<Unit, { fp: string; list: RawAccess[] }>();
+const relNameCache = new WeakMap<Unit, { schema?: string; name: string }[]>();
+
+function fingerprint(unit: Unit, schema: Schema): string {
+  let names = relNameCache.get(unit);
+  if (!names) {
+    const seen = new Map<string, { schema?: string; name: string }>();
+    walk(unit.root, (kind, n) => { if (kind === 'RangeVar' && n.relname) seen.set(`${n.schemaname ?? ''}.${n.relname}`, { schema: n.schemaname, name: n.relname }); });
+    relNameCache.set(unit, (names = [...seen.values()]));
+  }
+  return names.map((r) => {
+    const t = schema.table(r.schema, r.name);
+    if (!t) return '-';
+    let cols = '';
+    for (const c of t.columns.values()) cols += `${c.name}:${c.type}${c.array ? '[]' : ''}${c.notNull ? '!' : ''},`;
+    return `${t.key}/${t.kind}/${t.partitionOf ?? ''}/${cols}`;
+  }).join('|');
+}
+
+function unitAccesses(unit: Unit, schema: Schema): RawAccess[] {
+  const fp = fingerprint(unit, schema);
+  const hit = accessCache.get(unit);
+  if (hit && hit.fp === fp) return hit.list;
+  let list: RawAccess[] = [];
+  try {
+    for (const b of queryBlocks(unit.root, schema, unit.params)) {
+      for (const a of blockAccesses(b)) list.push({ ...a, tableKey: a.table.key });
+    }
+  } catch { list = []; }
+  accessCache.set(unit, { fp, list });
+  return list;
+}
+
+function blockAccesses(b: Block): Omit<Access, 'query'>[] {
   const tables = new Set(b.rels.filter((r) => r.kind === 'table' && r.table && r.table.kind === 'table' && !r.catalog));
   if (tables.size === 0) return [];
   const per = new Map<Rel, { eq: string[]; range: string[]; nulls: Set<string>; conj: Set<string>; uses: string[] }>();
@@ -351,7 +388,7 @@ function blockAccesses(query: Query, b: Block): Access[] {
     }
     if (ok && rel) orderBy.set(rel, keys);
   }
-  const out: Access[] = [];
+  const out: Omit<Access, 'query'>[] = [];
   for (const rel of tables) {
     const a = per.get(rel);
     const order = orderBy.get(rel) ?? [];
@@ -368,7 +405,7 @@ function blockAccesses(query: Query, b: Block): Access[] {
     if (range && !range.startsWith('expr:')) uses.push(`range on ${range}`);
     if (order.length) uses.push(`ORDER BY ${order.map((o) => o.column + (o.desc ? ' DESC' : '')).join(', ')} LIMIT`);
     out.push({
-      query, table: rel.table!, rv: rel.rv!, eq, range, order, nulls: a?.nulls ?? new Set(), conjShapes: a?.conj ?? new Set(),
+      table: rel.table!, rv: rel.rv!, eq, range, order, nulls: a?.nulls ?? new Set(), conjShapes: a?.conj ?? new Set(),
       reads: b.kind === 'select' ? readColumns(b, rel) : undefined, select: b.kind === 'select', uses,
     });
   }
@@ -589,10 +626,11 @@ export function recommendIndexes(files: readonly SourceFile[], schema: Schema): 
   };
   const groups = new Map<string, Candidate[]>();
   for (const q of queries) {
-    let blocks: Block[];
-    try { blocks = queryBlocks(q.unit.root, schema, q.unit.params); } catch { continue; }
-    for (const b of blocks) {
-      for (const a of blockAccesses(q, b)) {
+    for (const raw of unitAccesses(q.unit, schema)) {
+      const table = schema.tables.get(raw.tableKey);
+      if (!table) continue;
+      const a: Access = { ...raw, query: q, table };
+      {
         if (lookups.has(a.table.key) || a.table.partitionOf) continue;
         const c = candidateFor(a, indexesOf(a.table));
         if (process.env.DBE_ADVISOR_DEBUG) console.error('access', a.table.name, a.eq, a.range, a.order, c ? 'CANDIDATE' : 'served', q.stmt.file.path.split('/').pop());
