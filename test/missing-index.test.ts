@@ -134,6 +134,25 @@ describe('missing-index', () => {
       ['users (email)', 'orders (user_id) WHERE deleted_at IS NULL']);
   });
 
+  test('PL/pgSQL: every kind of embedded query is read, located where it is written', () => {
+    const sql = [
+      'CREATE TABLE t (id int PRIMARY KEY, a int, b int, c int, d int, e int);',
+      'CREATE FUNCTION f(p int) RETURNS SETOF t LANGUAGE plpgsql AS $$',
+      'DECLARE v int; r record;',
+      'BEGIN',
+      '  PERFORM 1 FROM t WHERE a = p;',
+      '  v := (SELECT count(*) FROM t WHERE b = p);',
+      '  FOR r IN SELECT * FROM t WHERE c = p LOOP END LOOP;',
+      '  RETURN QUERY SELECT * FROM t WHERE d = p;',
+      "  EXECUTE 'SELECT 1 FROM t WHERE e = ' || p;",
+      'END $$;',
+    ].join('\n');
+    const { project, findings } = lintText(sql);
+    const got = only(findings).map((f) => [f.message.match(/create (\S+)/)![1], project.getFile('/virtual/test.sql')!.lines.position(f.start).line + 1]);
+    assert.deepEqual(got, [['idx_t_a', 5], ['idx_t_b', 6], ['idx_t_c', 7], ['idx_t_d', 8]]);
+    for (const f of only(findings)) assert.equal(sql.slice(f.start, f.end), 't');
+  });
+
   test('re-analysis after an edit follows the text (per-statement memo keyed by the parse)', () => {
     const p = new Project();
     p.setFile('/a.sql', 'CREATE TABLE t (id int PRIMARY KEY, a int, b int);\nSELECT id FROM t WHERE a = 1;\n');

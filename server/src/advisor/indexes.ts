@@ -45,8 +45,7 @@ interface Unit {
   root: Node;
   /** Byte location in the query's parsed text -> offset relative to the statement start. */
   rel(loc: number | undefined): number;
-  start: number;
-  end: number;
+  /** The query's text, for messages. */
   text: string;
   /** Parameter names of the enclosing SQL function. */
   params?: Set<string>;
@@ -75,7 +74,7 @@ function extractUnits(stmt: Statement): Unit[] {
   const node = stmt.node!;
   const bytes = stmt.parsed.bytes;
   const whole = (nested: boolean): Unit => ({
-    root: { [kind]: node }, rel: (loc) => bytes.toUtf16(loc ?? 0), start: 0, end: stmt.text.length, text: stmt.text, nested,
+    root: { [kind]: node }, rel: (loc) => bytes.toUtf16(loc ?? 0), text: stmt.text, nested,
   });
   if (TOP_QUERY.has(kind)) return [whole(false)];
   if (kind === 'ViewStmt') return [whole(true)];
@@ -94,7 +93,7 @@ function extractUnits(stmt: Statement): Unit[] {
       const k = kindOf(parsed.node);
       if (!parsed.node || !k || !TOP_QUERY.has(k)) continue;
       const at = base + raw.start;
-      out.push({ root: parsed.node, rel: (loc) => at + parsed.bytes.toUtf16(loc ?? 0), start: at, end: base + raw.end, text: raw.text, params, nested: true });
+      out.push({ root: parsed.node, rel: (loc) => at + parsed.bytes.toUtf16(loc ?? 0), text: raw.text, params, nested: true });
     }
     return out;
   }
@@ -124,9 +123,10 @@ function plpgsqlUnits(text: string, params: Set<string>): Unit[] {
   visit(funcs, '');
   const out: Unit[] = [];
   let cursor = 0;
-  for (const { q, expr } of found) {
+  for (let { q, expr } of found) {
     let query = q;
     let lead = 0;
+    if (expr && /^\s*(with|select)\b/i.test(q)) expr = false; // PERFORM keeps its query as SELECT ...
     if (expr) {
       const m = /^\s*[A-Za-z_][\w.]*\s*:?=\s*/.exec(q); // assignment: `v := expr`
       if (m && !/^\s*(exists|not)\b/i.test(q)) lead = m[0].length;
@@ -137,17 +137,20 @@ function plpgsqlUnits(text: string, params: Set<string>): Unit[] {
     const probe = q.split(/\s{2,}/)[0];
     let at = text.indexOf(q, cursor);
     if (at < 0 && probe.length >= 6) at = text.indexOf(probe, cursor);
+    let shift = expr ? 7 : 0;
+    // PERFORM x FROM ... is kept as SELECT x FROM ...: find the part after the keyword
+    const perform = at < 0 && !expr && /^SELECT /.test(q) ? text.indexOf(probe.slice(7), cursor) : -1;
+    if (perform >= 0 && probe.length > 7) { at = perform; shift = 7; }
     if (at < 0) continue;
-    cursor = at + probe.length;
+    cursor = at + probe.length - shift;
     const source = expr ? `SELECT ${query}` : query;
-    const shift = expr ? 7 : 0;
     const parsed = parseStatement(source);
     const k = kindOf(parsed.node);
     if (!parsed.node || !k || !TOP_QUERY.has(k)) continue;
     const qs = at + lead;
     out.push({
       root: parsed.node, rel: (loc) => qs + parsed.bytes.toUtf16(loc ?? 0) - shift,
-      start: qs, end: qs + query.length, text: query, params, nested: true,
+      text: query, params, nested: true,
     });
   }
   return out;
