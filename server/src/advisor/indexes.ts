@@ -636,7 +636,6 @@ export function recommendIndexes(files: readonly SourceFile[], schema: Schema): 
       {
         if (lookups.has(a.table.key) || a.table.partitionOf) continue;
         const c = candidateFor(a, indexesOf(a.table));
-        if (process.env.DBE_ADVISOR_DEBUG) console.error('access', a.table.name, a.eq, a.range, a.order, c ? 'CANDIDATE' : 'served', q.stmt.file.path.split('/').pop());
         if (!c) continue;
         const g = `${a.table.key}\u0000${c.predicate}`;
         let list = groups.get(g);
