@@ -153,6 +153,13 @@ describe('missing-index', () => {
     for (const f of only(findings)) assert.equal(sql.slice(f.start, f.end), 't');
   });
 
+  test('a query that reads the table twice is one query served, reported once', () => {
+    const { project, findings } = lintText('CREATE TABLE t (id int PRIMARY KEY, k int, v int);\nSELECT a.v, b.v FROM t a, t b WHERE a.k = $1 AND b.k = $2;\nSELECT v FROM t WHERE k = $1;\n');
+    const [r] = recommendIndexes(project.order(), project.schema());
+    assert.equal(r.queries.length, 2);
+    assert.deepEqual(only(findings).map((f) => f.message.replace(/.*(it also serves .*)\.$/, '$1')), ['it also serves 1 other query (test.sql:3)', 'it also serves 1 other query (test.sql:2)']);
+  });
+
   test('re-analysis after an edit follows the text (per-statement memo keyed by the parse)', () => {
     const p = new Project();
     p.setFile('/a.sql', 'CREATE TABLE t (id int PRIMARY KEY, a int, b int);\nSELECT id FROM t WHERE a = 1;\n');

@@ -679,16 +679,18 @@ export function recommendIndexes(files: readonly SourceFile[], schema: Schema): 
 
 function finish(t: Table, keys: IndexKey[], predicate: string, members: Candidate[], taken: Set<string>): IndexRecommendation {
   const queries: ServedQuery[] = [];
-  const seen = new Set<string>();
-  for (const m of members.slice().sort((a, b) => a.access.query.stmt.file.path.localeCompare(b.access.query.stmt.file.path) || a.access.query.stmt.start - b.access.query.stmt.start)) {
+  // one entry per query (a self-join references the table twice: its first reference stands for it)
+  const seen = new Set<Query>();
+  const byPlace = (a: Candidate, b: Candidate) => a.access.query.stmt.file.path.localeCompare(b.access.query.stmt.file.path)
+    || a.access.query.stmt.start - b.access.query.stmt.start || (a.access.rv.location ?? 0) - (b.access.rv.location ?? 0);
+  for (const m of members.slice().sort(byPlace)) {
     const q = m.access.query;
+    if (seen.has(q)) continue;
+    seen.add(q);
     const start = q.stmt.start + q.unit.rel(m.access.rv.location);
     const text = q.stmt.file.text;
     const m2 = /^("(?:[^"]|"")*"|[\w$]+)(\s*\.\s*("(?:[^"]|"")*"|[\w$]+))*/.exec(text.slice(start, start + 200));
     const loc: Loc = { path: q.stmt.file.path, start, end: start + (m2 ? m2[0].length : 1) };
-    const id = `${loc.path}\u0000${loc.start}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
     queries.push({ loc, text: brief(q.unit.text), uses: m.access.uses.join('; ') });
   }
   // INCLUDE: several SELECTs read the same few other columns: make them index-only
