@@ -88,6 +88,13 @@ describe('missing-index', () => {
     parses(r.create); parses(r.drop);
   });
 
+  test('a table created as public.x is named public.x (dumps that empty the search_path)', () => {
+    const { project } = lintText("SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TABLE public.x (id int PRIMARY KEY, k int);\nSELECT id FROM public.x WHERE k = 1;\n");
+    const [r] = recommendIndexes(project.order(), project.schema());
+    assert.equal(r.createInline, 'CREATE INDEX idx_x_k ON public.x (k);');
+    assert.equal(r.drop, 'DROP INDEX CONCURRENTLY IF EXISTS public.idx_x_k;');
+  });
+
   test('a partitioned table gets no CONCURRENTLY (PostgreSQL refuses it) and its partitions\' indexes count', () => {
     const base = 'CREATE TABLE events (id bigint, account_id bigint, at timestamptz NOT NULL, kind text) PARTITION BY RANGE (at);\nCREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM (\'2024-01-01\') TO (\'2025-01-01\');\n';
     const p = multiFile({ '001_events.sql': base, '002_more.sql': 'ALTER TABLE events ADD COLUMN note text;', 'queries/q.sql': 'SELECT id FROM events WHERE kind = $1;' });

@@ -605,8 +605,11 @@ function objectName(parts: string[]): string {
   return name.length > 63 ? name.slice(0, 63).replace(/_+$/, '') : name;
 }
 
-function tableRef(t: Table): string {
-  return t.schema === 'public' ? quoteIdent(t.name) : `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+/** The table as generated SQL names it: schema-qualified outside public, or when its CREATE TABLE qualified it (dumps that empty the search_path). */
+function tableRef(t: Table, files: readonly SourceFile[]): string {
+  const file = files.find((f) => f.path === t.loc.path);
+  const qualified = t.schema !== 'public' || (!!file && /\.\s*$/.test(file.text.slice(Math.max(0, t.loc.start - 8), t.loc.start)));
+  return qualified ? `${quoteIdent(t.schema)}.${quoteIdent(t.name)}` : quoteIdent(t.name);
 }
 
 const WIDE = new Set(['json', 'jsonb', 'bytea', 'xml', 'tsvector']);
@@ -665,7 +668,7 @@ export function recommendIndexes(files: readonly SourceFile[], schema: Schema): 
       else recs.push({ keys: c.keys, predicate: c.predicate, members: [c], ix: asIndex(c.keys, c.predicate) });
     }
     for (const r of recs) {
-      const rec = finish(t, r.keys, r.predicate, r.members, taken);
+      const rec = finish(t, r.keys, r.predicate, r.members, taken, tableRef(t, files));
       const pred = rec.predicate ? shape(parseStatement(`SELECT 1 WHERE ${rec.predicate}`).node?.SelectStmt?.whereClause) : '';
       rec.supersedes = schema.indexesOf(t).filter((ix) => !ix.unique && !ix.constraint && ix.method === 'btree' && ix.predicate === pred
         && ix.columns.length <= rec.keys.length && ix.columns.every((c, i) => c === rec.keys[i].column && !!ix.desc?.[i] === rec.keys[i].desc)
@@ -677,7 +680,7 @@ export function recommendIndexes(files: readonly SourceFile[], schema: Schema): 
   return out;
 }
 
-function finish(t: Table, keys: IndexKey[], predicate: string, members: Candidate[], taken: Set<string>): IndexRecommendation {
+function finish(t: Table, keys: IndexKey[], predicate: string, members: Candidate[], taken: Set<string>, ref: string): IndexRecommendation {
   const queries: ServedQuery[] = [];
   // one entry per query (a self-join references the table twice: its first reference stands for it)
   const seen = new Set<Query>();
@@ -713,11 +716,12 @@ function finish(t: Table, keys: IndexKey[], predicate: string, members: Candidat
   const cols = keys.map((k) => quoteIdent(k.column) + (k.desc ? ' DESC' : '')).join(', ');
   const tail = `${include.length ? ` INCLUDE (${include.map(quoteIdent).join(', ')})` : ''}${predicate ? ` WHERE ${predicate}` : ''};`;
   const concurrent = !t.partitioned;
-  const qualified = t.schema === 'public' ? quoteIdent(name) : `${quoteIdent(t.schema)}.${quoteIdent(name)}`;
+  // the index lives in its table's schema: qualified like the table
+  const qualified = ref.startsWith(`${quoteIdent(t.schema)}.`) ? `${quoteIdent(t.schema)}.${quoteIdent(name)}` : quoteIdent(name);
   return {
     table: t, keys, include, predicate, name, concurrent, queries, supersedes: [],
-    create: `CREATE INDEX${concurrent ? ' CONCURRENTLY' : ''} IF NOT EXISTS ${quoteIdent(name)} ON ${tableRef(t)} (${cols})${tail}`,
-    createInline: `CREATE INDEX ${quoteIdent(name)} ON ${tableRef(t)} (${cols})${tail}`,
+    create: `CREATE INDEX${concurrent ? ' CONCURRENTLY' : ''} IF NOT EXISTS ${quoteIdent(name)} ON ${ref} (${cols})${tail}`,
+    createInline: `CREATE INDEX ${quoteIdent(name)} ON ${ref} (${cols})${tail}`,
     drop: `DROP INDEX${concurrent ? ' CONCURRENTLY' : ''} IF EXISTS ${qualified};`,
   };
 }
