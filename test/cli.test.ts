@@ -371,6 +371,102 @@ describe('dbe lint --fix', () => {
   });
 });
 
+describe('dbe lint --fix with new migrations', () => {
+  test('missing-index and fk-without-index fixes apply cleanly: one new migration each, rollbacks too, nothing left', () => {
+    const dir = project({
+      'migrations/000001_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, handle text NOT NULL);\n',
+      'migrations/000001_users.down.sql': 'DROP TABLE users;\n',
+      'migrations/000002_posts.up.sql': [
+        'CREATE TABLE posts (id bigint PRIMARY KEY, author_id bigint NOT NULL REFERENCES users (id), published_at timestamptz NOT NULL, slug text NOT NULL);',
+        'CREATE TABLE tags (id bigint PRIMARY KEY, post_id bigint NOT NULL REFERENCES posts (id), label text NOT NULL);',
+        '',
+      ].join('\n'),
+      'migrations/000002_posts.down.sql': 'DROP TABLE tags;\nDROP TABLE posts;\n',
+      'migrations/000003_fns.up.sql': [
+        // needs (author_id, published_at DESC): also settles the foreign key on author_id
+        'CREATE FUNCTION feed(a bigint) RETURNS SETOF posts LANGUAGE sql STABLE AS $$ SELECT * FROM posts WHERE author_id = a ORDER BY published_at DESC LIMIT 10 $$;',
+        'CREATE FUNCTION by_slug(s text) RETURNS SETOF posts LANGUAGE sql STABLE AS $$ SELECT * FROM posts WHERE slug = s $$;',
+        '',
+      ].join('\n'),
+      'migrations/000003_fns.down.sql': 'DROP FUNCTION by_slug(text);\nDROP FUNCTION feed(bigint);\n',
+    });
+    const rules = (r: any) => r.files.flatMap((f: any) => f.diagnostics.map((d: any) => d.rule)).filter((x: string) => x === 'missing-index' || x === 'fk-without-index').sort();
+    const before = json(dbe(['lint', dir, '--format', 'json']));
+    assert.deepEqual(rules(before), ['fk-without-index', 'fk-without-index', 'missing-index', 'missing-index']);
+    const r = dbe(['lint', dir, '--fix', '--format', 'json']);
+    noStack(r.stderr);
+    assert.match(r.stderr, /applied [1-9]\d* fix/);
+    const after = json(dbe(['lint', dir, '--format', 'json']));
+    assert.deepEqual(rules(after), []);
+    const all = after.files.flatMap((f: any) => f.diagnostics);
+    assert.deepEqual(all.filter((d: any) => d.rule === 'syntax-error' || d.rule === 'redundant-index').map((d: any) => d.message), []);
+    const created = fs.readdirSync(path.join(dir, 'migrations')).filter((f) => !/^00000[123]_/.test(f)).sort();
+    assert.deepEqual(created, [
+      '000004_add_idx_posts_author_id_published_at.down.sql', '000004_add_idx_posts_author_id_published_at.up.sql',
+      '000005_add_idx_posts_slug.down.sql', '000005_add_idx_posts_slug.up.sql',
+    ]);
+    const up = fs.readFileSync(path.join(dir, 'migrations', created[1]), 'utf8');
+    assert.match(up, /^CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_posts_author_id_published_at ON posts \(author_id, published_at DESC\);$/m);
+    assert.match(fs.readFileSync(path.join(dir, 'migrations', created[0]), 'utf8'), /^DROP INDEX CONCURRENTLY IF EXISTS idx_posts_author_id_published_at;$/m);
+    // the foreign key of a table created in the same file is indexed right there
+    assert.match(fs.readFileSync(path.join(dir, 'migrations/000002_posts.up.sql'), 'utf8'), /CREATE INDEX idx_tags_post_id ON tags \(post_id\);/);
+  });
+});
+
+describe('dbe advise', () => {
+  const files = {
+    'schema.sql': [
+      'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);',
+      'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), status text NOT NULL, created_at timestamptz NOT NULL);',
+      '',
+    ].join('\n'),
+    'queries.sql': [
+      'SELECT id FROM orders WHERE user_id = $1 AND status = $2;',
+      'SELECT id FROM orders WHERE status = $1 AND user_id = $2;',
+      'SELECT id FROM users WHERE email = $1;',
+      '',
+    ].join('\n'),
+  };
+
+  test('text: one recommendation per index with the queries it serves, then the schema findings', () => {
+    const dir = project(files);
+    const r = dbe(['advise', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Index recommendations \(2\)$/m);
+    // both SELECTs read only id besides the keys: INCLUDE makes them index-only scans
+    assert.match(r.stdout, /^1\. idx_orders_user_id_status on orders \(user_id, status\) INCLUDE \(id\)$/m);
+    assert.match(r.stdout, /serves 2 queries:\n\s+p\d+\/queries\.sql:1:16 .*\n\s+p\d+\/queries\.sql:2:16 /);
+    assert.match(r.stdout, /CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_email ON users \(email\);/);
+    assert.match(r.stdout, /^Schema design findings \(\d+\)\n.*fk-without-index Foreign key orders \(user_id\)/m);
+    assert.match(r.stdout, /^2 index recommendations serving 3 queries, \d+ schema design findings?$/m);
+  });
+
+  test('json and markdown carry the same report', () => {
+    const dir = project(files);
+    const j = json(dbe(['advise', dir, '--format', 'json']));
+    assert.equal(j.version, 1);
+    assert.equal(j.summary.indexes, 2);
+    const [ix] = j.projects[0].indexes;
+    assert.deepEqual([ix.table, ix.name, ix.columns, ix.include, ix.queries.map((q: any) => q.line)],
+      ['orders', 'idx_orders_user_id_status', [{ column: 'user_id', direction: 'ASC' }, { column: 'status', direction: 'ASC' }], ['id'], [1, 2]]);
+    assert.ok(j.projects[0].design.some((d: any) => d.rule === 'fk-without-index'));
+    assert.ok(j.projects[0].design.every((d: any) => d.rule !== 'missing-index'));
+    const md = dbe(['advise', dir, '-f', 'markdown']);
+    assert.equal(md.code, 0);
+    assert.match(md.stdout, /^### 1\. `idx_orders_user_id_status on orders \(user_id, status\) INCLUDE \(id\)`$/m);
+    assert.match(md.stdout, /```sql\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id_status ON orders \(user_id, status\) INCLUDE \(id\);\n```/);
+    assert.match(md.stdout, /^\| fk-without-index \| /m);
+  });
+
+  test('usage and input errors exit 2 with one line', () => {
+    for (const args of [['advise'], ['advise', 'x', '--format', 'sarif'], ['advise', 'x', '--bogus'], ['advise', path.join(TMP, 'nope')]]) {
+      const r = dbe(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, /^dbe: .+\n$/);
+    }
+  });
+});
+
 describe('dbe lint parse cache and threads', () => {
   test('cold, warm, corrupt cache and --no-cache give the same report', () => {
     const files: Record<string, string> = {};

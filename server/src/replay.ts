@@ -183,9 +183,11 @@ function createIndex(schema: Schema, stmt: Statement, n: Node): void {
   const columns: (string | null)[] = [];
   const exprs: string[] = [];
   const opclasses: string[] = [];
+  const desc: boolean[] = [];
   for (const p of n.indexParams ?? []) {
     const e = p.IndexElem;
     if (!e) continue;
+    desc.push(e.ordering === 'SORTBY_DESC');
     if (e.name) { columns.push(e.name); exprs.push(''); }
     else { columns.push(null); exprs.push(shape(e.expr)); }
     opclasses.push(strings(e.opclass).join('.'));
@@ -200,7 +202,7 @@ function createIndex(schema: Schema, stmt: Statement, n: Node): void {
     predicateText = m ? m[1].replace(/;\s*$/, '').trim() : '';
   }
   schema.indexes.set(key, {
-    name, table: t.key, columns, exprs, opclasses, method: (n.accessMethod ?? 'btree').toLowerCase(), unique: !!n.unique,
+    name, table: t.key, columns, exprs, opclasses, desc, method: (n.accessMethod ?? 'btree').toLowerCase(), unique: !!n.unique,
     predicate: n.whereClause ? shape(n.whereClause) : '', predicateText,
     include: (n.indexIncludingParams ?? []).map((p: Node) => p.IndexElem?.name).filter(Boolean),
     loc: locOf(stmt, start, stmt.end),

@@ -27,6 +27,8 @@ export interface Index {
   exprs: string[];
   /** Operator classes aligned with columns ('' when default). */
   opclasses: string[];
+  /** Descending key elements, aligned with columns (absent: all ascending, e.g. constraint indexes). */
+  desc?: boolean[];
   method: string;
   unique: boolean;
   /** Index backing a PRIMARY KEY or UNIQUE constraint. */

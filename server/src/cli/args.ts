@@ -21,8 +21,16 @@ export type Command =
   | { kind: 'version' }
   | { kind: 'rules'; format: 'text' | 'json' }
   | { kind: 'lint'; options: LintOptions }
+  | { kind: 'advise'; options: AdviseOptions }
   | { kind: 'ask'; options: AskCliOptions }
   | { kind: 'review'; options: AskCliOptions };
+
+/** `dbe advise`: the index and schema-design report of the projects. */
+export interface AdviseOptions {
+  paths: string[];
+  format: 'text' | 'markdown' | 'json';
+  config?: string;
+}
 
 /** `dbe ask` / `dbe review`: a question to the assistant about a file of the project. */
 export interface AskCliOptions {
@@ -48,10 +56,11 @@ export function parseArgs(argv: string[]): Command {
   if (first === '--version' || first === '-v' || first === 'version') return { kind: 'version' };
   if (first === 'rules') return parseRules(argv.slice(1));
   if (first === 'lint') return { kind: 'lint', options: parseLint(argv.slice(1)) };
+  if (first === 'advise') return parseAdvise(argv.slice(1));
   if (first === 'ask') return parseAsk(argv.slice(1), 'ask');
   if (first === 'review') return parseAsk(argv.slice(1), 'review');
   if (first.startsWith('-')) throw new UsageError(`unknown option ${first} (try dbe --help)`);
-  throw new UsageError(`unknown command "${first}" (commands: lint, rules, ask, review; try dbe --help)`);
+  throw new UsageError(`unknown command "${first}" (commands: lint, advise, rules, ask, review; try dbe --help)`);
 }
 
 function parseRules(args: string[]): Command {
@@ -67,6 +76,41 @@ function parseRules(args: string[]): Command {
     else throw new UsageError(`unknown option ${args[i]} for dbe rules`);
   }
   return { kind: 'rules', format };
+}
+
+const ADVISE_FORMATS = ['text', 'markdown', 'json'] as const;
+
+function parseAdvise(args: string[]): Command {
+  const o: AdviseOptions = { paths: [], format: 'text' };
+  let onlyPaths = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (onlyPaths || !a.startsWith('-') || a === '-') {
+      if (a === '-') throw new UsageError('reading SQL from standard input is not supported; pass file or directory paths');
+      o.paths.push(a);
+      continue;
+    }
+    if (a === '--') { onlyPaths = true; continue; }
+    const { name, value, next } = split(args, i);
+    const takeValue = (): string => {
+      const v = need(name, value ?? args[next]);
+      if (value === undefined) i = next;
+      return v;
+    };
+    switch (name) {
+      case '--format': case '-f': {
+        const v = takeValue();
+        if (!(ADVISE_FORMATS as readonly string[]).includes(v)) throw new UsageError(`unknown format "${v}" for dbe advise (use text, markdown or json)`);
+        o.format = v as AdviseOptions['format'];
+        break;
+      }
+      case '--config': case '-c': o.config = takeValue(); break;
+      case '--help': case '-h': return { kind: 'help' };
+      default: throw new UsageError(`unknown option ${name} for dbe advise (try dbe --help)`);
+    }
+  }
+  if (o.paths.length === 0) throw new UsageError('no paths to advise on (usage: dbe advise <files or directories...>)');
+  return { kind: 'advise', options: o };
 }
 
 function parseLint(args: string[]): LintOptions {

@@ -3,6 +3,8 @@ export const HELP = `dbe: PostgreSQL linting the way a senior DBA reviews it
 
 Usage:
   dbe lint <paths...> [options]   lint .sql files; a directory is one project (one schema)
+  dbe advise <paths...> [options] the design report: index recommendations (one per index, with
+                                  the queries each serves) and the schema-design findings
   dbe rules [--format text|json]  list the rules
   dbe ask [options] "question"    ask the DB Engineer assistant (Claude) about a file of the project
   dbe review <file> [options]     ask for a full review of a file (the /review command)
@@ -23,6 +25,10 @@ Lint options:
   -q, --quiet                     report only findings that reach the --fail-on severity
       --no-cache                  do not read or write the on-disk parse cache
   -j, --jobs N                    threads to use (default: 1 below 4 CPUs, else half the CPUs, at most 4)
+
+Advise options:
+  -f, --format text|markdown|json output format (default text); exit 0, or 2 on usage/input errors
+  -c, --config FILE               use this configuration instead of the nearest .dbe.json
 
 Ask and review options (the answer streams to stdout; needs ANTHROPIC_API_KEY; ANTHROPIC_BASE_URL
 is honoured; the file, the schema of the tables it uses and its findings are sent as context):

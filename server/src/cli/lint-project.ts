@@ -164,9 +164,13 @@ function applyFirstFixes(project: Project, results: Map<string, Finding[]>, touc
   const all: Finding[] = [];
   for (const list of results.values()) for (const f of list) if (f.fixes?.length) all.push(f);
   all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.start - b.start || a.end - b.end);
+  let created = false;
   for (const f of all) {
     const edits = f.fixes![0].edits;
     if (!edits.length) continue;
+    // one new migration per pass: the next one is named after it (two in one pass would share a number)
+    const creates = edits.some((e) => e.create);
+    if (creates && created) continue;
     // an edit to a file the project does not know is skipped; one creating a new file needs it absent
     if (edits.some((e) => (e.create ? project.hasFile(e.path) || taken.has(e.path) || fs.existsSync(e.path) : !project.hasFile(e.path)))) continue;
     const clash = edits.some((e) => (taken.get(e.path) ?? []).some((t) => overlaps(e, t)))
@@ -177,6 +181,7 @@ function applyFirstFixes(project: Project, results: Map<string, Finding[]>, touc
       if (!list) taken.set(e.path, (list = []));
       list.push(e);
     }
+    if (creates) created = true;
     count++;
   }
   let changed = false;

@@ -4,6 +4,7 @@ import { rule as dynamicSqlConcatenation } from './dynamic-sql-concatenation';
 import { rule as equalsNull } from './equals-null';
 import { rule as leadingWildcardLike } from './leading-wildcard-like';
 import { rule as limitWithoutOrderBy } from './limit-without-order-by';
+import { rule as missingIndex } from './missing-index';
 import { rule as nonSargablePredicate } from './non-sargable-predicate';
 import { rule as notInSubquery } from './not-in-subquery';
 import { rule as orderByRandom } from './order-by-random';
@@ -21,4 +22,5 @@ export const queryRules: Rule[] = [
   updateWithoutWhere,
   deleteWithoutWhere,
   dynamicSqlConcatenation,
+  missingIndex,
 ];
