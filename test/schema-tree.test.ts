@@ -40,7 +40,7 @@ const FILES: Record<string, string> = {
     ');',
     'ALTER TABLE orders ADD COLUMN placed_at timestamp;',
     'CREATE INDEX orders_total_idx ON orders (total) WHERE total > 0;',
-    'CREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 100;',
+    'CREATE VIEW big_orders AS SELECT id, total FROM orders;',
     '',
   ].join('\n'),
   'queries/report.sql': 'SELECT * FROM orders;\n',
@@ -223,6 +223,25 @@ describe('dbEngineer/schemaTree in Restricted Mode and when disabled', () => {
       assert.deepEqual(r, { status: 'disabled', trusted: true, folders: [] });
       const m = await client.conn.sendRequest<IndexMigrationResult>(INDEX_MIGRATION_REQUEST, {});
       assert.match(m.message, /disabled/);
+    } finally { await client.stop(); }
+  });
+});
+
+describe('dbEngineer/schemaTree with missing-index proposals', () => {
+  test('an index that serves several queries is one recommendation, under the table it goes on', async () => {
+    const ws = makeWorkspace({
+      'migrations/001_init.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\nCREATE TABLE posts (id bigint PRIMARY KEY, author_id bigint NOT NULL, published_at timestamptz NOT NULL, title text NOT NULL);\n',
+      'queries/posts.sql': 'SELECT id, title FROM posts WHERE author_id = $1 ORDER BY published_at DESC LIMIT 20;\n\nSELECT count(*) FROM posts WHERE author_id = $1;\n',
+    });
+    dirs.push(ws);
+    const client = await LspClient.start({ folder: ws, createFiles: true });
+    try {
+      const r = await treeOf(client);
+      const recs = r.folders[0].recommendations.filter((x) => x.rule === 'missing-index');
+      assert.equal(recs.length, 1, JSON.stringify(r.folders[0].recommendations.map((x) => x.message)));
+      assert.equal(recs[0].table, 'public.posts');
+      assert.match(recs[0].fix!.title, /idx_posts_author_id/);
+      assert.match(recs[0].message, /also serves 1 other query/);
     } finally { await client.stop(); }
   });
 });

@@ -10,6 +10,7 @@
 // that has none (a DO block) belongs to the tables whose current definition (columns, keys,
 // constraints, indexes) was written in it. Findings in queries belong to no table.
 import { ErrorCodes, ResponseError, type WorkspaceEdit } from 'vscode-languageserver';
+import { recommendIndexes } from '../../advisor/indexes';
 import { indexMigration } from '../../engine/index-migration';
 import type { Project } from '../../engine/project';
 import { statementAt } from '../../engine/suppress';
@@ -136,6 +137,10 @@ function folderTree(server: DbeServer, folder: Folder): SchemaFolder {
   const perTable = new Map<string, SchemaFinding[]>();
   const recommendations: IndexRecommendation[] = [];
   const advisor = new Set(ADVISOR_RULES);
+  // missing-index reports each query an index serves, and fk-without-index may carry the same index:
+  // the tree lists each proposed index once, under the table the index goes on.
+  const indexTable = new Map(recommendIndexes(project.order(), schema).map((r) => [r.name, r.table.key] as const));
+  const seenFix = new Set<string>();
   for (const file of project.order()) {
     for (const f of findings.get(file.path) ?? []) {
       const stmt = statementAt(file, f.start);
@@ -143,10 +148,15 @@ function folderTree(server: DbeServer, folder: Folder): SchemaFolder {
       const item: SchemaFinding = { rule: f.rule, severity: f.severity, message: f.message, location: location(f) };
       for (const k of tables ?? []) (perTable.get(k) ?? perTable.set(k, []).get(k)!).push(item);
       if (!advisor.has(f.rule)) continue;
-      const rec: IndexRecommendation = { ...item };
-      const first = tables && [...tables][0];
-      if (first) rec.table = first;
       const fix = f.fixes?.[0];
+      if (fix) {
+        if (seenFix.has(fix.title)) continue;
+        seenFix.add(fix.title);
+      }
+      const rec: IndexRecommendation = { ...item };
+      const named = fix && [...indexTable].find(([name]) => fix.title.includes(` ${name} `));
+      const first = named ? named[1] : f.rule === 'fk-without-index' && tables ? [...tables][0] : undefined;
+      if (first) rec.table = first;
       const edit = fix && fixToWorkspaceEdit(project, fix, uriOf, server.support.createFiles);
       if (fix && edit) rec.fix = { title: fix.title, edit: edit as LspWorkspaceEdit };
       recommendations.push(rec);
