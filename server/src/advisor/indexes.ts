@@ -326,7 +326,11 @@ function blockAccesses(b: Block): Omit<Access, 'query'>[] {
       if (e) {
         const op = strings(e.name)[0];
         const l = keyOf(e.lexpr, b, tables);
-        if (e.kind === 'AEXPR_OP' && (EQ_OPS.has(op) || RANGE_OPS.has(op))) {
+        // `x = NULL` (or `NULL < x`) is never true: the query is broken (equals-null says so), not slow
+        const isNull = (n: Node | undefined) => !!(n?.A_Const?.isnull || n?.TypeCast?.arg?.A_Const?.isnull);
+        if (e.kind === 'AEXPR_OP' && (isNull(e.lexpr) || isNull(e.rexpr))) {
+          // nothing to index
+        } else if (e.kind === 'AEXPR_OP' && (EQ_OPS.has(op) || RANGE_OPS.has(op))) {
           const r = keyOf(e.rexpr, b, tables);
           const one = l.kind === 'key' && r.kind === 'value' ? l : r.kind === 'key' && l.kind === 'value' ? r : undefined;
           if (one) {
