@@ -4,7 +4,7 @@
 // file, or files with no convention) the statements go right after the statement they belong to.
 // Paths are the project's keys: absolute paths in the CLI, URI strings in the editor.
 import type { SourceFile, Statement, TextEdit } from '../model';
-import { detectConvention, hasDown, nextMigrationName, type Convention } from './migration-name';
+import { detectConvention, hasDown, nextMigrationName, type Convention, type MigrationName } from './migration-name';
 
 export interface MigrationPlan {
   /** Short description: becomes the file name slug and the header comment. */
@@ -82,7 +82,34 @@ export function placeMigration(files: readonly SourceFile[], plan: MigrationPlan
   if (!folder || files.length < 2) {
     return { edits: [insertAfterStatement(plan.anchor, plan.up)], mode: 'inline', convention: folder?.convention ?? 'plain', path: plan.anchor.file.path };
   }
-  const name = nextMigrationName(folder.entries, plan.title);
+  return writeMigration(folder, nextMigrationName(folder.entries, plan.title), plan);
+}
+
+/**
+ * Several consecutive migrations (e.g. the steps of an expand/contract change), each named as the
+ * successor of the one before it. In a project without a convention the steps are inserted, in order
+ * and as one edit, right after the first plan's anchor (their rollbacks are not written there).
+ */
+export function placeMigrations(files: readonly SourceFile[], plans: readonly MigrationPlan[]): Placement[] {
+  if (plans.length === 0) return [];
+  const folder = migrationFolder(files);
+  if (!folder || files.length < 2) {
+    const anchor = plans[0].anchor;
+    const up = plans.map((p) => p.up.trim()).join('\n\n');
+    return [{ edits: [insertAfterStatement(anchor, up)], mode: 'inline', convention: folder?.convention ?? 'plain', path: anchor.file.path }];
+  }
+  const entries = [...folder.entries];
+  return plans.map((plan) => {
+    const name = nextMigrationName(entries, plan.title);
+    // the chosen name becomes an entry, so the next plan is named after it
+    const top = name.up.includes('/') ? `${name.up.slice(0, name.up.indexOf('/'))}/` : name.up;
+    entries.push(top);
+    if (name.down && !name.up.includes('/')) entries.push(name.down);
+    return writeMigration(folder, name, plan);
+  });
+}
+
+function writeMigration(folder: { dir: string; convention: Convention }, name: MigrationName, plan: MigrationPlan): Placement {
   const sep = sepOf(folder.dir || plan.anchor.file.path);
   const join = (rel: string) => (folder.dir ? folder.dir + sep : '') + rel.split('/').join(sep);
   const header = `-- ${plan.title.replace(/\s+/g, ' ')}\n-- Written by DB Engineer.`;
