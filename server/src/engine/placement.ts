@@ -76,6 +76,11 @@ export function migrationFolder(files: readonly SourceFile[]): { dir: string; co
   return undefined;
 }
 
+/** True when generated migrations go inline (after their anchor) rather than into new files. */
+export function placesInline(files: readonly SourceFile[]): boolean {
+  return !migrationFolder(files) || files.length < 2;
+}
+
 /** The edits that put `plan` into the project (files in migration order). */
 export function placeMigration(files: readonly SourceFile[], plan: MigrationPlan): Placement {
   const folder = migrationFolder(files);
