@@ -189,6 +189,44 @@ describe('language server (trusted workspace)', () => {
     await client.close(q);
   });
 
+  test('refactor.rewrite: "Create materialized view" at a heavy aggregate query, not at a simple one; context.only honoured', async () => {
+    const u = uri('queries/heavy.sql');
+    const text = [
+      'SELECT u.email, count(o.id) AS orders, sum(o.total) AS spent',
+      'FROM users u',
+      'JOIN orders o ON o.user_id = u.id',
+      'JOIN payments p ON p.user_id = u.id',
+      'GROUP BY u.email',
+      'ORDER BY spent DESC;',
+      '',
+      'SELECT u.email FROM users u WHERE u.id = 1;',
+      '',
+    ].join('\n');
+    await client.open(u, text);
+    const cursor = { start: { line: 2, character: 3 }, end: { line: 2, character: 3 } };
+    const actions = await client.codeActionsAt(u, cursor);
+    const refactors = actions.filter((a) => a.kind === 'refactor.rewrite');
+    assert.deepEqual(refactors.map((a) => a.title), ['Create materialized view mv_users_by_email', 'Create materialized view mv_users_by_email and read from it']);
+    const rewritten = applyTextEdits(text, editsFor(refactors[1].edit, u));
+    assert.match(rewritten, /CREATE MATERIALIZED VIEW mv_users_by_email AS\n/);
+    assert.match(rewritten, /CREATE UNIQUE INDEX mv_users_by_email_key ON mv_users_by_email \(email\);/);
+    assert.match(rewritten, /SELECT email, orders, spent\nFROM mv_users_by_email\nORDER BY spent DESC;/);
+    const after = await client.change(u, rewritten);
+    assert.ok(!codes(after).includes('syntax-error'), `parses; got ${codes(after)}`);
+    await client.change(u, text);
+    // a simple query: nothing to refactor
+    assert.deepEqual((await client.codeActionsAt(u, { start: { line: 7, character: 2 }, end: { line: 7, character: 2 } })).filter((a) => a.kind === 'refactor.rewrite'), []);
+    // context.only: refactors only when asked for refactor (or refactor.rewrite), not for quickfix
+    assert.equal((await client.codeActionsAt(u, cursor, ['refactor'])).filter((a) => a.kind === 'refactor.rewrite').length, 2);
+    assert.ok((await client.codeActionsAt(u, cursor, ['refactor.rewrite'])).every((a) => a.kind === 'refactor.rewrite'));
+    assert.deepEqual((await client.codeActionsAt(u, cursor, ['quickfix'])).filter((a) => a.kind === 'refactor.rewrite'), []);
+    await client.close(u);
+  });
+
+  test('initialize advertises quickfix and refactor.rewrite code actions', () => {
+    assert.deepEqual(client.capabilities?.codeActionProvider, { codeActionKinds: ['quickfix', 'refactor.rewrite'] });
+  });
+
   test('hover on a table shows its columns, keys, indexes and defining file', async () => {
     const u = uri('queries/report.sql');
     const h = await client.hover(u, 1, 6); // FROM users u
