@@ -232,8 +232,7 @@ function columnSteps(t: Target, m: ColumnMove, what: string): Steps {
     `ALTER TABLE ${T} ADD COLUMN ${dst} ${m.dstType};`,
     ...(m.notNull ? [addCheck] : []),
     ...syncSql,
-    `-- To undo this step: DROP TRIGGER ${trg} ON ${T}; DROP FUNCTION ${fn}();`,
-    `-- ALTER TABLE ${T} DROP COLUMN ${dst};`,
+    comment(`To undo this step: DROP TRIGGER ${trg} ON ${T}; DROP FUNCTION ${fn}(); ALTER TABLE ${T} DROP COLUMN ${dst};`),
   ].join('\n');
 
   const backfill = {
@@ -437,7 +436,7 @@ export function tableRenameFix(ctx: StatementContext, table: Table | undefined, 
       comment(`Step 1 of 2 (expand): ${disp} is renamed to ${to}; until running code has moved over, a view under the old name keeps it working. A view this simple is updatable: INSERT, UPDATE and DELETE through it reach ${to}. Keep both statements in one transaction.`),
       `ALTER TABLE ${old} RENAME TO ${ident(to)};`,
       view,
-      `-- To undo this step: DROP VIEW ${old}; ALTER TABLE ${renamed} RENAME TO ${ident(t.rv.relname)};`,
+      comment(`To undo this step: DROP VIEW ${old}; ALTER TABLE ${renamed} RENAME TO ${ident(t.rv.relname)};`),
     ].join('\n'),
     later: [{
       title: `Drop compatibility view ${disp}`,
