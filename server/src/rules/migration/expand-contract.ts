@@ -164,7 +164,14 @@ interface ColumnMove {
   default: string | null;
 }
 
-interface Steps { expand: string; later: { title: string; up: string; down: string }[] }
+interface Steps {
+  expand: string;
+  /** What undoes the expand step (for the down migration of the file it is written in). */
+  undo: string;
+  /** Recognises, in that down migration, the statement that undid the original statement. */
+  inverse: (s: Statement) => boolean;
+  later: { title: string; up: string; down: string }[];
+}
 
 /** The SQL of an online column move (type change or column rename). */
 function columnSteps(t: Target, m: ColumnMove, what: string): Steps {
@@ -303,6 +310,14 @@ function columnSteps(t: Target, m: ColumnMove, what: string): Steps {
   ];
   return {
     expand,
+    undo: [`DROP TRIGGER IF EXISTS ${trg} ON ${T};`, `DROP FUNCTION IF EXISTS ${fn}();`, `ALTER TABLE ${T} DROP COLUMN IF EXISTS ${dst};`].join('\n'),
+    inverse: m.takeName
+      // ALTER TABLE t ALTER COLUMN src TYPE ... (alone)
+      ? (s) => s.kind === 'AlterTableStmt' && sameTable(t, s.node?.relation) && s.node?.cmds?.length === 1
+        && s.node.cmds[0].AlterTableCmd?.subtype === 'AT_AlterColumnType' && s.node.cmds[0].AlterTableCmd.name === m.src
+      // ALTER TABLE t RENAME COLUMN dst TO src
+      : (s) => s.kind === 'RenameStmt' && s.node?.renameType === 'OBJECT_COLUMN' && sameTable(t, s.node.relation)
+        && s.node.subname === m.dst && s.node.newname === m.src,
     later: [backfill, {
       title: m.takeName ? `Switch ${disp}.${m.src} to ${m.dstType}` : `Contract: drop ${disp}.${m.src}`,
       up: switchUp.join('\n'),
@@ -345,7 +360,30 @@ function toFix(t: Target, title: string, steps: Steps): Fix | undefined {
     const later = steps.later.map((s, i) => (wrap && i === steps.later.length - 1 ? `BEGIN;\n${s.up}\nCOMMIT;` : s.up));
     return { title, edits: [replace([steps.expand, ...later].join('\n\n'))] };
   }
-  return { title, edits: [replace(steps.expand), ...placed.flatMap((p) => p.edits)] };
+  return { title, edits: [replace(steps.expand), ...downEdits(t, steps), ...placed.flatMap((p) => p.edits)] };
+}
+
+const sameTable = (t: Target, rv: Node | undefined) =>
+  !!rv?.relname && rv.relname === t.table.name && (rv.schemaname ?? t.table.schema) === t.table.schema;
+
+/** The down migration paired with the statement's file (golang-migrate `.down.sql`, Diesel `down.sql`). */
+function downFileOf(t: Target) {
+  const p = t.ctx.file.path;
+  const down = /\.up\.sql$/i.test(p) ? p.replace(/\.up\.sql$/i, '.down.sql') : /([\\/])up\.sql$/i.test(p) ? p.replace(/up\.sql$/i, 'down.sql') : undefined;
+  return down ? t.ctx.files().find((f) => f.path === down) : undefined;
+}
+
+/**
+ * The expand step replaces the original statement, so the paired down migration must undo the expand
+ * step instead: its statement that undid the original one is replaced (or, when there is none, the undo
+ * goes first, as down migrations undo the newest change first).
+ */
+function downEdits(t: Target, steps: Steps): TextEdit[] {
+  const down = downFileOf(t);
+  if (!down) return [];
+  const inv = down.statements.find(steps.inverse);
+  if (inv) return [{ path: down.path, start: inv.start, end: inv.end, newText: steps.undo }];
+  return [{ path: down.path, start: 0, end: 0, newText: `${steps.undo}\n` }];
 }
 
 /**
@@ -432,6 +470,9 @@ export function tableRenameFix(ctx: StatementContext, table: Table | undefined, 
   const cols = [...table.columns.keys()].map(ident).join(', ');
   const view = `CREATE VIEW ${old} AS SELECT ${cols} FROM ${renamed};`;
   const steps: Steps = {
+    undo: [`DROP VIEW IF EXISTS ${old};`, `ALTER TABLE ${renamed} RENAME TO ${ident(t.rv.relname)};`].join('\n'),
+    inverse: (s) => s.kind === 'RenameStmt' && s.node?.renameType === 'OBJECT_TABLE' && s.node.relation?.relname === to
+      && (s.node.relation.schemaname ?? table.schema) === (t.rv.schemaname ?? table.schema) && s.node.newname === t.rv.relname,
     expand: [
       comment(`Step 1 of 2 (expand): ${disp} is renamed to ${to}; until running code has moved over, a view under the old name keeps it working. A view this simple is updatable: INSERT, UPDATE and DELETE through it reach ${to}. Keep both statements in one transaction.`),
       `ALTER TABLE ${old} RENAME TO ${ident(to)};`,
