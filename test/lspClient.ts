@@ -23,6 +23,8 @@ export interface StartOptions {
   settings?: Record<string, unknown>;
   /** Extra arguments for node (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** Advertise workspace edits with CreateFile operations (fixes and refactors that write a new migration). */
+  createFiles?: boolean;
 }
 
 export class LspClient {
@@ -72,7 +74,10 @@ export class LspClient {
       workspaceFolders: [{ uri: fileUri(opts.folder), name: path.basename(opts.folder) }],
       initializationOptions: { trusted: opts.trusted ?? true },
       capabilities: {
-        workspace: { configuration: true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: false } },
+        workspace: {
+          configuration: true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: false },
+          ...(opts.createFiles ? { workspaceEdit: { documentChanges: true, resourceOperations: ['create'] } } : {}),
+        },
         textDocument: {
           synchronization: { dynamicRegistration: false },
           publishDiagnostics: { versionSupport: true, codeDescriptionSupport: true, dataSupport: true },

@@ -107,6 +107,13 @@ describe('placeMigrations', () => {
       '/p/db/20240102120001_backfill_orders.sql', '/p/db/20240102120002_switch_orders.sql',
     ]);
   });
+  test('a queries folder sorting after the migrations: the steps still go to the migrations folder', () => {
+    const p = project({ 'migrations/001_init.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY);', 'queries/report.sql': 'SELECT 1;' });
+    assert.deepEqual(placeMigrations(p.order(), steps(p, 'queries/report.sql')).map((x) => x.path), [
+      '/p/migrations/002_backfill_orders.sql', '/p/migrations/003_switch_orders.sql',
+    ]);
+    assert.equal(placeMigration(p.order(), steps(p, 'queries/report.sql')[0]).mode, 'inline', 'placeMigration keeps its behaviour');
+  });
   test('one schema file: every step, in order, in one insertion after the anchor; placeMigration unchanged', () => {
     const p = project({ 'schema.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY);\nSELECT 9;' });
     const r = placeMigrations(p.order(), steps(p, 'schema.sql'));

@@ -76,7 +76,7 @@ describe('Create materialized view', () => {
         'Create materialized view mv_customers_by_region_category and read from it',
       ]);
       const [create, read] = fixes;
-      assert.deepEqual(create.edits.map((e) => [e.path, e.create]), [['/p/db/003_create_materialized_view_mv_customers_by.sql', true]]);
+      assert.deepEqual(create.edits.map((e) => [e.path, e.create]), [['/p/db/003_materialized_view_mv_customers_by_region.sql', true]]);
       const mig = create.edits[0].newText;
       assert.match(mig, /CREATE MATERIALIZED VIEW mv_customers_by_region_category AS\nSELECT c\.region, p\.category, count\(\*\) AS orders, sum\(oi\.qty\) AS units\n/);
       assert.match(mig, /WHERE o\.status = 'paid'\nGROUP BY c\.region, p\.category;\n/, 'the parameter predicate, ORDER BY and LIMIT stay out of the view');
@@ -100,7 +100,7 @@ describe('Create materialized view', () => {
   test('golang-migrate: the rollback drops the view', () => {
     const p = project({ 'm/000001_init.up.sql': SCHEMA, 'm/000001_init.down.sql': 'DROP TABLE order_items, products, orders, customers;', 'm/000002_report.up.sql': REPORT });
     const [create] = at(p, 'm/000002_report.up.sql', 'SELECT');
-    assert.deepEqual(create.edits.map((e) => e.path), ['/p/m/000003_create_materialized_view_mv_customers_by.up.sql', '/p/m/000003_create_materialized_view_mv_customers_by.down.sql']);
+    assert.deepEqual(create.edits.map((e) => e.path), ['/p/m/000003_materialized_view_mv_customers_by_region.up.sql', '/p/m/000003_materialized_view_mv_customers_by_region.down.sql']);
     assert.match(create.edits[1].newText, /DROP MATERIALIZED VIEW IF EXISTS mv_customers_by_region_category;/);
   });
 

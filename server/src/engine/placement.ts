@@ -76,9 +76,31 @@ export function migrationFolder(files: readonly SourceFile[]): { dir: string; co
   return undefined;
 }
 
-/** True when generated migrations go inline (after their anchor) rather than into new files. */
+/**
+ * migrationFolder, or else the folder of the newest replayed file that follows a convention: in a
+ * project with migrations/ and a queries/ folder that sorts after it, new migrations still go to
+ * migrations/ (placeMigration alone would insert inline there).
+ */
+function stepsFolder(files: readonly SourceFile[]): { dir: string; convention: Convention; entries: string[] } | undefined {
+  const direct = migrationFolder(files);
+  if (direct) return direct;
+  const seen = new Set<string>();
+  const ups = files.filter((f) => f.replayed && !f.skipped);
+  for (let i = ups.length - 1; i >= 0; i--) {
+    for (const dir of [dirOf(ups[i].path), dirOf(dirOf(ups[i].path))]) {
+      if (seen.has(dir)) continue;
+      seen.add(dir);
+      const entries = entriesOf(files, dir);
+      const d = detectConvention(entries);
+      if (d.convention !== 'plain') return { dir, convention: d.convention, entries };
+    }
+  }
+  return undefined;
+}
+
+/** True when placeMigrations puts the steps inline (after their anchor) rather than into new files. */
 export function placesInline(files: readonly SourceFile[]): boolean {
-  return !migrationFolder(files) || files.length < 2;
+  return !stepsFolder(files) || files.length < 2;
 }
 
 /** The edits that put `plan` into the project (files in migration order). */
@@ -92,12 +114,13 @@ export function placeMigration(files: readonly SourceFile[], plan: MigrationPlan
 
 /**
  * Several consecutive migrations (e.g. the steps of an expand/contract change), each named as the
- * successor of the one before it. In a project without a convention the steps are inserted, in order
- * and as one edit, right after the first plan's anchor (their rollbacks are not written there).
+ * successor of the one before it, in the folder of the newest migration that follows a convention
+ * (see stepsFolder). In a project without a convention the steps are inserted, in order and as one
+ * edit, right after the first plan's anchor (their rollbacks are not written there).
  */
 export function placeMigrations(files: readonly SourceFile[], plans: readonly MigrationPlan[]): Placement[] {
   if (plans.length === 0) return [];
-  const folder = migrationFolder(files);
+  const folder = stepsFolder(files);
   if (!folder || files.length < 2) {
     const anchor = plans[0].anchor;
     const up = plans.map((p) => p.up.trim()).join('\n\n');

@@ -8,7 +8,7 @@
 // parameter predicates, ORDER BY and LIMIT when they can be said in terms of the view's columns.
 // Editor-free: the LSP code-action handler turns the Fix objects into workspace edits.
 import type { Project } from '../engine/project';
-import { placeMigration, placesInline } from '../engine/placement';
+import { placeMigrations, placesInline } from '../engine/placement';
 import { statementAt } from '../engine/suppress';
 import type { Fix, Statement } from '../model';
 import { fileOffset } from '../replay';
@@ -341,7 +341,7 @@ export function materializedViewRefactors(project: Project, path: string, range:
   if (!parsesAll(up)) return [];
   const files = project.order();
   const title = `Create materialized view ${plan.name}`;
-  const placed = placeMigration(files, { title, up, down, anchor: stmt });
+  const [placed] = placeMigrations(files, [{ title: `Materialized view ${plan.name}`, up, down, anchor: stmt }]);
   const fixes: Fix[] = [{ title, edits: placed.edits }];
   if (typeof plan.rewrite === 'string') {
     const note = `-- Reads the materialized view ${plan.name}: as fresh as its last REFRESH.\n`;
