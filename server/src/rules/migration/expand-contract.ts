@@ -11,7 +11,7 @@
 import type { Fix, Statement, TextEdit } from '../../model';
 import { placeMigrations, placesInline, type MigrationPlan } from '../../engine/placement';
 import { fileOffset } from '../../replay';
-import type { Column, Table } from '../../schema';
+import type { Column, Index, Table } from '../../schema';
 import { firstLocation, strings, walk } from '../../sql/ast';
 import { parseStatement, type Node } from '../../sql/parse';
 import { fileTokens, tokenIndexAt } from '../../sql/spans';
@@ -84,11 +84,55 @@ function columnObstacle(t: Target, col: Column | undefined, colName: string): st
     }
   }
   for (const ix of ctx.schema.indexesOf(table)) {
-    const mentions = ix.columns.includes(colName) || ix.include.includes(colName) || ix.columns.includes(null) || !!ix.predicate;
-    if (mentions) return 'an index uses the column';
+    const word = new RegExp(`(^|[^A-Za-z0-9_$])"?${colName.replace(/[$]/g, '\\$&')}"?([^A-Za-z0-9_$]|$)`);
+    const inExpr = ix.exprs.some((e) => e.includes(JSON.stringify(colName))) || (!!ix.predicate && word.test(ix.predicateText));
+    if (inExpr) return 'an expression or partial index uses the column';
+    if ((ix.columns.includes(colName) || ix.include.includes(colName)) && !indexDef(t, ix)) return 'an index on the column cannot be rebuilt from what the project knows';
   }
   if (table.checks.some((c) => checkMentions(ctx, c.loc, colName))) return 'a CHECK constraint uses the column';
   return undefined;
+}
+
+/** What it takes to build an index again on another column: from its CREATE INDEX and the current column names. */
+interface IndexDef {
+  name: string;
+  unique: boolean;
+  method: string;
+  elems: { col: string; opclass: string; ordering: string; nulls: string }[];
+  include: string[];
+}
+
+/** The index as a plain column list (no constraint, expression or predicate), or undefined. */
+function indexDef(t: Target, ix: Index): IndexDef | undefined {
+  if (ix.constraint || ix.predicate || ix.columns.some((c) => c === null)) return undefined;
+  const stmt = t.ctx.files().find((f) => f.path === ix.loc.path)?.statements.find((s) => s.start <= ix.loc.start && ix.loc.start < s.end);
+  if (stmt?.kind !== 'IndexStmt') return undefined;
+  const params: Node[] = (stmt.node!.indexParams ?? []).map((p: Node) => p.IndexElem);
+  if (params.length !== ix.columns.length || params.some((e) => !e || e.collation)) return undefined;
+  return {
+    name: ix.name, unique: ix.unique, method: ix.method,
+    elems: params.map((e, i) => ({
+      col: ix.columns[i]!,
+      opclass: strings(e.opclass).map(ident).join('.'),
+      ordering: e.ordering === 'SORTBY_DESC' ? ' DESC' : e.ordering === 'SORTBY_ASC' ? ' ASC' : '',
+      nulls: e.nulls_ordering === 'SORTBY_NULLS_FIRST' ? ' NULLS FIRST' : e.nulls_ordering === 'SORTBY_NULLS_LAST' ? ' NULLS LAST' : '',
+    })),
+    include: ix.include,
+  };
+}
+
+/** CREATE INDEX for `def` with column `from` read as `to`. */
+function indexSql(t: Target, def: IndexDef, name: string, from: string, to: string, concurrently: boolean): string {
+  const col = (c: string) => ident(c === from ? to : c);
+  const elems = def.elems.map((e) => `${col(e.col)}${e.opclass ? ' ' + e.opclass : ''}${e.ordering}${e.nulls}`).join(', ');
+  const using = def.method === 'btree' ? '' : ` USING ${def.method}`;
+  const include = def.include.length ? ` INCLUDE (${def.include.map(col).join(', ')})` : '';
+  return `CREATE ${def.unique ? 'UNIQUE ' : ''}INDEX ${concurrently ? 'CONCURRENTLY IF NOT EXISTS ' : ''}${ident(name)} ON ${tableSql(t)}${using} (${elems})${include};`;
+}
+
+/** An index name in the table's schema as written (for ALTER INDEX / DROP INDEX). */
+function indexRef(t: Target, name: string): string {
+  return t.rv.schemaname ? `${ident(t.rv.schemaname)}.${ident(name)}` : ident(name);
 }
 
 /** Source text of the DEFAULT expression whose node is `expr`, written in `stmt`; undefined when not clear. */
@@ -170,7 +214,7 @@ interface Steps {
   undo: string;
   /** Recognises, in that down migration, the statement that undid the original statement. */
   inverse: (s: Statement) => boolean;
-  later: { title: string; up: string; down: string }[];
+  later: { title: string; up: string; down: string; nonTransactional?: boolean }[];
 }
 
 /** The SQL of an online column move (type change or column rename). */
@@ -186,6 +230,19 @@ function columnSteps(t: Target, m: ColumnMove, what: string): Steps {
   const fn = objectSql(t, `${base}_sync`), trg = ident(fit(`${base}_sync`)), proc = objectSql(t, `${base}_backfill`);
   const check = ident(fit(`${t.table.name}_${m.dst}_not_null`));
   const finalName = m.takeName ? m.src : m.dst;
+  // indexes on the old column, built again on the new one (concurrently, each in its own migration)
+  const taken = new Set([...t.ctx.schema.indexes.values()].map((ix) => ix.name));
+  const fresh = (base: string) => { let n = fit(base); for (let i = 2; taken.has(n); i++) n = fit(`${base}${i}`); taken.add(n); return n; };
+  const rebuilt = t.ctx.schema.indexesOf(t.table)
+    .filter((ix) => ix.columns.includes(m.src) || ix.include.includes(m.src))
+    .map((ix) => {
+      const def = indexDef(t, ix)!;
+      const renamed = ix.name.replace(new RegExp(`(^|_)${m.src.replace(/[$]/g, '\\$&')}(_|$)`), `$1${m.dst}$2`);
+      const name = m.takeName || renamed === ix.name ? fresh(`${ix.name}_new`) : fresh(renamed);
+      return { def, name };
+    });
+  const total = 3 + rebuilt.length;
+  const switchNo = total;
   const pending = `${dst} IS NULL AND ${m.fromRow === src ? src : `(${m.fromRow})`} IS NOT NULL`;
   const body = m.twoWay
     ? [
@@ -233,7 +290,7 @@ function columnSteps(t: Target, m: ColumnMove, what: string): Steps {
   ];
   const addCheck = `ALTER TABLE ${T} ADD CONSTRAINT ${check} CHECK (${dst} IS NOT NULL) NOT VALID;`;
   const expand = [
-    comment(`Step 1 of 3 (expand): ${what} online. ${disp}.${m.dst} is added beside ${disp}.${m.src}; a trigger ` + (m.twoWay
+    comment(`Step 1 of ${total} (expand): ${what} online. ${disp}.${m.dst} is added beside ${disp}.${m.src}; a trigger ` + (m.twoWay
       ? 'keeps the two equal on every INSERT and UPDATE, whichever one the code writes (a BEFORE trigger that only assigns NEW does not fire itself again, so the sync cannot recurse).'
       : `fills it from ${m.src} on every INSERT and UPDATE.`)),
     `ALTER TABLE ${T} ADD COLUMN ${dst} ${m.dstType};`,
@@ -245,13 +302,13 @@ function columnSteps(t: Target, m: ColumnMove, what: string): Steps {
   const backfill = {
     title: `Backfill ${disp}.${m.dst}`,
     up: [
-      `-- Step 2 of 3 (backfill): copies ${m.src} into ${m.dst} ${BATCH} rows at a time along the primary key,`,
+      `-- Step 2 of ${total} (backfill): copies ${m.src} into ${m.dst} ${BATCH} rows at a time along the primary key,`,
       `-- committing each batch, so no lock is held for long and no transaction grows large.`,
       inline
         ? `-- A procedure can COMMIT only when called outside a transaction block. Run it (e.g. psql in\n-- autocommit mode) once the statements above are applied:`
         : `-- A migration runs inside a transaction, where a procedure cannot COMMIT: this one only creates it.\n-- Once it is applied, run it outside a transaction (e.g. psql in autocommit mode):`,
       `--   CALL ${proc}();`,
-      `-- It can be interrupted and called again. Apply step 3 only after it has finished (step 3 checks).`,
+      `-- It can be interrupted and called again. Apply step 3 only after it has finished (step ${switchNo} checks).`,
       ...procSql,
     ].join('\n'),
     down: `DROP PROCEDURE IF EXISTS ${proc}(integer);`,
@@ -260,8 +317,8 @@ function columnSteps(t: Target, m: ColumnMove, what: string): Steps {
   const notNullFinal = m.notNull ? [`ALTER TABLE ${T} ALTER COLUMN ${dst} SET NOT NULL;`, `ALTER TABLE ${T} DROP CONSTRAINT ${check};`] : [];
   const switchUp = [
     m.takeName
-      ? `-- Step 3 of 3 (switch): ${disp}.${m.src} becomes the ${m.dstType} column, in one transaction.`
-      : comment(`Step 3 of 3 (contract), for a later release: keep this ${inline ? 'step' : 'file'} out of the release that brings steps 1 and 2, and deploy it once no running code reads or writes ${disp}.${m.src}. It drops the sync trigger and the old column, in one transaction.`),
+      ? `-- Step ${switchNo} of ${total} (switch): ${disp}.${m.src} becomes the ${m.dstType} column, in one transaction.`
+      : comment(`Step ${switchNo} of ${total} (contract), for a later release: keep this ${inline ? 'step' : 'file'} out of the release that brings the earlier steps, and deploy it once no running code reads or writes ${disp}.${m.src}. It drops the sync trigger and the old column, in one transaction.`),
     ...(inline ? [] : [`-- Migration tools run a file in one transaction; run by hand, wrap it in BEGIN ... COMMIT.`]),
     `-- Wait at most 5 s for each lock rather than queue every other query behind this migration:`,
     `SET LOCAL lock_timeout = '5s';`,
@@ -283,6 +340,8 @@ function columnSteps(t: Target, m: ColumnMove, what: string): Steps {
     `-- dbe-ignore destructive-change`,
     `ALTER TABLE ${T} DROP COLUMN ${src};`,
     ...(m.takeName ? [`ALTER TABLE ${T} RENAME COLUMN ${dst} TO ${src};`] : []),
+    // the old indexes went with the old column; for a type change the new ones take their names
+    ...(m.takeName ? rebuilt.map((r) => `ALTER INDEX ${indexRef(t, r.name)} RENAME TO ${ident(r.def.name)};`) : []),
   ];
   // The rollback of the switch: the state after step 2 (old column filled again, sync and procedure back).
   const oldCheck = ident(fit(`${t.table.name}_${m.src}_not_null`));
@@ -292,9 +351,12 @@ function columnSteps(t: Target, m: ColumnMove, what: string): Steps {
     `-- The copy back is one pass over the table, and fails if a value no longer fits ${m.srcType}.`,
     ...(m.default !== null ? [`ALTER TABLE ${T} ALTER COLUMN ${fin} DROP DEFAULT;`] : []),
     ...(m.notNull ? [`ALTER TABLE ${T} ALTER COLUMN ${fin} DROP NOT NULL;`] : []),
+    ...(m.takeName ? rebuilt.map((r) => `ALTER INDEX ${indexRef(t, r.def.name)} RENAME TO ${ident(r.name)};`) : []),
     ...(m.takeName ? [`ALTER TABLE ${T} RENAME COLUMN ${src} TO ${dst};`] : []),
     `ALTER TABLE ${T} ADD COLUMN ${src} ${m.srcType};`,
     `UPDATE ${T} SET ${src} = ${dst} WHERE ${dst} IS NOT NULL;`,
+    ...(rebuilt.length ? [`-- The old indexes again (a rollback: built inside its transaction, blocking writes meanwhile).`] : []),
+    ...rebuilt.flatMap((r) => [`-- dbe-ignore create-index-non-concurrently`, indexSql(t, r.def, r.def.name, m.src, m.src, false)]),
     ...(m.notNull
       ? [
           `ALTER TABLE ${T} ADD CONSTRAINT ${oldCheck} CHECK (${src} IS NOT NULL) NOT VALID;`,
@@ -318,7 +380,15 @@ function columnSteps(t: Target, m: ColumnMove, what: string): Steps {
       // ALTER TABLE t RENAME COLUMN dst TO src
       : (s) => s.kind === 'RenameStmt' && s.node?.renameType === 'OBJECT_COLUMN' && sameTable(t, s.node.relation)
         && s.node.subname === m.dst && s.node.newname === m.src,
-    later: [backfill, {
+    later: [backfill, ...rebuilt.map((r, i) => ({
+      title: `Index ${r.name}`,
+      up: [
+        comment(`Step ${3 + i} of ${total} (index): ${r.def.name} again, on ${m.dst}, built without blocking writes. CONCURRENTLY cannot run inside a transaction: this migration runs outside one.`),
+        indexSql(t, r.def, r.name, m.src, m.dst, true),
+      ].join('\n'),
+      down: `DROP INDEX CONCURRENTLY IF EXISTS ${indexRef(t, r.name)};`,
+      nonTransactional: true,
+    })), {
       title: m.takeName ? `Switch ${disp}.${m.src} to ${m.dstType}` : `Contract: drop ${disp}.${m.src}`,
       up: switchUp.join('\n'),
       down: switchDown.join('\n'),
@@ -356,6 +426,8 @@ function toFix(t: Target, title: string, steps: Steps): Fix | undefined {
   if (placed.length === 1 && placed[0].mode === 'inline') {
     // no convention: every step right here, the later ones in their own transactions
     if (explicitTransaction(t.ctx)) return undefined;
+    // CONCURRENTLY (an index step) cannot run in a file the migration tool wraps in a transaction
+    if (t.ctx.inTransaction && steps.later.some((s) => s.nonTransactional)) return undefined;
     const wrap = !t.ctx.inTransaction;
     const later = steps.later.map((s, i) => (wrap && i === steps.later.length - 1 ? `BEGIN;\n${s.up}\nCOMMIT;` : s.up));
     return { title, edits: [replace([steps.expand, ...later].join('\n\n'))] };
