@@ -28,6 +28,7 @@ export function renderRuleDoc(m: RuleMeta): string {
     '',
     '## Flagged',
     '',
+    ...(m.fixSchema ? ['The quick fix needs the table from an earlier migration, such as:', '', '```sql', m.fixSchema.trim(), '```', '', 'and then:', ''] : []),
     '```sql',
     m.bad.trim(),
     '```',

@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expectedFiles, ROOT } from '../scripts/docs';
 import { ALL_RULES } from '../server/src/rules';
-import { lintText, ready } from './helpers';
-import { Project } from '../server/src/engine/project';
 import { defaultConfig } from '../server/src/config';
+import { Project } from '../server/src/engine/project';
 import type { Finding } from '../server/src/model';
+import { lintText, ready } from './helpers';
 
 /**
  * Lints a documented example: one file, or several introduced by `-- file: <path>` lines (rules
@@ -23,6 +23,14 @@ function lintExample(text: string): Finding[] {
 }
 
 before(ready);
+
+/** Findings of `bad` as the second migration of a project whose first one is `schema`. */
+function inProject(schema: string, bad: string): Finding[] {
+  const p = new Project(defaultConfig(), (f) => f.replace(/^\/virtual\//, ''));
+  p.setFile('/virtual/001_schema.sql', schema);
+  p.setFile('/virtual/002_change.sql', bad);
+  return p.analyze().get('/virtual/002_change.sql') ?? [];
+}
 
 test('docs/rules and the README rule table are generated from the current metadata (run npm run docs)', () => {
   for (const [file, text] of expectedFiles()) {
@@ -42,6 +50,7 @@ for (const r of ALL_RULES) {
     assert.ok(bad.length > 0, `${m.id}: the "bad" example does not trigger the rule`);
     const good = lintExample(m.good).filter((f) => f.rule === m.id);
     assert.deepEqual(good.map((f) => f.message), [], `${m.id}: the "good" example triggers the rule`);
-    if (m.fixable) assert.ok(bad.some((f) => f.fixes && f.fixes.length > 0) || m.id === 'syntax-error', `${m.id}: fixable, but the bad example offers no fix`);
+    const fixable = m.fixSchema ? inProject(m.fixSchema, m.bad).filter((f) => f.rule === m.id) : bad;
+    if (m.fixable) assert.ok(fixable.some((f) => f.fixes && f.fixes.length > 0) || m.id === 'syntax-error', `${m.id}: fixable, but the bad example offers no fix`);
   });
 }

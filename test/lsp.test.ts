@@ -201,6 +201,10 @@ describe('language server (trusted workspace)', () => {
     await client.close(q);
   });
 
+  test('initialize advertises quickfix and refactor.rewrite code actions', () => {
+    assert.deepEqual(client.capabilities?.codeActionProvider, { codeActionKinds: ['quickfix', 'refactor.rewrite'] });
+  });
+
   test('hover on a table shows its columns, keys, indexes and defining file', async () => {
     const u = uri('queries/report.sql');
     const h = await client.hover(u, 1, 6); // FROM users u
@@ -419,5 +423,71 @@ describe('incremental re-analysis while typing (in process)', () => {
     assert.equal(plan(base, p.setFile(key, text.replace('SELECT 1;', 'SELECT 1; SELECT 2;')), p, 0), undefined, 'statement count');
     assert.equal(plan(base, p.setFile(key, text.replace('-- note\nSELECT 1', '-- dbe-ignore equals-null\nSELECT 1 ')), p, 0), undefined, 'suppression');
     assert.equal(plan(base, p.setFile(key, text.replace('= NULL', '= NULL ')), p, 1), undefined, 'other files changed the schema');
+  });
+});
+
+describe('language server: refactors', () => {
+  let ws: string;
+  let client: LspClient;
+  const uri = (rel: string) => fileUri(path.join(ws, rel));
+  const HEAVY = [
+    'SELECT u.email, count(o.id) AS orders, sum(o.total) AS spent',
+    'FROM users u',
+    'JOIN orders o ON o.user_id = u.id',
+    'JOIN payments p ON p.user_id = u.id',
+    'GROUP BY u.email',
+    'ORDER BY spent DESC;',
+    '',
+    'SELECT u.email FROM users u WHERE u.id = 1;',
+    '',
+  ].join('\n');
+
+  before(async () => {
+    ws = makeWorkspace({
+      'migrations/001_init.sql': FILES['migrations/001_init.sql'],
+      'migrations/002_orders.sql': FILES['migrations/002_orders.sql'],
+      'migrations/004_payments.sql': FILES['migrations/004_payments.sql'],
+      'queries/heavy.sql': HEAVY,
+    });
+    dirs.push(ws);
+    client = await LspClient.start({ folder: ws, createFiles: true, settings: { debounceMs: 5 } });
+  });
+  after(async () => { await client?.stop(); });
+
+  test('"Create materialized view" at a heavy aggregate query: a new migration (CreateFile) and the query rewritten; nothing at a simple query; context.only honoured', async () => {
+    const u = uri('queries/heavy.sql');
+    await client.open(u, HEAVY);
+    const cursor = { start: { line: 2, character: 3 }, end: { line: 2, character: 3 } };
+    const refactors = (await client.codeActionsAt(u, cursor)).filter((a) => a.kind === 'refactor.rewrite');
+    assert.deepEqual(refactors.map((a) => a.title), ['Create materialized view mv_users_by_email', 'Create materialized view mv_users_by_email and read from it']);
+    const changes = refactors[1].edit!.documentChanges as any[];
+    const mig = uri('migrations/005_materialized_view_mv_users_by_email.sql');
+    assert.deepEqual(changes[0], { kind: 'create', uri: mig, options: { overwrite: false, ignoreIfExists: false } });
+    const created = changes.find((c) => c.textDocument?.uri === mig).edits[0].newText as string;
+    assert.match(created, /CREATE MATERIALIZED VIEW mv_users_by_email AS\n/);
+    assert.match(created, /CREATE UNIQUE INDEX mv_users_by_email_key ON mv_users_by_email \(email\);/);
+    const queryEdits = changes.find((c) => c.textDocument?.uri === u).edits;
+    const rewritten = applyTextEdits(HEAVY, queryEdits);
+    assert.match(rewritten, /^-- Reads the materialized view mv_users_by_email: as fresh as its last REFRESH\.\nSELECT email, orders, spent\nFROM mv_users_by_email\nORDER BY spent DESC;\n/);
+    // the server sees the result: the migration and the rewritten query lint without syntax errors
+    const pm = await client.open(mig, created);
+    const pq = await client.change(u, rewritten);
+    for (const p of [pm, pq]) assert.ok(!codes(p).includes('syntax-error'), `parses; got ${codes(p)}`);
+    await client.change(u, HEAVY);
+    // a simple query: nothing to refactor
+    assert.deepEqual((await client.codeActionsAt(u, { start: { line: 7, character: 2 }, end: { line: 7, character: 2 } })).filter((a) => a.kind === 'refactor.rewrite'), []);
+    // context.only: refactors when asked for refactor or refactor.rewrite, not for quickfix
+    assert.equal((await client.codeActionsAt(u, cursor, ['refactor'])).filter((a) => a.kind === 'refactor.rewrite').length, 2);
+    assert.ok((await client.codeActionsAt(u, cursor, ['refactor.rewrite'])).every((a) => a.kind === 'refactor.rewrite'));
+    assert.deepEqual((await client.codeActionsAt(u, cursor, ['quickfix'])).filter((a) => a.kind === 'refactor.rewrite'), []);
+  });
+
+  test('a client that cannot create files is not offered actions that need one', async () => {
+    const plain = await LspClient.start({ folder: ws, settings: { debounceMs: 5 } });
+    try {
+      const u = uri('queries/heavy.sql');
+      await plain.open(u, HEAVY);
+      assert.deepEqual((await plain.codeActionsAt(u, { start: { line: 2, character: 3 }, end: { line: 2, character: 3 } })).filter((a) => a.kind === 'refactor.rewrite'), []);
+    } finally { await plain.stop(); }
   });
 });

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type {
-  CodeAction, Diagnostic, Hover, Location, PublishDiagnosticsParams, ShowMessageParams, TextEdit, WorkspaceEdit,
+  CodeAction, Diagnostic, Hover, Location, PublishDiagnosticsParams, Range, ShowMessageParams, TextEdit, WorkspaceEdit,
 } from 'vscode-languageserver-protocol';
 import { URI } from 'vscode-uri';
 
@@ -65,10 +65,13 @@ export class LspClient {
     this.conn.listen();
   }
 
+  /** The server's capabilities from the initialize result. */
+  capabilities: any;
+
   static async start(opts: StartOptions): Promise<LspClient> {
     if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
     const c = new LspClient(opts);
-    await c.conn.sendRequest('initialize', {
+    const init: any = await c.conn.sendRequest('initialize', {
       processId: process.pid,
       rootUri: fileUri(opts.folder),
       workspaceFolders: [{ uri: fileUri(opts.folder), name: path.basename(opts.folder) }],
@@ -86,6 +89,7 @@ export class LspClient {
         },
       },
     });
+    c.capabilities = init?.capabilities;
     await c.conn.sendNotification('initialized', {});
     return c;
   }
@@ -137,6 +141,12 @@ export class LspClient {
   codeActions(uri: string, diagnostics: Diagnostic[]): Promise<CodeAction[]> {
     const range = diagnostics[0]?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
     return this.conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics } });
+  }
+
+  /** Code actions for a range, with the diagnostics the client holds there and an optional `only` filter. */
+  codeActionsAt(uri: string, range: Range, only?: string[]): Promise<CodeAction[]> {
+    const diagnostics = (this.latest.get(uri)?.diagnostics ?? []).filter((d) => d.range.start.line <= range.end.line && d.range.end.line >= range.start.line);
+    return this.conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics, ...(only ? { only } : {}) } });
   }
 
   hover(uri: string, line: number, character: number): Promise<Hover | null> {

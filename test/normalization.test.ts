@@ -12,7 +12,14 @@ import { splitStatements } from '../server/src/sql/split';
 import type { Finding } from '../server/src/model';
 import { Project } from '../server/src/engine/project';
 import { defaultConfig } from '../server/src/config';
-import { placeMigration, placeMigrations } from '../server/src/engine/placement';
+import { placeMigration, placeMigrations as placeSteps, type MigrationPlan } from '../server/src/engine/placement';
+import type { SourceFile } from '../server/src/model';
+
+/** The steps' placements as one edit list (what a fix carries), their paths, and the mode. */
+function placeMigrations(files: readonly SourceFile[], plans: MigrationPlan[]) {
+  const r = placeSteps(files, plans);
+  return { edits: r.flatMap((p) => p.edits), paths: r.map((p) => p.path), mode: r[0].mode };
+}
 import { applyEdits } from '../server/src/engine/edits';
 
 before(ready);

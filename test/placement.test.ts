@@ -5,7 +5,7 @@ import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Project } from '../server/src/engine/project';
 import { defaultConfig } from '../server/src/config';
-import { placeMigration } from '../server/src/engine/placement';
+import { placeMigration, placeMigrations } from '../server/src/engine/placement';
 import { nextMigrationName } from '../server/src/engine/migration-name';
 import { applyEdits } from '../server/src/engine/edits';
 import { parseStatement } from '../server/src/sql/parse';
@@ -101,5 +101,47 @@ describe('placeMigration', () => {
     assert.equal(nextMigrationName(entries, 'x').up, '21000101000000_x.sql');
     assert.equal(nextMigrationName(entries, 'x', new Date('2026-12-01T09:05:07Z')).up, '21000101000000_x.sql');
     assert.equal(nextMigrationName(['20191100000001000000_identities.up.sql'], 'x').up, '20191100000001000001_x.up.sql');
+  });
+});
+
+describe('placeMigrations', () => {
+  const steps = (p: Project, path: string) => ['Backfill orders', 'Switch orders'].map((title, i) => ({
+    title, up: `SELECT ${i + 1};`, down: `SELECT -${i + 1};`, anchor: anchorOf(p, path),
+  }));
+  test('golang-migrate: consecutive numbers, each with its down file', () => {
+    const p = project({ 'm/000001_init.up.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY);', 'm/000001_init.down.sql': 'DROP TABLE orders;' });
+    const r = placeMigrations(p.order(), steps(p, 'm/000001_init.up.sql'));
+    assert.deepEqual(r.flatMap((x) => x.edits.map((e) => e.path)), [
+      '/p/m/000002_backfill_orders.up.sql', '/p/m/000002_backfill_orders.down.sql',
+      '/p/m/000003_switch_orders.up.sql', '/p/m/000003_switch_orders.down.sql',
+    ]);
+    assert.match(r[1].edits[1].newText, /SELECT -2;/);
+  });
+  test('Diesel and timestamps: each step one second after the previous one', () => {
+    const d = project({ 'migrations/2019-02-26-002946_create/up.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY);', 'migrations/2019-02-26-002946_create/down.sql': 'DROP TABLE orders;' });
+    assert.deepEqual(placeMigrations(d.order(), steps(d, 'migrations/2019-02-26-002946_create/up.sql')).map((x) => x.path), [
+      '/p/migrations/2019-02-26-002947_backfill_orders/up.sql', '/p/migrations/2019-02-26-002948_switch_orders/up.sql',
+    ]);
+    const t = project({ 'db/20240101120000_init.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY);', 'db/20240102120000_more.sql': 'SELECT 1;' });
+    assert.deepEqual(placeMigrations(t.order(), steps(t, 'db/20240101120000_init.sql')).map((x) => x.path), [
+      '/p/db/20240102120001_backfill_orders.sql', '/p/db/20240102120002_switch_orders.sql',
+    ]);
+  });
+  test('a queries folder sorting after the migrations: the steps still go to the migrations folder', () => {
+    const p = project({ 'migrations/001_init.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY);', 'queries/report.sql': 'SELECT 1;' });
+    assert.deepEqual(placeMigrations(p.order(), steps(p, 'queries/report.sql')).map((x) => x.path), [
+      '/p/migrations/002_backfill_orders.sql', '/p/migrations/003_switch_orders.sql',
+    ]);
+    assert.equal(placeMigration(p.order(), steps(p, 'queries/report.sql')[0]).path, '/p/migrations/002_backfill_orders.sql', 'placeMigration finds the migrations folder too');
+  });
+  test('one schema file: every step, in order, in one insertion after the anchor; placeMigration unchanged', () => {
+    const p = project({ 'schema.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY);\nSELECT 9;' });
+    const r = placeMigrations(p.order(), steps(p, 'schema.sql'));
+    assert.equal(r.length, 1);
+    assert.equal(r[0].mode, 'inline');
+    assert.equal(applyEdits(p.getFile('/p/schema.sql')!.text, r[0].edits), 'CREATE TABLE orders (id bigint PRIMARY KEY);\nSELECT 1;\n\nSELECT 2;\nSELECT 9;');
+    const n = project({ 'db/001_init.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY);', 'db/002_more.sql': 'SELECT 1;' });
+    assert.equal(placeMigration(n.order(), steps(n, 'db/001_init.sql')[0]).path, '/p/db/003_backfill_orders.sql');
+    assert.deepEqual(placeMigrations(n.order(), steps(n, 'db/001_init.sql')).map((x) => x.path), ['/p/db/003_backfill_orders.sql', '/p/db/004_switch_orders.sql']);
   });
 });

@@ -138,30 +138,34 @@ function placeInFolder(folder: { dir: string; convention: Convention; entries: s
   return { placement: { edits, mode: 'new-file', convention: folder.convention, path: join(name.up) }, name };
 }
 
+/** True when placeMigration(s) put SQL inline (after its anchor) rather than into new files. */
+export function placesInline(files: readonly SourceFile[]): boolean {
+  return files.length < 2 || !migrationFolder(files);
+}
+
 /**
  * Several migrations that must run one after the other (e.g. an expand step, then the contract step
- * that drops what it replaced): in a convention project, consecutive new files (each named after the
- * one before); without a convention, the SQL of every plan inline after its anchor, plans that share
- * an anchor joined in order into one insertion.
+ * that drops what it replaced): in a convention project, consecutive new files, each named after the
+ * one before (one Placement per plan); without a convention, the SQL of every plan inline after its
+ * anchor, plans that share an anchor joined in order into one insertion (one Placement per anchor;
+ * rollbacks are not written there).
  */
-export function placeMigrations(files: readonly SourceFile[], plans: MigrationPlan[]): { edits: TextEdit[]; mode: Placement['mode']; paths: string[] } {
+export function placeMigrations(files: readonly SourceFile[], plans: readonly MigrationPlan[]): Placement[] {
+  if (plans.length === 0) return [];
   const folder = migrationFolder(files);
   if (!folder || files.length < 2) {
     const byAnchor = new Map<Statement, string[]>();
     for (const p of plans) byAnchor.set(p.anchor, [...(byAnchor.get(p.anchor) ?? []), p.up.trim()]);
-    const edits = [...byAnchor].map(([anchor, ups]) => insertAfterStatement(anchor, ups.join('\n\n')));
-    return { edits, mode: 'inline', paths: [...new Set(plans.map((p) => p.anchor.file.path))] };
+    return [...byAnchor].map(([anchor, ups]) => ({
+      edits: [insertAfterStatement(anchor, ups.join('\n\n'))], mode: 'inline' as const, convention: folder?.convention ?? 'plain', path: anchor.file.path,
+    }));
   }
   const entries = [...folder.entries];
-  const edits: TextEdit[] = [];
-  const paths: string[] = [];
-  for (const plan of plans) {
+  return plans.map((plan) => {
     const { placement, name } = placeInFolder({ ...folder, entries }, plan);
-    edits.push(...placement.edits);
-    paths.push(placement.path);
     // the next plan is named after this one
     if (name.up.includes('/')) entries.push(name.up.slice(0, name.up.indexOf('/') + 1));
     else entries.push(name.up, ...(name.down ? [name.down] : []));
-  }
-  return { edits, mode: 'new-file', paths };
+    return placement;
+  });
 }

@@ -19,6 +19,11 @@ export interface RuleMeta {
   good: string;
   /** True when the rule offers a quick fix. */
   fixable: boolean;
+  /**
+   * For fixes that need what the project knows (e.g. the table's primary key): an earlier migration
+   * defining it. The docs test lints `bad` after it and expects a fix.
+   */
+  fixSchema?: string;
   /** Extra notes for the docs (exceptions, configuration). */
   notes?: string;
 }

@@ -1,10 +1,12 @@
-// Code actions, built from Diagnostic.data alone (no state kept between publish and request):
-// the rule's fixes, "ignore for this statement", "ignore in this file", "show documentation" and
-// "Ask DB Engineer about <rule>" (a command carrying the finding; the client opens the chat with it).
+// Code actions. Quick fixes are built from Diagnostic.data alone (no state kept between publish and
+// request): the rule's fixes, "ignore for this statement", "ignore in this file", "show documentation"
+// and "Ask DB Engineer about <rule>" (a command carrying the finding; the client opens the chat with
+// it). Refactors (refactor.rewrite) are computed for the statement at the cursor or selection.
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit } from 'vscode-languageserver';
 import { statementAt } from '../../engine/suppress';
 import type { SourceFile } from '../../model';
-import { isDiagnosticData, SOURCE } from '../convert';
+import { materializedViewRefactors } from '../../refactors/materialized-view';
+import { fixToWorkspaceEdit, isDiagnosticData, SOURCE } from '../convert';
 import { guard, type DbeServer } from '../server';
 
 export const OPEN_RULE_DOCS_COMMAND = 'dbEngineer.openRuleDocs';
@@ -17,7 +19,33 @@ export function register(server: DbeServer): void {
   server.connection.onCodeAction(guard(server, 'codeAction', [] as CodeAction[], (params: CodeActionParams) => codeActions(server, params)));
 }
 
+/** True when the client asked for `kind` (no `only`, or `only` names it or a parent kind of it). */
+function wanted(params: CodeActionParams, kind: string): boolean {
+  const only = params.context.only;
+  return !only || only.some((k) => kind === k || kind.startsWith(k + '.'));
+}
+
 export function codeActions(server: DbeServer, params: CodeActionParams): CodeAction[] {
+  const quick = wanted(params, CodeActionKind.QuickFix) ? diagnosticActions(server, params) : [];
+  return wanted(params, CodeActionKind.RefactorRewrite) ? [...quick, ...refactorActions(server, params)] : quick;
+}
+
+/** Refactors at the cursor or selection (editor-free ones from server/src/refactors), as workspace edits. */
+function refactorActions(server: DbeServer, params: CodeActionParams): CodeAction[] {
+  const at = server.fileFor(params.textDocument.uri);
+  if (!at) return [];
+  const { file } = at;
+  const project = at.folder.project;
+  const range = { start: file.lines.offset(params.range.start), end: file.lines.offset(params.range.end) };
+  const out: CodeAction[] = [];
+  for (const fix of materializedViewRefactors(project, file.path, range)) {
+    const edit = fixToWorkspaceEdit(project, fix, (k) => server.clientUri(k), server.support.createFiles);
+    if (edit) out.push({ title: fix.title, kind: CodeActionKind.RefactorRewrite, edit });
+  }
+  return out;
+}
+
+function diagnosticActions(server: DbeServer, params: CodeActionParams): CodeAction[] {
   const ours = params.context.diagnostics.filter((d) => d.source === SOURCE && isDiagnosticData(d.data));
   if (!ours.length) return [];
   const file = server.fileFor(params.textDocument.uri)?.file;

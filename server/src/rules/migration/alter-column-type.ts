@@ -3,6 +3,7 @@ import type { Node } from '../../sql/parse';
 import { typeExtent } from '../../sql/spans';
 import type { Column } from '../../schema';
 import type { Rule } from '../types';
+import { typeChangeFix } from './expand-contract';
 import { isEmptyInFile, q, tableRef } from './util';
 
 const sameMods = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -44,11 +45,12 @@ export const rule: Rule = {
     principle: 'Data Migration Strategies: "Online migration with minimal downtime"',
     rationale:
       '`ALTER COLUMN ... TYPE` takes an ACCESS EXCLUSIVE lock, blocking reads and writes, and unless the old and new types are binary-compatible it rewrites every row of the table and rebuilds every index, for as long as that takes. Changes that only relax a limit are cheap: varchar(n) to a longer varchar, to unconstrained varchar or to text, text to varchar, numeric(p,s) to a larger precision with the same scale or to plain numeric, cidr to inet. Everything else (int to bigint, text to jsonb, adding a USING expression) is a rewrite; on a large table do it online: add a new column, keep it in sync and backfill in batches, switch readers, then drop the old column.',
-    bad: 'ALTER TABLE orders ALTER COLUMN id TYPE bigint;',
-    good: 'ALTER TABLE orders ADD COLUMN id_new bigint;\n-- keep id_new in sync with a trigger, backfill it in batches, then switch over',
-    fixable: false,
+    bad: 'ALTER TABLE orders ALTER COLUMN total TYPE bigint;',
+    good: 'ALTER TABLE orders ADD COLUMN total_new bigint;\n-- keep total_new in sync with a trigger, backfill it in batches, then switch over',
+    fixable: true,
+    fixSchema: 'CREATE TABLE orders (id integer PRIMARY KEY, total integer NOT NULL DEFAULT 0);',
     notes:
-      'Tables created earlier in the same file are not flagged. The old type comes from the replayed schema; when the column is unknown to the project the change is flagged, since it usually rewrites, unless the new type is plain text, varchar or numeric without a limit (most likely a widening). timestamp to timestamptz skips the rewrite only when the session TimeZone is UTC (PostgreSQL 12+); it is flagged because the migration cannot tell.',
+      'The fix writes the online change: step 1 (in place of the statement) adds the new column and a BEFORE INSERT OR UPDATE trigger that fills it (through the USING expression, when there is one), plus a NOT VALID `CHECK (... IS NOT NULL)` when the old column is NOT NULL; step 2 creates a procedure that backfills in batches of 5000 rows along the primary key and commits each batch (run it with CALL outside a transaction: a migration\'s transaction cannot commit in the middle); plain indexes on the column are built again on the new one, each with CREATE INDEX CONCURRENTLY in a migration of its own that runs outside a transaction; the switch, in one transaction, refuses to run while a row is not backfilled, validates the check, drops the trigger, sets NOT NULL and the old default, drops the old column and gives the new column (and its indexes) the old names. Steps 2 and 3 become new migrations in the project\'s convention, with rollbacks where it keeps down files (and the paired down migration of step 1 gets its undo in place of the statement that reverted the type change); in a project without a convention they follow step 1 in the same file. The fix is not offered when the project does not know enough to do it safely: unknown table or column type, no single-column primary key to batch by, the column is (part of) the primary key, an identity, serial or generated column, has a foreign key or is referenced by one, is used by a CHECK constraint, an expression or partial index, or the index of a UNIQUE constraint, has a default whose text cannot be found, or the ALTER TABLE has more than one command or a COLLATE clause. Tables created earlier in the same file are not flagged. The old type comes from the replayed schema; when the column is unknown to the project the change is flagged, since it usually rewrites, unless the new type is plain text, varchar or numeric without a limit (most likely a widening). timestamp to timestamptz skips the rewrite only when the session TimeZone is UTC (PostgreSQL 12+); it is flagged because the migration cannot tell.',
   },
   beforeStatement(ctx) {
     const n = ctx.node;
@@ -78,7 +80,8 @@ export const rule: Rule = {
       const message = col
         ? `Changing ${name}${from} to ${newText} rewrites ${q(ref.display)} and rebuilds its indexes under an ACCESS EXCLUSIVE lock; ${advice}.`
         : `Changing ${name} to ${newText} most likely rewrites ${q(ref.display)} and rebuilds its indexes under an ACCESS EXCLUSIVE lock; ${advice}.`;
-      ctx.report({ start: Math.min(start, typeStart), end: typeEnd, message });
+      const fix = typeChangeFix(ctx, ref.table, cmd);
+      ctx.report({ start: Math.min(start, typeStart), end: typeEnd, message, fixes: fix ? [fix] : undefined });
     }
   },
 };

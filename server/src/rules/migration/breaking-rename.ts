@@ -1,6 +1,7 @@
 import type { Node } from '../../sql/parse';
 import { fileTokens } from '../../sql/spans';
 import type { Rule, StatementContext } from '../types';
+import { columnRenameFix, tableRenameFix } from './expand-contract';
 import { findWords, isNewInFile, q, span, statementHead, tableRef } from './util';
 
 const RELATION_KINDS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE']);
@@ -27,6 +28,16 @@ function oldNameReplaced(ctx: StatementContext, rv: Node): boolean {
   return false;
 }
 
+/** True when an earlier statement of the same file dropped column `col` of the relation. */
+function droppedInFile(ctx: StatementContext, rv: Node, col: string): boolean {
+  for (const s of ctx.file.statements) {
+    if (s.index >= ctx.stmt.index) break;
+    if (s.kind !== 'AlterTableStmt' || s.node?.relation?.relname !== rv.relname) continue;
+    if ((s.node?.cmds ?? []).some((c: Node) => c.AlterTableCmd?.subtype === 'AT_DropColumn' && c.AlterTableCmd.name === col)) return true;
+  }
+  return false;
+}
+
 export const rule: Rule = {
   meta: {
     id: 'breaking-rename',
@@ -38,9 +49,10 @@ export const rule: Rule = {
       'A rename is instant for PostgreSQL (a short ACCESS EXCLUSIVE lock and a catalog update), but the application instances that are running while the migration is applied still send queries with the old name, and they fail until every instance runs the new code. Renames also break views, reports and replication consumers outside the repository. The safe path is expand and contract: add the new column or table, keep both in sync (trigger or dual writes) and backfill, switch readers and writers to the new name, and drop the old one in a later release.',
     bad: 'ALTER TABLE users RENAME COLUMN name TO full_name;',
     good: 'ALTER TABLE users ADD COLUMN full_name text;\n-- backfill and keep in sync, move the code over, drop users.name in a later release',
-    fixable: false,
+    fixable: true,
+    fixSchema: 'CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);',
     notes:
-      'Not reported in down (rollback) migrations, nor for tables or views created earlier in the same file. Renaming a table away is not reported when the same file puts a table or view back under the old name (an atomic swap inside one transaction, or a compatibility view).',
+      'Not reported in down (rollback) migrations, nor for tables or views created earlier in the same file. Renaming a table away is not reported when the same file puts a table or view back under the old name (an atomic swap inside one transaction, or a compatibility view), nor renaming a column to the name of a column the same file dropped just before (the switch step of an expand/contract change). The fix writes the expand/contract sequence. For a column of a table: step 1 (in place of the rename) adds the new column and a BEFORE INSERT OR UPDATE trigger that keeps both columns equal whichever one the code writes (it only assigns NEW, so it cannot recurse), plus a NOT VALID NOT NULL check when the old column is NOT NULL; step 2 creates a procedure that backfills in batches of 5000 rows along the primary key, committing each batch (run it with CALL outside a transaction); plain indexes on the column are built again on the new one (CREATE INDEX CONCURRENTLY, a migration each, outside a transaction); the contract step, for a later release, checks the backfill, drops the trigger, sets NOT NULL and the default on the new column and drops the old one. For a table: the rename plus an updatable view under the old name listing its columns, and a later migration that drops the view. Later steps become new migrations in the project\'s convention, with rollbacks where it keeps down files (and the paired down migration of step 1 gets its undo in place of the reverse rename), or follow step 1 in a project without one. The fix is not offered for views, for tables or columns the project does not know, without a single-column primary key, for the primary key itself, identity, serial or generated columns, columns with a foreign key (either way), a CHECK constraint, an expression or partial index or a UNIQUE constraint, or a default whose text cannot be found.',
   },
   beforeStatement(ctx) {
     if (ctx.file.isDown || ctx.kind !== 'RenameStmt') return;
@@ -65,16 +77,21 @@ export const rule: Rule = {
       const advice = ofView
         ? `expose ${q(n.newname)} as an extra column of the view, move the code over, then remove ${q(n.subname)} later`
         : `add ${q(n.newname)} as a new column, sync and backfill it, move the code over, then drop ${q(n.subname)} later`;
+      if (droppedInFile(ctx, rv, n.newname)) return; // the switch of an expand/contract change
+      const fix = ofView ? undefined : columnRenameFix(ctx, ref.table, n.subname, n.newname);
       ctx.report({
         ...range,
         message: `Renaming column ${q(ref.display + '.' + n.subname)} to ${q(n.newname)} breaks running code that still uses the old name; ${advice}.`,
+        fixes: fix ? [fix] : undefined,
       });
       return;
     }
     if (oldNameReplaced(ctx, rv)) return;
     const kind = ref.table ? (ref.table.kind === 'matview' ? 'materialized view' : ref.table.kind) : KIND_WORD[n.renameType] ?? 'table';
+    const fix = kind === 'table' && n.renameType === 'OBJECT_TABLE' ? tableRenameFix(ctx, ref.table, n.newname) : undefined;
     ctx.report({
       ...range,
+      fixes: fix ? [fix] : undefined,
       message: kind === 'table'
         ? `Renaming table ${q(ref.display)} to ${q(n.newname)} breaks running code that still uses the old name; keep the old name working (e.g. a view ${q(rv.relname)} over the renamed table) until the code has moved over.`
         : `Renaming ${kind} ${q(ref.display)} to ${q(n.newname)} breaks running code that still uses the old name; create it under the new name as well, move the code over, then drop the old one.`,

@@ -30,10 +30,24 @@ function validatedCheckInFile(ctx: StatementContext, col: string): boolean {
           if (!k.skip_validation) valid = true;
           else if (k.conname) pending.add(k.conname);
         }
-      } else if (cmd?.subtype === 'AT_ValidateConstraint' && pending.has(cmd.name)) valid = true;
+      } else if (cmd?.subtype === 'AT_ValidateConstraint' && (pending.has(cmd.name) || earlierNotNullCheck(ctx, cmd.name, col))) valid = true;
     }
   }
   return valid;
+}
+
+/** True when the table (as the schema knows it) has a CHECK named `name` that says `col IS NOT NULL`, added by an earlier migration. */
+function earlierNotNullCheck(ctx: StatementContext, name: string, col: string): boolean {
+  const t = tableRef(ctx, ctx.node.relation)?.table;
+  const check = t?.checks.find((c) => c.name === name);
+  if (!check) return false;
+  const stmt = ctx.files().find((f) => f.path === check.loc.path)?.statements.find((s) => s.start <= check.loc.start && check.loc.start < s.end);
+  let found = false;
+  for (const c of stmt?.kind === 'AlterTableStmt' ? stmt.node?.cmds ?? [] : []) {
+    const k = c.AlterTableCmd?.def?.Constraint;
+    if (c.AlterTableCmd?.subtype === 'AT_AddConstraint' && k?.conname === name && isNotNullCheck(k.raw_expr, col)) found = true;
+  }
+  return found;
 }
 
 export const rule: Rule = {
@@ -49,7 +63,7 @@ export const rule: Rule = {
     good: 'ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\nALTER TABLE users DROP CONSTRAINT users_email_not_null;',
     fixable: false,
     notes:
-      'Tables created earlier in the same file are not flagged, nor columns that are already NOT NULL. A validated `CHECK (col IS NOT NULL)` is recognised only when it is added (and validated) earlier in the same file. Requires PostgreSQL 12 or later for the check to replace the scan.',
+      'Tables created earlier in the same file are not flagged, nor columns that are already NOT NULL. A validated `CHECK (col IS NOT NULL)` is recognised when it is added (and validated) earlier in the same file, or added NOT VALID by an earlier migration and validated earlier in the same file. Requires PostgreSQL 12 or later for the check to replace the scan.',
   },
   beforeStatement(ctx) {
     const n = ctx.node;

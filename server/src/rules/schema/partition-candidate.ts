@@ -193,12 +193,12 @@ function refactor(ctx: SchemaContext, t: Table, key: Column): Fix | undefined {
     `CREATE TABLE ${oldRef} (LIKE ${src} INCLUDING ALL);`,
     `INSERT INTO ${oldRef} (${list}) SELECT ${list} FROM ${src};`,
   ].join('\n');
-  const { edits } = placeMigrations(ctx.files(), [
+  const edits = placeMigrations(ctx.files(), [
     { title: `Create ${newName} partitioned by month`, up: expand, down: expandDown, anchor },
     { title: `Copy ${t.name} rows into ${newName}`, up: copy, down: `-- Nothing to undo: ${newName} is dropped by the previous migration's rollback.`, anchor },
     { title: `Switch ${t.name} to the partitioned table`, up: switchOver, down: switchDown, anchor },
     { title: `Drop ${oldName}`, up: contract, down: contractDown, anchor },
-  ]);
+  ]).flatMap((p) => p.edits);
   return { title: `Partition ${t.name} by month on ${key.name} (new table, copy, switch-over)`, edits };
 }
 

@@ -85,7 +85,7 @@ export function contractComment(what: string): string {
  * rollbacks where it keeps them), or both inline after the anchor statement in a project without one.
  */
 export function expandContract(files: readonly SourceFile[], title: string, expand: Omit<MigrationPlan, 'anchor'>, contract: Omit<MigrationPlan, 'anchor'>, anchor: Statement): Fix {
-  const { edits } = placeMigrations(files, [{ ...expand, anchor }, { ...contract, anchor }]);
+  const edits = placeMigrations(files, [{ ...expand, anchor }, { ...contract, anchor }]).flatMap((p) => p.edits);
   return { title, edits };
 }
 
