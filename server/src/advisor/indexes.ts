@@ -618,8 +618,19 @@ function tableRef(t: Table, files: readonly SourceFile[]): string {
 
 const WIDE = new Set(['json', 'jsonb', 'bytea', 'xml', 'tsvector']);
 
+/** One computation per analysis: missing-index, fk-without-index and the Schema view all ask. */
+const recommendationCache = new WeakMap<Schema, { files: readonly SourceFile[]; recs: IndexRecommendation[] }>();
+
 /** Index recommendations for the workspace's queries (files in migration order, the final schema). */
 export function recommendIndexes(files: readonly SourceFile[], schema: Schema): IndexRecommendation[] {
+  const hit = recommendationCache.get(schema);
+  if (hit && hit.files === files) return hit.recs;
+  const recs = computeRecommendations(files, schema);
+  recommendationCache.set(schema, { files, recs });
+  return recs;
+}
+
+function computeRecommendations(files: readonly SourceFile[], schema: Schema): IndexRecommendation[] {
   const queries = workspaceQueries(files);
   if (queries.length === 0) return [];
   const lookups = lookupTables(files, schema, queries);

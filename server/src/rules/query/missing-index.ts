@@ -19,15 +19,9 @@ function anchorOf(ctx: SchemaContext, r: IndexRecommendation): Statement | undef
   return best && statementOf(ctx, best);
 }
 
-/** The analysis's recommendations, computed once per replayed schema (missing-index and fk-without-index share them). */
-const memo = new WeakMap<object, { files: readonly SourceFile[]; recs: IndexRecommendation[] }>();
+/** The analysis's recommendations (recommendIndexes computes them once per replayed schema; fk-without-index shares them). */
 export function recommendationsFor(ctx: SchemaContext): IndexRecommendation[] {
-  const files = ctx.files();
-  const hit = memo.get(ctx.schema);
-  if (hit && hit.files === files) return hit.recs;
-  const recs = recommendIndexes(files, ctx.schema);
-  memo.set(ctx.schema, { files, recs });
-  return recs;
+  return recommendIndexes(ctx.files(), ctx.schema);
 }
 
 /** The fix that creates a recommended index, placed the project's way. */
