@@ -26,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
       case 'version': io.out(`dbe ${VERSION}\n`); return 0;
       case 'rules': io.out(rulesCommand(cmd.format)); return 0;
       case 'lint': return await lintCommand(cmd.options, io);
+      case 'explain': return await (await import('./sandbox-command')).explainCommand(cmd.options, io);
       // The assistant (and the Anthropic SDK with it) is loaded only when asked for: lint starts faster.
       case 'ask': return await (await import('./ask-command')).askCommand(cmd.options, io);
       case 'review': return await (await import('./review-command')).reviewCommand(cmd.options, io);

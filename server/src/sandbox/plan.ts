@@ -8,6 +8,8 @@ export interface PlanNode {
   schema?: string;
   alias?: string;
   index?: string;
+  /** "SubPlan 1", "InitPlan 2", "CTE orders": what the node computes for its parent. */
+  subplan?: string;
   rows: number;
   startupCost: number;
   totalCost: number;
@@ -50,6 +52,7 @@ function node(p: any): PlanNode {
   if (p['Schema']) out.schema = String(p['Schema']);
   if (p['Alias'] && p['Alias'] !== p['Relation Name']) out.alias = String(p['Alias']);
   if (p['Index Name']) out.index = String(p['Index Name']);
+  if (p['Subplan Name']) out.subplan = String(p['Subplan Name']);
   return out;
 }
 
@@ -64,7 +67,7 @@ export function formatPlan(root: PlanNode): string {
   const lines: string[] = [];
   const visit = (n: PlanNode, depth: number) => {
     const pad = '  '.repeat(depth);
-    let head = (n.variant ? `${n.variant} ` : '') + n.nodeType;
+    let head = (n.subplan ? `${n.subplan}: ` : '') + (n.variant ? `${n.variant} ` : '') + n.nodeType;
     if (n.relation) head += ` on ${n.relation}` + (n.alias ? ` ${n.alias}` : '');
     if (n.index) head += ` using ${n.index}`;
     head += `  (rows=${n.rows} cost=${n.startupCost.toFixed(2)}..${n.totalCost.toFixed(2)})`;
