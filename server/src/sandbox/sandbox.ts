@@ -144,6 +144,17 @@ export class Sandbox {
     }
   }
 
+  /** Rows of a read-only query against the replayed database (READ ONLY transaction, rolled back). */
+  async rows(sql: string): Promise<Record<string, unknown>[]> {
+    if (!this.db || this.dead) throw new Error('the sandbox is not running: call run() first');
+    await this.db.exec('BEGIN TRANSACTION READ ONLY');
+    try {
+      return (await this.db.query<Record<string, unknown>>(sql)).rows;
+    } finally {
+      try { await this.db.exec('ROLLBACK'); } catch { /* nothing open */ }
+    }
+  }
+
   async close(): Promise<void> {
     const db = this.db;
     this.db = undefined;
