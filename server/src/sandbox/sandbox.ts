@@ -284,6 +284,8 @@ class Run {
     const c: Cause = { finding, count: 0, kind: 'error' };
     this.causes.push(c);
     for (const n of st.creates ?? []) this.broken.set(n, c);
+    // A migration that needs something missing: later statements missing the same thing are follow-ons.
+    if (what === 'statement' && e.code && MISSING.has(e.code)) for (const n of namesIn(e.message).slice(0, 1)) if (!this.broken.has(n)) this.broken.set(n, c);
   }
 
   private causeOf(e: PgError): Cause | undefined {
