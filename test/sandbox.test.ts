@@ -64,6 +64,8 @@ const SHOP: Record<string, string> = {
     'COMMIT;',
     '',
   ].join('\n'),
+  // only DML, but named like a migration: seed data, executed
+  'migrations/004_seed.sql': 'INSERT INTO orders VALUES (10, 1, 5.00);\n',
   'queries/app.sql': [
     'SELECT id FROM users WHERE username = $1;',
     'SELECT id, handle FROM users WHERE id = $1 AND email = $2;',
@@ -185,6 +187,10 @@ describe('queries', () => {
     assert.deepEqual(rows.map((r) => [Number(r.id), r.handle]), [[1, 'ann'], [2, 'bob']]);
     assert.deepEqual(at('queries/app.sql', 5), []);
     assert.deepEqual(at('queries/app.sql', 6), []);
+  });
+
+  test('a DML-only file named like a migration is a data migration: its INSERT runs', async () => {
+    assert.deepEqual(await sandbox.rows('SELECT id::int AS id FROM orders'), [{ id: 10 }]);
   });
 
   test('-- dbe-ignore postgres-error silences a finding', () => {

@@ -55,6 +55,8 @@ export class Project {
   }
 
   getFile(path: string): SourceFile | undefined { return this.files.get(path); }
+  /** The file's path relative to the project root, as ordering and globs see it. */
+  relativePath(path: string): string { return this.relPath(path); }
   hasFile(path: string): boolean { return this.files.has(path); }
   get size(): number { return this.files.size; }
 

@@ -6,7 +6,8 @@
 // - Files the engine replays are migrations: their statements are executed in order, one at a time
 //   (DDL, and also INSERT/UPDATE/DELETE, which in a migration are seed data and backfills). When
 //   `migrations.include` is not configured, a replayed file made only of queries (SELECT, INSERT,
-//   UPDATE, DELETE, MERGE, WITH, plus SET) is taken for a queries file, not a migration.
+//   UPDATE, DELETE, MERGE, WITH, plus SET) is taken for a queries file, unless its path looks like a
+//   migration's (a "migrat..." folder or name, `V1__x.sql`, `001_x.sql`, `up.sql`): a data migration.
 // - Queries files (those, and files outside `migrations.include`) are never executed: each query is
 //   checked with EXPLAIN against the schema after every migration, inside a read-only transaction.
 //   Their SET statements run (queries depend on search_path); their DDL is ignored.
@@ -71,11 +72,18 @@ export function isQuery(stmt: Pick<Statement, 'kind' | 'node'>): boolean {
   return !(stmt.kind === 'SelectStmt' && stmt.node?.intoClause); // SELECT INTO creates a table
 }
 
-/** How the sandbox treats a file (see the header). */
-export function fileRole(file: SourceFile, includeConfigured: boolean): SandboxFile['role'] {
+/** A path that names a migration: a "migrat..." folder or file, Flyway, numbered or timestamped names, up.sql. */
+export function looksLikeMigration(rel: string): boolean {
+  const p = rel.replace(/\\/g, '/');
+  const base = p.slice(p.lastIndexOf('/') + 1);
+  return /migrat/i.test(p) || /^V\d+__/i.test(base) || /^\d+[_-]/.test(base) || /(^|[._-])up\.sql$/i.test(base);
+}
+
+/** How the sandbox treats a file (see the header). `rel`: its path relative to the project. */
+export function fileRole(file: SourceFile, includeConfigured: boolean, rel = file.path): SandboxFile['role'] {
   if (file.isDown) return 'down';
   if (!file.replayed) return 'queries';
-  if (includeConfigured) return 'migration';
+  if (includeConfigured || looksLikeMigration(rel)) return 'migration';
   let queries = 0;
   for (const s of file.statements) {
     if (!s.kind) continue;
@@ -95,7 +103,7 @@ export function sandboxInput(project: Project, options: InputOptions = {}): Sand
   const extensions = new Set<string>();
   for (const file of project.order()) {
     if (file.skipped) continue;
-    const role = fileRole(file, includeConfigured);
+    const role = fileRole(file, includeConfigured, project.relativePath(file.path));
     const statements: SandboxStatement[] = [];
     for (const s of file.statements) {
       const out = describe(s, role);
