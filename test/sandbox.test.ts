@@ -77,6 +77,7 @@ const SHOP: Record<string, string> = {
     'SELECT age FROM users;',
     '-- dbe-ignore postgres-error',
     'SELECT nope FROM users;',
+    "SELECT 'é€😀' AS label, nope2 FROM users;",
     '',
   ].join('\n'),
 };
@@ -193,13 +194,18 @@ describe('queries', () => {
     assert.deepEqual(await sandbox.rows('SELECT id::int AS id FROM orders'), [{ id: 10 }]);
   });
 
+  test('positions count characters: after non-ASCII text the range is still the right token', () => {
+    const [f] = at('queries/app.sql', 11);
+    assert.equal(f.text, 'nope2');
+  });
+
   test('-- dbe-ignore postgres-error silences a finding', () => {
     assert.deepEqual(at('queries/app.sql', 10), []);
   });
 
   test('exactly the expected findings, nothing else', () => {
     assert.deepEqual(findings.map((f) => `${where(f).file}:${where(f).line}`).sort(), [
-      'migrations/001_init.sql:2', 'migrations/003_orders.sql:2', 'queries/app.sql:1', 'queries/app.sql:3', 'queries/app.sql:4',
+      'migrations/001_init.sql:2', 'migrations/003_orders.sql:2', 'queries/app.sql:1', 'queries/app.sql:11', 'queries/app.sql:3', 'queries/app.sql:4',
     ]);
   });
 });
