@@ -55,7 +55,8 @@ const SHOP: Record<string, string> = {
     '',
   ].join('\n'),
   'migrations/001_init.down.sql': 'DROP TABLE users;\n',
-  'migrations/002_rename.sql': 'ALTER TABLE users RENAME COLUMN username TO handle;\n',
+  // a $1 query in a migration cannot run: it is explained where it stands (after the rename)
+  'migrations/002_rename.sql': 'ALTER TABLE users RENAME COLUMN username TO handle;\nSELECT id FROM users WHERE handle = $1;\nSELECT id FROM users WHERE username = $1;\n',
   'migrations/003_orders.sql': [
     'BEGIN;',
     "ALTER TABLE users ADD COLUMN age int DEFAULT 'old';",
@@ -171,6 +172,10 @@ describe('queries', () => {
 
   test('$1 queries are checked (GENERIC_PLAN) and a correct one passes', () => {
     assert.deepEqual(at('queries/app.sql', 2), []);
+    assert.deepEqual(at('migrations/002_rename.sql', 2), []);
+    const [m] = at('migrations/002_rename.sql', 3);
+    assert.equal(m.text, 'username');
+    assert.match(m.message, /column "username" does not exist \(SQLSTATE 42703\)/);
     assert.ok(stats.explained >= 1);
   });
 
@@ -205,7 +210,7 @@ describe('queries', () => {
 
   test('exactly the expected findings, nothing else', () => {
     assert.deepEqual(findings.map((f) => `${where(f).file}:${where(f).line}`).sort(), [
-      'migrations/001_init.sql:2', 'migrations/003_orders.sql:2', 'queries/app.sql:1', 'queries/app.sql:11', 'queries/app.sql:3', 'queries/app.sql:4',
+      'migrations/001_init.sql:2', 'migrations/002_rename.sql:3', 'migrations/003_orders.sql:2', 'queries/app.sql:1', 'queries/app.sql:11', 'queries/app.sql:3', 'queries/app.sql:4',
     ]);
   });
 });

@@ -19,9 +19,10 @@ SELECT id FROM users WHERE username = $1;`,
 SELECT id FROM users WHERE handle = $1;`,
     fixable: false,
     notes: `Migration files (those the engine replays; without \`migrations.include\`, a file made only of
-queries counts as a queries file) run statement by statement, seed INSERTs and backfills included.
-Queries files are only explained, inside a read-only transaction that is rolled back. Down
-migrations are not run.
+queries counts as a queries file unless its path looks like a migration's) run statement by
+statement, seed INSERTs and backfills included; a query with $n parameters there is explained where
+it stands. Queries files are only explained, inside a read-only transaction that is rolled back.
+Down migrations are not run.
 
 - A statement that fails because an earlier one failed (a table that was never created, a column
   whose ADD COLUMN failed) is not reported again: the first error says how many later statements it

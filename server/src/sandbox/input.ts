@@ -4,7 +4,8 @@
 //
 // Which statements run and which are only explained:
 // - Files the engine replays are migrations: their statements are executed in order, one at a time
-//   (DDL, and also INSERT/UPDATE/DELETE, which in a migration are seed data and backfills). When
+//   (DDL, and also INSERT/UPDATE/DELETE, which in a migration are seed data and backfills; a query
+//   with $n parameters cannot run and is explained where it stands instead). When
 //   `migrations.include` is not configured, a replayed file made only of queries (SELECT, INSERT,
 //   UPDATE, DELETE, MERGE, WITH, plus SET) is taken for a queries file, unless its path looks like a
 //   migration's (a "migrat..." folder or name, `V1__x.sql`, `001_x.sql`, `up.sql`): a data migration.
@@ -140,6 +141,8 @@ function describe(s: Statement, role: SandboxFile['role']): SandboxStatement | u
   }
   if (SERVER_KINDS.has(s.kind)) return { ...base, action: 'skip', skip: 'server' };
   if (s.kind === 'VariableSetStmt' && isRoleSetting(node)) return { ...base, action: 'skip', skip: 'session-role' };
+  // A query with $n parameters cannot be executed: it is explained (GENERIC_PLAN) where it stands.
+  if (isQuery(s) && !s.parsed.extra && hasParams(node)) return { ...base, action: 'explain', params: true };
   const out: SandboxStatement = { ...base, action: 'run' };
   if (s.kind === 'TransactionStmt') {
     const k = node.kind;

@@ -128,7 +128,7 @@ export class Sandbox {
   async explain(path: string, stmt: Pick<SandboxStatement, 'start' | 'end' | 'text' | 'params'>, severity: Severity = 'error'): Promise<ExplainOutcome> {
     if (!this.db || this.dead) throw new Error('the sandbox is not running: call run() first');
     const generic = !!stmt.params;
-    const prefix = `EXPLAIN (FORMAT JSON${generic ? ', GENERIC_PLAN' : ''}) `;
+    const prefix = explainPrefix(stmt);
     await this.db.exec('BEGIN TRANSACTION READ ONLY');
     try {
       const res = await this.db.exec(prefix + stmt.text);
@@ -177,14 +177,15 @@ class Run {
     let inTx = false;
     for (const st of f.statements) {
       if (st.action === 'skip') { this.skip(f, st); continue; }
-      if (st.action !== 'run') continue;
       if (st.extension !== undefined && !isShipped(st.extension)) { this.missingExtension(f, st); continue; }
       const guard = inTx && !st.tx;
+      // a parameterised query in a migration: explained where it stands (EXPLAIN never executes it)
+      const prefix = st.action === 'explain' ? explainPrefix(st) : '';
       try {
         if (guard) await this.db.exec('SAVEPOINT dbe_sandbox');
-        await this.db.exec(st.text);
+        await this.db.exec(prefix + st.text);
         if (guard) await this.db.exec('RELEASE SAVEPOINT dbe_sandbox');
-        this.stats.ran++;
+        if (prefix) this.stats.explained++; else this.stats.ran++;
         if (st.tx === 1) inTx = true;
         else if (st.tx === -1) inTx = false;
       } catch (e) {
@@ -196,7 +197,7 @@ class Run {
           try { await this.db.exec('ROLLBACK'); } catch { /* none open */ }
           inTx = false;
         }
-        this.failure(e, f, st, 0, 'statement');
+        this.failure(e, f, st, prefix.length, prefix ? 'query' : 'statement');
       }
     }
     // A file that leaves its transaction open: committed, so files stay independent.
@@ -210,7 +211,7 @@ class Run {
     try {
       for (const st of f.statements) {
         if (st.action === 'skip') { this.skip(f, st); continue; }
-        const prefix = st.action === 'explain' ? `EXPLAIN (FORMAT JSON${st.params ? ', GENERIC_PLAN' : ''}) ` : '';
+        const prefix = st.action === 'explain' ? explainPrefix(st) : '';
         try {
           await this.db.exec('SAVEPOINT dbe_sandbox');
           await this.db.exec(prefix + st.text);
@@ -306,6 +307,11 @@ class Run {
     });
     return false;
   }
+}
+
+/** EXPLAIN (FORMAT JSON), with GENERIC_PLAN when the statement has $n parameters (PostgreSQL 16+). */
+function explainPrefix(st: Pick<SandboxStatement, 'params'>): string {
+  return `EXPLAIN (FORMAT JSON${st.params ? ', GENERIC_PLAN' : ''}) `;
 }
 
 function note(_stats: SandboxStats, path: string, st: SandboxStatement, message: string): Finding {
