@@ -332,5 +332,12 @@ describe('CLI', () => {
     const ddl = dbe(['explain', 'migrations/001.sql', '--line', '1'], d);
     assert.equal(ddl.code, 2);
     assert.match(ddl.stderr, /^dbe: migrations\/001\.sql:1: this is a CREATE TABLE statement, not a query/);
+    const noLine = dbe(['explain', 'queries/q.sql'], d);
+    assert.equal(noLine.code, 2);
+    assert.match(noLine.stderr, /^dbe: --line N is needed/);
+    const blank = dbe(['explain', 'queries/q.sql', '--line', '4'], d);
+    assert.equal(blank.code, 2);
+    assert.match(blank.stderr, /^dbe: queries\/q\.sql:4: no statement on this line/);
+    for (const r of [ddl, noLine, blank]) assert.doesNotMatch(r.stderr, /^\s+at /m);
   });
 });

@@ -12,8 +12,14 @@ type PGliteModule = typeof import('@electric-sql/pglite');
 let mod: PGliteModule | undefined;
 /** PGlite's module, loaded on first use (it is large; lint without --sandbox never loads it). */
 export function pglite(): PGliteModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (!mod) mod = require('@electric-sql/pglite') as PGliteModule;
+  if (!mod) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      mod = require('@electric-sql/pglite') as PGliteModule;
+    } catch (e: any) {
+      throw new Error(`the sandbox needs the @electric-sql/pglite package, which could not be loaded (${e?.code ?? e?.message}); reinstall dbe's dependencies`);
+    }
+  }
   return mod;
 }
 
