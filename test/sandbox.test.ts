@@ -44,6 +44,7 @@ function dbe(args: string[], cwd: string) {
 const SHOP: Record<string, string> = {
   'migrations/001_init.sql': [
     'CREATE EXTENSION IF NOT EXISTS citext;',
+    'CREATE EXTENSION IF NOT EXISTS earthdistance CASCADE;',
     'CREATE EXTENSION IF NOT EXISTS postgis;',
     'CREATE TABLE users (id bigint PRIMARY KEY, username text NOT NULL, email citext NOT NULL);',
     'CREATE TABLE places (id bigint PRIMARY KEY, geom geometry(Point, 4326));',
@@ -59,7 +60,9 @@ const SHOP: Record<string, string> = {
   'migrations/002_rename.sql': 'ALTER TABLE users RENAME COLUMN username TO handle;\nSELECT id FROM users WHERE handle = $1;\nSELECT id FROM users WHERE username = $1;\n',
   'migrations/003_orders.sql': [
     'BEGIN;',
+    'SAVEPOINT before_age;',
     "ALTER TABLE users ADD COLUMN age int DEFAULT 'old';",
+    'ROLLBACK TO SAVEPOINT before_age;',
     'CREATE INDEX users_age ON users (age);',
     'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), total numeric(12, 2) NOT NULL);',
     'COMMIT;',
@@ -117,25 +120,25 @@ describe('replay', () => {
   });
 
   test('a rejected statement is reported on that statement with SQLSTATE, and replay goes on', () => {
-    const [f, ...rest] = at('migrations/003_orders.sql', 2);
+    const [f, ...rest] = at('migrations/003_orders.sql', 3);
     assert.equal(rest.length, 0);
     assert.equal(f.text, "ALTER TABLE users ADD COLUMN age int DEFAULT 'old';");
     assert.match(f.message, /invalid input syntax for type integer: "old" \(SQLSTATE 22P02\)/);
     // the index on the column that was never added fails too, and so does the query on it (line 8 of
     // queries/app.sql): counted on the cause, not reported again
-    assert.deepEqual(at('migrations/003_orders.sql', 3), []);
+    assert.deepEqual(at('migrations/003_orders.sql', 5), []);
     assert.match(f.message, /2 later statements that depend on it also failed/);
     // ... and a query using that column is a follow-on as well
     assert.deepEqual(at('queries/app.sql', 8), []);
   });
 
-  test('a failure inside BEGIN ... COMMIT does not abort the rest of the block', () => {
+  test('a failure inside BEGIN ... COMMIT does not abort the rest of the block, nor the project\'s own savepoints', () => {
     // orders was created after the failed ALTER in the same transaction: the join query sees it
     assert.ok(at('queries/app.sql', 3).length === 1 && /ambiguous/.test(at('queries/app.sql', 3)[0].message));
   });
 
   test('CONCURRENTLY runs (statements are sent one at a time); down migrations are not run', async () => {
-    assert.deepEqual(at('migrations/001_init.sql', 9), []);
+    assert.deepEqual(at('migrations/001_init.sql', 10), []);
     const idx = await sandbox.rows("SELECT indexname FROM pg_indexes WHERE indexname = 'users_email'");
     assert.equal(idx.length, 1);
     const t = await sandbox.rows("SELECT to_regclass('users') IS NOT NULL AS present");
@@ -144,22 +147,23 @@ describe('replay', () => {
 
   test('a shipped extension is loaded; an unknown one is reported once (info) and what needs it is not flooded', () => {
     assert.deepEqual(at('migrations/001_init.sql', 1), [], 'citext loads');
+    assert.deepEqual(at('migrations/001_init.sql', 2), [], 'earthdistance loads, with the cube it needs');
     const [ext, ...more] = findings.filter((f) => /extension/.test(f.message));
     assert.equal(more.length, 0);
     assert.equal(ext.severity, 'info');
-    assert.equal(where(ext).line, 2);
+    assert.equal(where(ext).line, 3);
     assert.match(ext.message, /does not ship the extension "postgis"/);
     // places (geometry) and its gist index fail, and so does the query on places: all counted here
     assert.match(ext.message, /3 later statements failed for want of its types or functions/);
-    assert.deepEqual(at('migrations/001_init.sql', 4), []);
+    assert.deepEqual(at('migrations/001_init.sql', 5), []);
     assert.deepEqual(at('queries/app.sql', 7), []);
     assert.deepEqual(stats.missingExtensions, ['postgis']);
   });
 
   test('roles the project grants to but never creates are created up-front', () => {
     assert.deepEqual(stats.roles, ['app_owner', 'reporting']);
-    assert.deepEqual(at('migrations/001_init.sql', 7), []);
     assert.deepEqual(at('migrations/001_init.sql', 8), []);
+    assert.deepEqual(at('migrations/001_init.sql', 9), []);
   });
 });
 
@@ -210,7 +214,7 @@ describe('queries', () => {
 
   test('exactly the expected findings, nothing else', () => {
     assert.deepEqual(findings.map((f) => `${where(f).file}:${where(f).line}`).sort(), [
-      'migrations/001_init.sql:2', 'migrations/002_rename.sql:3', 'migrations/003_orders.sql:2', 'queries/app.sql:1', 'queries/app.sql:11', 'queries/app.sql:3', 'queries/app.sql:4',
+      'migrations/001_init.sql:3', 'migrations/002_rename.sql:3', 'migrations/003_orders.sql:3', 'queries/app.sql:1', 'queries/app.sql:11', 'queries/app.sql:3', 'queries/app.sql:4',
     ]);
   });
 });

@@ -22,10 +22,15 @@ export function isShipped(name: string): boolean {
   return BUILTIN_EXTENSIONS.has(name) || Object.prototype.hasOwnProperty.call(SHIPPED_EXTENSIONS, name);
 }
 
+/** Shipped extensions that need another one (CREATE EXTENSION ... CASCADE installs both). */
+const REQUIRES: Readonly<Record<string, string[]>> = { earthdistance: ['cube'] };
+
 /** Loads the contrib modules for these extension names (unknown and built-in names are ignored). */
 export function loadExtensions(names: Iterable<string>): Record<string, Extension> {
   const out: Record<string, Extension> = {};
-  for (const n of names) {
+  const all = new Set<string>();
+  for (const n of names) { all.add(n); for (const r of REQUIRES[n] ?? []) all.add(r); }
+  for (const n of all) {
     const mod = Object.prototype.hasOwnProperty.call(SHIPPED_EXTENSIONS, n) ? SHIPPED_EXTENSIONS[n] : undefined;
     if (!mod) continue;
     // The contrib modules are resolved at run time from the installed package (the bundles keep

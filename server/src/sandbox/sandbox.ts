@@ -178,7 +178,9 @@ class Run {
     for (const st of f.statements) {
       if (st.action === 'skip') { this.skip(f, st); continue; }
       if (st.extension !== undefined && !isShipped(st.extension)) { this.missingExtension(f, st); continue; }
-      const guard = inTx && !st.tx;
+      // Not around the project's own transaction statements: releasing our savepoint would also
+      // release a SAVEPOINT the project sets.
+      const guard = inTx && st.kind !== 'TransactionStmt';
       // a parameterised query in a migration: explained where it stands (EXPLAIN never executes it)
       const prefix = st.action === 'explain' ? explainPrefix(st) : '';
       try {
