@@ -13,10 +13,14 @@ import type { Finding } from '../server/src/model';
 import { RULES_BY_ID } from '../server/src/rules';
 import { checkProject, Sandbox, type SandboxStats } from '../server/src/sandbox';
 import { SHIPPED_EXTENSIONS } from '../server/src/sandbox/extensions';
+import { snapshotFile } from '../server/src/sandbox/snapshot';
 import { ready, ROOT } from './helpers';
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-sandbox-test-'));
 const CACHE = path.join(TMP, '.cache');
+// The initdb snapshot (an empty cluster, per PGlite version) is kept between test runs: initdb costs
+// about 5 s. It is copied into each run's private cache directory for the CLI.
+const SNAP = path.join(os.tmpdir(), 'dbe-test-pglite-snapshot');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 
 /** Writes files under a fresh directory; returns it. */
@@ -90,7 +94,7 @@ let dir = '';
 let project: Project;
 let findings: Finding[] = [];
 let stats: SandboxStats;
-const sandbox = new Sandbox({ snapshotDir: CACHE });
+const sandbox = new Sandbox({ snapshotDir: SNAP });
 
 before(async () => {
   await ready();
@@ -100,6 +104,8 @@ before(async () => {
   const check = await checkProject(project, sandbox);
   findings = [...check.findings.values()].flat();
   stats = check.stats!;
+  fs.mkdirSync(CACHE, { recursive: true });
+  fs.copyFileSync(snapshotFile(SNAP), snapshotFile(CACHE));
   if (process.env.DBE_DEBUG) console.log(`replay ${(performance.now() - t).toFixed(0)} ms`, stats);
 });
 after(async () => {
