@@ -241,7 +241,7 @@ class Run {
       } else if (c.kind === 'extension' && c.finding) {
         c.finding.message += ` ${n} later statement${s} failed for want of its types or functions (not reported separately).`;
       } else if (c.kind === 'templated' && c.at) {
-        this.findings.push(note(this.stats, c.at.path, c.at.st,
+        this.findings.push(note(c.at.path, c.at.st,
           `This statement is templated, so the sandbox did not run it; ${n} later statement${s} failed because objects were missing (perhaps created here) and ${n === 1 ? 'is' : 'are'} not reported separately.`));
       }
     }
@@ -262,7 +262,7 @@ class Run {
     if (this.notedExtensions.has(name)) return;
     this.notedExtensions.add(name);
     this.stats.missingExtensions.push(name);
-    const finding = note(this.stats, f.path, st,
+    const finding = note(f.path, st,
       `The sandbox (PGlite ${pgliteVersion()}) does not ship the extension "${name}", so this statement was skipped; what needs it is not checked. PGlite ships ${Object.keys(SHIPPED_EXTENSIONS).length} extensions, e.g. pg_trgm, citext, hstore, uuid-ossp, pgcrypto, ltree, btree_gist (docs/rules/postgres-error.md).`);
     this.findings.push(finding);
     const cause: Cause = { finding, count: 0, kind: 'extension' };
@@ -316,7 +316,7 @@ function explainPrefix(st: Pick<SandboxStatement, 'params'>): string {
   return `EXPLAIN (FORMAT JSON${st.params ? ', GENERIC_PLAN' : ''}) `;
 }
 
-function note(_stats: SandboxStats, path: string, st: SandboxStatement, message: string): Finding {
+function note(path: string, st: SandboxStatement, message: string): Finding {
   return { rule: RULE_ID, severity: 'info', path, start: st.start, end: headEnd(st), message };
 }
 
