@@ -3,8 +3,8 @@
 // runs: no caches (cold), after an edit (warm parse cache, every project's result cache missed),
 // unchanged projects (result cache hit), --no-cache, and two threads; side by side with squawk 2.66
 // (`squawk --reporter json` on the same files) when squawk can be had, and the editor benchmark
-// (bench/editor.ts) when it exists.
-// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor]
+// (bench/editor.ts) and the sandbox benchmark (bench/sandbox.ts) when they exist.
+// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-sandbox]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -154,11 +154,24 @@ function main(): void {
     else console.log(`editor benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
   }
 
+  let sandbox: unknown;
+  const sandboxScript = path.join(ROOT, 'bench', 'sandbox.ts');
+  if (!args.includes('--no-sandbox') && fs.existsSync(sandboxScript)) {
+    console.log('\nbench/sandbox.ts:');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', sandboxScript], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+    const out = (r.stdout ?? '').trim().split('\n');
+    for (const l of out.slice(0, -1)) console.log(l);
+    const line = out.reverse().find((l) => l.startsWith('{'));
+    if (line) { try { sandbox = JSON.parse(line); } catch { /* printed above */ } }
+    else console.log(`sandbox benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
+  }
+
   const summary = {
     files: files.length, bytes, runs: RUNS,
     dbe: Object.fromEntries(rows.slice(0, 5).map(([n, t]) => [n, { best: +(t.best / 1000).toFixed(3), median: +(t.median / 1000).toFixed(3) }])),
     squawk: squawk ? { best: +(squawk.best / 1000).toFixed(3), median: +(squawk.median / 1000).toFixed(3), measured: true } : { median: SQUAWK_README_SECONDS, measured: false, why: sq.why },
     editor,
+    sandbox,
   };
   console.log('\n' + JSON.stringify(summary));
 }

@@ -1,4 +1,4 @@
-// Bundles the extension client, the language server and the CLI into dist/.
+// Bundles the extension client, the language server and the CLI into dist/ (PGlite excepted, see below).
 // libpg-query loads its .wasm from beside its own JS, so the wasm file is copied next to the bundles.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, chmodSync } from 'node:fs';
@@ -9,8 +9,12 @@ const require = createRequire(import.meta.url);
 const watch = process.argv.includes('--watch');
 mkdirSync('dist', { recursive: true });
 
+// PGlite stays outside the bundles: it finds its .wasm, .data and extension .tar.gz files beside its
+// own modules, and it is loaded only when the sandbox is used.
+const external = ['@electric-sql/pglite', '@electric-sql/pglite/*'];
 const common = {
   bundle: true,
+  external,
   platform: 'node',
   target: 'node18',
   format: 'cjs',
@@ -19,7 +23,7 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
+  build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: [...external, 'vscode'] }),
   build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   // The chat webview script runs in the browser sandbox: no node built-ins, one self-contained IIFE.

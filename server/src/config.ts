@@ -20,6 +20,8 @@ export interface Config {
   ignore: string[];
   /** Files larger than this many bytes get one diagnostic instead of analysis. */
   maxFileBytes: number;
+  /** `dbe lint` also replays the project in the embedded PostgreSQL and checks its queries (as --sandbox). */
+  sandbox: boolean;
 }
 
 export function defaultConfig(): Config {
@@ -29,6 +31,7 @@ export function defaultConfig(): Config {
     postgresVersion: 16,
     ignore: ['**/node_modules/**', '**/.git/**'],
     maxFileBytes: 2 * 1024 * 1024,
+    sandbox: false,
   };
 }
 
@@ -42,8 +45,8 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
   const out: Config = structuredClone(base);
   const r = raw as Record<string, unknown>;
   for (const key of Object.keys(r)) {
-    if (!['rules', 'migrations', 'postgresVersion', 'ignore', 'maxFileBytes', '$schema'].includes(key)) {
-      throw new ConfigError(`${source}: unknown setting "${key}" (known: rules, migrations, postgresVersion, ignore, maxFileBytes)`);
+    if (!['rules', 'migrations', 'postgresVersion', 'ignore', 'maxFileBytes', 'sandbox', '$schema'].includes(key)) {
+      throw new ConfigError(`${source}: unknown setting "${key}" (known: rules, migrations, postgresVersion, ignore, maxFileBytes, sandbox)`);
     }
   }
   if (r.rules !== undefined) {
@@ -77,6 +80,10 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
   if (r.maxFileBytes !== undefined) {
     if (typeof r.maxFileBytes !== 'number' || r.maxFileBytes <= 0) throw new ConfigError(`${source}: "maxFileBytes" must be a positive number`);
     out.maxFileBytes = r.maxFileBytes;
+  }
+  if (r.sandbox !== undefined) {
+    if (typeof r.sandbox !== 'boolean') throw new ConfigError(`${source}: "sandbox" must be true or false`);
+    out.sandbox = r.sandbox;
   }
   return out;
 }

@@ -75,3 +75,13 @@ export class ByteMap {
     return this.table[byteOffset];
   }
 }
+
+/** End of the word or symbol at `at`, for a syntax error's range. */
+export function tokenishEnd(text: string, at: number, limit: number): number {
+  if (at >= limit) return at;
+  let e = at;
+  if (/[A-Za-z0-9_$\u0080-\uffff]/.test(text[e])) { while (e < limit && /[A-Za-z0-9_$\u0080-\uffff]/.test(text[e])) e++; }
+  else if (text[e] === "'" || text[e] === '"') { const q = text.indexOf(text[e], e + 1); e = q > 0 && q < limit ? q + 1 : Math.min(limit, text.indexOf('\n', e) < 0 ? limit : text.indexOf('\n', e)); }
+  else e++;
+  return Math.max(e, at + 1);
+}

@@ -14,6 +14,18 @@ export interface LintOptions {
   cache: boolean;
   /** Threads to use (default: see parallel.ts defaultThreads; 1 = everything on the main thread). */
   jobs?: number;
+  /** Also run the embedded PostgreSQL (--sandbox / --no-sandbox); undefined: as .dbe.json says. */
+  sandbox?: boolean;
+}
+
+/** `dbe explain <file> --line N`: the plan of the query at that line. */
+export interface ExplainOptions {
+  file: string;
+  line: number;
+  format: 'text' | 'json';
+  /** Project directory (default: the current directory). */
+  project?: string;
+  config?: string;
 }
 
 export type Command =
@@ -22,6 +34,7 @@ export type Command =
   | { kind: 'rules'; format: 'text' | 'json' }
   | { kind: 'lint'; options: LintOptions }
   | { kind: 'advise'; options: AdviseOptions }
+  | { kind: 'explain'; options: ExplainOptions }
   | { kind: 'ask'; options: AskCliOptions }
   | { kind: 'review'; options: AskCliOptions };
 
@@ -57,10 +70,11 @@ export function parseArgs(argv: string[]): Command {
   if (first === 'rules') return parseRules(argv.slice(1));
   if (first === 'lint') return { kind: 'lint', options: parseLint(argv.slice(1)) };
   if (first === 'advise') return parseAdvise(argv.slice(1));
+  if (first === 'explain') return parseExplain(argv.slice(1));
   if (first === 'ask') return parseAsk(argv.slice(1), 'ask');
   if (first === 'review') return parseAsk(argv.slice(1), 'review');
   if (first.startsWith('-')) throw new UsageError(`unknown option ${first} (try dbe --help)`);
-  throw new UsageError(`unknown command "${first}" (commands: lint, advise, rules, ask, review; try dbe --help)`);
+  throw new UsageError(`unknown command "${first}" (commands: lint, advise, explain, rules, ask, review; try dbe --help)`);
 }
 
 function parseRules(args: string[]): Command {
@@ -156,11 +170,53 @@ function parseLint(args: string[]): LintOptions {
       case '--quiet': case '-q': noValue(); o.quiet = true; break;
       case '--no-cache': noValue(); o.cache = false; break;
       case '--cache': noValue(); o.cache = true; break;
+      case '--sandbox': noValue(); o.sandbox = true; break;
+      case '--no-sandbox': noValue(); o.sandbox = false; break;
       default: throw new UsageError(`unknown option ${name} (try dbe --help)`);
     }
   }
   if (o.paths.length === 0) throw new UsageError('no paths to lint (usage: dbe lint <files or directories...>)');
   return o;
+}
+
+function parseExplain(args: string[]): Command {
+  let file: string | undefined, line: number | undefined, format: 'text' | 'json' = 'text', project: string | undefined, config: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('-') || a === '-') {
+      if (file !== undefined) throw new UsageError(`dbe explain takes one file, not "${file}" and "${a}"`);
+      file = a;
+      continue;
+    }
+    const { name, value, next } = split(args, i);
+    const takeValue = (): string => {
+      const v = need(name, value ?? args[next]);
+      if (value === undefined) i = next;
+      return v;
+    };
+    switch (name) {
+      case '--line': case '-l': {
+        const v = takeValue();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < 1) throw new UsageError(`--line must be a line number (1 or more), not "${v}"`);
+        line = n;
+        break;
+      }
+      case '--format': case '-f': {
+        const v = takeValue();
+        if (v !== 'text' && v !== 'json') throw new UsageError(`--format for dbe explain must be text or json, not "${v}"`);
+        format = v;
+        break;
+      }
+      case '--project': case '-p': project = takeValue(); break;
+      case '--config': case '-c': config = takeValue(); break;
+      case '--help': case '-h': return { kind: 'help' };
+      default: throw new UsageError(`unknown option ${name} for dbe explain (try dbe --help)`);
+    }
+  }
+  if (file === undefined) throw new UsageError('no file (usage: dbe explain <file.sql> --line N [--format text|json])');
+  if (line === undefined) throw new UsageError('--line N is needed: the line of the query to explain');
+  return { kind: 'explain', options: { file, line, format, project, config } };
 }
 
 function parseAsk(args: string[], kind: 'ask' | 'review'): Command {

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import type { JsonDiagnostic, JsonReport } from '../engine/output';
 import type { Severity } from '../model';
-import { ALL_RULES } from '../rules';
+import { DOCUMENTED_RULES } from '../rules';
 import type { Range } from '../text';
 import type { FileReport } from './lint-project';
 
@@ -58,7 +58,7 @@ interface SarifRuleMeta { id: string; title: string; rationale: string; severity
 
 /** Every rule the engine can report, registered rules first, then the engine's own ids. */
 export function ruleCatalogue(): SarifRuleMeta[] {
-  const out: SarifRuleMeta[] = ALL_RULES.map((r) => ({ id: r.meta.id, title: r.meta.title, rationale: r.meta.rationale, severity: r.meta.severity }));
+  const out: SarifRuleMeta[] = DOCUMENTED_RULES.map((r) => ({ id: r.meta.id, title: r.meta.title, rationale: r.meta.rationale, severity: r.meta.severity }));
   if (!out.some((r) => r.id === 'file-too-large')) {
     out.push({
       id: 'file-too-large', title: 'File not analysed', severity: 'warning',

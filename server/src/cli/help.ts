@@ -5,6 +5,7 @@ Usage:
   dbe lint <paths...> [options]   lint .sql files; a directory is one project (one schema)
   dbe advise <paths...> [options] the design report: index recommendations (one per index, with
                                   the queries each serves) and the schema-design findings
+  dbe explain <file> --line N     the plan of the query at line N, from the embedded PostgreSQL
   dbe rules [--format text|json]  list the rules
   dbe ask [options] "question"    ask the DB Engineer assistant (Claude) about a file of the project
   dbe review <file> [options]     ask for a full review of a file (the /review command)
@@ -25,6 +26,15 @@ Lint options:
   -q, --quiet                     report only findings that reach the --fail-on severity
       --no-cache                  do not read or write the on-disk parse cache
   -j, --jobs N                    threads to use (default: 1 below 4 CPUs, else half the CPUs, at most 4)
+      --sandbox                   also replay the migrations in an embedded PostgreSQL 18 (PGlite) and
+                                  check every query against it (postgres-error); "sandbox": true in
+                                  .dbe.json does the same, --no-sandbox turns it off
+
+Explain options (the migrations are replayed in the embedded PostgreSQL; the query is never run):
+  -l, --line N                    a line of the query (1-based)
+  -f, --format text|json          an indented plan tree (default), or EXPLAIN's JSON with the tree
+  -p, --project DIR               the project the schema is replayed from (default: current directory)
+  -c, --config FILE               use this configuration instead of the nearest .dbe.json
 
 Advise options:
   -f, --format text|markdown|json output format (default text); exit 0, or 2 on usage/input errors

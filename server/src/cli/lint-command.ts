@@ -36,6 +36,8 @@ export async function lintCommand(o: LintOptions, io: Io): Promise<number> {
   for (const r of results) for (const f of r.files) if (!byPath.has(f.path)) byPath.set(f.path, f);
   const ordered: FileReport[] = [];
   for (const s of specs) for (const f of s.files) { const r = byPath.get(f); if (r) { ordered.push(r); byPath.delete(f); } }
+  // The sandbox (PGlite) is loaded only when a project asks for it.
+  if (o.sandbox ?? specs.some((s) => s.config.sandbox)) await (await import('./sandbox-command')).addSandboxFindings(o, specs, ordered, io);
   return finish(o, io, results, ordered);
 }
 

@@ -27,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
       case 'rules': io.out(rulesCommand(cmd.format)); return 0;
       case 'lint': return await lintCommand(cmd.options, io);
       case 'advise': return await (await import('./advise-command')).adviseCommand(cmd.options, io);
+      case 'explain': return await (await import('./sandbox-command')).explainCommand(cmd.options, io);
       // The assistant (and the Anthropic SDK with it) is loaded only when asked for: lint starts faster.
       case 'ask': return await (await import('./ask-command')).askCommand(cmd.options, io);
       case 'review': return await (await import('./review-command')).reviewCommand(cmd.options, io);

@@ -9,7 +9,7 @@ import { Schema } from '../schema';
 import { kindOf } from '../sql/ast';
 import { parseStatement } from '../sql/parse';
 import { splitStatements } from '../sql/split';
-import { LineIndex } from '../text';
+import { LineIndex, tokenishEnd } from '../text';
 import { migrationSortKey, isDownMigration } from './order';
 import { applySuppressions } from './suppress';
 
@@ -55,6 +55,8 @@ export class Project {
   }
 
   getFile(path: string): SourceFile | undefined { return this.files.get(path); }
+  /** The file's path relative to the project root, as ordering and globs see it. */
+  relativePath(path: string): string { return this.relPath(path); }
   hasFile(path: string): boolean { return this.files.has(path); }
   get size(): number { return this.files.size; }
 
@@ -256,16 +258,6 @@ export class Project {
   }
 }
 
-
-/** End of the word or symbol at `at`, for a syntax error's range. */
-function tokenishEnd(text: string, at: number, limit: number): number {
-  if (at >= limit) return at;
-  let e = at;
-  if (/[A-Za-z0-9_$\u0080-\uffff]/.test(text[e])) { while (e < limit && /[A-Za-z0-9_$\u0080-\uffff]/.test(text[e])) e++; }
-  else if (text[e] === "'" || text[e] === '"') { const q = text.indexOf(text[e], e + 1); e = q > 0 && q < limit ? q + 1 : Math.min(limit, text.indexOf('\n', e) < 0 ? limit : text.indexOf('\n', e)); }
-  else e++;
-  return Math.max(e, at + 1);
-}
 
 /** Splits and parses a file into statements (parses are cached per statement text). */
 export function buildFile(path: string, text: string, config: Config, rel: string): SourceFile {

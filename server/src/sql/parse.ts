@@ -13,6 +13,8 @@ export interface ParsedStatement {
   error?: { message: string; offset: number };
   /** Converts AST byte locations (relative to the statement) to UTF-16 offsets in the statement. */
   bytes: ByteMap;
+  /** How many statements the text holds when more than one (only the first is analysed). */
+  extra?: number;
 }
 
 let ready: Promise<void> | undefined;
@@ -94,7 +96,7 @@ export function parseStatement(text: string): ParsedStatement {
     else {
       // The splitter keeps RULE bodies and BEGIN ATOMIC bodies whole; more than one statement here
       // means something unusual (e.g. a masked meta-command). Analyse the first, keep the rest visible.
-      result = { node: stmts[0].stmt, bytes };
+      result = { node: stmts[0].stmt, bytes, extra: stmts.length - 1 };
     }
   } catch (e: any) {
     const details = e?.sqlDetails;

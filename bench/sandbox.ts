@@ -1,0 +1,99 @@
+// Sandbox benchmark: PGlite start (fresh initdb, from the on-disk snapshot in a new process, from the
+// in-memory snapshot), replay of examples/shop and of every lemmy migration from ../shared/corpus
+// (statements that replay cleanly, failures and their top reasons, time), and RSS with the sandbox up.
+// Usage: node --import tsx bench/sandbox.ts [--top N]   (the last line of output is JSON)
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { defaultConfig, mergeConfig } from '../server/src/config';
+import { Project } from '../server/src/engine/project';
+import { checkProject, Sandbox, sandboxInput, type SandboxStats } from '../server/src/sandbox';
+import { initParser } from '../server/src/sql/parse';
+
+const ROOT = path.resolve(__dirname, '..');
+const LEMMY = path.resolve(ROOT, '..', 'shared', 'corpus', 'lemmy');
+const args = process.argv.slice(2);
+const TOP = (() => { const i = args.indexOf('--top'); return i >= 0 ? Number(args[i + 1]) : 8; })();
+const mb = (n: number) => Math.round(n / 1e6);
+
+function listSql(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listSql(p));
+    else if (e.name.endsWith('.sql')) out.push(p);
+  }
+  return out.sort();
+}
+
+function projectOf(dir: string, raw: object = {}): Project {
+  const p = new Project(mergeConfig(defaultConfig(), raw, 'bench'), (f) => path.relative(dir, f).split(path.sep).join('/'));
+  for (const f of listSql(dir)) p.setFile(f, fs.readFileSync(f, 'utf8'));
+  return p;
+}
+
+interface Replay { statements: number; ranCleanly: number; failed: number; followOns: number; explained: number; rejected: number; skipped: Record<string, number>; startMs: number; replayMs: number; explainMs: number; totalMs: number; top: [string, number][] }
+
+async function replay(sb: Sandbox, p: Project): Promise<Replay> {
+  const t = performance.now();
+  const input = sandboxInput(p);
+  const statements = input.files.filter((f) => f.role === 'migration').reduce((a, f) => a + f.statements.filter((s) => s.action === 'run').length, 0);
+  const r = await checkProject(p, sb);
+  const s = r.stats as SandboxStats;
+  return {
+    statements, ranCleanly: s.ran, failed: s.failed, followOns: s.followOns, explained: s.explained, rejected: s.explainFailed, skipped: s.skipped,
+    startMs: Math.round(s.startMs), replayMs: Math.round(s.replayMs), explainMs: Math.round(s.explainMs), totalMs: Math.round(performance.now() - t),
+    top: Object.entries(s.reasons).sort((a, b) => b[1] - a[1]).slice(0, TOP),
+  };
+}
+
+async function child(dir: string): Promise<void> {
+  const t = performance.now();
+  const sb = new Sandbox({ snapshotDir: dir });
+  const r = await sb.run({ files: [], roles: [], extensions: [], severity: 'error', checkQueries: false });
+  console.log(JSON.stringify({ wallMs: Math.round(performance.now() - t), startMs: Math.round(r.stats.startMs), from: r.stats.startedFrom }));
+  await sb.close();
+}
+
+async function main(): Promise<void> {
+  if (args[0] === '--child') return child(args[1]);
+  await initParser();
+  const snap = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-bench-sandbox-'));
+  const rssBefore = process.memoryUsage().rss;
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; RSS before the sandbox ${mb(rssBefore)} MB`);
+
+  const sb = new Sandbox({ snapshotDir: snap });
+  const empty = { files: [], roles: [], extensions: [], severity: 'error' as const, checkQueries: false };
+  const cold = await sb.run(empty);
+  console.log(`start, fresh (initdb, then the snapshot is written): ${cold.stats.startMs.toFixed(0)} ms`);
+  const c = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', snap], { cwd: ROOT, encoding: 'utf8' });
+  const disk = JSON.parse((c.stdout || '{}').trim().split('\n').pop() || '{}');
+  console.log(`start, new process from the on-disk snapshot: ${disk.startMs} ms, PGlite's module load included (from ${disk.from})`);
+  const warm = await sb.run(empty);
+  console.log(`start, from the in-memory snapshot: ${warm.stats.startMs.toFixed(0)} ms`);
+  const rssUp = process.memoryUsage().rss;
+
+  const shop = await replay(sb, projectOf(path.join(ROOT, 'examples', 'shop')));
+  console.log(`examples/shop: ${shop.statements} statements, ${shop.ranCleanly} ran cleanly, ${shop.failed} failed (+${shop.followOns} follow-ons); ${shop.explained} queries explained, ${shop.rejected} rejected; replay ${shop.replayMs} ms, explain ${shop.explainMs} ms, total with start ${shop.totalMs} ms`);
+
+  let lemmy: Replay | undefined, lemmyMigrationsOnly: Replay | undefined, rssLemmy = 0;
+  if (fs.existsSync(LEMMY)) {
+    for (const [label, raw] of [['lemmy (every file, path order)', {}], ['lemmy (migrations.include: migrations_*; replaceable schema as queries)', { migrations: { include: ['migrations_*'] } }]] as const) {
+      const r = await replay(sb, projectOf(LEMMY, raw));
+      rssLemmy = Math.max(rssLemmy, process.memoryUsage().rss);
+      console.log(`${label}: ${r.statements} statements, ${r.ranCleanly} ran cleanly, ${r.failed} failed (+${r.followOns} follow-ons not reported); ${r.explained} queries explained, ${r.rejected} rejected; skipped ${JSON.stringify(r.skipped)}; replay ${r.replayMs} ms, explain ${r.explainMs} ms, total ${r.totalMs} ms`);
+      for (const [why, n] of r.top) console.log(`  ${String(n).padStart(4)}  ${why}`);
+      if (!lemmy) lemmy = r; else lemmyMigrationsOnly = r;
+    }
+  } else console.log(`lemmy corpus not found at ${LEMMY}`);
+  await sb.close();
+  console.log(`RSS: ${mb(rssBefore)} MB before, ${mb(rssUp)} MB with the sandbox up (empty), ${mb(rssLemmy)} MB at most during the lemmy replays`);
+  fs.rmSync(snap, { recursive: true, force: true });
+  console.log(JSON.stringify({
+    startMs: { initdb: Math.round(cold.stats.startMs), diskSnapshot: disk.startMs, memorySnapshot: Math.round(warm.stats.startMs) },
+    shop, lemmy, lemmyMigrationsOnly, rssMB: { before: mb(rssBefore), up: mb(rssUp), lemmy: mb(rssLemmy) },
+  }));
+}
+
+main().catch((e) => { console.error(e); process.exitCode = 1; });

@@ -1,0 +1,373 @@
+// The sandbox: a real PostgreSQL (PGlite, PostgreSQL 18 in WebAssembly, in process) that replays a
+// project's migrations and checks its queries against the resulting catalog. Editor-free and
+// message-passing friendly: plain data in (SandboxInput, see input.ts), findings and counts out, so
+// the language server can run it in a worker thread later.
+//
+// - Statements are sent one at a time (a multi-statement string runs as one transaction, where
+//   CONCURRENTLY fails). A rejected statement becomes a postgres-error finding with PostgreSQL's
+//   message, detail, hint and SQLSTATE, on the token PostgreSQL points at (else the statement's first
+//   line); replay goes on. Inside the project's own BEGIN ... COMMIT each statement runs under a
+//   savepoint, so one failure does not abort the rest of the block.
+// - Follow-on errors are folded into their cause: when a statement that creates something fails, a
+//   later "does not exist" error naming it is counted on the first finding instead of reported again;
+//   the same for types and functions after an extension PGlite does not ship, and for missing objects
+//   after a templated statement (not run).
+// - Roles the project grants to or assigns ownership to but never creates belong to the server, not
+//   to the migrations: they are created up-front (NOLOGIN, no privileges).
+// - Queries are never executed: EXPLAIN (GENERIC_PLAN when they have $n parameters), inside a
+//   READ ONLY transaction that is rolled back.
+// - Each run() starts from an empty database (a new PGlite from the initdb snapshot, ~1 s).
+import type { PGlite } from '@electric-sql/pglite';
+import type { Finding, Severity } from '../model';
+import { tokenishEnd } from '../text';
+import { isShipped, loadExtensions, SHIPPED_EXTENSIONS } from './extensions';
+import type { SandboxFile, SandboxInput, SandboxStatement } from './input';
+import { planTree, type PlanNode } from './plan';
+import { pgliteVersion, startPglite } from './snapshot';
+
+export const RULE_ID = 'postgres-error';
+
+export interface SandboxOptions {
+  /** Where the initialised-database snapshot is kept (see snapshot.ts); null: memory only. */
+  snapshotDir?: string | null;
+}
+
+export interface SandboxStats {
+  /** PostgreSQL's version string (SELECT version()). */
+  version: string;
+  startMs: number;
+  replayMs: number;
+  explainMs: number;
+  /** Where the database came from: the in-memory or on-disk snapshot, or a fresh initdb. */
+  startedFrom: 'memory' | 'disk' | 'initdb';
+  /** Statements executed (migrations) without error / with an error reported / failed as follow-ons. */
+  ran: number;
+  failed: number;
+  followOns: number;
+  /** Queries explained without error / with an error reported. */
+  explained: number;
+  explainFailed: number;
+  /** Statements not sent, by reason. */
+  skipped: Record<string, number>;
+  /** Failures (reported and follow-ons) by SQLSTATE and message with names elided. */
+  reasons: Record<string, number>;
+  /** Extensions the project creates that PGlite does not ship. */
+  missingExtensions: string[];
+  /** Roles created up-front. */
+  roles: string[];
+}
+
+export interface SandboxResult { findings: Finding[]; stats: SandboxStats }
+
+export interface ExplainOutcome {
+  /** Set when PostgreSQL rejected the query (also in finding). */
+  error?: string;
+  finding?: Finding;
+  generic: boolean;
+  plan?: PlanNode;
+  /** PostgreSQL's own JSON. */
+  raw?: unknown;
+}
+
+/** Codes of "X does not exist" errors. */
+const MISSING = new Set(['42P01', '42704', '42883', '3F000', '42703', '42P02']);
+
+/** What a missing extension leaves undefined: "type "geometry" does not exist", "operator class ... does not exist". */
+const EXTENSION_OBJECT = /^(type|data type|operator|operator class|operator family|access method|text search \w+|collation) /;
+
+interface Cause { finding?: Finding; count: number; kind: 'error' | 'extension' | 'templated'; at?: { path: string; st: SandboxStatement } }
+
+interface PgError { message: string; code?: string; position?: string | number; detail?: string; hint?: string; internalQuery?: string }
+
+function isPgError(e: unknown): e is PgError {
+  return !!e && typeof e === 'object' && typeof (e as any).code === 'string' && /^[0-9A-Z]{5}$/.test((e as any).code);
+}
+
+export class Sandbox {
+  private db: PGlite | undefined;
+  private dead = false;
+
+  constructor(private readonly options: SandboxOptions = {}) {}
+
+  /** Replays `input` into a fresh database and checks its queries. Never throws for SQL problems. */
+  async run(input: SandboxInput): Promise<SandboxResult> {
+    const t0 = performance.now();
+    await this.close();
+    const started = await startPglite(loadExtensions(input.extensions), this.options.snapshotDir ?? null);
+    const db = this.db = started.db;
+    this.dead = false;
+    const version = String(((await db.query<{ v: string }>('SELECT version() AS v')).rows[0] ?? { v: '' }).v);
+    const stats: SandboxStats = {
+      version, startMs: performance.now() - t0, replayMs: 0, explainMs: 0, startedFrom: started.from,
+      ran: 0, failed: 0, followOns: 0, explained: 0, explainFailed: 0, skipped: {}, reasons: {}, missingExtensions: [], roles: [],
+    };
+    const findings: Finding[] = [];
+    const run = new Run(db, input.severity, findings, stats);
+
+    for (const r of input.roles) {
+      try { await db.exec(`CREATE ROLE ${quoteIdent(r)} NOLOGIN`); stats.roles.push(r); } catch { /* exists */ }
+    }
+    const t1 = performance.now();
+    for (const f of input.files) if (f.role === 'migration' && !this.dead) this.dead = !(await run.migration(f));
+    stats.replayMs = performance.now() - t1;
+    const t2 = performance.now();
+    if (input.checkQueries && !this.dead) {
+      try { await db.exec('RESET ALL'); } catch { /* keep going */ }
+      for (const f of input.files) if (f.role === 'queries' && !this.dead) this.dead = !(await run.queries(f));
+    }
+    stats.explainMs = performance.now() - t2;
+    run.finish();
+    findings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.start - b.start));
+    return { findings, stats };
+  }
+
+  /**
+   * The plan of one query (after run()). `stmt` needs text and params; offsets locate a finding.
+   * Never executes it: EXPLAIN in a READ ONLY transaction that is rolled back.
+   */
+  async explain(path: string, stmt: Pick<SandboxStatement, 'start' | 'end' | 'text' | 'params'>, severity: Severity = 'error'): Promise<ExplainOutcome> {
+    if (!this.db || this.dead) throw new Error('the sandbox is not running: call run() first');
+    const generic = !!stmt.params;
+    const prefix = explainPrefix(stmt);
+    await this.db.exec('BEGIN TRANSACTION READ ONLY');
+    try {
+      const res = await this.db.exec(prefix + stmt.text);
+      const row = res[0]?.rows[0] as Record<string, unknown> | undefined;
+      const raw = row ? row['QUERY PLAN'] : undefined;
+      return { generic, plan: planTree(raw), raw };
+    } catch (e) {
+      if (!isPgError(e)) throw e;
+      const finding = toFinding(e, path, stmt, prefix.length, severity, 'query');
+      return { generic, error: e.message, finding };
+    } finally {
+      try { await this.db.exec('ROLLBACK'); } catch { /* nothing open */ }
+    }
+  }
+
+  /** Rows of a read-only query against the replayed database (READ ONLY transaction, rolled back). */
+  async rows(sql: string): Promise<Record<string, unknown>[]> {
+    if (!this.db || this.dead) throw new Error('the sandbox is not running: call run() first');
+    await this.db.exec('BEGIN TRANSACTION READ ONLY');
+    try {
+      return (await this.db.query<Record<string, unknown>>(sql)).rows;
+    } finally {
+      try { await this.db.exec('ROLLBACK'); } catch { /* nothing open */ }
+    }
+  }
+
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = undefined;
+    if (db && !db.closed) { try { await db.close(); } catch { /* already gone */ } }
+  }
+}
+
+/** One replay: the follow-on bookkeeping and the counts. */
+class Run {
+  private readonly broken = new Map<string, Cause>();
+  private readonly causes: Cause[] = [];
+  private extensionCause: Cause | undefined;
+  private templatedCause: Cause | undefined;
+  private readonly notedExtensions = new Set<string>();
+
+  constructor(private readonly db: PGlite, private readonly severity: Severity, private readonly findings: Finding[], private readonly stats: SandboxStats) {}
+
+  /** Executes a migration file's statements in order. False when PGlite itself failed (the database is unusable). */
+  async migration(f: SandboxFile): Promise<boolean> {
+    let inTx = false;
+    for (const st of f.statements) {
+      if (st.action === 'skip') { this.skip(f, st); continue; }
+      if (st.extension !== undefined && !isShipped(st.extension)) { this.missingExtension(f, st); continue; }
+      // Not around the project's own transaction statements: releasing our savepoint would also
+      // release a SAVEPOINT the project sets.
+      const guard = inTx && st.kind !== 'TransactionStmt';
+      // a parameterised query in a migration: explained where it stands (EXPLAIN never executes it)
+      const prefix = st.action === 'explain' ? explainPrefix(st) : '';
+      try {
+        if (guard) await this.db.exec('SAVEPOINT dbe_sandbox');
+        await this.db.exec(prefix + st.text);
+        if (guard) await this.db.exec('RELEASE SAVEPOINT dbe_sandbox');
+        if (prefix) this.stats.explained++; else this.stats.ran++;
+        if (st.tx === 1) inTx = true;
+        else if (st.tx === -1) inTx = false;
+      } catch (e) {
+        if (!isPgError(e)) return this.crashed(f, st, e);
+        if (guard) {
+          try { await this.db.exec('ROLLBACK TO SAVEPOINT dbe_sandbox'); await this.db.exec('RELEASE SAVEPOINT dbe_sandbox'); } catch { /* see below */ }
+        } else if (inTx || st.tx) {
+          // A failed BEGIN/COMMIT or a failure outside our savepoint: leave no half-open transaction.
+          try { await this.db.exec('ROLLBACK'); } catch { /* none open */ }
+          inTx = false;
+        }
+        this.failure(e, f, st, prefix.length, prefix ? 'query' : 'statement');
+      }
+    }
+    // A file that leaves its transaction open: committed, so files stay independent.
+    if (inTx) try { await this.db.exec('COMMIT'); } catch { /* nothing to do */ }
+    return true;
+  }
+
+  /** Explains a queries file's queries (never executes them); its SET statements apply to the file only. */
+  async queries(f: SandboxFile): Promise<boolean> {
+    try { await this.db.exec('BEGIN TRANSACTION READ ONLY'); } catch (e) { return this.crashed(f, f.statements[0], e); }
+    try {
+      for (const st of f.statements) {
+        if (st.action === 'skip') { this.skip(f, st); continue; }
+        const prefix = st.action === 'explain' ? explainPrefix(st) : '';
+        try {
+          await this.db.exec('SAVEPOINT dbe_sandbox');
+          await this.db.exec(prefix + st.text);
+          await this.db.exec('RELEASE SAVEPOINT dbe_sandbox');
+          if (st.action === 'explain') this.stats.explained++; else this.stats.ran++;
+        } catch (e) {
+          if (!isPgError(e)) return this.crashed(f, st, e);
+          try { await this.db.exec('ROLLBACK TO SAVEPOINT dbe_sandbox'); await this.db.exec('RELEASE SAVEPOINT dbe_sandbox'); } catch { /* rolled back below */ }
+          this.failure(e, f, st, prefix.length, st.action === 'explain' ? 'query' : 'statement');
+        }
+      }
+    } finally {
+      try { await this.db.exec('ROLLBACK'); } catch { /* nothing open */ }
+    }
+    return true;
+  }
+
+  /** Adds the follow-on counts to the findings of their causes. */
+  finish(): void {
+    for (const c of this.causes) {
+      if (!c.count) continue;
+      const n = c.count, s = n === 1 ? '' : 's';
+      if (c.kind === 'error' && c.finding) {
+        c.finding.message += ` ${n} later statement${s} that depend${n === 1 ? 's' : ''} on it also failed (not reported separately).`;
+      } else if (c.kind === 'extension' && c.finding) {
+        c.finding.message += ` ${n} later statement${s} failed for want of its types or functions (not reported separately).`;
+      } else if (c.kind === 'templated' && c.at) {
+        this.findings.push(note(c.at.path, c.at.st,
+          `This statement is templated, so the sandbox did not run it; ${n} later statement${s} failed because objects were missing (perhaps created here) and ${n === 1 ? 'is' : 'are'} not reported separately.`));
+      }
+    }
+  }
+
+  private skip(f: SandboxFile, st: SandboxStatement): void {
+    const why = st.skip ?? 'other';
+    this.stats.skipped[why] = (this.stats.skipped[why] ?? 0) + 1;
+    if (why === 'templated' && !this.templatedCause) {
+      this.templatedCause = { count: 0, kind: 'templated', at: { path: f.path, st } };
+      this.causes.push(this.templatedCause);
+    }
+  }
+
+  private missingExtension(f: SandboxFile, st: SandboxStatement): void {
+    const name = st.extension!;
+    this.stats.skipped['missing-extension'] = (this.stats.skipped['missing-extension'] ?? 0) + 1;
+    if (this.notedExtensions.has(name)) return;
+    this.notedExtensions.add(name);
+    this.stats.missingExtensions.push(name);
+    const finding = note(f.path, st,
+      `The sandbox (PGlite ${pgliteVersion()}) does not ship the extension "${name}", so this statement was skipped; what needs it is not checked. PGlite ships ${Object.keys(SHIPPED_EXTENSIONS).length} extensions, e.g. pg_trgm, citext, hstore, uuid-ossp, pgcrypto, ltree, btree_gist (docs/rules/postgres-error.md).`);
+    this.findings.push(finding);
+    const cause: Cause = { finding, count: 0, kind: 'extension' };
+    this.causes.push(cause);
+    if (!this.extensionCause) this.extensionCause = cause;
+    this.broken.set(name.toLowerCase(), cause);
+  }
+
+  private failure(e: PgError, f: SandboxFile, st: SandboxStatement, prefixLength: number, what: 'statement' | 'query'): void {
+    const reason = `${e.code} ${e.message.replace(/"[^"]*"/g, '"…"').replace(/\$\d+/g, '$n')}`;
+    this.stats.reasons[reason] = (this.stats.reasons[reason] ?? 0) + 1;
+    const cause = this.causeOf(e);
+    if (cause) {
+      cause.count++;
+      this.stats.followOns++;
+      for (const n of st.creates ?? []) this.broken.set(n, cause);
+      return;
+    }
+    if (what === 'query') this.stats.explainFailed++; else this.stats.failed++;
+    const finding = toFinding(e, f.path, st, prefixLength, this.severity, what);
+    this.findings.push(finding);
+    const c: Cause = { finding, count: 0, kind: 'error' };
+    this.causes.push(c);
+    for (const n of st.creates ?? []) this.broken.set(n, c);
+    // A migration that needs something missing: later statements missing the same thing are follow-ons.
+    if (what === 'statement' && e.code && MISSING.has(e.code)) for (const n of namesIn(e.message).slice(0, 1)) if (!this.broken.has(n)) this.broken.set(n, c);
+  }
+
+  private causeOf(e: PgError): Cause | undefined {
+    if (!e.code || !MISSING.has(e.code)) return undefined;
+    for (const n of namesIn(e.message)) {
+      const c = this.broken.get(n);
+      if (c) return c;
+    }
+    if (this.extensionCause && (e.code === '42883' || (e.code === '42704' && EXTENSION_OBJECT.test(e.message)))) return this.extensionCause;
+    return e.message.startsWith('role ') ? undefined : this.templatedCause;
+  }
+
+  private crashed(f: SandboxFile, st: SandboxStatement | undefined, e: unknown): false {
+    const msg = String((e as any)?.message ?? e);
+    this.findings.push({
+      rule: RULE_ID, severity: this.severity, path: f.path, start: st?.start ?? 0, end: st ? headEnd(st) : 0,
+      message: `The sandbox (PGlite) failed on this statement: ${msg}. The rest of the project was not checked in the sandbox.`,
+    });
+    return false;
+  }
+}
+
+/** EXPLAIN (FORMAT JSON), with GENERIC_PLAN when the statement has $n parameters (PostgreSQL 16+). */
+function explainPrefix(st: Pick<SandboxStatement, 'params'>): string {
+  return `EXPLAIN (FORMAT JSON${st.params ? ', GENERIC_PLAN' : ''}) `;
+}
+
+function note(path: string, st: SandboxStatement, message: string): Finding {
+  return { rule: RULE_ID, severity: 'info', path, start: st.start, end: headEnd(st), message };
+}
+
+/** Lower-case names an error message quotes: "name", and function name( ... ). Qualified names also unqualified. */
+export function namesIn(message: string): string[] {
+  const out: string[] = [];
+  for (const m of message.matchAll(/"([^"]+)"/g)) out.push(m[1]);
+  const fn = /\b(?:function|procedure|operator does not exist:)\s+([\w.$]+)\s*\(/.exec(message);
+  if (fn) out.push(fn[1]);
+  const all: string[] = [];
+  for (const n of out) {
+    const l = n.toLowerCase();
+    all.push(l);
+    const dot = l.lastIndexOf('.');
+    if (dot > 0) all.push(l.slice(dot + 1));
+  }
+  return all;
+}
+
+/** End of the statement's first line (its head), for findings without a position. */
+function headEnd(st: Pick<SandboxStatement, 'start' | 'end' | 'text'>): number {
+  const nl = st.text.search(/\r|\n/);
+  const line = (nl < 0 ? st.text : st.text.slice(0, nl)).replace(/\s+$/, '');
+  return st.start + Math.max(1, Math.min(line.length, st.end - st.start));
+}
+
+/** UTF-16 offset of the `cp`-th code point of text (PostgreSQL's positions count characters). */
+function codePointOffset(text: string, cp: number): number {
+  let i = 0, n = 0;
+  while (i < text.length && n < cp) {
+    const c = text.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+    n++;
+  }
+  return i;
+}
+
+export function toFinding(e: PgError, path: string, st: Pick<SandboxStatement, 'start' | 'end' | 'text'>, prefixLength: number, severity: Severity, what: 'statement' | 'query'): Finding {
+  let start = st.start, end = headEnd(st);
+  const pos = Number(e.position);
+  if (!e.internalQuery && Number.isFinite(pos) && pos > prefixLength) {
+    const rel = codePointOffset(st.text, pos - 1 - prefixLength);
+    if (rel < st.text.length) { start = st.start + rel; end = st.start + tokenishEnd(st.text, rel, st.text.length); }
+  }
+  let message = (what === 'query' ? 'PostgreSQL rejects this query against the migrated schema: ' : 'PostgreSQL rejects this statement: ')
+    + `${e.message} (SQLSTATE ${e.code}).`;
+  if (e.detail) message += ` ${e.detail.replace(/\.?$/, '.')}`;
+  if (e.hint) message += ` Hint: ${e.hint.replace(/\.?$/, '.')}`;
+  return { rule: RULE_ID, severity, message, path, start, end };
+}
+
+export function quoteIdent(s: string): string {
+  return '"' + s.replace(/"/g, '""') + '"';
+}
