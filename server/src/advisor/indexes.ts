@@ -499,6 +499,12 @@ function orderMatches(keys: string[], desc: boolean[], from: number, order: Inde
 function serves(ix: IndexLike, a: Access, eq: string[]): boolean {
   if (!predicateImplied(ix, a)) return false;
   if (ix.method === 'hash') return ix.keys.length === 1 && eq.includes(ix.keys[0]);
+  // GIN on an array column (array_ops) and GiST/SP-GiST on a range column (range_ops) answer `=`
+  // too: an equality lookup on that column is served, though not its ordering.
+  if ((ix.method === 'gin' || ix.method === 'gist' || ix.method === 'spgist') && ix.keys.length > 0 && eq.includes(ix.keys[0])) {
+    const col = a.table.columns.get(ix.keys[0]);
+    if (ix.method === 'gin' ? !!col?.array : /range$/.test(col?.type ?? '') && !col?.array) return !a.range && a.order.length === 0;
+  }
   if (ix.method !== 'btree') return false;
   // a partial index's own `col = constant` conjuncts already pin those columns: it holds only such rows
   const pinned = pinnedBy(ix);
