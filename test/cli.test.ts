@@ -403,13 +403,15 @@ describe('dbe lint --fix with new migrations', () => {
     const created = fs.readdirSync(path.join(dir, 'migrations')).filter((f) => !/^00000[123]_/.test(f)).sort();
     assert.deepEqual(created, [
       '000004_add_idx_posts_author_id_published_at.down.sql', '000004_add_idx_posts_author_id_published_at.up.sql',
-      '000005_add_idx_posts_slug.down.sql', '000005_add_idx_posts_slug.up.sql',
+      '000005_add_idx_tags_post_id.down.sql', '000005_add_idx_tags_post_id.up.sql',
+      '000006_add_idx_posts_slug.down.sql', '000006_add_idx_posts_slug.up.sql',
     ]);
     const up = fs.readFileSync(path.join(dir, 'migrations', created[1]), 'utf8');
     assert.match(up, /^CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_posts_author_id_published_at ON posts \(author_id, published_at DESC\);$/m);
     assert.match(fs.readFileSync(path.join(dir, 'migrations', created[0]), 'utf8'), /^DROP INDEX CONCURRENTLY IF EXISTS idx_posts_author_id_published_at;$/m);
-    // the foreign key of a table created in the same file is indexed right there
-    assert.match(fs.readFileSync(path.join(dir, 'migrations/000002_posts.up.sql'), 'utf8'), /CREATE INDEX idx_tags_post_id ON tags \(post_id\);/);
+    // applied migrations are not edited: the foreign key of tags (created in 000002) gets a migration of its own
+    assert.doesNotMatch(fs.readFileSync(path.join(dir, 'migrations/000002_posts.up.sql'), 'utf8'), /CREATE INDEX/);
+    assert.match(fs.readFileSync(path.join(dir, 'migrations', created[3]), 'utf8'), /^CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_tags_post_id ON tags \(post_id\);$/m);
   });
 });
 

@@ -52,7 +52,7 @@ describe('indexMigration', () => {
     assert.equal(r.placement?.mode, 'new-file');
     assert.deepEqual(r.placement!.edits.map((e) => [e.path, e.create]), [['/p/db/003_add_4_recommended_indexes.sql', true]]);
     assert.deepEqual(r.statements, [
-      'CREATE INDEX CONCURRENTLY idx_orders_user_id ON orders (user_id);',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id ON orders (user_id);',
       'CREATE INDEX CONCURRENTLY idx_payments_user_id ON payments (user_id);',
       'CREATE INDEX CONCURRENTLY idx_payments_order_id ON payments (order_id);',
       'CREATE INDEX idx_events_user_id ON events (user_id);',
@@ -100,7 +100,7 @@ describe('indexMigration', () => {
     const [rec] = recommendations(p);
     const twin: Finding = { ...rec, rule: 'missing-index', fixes: [{ title: 'x', edits: [{ path: rec.path, start: 0, end: 0, newText: 'CREATE INDEX idx_other_name ON orders (user_id);\nCREATE INDEX idx_orders_user_id ON orders (id, user_id);' }] }] };
     const r = indexMigration(p, [rec, twin]);
-    assert.deepEqual(r.statements, ['CREATE INDEX CONCURRENTLY idx_orders_user_id ON orders (user_id);']);
+    assert.deepEqual(r.statements, ['CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id ON orders (user_id);']);
     assert.match(r.message, /left out: idx_orders_user_id \(its name is already used/);
   });
 
@@ -109,17 +109,17 @@ describe('indexMigration', () => {
     config.migrations.transactional = true;
     const p = project({ 'db/001_init.sql': USERS_ORDERS, 'db/002_more.sql': 'SELECT 1;\n' }, config);
     const r = indexMigration(p, recommendations(p));
-    assert.deepEqual(r.statements, ['CREATE INDEX idx_orders_user_id ON orders (user_id);']);
+    assert.deepEqual(r.statements, ['CREATE INDEX IF NOT EXISTS idx_orders_user_id ON orders (user_id);']);
     assert.equal(r.placement!.edits.length, 1, 'no metadata for a non-transactional run');
 
     // one schema file after another, the last in BEGIN ... COMMIT: the rule's CONCURRENTLY is taken out
     const q = project({ 'a.sql': USERS_ORDERS, 'b.sql': 'BEGIN;\nCREATE TABLE notes (id bigint PRIMARY KEY, order_id bigint REFERENCES orders (id));\nCOMMIT;\n' });
     const recs = recommendations(q);
     const viaRule = recs.find((f) => f.path === '/p/a.sql')!;
-    const inTx: Finding = { ...viaRule, fixes: [{ title: 'x', edits: [{ path: '/p/b.sql', start: q.getFile('/p/b.sql')!.text.indexOf('COMMIT') - 1, end: q.getFile('/p/b.sql')!.text.indexOf('COMMIT') - 1, newText: '\nCREATE INDEX CONCURRENTLY idx_orders_user_id ON orders (user_id);' }] }] };
+    const inTx: Finding = { ...viaRule, fixes: [{ title: 'x', edits: [{ path: '/p/b.sql', start: q.getFile('/p/b.sql')!.text.indexOf('COMMIT') - 1, end: q.getFile('/p/b.sql')!.text.indexOf('COMMIT') - 1, newText: '\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id ON orders (user_id);' }] }] };
     const r2 = indexMigration(q, [inTx, ...recs.filter((f) => f.path === '/p/b.sql')]);
     assert.equal(r2.placement?.mode, 'inline');
-    assert.deepEqual(r2.statements, ['CREATE INDEX idx_orders_user_id ON orders (user_id);', 'CREATE INDEX idx_notes_order_id ON notes (order_id);']);
+    assert.deepEqual(r2.statements, ['CREATE INDEX IF NOT EXISTS idx_orders_user_id ON orders (user_id);', 'CREATE INDEX idx_notes_order_id ON notes (order_id);']);
     assert.match(r2.message, /1 built without CONCURRENTLY/);
     const after = applyAll(q, r2.placement!.edits);
     assert.ok(!after.get('/p/b.sql')!.some((f) => f.rule === 'concurrently-in-transaction' || f.rule === 'fk-without-index'), JSON.stringify(after.get('/p/b.sql')));

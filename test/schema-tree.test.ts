@@ -147,25 +147,29 @@ describe('dbEngineer/schemaTree and dbEngineer/indexMigration over stdio', () =>
     const recs = r.folders[0].recommendations;
     assert.deepEqual(recs.map((x) => [x.rule, x.table]), [['fk-without-index', 'public.orders'], ['fk-without-index', 'public.items']]);
     assert.match(recs[0].message, /orders \(user_id\)/);
-    assert.match(recs[0].fix!.title, /idx_orders_user_id/);
-    const edits = recs[0].fix!.edit.changes![uri('migrations/001_init.sql')];
-    assert.equal(edits.length, 1);
-    assert.match(edits[0].newText, /CREATE INDEX idx_orders_user_id ON orders \(user_id\);/);
+    // orders was created by an earlier migration: its index is a new migration, applied ones are not edited
+    assert.match(recs[0].fix!.title, /idx_orders_user_id .*in a new migration 003_add_idx_orders_user_id\.sql/);
+    const changes = recs[0].fix!.edit.documentChanges as any[];
+    assert.deepEqual(changes[0], { kind: 'create', uri: uri('migrations/003_add_idx_orders_user_id.sql'), options: { overwrite: false, ignoreIfExists: false } });
+    assert.match(changes[1].edits[0].newText, /CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id ON orders \(user_id\);/);
+    // items is created in the newest migration, the one being written: the index goes right there
+    const items = recs[1].fix!.edit.changes![uri('migrations/002_items.sql')];
+    assert.match(items[0].newText, /CREATE INDEX idx_items_order_id ON items \(order_id\);/);
   });
 
   test('applying one recommendation removes it; indexMigration writes the rest into one new migration, which clears them', async () => {
     let r = await treeOf(client);
     const first = r.folders[0].recommendations[0];
-    const initUri = uri('migrations/001_init.sql');
-    await client.open(initUri, read('migrations/001_init.sql'));
-    await client.change(initUri, applyTextEdits(client.text(initUri), first.fix!.edit.changes![initUri]));
+    const changes = first.fix!.edit.documentChanges as any[];
+    const created = changes[0].uri as string;
+    await client.open(created, changes[1].edits[0].newText);
     r = await treeOf(client);
     assert.deepEqual(r.folders[0].recommendations.map((x) => x.table), ['public.items']);
     assert.ok(table(r, 'orders').indexes.some((i) => i.name === 'idx_orders_user_id'), 'the new index shows in the tree');
 
     const m = await client.conn.sendRequest<IndexMigrationResult>(INDEX_MIGRATION_REQUEST, {});
     assert.equal(m.count, 1);
-    const newUri = uri('migrations/003_add_index_idx_items_order_id.sql');
+    const newUri = uri('migrations/004_add_index_idx_items_order_id.sql');
     assert.deepEqual(m.uris, [newUri]);
     assert.match(m.message, /1 CREATE INDEX statement from 1 recommendation/);
     const edit = m.edit as LspWorkspaceEdit;
@@ -174,7 +178,7 @@ describe('dbEngineer/schemaTree and dbEngineer/indexMigration over stdio', () =>
     assert.equal(write.textDocument.uri, newUri);
     const text = write.edits[0].newText;
     assert.match(text, /^-- Add index idx_items_order_id\n/);
-    assert.match(text, /CREATE INDEX CONCURRENTLY idx_items_order_id ON items \(order_id\);/, 'items exists by then: built without blocking writes');
+    assert.match(text, /CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_items_order_id ON items \(order_id\);/, "items exists by then: built without blocking writes");
     for (const s of splitStatements(text).statements) assert.equal(parseStatement(s.text).error, undefined, s.text);
 
     // the editor creates the file: the new migration is analysed with the others

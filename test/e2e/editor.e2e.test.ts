@@ -88,6 +88,39 @@ describe('a trusted workspace', () => {
     await wb.shot('e2e-schema');
   }));
 
+  test('an index recommendation applied from the Schema view writes a new migration, after the refactor preview', async () => step(wb, 'apply-recommendation', async () => {
+    const dir = path.join(wb.workspace, 'migrations');
+    const before = new Set(fs.readdirSync(dir));
+    await wb.command('Focus on Schema View');
+    const tree = wb.page.locator('.pane', { hasText: 'Schema' }).locator('.monaco-list-row');
+    await tree.filter({ hasText: /Index recommendations/ }).first().waitFor({ timeout: 20_000 });
+    // collapse the table opened by the previous step, then go to the first recommendation by keyboard
+    const users = tree.filter({ hasText: /^users/ }).first();
+    if (await users.count()) await users.locator('.monaco-tl-twistie').click();
+    await wb.page.keyboard.press('Home');
+    await wb.page.keyboard.press('ArrowDown');
+    await wb.page.keyboard.press('Enter');
+    // needsConfirmation: VS Code shows the Refactor Preview before anything is written
+    const apply = wb.page.getByRole('button', { name: 'Apply' }).first();
+    await apply.waitFor({ timeout: 15_000 });
+    await wb.shot('e2e-refactor-preview');
+    await apply.click();
+    const end = Date.now() + 15_000;
+    let created: string[] = [];
+    while (Date.now() < end) {
+      created = fs.readdirSync(dir).filter((f) => !before.has(f));
+      if (created.length) break;
+      await wb.page.waitForTimeout(200);
+    }
+    assert.equal(created.length, 1, `one new migration in migrations/: ${created}`);
+    assert.match(created[0], /^004_.+\.sql$/, 'named after the project\'s numbered convention');
+    // the editor opens it unsaved or saved: read what VS Code shows, else the file
+    await wb.page.keyboard.press('Control+S');
+    await wb.page.waitForTimeout(500);
+    const text = fs.readFileSync(path.join(dir, created[0]), 'utf8');
+    assert.match(text, /CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_\w+ ON \w+ \(\w+\);/);
+  }));
+
   test('the chat panel answers from the stand-in API, streamed and rendered; "Insert at cursor" inserts the code', async () => step(wb, 'chat', async () => {
     await wb.open('queries/reports.sql');
     await wb.goTo(19, 1);

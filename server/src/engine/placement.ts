@@ -138,6 +138,14 @@ function placeInFolder(folder: { dir: string; convention: Convention; entries: s
   return { placement: { edits, mode: 'new-file', convention: folder.convention, path: join(name.up) }, name };
 }
 
+/** The newest replayed file of the migrations folder (the migration being written), if any. */
+export function newestMigration(files: readonly SourceFile[]): SourceFile | undefined {
+  const folder = migrationFolder(files);
+  if (!folder) return undefined;
+  const ups = files.filter((f) => f.replayed && !f.skipped && (dirOf(f.path) === folder.dir || dirOf(dirOf(f.path)) === folder.dir));
+  return ups[ups.length - 1];
+}
+
 /** True when placeMigration(s) put SQL inline (after its anchor) rather than into new files. */
 export function placesInline(files: readonly SourceFile[]): boolean {
   return files.length < 2 || !migrationFolder(files);

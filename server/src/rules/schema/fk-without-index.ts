@@ -1,4 +1,5 @@
 import type { Fix } from '../../model';
+import { newestMigration, placeMigration, placesInline } from '../../engine/placement';
 import { coveringIndexes, foreignKeyLoc, freshIndexName, ident, insertAfter, statementOf, tableRef } from './util';
 import type { Rule } from '../types';
 import { keyList } from '../../advisor/indexes';
@@ -17,7 +18,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE users (id bigserial PRIMARY KEY);\nCREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id));\nCREATE INDEX idx_orders_user_id ON orders (user_id);',
     fixable: true,
     notes:
-      'A foreign key counts as indexed when a btree index (including the primary key and UNIQUE constraints) has the key\'s columns as its leading columns, in any order, or a one-column hash index is on the column. Partial indexes do not count (the reference check must find every row, including the ones the predicate leaves out), except those whose predicate only says the key columns are NOT NULL: a lookup by value implies that. The fix adds `CREATE INDEX` right after the statement that defined the foreign key: plain when the table is created in the same file (it is still empty), `CONCURRENTLY` when the table already existed (so writes are not blocked; run that migration outside a transaction), and never CONCURRENTLY on a partitioned table, which does not support it. When `missing-index` recommends an index on the table whose leading columns are the key\'s (the workspace\'s queries also filter or sort on more), the fix creates that index instead: the same fix as missing-index\'s, so one index settles both findings and `dbe lint --fix` does not build two.',
+      'A foreign key counts as indexed when a btree index (including the primary key and UNIQUE constraints) has the key\'s columns as its leading columns, in any order, or a one-column hash index is on the column. Partial indexes do not count (the reference check must find every row, including the ones the predicate leaves out), except those whose predicate only says the key columns are NOT NULL: a lookup by value implies that. In a project whose migrations follow a naming convention the fix writes a new migration, `CREATE INDEX CONCURRENTLY IF NOT EXISTS` (marked to run outside a transaction where the tool has a way), with `DROP INDEX CONCURRENTLY IF EXISTS` as its rollback where the convention keeps down migrations: applied migrations are never edited. The exception is a table created in the newest migration, the one being written: the plain `CREATE INDEX` goes right after the foreign key there. Elsewhere (one schema file, files without a convention) it adds `CREATE INDEX` right after the statement that defined the foreign key: plain when the table is created in the same file (it is still empty), `CONCURRENTLY` when the table already existed (so writes are not blocked; run that migration outside a transaction). Never CONCURRENTLY on a partitioned table, which does not support it. When `missing-index` recommends an index on the table whose leading columns are the key\'s (the workspace\'s queries also filter or sort on more), the fix creates that index instead: the same fix as missing-index\'s, so one index settles both findings and `dbe lint --fix` does not build two.',
   },
   onSchema(ctx) {
     for (const t of ctx.schema.tables.values()) {
@@ -35,10 +36,25 @@ export const rule: Rule = {
         const shared = rec && indexFix(ctx, rec);
         if (rec && shared) fixes.push(shared);
         else if (stmt) {
-          const concurrently = t.createdIn !== fk.loc.path && !t.partitioned;
           const name = freshIndexName(ctx.schema, t, fk.columns);
-          const sql = `CREATE INDEX${concurrently ? ' CONCURRENTLY' : ''} ${ident(name)} ON ${tableRef(t)} (${fk.columns.map(ident).join(', ')});`;
-          fixes.push({ title: `Add ${concurrently ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX'} ${name} on ${t.name} (${cols})`, edits: [insertAfter(stmt, sql)] });
+          const on = `${ident(name)} ON ${tableRef(t)} (${fk.columns.map(ident).join(', ')})`;
+          const files = ctx.files();
+          // the newest migration creating the table is the one being written: the index goes in it
+          const writing = t.createdIn === fk.loc.path && newestMigration(files)?.path === fk.loc.path;
+          if (!placesInline(files) && !writing) {
+            // a migrations project: applied migrations are not edited; the index is a new migration
+            const concurrently = !t.partitioned;
+            const placed = placeMigration(ctx.files(), {
+              title: `add ${name}`, anchor: stmt, nonTransactional: concurrently,
+              up: `CREATE INDEX${concurrently ? ' CONCURRENTLY' : ''} IF NOT EXISTS ${on};`,
+              down: `DROP INDEX${concurrently ? ' CONCURRENTLY' : ''} IF EXISTS ${t.schema === 'public' ? ident(name) : `${ident(t.schema)}.${ident(name)}`};`,
+            });
+            fixes.push({ title: `Create index ${name} on ${t.name} (${cols}) in a new migration ${placed.path.split(/[\\/]/).pop()}`, edits: placed.edits });
+          } else {
+            const concurrently = t.createdIn !== fk.loc.path && !t.partitioned;
+            const sql = `CREATE INDEX${concurrently ? ' CONCURRENTLY' : ''} ${on};`;
+            fixes.push({ title: `Add ${concurrently ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX'} ${name} on ${t.name} (${cols})`, edits: [insertAfter(stmt, sql)] });
+          }
         }
         ctx.report({
           loc: foreignKeyLoc(ctx, fk),
