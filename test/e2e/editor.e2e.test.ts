@@ -101,8 +101,13 @@ describe('a trusted workspace', () => {
     await wb.page.keyboard.press('ArrowDown');
     await wb.page.keyboard.press('Enter');
     // needsConfirmation: VS Code shows the Refactor Preview before anything is written
-    const apply = wb.page.getByRole('button', { name: 'Apply' }).first();
+    // the Refactor Preview's own button (the Schema row's inline action is also named "Apply ...")
+    const apply = wb.page.getByRole('button', { name: 'Apply', exact: true }).first();
     await apply.waitFor({ timeout: 15_000 });
+    // edits that need confirmation start unticked in the preview: tick the change, then apply
+    const box = wb.page.locator('.monaco-list-row', { hasText: /_add_idx_\w+\.sql/ }).locator('.monaco-checkbox, input[type="checkbox"]').first();
+    await box.waitFor({ timeout: 10_000 });
+    await box.click();
     await wb.shot('e2e-refactor-preview');
     await apply.click();
     const end = Date.now() + 15_000;
@@ -114,10 +119,10 @@ describe('a trusted workspace', () => {
     }
     assert.equal(created.length, 1, `one new migration in migrations/: ${created}`);
     assert.match(created[0], /^004_.+\.sql$/, 'named after the project\'s numbered convention');
-    // the editor opens it unsaved or saved: read what VS Code shows, else the file
-    await wb.page.keyboard.press('Control+S');
-    await wb.page.waitForTimeout(500);
-    const text = fs.readFileSync(path.join(dir, created[0]), 'utf8');
+    // VS Code creates the file and puts the text in its (unsaved) buffer: save everything, then read it
+    await wb.command('File: Save All');
+    let text = '';
+    for (const until = Date.now() + 10_000; Date.now() < until && !text; await wb.page.waitForTimeout(200)) text = fs.readFileSync(path.join(dir, created[0]), 'utf8');
     assert.match(text, /CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_\w+ ON \w+ \(\w+\);/);
   }));
 

@@ -250,6 +250,11 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
     if (!fix) { void vscode.window.showInformationMessage(`DB Engineer: this recommendation has no fix to apply (${node.rec.message}).`); return; }
     const ok = await vscode.workspace.applyEdit(toWorkspaceEdit(fix.edit, { label: `DB Engineer: ${fix.title}`, needsConfirmation: true }));
     if (!ok) { void vscode.window.showInformationMessage('DB Engineer: the change was not applied.'); return; }
+    // a new migration: show it (VS Code holds its text unsaved until the user saves)
+    const created = (fix.edit.documentChanges ?? []).find((c: any) => c && c.kind === 'create') as { uri?: string } | undefined;
+    if (created?.uri) {
+      try { await vscode.window.showTextDocument(vscode.Uri.parse(created.uri), { preview: false }); } catch { /* unchecked in the preview: not created */ }
+    }
     this.scheduleRefresh();
   }
 
