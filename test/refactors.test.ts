@@ -208,3 +208,24 @@ GROUP BY c.region ORDER BY max(o.created_at) DESC;` });
     assert.equal(offered.get('materialized-view/reports.sql'), 4, JSON.stringify([...offered]));
   });
 });
+
+describe('expand/contract names', () => {
+  test('long names that collide still get a fresh one within 63 bytes (no endless search)', () => {
+    const long = 'newest_comment_time_necro_for_the_front_page_of_the_site';
+    const ix = `idx_post_aggregates_${long}`.slice(0, 63);
+    const p = project({
+      'migrations/001_init.sql': `CREATE TABLE post_aggregates (id bigint PRIMARY KEY, ${long} timestamp NOT NULL DEFAULT now() -- why\n);\n`
+        + `CREATE INDEX ${ix} ON post_aggregates (${long});\nCREATE INDEX ${ix.slice(0, 59)}_new ON post_aggregates (id, ${long});\n`,
+      'migrations/002_tz.sql': `ALTER TABLE post_aggregates ALTER COLUMN ${long} TYPE timestamptz;\n`,
+    });
+    const started = Date.now();
+    const f = [...p.analyze().values()].flat().find((x) => x.rule === 'alter-column-type');
+    assert.ok(Date.now() - started < 5000, 'analysis finishes');
+    const fix = f?.fixes?.find((x) => /online/.test(x.title));
+    assert.ok(fix, `an expand/contract fix: ${f?.fixes?.map((x) => x.title)}`);
+    const sql = fix!.edits.map((e) => e.newText).join('\n');
+    for (const name of sql.match(/\b(?:idx|post)_[a-z0-9_]+/g) ?? []) assert.ok(Buffer.byteLength(name) <= 63, `${name} fits PostgreSQL's limit`);
+    assert.match(sql, /SET DEFAULT now\(\)/, 'the default is carried over, without the comment after it');
+    assert.doesNotMatch(sql, /-- why/);
+  });
+});

@@ -39,6 +39,14 @@ function identLoc(stmt: Statement, byteLoc: number | undefined, name: string): L
   return locOf(stmt, s, Math.min(e, stmt.end));
 }
 
+/**
+ * Where each column's current DEFAULT was written (the statement and the expression's node), for
+ * fixes that must carry a default over (expand/contract). Kept beside the schema, not in it, so the
+ * schema stays plain data.
+ */
+const defaults = new WeakMap<Column, { stmt: Statement; expr: Node }>();
+export function defaultSource(col: Column): { stmt: Statement; expr: Node } | undefined { return defaults.get(col); }
+
 function makeColumn(stmt: Statement, def: Node): Column | undefined {
   const name = def.colname;
   if (!name) return undefined;
@@ -65,7 +73,7 @@ function makeColumn(stmt: Statement, def: Node): Column | undefined {
     switch (k.contype) {
       case 'CONSTR_NOTNULL': col.notNull = true; break;
       case 'CONSTR_NULL': col.notNull = false; break;
-      case 'CONSTR_DEFAULT': col.hasDefault = true; break;
+      case 'CONSTR_DEFAULT': col.hasDefault = true; if (k.raw_expr) defaults.set(col, { stmt, expr: k.raw_expr }); break;
       case 'CONSTR_IDENTITY': col.identity = true; col.hasDefault = true; col.notNull = true; break;
       case 'CONSTR_GENERATED': col.generated = true; col.hasDefault = true; break;
       case 'CONSTR_PRIMARY': col.notNull = true; break;
@@ -250,7 +258,14 @@ function alterTable(schema: Schema, stmt: Statement, n: Node): void {
       }
       case 'AT_SetNotNull': { const col = t.columns.get(cmd.name); if (col) col.notNull = true; break; }
       case 'AT_DropNotNull': { const col = t.columns.get(cmd.name); if (col) col.notNull = false; break; }
-      case 'AT_ColumnDefault': { const col = t.columns.get(cmd.name); if (col) col.hasDefault = !!cmd.def; break; }
+      case 'AT_ColumnDefault': {
+        const col = t.columns.get(cmd.name);
+        if (col) {
+          col.hasDefault = !!cmd.def;
+          if (cmd.def) defaults.set(col, { stmt, expr: cmd.def }); else defaults.delete(col);
+        }
+        break;
+      }
       case 'AT_AddIdentity': { const col = t.columns.get(cmd.name); if (col) { col.identity = true; col.hasDefault = true; } break; }
       case 'AT_AddConstraint': { const k = cmd.def?.Constraint; if (k) applyConstraint(schema, stmt, t, k); break; }
       case 'AT_DropConstraint': {

@@ -63,8 +63,20 @@ function entriesOf(files: readonly SourceFile[], dir: string): string[] {
   return [...out];
 }
 
+type Folder = { dir: string; convention: Convention; entries: string[] };
+/** Per files array (Project.order() returns the same array until a file changes): fixes ask often. */
+const folderCache = new WeakMap<readonly SourceFile[], Folder | null>();
+
 /** The folder new migrations go to and its convention, or undefined when the project has none. */
-export function migrationFolder(files: readonly SourceFile[]): { dir: string; convention: Convention; entries: string[] } | undefined {
+export function migrationFolder(files: readonly SourceFile[]): Folder | undefined {
+  const hit = folderCache.get(files);
+  if (hit !== undefined) return hit ?? undefined;
+  const found = findMigrationFolder(files);
+  folderCache.set(files, found ?? null);
+  return found;
+}
+
+function findMigrationFolder(files: readonly SourceFile[]): Folder | undefined {
   const ups = files.filter((f) => f.replayed && !f.skipped);
   // The folder of the newest file that lies in a migration folder (numbered, Flyway, ...), or its
   // parent for Diesel's <dir>/up.sql. Files elsewhere (queries/report.sql sorting after

@@ -10,7 +10,7 @@
 // down files), or follow the expand step in a project without one.
 import type { Fix, Statement, TextEdit } from '../../model';
 import { placeMigrations, placesInline, type MigrationPlan } from '../../engine/placement';
-import { fileOffset } from '../../replay';
+import { defaultSource, fileOffset } from '../../replay';
 import type { Column, Index, Table } from '../../schema';
 import { firstLocation, strings, walk } from '../../sql/ast';
 import { parseStatement, type Node } from '../../sql/parse';
@@ -26,6 +26,13 @@ const PROC_VARS = ['_batch', '_ids', '_last'];
 
 /** A PostgreSQL identifier of at most 63 bytes. */
 function fit(name: string): string { return Buffer.byteLength(name) <= 63 ? name : name.slice(0, 63); }
+/** `base` with a numeric suffix that survives the 63-byte cut (else a long name never becomes fresh). */
+function numbered(base: string, i: number): string {
+  const s = String(i);
+  let b = base;
+  while (b.length && Buffer.byteLength(b + s) > 63) b = b.slice(0, -1);
+  return b + s;
+}
 
 interface Target {
   ctx: StatementContext;
@@ -146,6 +153,8 @@ function defaultText(stmt: Statement, expr: Node | undefined): string | undefine
   const STOP = new Set(['not', 'null', 'check', 'references', 'unique', 'primary', 'constraint', 'generated', 'collate', 'deferrable', 'initially']);
   let depth = 0, j = i + 1, end = -1;
   for (; j < toks.length; j++) {
+    // comments inside or after the expression are not part of it
+    if (toks[j].kind === 'SQL_COMMENT' || toks[j].kind === 'C_COMMENT') continue;
     const w = toks[j].text.toLowerCase();
     if (depth === 0 && end >= 0 && (w === ',' || w === ')' || w === ';' || STOP.has(w))) break;
     if (w === '(' || w === '[') depth++;
@@ -162,31 +171,10 @@ function defaultText(stmt: Statement, expr: Node | undefined): string | undefine
  * ADD COLUMN, ALTER COLUMN SET/DROP DEFAULT), or null when it has none; undefined when unknown.
  */
 function currentDefault(t: Target, colName: string): string | null | undefined {
-  let d: string | null | undefined = null;
-  const same = (rv: Node | undefined) => !!rv?.relname && rv.relname === t.table.name && (rv.schemaname ?? t.table.schema) === t.table.schema;
-  for (const f of t.ctx.files()) {
-    if (!f.replayed) continue;
-    for (const s of f.statements) {
-      if (s === t.ctx.stmt || (f === t.ctx.file && s.index >= t.ctx.stmt.index)) return d;
-      const n = s.node;
-      if (!n) continue;
-      const fromDef = (def: Node | undefined) => {
-        if (def?.colname !== colName) return;
-        const k = (def.constraints ?? []).map((c: Node) => c.Constraint).find((c: Node) => c?.contype === 'CONSTR_DEFAULT');
-        d = k ? defaultText(s, k.raw_expr) : null;
-      };
-      if (s.kind === 'CreateStmt' && same(n.relation)) for (const e of n.tableElts ?? []) fromDef(e.ColumnDef);
-      if (s.kind === 'AlterTableStmt' && same(n.relation)) {
-        for (const c of n.cmds ?? []) {
-          const cmd = c.AlterTableCmd;
-          if (cmd?.subtype === 'AT_AddColumn') fromDef(cmd.def?.ColumnDef);
-          else if (cmd?.subtype === 'AT_ColumnDefault' && cmd.name === colName) d = cmd.def ? defaultText(s, cmd.def) : null;
-        }
-      }
-    }
-    if (f === t.ctx.file) return d;
-  }
-  return d;
+  // the schema just before the statement knows where the column's current DEFAULT was written
+  const col = t.table.columns.get(colName);
+  const src = col && defaultSource(col);
+  return src ? defaultText(src.stmt, src.expr) : null;
 }
 
 interface ColumnMove {
@@ -232,7 +220,7 @@ function columnSteps(t: Target, m: ColumnMove, what: string): Steps {
   const finalName = m.takeName ? m.src : m.dst;
   // indexes on the old column, built again on the new one (concurrently, each in its own migration)
   const taken = new Set([...t.ctx.schema.indexes.values()].map((ix) => ix.name));
-  const fresh = (base: string) => { let n = fit(base); for (let i = 2; taken.has(n); i++) n = fit(`${base}${i}`); taken.add(n); return n; };
+  const fresh = (base: string) => { let n = fit(base); for (let i = 2; taken.has(n); i++) n = numbered(base, i); taken.add(n); return n; };
   const rebuilt = t.ctx.schema.indexesOf(t.table)
     .filter((ix) => ix.columns.includes(m.src) || ix.include.includes(m.src))
     .map((ix) => {
@@ -413,7 +401,7 @@ function sqlString(s: string): string { return s.replace(/'/g, "''"); }
 /** A fresh column name beside the table's columns. */
 function freshColumn(table: Table, base: string): string {
   let name = fit(base);
-  for (let i = 2; table.columns.has(name); i++) name = fit(`${base}${i}`);
+  for (let i = 2; table.columns.has(name); i++) name = numbered(base, i);
   return name;
 }
 
