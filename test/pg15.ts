@@ -39,7 +39,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startCluster(): Promise<Cluster> {
+export async function startCluster(o: { logConnections?: boolean } = {}): Promise<Cluster> {
   const root = process.getuid?.() === 0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-pg15-'));
   const data = path.join(dir, 'data');
@@ -60,7 +60,7 @@ export async function startCluster(): Promise<Cluster> {
   const conf = [
     `port = ${port}`, `listen_addresses = '127.0.0.1'`, `unix_socket_directories = '${dir}'`,
     `shared_preload_libraries = 'pg_stat_statements'`, `pg_stat_statements.track = all`,
-    'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', `max_connections = 20`, 'shared_buffers = 16MB',
+    `log_connections = ${o.logConnections ? 'on' : 'off'}`, 'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', `max_connections = 20`, 'shared_buffers = 16MB',
   ].join('\n');
   fs.appendFileSync(path.join(data, 'postgresql.conf'), '\n' + conf + '\n');
   as('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '30', 'start']);

@@ -3,10 +3,11 @@
 // `dbe health`. Every session is read-only with a statement timeout (live/connect.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Config } from '../config';
+import { ConfigError, findConfigFile, loadConfigFile, type Config } from '../config';
+import { KNOWN_RULE_IDS } from '../rules';
 import { Project } from '../engine/project';
 import { rangeOf, toJsonReport } from '../engine/output';
-import { catalogFile, readCatalog, type CatalogSnapshot } from '../live/catalog';
+import { catalogFile, hasMigrations, readCatalog, type CatalogSnapshot } from '../live/catalog';
 import { LiveError, LiveSession, redactUrl, resolveDatabaseUrl } from '../live/connect';
 import { actuals, explainLive } from '../live/explain';
 import { formatHealth, PRINCIPLE, serverChecks, worst, type HealthCheck, type HealthReport } from '../live/health';
@@ -56,13 +57,6 @@ async function withSession<T>(o: LiveCliOptions, config: Config | undefined, io:
   } finally {
     await s.close();
   }
-}
-
-const DDL_KINDS = new Set(['CreateStmt', 'AlterTableStmt', 'IndexStmt', 'ViewStmt', 'CreateTableAsStmt']);
-
-/** A project holds migrations when one of its replayed files builds schema (CREATE/ALTER TABLE, CREATE INDEX, views). */
-export function hasMigrations(project: Project): boolean {
-  return project.order().some((f) => f.replayed && f.statements.some((s) => s.kind && DDL_KINDS.has(s.kind)));
 }
 
 function projectOf(spec: ProjectSpec): Project {
@@ -167,10 +161,14 @@ export async function liveExplain(o: ExplainOptions, io: Io): Promise<number> {
   });
 }
 
+/** The configuration `--config` names, else the nearest .dbe.json above the current directory. */
 function configFromCwd(config: string | undefined, io: Io): Config | undefined {
-  try { return collectProjects([io.cwd], config, io.cwd)[0]?.config; } catch (e) {
-    if (e instanceof InputError && config) throw e;
-    return undefined;
+  const file = config ? path.resolve(io.cwd, config) : findConfigFile(io.cwd);
+  if (!file) return undefined;
+  if (!fs.existsSync(file)) throw new InputError(`config file not found: ${config}`);
+  try { return loadConfigFile(file, KNOWN_RULE_IDS); } catch (e) {
+    if (e instanceof ConfigError) throw new InputError(e.message);
+    throw e;
   }
 }
 

@@ -61,9 +61,15 @@ export class Project {
     return had;
   }
 
-  /** Sets (or clears) the base the files' schema starts from. */
-  setBase(file: SourceFile | undefined): void { this.base = file; this.invalidate(); }
-  get baseSource(): string | undefined { return this.base?.path; }
+  private baseWhen: ((p: Project) => boolean) | undefined;
+  /**
+   * Sets (or clears) the base the files' schema starts from; with `when`, only while it holds
+   * (asked at every replay, e.g. "the project has no migrations of its own").
+   */
+  setBase(file: SourceFile | undefined, when?: (p: Project) => boolean): void { this.base = file; this.baseWhen = when; this.invalidate(); }
+  /** The base's source path while the base is in use. */
+  get baseSource(): string | undefined { return this.activeBase()?.path; }
+  private activeBase(): SourceFile | undefined { return this.base && (!this.baseWhen || this.baseWhen(this)) ? this.base : undefined; }
 
   getFile(path: string): SourceFile | undefined { return this.files.get(path); }
   /** The file's path relative to the project root, as ordering and globs see it. */
@@ -142,7 +148,8 @@ export class Project {
   schema(): Schema {
     if (!this.finalSchema) {
       const schema = new Schema();
-      if (this.base) for (const s of this.base.statements) applyStatement(schema, s);
+      const base = this.activeBase();
+      if (base) for (const s of base.statements) applyStatement(schema, s);
       for (const f of this.order()) if (f.replayed) for (const s of f.statements) applyStatement(schema, s);
       this.finalSchema = schema;
     }
@@ -164,7 +171,8 @@ export class Project {
     const schemaRules = enabled.filter((r) => r.onSchema);
 
     const schema = new Schema();
-    if (this.base) for (const s of this.base.statements) applyStatement(schema, s);
+    const base = this.activeBase();
+    if (base) for (const s of base.statements) applyStatement(schema, s);
     const baseFindings: Finding[] = [];
     this.baseFindings = baseFindings;
     for (const file of this.order()) {
@@ -233,7 +241,7 @@ export class Project {
           files: () => this.order(),
           before,
           report: ({ loc, message, fixes }) => {
-            const list = out.get(loc.path) ?? (loc.path === this.base?.path ? baseFindings : undefined);
+            const list = out.get(loc.path) ?? (base && loc.path === base.path ? baseFindings : undefined);
             if (list) list.push({ rule: r.meta.id, severity: sev, message, path: loc.path, start: loc.start, end: loc.end, fixes: this.cleanFixes(fixes) });
           },
         });

@@ -5,7 +5,7 @@
 // project without migrations gets exactly the schema its migrations would have given; locations
 // point into this virtual "database" source, never into the user's files.
 import { defaultConfig } from '../config';
-import { buildFile } from '../engine/project';
+import { buildFile, type Project } from '../engine/project';
 import { applyStatement } from '../replay';
 import { Schema } from '../schema';
 import { quoteIdent } from '../sql/ident';
@@ -73,7 +73,8 @@ export async function readCatalog(s: LiveSession): Promise<CatalogSnapshot> {
     list.push(c);
   }
   const known = new Map<number, string>();
-  const tables: string[] = [], views: string[] = [];
+  const partitionOids = new Set<number>();
+  const tables: string[] = [], partitions: string[] = [], views: string[] = [];
   let nTables = 0, nViews = 0;
   for (const r of rels.rows) {
     const name = q(r.nsp, r.name);
@@ -86,7 +87,8 @@ export async function readCatalog(s: LiveSession): Promise<CatalogSnapshot> {
     }
     nTables++;
     if (r.ispart && r.parent) {
-      tables.push(`CREATE TABLE ${name} PARTITION OF ${q(r.parent_nsp!, r.parent)} ${r.bound ?? 'DEFAULT'};`);
+      partitionOids.add(Number(r.oid));
+      partitions.push(`CREATE TABLE ${name} PARTITION OF ${q(r.parent_nsp!, r.parent)} ${r.bound ?? 'DEFAULT'};`);
       continue;
     }
     const lines = (byRel.get(Number(r.oid)) ?? []).map((c) => {
@@ -101,7 +103,11 @@ export async function readCatalog(s: LiveSession): Promise<CatalogSnapshot> {
     const head = r.kind === 'f' ? 'CREATE FOREIGN TABLE' : 'CREATE TABLE';
     tables.push(`${head} ${name} (\n${lines.join(',\n')}\n)${r.partkey ? ` PARTITION BY ${r.partkey}` : ''}${r.kind === 'f' ? ' SERVER dbe_unknown' : ''};`);
   }
-  const constraints = cons.rows.filter((k) => known.has(Number(k.rel))).map((k) => `ALTER TABLE ${known.get(Number(k.rel))} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def};`);
+  const constraint = (k: (typeof cons.rows)[number]) => `ALTER TABLE ${known.get(Number(k.rel))} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def};`;
+  const mine = cons.rows.filter((k) => known.has(Number(k.rel)));
+  // partitions come after their parents' constraints, as a migration creating them later would
+  // (the replay gives a partition its parent's primary key when it is created)
+  const constraints = [...mine.filter((k) => !partitionOids.has(Number(k.rel))).map(constraint), ...partitions, ...mine.filter((k) => partitionOids.has(Number(k.rel))).map(constraint)];
   const indexes = idx.rows.filter((i) => known.has(Number(i.rel))).map((i) => `${i.def};`);
   const ddl = [
     `-- The catalog of ${s.target} (PostgreSQL ${s.serverVersion}), as read by dbe.`,
@@ -109,7 +115,7 @@ export async function readCatalog(s: LiveSession): Promise<CatalogSnapshot> {
   ].join('\n') + '\n';
   return {
     source: catalogSource(s.target), ddl, serverVersion: s.serverVersion,
-    counts: { tables: nTables, views: nViews, indexes: indexes.length, constraints: constraints.length },
+    counts: { tables: nTables, views: nViews, indexes: indexes.length, constraints: mine.length },
   };
 }
 
@@ -124,4 +130,14 @@ export function catalogSchema(snap: Pick<CatalogSnapshot, 'source' | 'ddl'>): Sc
 /** The snapshot's source file (parsed once), for rules and the base schema of a Project. */
 export function catalogFile(snap: Pick<CatalogSnapshot, 'source' | 'ddl'>) {
   return buildFile(snap.source, snap.ddl, { ...defaultConfig(), maxFileBytes: Number.MAX_SAFE_INTEGER }, snap.source);
+}
+
+const DDL_KINDS = new Set(['CreateStmt', 'AlterTableStmt', 'IndexStmt', 'ViewStmt', 'CreateTableAsStmt']);
+
+/**
+ * A project holds migrations when one of its replayed files builds schema (CREATE/ALTER TABLE,
+ * CREATE INDEX, views): then its schema comes from them, and the catalog is not used.
+ */
+export function hasMigrations(project: Project): boolean {
+  return project.order().some((f) => f.replayed && f.statements.some((s) => s.kind && DDL_KINDS.has(s.kind)));
 }
