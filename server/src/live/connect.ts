@@ -182,11 +182,9 @@ export class LiveSession {
 
 /** Removes the password (raw and URL-encoded) from a message. */
 export function scrub(message: string, secret: string | undefined): string {
-  let m = message.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*):[^@/\s]*@/g, '$1:***@');
-  if (secret && secret.length >= 1) {
-    for (const s of new Set([secret, encodeURIComponent(secret)])) m = m.split(s).join('***');
-  }
-  return m;
+  let m = message;
+  if (secret) for (const s of new Set([secret, encodeURIComponent(secret)])) m = m.split(s).join('***');
+  return m.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*):[^@/\s]*@/g, '$1:***@');
 }
 
 function connectError(e: any, target: string, secret: string | undefined): LiveError {
