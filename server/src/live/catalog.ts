@@ -25,6 +25,8 @@ const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_
 // objects an extension created (PostGIS's spatial_ref_sys...) are not the project's
 const NOT_EXTENSION = (oid: string) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
 
+const SERIAL: Record<string, string> = { smallint: 'smallserial', integer: 'serial', bigint: 'bigserial' };
+
 const q = (schema: string, name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
 
 export function catalogSource(target: string): string { return `database://${target}`; }
@@ -42,10 +44,14 @@ export async function readCatalog(s: LiveSession): Promise<CatalogSnapshot> {
     LEFT JOIN pg_class p ON p.oid = i.inhparent LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${USER_SCHEMAS} AND ${NOT_EXTENSION('c.oid')}
     ORDER BY c.relispartition, c.oid`);
-  const cols = await s.query<{ rel: number; name: string; type: string; notnull: boolean; def: string | null; identity: string; generated: string; collation: string | null }>(`${DBE_MARK}
+  const cols = await s.query<{ rel: number; name: string; type: string; notnull: boolean; def: string | null; identity: string; generated: string; collation: string | null; serial: boolean }>(`${DBE_MARK}
     SELECT a.attrelid::int8 AS rel, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS notnull,
            pg_get_expr(ad.adbin, ad.adrelid) AS def, a.attidentity AS identity, a.attgenerated AS generated,
-           CASE WHEN a.attcollation <> t.typcollation AND co.collname <> 'default' THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END AS collation
+           CASE WHEN a.attcollation <> t.typcollation AND co.collname <> 'default' THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END AS collation,
+           -- a column whose default draws from a sequence it owns was written as serial
+           (a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) AND a.attidentity = '' AND pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%'
+             AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.classid = 'pg_class'::regclass AND d.deptype = 'a'
+                           AND d.objid = (SELECT c2.oid FROM pg_class c2 WHERE c2.relkind = 'S' AND c2.oid = d.objid))) AS serial
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_type t ON t.oid = a.atttypid
     LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -92,9 +98,10 @@ export async function readCatalog(s: LiveSession): Promise<CatalogSnapshot> {
       continue;
     }
     const lines = (byRel.get(Number(r.oid)) ?? []).map((c) => {
-      let line = `  ${quoteIdent(c.name)} ${c.type}`;
+      const serial = c.serial ? SERIAL[c.type] : undefined;
+      let line = `  ${quoteIdent(c.name)} ${serial ?? c.type}`;
       if (c.collation) line += ` COLLATE ${c.collation}`;
-      if (c.identity === 'a' || c.identity === 'd') line += ` GENERATED ${c.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`;
+      if (serial) { /* the sequence's default is what serial means */ } else if (c.identity === 'a' || c.identity === 'd') line += ` GENERATED ${c.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`;
       else if (c.generated === 's' && c.def) line += ` GENERATED ALWAYS AS (${c.def}) STORED`;
       else if (c.def) line += ` DEFAULT ${c.def}`;
       if (c.notnull && c.identity !== 'a' && c.identity !== 'd') line += ' NOT NULL';
