@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { Project } from '../server/src/engine/project';
-import { catalogSchema, readCatalog } from '../server/src/live/catalog';
+import { catalogFile, catalogSchema, readCatalog } from '../server/src/live/catalog';
+import { ALL_RULES } from '../server/src/rules';
 import { LiveSession } from '../server/src/live/connect';
 import { serverChecks } from '../server/src/live/health';
 import type { Schema, Table } from '../server/src/schema';
@@ -97,6 +98,20 @@ async function main(): Promise<void> {
       console.log(`${c.name}: ${c.files.length} files, ${ran} statements loaded (${failed} rejected by PostgreSQL 15, left out of both sides); catalog: ${snap.counts.tables} tables, ${snap.counts.views} views, ${snap.counts.indexes} indexes, ${snap.counts.constraints} constraints, ${snap.ddl.length} chars of DDL`);
       console.log(`  read ${readMs.toFixed(0)} ms, replay into a Schema ${replayMs.toFixed(0)} ms, health checks ${healthMs.toFixed(0)} ms`);
       console.log(`  tables: ${same} identical, ${differ} differ, ${onlyLive} only in the catalog, ${onlyRepo} only in the replay; indexes: ${ixSame} identical, ${ixDiff} differ or only in the catalog, ${ixOnlyRepo} only in the replay`);
+      // the schema rules on both: findings about the catalog's objects vs the migrations' findings
+      const base = new Project();
+      base.setBase(catalogFile(snap));
+      base.analyze();
+      const byRule = (list: { rule: string }[]) => { const m = new Map<string, number>(); for (const f of list) m.set(f.rule, (m.get(f.rule) ?? 0) + 1); return m; };
+      const fromCatalog = byRule(base.baseFindings);
+      const schemaRules = new Set(ALL_RULES.filter((r) => r.onSchema).map((r) => r.meta.id));
+      const fromRepo = byRule([...project.analyze().values()].flat().filter((f) => schemaRules.has(f.rule)));
+      const rules = [...new Set([...fromCatalog.keys(), ...fromRepo.keys()])].sort();
+      console.log(`  schema-rule findings, catalog / migrations: ${rules.map((r) => `${r} ${fromCatalog.get(r) ?? 0}/${fromRepo.get(r) ?? 0}`).join(', ') || 'none'}`);
+      if (process.env.VERBOSE) {
+        const repoMsgs = new Set([...project.analyze().values()].flat().map((f) => f.message));
+        for (const f of base.baseFindings) if (!repoMsgs.has(f.message)) console.log(`  only on the catalog: ${f.rule}: ${f.message}`);
+      }
       if (process.env.VERBOSE) for (const d of diffs) console.log('  ' + d);
       else for (const d of diffs.slice(0, 6)) console.log('  ' + d.split('\n')[0]);
     }
