@@ -11,7 +11,8 @@ mkdirSync('dist', { recursive: true });
 
 // PGlite stays outside the bundles: it finds its .wasm, .data and extension .tar.gz files beside its
 // own modules, and it is loaded only when the sandbox is used.
-const external = ['@electric-sql/pglite', '@electric-sql/pglite/*'];
+// pg's optional native binding (pg-native) is never enabled: left unresolved.
+const external = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pg-native'];
 const common = {
   bundle: true,
   external,

@@ -138,6 +138,28 @@ describe('extension wiring', () => {
     }
   });
 
+  test('Set Database Password: SecretStorage per connection URL, handed to the server in memory, never in settings; nothing sent when untrusted', async () => {
+    const url = 'postgres://app@db.internal:5432/shop';
+    const PW = 'db-Pw-WIRING-42';
+    rec.config['dbEngineer.connection'] = url;
+    try {
+      rec.inputBoxAnswers.push(PW);
+      await rec.commands.get('dbEngineer.setDatabasePassword')!();
+      assert.equal(rec.secrets.get(`dbEngineer.databasePassword:${url}`), PW);
+      assert.ok(!JSON.stringify([...rec.workspaceState.values(), rec.config]).includes(PW));
+      assert.deepEqual(rec.requests.at(-1), { method: 'dbEngineer/setDatabasePassword', params: { password: PW } });
+      (vscode.workspace as any).isTrusted = false;
+      const n = rec.requests.length;
+      rec.inputBoxAnswers.push('');
+      await rec.commands.get('dbEngineer.setDatabasePassword')!();
+      assert.equal(rec.secrets.has(`dbEngineer.databasePassword:${url}`), false, 'an empty answer removes the stored password');
+      assert.equal(rec.requests.length, n, 'an untrusted workspace sends no password to the server');
+    } finally {
+      (vscode.workspace as any).isTrusted = true;
+      delete rec.config['dbEngineer.connection'];
+    }
+  });
+
   test('a workspace setting cannot redirect the key: only the user-level base URL is used', async () => {
     assert.equal(pkg.contributes.configuration.properties['dbEngineer.chat.baseUrl'].scope, 'application');
     rec.secrets.set('dbEngineer.anthropicApiKey', KEY);

@@ -128,6 +128,7 @@ const vscode = {
     isTrusted: true,
     workspaceFolders: undefined as any,
     onDidGrantWorkspaceTrust: event(),
+    onDidChangeConfiguration: event(),
     onDidChangeWorkspaceFolders: event(),
     createFileSystemWatcher: () => ({ dispose() {} }),
     getConfiguration: (section: string) => ({
@@ -161,6 +162,7 @@ class LanguageClient {
     const a = rec.answers.get(method);
     return typeof a === 'function' ? a(params) : a;
   }
+  async sendNotification(method: string, params: any): Promise<void> { rec.requests.push({ method, params }); }
   onNotification(method: string, h: (p: any) => void) { rec.notifications.set(method, h); return disposable; }
   onDidChangeState(l: (e: { oldState: number; newState: number }) => void) { rec.stateListeners.push(l); return disposable; }
 }

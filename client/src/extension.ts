@@ -9,6 +9,7 @@ import { STATUS_NOTIFICATION, type StatusParams } from '../../server/src/lsp/sta
 import { openExample } from './example';
 import { SHOW_STATUS_COMMAND, StatusItem } from './status';
 import { registerSchemaView, type SchemaTreeProvider } from './schema/tree';
+import { registerLive, sendDatabasePassword } from './live';
 
 const RESTRICTED_NOTICE_KEY = 'dbEngineer.restrictedNoticeShown';
 let client: LanguageClient | undefined;
@@ -34,6 +35,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   registerChat(context);
   schemaView = registerSchemaView(context, () => client);
+  registerLive(context, () => client);
   if (!vscode.workspace.isTrusted && !context.workspaceState.get(RESTRICTED_NOTICE_KEY)) {
     void context.workspaceState.update(RESTRICTED_NOTICE_KEY, true);
     void vscode.window.showInformationMessage(
@@ -104,6 +106,7 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   });
   try {
     await c.start();
+    await sendDatabasePassword(context, c);
   } catch (e) {
     status?.failed(`The language server did not start (${e instanceof Error ? e.message : String(e)}).`);
     void vscode.window.showErrorMessage(`DB Engineer: the language server did not start (${e instanceof Error ? e.message : String(e)}). Run "DB Engineer: Restart Language Server" to try again.`);

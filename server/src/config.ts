@@ -22,6 +22,8 @@ export interface Config {
   maxFileBytes: number;
   /** `dbe lint` also replays the project in the embedded PostgreSQL and checks its queries (as --sandbox). */
   sandbox: boolean;
+  /** A live database URL without a password (dbe lint/explain/slow/health --database's default). */
+  database?: string;
 }
 
 export function defaultConfig(): Config {
@@ -45,8 +47,8 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
   const out: Config = structuredClone(base);
   const r = raw as Record<string, unknown>;
   for (const key of Object.keys(r)) {
-    if (!['rules', 'migrations', 'postgresVersion', 'ignore', 'maxFileBytes', 'sandbox', '$schema'].includes(key)) {
-      throw new ConfigError(`${source}: unknown setting "${key}" (known: rules, migrations, postgresVersion, ignore, maxFileBytes, sandbox)`);
+    if (!['rules', 'migrations', 'postgresVersion', 'ignore', 'maxFileBytes', 'sandbox', 'database', '$schema'].includes(key)) {
+      throw new ConfigError(`${source}: unknown setting "${key}" (known: rules, migrations, postgresVersion, ignore, maxFileBytes, sandbox, database)`);
     }
   }
   if (r.rules !== undefined) {
@@ -84,6 +86,11 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
   if (r.sandbox !== undefined) {
     if (typeof r.sandbox !== 'boolean') throw new ConfigError(`${source}: "sandbox" must be true or false`);
     out.sandbox = r.sandbox;
+  }
+  if (r.database !== undefined) {
+    if (typeof r.database !== 'string' || !/^postgres(ql)?:\/\//.test(r.database)) throw new ConfigError(`${source}: "database" must be a postgres:// URL`);
+    if (/^postgres(ql)?:\/\/[^/@]*:[^@/]*@/.test(r.database)) throw new ConfigError(`${source}: "database" holds a password; remove it from the URL and use PGPASSWORD or ~/.pgpass`);
+    out.database = r.database;
   }
   return out;
 }

@@ -16,6 +16,9 @@ export interface LintOptions {
   jobs?: number;
   /** Also run the embedded PostgreSQL (--sandbox / --no-sandbox); undefined: as .dbe.json says. */
   sandbox?: boolean;
+  /** A live database (--database URL): the schema of projects without migrations comes from its catalog. */
+  database?: string;
+  statementTimeoutMs?: number;
 }
 
 /** `dbe explain <file> --line N`: the plan of the query at that line. */
@@ -26,7 +29,17 @@ export interface ExplainOptions {
   /** Project directory (default: the current directory). */
   project?: string;
   config?: string;
+  /** Explain on this live database instead of the sandbox. */
+  database?: string;
+  statementTimeoutMs?: number;
+  /** EXPLAIN ANALYZE (live database only; never for writes). */
+  analyze?: boolean;
 }
+
+/** `dbe slow`: pg_stat_statements' top statements through the rules. */
+export interface SlowCliOptions { database?: string; statementTimeoutMs?: number; limit: number; order: 'total' | 'mean'; format: 'text' | 'json'; config?: string }
+/** `dbe health`: the monitoring report of a live database. */
+export interface HealthCliOptions { database?: string; statementTimeoutMs?: number; format: 'text' | 'json'; config?: string }
 
 export type Command =
   | { kind: 'help' }
@@ -35,6 +48,8 @@ export type Command =
   | { kind: 'lint'; options: LintOptions }
   | { kind: 'advise'; options: AdviseOptions }
   | { kind: 'explain'; options: ExplainOptions }
+  | { kind: 'slow'; options: SlowCliOptions }
+  | { kind: 'health'; options: HealthCliOptions }
   | { kind: 'ask'; options: AskCliOptions }
   | { kind: 'review'; options: AskCliOptions };
 
@@ -71,10 +86,11 @@ export function parseArgs(argv: string[]): Command {
   if (first === 'lint') return { kind: 'lint', options: parseLint(argv.slice(1)) };
   if (first === 'advise') return parseAdvise(argv.slice(1));
   if (first === 'explain') return parseExplain(argv.slice(1));
+  if (first === 'slow' || first === 'health') return parseLive(argv.slice(1), first);
   if (first === 'ask') return parseAsk(argv.slice(1), 'ask');
   if (first === 'review') return parseAsk(argv.slice(1), 'review');
   if (first.startsWith('-')) throw new UsageError(`unknown option ${first} (try dbe --help)`);
-  throw new UsageError(`unknown command "${first}" (commands: lint, advise, explain, rules, ask, review; try dbe --help)`);
+  throw new UsageError(`unknown command "${first}" (commands: lint, advise, explain, slow, health, rules, ask, review; try dbe --help)`);
 }
 
 function parseRules(args: string[]): Command {
@@ -172,6 +188,8 @@ function parseLint(args: string[]): LintOptions {
       case '--cache': noValue(); o.cache = true; break;
       case '--sandbox': noValue(); o.sandbox = true; break;
       case '--no-sandbox': noValue(); o.sandbox = false; break;
+      case '--database': case '-d': o.database = takeValue(); break;
+      case '--statement-timeout': o.statementTimeoutMs = timeoutMs(takeValue()); break;
       default: throw new UsageError(`unknown option ${name} (try dbe --help)`);
     }
   }
@@ -181,6 +199,7 @@ function parseLint(args: string[]): LintOptions {
 
 function parseExplain(args: string[]): Command {
   let file: string | undefined, line: number | undefined, format: 'text' | 'json' = 'text', project: string | undefined, config: string | undefined;
+  let database: string | undefined, statementTimeoutMs: number | undefined, analyze = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (!a.startsWith('-') || a === '-') {
@@ -210,13 +229,66 @@ function parseExplain(args: string[]): Command {
       }
       case '--project': case '-p': project = takeValue(); break;
       case '--config': case '-c': config = takeValue(); break;
+      case '--database': case '-d': database = takeValue(); break;
+      case '--statement-timeout': statementTimeoutMs = timeoutMs(takeValue()); break;
+      case '--analyze': if (value !== undefined) throw new UsageError('--analyze takes no value'); analyze = true; break;
       case '--help': case '-h': return { kind: 'help' };
       default: throw new UsageError(`unknown option ${name} for dbe explain (try dbe --help)`);
     }
   }
+  if (analyze && !database && !process.env.DBE_DATABASE_URL) throw new UsageError('--analyze needs a live database (--database URL): the sandbox holds no data to run the query on');
   if (file === undefined) throw new UsageError('no file (usage: dbe explain <file.sql> --line N [--format text|json])');
   if (line === undefined) throw new UsageError('--line N is needed: the line of the query to explain');
-  return { kind: 'explain', options: { file, line, format, project, config } };
+  return { kind: 'explain', options: { file, line, format, project, config, database, statementTimeoutMs, analyze } };
+}
+
+function timeoutMs(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > 3_600_000) throw new UsageError(`--statement-timeout must be milliseconds from 1 to 3600000, not "${v}"`);
+  return n;
+}
+
+function parseLive(args: string[], kind: 'slow' | 'health'): Command {
+  let database: string | undefined, statementTimeoutMs: number | undefined, format: 'text' | 'json' = 'text', config: string | undefined;
+  let limit = 10, order: 'total' | 'mean' = 'total';
+  for (let i = 0; i < args.length; i++) {
+    const { name, value, next } = split(args, i);
+    const takeValue = (): string => {
+      const v = need(name, value ?? args[next]);
+      if (value === undefined) i = next;
+      return v;
+    };
+    switch (name) {
+      case '--database': case '-d': database = takeValue(); break;
+      case '--statement-timeout': statementTimeoutMs = timeoutMs(takeValue()); break;
+      case '--config': case '-c': config = takeValue(); break;
+      case '--format': case '-f': {
+        const v = takeValue();
+        if (v !== 'text' && v !== 'json') throw new UsageError(`--format for dbe ${kind} must be text or json, not "${v}"`);
+        format = v;
+        break;
+      }
+      case '--limit': case '-n': {
+        if (kind !== 'slow') throw new UsageError('--limit is an option of dbe slow');
+        const v = takeValue();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < 1 || n > 1000) throw new UsageError(`--limit must be a whole number from 1 to 1000, not "${v}"`);
+        limit = n;
+        break;
+      }
+      case '--order': {
+        if (kind !== 'slow') throw new UsageError('--order is an option of dbe slow');
+        const v = takeValue();
+        if (v !== 'total' && v !== 'mean') throw new UsageError(`--order must be total or mean, not "${v}"`);
+        order = v;
+        break;
+      }
+      case '--help': case '-h': return { kind: 'help' };
+      default: throw new UsageError(args[i].startsWith('-') ? `unknown option ${name} for dbe ${kind} (try dbe --help)` : `dbe ${kind} takes no paths ("${args[i]}"); it reads the database --database names`);
+    }
+  }
+  if (kind === 'slow') return { kind, options: { database, statementTimeoutMs, limit, order, format, config } };
+  return { kind, options: { database, statementTimeoutMs, format, config } };
 }
 
 function parseAsk(args: string[], kind: 'ask' | 'review'): Command {

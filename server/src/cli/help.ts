@@ -6,6 +6,9 @@ Usage:
   dbe advise <paths...> [options] the design report: index recommendations (one per index, with
                                   the queries each serves) and the schema-design findings
   dbe explain <file> --line N     the plan of the query at line N, from the embedded PostgreSQL
+                                  (or from a live database with --database URL)
+  dbe slow --database URL         the slowest statements of pg_stat_statements, through the rules
+  dbe health --database URL       the monitoring report of a live database, a verdict per check
   dbe rules [--format text|json]  list the rules
   dbe ask [options] "question"    ask the DB Engineer assistant (Claude) about a file of the project
   dbe review <file> [options]     ask for a full review of a file (the /review command)
@@ -35,6 +38,18 @@ Explain options (the migrations are replayed in the embedded PostgreSQL; the que
   -f, --format text|json          an indented plan tree (default), or EXPLAIN's JSON with the tree
   -p, --project DIR               the project the schema is replayed from (default: current directory)
   -c, --config FILE               use this configuration instead of the nearest .dbe.json
+  -d, --database URL              explain on this live database instead (read-only session)
+      --analyze                   with --database: EXPLAIN ANALYZE, in a read-only transaction that
+                                  is rolled back; refused for INSERT, UPDATE, DELETE and MERGE
+
+Live database options (lint, explain, slow, health). URL: postgres://user@host:5432/dbname, or
+DBE_DATABASE_URL; slow and health also take "database" from .dbe.json. The password comes from
+PGPASSWORD or ~/.pgpass, never from a file of the project. Sessions are read-only.
+  -d, --database URL              lint: projects without migrations take their schema from its catalog
+      --statement-timeout MS      statement_timeout of the session (default 5000)
+  -n, --limit N                   slow: how many statements (default 10)
+      --order total|mean          slow: by total (default) or mean execution time
+  -f, --format text|json          slow, health: output format (default text)
 
 Advise options:
   -f, --format text|markdown|json output format (default text); exit 0, or 2 on usage/input errors

@@ -25,9 +25,15 @@ async function main(argv: string[]): Promise<number> {
       case 'help': io.out(HELP); return 0;
       case 'version': io.out(`dbe ${VERSION}\n`); return 0;
       case 'rules': io.out(rulesCommand(cmd.format)); return 0;
-      case 'lint': return await lintCommand(cmd.options, io);
+      case 'lint':
+        if (cmd.options.database || process.env.DBE_DATABASE_URL) return await (await import('./live-command')).liveLint(cmd.options, io);
+        return await lintCommand(cmd.options, io);
       case 'advise': return await (await import('./advise-command')).adviseCommand(cmd.options, io);
-      case 'explain': return await (await import('./sandbox-command')).explainCommand(cmd.options, io);
+      case 'explain':
+        if (cmd.options.database || process.env.DBE_DATABASE_URL) return await (await import('./live-command')).liveExplain(cmd.options, io);
+        return await (await import('./sandbox-command')).explainCommand(cmd.options, io);
+      case 'slow': return await (await import('./live-command')).slowCommand(cmd.options, io);
+      case 'health': return await (await import('./live-command')).healthCommand(cmd.options, io);
       // The assistant (and the Anthropic SDK with it) is loaded only when asked for: lint starts faster.
       case 'ask': return await (await import('./ask-command')).askCommand(cmd.options, io);
       case 'review': return await (await import('./review-command')).reviewCommand(cmd.options, io);

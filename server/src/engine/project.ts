@@ -30,6 +30,13 @@ export class Project {
   private finalSchema: Schema | undefined;
   /** Problems inside the engine (a rule that threw). Reported by callers; never lost. */
   readonly internalErrors: InternalError[] = [];
+  /**
+   * The schema the files build on (a live database's catalog as DDL, see live/catalog.ts): replayed
+   * before the first file, never linted, never edited by a fix.
+   */
+  private base: SourceFile | undefined;
+  /** Schema-rule findings about the base's objects, from the last analyze() (reported apart from files). */
+  baseFindings: Finding[] = [];
 
   constructor(public config: Config = defaultConfig(), private readonly relPath: (p: string) => string = (p) => p) {}
 
@@ -53,6 +60,16 @@ export class Project {
     if (had) this.invalidate();
     return had;
   }
+
+  private baseWhen: ((p: Project) => boolean) | undefined;
+  /**
+   * Sets (or clears) the base the files' schema starts from; with `when`, only while it holds
+   * (asked at every replay, e.g. "the project has no migrations of its own").
+   */
+  setBase(file: SourceFile | undefined, when?: (p: Project) => boolean): void { this.base = file; this.baseWhen = when; this.invalidate(); }
+  /** The base's source path while the base is in use. */
+  get baseSource(): string | undefined { return this.activeBase()?.path; }
+  private activeBase(): SourceFile | undefined { return this.base && (!this.baseWhen || this.baseWhen(this)) ? this.base : undefined; }
 
   getFile(path: string): SourceFile | undefined { return this.files.get(path); }
   /** The file's path relative to the project root, as ordering and globs see it. */
@@ -86,6 +103,11 @@ export class Project {
    */
   private cleanFixes(fixes: Fix[] | undefined): Fix[] | undefined {
     if (!fixes?.length) return undefined;
+    if (this.base) {
+      const base = this.base.path;
+      fixes = fixes.filter((f) => !f.edits.some((e) => e.path === base));
+      if (!fixes.length) return undefined;
+    }
     if (!fixes.some((f) => f.edits.some((e) => e.newText.includes('___')))) return fixes;
     if (!this.placeholders) {
       const map = new Map<string, string | null>();
@@ -126,6 +148,8 @@ export class Project {
   schema(): Schema {
     if (!this.finalSchema) {
       const schema = new Schema();
+      const base = this.activeBase();
+      if (base) for (const s of base.statements) applyStatement(schema, s);
       for (const f of this.order()) if (f.replayed) for (const s of f.statements) applyStatement(schema, s);
       this.finalSchema = schema;
     }
@@ -147,6 +171,10 @@ export class Project {
     const schemaRules = enabled.filter((r) => r.onSchema);
 
     const schema = new Schema();
+    const base = this.activeBase();
+    if (base) for (const s of base.statements) applyStatement(schema, s);
+    const baseFindings: Finding[] = [];
+    this.baseFindings = baseFindings;
     for (const file of this.order()) {
       const findings = out.get(file.path);
       const newTables = new Set<string>();
@@ -213,7 +241,7 @@ export class Project {
           files: () => this.order(),
           before,
           report: ({ loc, message, fixes }) => {
-            const list = out.get(loc.path);
+            const list = out.get(loc.path) ?? (base && loc.path === base.path ? baseFindings : undefined);
             if (list) list.push({ rule: r.meta.id, severity: sev, message, path: loc.path, start: loc.start, end: loc.end, fixes: this.cleanFixes(fixes) });
           },
         });

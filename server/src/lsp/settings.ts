@@ -14,10 +14,14 @@ export interface Settings {
   migrationGlobs: string[];
   /** Project configuration file, relative to the workspace folder. */
   configPath: string;
+  /** A live database URL without a password ('' = none); used only in trusted workspaces. */
+  connection: string;
+  /** statement_timeout of every live-database session, in milliseconds. */
+  statementTimeoutMs: number;
 }
 
 export function defaultSettings(): Settings {
-  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json' };
+  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000 };
 }
 
 const VALID = new Set<string>([...SEVERITIES, 'off']);
@@ -36,6 +40,8 @@ export function parseSettings(raw: unknown): Settings {
   if (typeof r.debounceMs === 'number' && Number.isFinite(r.debounceMs) && r.debounceMs >= 0) out.debounceMs = Math.min(r.debounceMs, 5000);
   if (Array.isArray(r.migrationGlobs)) out.migrationGlobs = r.migrationGlobs.filter((g): g is string => typeof g === 'string' && g.length > 0);
   if (typeof r.configPath === 'string' && r.configPath.trim()) out.configPath = r.configPath.trim();
+  if (typeof r.connection === 'string') out.connection = r.connection.trim();
+  if (typeof r.statementTimeoutMs === 'number' && Number.isInteger(r.statementTimeoutMs) && r.statementTimeoutMs >= 1) out.statementTimeoutMs = Math.min(r.statementTimeoutMs, 600_000);
   return out;
 }
 

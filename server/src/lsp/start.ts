@@ -11,6 +11,7 @@ import * as hover from './handlers/hover';
 import * as definition from './handlers/definition';
 import * as chatContext from './handlers/chatContext';
 import * as schemaTree from './handlers/schemaTree';
+import * as live from './handlers/live';
 
 export function startServer(connection: Connection): DbeServer {
   const server = new DbeServer(connection);
@@ -23,6 +24,7 @@ export function startServer(connection: Connection): DbeServer {
   definition.register(server);
   chatContext.register(server);
   schemaTree.register(server);
+  live.register(server);
   documents.register(server); // TextDocuments.listen: after the other handlers
   connection.listen();
   return server;

@@ -3,12 +3,14 @@ import { MessageType, ShowMessageNotification, type DidChangeConfigurationParams
 import type { Folder } from '../folder';
 import { parseSettings, SETTINGS_SECTION } from '../settings';
 import { guardVoid, type DbeServer } from '../server';
+import { refreshLive } from './live';
 
 export function register(server: DbeServer): void {
   server.connection.onDidChangeConfiguration(guardVoid(server, 'didChangeConfiguration', async (params: DidChangeConfigurationParams) => {
     if (!server.ready) return;
     await refreshSettings(server, params.settings);
     reloadFolders(server, true);
+    void refreshLive(server).catch((e) => server.error('live database', e));
     if (server.settings.enable) server.diagnostics.publishAll(); else server.diagnostics.clearAll();
   }));
 }

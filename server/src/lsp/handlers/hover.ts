@@ -29,6 +29,7 @@ function code(s: string): string { return '`' + s.replace(/`/g, "'") + '`'; }
 function cell(s: string): string { return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' '); }
 
 export function definedAt(folder: Folder, project: Project, loc: Loc): string {
+  if (loc.path === project.baseSource) return `the live database (${loc.path.replace(/^database:\/\//, '')})`;
   const f = project.getFile(loc.path);
   const line = f ? f.lines.position(loc.start).line + 1 : 1;
   return `${folder.displayPath(loc.path)}:${line}`;

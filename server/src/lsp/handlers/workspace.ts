@@ -5,6 +5,7 @@ import { Folder } from '../folder';
 import { ddlSignature, guardVoid, type DbeServer } from '../server';
 import { fsPathOf, relativeTo } from '../uri';
 import { loadFolderConfig } from './configuration';
+import { applyLiveBases, refreshLive } from './live';
 
 export function register(server: DbeServer): void {
   server.connection.onDidChangeWatchedFiles(guardVoid(server, 'didChangeWatchedFiles', (p: DidChangeWatchedFilesParams) => watchedFiles(server, p)));
@@ -33,6 +34,9 @@ export function rebuild(server: DbeServer, folderUris: string[]): void {
     if (server.trusted && folder.uri) folder.scan((k) => server.openText(k));
   }
   for (const k of server.open.keys()) server.stale.add(k);
+  // new folders get the live catalog (if any); the first call connects
+  applyLiveBases(server);
+  void refreshLive(server).catch((e) => server.error('live database', e));
 }
 
 function isConfigFile(server: DbeServer, key: string): boolean {

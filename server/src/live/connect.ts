@@ -1,0 +1,215 @@
+// A read-only session on the user's own PostgreSQL: where the URL comes from, where the password
+// comes from (never from settings), and one clear message for every way connecting can fail.
+// Every session is read-only (default_transaction_read_only = on), has a statement timeout and is
+// named "dbe" in pg_stat_activity. Queries dbe sends itself start with DBE_MARK so that `dbe slow`
+// can leave them out of pg_stat_statements.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Client as PgClient, QueryResult } from 'pg';
+
+/** A connection problem, told in one line with no password in it (the CLI exits 2). */
+export class LiveError extends Error {}
+
+export const DBE_MARK = '/* dbe */';
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
+
+export interface LiveOptions {
+  /** postgres://user@host:port/db (no password). */
+  url: string;
+  /** Where the URL came from, for messages: "--database", "DBE_DATABASE_URL", ".dbe.json", "dbEngineer.connection". */
+  source?: string;
+  /** A password held in memory (the editor's SecretStorage); else PGPASSWORD, else ~/.pgpass. */
+  password?: string;
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** Environment to read PGPASSWORD / PGPASSFILE / HOME from (tests). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ParsedUrl { host: string; port: number; database: string; user: string; password?: string; params: URLSearchParams }
+
+/** Parses a postgres:// URL; a clear LiveError when it is not one. */
+export function parseDatabaseUrl(url: string, source = 'the database URL'): ParsedUrl {
+  let u: URL;
+  try { u = new URL(url); } catch { throw new LiveError(`${source} is not a URL; write it as postgres://user@host:5432/dbname`); }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    throw new LiveError(`${source} must start with postgres:// or postgresql://, not ${u.protocol}//`);
+  }
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  const hostParam = u.searchParams.get('host');
+  return {
+    host: hostParam ?? (decodeURIComponent(u.hostname.replace(/^\[|\]$/g, '')) || 'localhost'),
+    port: u.port ? Number(u.port) : 5432,
+    database: database || decodeURIComponent(u.username) || os.userInfo().username,
+    user: decodeURIComponent(u.username) || process.env.PGUSER || os.userInfo().username,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    params: u.searchParams,
+  };
+}
+
+/** The URL with any password replaced by "***": safe to print. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/(\/\/[^:/@]*):[^@/]*@/, '$1:***@');
+  }
+}
+
+/** "user@host:port/db": how messages name the server. */
+export function describeTarget(p: ParsedUrl): string { return `${p.user}@${p.host}:${p.port}/${p.database}`; }
+
+/**
+ * The database URL to use: the command line first, then DBE_DATABASE_URL, then .dbe.json's
+ * "database", then the editor setting. Settings and .dbe.json must not hold a password.
+ */
+export function resolveDatabaseUrl(sources: { flag?: string; env?: NodeJS.ProcessEnv; config?: string; setting?: string }): { url: string; source: string } | undefined {
+  const env = sources.env ?? process.env;
+  const pick: [string | undefined, string][] = [
+    [sources.flag, '--database'], [env.DBE_DATABASE_URL, 'DBE_DATABASE_URL'], [sources.config, '.dbe.json "database"'], [sources.setting, 'dbEngineer.connection'],
+  ];
+  for (const [url, source] of pick) {
+    if (!url) continue;
+    const p = parseDatabaseUrl(url, source);
+    if (p.password !== undefined && (source.startsWith('.dbe.json') || source === 'dbEngineer.connection')) {
+      throw new LiveError(`${source} holds a password; remove it from the URL (${redactUrl(url)}) and set PGPASSWORD, use ~/.pgpass, or the command "DB Engineer: Set Database Password"`);
+    }
+    return { url, source };
+  }
+  return undefined;
+}
+
+/** The password for `p` from a .pgpass file (libpq's rules: host:port:database:user:password, `*` matches anything, `\` escapes). */
+export function pgpassLookup(p: ParsedUrl, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = env.PGPASSFILE || path.join(env.HOME || os.homedir(), '.pgpass');
+  let text: string;
+  try {
+    const st = fs.statSync(file);
+    // libpq ignores a password file that others can read
+    if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) return undefined;
+    text = fs.readFileSync(file, 'utf8');
+  } catch { return undefined; }
+  const want = [p.host, String(p.port), p.database, p.user];
+  for (const raw of text.split(/\r?\n/)) {
+    if (!raw || raw.startsWith('#')) continue;
+    const fields: string[] = [];
+    let cur = '';
+    for (let i = 0; i < raw.length; i++) {
+      const c = raw[i];
+      if (c === '\\' && i + 1 < raw.length) { cur += raw[++i]; continue; }
+      if (c === ':' && fields.length < 4) { fields.push(cur); cur = ''; continue; }
+      cur += c;
+    }
+    fields.push(cur);
+    if (fields.length !== 5) continue;
+    const hostOk = fields[0] === '*' || fields[0] === want[0] || (fields[0] === 'localhost' && want[0].startsWith('/'));
+    if (hostOk && [1, 2, 3].every((i) => fields[i] === '*' || fields[i] === want[i])) return fields[4];
+  }
+  return undefined;
+}
+
+/** A read-only session. Close it when done. */
+export class LiveSession {
+  private constructor(private readonly client: PgClient, readonly target: string, private readonly secret: string | undefined, readonly serverVersion: number) {}
+
+  static async open(o: LiveOptions): Promise<LiveSession> {
+    const env = o.env ?? process.env;
+    const p = parseDatabaseUrl(o.url, o.source);
+    const target = describeTarget(p);
+    const password = o.password ?? p.password ?? env.PGPASSWORD ?? pgpassLookup(p, env);
+    const timeout = o.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+    if (!Number.isInteger(timeout) || timeout < 1) throw new LiveError(`the statement timeout must be a positive whole number of milliseconds, not ${timeout}`);
+    const { Client } = await import('pg');
+    const sslmode = p.params.get('sslmode');
+    const client = new Client({
+      host: p.host, port: p.port, database: p.database, user: p.user,
+      // a function: pg then never falls back to its own (deprecated) .pgpass reading
+      password: async () => password ?? '',
+      application_name: 'dbe',
+      connectionTimeoutMillis: o.connectTimeoutMs ?? 5000,
+      ssl: sslmode === 'require' || sslmode === 'verify-full' || sslmode === 'verify-ca' ? { rejectUnauthorized: sslmode !== 'require' } : undefined,
+      // set at session start, before any statement of ours can run
+      options: `-c default_transaction_read_only=on -c statement_timeout=${timeout} -c idle_in_transaction_session_timeout=${Math.max(timeout * 2, 10000)}`,
+    });
+    // a connection that drops later must not crash the process: the next query fails instead
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (e) {
+      try { await client.end(); } catch { /* not connected */ }
+      throw connectError(e, target, password);
+    }
+    const session = new LiveSession(client, target, password, 0);
+    try {
+      const r = await session.query<{ v: string; ro: string }>(`${DBE_MARK} SELECT current_setting('server_version_num') AS v, current_setting('default_transaction_read_only') AS ro`);
+      if (r.rows[0].ro !== 'on') throw new LiveError(`${target}: the session could not be made read-only; dbe does not use it`);
+      (session as { serverVersion: number }).serverVersion = Number(r.rows[0].v);
+    } catch (e) {
+      await session.close();
+      throw e;
+    }
+    return session;
+  }
+
+  /** Runs one statement; failures become a LiveError naming the server, the password scrubbed. */
+  async query<R extends Record<string, any> = any>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+    try {
+      return await this.client.query<R>(sql, params as any[]);
+    } catch (e) {
+      throw queryError(e, this.target, this.secret);
+    }
+  }
+
+  /** Like query, but returns PostgreSQL's error instead of throwing it (for EXPLAIN of user queries). */
+  async tryQuery<R extends Record<string, any> = any>(sql: string, params?: unknown[]): Promise<{ ok: true; result: QueryResult<R> } | { ok: false; message: string; code?: string; position?: number }> {
+    try {
+      return { ok: true, result: await this.client.query<R>(sql, params as any[]) };
+    } catch (e: any) {
+      if (e && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && e.code !== '57014' && !e.code.startsWith('08')) {
+        return { ok: false, message: scrub(String(e.message), this.secret), code: e.code, position: e.position ? Number(e.position) : undefined };
+      }
+      throw queryError(e, this.target, this.secret);
+    }
+  }
+
+  async close(): Promise<void> {
+    try { await this.client.end(); } catch { /* already gone */ }
+  }
+}
+
+/** Removes the password (raw and URL-encoded) from a message. */
+export function scrub(message: string, secret: string | undefined): string {
+  let m = message;
+  if (secret) for (const s of new Set([secret, encodeURIComponent(secret)])) m = m.split(s).join('***');
+  return m.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*):[^@/\s]*@/g, '$1:***@');
+}
+
+function connectError(e: any, target: string, secret: string | undefined): LiveError {
+  const code: string | undefined = e?.code;
+  const msg = scrub(String(e?.message ?? e), secret);
+  switch (code) {
+    case 'ECONNREFUSED': return new LiveError(`cannot connect to ${target}: connection refused (is the server running and listening on that host and port?)`);
+    case 'ENOTFOUND': case 'EAI_AGAIN': return new LiveError(`cannot connect to ${target}: the host name does not resolve`);
+    case 'ETIMEDOUT': case 'EHOSTUNREACH': case 'ENETUNREACH': return new LiveError(`cannot connect to ${target}: the host does not answer (${code})`);
+    case '28P01': return new LiveError(`cannot connect to ${target}: password authentication failed for user "${target.split('@')[0]}" (dbe takes the password from the editor's stored password, PGPASSWORD or ~/.pgpass)`);
+    case '28000': return new LiveError(`cannot connect to ${target}: the server refused the login: ${msg}`);
+    case '3D000': return new LiveError(`cannot connect to ${target}: ${msg}`);
+    case '57P03': return new LiveError(`cannot connect to ${target}: the server is starting up or shutting down`);
+    case '53300': return new LiveError(`cannot connect to ${target}: the server has no free connection slots (${msg})`);
+  }
+  if (/timeout/i.test(msg)) return new LiveError(`cannot connect to ${target}: no answer within the connection timeout`);
+  if (/SASL|password must be a string|client password/i.test(msg)) return new LiveError(`cannot connect to ${target}: the server wants a password and none was found (set PGPASSWORD, add it to ~/.pgpass, or run "DB Engineer: Set Database Password")`);
+  return new LiveError(`cannot connect to ${target}: ${msg}`);
+}
+
+function queryError(e: any, target: string, secret: string | undefined): LiveError {
+  const code: string | undefined = e?.code;
+  const msg = scrub(String(e?.message ?? e), secret);
+  if (code === '57014') return new LiveError(`${target}: the statement was cancelled by the statement timeout (${msg})`);
+  if (code === '25006') return new LiveError(`${target}: refused: the session is read-only (${msg})`);
+  if (code?.startsWith('08') || /Connection terminated|ECONNRESET/.test(msg)) return new LiveError(`${target}: the connection was lost (${msg})`);
+  return new LiveError(`${target}: ${msg}${code ? ` (SQLSTATE ${code})` : ''}`);
+}

@@ -1,0 +1,76 @@
+// Plans from the real server. EXPLAIN never runs the query; EXPLAIN ANALYZE (only when asked) runs
+// it inside a read-only transaction that is always rolled back, and is refused for anything that
+// writes: INSERT, UPDATE, DELETE, MERGE, a WITH holding one of them, SELECT INTO, SELECT ... FOR UPDATE.
+import type { Statement } from '../model';
+import { planTree, type PlanNode } from '../sandbox/plan';
+import type { LiveSession } from './connect';
+import { LiveError } from './connect';
+
+export interface LiveExplain {
+  plan: PlanNode;
+  /** EXPLAIN's JSON as the server gave it. */
+  raw: unknown;
+  generic: boolean;
+  analyzed: boolean;
+  /** EXPLAIN ANALYZE's "Execution Time" (ms). */
+  executionMs?: number;
+}
+
+export interface LiveExplainError { message: string; code?: string; position?: number }
+
+const WRITES = ['"InsertStmt"', '"UpdateStmt"', '"DeleteStmt"', '"MergeStmt"', '"lockingClause"'];
+
+/** Why the statement must not be run by EXPLAIN ANALYZE, or undefined. */
+export function analyzeRefusal(stmt: Pick<Statement, 'kind' | 'node'>): string | undefined {
+  const k = stmt.kind;
+  if (k === 'InsertStmt' || k === 'UpdateStmt' || k === 'DeleteStmt' || k === 'MergeStmt') {
+    return `--analyze runs the statement, and this is ${k.replace(/Stmt$/, '').toUpperCase()}: dbe never executes writes on your database (plain EXPLAIN, without --analyze, shows its plan)`;
+  }
+  const json = JSON.stringify(stmt.node ?? {});
+  if (k === 'SelectStmt' && stmt.node?.intoClause) return '--analyze would run SELECT INTO, which creates a table: refused';
+  if (WRITES.some((w) => json.includes(w))) return '--analyze would run a statement that writes or locks rows (a data-modifying WITH, or FOR UPDATE/SHARE): refused';
+  return undefined;
+}
+
+export async function explainLive(s: LiveSession, sql: string, o: { params: boolean; analyze: boolean; stmt: Pick<Statement, 'kind' | 'node'> }): Promise<{ ok: true; value: LiveExplain } | { ok: false; error: LiveExplainError; prefix: number }> {
+  const text = sql.trim().replace(/;\s*$/, '');
+  if (o.analyze) {
+    const refusal = analyzeRefusal(o.stmt);
+    if (refusal) throw new LiveError(refusal);
+    if (o.params) throw new LiveError('--analyze needs a query without $n parameters (it runs the query): put values in for them');
+  }
+  if (o.params && s.serverVersion < 160000) {
+    throw new LiveError(`the query has $n parameters, and PostgreSQL ${Math.floor(s.serverVersion / 10000)} cannot plan it without values (EXPLAIN (GENERIC_PLAN) needs PostgreSQL 16): put values in for them`);
+  }
+  const options = o.analyze ? 'ANALYZE, BUFFERS, FORMAT JSON' : o.params ? 'GENERIC_PLAN, FORMAT JSON' : 'FORMAT JSON';
+  const prefix = `EXPLAIN (${options}) `;
+  // a transaction of its own, read-only, always rolled back: nothing the query does can stay
+  await s.query('BEGIN TRANSACTION READ ONLY');
+  try {
+    const r = await s.tryQuery<{ 'QUERY PLAN': unknown }>(prefix + text);
+    if (!r.ok) return { ok: false, error: { message: r.message, code: r.code, position: r.position }, prefix: prefix.length };
+    let raw = r.result.rows[0]?.['QUERY PLAN'];
+    if (typeof raw === 'string') raw = JSON.parse(raw);
+    const top = Array.isArray(raw) ? raw[0] : raw;
+    return {
+      ok: true,
+      value: { plan: planTree(raw), raw, generic: o.params, analyzed: o.analyze, ...(o.analyze && top?.['Execution Time'] !== undefined ? { executionMs: Number(top['Execution Time']) } : {}) },
+    };
+  } finally {
+    await s.query('ROLLBACK');
+  }
+}
+
+/** Actual rows and time per node (EXPLAIN ANALYZE), depth first, for the text output. */
+export function actuals(raw: unknown): string[] {
+  const out: string[] = [];
+  const top = Array.isArray(raw) ? raw[0] : raw;
+  const visit = (p: any, depth: number) => {
+    if (!p) return;
+    const rel = p['Relation Name'] ? ` on ${p['Relation Name']}` : '';
+    out.push(`${'  '.repeat(depth)}${p['Node Type']}${rel}: actual rows=${p['Actual Rows']} loops=${p['Actual Loops']} time=${Number(p['Actual Total Time'] ?? 0).toFixed(3)} ms`);
+    for (const c of p.Plans ?? []) visit(c, depth + 1);
+  };
+  visit((top as any)?.Plan, 0);
+  return out;
+}
