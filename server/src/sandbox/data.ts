@@ -83,7 +83,7 @@ interface Table {
   partitionFilter?: string;
 }
 
-interface PgType { oid: number; name: string; type: string; category: string; base: number; baseTypmod: number; elem: number; array: number }
+interface PgType { oid: number; name: string; type: string; category: string; base: number; baseTypmod: number; elem: number; array: number; baseName: string | null }
 
 type Db = Pick<PGlite, 'query' | 'exec'>;
 
@@ -164,6 +164,7 @@ async function readCatalog(db: Db) {
     SELECT i.indrelid::int AS rel, i.indkey::text AS cols FROM pg_index i
      WHERE i.indrelid = ANY (${list}) AND i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`)).rows;
   for (const u of uix) tables.get(u.rel)!.uniqueIndexes.push(u.cols.split(/\s+/).map(Number).filter((n) => n > 0));
+  const partitionFks = new Map<number, { name: string; parent: number; cols: string[]; pcols: number[] }[]>();
   for (const t of tables.values()) {
     if (t.kind !== 'p') continue;
     try {
@@ -171,13 +172,29 @@ async function readCatalog(db: Db) {
         SELECT pg_get_partition_constraintdef(p.relid) AS def, pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT' AS isdefault
           FROM pg_partition_tree(${t.oid}::oid::regclass) p JOIN pg_class c ON c.oid = p.relid WHERE p.isleaf`)).rows;
       t.partitionFilter = leaves.length === 0 ? 'false' : leaves.some((l) => l.isdefault || !l.def) ? '' : leaves.map((l) => `(${l.def})`).join(' OR ');
+      // foreign keys declared on the partitions only (pg_dump of pagila): the parent's rows must satisfy them too
+      const own = (await db.query<{ name: string; parent: number; cols: string[]; pcols: number[] }>(`
+        SELECT c.conname AS name, c.confrelid::int AS parent, c.confkey::int[] AS pcols,
+               ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i) AS cols
+          FROM pg_partition_tree(${t.oid}::oid::regclass) p JOIN pg_constraint c ON c.conrelid = p.relid
+         WHERE p.relid <> ${t.oid}::oid AND c.contype = 'f' AND c.conparentid = 0`)).rows;
+      partitionFks.set(t.oid, own);
     } catch { t.partitionFilter = ''; }
   }
+  for (const [oid, list] of partitionFks) {
+    const t = tables.get(oid)!;
+    for (const fk of list) {
+      const cols = fk.cols.map((n) => t.columns.find((c) => c.name === n)?.num);
+      if (cols.some((n) => n === undefined)) continue;
+      if (t.constraints.some((c) => c.type === 'f' && c.parent === fk.parent && c.cols.join() === cols.join())) continue;
+      t.constraints.push({ name: fk.name, type: 'f', cols: cols as number[], parent: fk.parent, parentCols: fk.pcols, def: '' });
+    }
+  }
   const types = new Map<number, PgType>();
-  for (const t of (await db.query<{ oid: number; name: string; type: string; category: string; base: number; basemod: number; elem: number; arr: number }>(`
+  for (const t of (await db.query<{ oid: number; name: string; type: string; category: string; base: number; basemod: number; elem: number; arr: number; basename: string | null }>(`
     SELECT oid::int AS oid, typname AS name, typtype AS type, typcategory AS category, typbasetype::int AS base, typtypmod AS basemod,
-           typelem::int AS elem, typarray::int AS arr FROM pg_type`)).rows) {
-    types.set(t.oid, { oid: t.oid, name: t.name, type: t.type, category: t.category, base: t.base, baseTypmod: t.basemod, elem: t.elem, array: t.arr });
+           typelem::int AS elem, typarray::int AS arr, CASE WHEN typtype = 'd' THEN format_type(typbasetype, typtypmod) END AS basename FROM pg_type`)).rows) {
+    types.set(t.oid, { oid: t.oid, name: t.name, type: t.type, category: t.category, base: t.base, baseTypmod: t.basemod, elem: t.elem, array: t.arr, baseName: t.basename });
   }
   const enums = new Map<number, string[]>();
   for (const e of (await db.query<{ typ: number; label: string }>('SELECT enumtypid::int AS typ, enumlabel AS label FROM pg_enum ORDER BY enumtypid, enumsortorder')).rows) {
@@ -235,14 +252,15 @@ function allowedValues(def: string, column: string): string[] | undefined {
 }
 
 /** The base type of a domain (and its CHECKs), else the type itself. */
-function resolve(ctx: FillContext, oid: number): { type: PgType | undefined; checks: string[] } {
+function resolve(ctx: FillContext, oid: number): { type: PgType | undefined; checks: string[]; cast?: string } {
   const checks: string[] = [];
-  let t = ctx.types.get(oid);
+  let t = ctx.types.get(oid), cast: string | undefined;
   for (let i = 0; t && t.type === 'd' && i < 10; i++) {
     checks.push(...(ctx.domainChecks.get(t.oid) ?? []));
+    cast = t.baseName ?? undefined;
     t = ctx.types.get(t.base);
   }
-  return { type: t, checks };
+  return { type: t, checks, cast };
 }
 
 const SOFT_DELETE = /(^|_)(deleted|archived|removed|canceled|cancelled|disabled|banned)(_at|_on)?$/;
@@ -290,7 +308,8 @@ function valueExpr(ctx: FillContext, c: { name: string; typeOid: number; typmod:
     case 'uuid': return 'gen_random_uuid()';
     case 'date': return unique ? `date '2000-01-01' + dbe_g` : `date '2021-01-01' + floor(random() * 1500)::int`;
     case 'timestamp': case 'timestamptz':
-      return unique ? `timestamp '2021-01-01' + dbe_g * interval '1 minute'` : `timestamp '2021-01-01' + random() * interval '1500 days'`;
+      // distinct values spread over the same four years as the others (a partition by month still gets rows)
+      return unique ? `timestamp '2021-01-01' + dbe_g * (interval '1500 days' / ${Math.max(1, n)})` : `timestamp '2021-01-01' + random() * interval '1500 days'`;
     case 'time': case 'timetz': return `time '00:00' + random() * interval '24 hours'`;
     case 'interval': return unique ? `dbe_g * interval '1 second'` : `random() * interval '30 days'`;
     case 'json': case 'jsonb': return `json_build_object('n', dbe_g, 'kind', 'k' || floor(random() * 10))`;
@@ -347,7 +366,8 @@ async function fillTable(db: Db, t: Table, late: Set<Constraint>, ctx: FillConte
   // the distinct column of each UNIQUE / PRIMARY KEY
   const distinct = new Set<number>();
   for (const u of uniques) {
-    if (u.some((n) => distinct.has(n))) continue;
+    // already distinct: a column of it is, or is filled by PostgreSQL (serial, identity)
+    if (u.some((n) => distinct.has(n) || colByNum.get(n)?.auto)) continue;
     const candidate = u.find((n) => !fkCols.has(n) && !colByNum.get(n)?.auto && valueExpr(ctx, colByNum.get(n)!, true) !== undefined && !['bool'].includes(resolve(ctx, colByNum.get(n)!.typeOid).type?.name ?? ''));
     if (candidate !== undefined) distinct.add(candidate);
   }
@@ -382,7 +402,8 @@ async function fillTable(db: Db, t: Table, late: Set<Constraint>, ctx: FillConte
     const nullable = !c.notNull && !distinct.has(c.num);
     const soft = SOFT_DELETE.test(c.name.toLowerCase());
     const valued = nullable ? `CASE WHEN random() < ${soft ? 0.9 : 0.1} THEN NULL ELSE ${expr} END` : expr;
-    inner.push(`(${valued})::${c.typeName} AS ${q(c.name)}`);
+    // a domain: generated as its base type, so that its CHECKs filter rows (below) instead of failing the cast
+    inner.push(`(${valued})::${resolve(ctx, c.typeOid).cast ?? c.typeName} AS ${q(c.name)}`);
     select.push(`s.${q(c.name)}`);
     insertCols.push(q(c.name));
     generatedCols.add(c.num);
