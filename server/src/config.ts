@@ -96,7 +96,7 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
       out.sandbox = sb.enabled ?? true;
       if (sb.rows !== undefined) out.sandboxRows = sb.rows as number;
     } else if (typeof r.sandbox !== 'boolean') {
-      throw new ConfigError(`${source}: "sandbox" must be true, false or an object such as { "rows": 10000 }`);
+      throw new ConfigError(`${source}: "sandbox" must be true or false, or an object such as { "rows": 10000 }`);
     } else out.sandbox = r.sandbox;
   }
   return out;

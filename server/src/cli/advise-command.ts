@@ -90,7 +90,7 @@ export async function adviseReportMeasured(o: AdviseOptions, io: Pick<Io, 'cwd' 
     const sandbox = new sb.Sandbox({ snapshotDir: cacheDir() });
     try {
       for (const a of wanted) {
-        const result = await sandbox.run(sb.sandboxInput(a.project, { checkQueries: false }), { progress: progressPrinter({ ...io, out: () => undefined }, a.advice.root) });
+        const result = await sandbox.run(sb.sandboxInput(a.project, { checkQueries: false }), { progress: progressPrinter(io, a.advice.root) });
         const failed = result.stats.failed + result.stats.followOns;
         if (failed) io.err(`dbe: ${failed} migration statement${failed === 1 ? '' : 's'} of ${a.advice.root} failed in the sandbox, so the costs may not match your schema (dbe lint --sandbox lists them)\n`);
         const measured = await sb.measureEvidence(sandbox, sb.evidenceRequests(a.project), generatedTables(result.stats));

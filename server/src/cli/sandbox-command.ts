@@ -72,11 +72,11 @@ export function dataSummary(d: DataStats): string {
  * Progress of the data generation on stderr, once it has taken more than a second: on a terminal one
  * line rewritten in place, elsewhere a line at most every second, and the total at the end.
  */
-export function progressPrinter(io: SandboxIo, label: string, tty = !!process.stderr.isTTY): (done: number, total: number, table: string) => void {
-  const t0 = performance.now();
+export function progressPrinter(io: Pick<SandboxIo, 'err'>, label: string, tty = !!process.stderr.isTTY, clock: () => number = () => performance.now()): (done: number, total: number, table: string) => void {
+  const t0 = clock();
   let last = 0, shown = false;
   return (done, total, table) => {
-    const now = performance.now();
+    const now = clock();
     if (now - t0 < 1000 && !(shown && done === total)) return;
     if (done < total && now - last < (tty ? 100 : 1000)) return;
     last = now;

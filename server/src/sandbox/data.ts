@@ -251,6 +251,24 @@ function allowedValues(def: string, column: string): string[] | undefined {
   return vals.length ? vals : undefined;
 }
 
+/** Bounds a CHECK puts on a column (`col >= 18 AND col < 120`, `VALUE > 0`): the generated numbers stay inside. */
+export interface Bounds { lo?: number; hi?: number }
+
+export function boundsOf(defs: string[], column: string): Bounds {
+  const b: Bounds = {};
+  const name = `(?:${column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}|"${column.replace(/"/g, '""').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}")`;
+  const re = new RegExp(`\\(${name}(?:\\)?::[\\w ]+)? (>=|>|<=|<) \\(?'?(-?\\d+(?:\\.\\d+)?)'?(?:::[\\w ]+)?\\)?\\)`, 'g');
+  for (const def of defs) {
+    if (/\bOR\b/i.test(def)) continue; // a disjunction: no simple range
+    for (const m of def.matchAll(re)) {
+      const v = Number(m[2]);
+      if (m[1] === '>=' || m[1] === '>') { const lo = m[1] === '>' ? v + (Number.isInteger(v) ? 1 : 0.01) : v; b.lo = b.lo === undefined ? lo : Math.max(b.lo, lo); }
+      else { const hi = m[1] === '<' ? v - (Number.isInteger(v) ? 1 : 0.01) : v; b.hi = b.hi === undefined ? hi : Math.min(b.hi, hi); }
+    }
+  }
+  return b;
+}
+
 /** The base type of a domain (and its CHECKs), else the type itself. */
 function resolve(ctx: FillContext, oid: number): { type: PgType | undefined; checks: string[]; cast?: string } {
   const checks: string[] = [];
@@ -269,10 +287,21 @@ const SOFT_DELETE = /(^|_)(deleted|archived|removed|canceled|cancelled|disabled|
  * A SQL expression of one value for column `c` over the series number `dbe_g` (distinct when
  * `unique`), or undefined when the generator does not know the type.
  */
-function valueExpr(ctx: FillContext, c: { name: string; typeOid: number; typmod: number }, unique: boolean, allowed?: string[], depth = 0): string | undefined {
+function valueExpr(ctx: FillContext, c: { name: string; typeOid: number; typmod: number }, unique: boolean, allowed?: string[], depth = 0, bounds: Bounds = {}): string | undefined {
   const { type } = resolve(ctx, c.typeOid);
   if (!type) return undefined;
   const n = ctx.target;
+  // a range from the CHECKs: numbers drawn inside it (distinct ones from the low end up)
+  if (['int2', 'int4', 'int8', 'numeric', 'float4', 'float8'].includes(type.name) && (bounds.lo !== undefined || bounds.hi !== undefined)) {
+    const mod = type.name === 'numeric' && c.typmod > 4 ? c.typmod - 4 : -1;
+    const cap = mod >= 0 ? 10 ** (((mod >> 16) & 0xffff) - (mod & 0xffff)) - 1 : type.name === 'int2' ? 32767 : Infinity;
+    const lo = bounds.lo ?? Math.min(0, (bounds.hi ?? 0) - n), hi = Math.min(bounds.hi ?? lo + Math.max(n, 1000), cap);
+    if (hi >= lo) {
+      const int = type.name.startsWith('int');
+      if (unique) return `(${lo} + dbe_g - 1)`;
+      return int ? `(${Math.ceil(lo)} + floor(random() * ${Math.floor(hi) - Math.ceil(lo) + 1}))` : `round((${lo} + random() * ${hi - lo})::numeric, 2)`;
+    }
+  }
   const pick = (len: string) => `(1 + floor(power(random(), 2) * ${len}))::int`;
   if (allowed?.length) return `(ARRAY[${allowed.map(lit).join(', ')}])[${pick(String(allowed.length))}]`;
   if (type.type === 'e') {
@@ -325,6 +354,9 @@ function valueExpr(ctx: FillContext, c: { name: string; typeOid: number; typmod:
 }
 
 interface FillResult { result: TableFill; deferred?: Constraint[] }
+
+const maxOf = (a?: number, b?: number) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
+const minOf = (a?: number, b?: number) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
 
 async function fillTable(db: Db, t: Table, late: Set<Constraint>, ctx: FillContext): Promise<FillResult> {
   const result: TableFill = { table: t.name, rows: 0 };
@@ -393,7 +425,9 @@ async function fillTable(db: Db, t: Table, late: Set<Constraint>, ctx: FillConte
     }
     const own = checks.filter((k) => k.cols.length === 1 && k.cols[0] === c.num).map((k) => allowedValues(k.def, c.name)).find((v) => v);
     const dom = resolve(ctx, c.typeOid).checks.map((d) => allowedValues(d, 'VALUE')).find((v) => v);
-    const expr = valueExpr(ctx, c, distinct.has(c.num), own ?? dom);
+    const bounds = boundsOf([...checks.filter((k) => k.cols.length === 1 && k.cols[0] === c.num).map((k) => k.def)], c.name);
+    const domBounds = boundsOf(resolve(ctx, c.typeOid).checks, 'VALUE');
+    const expr = valueExpr(ctx, c, distinct.has(c.num), own ?? dom, 0, { lo: maxOf(bounds.lo, domBounds.lo), hi: minOf(bounds.hi, domBounds.hi) });
     if (expr === undefined) {
       if (c.hasDefault) { notes.push(`${c.name} (${c.typeName}) left to its default`); continue; }
       if (!c.notNull) { notes.push(`${c.name} (${c.typeName}) left NULL: no generator for the type`); continue; }

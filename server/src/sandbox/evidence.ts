@@ -152,11 +152,9 @@ export function withEvidence<T extends Pick<Finding, 'message' | 'severity'>>(f:
   if (worthIt(e)) {
     return { ...f, evidence: e, message: `${base} (planner: cost ${formatCost(e.costBefore)} → ${formatCost(e.costAfter)} with the index, ${where}).` };
   }
+  const c = `cost ${formatCost(e.costBefore)} without it, ${formatCost(e.costAfter)} with it, ${where}`;
   const why = !e.indexUsed
-    ? `the plan with ${index} does not use it (cost ${formatCost(e.costBefore)} without it, ${formatCost(e.costAfter)} with it)`
-    : `the plan with ${index} costs no less (${formatCost(e.costBefore)} without it, ${formatCost(e.costAfter)} with it)`;
-  return {
-    ...f, evidence: e, severity: 'hint',
-    message: `${base}. Kept only as a hint: ${why}, ${where}; a lookup that matches a large share of the rows is read faster by a sequential scan. With your real data distribution this may differ.`,
-  };
+    ? `the planner would not use ${index} for this query (${c}): a lookup that matches a large share of the rows is read faster by a sequential scan`
+    : `the planner uses ${index} but the query gets no cheaper (${c}): the lookup is not where this query spends its time`;
+  return { ...f, evidence: e, severity: 'hint', message: `${base}. Kept only as a hint: ${why}. With your real data distribution this may differ.` };
 }
