@@ -11,7 +11,7 @@ import { ConfigError, defaultConfig, mergeConfig } from '../server/src/config';
 import { Project } from '../server/src/engine/project';
 import type { Finding } from '../server/src/model';
 import { RULES_BY_ID } from '../server/src/rules';
-import { evidenceRequests, measureEvidence, Sandbox, sandboxInput, withEvidence, worthIt, type DataStats, type RecommendationEvidence } from '../server/src/sandbox';
+import { bindParams, evidenceRequests, measureEvidence, Sandbox, sandboxInput, withEvidence, worthIt, type DataStats, type RecommendationEvidence } from '../server/src/sandbox';
 import { dataSummary, progressPrinter } from '../server/src/cli/sandbox-command';
 import { snapshotFile } from '../server/src/sandbox/snapshot';
 import { parseStatement } from '../server/src/sql/parse';
@@ -234,15 +234,31 @@ describe('missing-index evidence', () => {
     assert.ok(fixes.some((t) => /idx_orders_note/.test(t)) && fixes.some((t) => /idx_users_status/.test(t)));
   });
 
-  test('a query inside a function body is not measured, with the reason', async () => {
+  test('a query inside a function body is measured with the function\'s parameters bound as $n; one using a local variable is not', async () => {
     const files = {
-      'schema.sql': 'CREATE TABLE t (id int PRIMARY KEY, k text NOT NULL);\nCREATE FUNCTION f(p text) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT id FROM t WHERE k = p); END $$;\n',
+      'schema.sql': [
+        'CREATE TABLE t (id int PRIMARY KEY, k text NOT NULL, j text NOT NULL);',
+        "CREATE FUNCTION f(p text) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT id FROM t WHERE k = p AND t.j <> 'p'); END $$;",
+        'CREATE FUNCTION g() RETURNS int LANGUAGE plpgsql AS $$ DECLARE v text := \'x\'; BEGIN RETURN (SELECT id FROM t WHERE j = v); END $$;',
+        '',
+      ].join('\n'),
     };
     const p = projectOf(writeProject(files), files);
     const reqs = evidenceRequests(p);
-    assert.equal(reqs.length, 1);
-    assert.equal(reqs[0].queries.length, 0);
-    assert.match(reqs[0].unmeasured[0].why, /inside a function body/);
+    const k = reqs.find((r) => r.index === 't_k' || r.index === 'idx_t_k')!;
+    assert.equal(k.queries.length, 1);
+    assert.match(k.queries[0].sql, /WHERE k = \$1 AND t\.j <> 'p'/);
+    assert.equal(bindParams('SELECT p, t.p, "p", \'p\', p(1) FROM t WHERE x = p -- p\n', ['p']), 'SELECT $1, t.p, "p", \'p\', p(1) FROM t WHERE x = $1 -- p\n');
+    const sb = new Sandbox({ snapshotDir: CACHE });
+    try {
+      await sb.run(sandboxInput(p, { rows: 500 }));
+      const ev = await measureEvidence(sb, reqs);
+      const byIndex = new Map(ev.map((e) => [e.index, e.queries[0]] as const));
+      assert.ok(byIndex.get('idx_t_k')!.evidence, JSON.stringify(ev));
+      assert.match(byIndex.get('idx_t_j')!.error!, /PostgreSQL rejects the query: column "v" does not exist/);
+    } finally {
+      await sb.close();
+    }
   });
 
   test('the rule documents the decision', () => {

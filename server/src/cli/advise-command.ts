@@ -137,7 +137,7 @@ function costs(e: Evidence, table?: string): string {
 
 /** After a query's costs: nothing when the index pays, else what the planner did with it. */
 function flag(e: Evidence): string {
-  return worthIt(e) ? '' : e.indexUsed ? ' (used, but no cheaper)' : ' (not used)';
+  return worthIt(e) ? '' : e.indexUsed ? ' (used, but less than 10% cheaper)' : ' (not used)';
 }
 
 function verdict(ix: AdviceIndex): string {
@@ -145,7 +145,7 @@ function verdict(ix: AdviceIndex): string {
   const table = ix.table.includes('.') ? ix.table : `public.${ix.table}`;
   if (ix.plannerUses) return `planner (sandbox): largest saving ${costs(e, table)}`;
   const used = ix.queries.some((q) => q.evidence?.indexUsed);
-  return `planner (sandbox): ${used ? 'no query it serves gets cheaper with it' : 'would not use it for any query it serves'} (${costs(e, table)}); a lookup that matches a large share of the rows is read faster by a sequential scan`;
+  return `planner (sandbox): ${used ? 'no query it serves gets 10% cheaper with it' : 'would not use it for any query it serves'} (${costs(e, table)}); a lookup that matches a large share of the rows is read faster by a sequential scan`;
 }
 
 function indexTitle(ix: AdviceIndex): string {

@@ -8,12 +8,13 @@
 //   recommendation's index never affects another's.
 // - Per query, not per recommendation: each missing-index finding is one query, so each carries its
 //   own query's costs; `dbe advise` shows them per query and, for the index, the largest saving.
-// - Which queries can be measured: top-level queries (SELECT/INSERT/UPDATE/DELETE/MERGE/WITH) and
-//   views (`SELECT * FROM` the view). Queries inside function bodies are not: their parameters and
-//   PL/pgSQL variables have no value outside the function. Neither is a query PostgreSQL rejects
-//   (postgres-error reports it) nor one that needs a SET of its queries file (search_path).
+// - Which queries can be measured: top-level queries (SELECT/INSERT/UPDATE/DELETE/MERGE/WITH), views
+//   (`SELECT * FROM` the view), and queries in function bodies with the function's parameters bound
+//   as $n (GENERIC_PLAN, as PL/pgSQL plans them). Not measured: a body query that uses a PL/pgSQL
+//   local variable (PostgreSQL rejects it outside the function), a query PostgreSQL rejects
+//   (postgres-error reports it), one that needs a SET of its queries file (search_path).
 // - The verdict: the index is worth it when the planner uses it in the query's plan and the plan's
-//   total cost goes down. When it does not, the finding is kept, lowered to `hint`, with the reason
+//   total cost goes down by at least 10% (less is noise: another join order, not the lookup). When it does not, the finding is kept, lowered to `hint`, with the reason
 //   in its message (decision recorded in missing-index's notes).
 import type { Project } from '../engine/project';
 import type { Evidence, Finding } from '../model';
@@ -59,9 +60,40 @@ export function evidenceRequests(project: Project): EvidenceRequest[] {
       else if (st.kind === 'ViewStmt' && st.node.view?.relname) {
         const v = st.node.view;
         req.queries.push({ path: q.loc.path, start: q.loc.start, sql: `SELECT * FROM ${v.schemaname ? `${quoteIdent(String(v.schemaname))}.` : ''}${quoteIdent(String(v.relname))}`, params: false });
-      } else req.unmeasured.push({ path: q.loc.path, start: q.loc.start, why: 'it is inside a function body, whose parameters and variables have no value outside the function' });
+      } else if (st.kind === 'CreateFunctionStmt' && q.body) {
+        req.queries.push({ path: q.loc.path, start: q.loc.start, sql: bindParams(q.body.sql, q.body.params), params: true });
+      } else req.unmeasured.push({ path: q.loc.path, start: q.loc.start, why: 'it is inside a function body the advisor could not take it out of' });
     }
     out.push(req);
+  }
+  return out;
+}
+
+/**
+ * A function body's query with the function's parameters as $n (as PL/pgSQL itself runs it), so it
+ * can be explained with GENERIC_PLAN: `WHERE customer_id = p_customer_id` -> `WHERE customer_id = $1`.
+ * Only bare names are replaced (not after a dot, not quoted, not in strings); `$1` stays as it is.
+ * A PL/pgSQL local variable is left alone: PostgreSQL then rejects the query and it is not measured.
+ */
+export function bindParams(sql: string, params: string[]): string {
+  const index = new Map(params.map((p, i) => [p.toLowerCase(), i + 1] as const));
+  let out = '';
+  for (let i = 0; i < sql.length;) {
+    const c = sql[i];
+    if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < sql.length && !(sql[j] === c && sql[j + 1] !== c)) j += sql[j] === c ? 2 : 1;
+      out += sql.slice(i, j + 1); i = j + 1; continue;
+    }
+    if (c === '-' && sql[i + 1] === '-') { const j = sql.indexOf('\n', i); const e = j < 0 ? sql.length : j; out += sql.slice(i, e); i = e; continue; }
+    const m = /^[A-Za-z_][\w$]*/.exec(sql.slice(i, i + 64));
+    if (m && !/[\w$]/.test(sql[i - 1] ?? '')) {
+      const word = m[0], prev = sql.slice(0, i).trimEnd().slice(-1), next = sql.slice(i + word.length).trimStart()[0];
+      const k = index.get(word.toLowerCase());
+      out += k !== undefined && prev !== '.' && next !== '.' && next !== '(' ? `$${k}` : word;
+      i += word.length; continue;
+    }
+    out += c; i++;
   }
   return out;
 }
@@ -128,9 +160,12 @@ export async function measureEvidence(sandbox: Sandbox, requests: EvidenceReques
 function msg(e: unknown): string { return String((e as any)?.message ?? e); }
 function round(n: number): number { return Math.round(n * 100) / 100; }
 
-/** The planner would use the index, and it makes the query cheaper. */
+/** A saving smaller than this share of the cost is noise (a different plan shape), not a reason for an index. */
+export const MIN_SAVING = 0.1;
+
+/** The planner would use the index, and it makes the query at least 10% cheaper. */
 export function worthIt(e: Evidence): boolean {
-  return e.indexUsed && e.costAfter < e.costBefore;
+  return e.indexUsed && e.costAfter <= e.costBefore * (1 - MIN_SAVING);
 }
 
 /** A cost as people read it: 1,234 or 8.3. */
@@ -155,6 +190,6 @@ export function withEvidence<T extends Pick<Finding, 'message' | 'severity'>>(f:
   const c = `cost ${formatCost(e.costBefore)} without it, ${formatCost(e.costAfter)} with it, ${where}`;
   const why = !e.indexUsed
     ? `the planner would not use ${index} for this query (${c}): a lookup that matches a large share of the rows is read faster by a sequential scan`
-    : `the planner uses ${index} but the query gets no cheaper (${c}): the lookup is not where this query spends its time`;
+    : `the planner uses ${index} but the query gets less than ${MIN_SAVING * 100}% cheaper (${c}): the lookup is not where this query spends its time`;
   return { ...f, evidence: e, severity: 'hint', message: `${base}. Kept only as a hint: ${why}. With your real data distribution this may differ.` };
 }
