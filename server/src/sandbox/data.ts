@@ -43,6 +43,8 @@ export interface TableFill {
   skipped?: string;
   /** Notes: columns left NULL or to their default, triggers disabled. */
   notes?: string[];
+  /** Time spent on the table. */
+  ms?: number;
 }
 
 export interface DataStats {
@@ -53,6 +55,9 @@ export interface DataStats {
   skipped: number;
   /** Total rows inserted. */
   inserted: number;
+  /** Of ms: the final ANALYZE, and reading the catalog. */
+  analyzeMs?: number;
+  catalogMs?: number;
 }
 
 interface Column {
@@ -99,12 +104,15 @@ export async function fillTables(db: Db, options: DataOptions): Promise<DataStat
   // the same rows on every run (gen_random_uuid aside), so the evidence does not change between runs
   try { await db.query('SELECT setseed(0.42)'); } catch { /* random anyway */ }
   const { tables, types, enums, domainChecks } = await readCatalog(db);
+  stats.catalogMs = Math.round(performance.now() - t0);
   const order = fillOrder(tables);
   const filledRows = new Map<number, number>();
   const deferred: { table: Table; fk: Constraint }[] = [];
   let done = 0;
   for (const { table, late } of order) {
+    const t1 = performance.now();
     const fill = await fillTable(db, table, late, { target, types, enums, domainChecks, filledRows, tables });
+    fill.result.ms = Math.round(performance.now() - t1);
     if (fill.deferred) deferred.push(...fill.deferred.map((fk) => ({ table, fk })));
     stats.tables.push(fill.result);
     if (fill.result.rows > 0) filledRows.set(table.oid, fill.result.rows);
@@ -120,7 +128,9 @@ export async function fillTables(db: Db, options: DataOptions): Promise<DataStat
   for (const r of stats.tables) {
     if (r.rows > 0) { stats.filled++; stats.inserted += r.rows; } else if (r.skipped) stats.skipped++;
   }
+  const t2 = performance.now();
   try { await db.exec('ANALYZE'); } catch { /* statistics stay default: estimates only */ }
+  stats.analyzeMs = Math.round(performance.now() - t2);
   stats.ms = performance.now() - t0;
   return stats;
 }
