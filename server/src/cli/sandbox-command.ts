@@ -33,6 +33,7 @@ export async function addSandboxFindings(o: LintOptions, specs: ProjectSpec[], f
       const t = performance.now();
       const project = projectOf(spec); // read again: after --fix, the files as written
       const check = await checkProject(project, sandbox, { progress: progressPrinter(io, relTo(io.cwd, spec.root) || '.') });
+      if (check.stats?.dataError) io.err(`dbe sandbox ${relTo(io.cwd, spec.root) || '.'}: generating rows failed in PGlite (${check.stats.dataError}); the plans are those of the tables as the migrations leave them\n`);
       if (check.stats && project.severityOf('missing-index') !== 'off' && files.some((f) => f.diagnostics.some((d) => d.rule === 'missing-index'))) {
         const evidence = await measureEvidence(sandbox, evidenceRequests(project), generatedTables(check.stats));
         attachEvidence(project, evidence, byPath);

@@ -122,17 +122,35 @@ async function explainCost(db: Parameters<Parameters<Sandbox['rolledBack']>[0]>[
  */
 export async function measureEvidence(sandbox: Sandbox, requests: EvidenceRequest[], generated: ReadonlySet<string> = new Set()): Promise<RecommendationEvidence[]> {
   const out: RecommendationEvidence[] = [];
+  let failure: string | undefined;
   for (const req of requests) {
     const rec: RecommendationEvidence = { index: req.index, table: req.tableName, queries: [] };
     out.push(rec);
     for (const u of req.unmeasured) rec.queries.push({ path: u.path, start: u.start, error: `not measured: ${u.why}` });
     if (!req.queries.length) continue;
+    if (failure) { for (const q of req.queries) rec.queries.push({ path: q.path, start: q.start, error: failure }); continue; }
+    const done = rec.queries.length;
+    try {
+      await measureOne(sandbox, req, rec, generated);
+    } catch (e) {
+      // PGlite itself failed (SQL errors are handled per query): what is left is not measured
+      failure = `not measured: the sandbox failed (${msg(e)})`;
+      rec.queries.splice(done);
+      for (const q of req.queries) rec.queries.push({ path: q.path, start: q.start, error: failure });
+    }
+  }
+  return out;
+}
+
+async function measureOne(sandbox: Sandbox, req: EvidenceRequest, rec: RecommendationEvidence, generated: ReadonlySet<string>): Promise<void> {
+  {
     await sandbox.rolledBack(async (db) => {
       let rows = 0;
-      try { rows = Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${req.table}`)).rows[0]?.n ?? 0); } catch { /* reported per query below */ }
+      await db.exec('SAVEPOINT dbe_rows');
+      try { rows = Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${req.table}`)).rows[0]?.n ?? 0); await db.exec('RELEASE SAVEPOINT dbe_rows'); } catch { await db.exec('ROLLBACK TO SAVEPOINT dbe_rows'); }
       const before = new Map<EvidenceQuery, Cost>();
       for (const q of req.queries) {
-        try { before.set(q, await explainCost(db, q)); } catch (e) { rec.queries.push({ path: q.path, start: q.start, error: `PostgreSQL rejects the query: ${msg(e)}` }); }
+        try { before.set(q, await explainCost(db, q)); } catch (e) { rec.queries.push({ path: q.path, start: q.start, error: isPg(e) ? `PostgreSQL rejects the query: ${msg(e)}` : `not measured: ${msg(e)}` }); }
       }
       if (!before.size) return;
       try {
@@ -154,10 +172,10 @@ export async function measureEvidence(sandbox: Sandbox, requests: EvidenceReques
       }
     });
   }
-  return out;
 }
 
 function msg(e: unknown): string { return String((e as any)?.message ?? e); }
+function isPg(e: unknown): boolean { return typeof (e as any)?.code === 'string' && /^[0-9A-Z]{5}$/.test((e as any).code); }
 function round(n: number): number { return Math.round(n * 100) / 100; }
 
 /** A saving smaller than this share of the cost is noise (a different plan shape), not a reason for an index. */

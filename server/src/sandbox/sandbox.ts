@@ -58,6 +58,8 @@ export interface SandboxStats {
   roles: string[];
   /** Generated data volumes (input.rows > 0): rows per table, tables filled and skipped, time. */
   data?: DataStats;
+  /** Set when generating the data failed in PGlite itself (the tables then hold what they held). */
+  dataError?: string;
 }
 
 export interface RunHooks {
@@ -120,7 +122,13 @@ export class Sandbox {
     stats.replayMs = performance.now() - t1;
     if (input.rows && !this.dead) {
       try { await db.exec('RESET ALL'); } catch { /* keep going */ }
-      stats.data = await fillTables(db, { rows: input.rows, progress: hooks.progress });
+      try {
+        stats.data = await fillTables(db, { rows: input.rows, progress: hooks.progress });
+      } catch (e) {
+        // PGlite itself failed (not an SQL error: those are handled per table): no data, and the database may be unusable
+        stats.dataError = String((e as any)?.message ?? e);
+        try { await db.query('SELECT 1'); } catch { this.dead = true; }
+      }
     }
     const t2 = performance.now();
     if (input.checkQueries && !this.dead) {
