@@ -74,6 +74,9 @@ const SCHEMA = [
   'CREATE TABLE countries (code char(2) PRIMARY KEY, name text NOT NULL);',
   "INSERT INTO countries VALUES ('fr', 'France'), ('de', 'Germany');",
   'CREATE TABLE audited (id int PRIMARY KEY);',
+  // a NOT NULL domain makes its column NOT NULL; an array of numeric(3,1) gets elements that fit
+  'CREATE DOMAIN required_text AS text NOT NULL;',
+  'CREATE TABLE flagged (id int PRIMARY KEY, label required_text, scores numeric(3, 1)[] NOT NULL);',
   "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no inserts here'; END $$;",
   'CREATE TRIGGER audited_refuse BEFORE INSERT ON audited FOR EACH ROW EXECUTE FUNCTION refuse();',
   '',
@@ -170,7 +173,7 @@ describe('generated data', () => {
     assert.match(table('countries').skipped!, /already holds rows after the migrations/);
     assert.equal(await count('SELECT count(*)::int AS n FROM countries'), 2);
     const summary = dataSummary(data);
-    assert.match(summary, /^generated 12,000 rows \(2,000 a table\) into 6 of 8 tables in \d+ ms; 2 skipped: /);
+    assert.match(summary, /^generated 14,000 rows \(2,000 a table\) into 7 of 9 tables in \d+ ms; 2 skipped: /);
     assert.match(summary, /1 no generated row satisfies its CHECK constraints/);
     assert.match(summary, /1 it already holds rows after the migrations/);
   });
@@ -179,6 +182,12 @@ describe('generated data', () => {
     assert.equal(table('audited').rows, ROWS);
     assert.match(table('audited').notes!.join(), /triggers disabled \(the insert failed with them: no inserts here/);
     assert.deepEqual(await sandbox.rows("SELECT tgenabled FROM pg_trigger WHERE tgname = 'audited_refuse'"), [{ tgenabled: 'O' }]);
+  });
+
+  test('a NOT NULL domain gets no NULLs; array elements respect the column\'s precision', async () => {
+    assert.equal(table('flagged').rows, ROWS, JSON.stringify(table('flagged')));
+    assert.equal(await count('SELECT count(*)::int AS n FROM flagged WHERE label IS NULL'), 0);
+    assert.ok(await count('SELECT max(s)::int AS n FROM flagged, unnest(scores) s') < 100);
   });
 
   test('rows 0 leaves the tables as the migrations leave them', async () => {

@@ -88,7 +88,7 @@ interface Table {
   partitionFilter?: string;
 }
 
-interface PgType { oid: number; name: string; type: string; category: string; base: number; baseTypmod: number; elem: number; array: number; baseName: string | null }
+interface PgType { oid: number; name: string; type: string; category: string; base: number; baseTypmod: number; elem: number; array: number; baseName: string | null; notNull: boolean }
 
 type Db = Pick<PGlite, 'query' | 'exec'>;
 
@@ -203,10 +203,16 @@ async function readCatalog(db: Db) {
     }
   }
   const types = new Map<number, PgType>();
-  for (const t of (await db.query<{ oid: number; name: string; type: string; category: string; base: number; basemod: number; elem: number; arr: number; basename: string | null }>(`
+  const typeRows = (await db.query<{ oid: number; name: string; type: string; category: string; base: number; basemod: number; elem: number; arr: number; basename: string | null; notnull: boolean }>(`
     SELECT oid::int AS oid, typname AS name, typtype AS type, typcategory AS category, typbasetype::int AS base, typtypmod AS basemod,
-           typelem::int AS elem, typarray::int AS arr, CASE WHEN typtype = 'd' THEN format_type(typbasetype, typtypmod) END AS basename FROM pg_type`)).rows) {
-    types.set(t.oid, { oid: t.oid, name: t.name, type: t.type, category: t.category, base: t.base, baseTypmod: t.basemod, elem: t.elem, array: t.arr, baseName: t.basename });
+           typelem::int AS elem, typarray::int AS arr, CASE WHEN typtype = 'd' THEN format_type(typbasetype, typtypmod) END AS basename, typnotnull AS notnull FROM pg_type`)).rows;
+  for (const t of typeRows) {
+    types.set(t.oid, { oid: t.oid, name: t.name, type: t.type, category: t.category, base: t.base, baseTypmod: t.basemod, elem: t.elem, array: t.arr, baseName: t.basename, notNull: t.notnull });
+  }
+  // a NOT NULL domain (at any depth) makes its columns NOT NULL
+  for (const t of tables.values()) for (const c of t.columns) {
+    let ty = types.get(c.typeOid);
+    for (let i = 0; ty && ty.type === 'd' && i < 10; i++) { if (ty.notNull) c.notNull = true; ty = types.get(ty.base); }
   }
   const enums = new Map<number, string[]>();
   for (const e of (await db.query<{ typ: number; label: string }>('SELECT enumtypid::int AS typ, enumlabel AS label FROM pg_enum ORDER BY enumtypid, enumsortorder')).rows) {
@@ -321,7 +327,8 @@ function valueExpr(ctx: FillContext, c: { name: string; typeOid: number; typmod:
     return labels.length ? `(ARRAY[${labels.map(lit).join(', ')}])[${pick(String(labels.length))}]` : undefined;
   }
   if (type.category === 'A' && type.elem && depth === 0) {
-    const e = valueExpr(ctx, { name: c.name, typeOid: type.elem, typmod: -1 }, false, undefined, 1);
+    // an array column's typmod is its elements' (numeric(3,1)[])
+    const e = valueExpr(ctx, { name: c.name, typeOid: type.elem, typmod: c.typmod }, false, undefined, 1);
     return e ? `ARRAY[${e}, ${e}]` : undefined;
   }
   const name = c.name.toLowerCase();
@@ -336,7 +343,7 @@ function valueExpr(ctx: FillContext, c: { name: string; typeOid: number; typmod:
       return `round((random() * ${max - 1})::numeric, ${Math.min(s, 6)})`;
     }
     case 'float4': case 'float8': return unique ? 'dbe_g + random()' : 'random() * 1000';
-    case 'money': return 'random() * 1000';
+    case 'money': return '(random() * 1000)::numeric(12, 2)';
     case 'bool': return 'random() < 0.5';
     case 'text': case 'varchar': case 'bpchar': case 'citext': case 'name': {
       const len = type.name === 'name' ? 63 : c.typmod > 4 ? c.typmod - 4 : 0;
@@ -422,6 +429,7 @@ async function fillTable(db: Db, t: Table, late: Set<Constraint>, ctx: FillConte
   const insertCols: string[] = [];
   const where: string[] = [];
   const checks = t.constraints.filter((c) => c.type === 'c');
+  const pending: { c: Column; sql: string }[] = [];
   for (const c of t.columns) {
     if (c.auto) continue;
     const fk = fkCols.get(c.num);
@@ -449,7 +457,22 @@ async function fillTable(db: Db, t: Table, late: Set<Constraint>, ctx: FillConte
     const soft = SOFT_DELETE.test(c.name.toLowerCase());
     const valued = nullable ? `CASE WHEN random() < ${soft ? 0.9 : 0.1} THEN NULL ELSE ${expr} END` : expr;
     // a domain: generated as its base type, so that its CHECKs filter rows (below) instead of failing the cast
-    inner.push(`(${valued})::${resolve(ctx, c.typeOid).cast ?? c.typeName} AS ${q(c.name)}`);
+    pending.push({ c, sql: `(${valued})::${resolve(ctx, c.typeOid).cast ?? c.typeName} AS ${q(c.name)}` });
+  }
+  // the expressions are tried on two rows first (one query); when that fails, column by column, and
+  // a column whose values PostgreSQL will not take is left NULL or to its default (else the table is skipped)
+  if (pending.length && !(await evaluates(db, pending.map((x) => x.sql)))) {
+    for (const x of [...pending]) {
+      if (await evaluates(db, [x.sql])) continue;
+      const why = await evaluates(db, [x.sql], true);
+      if (x.c.hasDefault || !x.c.notNull) {
+        notes.push(`${x.c.name} (${x.c.typeName}) ${x.c.hasDefault ? 'left to its default' : 'left NULL'}: the generated values were rejected (${why})`);
+        pending.splice(pending.indexOf(x), 1);
+      } else return skip(`the generated values of its NOT NULL column ${x.c.name} (${x.c.typeName}) were rejected: ${why}`);
+    }
+  }
+  for (const { c, sql } of pending) {
+    inner.push(sql);
     select.push(`s.${q(c.name)}`);
     insertCols.push(q(c.name));
     generatedCols.add(c.num);
@@ -523,6 +546,18 @@ async function fillTable(db: Db, t: Table, late: Set<Constraint>, ctx: FillConte
   if (inserted < ctx.target) notes.push(`${inserted} rows rather than ${ctx.target}: ${cap < ctx.target ? 'a UNIQUE foreign key takes each parent row once' : 'the rest violated a CHECK or UNIQUE constraint or fell outside the partitions'}`);
   if (notes.length) result.notes = notes;
   return { result, deferred: deferred.length ? deferred : undefined };
+}
+
+/** The expressions evaluate on two generated rows (true), or PostgreSQL's message when `message`. */
+async function evaluates(db: Db, exprs: string[], message?: false): Promise<boolean>;
+async function evaluates(db: Db, exprs: string[], message: true): Promise<string>;
+async function evaluates(db: Db, exprs: string[], message = false): Promise<boolean | string> {
+  try {
+    await db.query(`SELECT ${exprs.join(', ')} FROM generate_series(1, 2) dbe_g`);
+    return message ? '' : true;
+  } catch (e) {
+    return message ? pgMessage(e) : false;
+  }
 }
 
 /** Runs one batch: the rows inserted. */
