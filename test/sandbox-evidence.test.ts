@@ -11,7 +11,7 @@ import { ConfigError, defaultConfig, mergeConfig } from '../server/src/config';
 import { Project } from '../server/src/engine/project';
 import type { Finding } from '../server/src/model';
 import { RULES_BY_ID } from '../server/src/rules';
-import { bindParams, evidenceRequests, measureEvidence, Sandbox, sandboxInput, withEvidence, worthIt, type DataStats, type RecommendationEvidence } from '../server/src/sandbox';
+import { applyEvidence, bindParams, evidenceRequests, measureEvidence, Sandbox, sandboxInput, withEvidence, worthIt, type DataStats, type RecommendationEvidence } from '../server/src/sandbox';
 import { dataSummary, progressPrinter } from '../server/src/cli/sandbox-command';
 import { snapshotFile } from '../server/src/sandbox/snapshot';
 import { parseStatement } from '../server/src/sql/parse';
@@ -235,6 +235,16 @@ describe('missing-index evidence', () => {
     assert.equal(f.severity, 'info');
     assert.match(f.message, /^No index serves this query \(planner: cost [\d,.]+ → [\d.]+ with the index, on 2,000 generated rows in orders\)\.$/);
     assert.deepEqual(f.evidence, ev);
+  });
+
+  test('applyEvidence: the engine\'s own findings get the costs (for the language server), other rules are untouched', () => {
+    const all = allFindings(project);
+    const out = applyEvidence(all, evidence);
+    const mi = out.filter((f) => f.rule === 'missing-index');
+    assert.equal(mi.length, 2);
+    assert.ok(mi.every((f) => f.evidence), JSON.stringify(mi));
+    assert.deepEqual(mi.map((f) => f.severity).sort(), ['hint', 'info']);
+    assert.deepEqual(out.filter((f) => f.rule !== 'missing-index'), all.filter((f) => f.rule !== 'missing-index'));
   });
 
   test('the index measured is the one the fix creates, and it parses', () => {

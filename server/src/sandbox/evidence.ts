@@ -211,3 +211,17 @@ export function withEvidence<T extends Pick<Finding, 'message' | 'severity'>>(f:
     : `the planner uses ${index} but the query gets less than ${MIN_SAVING * 100}% cheaper (${c}): the lookup is not where this query spends its time`;
   return { ...f, evidence: e, severity: 'hint', message: `${base}. Kept only as a hint: ${why}. With your real data distribution this may differ.` };
 }
+
+/**
+ * The engine's missing-index findings with the measured evidence applied (matched by file and start),
+ * for a caller that holds Findings (the language server) rather than the CLI's JSON diagnostics.
+ */
+export function applyEvidence(findings: readonly Finding[], evidence: readonly RecommendationEvidence[]): Finding[] {
+  const by = new Map<string, { e: Evidence; table: string; index: string }>();
+  for (const r of evidence) for (const q of r.queries) if (q.evidence) by.set(`${q.path}\u0000${q.start}`, { e: q.evidence, table: r.table, index: r.index });
+  return findings.map((f) => {
+    if (f.rule !== 'missing-index') return f;
+    const m = by.get(`${f.path}\u0000${f.start}`);
+    return m ? withEvidence(f, m.e, m.table, m.index) : f;
+  });
+}

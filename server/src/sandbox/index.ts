@@ -8,7 +8,7 @@ import { Sandbox, type RunHooks, type SandboxStats } from './sandbox';
 
 export { Sandbox, RULE_ID, type SandboxResult, type SandboxStats, type ExplainOutcome, type RunHooks } from './sandbox';
 export { fillTables, type DataStats, type TableFill } from './data';
-export { bindParams, evidenceRequests, measureEvidence, withEvidence, worthIt, formatCost, rowsPhrase, type EvidenceRequest, type RecommendationEvidence, type QueryEvidence } from './evidence';
+export { applyEvidence, bindParams, evidenceRequests, measureEvidence, withEvidence, worthIt, formatCost, rowsPhrase, type EvidenceRequest, type RecommendationEvidence, type QueryEvidence } from './evidence';
 export { sandboxInput, hasParams, isQuery, type SandboxInput, type SandboxFile, type SandboxStatement } from './input';
 export { formatPlan, planTree, walkPlan, type PlanNode } from './plan';
 
