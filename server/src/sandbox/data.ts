@@ -541,7 +541,10 @@ async function fillTable(db: Db, t: Table, late: Set<Constraint>, ctx: FillConte
   result.rows = inserted;
   if (inserted === 0) {
     const named = checks.map((k) => k.name);
-    return { result: { ...result, skipped: t.partitionFilter ? 'no generated row falls in any of its partitions' : `no generated row satisfies its CHECK constraints${named.length ? ` (${named.join(', ')})` : ''}` } };
+    const why = t.partitionFilter ? 'no generated row falls in any of its partitions'
+      : named.length ? `no generated row satisfies its CHECK constraints (${named.join(', ')})`
+      : 'every generated row was refused (NULL in a NOT NULL column, or a UNIQUE conflict)';
+    return { result: { ...result, skipped: why } };
   }
   if (inserted < ctx.target) notes.push(`${inserted} rows rather than ${ctx.target}: ${cap < ctx.target ? 'a UNIQUE foreign key takes each parent row once' : 'the rest violated a CHECK or UNIQUE constraint or fell outside the partitions'}`);
   if (notes.length) result.notes = notes;
