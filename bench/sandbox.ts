@@ -1,6 +1,8 @@
 // Sandbox benchmark: PGlite start (fresh initdb, from the on-disk snapshot in a new process, from the
 // in-memory snapshot), replay of examples/shop and of every lemmy migration from ../shared/corpus
-// (statements that replay cleanly, failures and their top reasons, time), and RSS with the sandbox up.
+// (statements that replay cleanly, failures and their top reasons, time), and RSS with the sandbox up;
+// generated data volumes (10,000 rows a table) for examples/shop and pagila: time, tables filled and
+// skipped with the reasons, and the missing-index evidence (cost without and with each index).
 // Usage: node --import tsx bench/sandbox.ts [--top N]   (the last line of output is JSON)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -8,11 +10,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultConfig, mergeConfig } from '../server/src/config';
 import { Project } from '../server/src/engine/project';
-import { checkProject, Sandbox, sandboxInput, type SandboxStats } from '../server/src/sandbox';
+import { checkProject, evidenceRequests, measureEvidence, Sandbox, sandboxInput, type SandboxStats } from '../server/src/sandbox';
 import { initParser } from '../server/src/sql/parse';
 
 const ROOT = path.resolve(__dirname, '..');
 const LEMMY = path.resolve(ROOT, '..', 'shared', 'corpus', 'lemmy');
+const PAGILA = path.resolve(ROOT, '..', 'shared', 'corpus', 'pagila', 'pagila-schema.sql');
+const VOLUME = 10_000;
 const args = process.argv.slice(2);
 const TOP = (() => { const i = args.indexOf('--top'); return i >= 0 ? Number(args[i + 1]) : 8; })();
 const mb = (n: number) => Math.round(n / 1e6);
@@ -27,10 +31,34 @@ function listSql(dir: string): string[] {
   return out.sort();
 }
 
+/** The replay measures run without generated data (sandbox.rows 0), as before volumes existed; volumes() measures those. */
 function projectOf(dir: string, raw: object = {}): Project {
-  const p = new Project(mergeConfig(defaultConfig(), raw, 'bench'), (f) => path.relative(dir, f).split(path.sep).join('/'));
-  for (const f of listSql(dir)) p.setFile(f, fs.readFileSync(f, 'utf8'));
+  const p = new Project(mergeConfig(defaultConfig(), { sandbox: { rows: 0 }, ...raw }, 'bench'), (f) => path.relative(dir, f).split(path.sep).join('/'));
+  for (const f of fs.statSync(dir).isFile() ? [dir] : listSql(dir)) p.setFile(f, fs.readFileSync(f, 'utf8'));
   return p;
+}
+
+interface Volumes { tables: number; filled: number; skipped: Record<string, number>; rows: number; dataMs: number; replayMs: number; evidenceMs: number; evidence: { index: string; line: number; costBefore?: number; costAfter?: number; indexUsed?: boolean; note?: string }[] }
+
+/** Replays, fills every table with VOLUME rows, measures the missing-index evidence. */
+async function volumes(sb: Sandbox, p: Project): Promise<Volumes> {
+  const r = await sb.run(sandboxInput(p, { rows: VOLUME, checkQueries: false }));
+  const d = r.stats.data!;
+  const skipped: Record<string, number> = {};
+  for (const t of d.tables) if (t.skipped) skipped[t.skipped] = (skipped[t.skipped] ?? 0) + 1;
+  const t = performance.now();
+  const ev = await measureEvidence(sb, evidenceRequests(p), new Set(d.tables.filter((x) => x.rows > 0).map((x) => x.table)));
+  const evidenceMs = Math.round(performance.now() - t);
+  return {
+    tables: d.tables.length, filled: d.filled, skipped, rows: d.inserted, dataMs: Math.round(d.ms), replayMs: Math.round(r.stats.replayMs), evidenceMs,
+    evidence: ev.flatMap((e) => e.queries.map((q) => ({ index: e.index, line: p.getFile(q.path)!.lines.position(q.start).line + 1, ...(q.evidence ?? { note: q.error }) }))),
+  };
+}
+
+function printVolumes(label: string, v: Volumes): void {
+  console.log(`${label}, ${VOLUME.toLocaleString('en-US')} rows a table: ${v.rows.toLocaleString('en-US')} rows into ${v.filled} of ${v.tables} tables in ${v.dataMs} ms (replay ${v.replayMs} ms); evidence for ${v.evidence.length} served queries in ${v.evidenceMs} ms`);
+  for (const [why, n] of Object.entries(v.skipped)) console.log(`  skipped ${n}: ${why}`);
+  for (const e of v.evidence) console.log(`  ${e.index} (line ${e.line}): ${e.costBefore !== undefined ? `cost ${e.costBefore} -> ${e.costAfter}, index ${e.indexUsed ? 'used' : 'not used'}` : e.note}`);
 }
 
 interface Replay { statements: number; ranCleanly: number; failed: number; followOns: number; explained: number; rejected: number; skipped: Record<string, number>; startMs: number; replayMs: number; explainMs: number; totalMs: number; top: [string, number][] }
@@ -87,12 +115,17 @@ async function main(): Promise<void> {
       if (!lemmy) lemmy = r; else lemmyMigrationsOnly = r;
     }
   } else console.log(`lemmy corpus not found at ${LEMMY}`);
+  const shopVolumes = await volumes(sb, projectOf(path.join(ROOT, 'examples', 'shop')));
+  printVolumes('examples/shop', shopVolumes);
+  let pagilaVolumes: Volumes | undefined;
+  if (fs.existsSync(PAGILA)) { pagilaVolumes = await volumes(sb, projectOf(PAGILA)); printVolumes('pagila', pagilaVolumes); }
+  else console.log(`pagila corpus not found at ${PAGILA}`);
   await sb.close();
   console.log(`RSS: ${mb(rssBefore)} MB before, ${mb(rssUp)} MB with the sandbox up (empty), ${mb(rssLemmy)} MB at most during the lemmy replays`);
   fs.rmSync(snap, { recursive: true, force: true });
   console.log(JSON.stringify({
     startMs: { initdb: Math.round(cold.stats.startMs), diskSnapshot: disk.startMs, memorySnapshot: Math.round(warm.stats.startMs) },
-    shop, lemmy, lemmyMigrationsOnly, rssMB: { before: mb(rssBefore), up: mb(rssUp), lemmy: mb(rssLemmy) },
+    shop, lemmy, lemmyMigrationsOnly, volumes: { shop: shopVolumes, pagila: pagilaVolumes }, rssMB: { before: mb(rssBefore), up: mb(rssUp), lemmy: mb(rssLemmy) },
   }));
 }
 

@@ -24,6 +24,8 @@ export interface Config {
   sandbox: boolean;
   /** A live database URL without a password (dbe lint/explain/slow/health --database's default). */
   database?: string;
+  /** Rows the sandbox generates per table after the migrations (`"sandbox": { "rows": N }`); 0: none. */
+  sandboxRows: number;
 }
 
 export function defaultConfig(): Config {
@@ -34,6 +36,7 @@ export function defaultConfig(): Config {
     ignore: ['**/node_modules/**', '**/.git/**'],
     maxFileBytes: 2 * 1024 * 1024,
     sandbox: false,
+    sandboxRows: 10000,
   };
 }
 
@@ -84,8 +87,19 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
     out.maxFileBytes = r.maxFileBytes;
   }
   if (r.sandbox !== undefined) {
-    if (typeof r.sandbox !== 'boolean') throw new ConfigError(`${source}: "sandbox" must be true or false`);
-    out.sandbox = r.sandbox;
+    if (r.sandbox !== null && typeof r.sandbox === 'object' && !Array.isArray(r.sandbox)) {
+      // the object form: { "enabled": true, "rows": 2000 }; writing it turns the sandbox on unless enabled is false
+      const sb = r.sandbox as Record<string, unknown>;
+      for (const k of Object.keys(sb)) if (k !== 'enabled' && k !== 'rows') throw new ConfigError(`${source}: unknown setting "sandbox.${k}" (known: enabled, rows)`);
+      if (sb.enabled !== undefined && typeof sb.enabled !== 'boolean') throw new ConfigError(`${source}: "sandbox.enabled" must be true or false`);
+      if (sb.rows !== undefined && (typeof sb.rows !== 'number' || !Number.isInteger(sb.rows) || sb.rows < 0 || sb.rows > 10_000_000)) {
+        throw new ConfigError(`${source}: "sandbox.rows" must be a whole number of rows per table from 0 (no generated data) to 10000000`);
+      }
+      out.sandbox = sb.enabled ?? true;
+      if (sb.rows !== undefined) out.sandboxRows = sb.rows as number;
+    } else if (typeof r.sandbox !== 'boolean') {
+      throw new ConfigError(`${source}: "sandbox" must be true or false, or an object such as { "rows": 10000 }`);
+    } else out.sandbox = r.sandbox;
   }
   if (r.database !== undefined) {
     if (typeof r.database !== 'string' || !/^postgres(ql)?:\/\//.test(r.database)) throw new ConfigError(`${source}: "database" must be a postgres:// URL`);

@@ -15,7 +15,13 @@ import { bodyOf, bodyStart, conjuncts, normShape, queryBlocks, resolveColumn, ty
 export interface IndexKey { column: string; desc: boolean }
 
 /** A query an index serves: where its table is referenced, a short text, and what it looks up by. */
-export interface ServedQuery { loc: Loc; text: string; uses: string }
+export interface ServedQuery {
+  loc: Loc;
+  text: string;
+  uses: string;
+  /** Inside a function body: the query's whole text and the function's parameter names (the sandbox's evidence binds them as $n). */
+  body?: { sql: string; params: string[] };
+}
 
 export interface IndexRecommendation {
   table: Table;
@@ -715,7 +721,9 @@ function finish(t: Table, keys: IndexKey[], predicate: string, members: Candidat
     const text = q.stmt.file.text;
     const m2 = /^("(?:[^"]|"")*"|[\w$]+)(\s*\.\s*("(?:[^"]|"")*"|[\w$]+))*/.exec(text.slice(start, start + 200));
     const loc: Loc = { path: q.stmt.file.path, start, end: start + (m2 ? m2[0].length : 1) };
-    queries.push({ loc, text: brief(q.unit.text), uses: m.access.uses.join('; ') });
+    const served: ServedQuery = { loc, text: brief(q.unit.text), uses: m.access.uses.join('; ') };
+    if (q.stmt.kind === 'CreateFunctionStmt' && q.unit.text !== q.stmt.text) served.body = { sql: q.unit.text, params: [...(q.unit.params ?? [])] };
+    queries.push(served);
   }
   // INCLUDE: several SELECTs read the same few other columns: make them index-only
   let include: string[] = [];

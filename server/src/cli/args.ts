@@ -58,6 +58,8 @@ export interface AdviseOptions {
   paths: string[];
   format: 'text' | 'markdown' | 'json';
   config?: string;
+  /** Measure each recommendation in the embedded PostgreSQL (--sandbox / --no-sandbox); undefined: as .dbe.json says. */
+  sandbox?: boolean;
 }
 
 /** `dbe ask` / `dbe review`: a question to the assistant about a file of the project. */
@@ -135,6 +137,8 @@ function parseAdvise(args: string[]): Command {
         break;
       }
       case '--config': case '-c': o.config = takeValue(); break;
+      case '--sandbox': if (value !== undefined) throw new UsageError('--sandbox takes no value'); o.sandbox = true; break;
+      case '--no-sandbox': if (value !== undefined) throw new UsageError('--no-sandbox takes no value'); o.sandbox = false; break;
       case '--help': case '-h': return { kind: 'help' };
       default: throw new UsageError(`unknown option ${name} for dbe advise (try dbe --help)`);
     }

@@ -54,6 +54,9 @@ PGPASSWORD or ~/.pgpass, never from a file of the project. Sessions are read-onl
 Advise options:
   -f, --format text|markdown|json output format (default text); exit 0, or 2 on usage/input errors
   -c, --config FILE               use this configuration instead of the nearest .dbe.json
+      --sandbox                   measure each index in the embedded PostgreSQL: the planner's cost of
+                                  every query it serves without and with it, on generated rows
+                                  ("sandbox": { "rows": N } in .dbe.json, default 10000 a table)
 
 Ask and review options (the answer streams to stdout; needs ANTHROPIC_API_KEY; ANTHROPIC_BASE_URL
 is honoured; the file, the schema of the tables it uses and its findings are sent as context):

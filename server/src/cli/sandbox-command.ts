@@ -6,7 +6,7 @@ import { Project } from '../engine/project';
 import { rangeOf, type JsonDiagnostic } from '../engine/output';
 import type { Statement } from '../model';
 import { initParser } from '../sql/parse';
-import { checkProject, formatPlan, hasParams, isQuery, Sandbox, sandboxInput, walkPlan } from '../sandbox';
+import { checkProject, evidenceRequests, formatPlan, hasParams, isQuery, measureEvidence, Sandbox, sandboxInput, walkPlan, withEvidence, type DataStats, type RecommendationEvidence, type SandboxStats } from '../sandbox';
 import type { ExplainOptions, LintOptions } from './args';
 import { collectProjects, InputError, relTo, type ProjectSpec } from './collect';
 import type { FileReport } from './lint-project';
@@ -32,7 +32,12 @@ export async function addSandboxFindings(o: LintOptions, specs: ProjectSpec[], f
     for (const spec of wanted) {
       const t = performance.now();
       const project = projectOf(spec); // read again: after --fix, the files as written
-      const check = await checkProject(project, sandbox);
+      const check = await checkProject(project, sandbox, { progress: progressPrinter(io, relTo(io.cwd, spec.root) || '.') });
+      if (check.stats?.dataError) io.err(`dbe sandbox ${relTo(io.cwd, spec.root) || '.'}: generating rows failed in PGlite (${check.stats.dataError}); the plans are those of the tables as the migrations leave them\n`);
+      if (check.stats && project.severityOf('missing-index') !== 'off' && files.some((f) => f.diagnostics.some((d) => d.rule === 'missing-index'))) {
+        const evidence = await measureEvidence(sandbox, evidenceRequests(project), generatedTables(check.stats));
+        attachEvidence(project, evidence, byPath);
+      }
       for (const [p, list] of check.findings) {
         const report = byPath.get(p);
         if (!report || !list.length) continue;
@@ -43,10 +48,56 @@ export async function addSandboxFindings(o: LintOptions, specs: ProjectSpec[], f
       if (timingOn && check.stats) {
         const s = check.stats;
         io.err(`dbe sandbox ${relTo(io.cwd, spec.root) || '.'}: start ${s.startMs.toFixed(0)} ms (${s.startedFrom}), replay ${s.replayMs.toFixed(0)} ms, explain ${s.explainMs.toFixed(0)} ms; ran ${s.ran}, failed ${s.failed} (+${s.followOns} follow-ons), explained ${s.explained}, rejected ${s.explainFailed}\n`);
+        if (s.data) io.err(`dbe sandbox ${relTo(io.cwd, spec.root) || '.'}: ${dataSummary(s.data)}\n`);
       }
     }
   } finally {
     await sandbox.close();
+  }
+}
+
+/** The tables the data generator filled, `schema.name`. */
+export function generatedTables(stats: SandboxStats): Set<string> {
+  return new Set((stats.data?.tables ?? []).filter((t) => t.rows > 0).map((t) => t.table.replace(/"/g, '')));
+}
+
+/** One line: rows per table, tables filled and skipped (with the reasons counted), time. */
+export function dataSummary(d: DataStats): string {
+  const reasons = new Map<string, number>();
+  for (const t of d.tables) if (t.skipped) { const k = t.skipped.replace(/ \(.*$|: .*$/, ''); reasons.set(k, (reasons.get(k) ?? 0) + 1); }
+  const why = [...reasons].map(([k, n]) => `${n} ${k}`).join('; ');
+  return `generated ${d.inserted.toLocaleString('en-US')} rows (${d.rowsPerTable.toLocaleString('en-US')} a table) into ${d.filled} of ${d.tables.length} tables in ${d.ms.toFixed(0)} ms${d.skipped ? `; ${d.skipped} skipped: ${why}` : ''}`;
+}
+
+/**
+ * Progress of the data generation on stderr, once it has taken more than a second: on a terminal one
+ * line rewritten in place, elsewhere a line at most every second, and the total at the end.
+ */
+export function progressPrinter(io: Pick<SandboxIo, 'err'>, label: string, tty = !!process.stderr.isTTY, clock: () => number = () => performance.now()): (done: number, total: number, table: string) => void {
+  const t0 = clock();
+  let last = 0, shown = false;
+  return (done, total, table) => {
+    const now = clock();
+    if (now - t0 < 1000 && !(shown && done === total)) return;
+    if (done < total && now - last < (tty ? 100 : 1000)) return;
+    last = now;
+    shown = true;
+    const line = `dbe sandbox ${label}: generating rows, ${done}/${total} tables (${table})`;
+    io.err(tty ? `\r${line}\x1b[K${done === total ? '\n' : ''}` : `${line}\n`);
+  };
+}
+
+/** Costs into the missing-index diagnostics they measure (matched by file and start); lowered to hint where the planner would not use the index. */
+function attachEvidence(project: Project, evidence: RecommendationEvidence[], byPath: Map<string, FileReport>): void {
+  for (const rec of evidence) {
+    for (const q of rec.queries) {
+      if (!q.evidence) continue;
+      const at = rangeOf(project, q.path, q.start, q.start).start;
+      const report = byPath.get(q.path);
+      const i = report?.diagnostics.findIndex((d) => d.rule === 'missing-index' && d.range.start.line === at.line && d.range.start.character === at.character) ?? -1;
+      if (!report || i < 0) continue;
+      report.diagnostics[i] = withEvidence(report.diagnostics[i], q.evidence, rec.table, rec.index);
+    }
   }
 }
 
@@ -84,7 +135,7 @@ export async function explainCommand(o: ExplainOptions, io: SandboxIo): Promise<
   const startLine = src.lines.position(stmt.start).line + 1;
   const sandbox = new Sandbox({ snapshotDir: cacheDir() });
   try {
-    const replay = await sandbox.run(sandboxInput(project, { checkQueries: false }));
+    const replay = await sandbox.run(sandboxInput(project, { checkQueries: false }), { progress: progressPrinter(io, relTo(io.cwd, root) || '.') });
     const failed = replay.stats.failed + replay.stats.followOns;
     if (failed && o.format === 'text') io.err(`dbe: ${failed} migration statement${failed === 1 ? '' : 's'} failed in the sandbox, so the plan may not match your schema (dbe lint --sandbox lists them)\n`);
     const out = await sandbox.explain(file, { start: stmt.start, end: stmt.end, text: stmt.text, params: hasParams(stmt.node!) });
@@ -102,7 +153,11 @@ export async function explainCommand(o: ExplainOptions, io: SandboxIo): Promise<
         plan, postgres: out.raw,
       }) + '\n');
     } else {
-      io.out(`${shown}:${startLine}: ${out.generic ? 'generic plan (the query has parameters)' : 'plan'}; the sandbox holds no data, so rows and costs are the planner's estimates for empty tables\n`);
+      const data = replay.stats.data;
+      const basis = data && data.filled
+        ? `on ${data.rowsPerTable.toLocaleString('en-US')} generated rows a table (${data.filled} of ${data.tables.length} tables filled; sandbox.rows in .dbe.json)`
+        : 'the sandbox holds no generated data, so rows and costs are the planner\'s estimates for the tables as the migrations leave them';
+      io.out(`${shown}:${startLine}: ${out.generic ? 'generic plan (the query has parameters)' : 'plan'}; ${basis}\n`);
       io.out(formatPlan(plan));
     }
     return 0;

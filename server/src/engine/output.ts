@@ -1,13 +1,14 @@
 // Findings to the outside world: LSP-style ranges (0-based lines, UTF-16 characters) and the CLI's
 // JSON contract.
-import type { Finding, Fix, Severity } from '../model';
+import type { Evidence, Finding, Fix, Severity } from '../model';
 import type { Range } from '../text';
 import type { Project } from './project';
 
 /** `create`: the file does not exist yet and the edit creates it with `newText`. */
 export interface JsonEdit { path: string; range: Range; newText: string; create?: true }
 export interface JsonFix { title: string; edits: JsonEdit[] }
-export interface JsonDiagnostic { rule: string; severity: Severity; message: string; range: Range; fixes: JsonFix[] }
+/** `evidence`: only on findings the sandbox measured (missing-index with --sandbox). */
+export interface JsonDiagnostic { rule: string; severity: Severity; message: string; range: Range; fixes: JsonFix[]; evidence?: Evidence }
 export interface JsonFile { path: string; diagnostics: JsonDiagnostic[] }
 export interface JsonReport {
   version: 1;
@@ -43,6 +44,7 @@ export function toJsonReport(project: Project, results: Map<string, Finding[]>, 
         return {
           rule: f.rule, severity: f.severity, message: f.message, range: rangeOf(project, path, f.start, f.end),
           fixes: (f.fixes ?? []).map((x) => fixToJson(project, x, displayPath)),
+          ...(f.evidence ? { evidence: f.evidence } : {}),
         };
       }),
     });

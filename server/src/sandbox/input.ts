@@ -56,6 +56,8 @@ export interface SandboxInput {
   severity: 'error' | 'warning' | 'info' | 'hint';
   /** Check the queries (EXPLAIN); false: replay only (dbe explain). */
   checkQueries: boolean;
+  /** Generated rows per table after the migrations (data.ts); 0 or absent: the tables stay as the migrations leave them. */
+  rows?: number;
 }
 
 export const QUERY_KINDS: ReadonlySet<string> = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
@@ -94,7 +96,11 @@ export function fileRole(file: SourceFile, includeConfigured: boolean, rel = fil
   return queries > 0 ? 'queries' : 'migration';
 }
 
-export interface InputOptions { checkQueries?: boolean }
+export interface InputOptions {
+  checkQueries?: boolean;
+  /** Rows per table to generate; default: the project's `sandbox.rows` setting. */
+  rows?: number;
+}
 
 export function sandboxInput(project: Project, options: InputOptions = {}): SandboxInput {
   const includeConfigured = project.config.migrations.include.length > 0;
@@ -125,6 +131,7 @@ export function sandboxInput(project: Project, options: InputOptions = {}): Sand
     extensions: [...extensions].sort(),
     severity: sev === 'off' ? 'error' : sev,
     checkQueries: options.checkQueries ?? true,
+    rows: options.rows ?? project.config.sandboxRows,
   };
 }
 

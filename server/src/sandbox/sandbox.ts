@@ -21,6 +21,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { Finding, Severity } from '../model';
 import { tokenishEnd } from '../text';
 import { isShipped, loadExtensions, SHIPPED_EXTENSIONS } from './extensions';
+import { fillTables, type DataStats } from './data';
 import type { SandboxFile, SandboxInput, SandboxStatement } from './input';
 import { planTree, type PlanNode } from './plan';
 import { pgliteVersion, startPglite } from './snapshot';
@@ -55,6 +56,15 @@ export interface SandboxStats {
   missingExtensions: string[];
   /** Roles created up-front. */
   roles: string[];
+  /** Generated data volumes (input.rows > 0): rows per table, tables filled and skipped, time. */
+  data?: DataStats;
+  /** Set when generating the data failed in PGlite itself (the tables then hold what they held). */
+  dataError?: string;
+}
+
+export interface RunHooks {
+  /** Data generation progress: tables done / total, after each table. */
+  progress?: (done: number, total: number, table: string) => void;
 }
 
 export interface SandboxResult { findings: Finding[]; stats: SandboxStats }
@@ -90,7 +100,7 @@ export class Sandbox {
   constructor(private readonly options: SandboxOptions = {}) {}
 
   /** Replays `input` into a fresh database and checks its queries. Never throws for SQL problems. */
-  async run(input: SandboxInput): Promise<SandboxResult> {
+  async run(input: SandboxInput, hooks: RunHooks = {}): Promise<SandboxResult> {
     const t0 = performance.now();
     await this.close();
     const started = await startPglite(loadExtensions(input.extensions), this.options.snapshotDir ?? null);
@@ -110,6 +120,16 @@ export class Sandbox {
     const t1 = performance.now();
     for (const f of input.files) if (f.role === 'migration' && !this.dead) this.dead = !(await run.migration(f));
     stats.replayMs = performance.now() - t1;
+    if (input.rows && !this.dead) {
+      try { await db.exec('RESET ALL'); } catch { /* keep going */ }
+      try {
+        stats.data = await fillTables(db, { rows: input.rows, progress: hooks.progress });
+      } catch (e) {
+        // PGlite itself failed (not an SQL error: those are handled per table): no data, and the database may be unusable
+        stats.dataError = String((e as any)?.message ?? e);
+        try { await db.query('SELECT 1'); } catch { this.dead = true; }
+      }
+    }
     const t2 = performance.now();
     if (input.checkQueries && !this.dead) {
       try { await db.exec('RESET ALL'); } catch { /* keep going */ }
@@ -150,6 +170,20 @@ export class Sandbox {
     await this.db.exec('BEGIN TRANSACTION READ ONLY');
     try {
       return (await this.db.query<Record<string, unknown>>(sql)).rows;
+    } finally {
+      try { await this.db.exec('ROLLBACK'); } catch { /* nothing open */ }
+    }
+  }
+
+  /**
+   * Runs `fn` in a transaction that is then rolled back, so nothing it creates is kept (the
+   * missing-index evidence creates an index there, compares plans, and leaves no trace).
+   */
+  async rolledBack<T>(fn: (db: PGlite) => Promise<T>): Promise<T> {
+    if (!this.db || this.dead) throw new Error('the sandbox is not running: call run() first');
+    await this.db.exec('BEGIN');
+    try {
+      return await fn(this.db);
     } finally {
       try { await this.db.exec('ROLLBACK'); } catch { /* nothing open */ }
     }
