@@ -14,10 +14,18 @@ export interface Settings {
   migrationGlobs: string[];
   /** Project configuration file, relative to the workspace folder. */
   configPath: string;
+  sandbox: SandboxSettings;
+}
+
+export interface SandboxSettings {
+  /** Replay the migrations in the embedded PostgreSQL (a worker) on save; off in untrusted workspaces anyway. */
+  enabled: boolean;
+  /** A sandbox run (replay and queries) taking longer is stopped: PGlite ignores statement_timeout. */
+  timeoutSeconds: number;
 }
 
 export function defaultSettings(): Settings {
-  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json' };
+  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', sandbox: { enabled: true, timeoutSeconds: 60 } };
 }
 
 const VALID = new Set<string>([...SEVERITIES, 'off']);
@@ -36,6 +44,12 @@ export function parseSettings(raw: unknown): Settings {
   if (typeof r.debounceMs === 'number' && Number.isFinite(r.debounceMs) && r.debounceMs >= 0) out.debounceMs = Math.min(r.debounceMs, 5000);
   if (Array.isArray(r.migrationGlobs)) out.migrationGlobs = r.migrationGlobs.filter((g): g is string => typeof g === 'string' && g.length > 0);
   if (typeof r.configPath === 'string' && r.configPath.trim()) out.configPath = r.configPath.trim();
+  const sb = r.sandbox;
+  if (sb && typeof sb === 'object' && !Array.isArray(sb)) {
+    const o = sb as Record<string, unknown>;
+    if (typeof o.enabled === 'boolean') out.sandbox.enabled = o.enabled;
+    if (typeof o.timeoutSeconds === 'number' && Number.isFinite(o.timeoutSeconds) && o.timeoutSeconds > 0) out.sandbox.timeoutSeconds = Math.min(o.timeoutSeconds, 3600);
+  }
   return out;
 }
 

@@ -30,6 +30,8 @@ export const RULE_ID = 'postgres-error';
 export interface SandboxOptions {
   /** Where the initialised-database snapshot is kept (see snapshot.ts); null: memory only. */
   snapshotDir?: string | null;
+  /** Told when a run moves on: started (replaying migrations), then checking the queries. */
+  onPhase?: (phase: 'replaying' | 'explaining') => void;
 }
 
 export interface SandboxStats {
@@ -108,10 +110,12 @@ export class Sandbox {
       try { await db.exec(`CREATE ROLE ${quoteIdent(r)} NOLOGIN`); stats.roles.push(r); } catch { /* exists */ }
     }
     const t1 = performance.now();
+    this.options.onPhase?.('replaying');
     for (const f of input.files) if (f.role === 'migration' && !this.dead) this.dead = !(await run.migration(f));
     stats.replayMs = performance.now() - t1;
     const t2 = performance.now();
     if (input.checkQueries && !this.dead) {
+      this.options.onPhase?.('explaining');
       try { await db.exec('RESET ALL'); } catch { /* keep going */ }
       for (const f of input.files) if (f.role === 'queries' && !this.dead) this.dead = !(await run.queries(f));
     }

@@ -42,9 +42,10 @@ export function register(server: DbeServer): void {
     }
     return {
       capabilities: {
-        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         definitionProvider: true,
+        codeLensProvider: { resolveProvider: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
@@ -69,11 +70,14 @@ export function register(server: DbeServer): void {
       server.ready = true;
       server.diagnostics.publishAll();
       server.status('ready', performance.now() - started);
+      // The sandbox starts lazily, after the first full analysis (trusted folders only; see ../sandbox-host.ts).
+      server.sandbox.start();
     }
   }));
 
   c.onShutdown(() => {
     server.shuttingDown = true;
     server.diagnostics.dispose();
+    server.sandbox.dispose();
   });
 }
