@@ -93,6 +93,11 @@ describe('sandbox in the language server', () => {
     const kept = pgErrors(typed);
     assert.equal(kept.length, 1, 'still there after a keystroke');
     assert.equal(kept[0].range.start.line, 2, 'moved down with its statement');
+    // Explain on the broken query: PostgreSQL's message, as an answer the panel shows
+    const rejected = await client.conn.sendRequest<ExplainResult>('dbEngineer/explain', { uri: q, line: 3 });
+    assert.equal(rejected.ok, false);
+    assert.equal((rejected as any).kind, 'rejected');
+    assert.match((rejected as any).message, /column "full_name" does not exist/);
     // the fix: rename in the query, save
     const fixed = client.text(q).replace('full_name', 'display_name');
     await client.change(q, fixed);
@@ -140,6 +145,16 @@ describe('sandbox watchdog and switches', () => {
       const r = await client.conn.sendRequest<ExplainResult>('dbEngineer/explain', { uri: q, line: 0 });
       assert.equal(r.ok, false);
       assert.equal((r as any).kind, 'off');
+    } finally {
+      await client.stop();
+    }
+  });
+
+  test('dbEngineer.sandbox.enabled false: off with the setting named', async () => {
+    const ws = workspace({ 'q.sql': 'SELECT 1;\n' });
+    const client = await LspClient.start({ folder: ws, sandbox: false });
+    try {
+      await client.waitForStatus((s) => s.sandbox?.state === 'off' && /dbEngineer\.sandbox\.enabled/.test(s.sandbox.reason ?? ''));
     } finally {
       await client.stop();
     }

@@ -157,6 +157,9 @@ export class SandboxHost {
     const folders = [...this.dirty];
     this.dirty.clear();
     let changed = false;
+    // folders removed from the workspace (or rebuilt as new Folder objects): forget their findings
+    for (const f of [...this.results.keys()]) if (!this.server.folders.includes(f)) { this.results.delete(f); this.failures.delete(f); changed = true; }
+    if (this.live && !this.server.folders.includes(this.live)) this.live = undefined;
     for (const f of folders) {
       if (this.server.shuttingDown) return;
       if (!this.server.folders.includes(f)) { changed = this.results.delete(f) || changed; continue; }
