@@ -105,6 +105,14 @@ describe('sandbox in the language server', () => {
     await client.save(q);
     await client.waitFor(q, (p) => pgErrors(p).length === 0 && p.version === client.version(q), 30_000);
   });
+
+  test('a migration that appears on disk (not opened) re-runs the sandbox: the query loses its column', async () => {
+    const q = uri('queries/reports.sql');
+    fs.writeFileSync(path.join(ws, 'migrations/003_drop_email.sql'), 'ALTER TABLE customers DROP COLUMN email;\n');
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('migrations/003_drop_email.sql'), type: 1 }] });
+    const got = await client.waitFor(q, (p) => pgErrors(p).some((d) => /column "email" does not exist/.test(d.message)), 30_000);
+    assert.equal(pgErrors(got).length, 1);
+  });
 });
 
 describe('sandbox watchdog and switches', () => {
