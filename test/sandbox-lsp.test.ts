@@ -168,6 +168,25 @@ describe('sandbox watchdog and switches', () => {
     }
   });
 
+  test('PGlite missing (a worker that cannot load it): the sandbox is off as unavailable, the reason says what is missing; no lenses', async () => {
+    const ws = workspace({ 'q.sql': 'SELECT 1;\n' });
+    const lone = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-sbx-lone-'));
+    dirs.push(lone);
+    fs.copyFileSync(path.join(__dirname, '..', 'dist', 'sandbox-worker.js'), path.join(lone, 'sandbox-worker.js'));
+    process.env.DBE_SANDBOX_WORKER = path.join(lone, 'sandbox-worker.js');
+    let client: LspClient;
+    try { client = await LspClient.start({ folder: ws, sandbox: true }); } finally { delete process.env.DBE_SANDBOX_WORKER; }
+    try {
+      const off = await client.waitForStatus((s) => s.sandbox?.state === 'off' && /unavailable/.test(s.sandbox.reason ?? ''));
+      assert.match(off.sandbox!.reason!, /@electric-sql\/pglite/);
+      const q = fileUri(path.join(ws, 'q.sql'));
+      await client.open(q, 'SELECT 1;\n');
+      assert.deepEqual(await client.codeLenses(q), []);
+    } finally {
+      await client.stop();
+    }
+  });
+
   test('untrusted workspace: the sandbox stays off', async () => {
     const ws = workspace({ 'q.sql': 'SELECT 1;\n' });
     const client = await LspClient.start({ folder: ws, sandbox: true, trusted: false });

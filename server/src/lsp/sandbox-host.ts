@@ -86,6 +86,7 @@ export class SandboxHost {
   /** After the first full analysis: the first run, or the reason the sandbox stays off. */
   start(): void {
     const on = this.server.folders.filter((f) => this.enabledFor(f));
+    this.server.refreshCodeLenses(); // lenses asked for before the workspace was indexed were empty
     if (on.length) { this.schedule(on); return; }
     const first = this.server.folders[0];
     this.setStatus({ state: 'off', reason: first ? this.offReason(first) : 'no workspace folder: open a folder to replay its migrations' });
@@ -255,7 +256,13 @@ export class SandboxHost {
     worker.on('message', (m: FromWorker) => {
       if (worker !== this.worker) return;
       if (m.type === 'hello') {
-        if (m.unavailable) { this.unavailable = m.unavailable; helloFailed(new SandboxUnavailable(m.unavailable)); void worker.terminate(); this.worker = undefined; } else helloDone();
+        if (m.unavailable) {
+          this.unavailable = m.unavailable;
+          helloFailed(new SandboxUnavailable(m.unavailable));
+          void worker.terminate();
+          this.worker = undefined;
+          this.server.refreshCodeLenses(); // no Explain without PGlite
+        } else helloDone();
         return;
       }
       const w = this.waiting;

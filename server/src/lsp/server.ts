@@ -31,7 +31,7 @@ export function ddlSignature(file: SourceFile | undefined): string {
   return sig;
 }
 
-export interface ClientSupport { configuration: boolean; workspaceFolders: boolean; watchedFilesDynamic: boolean; createFiles: boolean }
+export interface ClientSupport { configuration: boolean; workspaceFolders: boolean; watchedFilesDynamic: boolean; createFiles: boolean; codeLensRefresh?: boolean }
 
 export class DbeServer {
   readonly documents = new TextDocuments(TextDocument);
@@ -77,6 +77,12 @@ export class DbeServer {
       if (this.sandbox) params.sandbox = this.sandbox.status;
       void this.connection.sendNotification(STATUS_NOTIFICATION, params).catch(() => { /* client gone */ });
     } catch { /* connection closed */ }
+  }
+
+  /** Asks the client to ask for code lenses again (the Explain lenses follow the sandbox being on or off). */
+  refreshCodeLenses(): void {
+    if (!this.support.codeLensRefresh) return;
+    void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => { /* client gone */ });
   }
 
   /** The last status again, e.g. when only the sandbox's state changed. */

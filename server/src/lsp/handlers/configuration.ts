@@ -12,7 +12,7 @@ export function register(server: DbeServer): void {
     if (server.settings.enable) server.diagnostics.publishAll(); else server.diagnostics.clearAll();
     // on, off, another timeout or postgres-error severity: the sandbox re-runs (or stops) accordingly
     server.sandbox.schedule(server.folders);
-    void server.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    server.refreshCodeLenses();
   }));
 }
 

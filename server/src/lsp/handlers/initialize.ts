@@ -33,6 +33,7 @@ export function register(server: DbeServer): void {
         watchedFilesDynamic: !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration,
         // fixes that write a new migration file need CreateFile operations in workspace edits
         createFiles: !!caps.workspace?.workspaceEdit?.documentChanges && !!caps.workspace.workspaceEdit.resourceOperations?.includes('create'),
+        codeLensRefresh: !!caps.workspace?.codeLens?.refreshSupport,
       };
       if (params.workspaceFolders?.length) folderUris = params.workspaceFolders.map((f) => server.key(f.uri));
       else if (params.rootUri) folderUris = [server.key(params.rootUri)];
