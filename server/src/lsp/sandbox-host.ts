@@ -22,6 +22,11 @@ import type { SandboxStatus } from './status-protocol';
 
 /** After a save or a change on disk, the run waits this long for more (a "save all", a git checkout). */
 export const SANDBOX_DEBOUNCE_MS = 200;
+/**
+ * A run starts only once the user has not typed for this long: PGlite's start (WebAssembly
+ * compilation on V8's background threads) and replay compete with the keystroke path for the CPU.
+ */
+export const IDLE_BEFORE_RUN_MS = 500;
 /** Loading PGlite and its database (initdb on the very first start, ~5 s) has its own, generous limit. */
 const START_LIMIT_MS = 120_000;
 
@@ -37,7 +42,19 @@ export function defaultWorkerFile(): string {
 export class SandboxUnavailable extends Error {}
 
 interface Kept { finding: Finding; stmtText: string; stmtStart: number }
-interface KeptFile { file: SourceFile; kept: Kept[] }
+interface KeptFile { file: SourceFile; kept: Kept[]; moved?: WeakMap<SourceFile, Finding[]> }
+
+const byText = new WeakMap<SourceFile, Map<string, number[]>>();
+/** Statement starts of a file by statement text (built once per file version). */
+function statementsByText(file: SourceFile): Map<string, number[]> {
+  let m = byText.get(file);
+  if (!m) {
+    m = new Map();
+    for (const s of file.statements) (m.get(s.text) ?? m.set(s.text, []).get(s.text)!).push(s.start);
+    byText.set(file, m);
+  }
+  return m;
+}
 
 interface Waiting { id: number; resolve: (m: FromWorker) => void; reject: (e: Error) => void; limitMs: number; what: string }
 
@@ -65,6 +82,8 @@ export class SandboxHost {
   private timeoutReported = false;
   /** Runs finished (for tests and the log). */
   runs = 0;
+  /** When the user last typed in an open document (performance.now()). */
+  private lastKeystroke = -Infinity;
 
   constructor(private readonly server: DbeServer, private readonly workerFile = defaultWorkerFile()) {}
 
@@ -92,16 +111,22 @@ export class SandboxHost {
     this.setStatus({ state: 'off', reason: first ? this.offReason(first) : 'no workspace folder: open a folder to replay its migrations' });
   }
 
+  /** A keystroke in an open document: a run waiting to start waits until typing pauses. */
+  keystroke(): void { this.lastKeystroke = performance.now(); }
+
   /** Re-runs these folders after the debounce (their SQL was saved or changed on disk, or settings changed). */
   schedule(folders: Folder[], delay = SANDBOX_DEBOUNCE_MS): void {
     if (this.server.shuttingDown) return;
     for (const f of folders) if (f.uri) this.dirty.add(f);
     if (!this.dirty.size) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    const fire = () => {
       this.timer = undefined;
+      const wait = this.lastKeystroke + IDLE_BEFORE_RUN_MS - performance.now();
+      if (wait > 0) { this.timer = setTimeout(fire, wait); return; }
       this.enqueue(() => this.runDirty()).catch((e) => this.server.error('sandbox', e));
-    }, delay);
+    };
+    this.timer = setTimeout(fire, delay);
   }
 
   /** postgres-error findings of the last run for this file, moved to where their statements now are. */
@@ -109,17 +134,18 @@ export class SandboxHost {
     const kept = this.results.get(folder)?.get(key);
     if (!kept || !kept.kept.length) return [];
     if (kept.file === file || kept.file.text === file.text) return kept.kept.map((k) => k.finding);
+    const cached = kept.moved?.get(file);
+    if (cached) return cached;
+    const starts = statementsByText(file);
     const out: Finding[] = [];
     for (const k of kept.kept) {
-      if (!k.stmtText) continue;
-      let best: { start: number } | undefined;
-      for (const s of file.statements) {
-        if (s.text === k.stmtText && (!best || Math.abs(s.start - k.stmtStart) < Math.abs(best.start - k.stmtStart))) best = s;
-      }
-      if (!best) continue; // the statement was edited: the next save checks it again
-      const d = best.start - k.stmtStart;
+      let best: number | undefined;
+      for (const s of (k.stmtText && starts.get(k.stmtText)) || []) if (best === undefined || Math.abs(s - k.stmtStart) < Math.abs(best - k.stmtStart)) best = s;
+      if (best === undefined) continue; // the statement was edited: the next save checks it again
+      const d = best - k.stmtStart;
       out.push({ ...k.finding, start: k.finding.start + d, end: k.finding.end + d });
     }
+    (kept.moved ??= new WeakMap()).set(file, out);
     return out;
   }
 

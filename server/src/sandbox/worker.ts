@@ -3,6 +3,7 @@
 // It keeps the last replayed database open for "Explain" requests until the next run replaces it.
 // PGlite is external to the bundle: it is found as node_modules/@electric-sql/pglite beside dist/
 // (the .vsix ships it); when it cannot be loaded the worker says so in its first message.
+import * as os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Sandbox } from './sandbox';
 import { walkPlan } from './plan';
@@ -13,6 +14,13 @@ const port = parentPort;
 if (!port) throw new Error('sandbox-worker.js runs as a worker thread of the language server');
 const data = (workerData ?? {}) as WorkerData;
 const post = (m: FromWorker) => port.postMessage(m);
+const WORKER_NICE = 15;
+
+// Below the thread that answers keystrokes: on Linux the nice value is per thread, so this lowers the
+// worker's thread only (elsewhere setpriority would lower the whole server, so it is left alone).
+if (process.platform === 'linux') {
+  try { os.setPriority(WORKER_NICE); } catch { /* not permitted: run at normal priority */ }
+}
 
 let current = 0;
 const sandbox = new Sandbox({

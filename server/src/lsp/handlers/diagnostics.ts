@@ -30,6 +30,7 @@ export class Diagnostics {
 
   /** An open document changed: analyse it after the debounce. */
   fileChanged(key: string): void {
+    this.server.sandbox?.keystroke();
     const old = this.fileTimers.get(key);
     if (old) clearTimeout(old);
     this.fileTimers.set(key, setTimeout(() => {
