@@ -113,6 +113,29 @@ describe('sandbox in the language server', () => {
     const got = await client.waitFor(q, (p) => pgErrors(p).some((d) => /column "email" does not exist/.test(d.message)), 30_000);
     assert.equal(pgErrors(got).length, 1);
   });
+
+  test('a run waits for a pause in typing: saved while typing goes on, it starts only after 500 ms without a keystroke', async () => {
+    const q = uri('queries/reports.sql');
+    const n = client.statuses.length;
+    const startedAt: number[] = [];
+    const poll = setInterval(() => {
+      if (!startedAt.length && client.statuses.slice(n).some((s) => s.sandbox?.state === 'replaying' || s.sandbox?.state === 'starting')) startedAt.push(performance.now());
+    }, 5);
+    try {
+      await client.save(q);
+      let last = 0;
+      for (let i = 0; i < 8; i++) {
+        await client.change(q, client.text(q) + ' ');
+        last = performance.now();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(startedAt.length, 0, 'no run while typing');
+      await client.waitForStatus((s) => client.statuses.indexOf(s) >= n && s.sandbox?.state === 'ready');
+      assert.ok(startedAt.length && startedAt[0] - last >= 250, `started ${startedAt[0] - last} ms after the last keystroke`);
+    } finally {
+      clearInterval(poll);
+    }
+  });
 });
 
 describe('sandbox watchdog and switches', () => {
