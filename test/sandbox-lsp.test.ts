@@ -9,7 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import { Worker } from 'node:worker_threads';
 import { fileUri, LspClient } from './lspClient';
+import type { FromWorker, WorkerData } from '../server/src/sandbox/worker-protocol';
 import type { ExplainResult } from '../server/src/lsp/explain-protocol';
 
 const dirs: string[] = [];
@@ -134,6 +136,43 @@ describe('sandbox in the language server', () => {
       assert.ok(startedAt.length && startedAt[0] - last >= 250, `started ${startedAt[0] - last} ms after the last keystroke`);
     } finally {
       clearInterval(poll);
+    }
+  });
+});
+
+describe('sandbox worker', () => {
+  test('a replay pauses between statements while the user types, and goes on when typing stops', async () => {
+    const shared = new SharedArrayBuffer(16);
+    const epoch = Date.now();
+    const lastKey = new BigInt64Array(shared, 0, 1);
+    const key = () => Atomics.store(lastKey, 0, BigInt(Date.now() - epoch));
+    Atomics.store(lastKey, 0, -3_600_000n);
+    const data: WorkerData = { snapshotDir: null, keystrokes: shared, epoch };
+    const worker = new Worker(path.join(__dirname, '..', 'dist', 'sandbox-worker.js'), { workerData: data });
+    try {
+      const statements = Array.from({ length: 40 }, (_, i) => ({ start: 0, end: 1, text: `CREATE TABLE t${i} (id int)`, kind: 'CreateStmt', action: 'run' as const }));
+      let typing: NodeJS.Timeout | undefined;
+      let replaying = 0;
+      const done = new Promise<FromWorker>((resolve, reject) => {
+        worker.on('error', reject);
+        worker.on('message', (m: FromWorker) => {
+          if (m.type === 'hello') worker.postMessage({ type: 'run', id: 1, input: { files: [{ path: 'm.sql', role: 'migration', statements }], roles: [], extensions: [], severity: 'error', checkQueries: false } });
+          else if (m.type === 'phase' && m.phase === 'replaying') {
+            replaying = performance.now();
+            key();
+            typing = setInterval(key, 50); // the user types for 1.5 s
+            setTimeout(() => clearInterval(typing), 1500);
+          } else if (m.type === 'ran' || m.type === 'failed') resolve(m);
+        });
+      });
+      const m = await done;
+      clearInterval(typing);
+      const waited = performance.now() - replaying;
+      assert.equal(m.type, 'ran');
+      assert.equal((m as any).stats.ran, 40, 'every statement ran in the end');
+      assert.ok(waited >= 1400, `the replay finished ${Math.round(waited)} ms after it started: it did not wait for the typing`);
+    } finally {
+      await worker.terminate();
     }
   });
 });

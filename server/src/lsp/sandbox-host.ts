@@ -56,7 +56,11 @@ function statementsByText(file: SourceFile): Map<string, number[]> {
   return m;
 }
 
-interface Waiting { id: number; resolve: (m: FromWorker) => void; reject: (e: Error) => void; limitMs: number; what: string }
+interface Waiting { id: number; resolve: (m: FromWorker) => void; reject: (e: Error) => void; limitMs: number; what: string; extended?: number }
+
+/** A run that pauses while the user types gets this much more time per extension, at most EXTENSIONS times. */
+const EXTENSION_MS = 5000;
+const EXTENSIONS = 12;
 
 export interface ExplainAnswer extends WorkerExplained {
   /** Migration statements that failed in the replay the plan comes from (the plan may not match the schema). */
@@ -84,8 +88,14 @@ export class SandboxHost {
   runs = 0;
   /** When the user last typed in an open document (performance.now()). */
   private lastKeystroke = -Infinity;
+  /** The same, shared with the worker (ms since `epoch`), so a running replay pauses while the user types. */
+  private readonly keystrokes = new SharedArrayBuffer(16);
+  private readonly epoch = Date.now();
+  private readonly lastKey = new BigInt64Array(this.keystrokes, 0, 1);
 
-  constructor(private readonly server: DbeServer, private readonly workerFile = defaultWorkerFile()) {}
+  constructor(private readonly server: DbeServer, private readonly workerFile = defaultWorkerFile()) {
+    Atomics.store(this.lastKey, 0, -3_600_000n); // no keystroke yet
+  }
 
   /** Why the sandbox is off for a folder, or undefined when it is on. */
   offReason(folder: Folder): string | undefined {
@@ -112,7 +122,10 @@ export class SandboxHost {
   }
 
   /** A keystroke in an open document: a run waiting to start waits until typing pauses. */
-  keystroke(): void { this.lastKeystroke = performance.now(); }
+  keystroke(): void {
+    this.lastKeystroke = performance.now();
+    Atomics.store(this.lastKey, 0, BigInt(Date.now() - this.epoch));
+  }
 
   /** Re-runs these folders after the debounce (their SQL was saved or changed on disk, or settings changed). */
   schedule(folders: Folder[], delay = SANDBOX_DEBOUNCE_MS): void {
@@ -263,7 +276,7 @@ export class SandboxHost {
   private async ensureWorker(): Promise<Worker> {
     if (this.unavailable) throw new SandboxUnavailable(this.unavailable);
     if (this.worker && this.hello) { await this.hello; return this.worker; }
-    const data: WorkerData = { snapshotDir: cacheDir() };
+    const data: WorkerData = { snapshotDir: cacheDir(), keystrokes: this.keystrokes, epoch: this.epoch };
     let worker: Worker;
     try {
       worker = new Worker(this.workerFile, { workerData: data, stdout: true, stderr: true });
@@ -340,6 +353,12 @@ export class SandboxHost {
 
   private timedOut(w: Waiting): void {
     if (this.waiting !== w) return;
+    // The worker waits between statements while the user types: that time is not the run's fault.
+    if (performance.now() - this.lastKeystroke < 2000 && (w.extended ?? 0) < EXTENSIONS) {
+      w.extended = (w.extended ?? 0) + 1;
+      this.arm(w, EXTENSION_MS);
+      return;
+    }
     const secs = this.server.settings.sandbox.timeoutSeconds;
     const why = `the sandbox's ${w.what === 'run' ? 'replay' : 'EXPLAIN'} took longer than ${secs} s (dbEngineer.sandbox.timeoutSeconds) and was stopped; PGlite ignores statement_timeout, so look for a statement that never ends (pg_sleep, a lock wait, an endless loop). It starts afresh on the next save.`;
     if (!this.timeoutReported) {

@@ -32,6 +32,8 @@ export interface SandboxOptions {
   snapshotDir?: string | null;
   /** Told when a run moves on: started (replaying migrations), then checking the queries. */
   onPhase?: (phase: 'replaying' | 'explaining') => void;
+  /** Called before each statement is sent (the editor's worker pauses there while the user types). */
+  beforeStatement?: () => void;
 }
 
 export interface SandboxStats {
@@ -104,7 +106,7 @@ export class Sandbox {
       ran: 0, failed: 0, followOns: 0, explained: 0, explainFailed: 0, skipped: {}, reasons: {}, missingExtensions: [], roles: [],
     };
     const findings: Finding[] = [];
-    const run = new Run(db, input.severity, findings, stats);
+    const run = new Run(db, input.severity, findings, stats, this.options.beforeStatement);
 
     for (const r of input.roles) {
       try { await db.exec(`CREATE ROLE ${quoteIdent(r)} NOLOGIN`); stats.roles.push(r); } catch { /* exists */ }
@@ -174,12 +176,14 @@ class Run {
   private templatedCause: Cause | undefined;
   private readonly notedExtensions = new Set<string>();
 
-  constructor(private readonly db: PGlite, private readonly severity: Severity, private readonly findings: Finding[], private readonly stats: SandboxStats) {}
+  constructor(private readonly db: PGlite, private readonly severity: Severity, private readonly findings: Finding[], private readonly stats: SandboxStats,
+    private readonly beforeStatement?: () => void) {}
 
   /** Executes a migration file's statements in order. False when PGlite itself failed (the database is unusable). */
   async migration(f: SandboxFile): Promise<boolean> {
     let inTx = false;
     for (const st of f.statements) {
+      this.beforeStatement?.();
       if (st.action === 'skip') { this.skip(f, st); continue; }
       if (st.extension !== undefined && !isShipped(st.extension)) { this.missingExtension(f, st); continue; }
       // Not around the project's own transaction statements: releasing our savepoint would also
@@ -216,6 +220,7 @@ class Run {
     try { await this.db.exec('BEGIN TRANSACTION READ ONLY'); } catch (e) { return this.crashed(f, f.statements[0], e); }
     try {
       for (const st of f.statements) {
+        this.beforeStatement?.();
         if (st.action === 'skip') { this.skip(f, st); continue; }
         const prefix = st.action === 'explain' ? explainPrefix(st) : '';
         try {

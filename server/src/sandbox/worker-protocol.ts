@@ -10,6 +10,13 @@ import type { SandboxStats } from './sandbox';
 export interface WorkerData {
   /** Where the initialised-database snapshot is kept (null: memory only). */
   snapshotDir: string | null;
+  /**
+   * Shared with the server: bytes 0-7 (a BigInt64) hold the time of the user's last keystroke in ms
+   * since `epoch`; bytes 8-11 are the worker's sleeping slot. While the keystroke is recent the worker
+   * waits between statements, so a replay yields the CPU to typing.
+   */
+  keystrokes?: SharedArrayBuffer;
+  epoch?: number;
 }
 
 export interface ExplainStatement { start: number; end: number; text: string; params?: boolean }

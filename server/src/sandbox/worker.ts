@@ -22,10 +22,29 @@ if (process.platform === 'linux') {
   try { os.setPriority(WORKER_NICE); } catch { /* not permitted: run at normal priority */ }
 }
 
+/** While the user typed within this many ms, the replay waits between statements. */
+const YIELD_WHILE_TYPING_MS = 300;
+/** A replay never waits longer than this in one go (the user may type for minutes). */
+const MAX_PAUSE_MS = 2000;
+const lastKey = data.keystrokes ? new BigInt64Array(data.keystrokes, 0, 1) : undefined;
+const sleepSlot = data.keystrokes ? new Int32Array(data.keystrokes, 8, 1) : undefined;
+const epoch = data.epoch ?? Date.now();
+/** Before each statement: waits while the user is typing (the server's thread then has the CPU). */
+function yieldToTyping(): void {
+  if (!lastKey || !sleepSlot) return;
+  const t0 = Date.now();
+  for (;;) {
+    const since = Date.now() - epoch - Number(Atomics.load(lastKey, 0));
+    if (since >= YIELD_WHILE_TYPING_MS || Date.now() - t0 >= MAX_PAUSE_MS) return;
+    Atomics.wait(sleepSlot, 0, 0, Math.min(50, YIELD_WHILE_TYPING_MS - since)); // a sleep: the slot never changes
+  }
+}
+
 let current = 0;
 const sandbox = new Sandbox({
   snapshotDir: data.snapshotDir ?? null,
   onPhase: (phase) => post({ type: 'phase', id: current, phase }),
+  beforeStatement: yieldToTyping,
 });
 
 try {
