@@ -307,8 +307,10 @@ export class SandboxHost {
       const w = this.waiting;
       if (!w || m.id !== w.id) return;
       if (m.type === 'phase') {
-        if (m.phase === 'replaying' && this.status.state === 'starting') this.setStatus({ ...this.status, state: 'replaying' });
-        this.arm(w); // the limit counts from the end of start-up
+        if (m.phase === 'replaying') {
+          if (this.status.state === 'starting') this.setStatus({ ...this.status, state: 'replaying' });
+          this.arm(w); // the limit counts from the end of start-up
+        }
         return;
       }
       this.waiting = undefined;
