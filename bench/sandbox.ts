@@ -3,7 +3,10 @@
 // (statements that replay cleanly, failures and their top reasons, time), and RSS with the sandbox up;
 // generated data volumes (10,000 rows a table) for examples/shop and pagila: time, tables filled and
 // skipped with the reasons, and the missing-index evidence (cost without and with each index).
-// Usage: node --import tsx bench/sandbox.ts [--top N]   (the last line of output is JSON)
+// In the editor (dist/server.js over stdio, the sandbox in its worker): time from didSave of a new
+// migration that breaks something to its postgres-error diagnostic, on a copy of examples/shop and
+// of lemmy's migrations, and the server's RSS with the sandbox up (needs `npm run build`).
+// Usage: node --import tsx bench/sandbox.ts [--top N] [--no-editor]   (the last line of output is JSON)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,6 +15,7 @@ import { defaultConfig, mergeConfig } from '../server/src/config';
 import { Project } from '../server/src/engine/project';
 import { checkProject, evidenceRequests, measureEvidence, Sandbox, sandboxInput, type SandboxStats } from '../server/src/sandbox';
 import { initParser } from '../server/src/sql/parse';
+import { fileUri, LspClient } from '../test/lspClient';
 
 const ROOT = path.resolve(__dirname, '..');
 const LEMMY = path.resolve(ROOT, '..', 'shared', 'corpus', 'lemmy');
@@ -84,6 +88,57 @@ async function child(dir: string): Promise<void> {
   await sb.close();
 }
 
+function rssOf(pid: number | undefined): number {
+  try { return Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024; } catch { return NaN; }
+}
+
+interface EditorSave { files: number; firstReadyMs: number; saves: number[]; medianSaveMs: number; serverRssMB: { before: number; up: number } }
+
+/**
+ * A copy of `src` (files for which `keep` holds) with `config` as .dbe.json; the server replays it,
+ * then a new migration `rel` (dropping a column that does not exist) is written, opened and saved,
+ * and the time to its postgres-error diagnostic is taken; `runs` times, the file changed each time.
+ */
+async function editorSave(src: string, keep: (rel: string) => boolean, config: object, rel: string, runs = 3): Promise<EditorSave> {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-bench-sandbox-editor-'));
+  let files = 0;
+  for (const f of listSql(src)) {
+    const r = path.relative(src, f);
+    if (!keep(r.split(path.sep).join('/'))) continue;
+    fs.mkdirSync(path.dirname(path.join(ws, r)), { recursive: true });
+    fs.copyFileSync(f, path.join(ws, r));
+    files++;
+  }
+  fs.writeFileSync(path.join(ws, '.dbe.json'), JSON.stringify(config));
+  const t0 = performance.now();
+  const client = await LspClient.start({ folder: ws, sandbox: true, settings: { debounceMs: 15 } });
+  try {
+    const before = rssOf(client.child.pid);
+    await client.waitForStatus((s) => s.sandbox?.state === 'ready' || s.sandbox?.state === 'failed', 120_000);
+    const firstReadyMs = Math.round(performance.now() - t0);
+    const up = rssOf(client.child.pid);
+    const file = path.join(ws, rel);
+    const uri = fileUri(file);
+    const saves: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const text = `ALTER TABLE bench_missing_${i} DROP COLUMN gone;\n`;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+      if (i === 0) await client.open(uri, text); else await client.change(uri, text);
+      const t = performance.now();
+      const got = client.waitFor(uri, (p) => p.diagnostics.some((d) => d.code === 'postgres-error' && d.message.includes(`bench_missing_${i}`)), 120_000);
+      await client.save(uri);
+      await got;
+      saves.push(Math.round(performance.now() - t));
+    }
+    const sorted = [...saves].sort((a, b) => a - b);
+    return { files, firstReadyMs, saves, medianSaveMs: sorted[sorted.length >> 1], serverRssMB: { before: mb(before), up: mb(Math.max(up, rssOf(client.child.pid))) } };
+  } finally {
+    await client.stop();
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   if (args[0] === '--child') return child(args[1]);
   await initParser();
@@ -123,9 +178,21 @@ async function main(): Promise<void> {
   await sb.close();
   console.log(`RSS: ${mb(rssBefore)} MB before, ${mb(rssUp)} MB with the sandbox up (empty), ${mb(rssLemmy)} MB at most during the lemmy replays`);
   fs.rmSync(snap, { recursive: true, force: true });
+
+  let editor: { shop: EditorSave; lemmy?: EditorSave } | undefined;
+  if (!args.includes('--no-editor') && fs.existsSync(path.join(ROOT, 'dist', 'server.js'))) {
+    const shopE = await editorSave(path.join(ROOT, 'examples', 'shop'), () => true, {}, 'migrations/004_bench.sql');
+    console.log(`editor, examples/shop (${shopE.files} files): sandbox ready ${shopE.firstReadyMs} ms after the server started; didSave to postgres-error diagnostic ${shopE.saves.join(', ')} ms (median ${shopE.medianSaveMs}); server RSS ${shopE.serverRssMB.before} MB before, ${shopE.serverRssMB.up} MB with the sandbox up`);
+    let lemmyE: EditorSave | undefined;
+    if (fs.existsSync(LEMMY)) {
+      lemmyE = await editorSave(LEMMY, (r) => r.startsWith('migrations_'), { migrations: { include: ['migrations_*'] } }, 'migrations_9999-12-31-000000_bench_up.sql');
+      console.log(`editor, lemmy migrations (${lemmyE.files} files, include migrations_*): sandbox ready ${lemmyE.firstReadyMs} ms after the server started; didSave to postgres-error diagnostic ${lemmyE.saves.join(', ')} ms (median ${lemmyE.medianSaveMs}); server RSS ${lemmyE.serverRssMB.before} MB before, ${lemmyE.serverRssMB.up} MB with the sandbox up`);
+    }
+    editor = { shop: shopE, lemmy: lemmyE };
+  }
   console.log(JSON.stringify({
     startMs: { initdb: Math.round(cold.stats.startMs), diskSnapshot: disk.startMs, memorySnapshot: Math.round(warm.stats.startMs) },
-    shop, lemmy, lemmyMigrationsOnly, volumes: { shop: shopVolumes, pagila: pagilaVolumes }, rssMB: { before: mb(rssBefore), up: mb(rssUp), lemmy: mb(rssLemmy) },
+    shop, lemmy, lemmyMigrationsOnly, volumes: { shop: shopVolumes, pagila: pagilaVolumes }, rssMB: { before: mb(rssBefore), up: mb(rssUp), lemmy: mb(rssLemmy) }, editor,
   }));
 }
 

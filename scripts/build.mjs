@@ -27,8 +27,12 @@ await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: [...external, 'vscode'] }),
   build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  // The sandbox's worker thread (started by the language server; finds PGlite in node_modules beside dist/).
+  build({ ...common, entryPoints: ['server/src/sandbox/worker.ts'], outfile: 'dist/sandbox-worker.js' }),
   // The chat webview script runs in the browser sandbox: no node built-ins, one self-contained IIFE.
   build({ bundle: true, platform: 'browser', target: 'es2020', format: 'iife', sourcemap: true, logLevel: 'warning', entryPoints: ['client/src/webview/main.ts'], outfile: 'dist/webview.js' }),
+  // The plan panel's script (webview, like the chat's).
+  build({ bundle: true, platform: 'browser', target: 'es2020', format: 'iife', sourcemap: true, logLevel: 'warning', entryPoints: ['client/src/explain/main.ts'], outfile: 'dist/explain.js' }),
 ]);
 
 const wasm = join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm');

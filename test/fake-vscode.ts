@@ -33,13 +33,20 @@ export interface Recorder {
   diagnosticListeners: ((e: { uris: Uri[] }) => any)[];
   /** URIs given to window.showTextDocument. */
   shown: string[];
+  /** Webview panels created (window.createWebviewPanel), with what they were given and posted. */
+  panels: FakePanel[];
+}
+
+export interface FakePanel {
+  viewType: string; title: string; options: any; revealed: number; disposed: boolean;
+  webview: { html: string; cspSource: string; options: any; posted: any[]; receive: (m: unknown) => void };
 }
 
 export const rec: Recorder = {
   commands: new Map(), views: new Map(), participants: new Map(), secrets: new Map(), workspaceState: new Map(),
   config: {}, info: [], errors: [], inputBoxAnswers: [], applied: [], executed: [], clipboard: '', requests: [],
   contextAnswer: { chips: [{ kind: 'file', label: 'q.sql', chars: 10 }], text: 'FILE q.sql' }, answers: new Map(), activeEditor: undefined,
-  diagnosticListeners: [], shown: [],
+  diagnosticListeners: [], shown: [], panels: [],
   statusItems: [], progress: [], notifications: new Map(), stateListeners: [], outputShown: 0,
 };
 
@@ -94,6 +101,7 @@ class ThemeColor { constructor(readonly id: string) {} }
 const vscode = {
   Uri, Position, Range, WorkspaceEdit, ThemeColor, ThemeIcon, TreeItem, TreeItemCollapsibleState, EventEmitter,
   StatusBarAlignment: { Left: 1, Right: 2 },
+  ViewColumn: { Active: -1, Beside: -2, One: 1, Two: 2 },
   ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
   FileType: { File: 1, Directory: 2 },
   commands: {
@@ -111,6 +119,25 @@ const vscode = {
     showInputBox: async () => rec.inputBoxAnswers.shift(),
     showTextDocument: async (d: any) => { rec.shown.push(String(d?.uri ?? d)); return d; },
     registerWebviewViewProvider: (id: string, p: any) => { rec.views.set(id, p); return disposable; },
+    createWebviewPanel: (viewType: string, title: string, _show: unknown, options: any) => {
+      const handlers: ((m: unknown) => void)[] = [];
+      const disposeHandlers: (() => void)[] = [];
+      const panel: FakePanel & Record<string, any> = {
+        viewType, title, options, revealed: 0, disposed: false,
+        webview: {
+          html: '', cspSource: 'vscode-resource:', options, posted: [],
+          receive: (m: unknown) => { for (const h of handlers) h(m); },
+          asWebviewUri: (u: Uri) => new Uri('vscode-resource', u.fsPath),
+          postMessage: async (m: unknown) => { panel.webview.posted.push(JSON.parse(JSON.stringify(m))); return true; },
+          onDidReceiveMessage: (h: (m: unknown) => void) => { handlers.push(h); return disposable; },
+        } as any,
+        reveal() { panel.revealed++; },
+        onDidDispose: (h: () => void) => { disposeHandlers.push(h); return disposable; },
+        dispose() { panel.disposed = true; for (const h of disposeHandlers) h(); },
+      };
+      rec.panels.push(panel);
+      return panel;
+    },
     createStatusBarItem: (id: string, alignment: number, priority: number) => {
       const item = { id, alignment, priority, text: '', tooltip: undefined as unknown, command: undefined as unknown, name: '', backgroundColor: undefined as unknown, visible: false, show() { this.visible = true; }, hide() { this.visible = false; }, dispose() {} };
       rec.statusItems.push(item);

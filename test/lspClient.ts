@@ -25,6 +25,12 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** Advertise workspace edits that create files (as VS Code does), so fixes may write new migrations. */
   createFiles?: boolean;
+  /**
+   * Run the embedded PostgreSQL (dbEngineer.sandbox.enabled). Off unless asked: each sandbox costs a
+   * worker with PGlite (about a second of CPU and some hundred MB), which protocol tests of other
+   * features do not need. Settings that name `sandbox` themselves win.
+   */
+  sandbox?: boolean;
 }
 
 export class LspClient {
@@ -35,7 +41,7 @@ export class LspClient {
   readonly messages: ShowMessageParams[] = [];
   readonly logs: string[] = [];
   /** dbEngineer/status notifications, in order. */
-  readonly statuses: { state: string; trusted: boolean; files: number; folders: number; ms?: number }[] = [];
+  readonly statuses: { state: string; trusted: boolean; files: number; folders: number; ms?: number; sandbox?: { state: string; reason?: string; findings?: number; ms?: number } }[] = [];
   private waiters: Waiter[] = [];
   private versions = new Map<string, number>();
   private texts = new Map<string, string>();
@@ -58,7 +64,7 @@ export class LspClient {
     this.conn.onNotification('dbEngineer/status', (p: any) => { this.statuses.push(p); });
     this.conn.onNotification('window/logMessage', (p: { message: string }) => { this.logs.push(p.message); });
     this.conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
-      p.items.map((i) => (i.section === 'dbEngineer' ? this.opts.settings ?? {} : null)));
+      p.items.map((i) => (i.section === 'dbEngineer' ? { sandbox: { enabled: !!this.opts.sandbox }, ...this.opts.settings } : null)));
     this.conn.onRequest('client/registerCapability', () => null);
     this.conn.onRequest('window/showMessageRequest', (p: ShowMessageParams) => { this.messages.push(p); return null; });
     this.conn.onRequest('window/workDoneProgress/create', () => null);
@@ -127,6 +133,26 @@ export class LspClient {
     const got = this.waitFor(uri, (p) => p.version === version, 10_000, false);
     await this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges });
     return got;
+  }
+
+  /** didSave (the server asks for no text). */
+  async save(uri: string): Promise<void> {
+    await this.conn.sendNotification('textDocument/didSave', { textDocument: { uri } });
+  }
+
+  codeLenses(uri: string): Promise<{ range: Range; command?: { title: string; command: string; arguments?: unknown[] } }[] | null> {
+    return this.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } });
+  }
+
+  /** Resolves with the first dbEngineer/status notification (already received ones included) that satisfies pred. */
+  async waitForStatus(pred: (s: LspClient['statuses'][number]) => boolean, timeoutMs = 30_000): Promise<LspClient['statuses'][number]> {
+    const t0 = Date.now();
+    for (;;) {
+      const hit = this.statuses.find(pred);
+      if (hit) return hit;
+      if (Date.now() - t0 > timeoutMs) throw new Error(`no matching dbEngineer/status within ${timeoutMs} ms; last: ${JSON.stringify(this.statuses.at(-1))}\n${this.stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   text(uri: string): string { return this.texts.get(uri) ?? ''; }

@@ -20,13 +20,22 @@ test('engines.vscode is the oldest VS Code the APIs used allow: the typings comp
   assert.match(pkg.devDependencies['@types/vscode'], /^\d+\.\d+\.\d+$/);
 });
 
-test('the package holds the bundles, the parser\'s wasm, personas, media, the example and rule docs, and nothing else', () => {
+test('the package holds the bundles, the parser\'s wasm, PGlite, personas, media, the example and rule docs, and nothing else', () => {
   const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const files = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').sort();
+  const files = execFileSync(process.execPath, [vsce, 'ls'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').sort();
   for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/webview.js', 'dist/libpg-query.wasm',
+    'dist/sandbox-worker.js', 'dist/explain.js', 'media/explain.css',
+    // the sandbox's PostgreSQL, loaded by dist/sandbox-worker.js and dist/cli.js from beside dist/
+    'node_modules/@electric-sql/pglite/package.json', 'node_modules/@electric-sql/pglite/dist/index.cjs',
+    'node_modules/@electric-sql/pglite/dist/pglite.wasm', 'node_modules/@electric-sql/pglite/dist/pglite.data', 'node_modules/@electric-sql/pglite/dist/pg_trgm.tar.gz',
     'agents/database-engineer.md', 'media/chat.css', 'media/walkthrough/chat.md', 'examples/shop/queries/reports.sql', 'docs/rules/select-star.md']) {
     assert.ok(files.includes(f), `${f} is packaged`);
   }
-  const stray = files.filter((f) => /\.map$|^node_modules\/|^(server|client|test|scripts|bench)\/|\.ts$|^docs\/(decisions|images)\//.test(f));
-  assert.deepEqual(stray, [], 'no sources, maps, tests or dependencies');
+  const pglite = (f: string) => f.startsWith('node_modules/@electric-sql/pglite/');
+  const stray = files.filter((f) => !pglite(f) && /\.map$|^node_modules\/|^(server|client|test|scripts|bench)\/|\.ts$|^docs\/(decisions|images)\//.test(f));
+  assert.deepEqual(stray, [], 'no sources, maps, tests or dependencies other than PGlite');
+  // all of PGlite's files, so its own relative loads (wasm, data, extensions) find what they need
+  const shipped = files.filter(pglite).length;
+  const onDisk = (fs.readdirSync(path.join(ROOT, 'node_modules', '@electric-sql', 'pglite'), { recursive: true, withFileTypes: true }) as fs.Dirent[]).filter((d) => d.isFile()).length;
+  assert.equal(shipped, onDisk, 'every file of node_modules/@electric-sql/pglite');
 });

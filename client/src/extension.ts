@@ -10,6 +10,8 @@ import { openExample } from './example';
 import { SHOW_STATUS_COMMAND, StatusItem } from './status';
 import { registerSchemaView, type SchemaTreeProvider } from './schema/tree';
 import { registerLive, sendDatabasePassword } from './live';
+import { ExplainPanel } from './explain/panel';
+import { EXPLAIN_COMMAND } from '../../server/src/lsp/explain-protocol';
 
 const RESTRICTED_NOTICE_KEY = 'dbEngineer.restrictedNoticeShown';
 let client: LanguageClient | undefined;
@@ -34,6 +36,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     { dispose: () => { for (const w of watchers) w.dispose(); } },
   );
   registerChat(context);
+  const explain = new ExplainPanel(context, () => client);
+  context.subscriptions.push(explain, vscode.commands.registerCommand(EXPLAIN_COMMAND, (uri?: unknown, line?: unknown) => explain.explain(uri, line)));
   schemaView = registerSchemaView(context, () => client);
   registerLive(context, () => client);
   if (!vscode.workspace.isTrusted && !context.workspaceState.get(RESTRICTED_NOTICE_KEY)) {

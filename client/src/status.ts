@@ -1,7 +1,9 @@
 // The status bar item: what the language server is doing (indexing, ready with N files, Restricted
-// Mode, stopped). Indexing that takes over a second also shows progress in the window.
+// Mode, stopped) and the sandbox's state (embedded PostgreSQL: starting, replaying, ready with counts,
+// failed with the reason, off). Indexing or a sandbox replay that takes over a second also shows
+// progress in the window.
 import * as vscode from 'vscode';
-import type { StatusParams } from '../../server/src/lsp/status-protocol';
+import type { SandboxStatus, StatusParams } from '../../server/src/lsp/status-protocol';
 
 export const SHOW_STATUS_COMMAND = 'dbEngineer.showStatus';
 
@@ -9,6 +11,8 @@ export class StatusItem implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
   private progressTimer: ReturnType<typeof setTimeout> | undefined;
   private endProgress: (() => void) | undefined;
+  private sandboxTimer: ReturnType<typeof setTimeout> | undefined;
+  private endSandboxProgress: (() => void) | undefined;
   last: StatusParams | undefined;
   stopped = false;
 
@@ -31,6 +35,7 @@ export class StatusItem implements vscode.Disposable {
     this.last = s;
     this.stopped = false;
     this.item.backgroundColor = undefined;
+    this.sandboxProgress(s.sandbox);
     if (s.state === 'indexing') {
       this.item.text = '$(sync~spin) DB Engineer: indexing';
       this.item.tooltip = 'DB Engineer is reading the workspace\'s SQL files and replaying its migrations';
@@ -50,13 +55,33 @@ export class StatusItem implements vscode.Disposable {
       this.item.tooltip = `Restricted Mode: only open files are analysed (${files}); trust the workspace to read its migrations and .dbe.json.`;
       return;
     }
-    this.item.text = `$(database) DB Engineer: ${s.files}`;
-    this.item.tooltip = `${files} in ${s.folders || 1} folder${s.folders > 1 ? 's' : ''} analysed${s.ms !== undefined ? ` (indexed in ${s.ms} ms)` : ''}. Click for the server log.`;
+    const sb = sandboxText(s.sandbox);
+    this.item.text = `$(database) DB Engineer: ${s.files}${sb.text}`;
+    this.item.tooltip = `${files} in ${s.folders || 1} folder${s.folders > 1 ? 's' : ''} analysed${s.ms !== undefined ? ` (indexed in ${s.ms} ms)` : ''}.${sb.tooltip} Click for the server log.`;
+  }
+
+  /** A replay that takes over a second shows window progress until the sandbox is ready, failed or off. */
+  private sandboxProgress(sb: SandboxStatus | undefined): void {
+    const busy = sb?.state === 'starting' || sb?.state === 'replaying';
+    if (!busy) { this.stopSandboxProgress(); return; }
+    if (this.sandboxTimer || this.endSandboxProgress) return;
+    this.sandboxTimer = setTimeout(() => {
+      this.sandboxTimer = undefined;
+      const what = this.last?.sandbox?.state === 'starting' ? 'starting the sandbox (PostgreSQL)' : 'replaying the migrations in the sandbox';
+      void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `DB Engineer: ${what}` },
+        () => new Promise<void>((resolve) => { this.endSandboxProgress = resolve; }));
+    }, 1000);
+  }
+
+  private stopSandboxProgress(): void {
+    if (this.sandboxTimer) { clearTimeout(this.sandboxTimer); this.sandboxTimer = undefined; }
+    if (this.endSandboxProgress) { this.endSandboxProgress(); this.endSandboxProgress = undefined; }
   }
 
   /** The server could not start or stopped: clicking restarts it. */
   failed(message: string): void {
     this.stopProgress();
+    this.stopSandboxProgress();
     this.stopped = true;
     this.item.text = '$(error) DB Engineer: stopped';
     this.item.tooltip = `${message} Click to restart the language server.`;
@@ -68,5 +93,32 @@ export class StatusItem implements vscode.Disposable {
     if (this.endProgress) { this.endProgress(); this.endProgress = undefined; }
   }
 
-  dispose(): void { this.stopProgress(); this.item.dispose(); }
+  dispose(): void { this.stopProgress(); this.stopSandboxProgress(); this.item.dispose(); }
+}
+
+const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+/** The sandbox's part of the item: a short suffix for the text, a sentence for the tooltip. */
+export function sandboxText(sb: SandboxStatus | undefined): { text: string; tooltip: string } {
+  if (!sb) return { text: '', tooltip: '' };
+  const folder = sb.folder ? ` (${sb.folder})` : '';
+  switch (sb.state) {
+    case 'off': return { text: '', tooltip: ` Sandbox off${sb.reason ? `: ${sb.reason}` : ''}.` };
+    case 'starting': return { text: ' · sandbox $(sync~spin)', tooltip: ` Sandbox: starting PostgreSQL (PGlite)${folder}…` };
+    case 'replaying': return { text: ' · sandbox $(sync~spin)', tooltip: ` Sandbox: replaying the migrations${folder}…` };
+    case 'failed': return { text: ' · sandbox ✗', tooltip: ` Sandbox failed${folder}: ${sb.reason ?? 'unknown reason'}` };
+    case 'ready': {
+      const n = sb.findings ?? 0;
+      const counts = [
+        sb.ran !== undefined ? `${plural(sb.ran, 'migration statement')} ran` : '',
+        sb.failed ? `${sb.failed} failed` : '',
+        sb.explained !== undefined ? `${plural(sb.explained, 'query')} explained`.replace('querys', 'queries') : '',
+        sb.rejected ? `${sb.rejected} rejected` : '',
+      ].filter(Boolean).join(', ');
+      return {
+        text: n ? ` · sandbox ⚠ ${n}` : ' · sandbox ✓',
+        tooltip: ` Sandbox ready${folder}: ${counts}${sb.ms !== undefined ? ` in ${sb.ms} ms` : ''}; ${n ? `${plural(n, 'PostgreSQL error')} shown as postgres-error` : 'PostgreSQL accepts everything'}.`,
+      };
+    }
+  }
 }

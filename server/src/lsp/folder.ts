@@ -15,6 +15,8 @@ export class Folder {
   fileConfig: Config | undefined;
   /** Last configuration problem shown to the user, so a broken file is reported once per change. */
   configError: string | undefined;
+  /** .dbe.json says "sandbox": false: the editor's sandbox stays off for this folder. */
+  sandboxOff = false;
 
   /** uri: the folder's URI; undefined for the catch-all of files outside every folder. */
   constructor(readonly uri: string | undefined, readonly name: string) {
@@ -52,10 +54,15 @@ export class Folder {
   loadConfig(settings: Settings, trusted: boolean): string | undefined {
     let error: string | undefined;
     this.fileConfig = undefined;
+    this.sandboxOff = false;
     const file = trusted ? this.configFilePath(settings) : undefined;
     if (file && fs.existsSync(file)) {
       try {
-        this.fileConfig = loadConfigFile(file, KNOWN_RULE_IDS);
+        // Read over a base with "sandbox" on, so only an explicit "sandbox": false turns the editor's sandbox off
+        // (for `dbe lint` the same key defaults to false and means "also run --sandbox").
+        this.fileConfig = loadConfigFile(file, KNOWN_RULE_IDS, { ...defaultConfig(), sandbox: true });
+        this.sandboxOff = !this.fileConfig.sandbox;
+        this.fileConfig.sandbox = false;
       } catch (e: any) {
         error = e instanceof ConfigError ? e.message : `${file}: ${String(e?.message ?? e)}`;
       }

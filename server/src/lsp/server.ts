@@ -9,6 +9,7 @@ import { defaultSettings, type Settings } from './settings';
 import { uriKey } from './uri';
 import type { Diagnostics } from './handlers/diagnostics';
 import { STATUS_NOTIFICATION, type StatusParams } from './status-protocol';
+import type { SandboxHost } from './sandbox-host';
 
 /** Statement kinds that never change the schema: editing them cannot change other files' findings. */
 const NON_DDL = new Set([
@@ -30,7 +31,7 @@ export function ddlSignature(file: SourceFile | undefined): string {
   return sig;
 }
 
-export interface ClientSupport { configuration: boolean; workspaceFolders: boolean; watchedFilesDynamic: boolean; createFiles: boolean }
+export interface ClientSupport { configuration: boolean; workspaceFolders: boolean; watchedFilesDynamic: boolean; createFiles: boolean; codeLensRefresh?: boolean }
 
 export class DbeServer {
   readonly documents = new TextDocuments(TextDocument);
@@ -52,6 +53,9 @@ export class DbeServer {
   /** Bumped whenever schema-changing statements of any file may have changed (see ./incremental.ts). */
   schemaEpoch = 0;
   diagnostics!: Diagnostics;
+  /** The embedded PostgreSQL in a worker (./sandbox-host.ts). */
+  sandbox!: SandboxHost;
+  private lastStatus: { state: StatusParams['state']; ms?: number } = { state: 'indexing' };
 
   constructor(readonly connection: Connection) {}
 
@@ -66,12 +70,23 @@ export class DbeServer {
 
   /** Tells the client what the server is doing (its status bar item). Never throws. */
   status(state: StatusParams['state'], ms?: number): void {
+    this.lastStatus = { state, ms: ms ?? (state === this.lastStatus.state ? this.lastStatus.ms : undefined) };
     try {
       const files = this.allFolders().reduce((n, f) => n + f.project.size, 0);
       const params: StatusParams = { state, trusted: this.trusted, files, folders: this.folders.length, ...(ms !== undefined ? { ms: Math.round(ms) } : {}) };
+      if (this.sandbox) params.sandbox = this.sandbox.status;
       void this.connection.sendNotification(STATUS_NOTIFICATION, params).catch(() => { /* client gone */ });
     } catch { /* connection closed */ }
   }
+
+  /** Asks the client to ask for code lenses again (the Explain lenses follow the sandbox being on or off). */
+  refreshCodeLenses(): void {
+    if (!this.support.codeLensRefresh) return;
+    void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => { /* client gone */ });
+  }
+
+  /** The last status again, e.g. when only the sandbox's state changed. */
+  statusAgain(): void { this.status(this.lastStatus.state, this.lastStatus.ms); }
 
   allFolders(): Folder[] { return this.folders.length ? this.folders : [this.outside]; }
 

@@ -18,10 +18,18 @@ export interface Settings {
   connection: string;
   /** statement_timeout of every live-database session, in milliseconds. */
   statementTimeoutMs: number;
+  sandbox: SandboxSettings;
+}
+
+export interface SandboxSettings {
+  /** Replay the migrations in the embedded PostgreSQL (a worker) on save; off in untrusted workspaces anyway. */
+  enabled: boolean;
+  /** A sandbox run (replay and queries) taking longer is stopped: PGlite ignores statement_timeout. */
+  timeoutSeconds: number;
 }
 
 export function defaultSettings(): Settings {
-  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000 };
+  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, sandbox: { enabled: true, timeoutSeconds: 60 } };
 }
 
 const VALID = new Set<string>([...SEVERITIES, 'off']);
@@ -42,6 +50,12 @@ export function parseSettings(raw: unknown): Settings {
   if (typeof r.configPath === 'string' && r.configPath.trim()) out.configPath = r.configPath.trim();
   if (typeof r.connection === 'string') out.connection = r.connection.trim();
   if (typeof r.statementTimeoutMs === 'number' && Number.isInteger(r.statementTimeoutMs) && r.statementTimeoutMs >= 1) out.statementTimeoutMs = Math.min(r.statementTimeoutMs, 600_000);
+  const sb = r.sandbox;
+  if (sb && typeof sb === 'object' && !Array.isArray(sb)) {
+    const o = sb as Record<string, unknown>;
+    if (typeof o.enabled === 'boolean') out.sandbox.enabled = o.enabled;
+    if (typeof o.timeoutSeconds === 'number' && Number.isFinite(o.timeoutSeconds) && o.timeoutSeconds > 0) out.sandbox.timeoutSeconds = Math.min(o.timeoutSeconds, 3600);
+  }
   return out;
 }
 

@@ -12,10 +12,15 @@ import * as definition from './handlers/definition';
 import * as chatContext from './handlers/chatContext';
 import * as schemaTree from './handlers/schemaTree';
 import * as live from './handlers/live';
+import * as save from './handlers/save';
+import * as codeLens from './handlers/codeLens';
+import * as explain from './handlers/explain';
+import { SandboxHost } from './sandbox-host';
 
 export function startServer(connection: Connection): DbeServer {
   const server = new DbeServer(connection);
   server.diagnostics = new Diagnostics(server);
+  server.sandbox = new SandboxHost(server);
   initialize.register(server);
   configuration.register(server);
   workspace.register(server);
@@ -25,6 +30,9 @@ export function startServer(connection: Connection): DbeServer {
   chatContext.register(server);
   schemaTree.register(server);
   live.register(server);
+  save.register(server);
+  codeLens.register(server);
+  explain.register(server);
   documents.register(server); // TextDocuments.listen: after the other handlers
   connection.listen();
   return server;

@@ -14,3 +14,27 @@ export interface StatusParams {
   /** How long the last indexing took. */
   ms?: number;
 }
+
+export interface StatusParams {
+  /** The embedded PostgreSQL (issue #6); absent from servers that predate it. */
+  sandbox?: SandboxStatus;
+}
+
+/**
+ * off: disabled (setting, .dbe.json, untrusted workspace, postgres-error "off") or not started yet;
+ * starting: the worker is loading PGlite and the database; replaying: migrations and queries running;
+ * ready: the last run finished; failed: it could not run (reason says why; the next save tries again).
+ */
+export interface SandboxStatus {
+  state: 'off' | 'starting' | 'replaying' | 'ready' | 'failed';
+  reason?: string;
+  /** The last finished run: statements run and failed (follow-ons included), queries explained and rejected, findings, ms. */
+  ran?: number;
+  failed?: number;
+  explained?: number;
+  rejected?: number;
+  findings?: number;
+  ms?: number;
+  /** The folder last replayed (multi-root workspaces). */
+  folder?: string;
+}

@@ -31,6 +31,10 @@ export const RULE_ID = 'postgres-error';
 export interface SandboxOptions {
   /** Where the initialised-database snapshot is kept (see snapshot.ts); null: memory only. */
   snapshotDir?: string | null;
+  /** Told when a run moves on: started (replaying migrations), then checking the queries. */
+  onPhase?: (phase: 'replaying' | 'explaining') => void;
+  /** Called before each statement is sent (the editor's worker pauses there while the user types). */
+  beforeStatement?: () => void;
 }
 
 export interface SandboxStats {
@@ -112,12 +116,13 @@ export class Sandbox {
       ran: 0, failed: 0, followOns: 0, explained: 0, explainFailed: 0, skipped: {}, reasons: {}, missingExtensions: [], roles: [],
     };
     const findings: Finding[] = [];
-    const run = new Run(db, input.severity, findings, stats);
+    const run = new Run(db, input.severity, findings, stats, this.options.beforeStatement);
 
     for (const r of input.roles) {
       try { await db.exec(`CREATE ROLE ${quoteIdent(r)} NOLOGIN`); stats.roles.push(r); } catch { /* exists */ }
     }
     const t1 = performance.now();
+    this.options.onPhase?.('replaying');
     for (const f of input.files) if (f.role === 'migration' && !this.dead) this.dead = !(await run.migration(f));
     stats.replayMs = performance.now() - t1;
     if (input.rows && !this.dead) {
@@ -132,6 +137,7 @@ export class Sandbox {
     }
     const t2 = performance.now();
     if (input.checkQueries && !this.dead) {
+      this.options.onPhase?.('explaining');
       try { await db.exec('RESET ALL'); } catch { /* keep going */ }
       for (const f of input.files) if (f.role === 'queries' && !this.dead) this.dead = !(await run.queries(f));
     }
@@ -204,12 +210,14 @@ class Run {
   private templatedCause: Cause | undefined;
   private readonly notedExtensions = new Set<string>();
 
-  constructor(private readonly db: PGlite, private readonly severity: Severity, private readonly findings: Finding[], private readonly stats: SandboxStats) {}
+  constructor(private readonly db: PGlite, private readonly severity: Severity, private readonly findings: Finding[], private readonly stats: SandboxStats,
+    private readonly beforeStatement?: () => void) {}
 
   /** Executes a migration file's statements in order. False when PGlite itself failed (the database is unusable). */
   async migration(f: SandboxFile): Promise<boolean> {
     let inTx = false;
     for (const st of f.statements) {
+      this.beforeStatement?.();
       if (st.action === 'skip') { this.skip(f, st); continue; }
       if (st.extension !== undefined && !isShipped(st.extension)) { this.missingExtension(f, st); continue; }
       // Not around the project's own transaction statements: releasing our savepoint would also
@@ -246,6 +254,7 @@ class Run {
     try { await this.db.exec('BEGIN TRANSACTION READ ONLY'); } catch (e) { return this.crashed(f, f.statements[0], e); }
     try {
       for (const st of f.statements) {
+        this.beforeStatement?.();
         if (st.action === 'skip') { this.skip(f, st); continue; }
         const prefix = st.action === 'explain' ? explainPrefix(st) : '';
         try {

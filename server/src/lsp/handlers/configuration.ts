@@ -12,6 +12,9 @@ export function register(server: DbeServer): void {
     reloadFolders(server, true);
     void refreshLive(server).catch((e) => server.error('live database', e));
     if (server.settings.enable) server.diagnostics.publishAll(); else server.diagnostics.clearAll();
+    // on, off, another timeout or postgres-error severity: the sandbox re-runs (or stops) accordingly
+    server.sandbox.schedule(server.folders);
+    server.refreshCodeLenses();
   }));
 }
 

@@ -1,10 +1,12 @@
 // Diagnostics: the edited file first (short debounce), then, when its schema-changing statements
 // changed, the other open documents (longer debounce). Publishes carry the analysed version.
+// The sandbox's postgres-error findings (../sandbox-host.ts) are added to every publication, so the
+// analysis on keystrokes never drops them; they change only when a sandbox run finishes.
 import type { Diagnostic } from 'vscode-languageserver';
 import type { Folder } from '../folder';
 import { limitNonSql, toDiagnostic } from '../convert';
 import { merge, plan, type Baseline } from '../incremental';
-import type { SourceFile } from '../../model';
+import type { Finding, SourceFile } from '../../model';
 import type { DbeServer } from '../server';
 
 export const OTHERS_DELAY_MS = 300;
@@ -28,6 +30,7 @@ export class Diagnostics {
 
   /** An open document changed: analyse it after the debounce. */
   fileChanged(key: string): void {
+    this.server.sandbox?.keystroke();
     const old = this.fileTimers.get(key);
     if (old) clearTimeout(old);
     this.fileTimers.set(key, setTimeout(() => {
@@ -72,7 +75,7 @@ export class Diagnostics {
     if (!merged) return false;
     // The next keystroke is compared with this state; the full analysis after a pause re-bases exactly.
     this.baselines.set(key, { file, findings: merged, config: project.config, epoch: s.schemaEpoch });
-    this.send(key, limitNonSql(project, file, merged).map((f) => toDiagnostic(project, file, f, (k) => s.clientUri(k), s.support.createFiles)));
+    this.send(key, limitNonSql(project, file, this.withSandbox(key, file, merged)).map((f) => toDiagnostic(project, file, f, (k) => s.clientUri(k), s.support.createFiles)));
     return true;
   }
 
@@ -118,10 +121,43 @@ export class Diagnostics {
         if (!file || !findings || !s.open.has(k)) { this.clear(k); continue; }
         this.baselines.set(k, { file, findings, config: project.config, epoch: s.schemaEpoch });
         const uriOf = (p: string) => s.clientUri(p);
-        const diagnostics: Diagnostic[] = limitNonSql(project, file, findings).map((f) => toDiagnostic(project, file, f, uriOf, s.support.createFiles));
+        const diagnostics: Diagnostic[] = limitNonSql(project, file, this.withSandbox(k, file, findings)).map((f) => toDiagnostic(project, file, f, uriOf, s.support.createFiles));
         this.send(k, diagnostics, onlyIfChanged);
       }
       this.logInternalErrors(project);
+    }
+  }
+
+  /** The static findings plus the last sandbox run's, in file order. */
+  private withSandbox(key: string, file: SourceFile, findings: Finding[]): Finding[] {
+    const s = this.server;
+    const extra = s.sandbox ? s.sandbox.findingsFor(s.folderFor(key), key, file) : [];
+    if (!extra.length) return findings;
+    return [...findings, ...extra].sort((a, b) => a.start - b.start);
+  }
+
+  /**
+   * A sandbox run finished: re-sends the open documents with its findings. Reuses the last static
+   * analysis (the baseline) where it is current, so this costs no analysis; the rest is analysed.
+   */
+  republishSandbox(): void {
+    const s = this.server;
+    if (s.shuttingDown || !s.settings.enable) return;
+    const again: string[] = [];
+    for (const key of s.open.keys()) {
+      if (this.fileTimers.has(key)) continue; // publishes itself shortly, sandbox findings included
+      const project = s.folderFor(key).project;
+      const file = project.getFile(key);
+      const base = this.baselines.get(key);
+      if (!file || !base || base.file !== file || s.stale.has(key)) { again.push(key); continue; }
+      const diagnostics = limitNonSql(project, file, this.withSandbox(key, file, base.findings)).map((f) => toDiagnostic(project, file, f, (k) => s.clientUri(k), s.support.createFiles));
+      this.send(key, diagnostics, true);
+    }
+    if (again.length) {
+      try {
+        for (const k of again) s.sync(k);
+        this.publish(again, true);
+      } catch (e) { s.error('diagnostics', e); }
     }
   }
 

@@ -33,6 +33,7 @@ export function register(server: DbeServer): void {
         watchedFilesDynamic: !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration,
         // fixes that write a new migration file need CreateFile operations in workspace edits
         createFiles: !!caps.workspace?.workspaceEdit?.documentChanges && !!caps.workspace.workspaceEdit.resourceOperations?.includes('create'),
+        codeLensRefresh: !!caps.workspace?.codeLens?.refreshSupport,
       };
       if (params.workspaceFolders?.length) folderUris = params.workspaceFolders.map((f) => server.key(f.uri));
       else if (params.rootUri) folderUris = [server.key(params.rootUri)];
@@ -42,9 +43,10 @@ export function register(server: DbeServer): void {
     }
     return {
       capabilities: {
-        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         definitionProvider: true,
+        codeLensProvider: { resolveProvider: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
@@ -69,11 +71,14 @@ export function register(server: DbeServer): void {
       server.ready = true;
       server.diagnostics.publishAll();
       server.status('ready', performance.now() - started);
+      // The sandbox starts lazily, after the first full analysis (trusted folders only; see ../sandbox-host.ts).
+      server.sandbox.start();
     }
   }));
 
   c.onShutdown(() => {
     server.shuttingDown = true;
     server.diagnostics.dispose();
+    server.sandbox.dispose();
   });
 }

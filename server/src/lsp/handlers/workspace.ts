@@ -22,6 +22,7 @@ export function registerFolderChanges(server: DbeServer): void {
     rebuild(server, uris);
     server.diagnostics.publishAll();
     server.status('ready', performance.now() - started);
+    server.sandbox.schedule(server.folders);
   }));
 }
 
@@ -50,6 +51,8 @@ export function watchedFiles(server: DbeServer, params: DidChangeWatchedFilesPar
   if (!server.trusted || !server.ready) return;
   let schemaChanged = false;
   const configFolders = new Set<Folder>();
+  /** Folders whose SQL changed on disk: replayed in the sandbox again (debounced). */
+  const sqlFolders = new Set<Folder>();
   for (const change of params.changes) {
     const key = server.key(change.uri);
     if (isConfigFile(server, key)) {
@@ -58,6 +61,7 @@ export function watchedFiles(server: DbeServer, params: DidChangeWatchedFilesPar
     }
     const folder = server.folderFor(key);
     if (!folder.contains(key)) continue;
+    sqlFolders.add(folder);
     if (!key.endsWith('.sql')) {
       // A deleted directory: drop what was under it.
       if (change.type === FileChangeType.Deleted) {
@@ -85,4 +89,6 @@ export function watchedFiles(server: DbeServer, params: DidChangeWatchedFilesPar
     server.diagnostics.schemaChanged();
   }
   if (params.changes.length) server.status('ready');
+  for (const f of configFolders) sqlFolders.add(f);
+  if (sqlFolders.size) server.sandbox.schedule([...sqlFolders]);
 }

@@ -1,0 +1,387 @@
+// The sandbox in the language server: one worker_threads Worker (dist/sandbox-worker.js) that
+// replays a folder's migrations in PGlite and checks its queries, off the thread that answers
+// keystrokes. Runs are lazy (after the first full analysis, then on save and on SQL changes on disk,
+// debounced; never on keystrokes) and one at a time. Their postgres-error findings are kept per file
+// until the next run and merged into every publication of the file (see handlers/diagnostics.ts);
+// when the file has been edited since, a finding follows its statement if the statement's text is
+// unchanged and is dropped otherwise (the next save checks it again).
+// A watchdog terminates a worker whose run takes longer than dbEngineer.sandbox.timeoutSeconds
+// (PGlite ignores statement_timeout); the next run starts a fresh one.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { MessageType } from 'vscode-languageserver';
+import { cacheDir } from '../cli/parse-cache';
+import { applySuppressions } from '../engine/suppress';
+import type { Finding, SourceFile } from '../model';
+import { sandboxInput } from '../sandbox/input';
+import type { ExplainStatement, FromWorker, ToWorker, WorkerData, WorkerExplained } from '../sandbox/worker-protocol';
+import type { Folder } from './folder';
+import type { DbeServer } from './server';
+import type { SandboxStatus } from './status-protocol';
+
+/** After a save or a change on disk, the run waits this long for more (a "save all", a git checkout). */
+export const SANDBOX_DEBOUNCE_MS = 200;
+/**
+ * A run starts only once the user has not typed for this long: PGlite's start (WebAssembly
+ * compilation on V8's background threads) and replay compete with the keystroke path for the CPU.
+ */
+export const IDLE_BEFORE_RUN_MS = 500;
+/** Loading PGlite and its database (initdb on the very first start, ~5 s) has its own, generous limit. */
+const START_LIMIT_MS = 120_000;
+
+/** The worker bundle beside the server bundle (dist/); DBE_SANDBOX_WORKER overrides it. */
+export function defaultWorkerFile(): string {
+  if (process.env.DBE_SANDBOX_WORKER) return path.resolve(process.env.DBE_SANDBOX_WORKER);
+  const beside = path.join(__dirname, 'sandbox-worker.js');
+  if (fs.existsSync(beside)) return beside;
+  return path.resolve(__dirname, '..', '..', '..', 'dist', 'sandbox-worker.js'); // running from sources (tsx)
+}
+
+/** Thrown when the sandbox cannot answer: off, unavailable, timed out, failed. The message is for the user. */
+export class SandboxUnavailable extends Error {}
+
+interface Kept { finding: Finding; stmtText: string; stmtStart: number }
+interface KeptFile { file: SourceFile; kept: Kept[]; moved?: WeakMap<SourceFile, Finding[]> }
+
+const byText = new WeakMap<SourceFile, Map<string, number[]>>();
+/** Statement starts of a file by statement text (built once per file version). */
+function statementsByText(file: SourceFile): Map<string, number[]> {
+  let m = byText.get(file);
+  if (!m) {
+    m = new Map();
+    for (const s of file.statements) (m.get(s.text) ?? m.set(s.text, []).get(s.text)!).push(s.start);
+    byText.set(file, m);
+  }
+  return m;
+}
+
+interface Waiting { id: number; resolve: (m: FromWorker) => void; reject: (e: Error) => void; limitMs: number; what: string; extended?: number }
+
+/** A run that pauses while the user types gets this much more time per extension, at most EXTENSIONS times. */
+const EXTENSION_MS = 5000;
+const EXTENSIONS = 12;
+
+export interface ExplainAnswer extends WorkerExplained {
+  /** Migration statements that failed in the replay the plan comes from (the plan may not match the schema). */
+  replayFailures: number;
+}
+
+export class SandboxHost {
+  status: SandboxStatus = { state: 'off', reason: 'not started yet: it starts after the workspace is indexed' };
+  /** Why the worker cannot load PGlite (not shipped, broken install): the sandbox stays off. */
+  unavailable: string | undefined;
+  private worker: Worker | undefined;
+  private hello: Promise<void> | undefined;
+  private waiting: Waiting | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private nextId = 1;
+  private readonly dirty = new Set<Folder>();
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly results = new Map<Folder, Map<string, KeptFile>>();
+  private readonly failures = new Map<Folder, number>();
+  /** The folder whose replayed database the worker holds (for Explain). */
+  private live: Folder | undefined;
+  private timeoutReported = false;
+  /** Runs finished (for tests and the log). */
+  runs = 0;
+  /** When the user last typed in an open document (performance.now()). */
+  private lastKeystroke = -Infinity;
+  /** The same, shared with the worker (ms since `epoch`), so a running replay pauses while the user types. */
+  private readonly keystrokes = new SharedArrayBuffer(16);
+  private readonly epoch = Date.now();
+  private readonly lastKey = new BigInt64Array(this.keystrokes, 0, 1);
+
+  constructor(private readonly server: DbeServer, private readonly workerFile = defaultWorkerFile()) {
+    Atomics.store(this.lastKey, 0, -3_600_000n); // no keystroke yet
+  }
+
+  /** Why the sandbox is off for a folder, or undefined when it is on. */
+  offReason(folder: Folder): string | undefined {
+    const s = this.server;
+    if (!s.trusted) return 'Restricted Mode: the sandbox runs only in trusted workspaces';
+    if (!s.settings.enable) return 'DB Engineer is disabled (dbEngineer.enable)';
+    if (!s.settings.sandbox.enabled) return 'turned off by the setting dbEngineer.sandbox.enabled';
+    if (!folder.uri) return 'no workspace folder';
+    if (folder.sandboxOff) return 'turned off by "sandbox": false in .dbe.json';
+    if (folder.project.severityOf('postgres-error') === 'off') return 'the rule postgres-error is "off"';
+    if (this.unavailable) return `unavailable: ${this.unavailable}`;
+    return undefined;
+  }
+
+  enabledFor(folder: Folder): boolean { return this.offReason(folder) === undefined; }
+
+  /** After the first full analysis: the first run, or the reason the sandbox stays off. */
+  start(): void {
+    const on = this.server.folders.filter((f) => this.enabledFor(f));
+    this.server.refreshCodeLenses(); // lenses asked for before the workspace was indexed were empty
+    if (on.length) { this.schedule(on); return; }
+    const first = this.server.folders[0];
+    this.setStatus({ state: 'off', reason: first ? this.offReason(first) : 'no workspace folder: open a folder to replay its migrations' });
+  }
+
+  /** A keystroke in an open document: a run waiting to start waits until typing pauses. */
+  keystroke(): void {
+    this.lastKeystroke = performance.now();
+    Atomics.store(this.lastKey, 0, BigInt(Date.now() - this.epoch));
+  }
+
+  /** Re-runs these folders after the debounce (their SQL was saved or changed on disk, or settings changed). */
+  schedule(folders: Folder[], delay = SANDBOX_DEBOUNCE_MS): void {
+    if (this.server.shuttingDown) return;
+    for (const f of folders) if (f.uri) this.dirty.add(f);
+    if (!this.dirty.size) return;
+    if (this.timer) clearTimeout(this.timer);
+    const fire = () => {
+      this.timer = undefined;
+      const wait = this.lastKeystroke + IDLE_BEFORE_RUN_MS - performance.now();
+      if (wait > 0) { this.timer = setTimeout(fire, wait); return; }
+      this.enqueue(() => this.runDirty()).catch((e) => this.server.error('sandbox', e));
+    };
+    this.timer = setTimeout(fire, delay);
+  }
+
+  /** postgres-error findings of the last run for this file, moved to where their statements now are. */
+  findingsFor(folder: Folder, key: string, file: SourceFile): Finding[] {
+    const kept = this.results.get(folder)?.get(key);
+    if (!kept || !kept.kept.length) return [];
+    if (kept.file === file || kept.file.text === file.text) return kept.kept.map((k) => k.finding);
+    const cached = kept.moved?.get(file);
+    if (cached) return cached;
+    const starts = statementsByText(file);
+    const out: Finding[] = [];
+    for (const k of kept.kept) {
+      let best: number | undefined;
+      for (const s of (k.stmtText && starts.get(k.stmtText)) || []) if (best === undefined || Math.abs(s - k.stmtStart) < Math.abs(best - k.stmtStart)) best = s;
+      if (best === undefined) continue; // the statement was edited: the next save checks it again
+      const d = best - k.stmtStart;
+      out.push({ ...k.finding, start: k.finding.start + d, end: k.finding.end + d });
+    }
+    (kept.moved ??= new WeakMap()).set(file, out);
+    return out;
+  }
+
+  /** The plan of one query, against the folder's replayed migrations (replayed first when they changed). */
+  explain(folder: Folder, path: string, stmt: ExplainStatement): Promise<ExplainAnswer> {
+    return this.enqueue(async () => {
+      const off = this.offReason(folder);
+      if (off) throw new SandboxUnavailable(`The sandbox is off: ${off}.`);
+      if (this.dirty.has(folder) || this.live !== folder || !this.worker) {
+        this.dirty.delete(folder);
+        await this.runFolder(folder);
+        if (this.live !== folder) throw new SandboxUnavailable(`The sandbox could not replay the migrations: ${this.status.reason ?? 'unknown reason'}.`);
+      }
+      const reply = await this.request({ type: 'explain', id: this.nextId++, path, stmt }, this.limitMs(), 'explain');
+      if (reply.type === 'failed') throw new SandboxUnavailable(`The sandbox failed: ${reply.message}`);
+      if (reply.type !== 'explained') throw new SandboxUnavailable('The sandbox worker answered out of turn.');
+      return { ...reply.result, replayFailures: this.failures.get(folder) ?? 0 };
+    });
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.kill(new SandboxUnavailable('the language server is shutting down'));
+  }
+
+  private limitMs(): number { return this.server.settings.sandbox.timeoutSeconds * 1000; }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(fn);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async runDirty(): Promise<void> {
+    const folders = [...this.dirty];
+    this.dirty.clear();
+    let changed = false;
+    // folders removed from the workspace (or rebuilt as new Folder objects): forget their findings
+    for (const f of [...this.results.keys()]) if (!this.server.folders.includes(f)) { this.results.delete(f); this.failures.delete(f); changed = true; }
+    if (this.live && !this.server.folders.includes(this.live)) this.live = undefined;
+    for (const f of folders) {
+      if (this.server.shuttingDown) return;
+      if (!this.server.folders.includes(f)) { changed = this.results.delete(f) || changed; continue; }
+      if (!this.enabledFor(f)) { changed = this.results.delete(f) || changed; if (this.live === f) this.live = undefined; continue; }
+      await this.runFolder(f);
+    }
+    if (changed) this.server.diagnostics.republishSandbox();
+    // Nothing wants the sandbox any more: free the worker's memory (some hundred MB).
+    const anyOn = this.server.folders.some((f) => this.enabledFor(f));
+    if (!anyOn) {
+      this.kill(new SandboxUnavailable('the sandbox was turned off'));
+      const first = this.server.folders[0];
+      this.setStatus({ state: 'off', reason: first ? this.offReason(first) : 'no workspace folder' });
+    }
+  }
+
+  private async runFolder(folder: Folder): Promise<void> {
+    const t0 = performance.now();
+    const project = folder.project;
+    // no generated data here: postgres-error needs none, and filling tables (seconds on a large
+    // project) would delay every save's diagnostics; dbe lint --sandbox and dbe explain use sandbox.rows
+    const input = sandboxInput(project, { rows: 0 });
+    const files = new Map<string, SourceFile>();
+    for (const f of project.order()) files.set(f.path, f);
+    this.setStatus({ ...this.status, state: this.worker ? 'replaying' : 'starting', reason: undefined, folder: folder.name });
+    let reply: FromWorker;
+    try {
+      reply = await this.request({ type: 'run', id: this.nextId++, input }, this.limitMs(), 'run');
+    } catch (e) {
+      this.live = undefined;
+      this.setStatus({ state: 'failed', reason: e instanceof Error ? e.message : String(e), folder: folder.name });
+      return;
+    }
+    if (reply.type !== 'ran') {
+      this.live = undefined;
+      this.setStatus({ state: 'failed', reason: reply.type === 'failed' ? reply.message : 'the worker answered out of turn', folder: folder.name });
+      return;
+    }
+    this.live = folder;
+    this.timeoutReported = false;
+    const byFile = new Map<string, Finding[]>();
+    for (const f of reply.findings) (byFile.get(f.path) ?? byFile.set(f.path, []).get(f.path)!).push(f);
+    const kept = new Map<string, KeptFile>();
+    let count = 0;
+    for (const [p, list] of byFile) {
+      const file = files.get(p);
+      if (!file) continue;
+      const shown = applySuppressions(file, list);
+      count += shown.length;
+      kept.set(p, {
+        file,
+        kept: shown.map((finding) => {
+          const st = file.statements.find((s) => s.start <= finding.start && finding.start < Math.max(s.end, s.start + 1));
+          return { finding, stmtText: st?.text ?? '', stmtStart: st?.start ?? 0 };
+        }),
+      });
+    }
+    this.results.set(folder, kept);
+    const st = reply.stats;
+    this.failures.set(folder, st.failed + st.followOns);
+    this.runs++;
+    const ms = Math.round(performance.now() - t0);
+    this.setStatus({
+      state: 'ready', folder: folder.name, ms, findings: count,
+      ran: st.ran, failed: st.failed + st.followOns, explained: st.explained, rejected: st.explainFailed,
+    });
+    this.server.diagnostics.republishSandbox();
+  }
+
+  private setStatus(s: SandboxStatus): void {
+    this.status = Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as unknown as SandboxStatus;
+    this.server.statusAgain();
+  }
+
+  /** The worker, started when needed; rejects when PGlite cannot be loaded. */
+  private async ensureWorker(): Promise<Worker> {
+    if (this.unavailable) throw new SandboxUnavailable(this.unavailable);
+    if (this.worker && this.hello) { await this.hello; return this.worker; }
+    const data: WorkerData = { snapshotDir: cacheDir(), keystrokes: this.keystrokes, epoch: this.epoch };
+    let worker: Worker;
+    try {
+      worker = new Worker(this.workerFile, { workerData: data, stdout: true, stderr: true });
+    } catch (e) {
+      this.unavailable = `the sandbox worker could not start (${e instanceof Error ? e.message : String(e)})`;
+      throw new SandboxUnavailable(this.unavailable);
+    }
+    worker.unref();
+    this.worker = worker;
+    // PGlite prints to the console now and then: into the server log, never onto the LSP stream.
+    worker.stdout.on('data', () => { /* dropped */ });
+    worker.stderr.on('data', (d) => this.server.error('sandbox worker', String(d).trimEnd()));
+    let helloDone!: () => void, helloFailed!: (e: Error) => void;
+    this.hello = new Promise<void>((res, rej) => { helloDone = res; helloFailed = rej; });
+    this.hello.catch(() => undefined);
+    worker.on('message', (m: FromWorker) => {
+      if (worker !== this.worker) return;
+      if (m.type === 'hello') {
+        if (m.unavailable) {
+          this.unavailable = m.unavailable;
+          helloFailed(new SandboxUnavailable(m.unavailable));
+          void worker.terminate();
+          this.worker = undefined;
+          this.server.refreshCodeLenses(); // no Explain without PGlite
+        } else helloDone();
+        return;
+      }
+      const w = this.waiting;
+      if (!w || m.id !== w.id) return;
+      if (m.type === 'phase') {
+        if (m.phase === 'replaying') {
+          if (this.status.state === 'starting') this.setStatus({ ...this.status, state: 'replaying' });
+          this.arm(w); // the limit counts from the end of start-up
+        }
+        return;
+      }
+      this.waiting = undefined;
+      this.disarm();
+      w.resolve(m);
+    });
+    const gone = (why: string) => {
+      if (worker !== this.worker) return;
+      this.worker = undefined;
+      this.live = undefined;
+      helloFailed(new SandboxUnavailable(why));
+      const w = this.waiting;
+      this.waiting = undefined;
+      this.disarm();
+      w?.reject(new SandboxUnavailable(why));
+    };
+    worker.on('error', (e) => gone(`the sandbox worker failed: ${e.message}`));
+    worker.on('exit', (code) => gone(`the sandbox worker stopped (exit code ${code})`));
+    await this.hello;
+    return worker;
+  }
+
+  private async request(msg: ToWorker, limitMs: number, what: string): Promise<FromWorker> {
+    const worker = await this.ensureWorker();
+    return new Promise<FromWorker>((resolve, reject) => {
+      const w: Waiting = { id: msg.id, resolve, reject, limitMs, what };
+      this.waiting = w;
+      this.arm(w, msg.type === 'run' ? Math.max(START_LIMIT_MS, limitMs) : limitMs);
+      worker.postMessage(msg);
+    });
+  }
+
+  private arm(w: Waiting, ms = w.limitMs): void {
+    this.disarm();
+    this.watchdog = setTimeout(() => this.timedOut(w), ms);
+  }
+
+  private disarm(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private timedOut(w: Waiting): void {
+    if (this.waiting !== w) return;
+    // The worker waits between statements while the user types: that time is not the run's fault.
+    if (performance.now() - this.lastKeystroke < 2000 && (w.extended ?? 0) < EXTENSIONS) {
+      w.extended = (w.extended ?? 0) + 1;
+      this.arm(w, EXTENSION_MS);
+      return;
+    }
+    const secs = this.server.settings.sandbox.timeoutSeconds;
+    const why = `the sandbox's ${w.what === 'run' ? 'replay' : 'EXPLAIN'} took longer than ${secs} s (dbEngineer.sandbox.timeoutSeconds) and was stopped; PGlite ignores statement_timeout, so look for a statement that never ends (pg_sleep, a lock wait, an endless loop). It starts afresh on the next save.`;
+    if (!this.timeoutReported) {
+      this.timeoutReported = true;
+      void this.server.connection.sendNotification('window/logMessage', { type: MessageType.Warning, message: `DB Engineer: ${why}` }).catch(() => undefined);
+    }
+    this.kill(new SandboxUnavailable(why));
+  }
+
+  /** Terminates the worker (if any); a request in flight is rejected with `reason`. */
+  private kill(reason: Error): void {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.hello = undefined;
+    this.live = undefined;
+    this.disarm();
+    const w = this.waiting;
+    this.waiting = undefined;
+    if (worker) void worker.terminate().catch(() => undefined);
+    w?.reject(reason);
+  }
+}

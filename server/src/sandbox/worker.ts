@@ -1,0 +1,86 @@
+// Entry point of dist/sandbox-worker.js: the sandbox in a worker_threads Worker of the language
+// server, so PGlite's start-up, replay and EXPLAINs never run on the thread that answers keystrokes.
+// It keeps the last replayed database open for "Explain" requests until the next run replaces it.
+// PGlite is external to the bundle: it is found as node_modules/@electric-sql/pglite beside dist/
+// (the .vsix ships it); when it cannot be loaded the worker says so in its first message.
+import * as os from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Sandbox } from './sandbox';
+import { walkPlan } from './plan';
+import { pglite } from './snapshot';
+import type { FromWorker, ToWorker, WorkerData } from './worker-protocol';
+
+const port = parentPort;
+if (!port) throw new Error('sandbox-worker.js runs as a worker thread of the language server');
+const data = (workerData ?? {}) as WorkerData;
+const post = (m: FromWorker) => port.postMessage(m);
+const WORKER_NICE = 15;
+
+// Below the thread that answers keystrokes: on Linux the nice value is per thread, so this lowers the
+// worker's thread only (elsewhere setpriority would lower the whole server, so it is left alone).
+if (process.platform === 'linux') {
+  try { os.setPriority(WORKER_NICE); } catch { /* not permitted: run at normal priority */ }
+}
+
+/** While the user typed within this many ms, the replay waits between statements. */
+const YIELD_WHILE_TYPING_MS = 300;
+/** A replay never waits longer than this in one go (the user may type for minutes). */
+const MAX_PAUSE_MS = 2000;
+const lastKey = data.keystrokes ? new BigInt64Array(data.keystrokes, 0, 1) : undefined;
+const sleepSlot = data.keystrokes ? new Int32Array(data.keystrokes, 8, 1) : undefined;
+const epoch = data.epoch ?? Date.now();
+/** Before each statement: waits while the user is typing (the server's thread then has the CPU). */
+function yieldToTyping(): void {
+  if (!lastKey || !sleepSlot) return;
+  const t0 = Date.now();
+  for (;;) {
+    const since = Date.now() - epoch - Number(Atomics.load(lastKey, 0));
+    if (since >= YIELD_WHILE_TYPING_MS || Date.now() - t0 >= MAX_PAUSE_MS) return;
+    Atomics.wait(sleepSlot, 0, 0, Math.min(50, YIELD_WHILE_TYPING_MS - since)); // a sleep: the slot never changes
+  }
+}
+
+let current = 0;
+const sandbox = new Sandbox({
+  snapshotDir: data.snapshotDir ?? null,
+  onPhase: (phase) => post({ type: 'phase', id: current, phase }),
+  beforeStatement: yieldToTyping,
+});
+
+try {
+  pglite();
+  post({ type: 'hello' });
+} catch (e) {
+  post({ type: 'hello', unavailable: e instanceof Error ? e.message : String(e) });
+}
+
+// The server sends one request at a time; the chain keeps them in order anyway.
+let chain: Promise<void> = Promise.resolve();
+port.on('message', (m: ToWorker) => { chain = chain.then(() => handle(m)); });
+
+async function handle(m: ToWorker): Promise<void> {
+  current = m.id;
+  try {
+    if (m.type === 'run') {
+      const r = await sandbox.run(m.input);
+      post({ type: 'ran', id: m.id, findings: r.findings, stats: r.stats });
+    } else if (m.type === 'explain') {
+      const out = await sandbox.explain(m.path, m.stmt);
+      const tableRows: Record<string, number> = {};
+      if (out.plan) {
+        const names = [...new Set([...walkPlan(out.plan)].filter((n) => n.seqScan && n.relation).map((n) => n.relation!))];
+        if (names.length) {
+          const rows = await sandbox.rows(`SELECT relname, reltuples FROM pg_class WHERE relkind IN ('r', 'p', 'm') AND reltuples >= 0 AND relname IN (${names.map(quoteLiteral).join(', ')})`);
+          for (const r of rows) tableRows[String(r.relname)] = Math.max(tableRows[String(r.relname)] ?? 0, Number(r.reltuples));
+        }
+      }
+      post({ type: 'explained', id: m.id, result: { generic: out.generic, plan: out.plan, raw: out.raw, finding: out.finding, tableRows } });
+    }
+  } catch (e) {
+    post({ type: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+function quoteLiteral(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
