@@ -126,6 +126,20 @@ describe('a trusted workspace', () => {
     assert.match(text, /CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_\w+ ON \w+ \(\w+\);/);
   }));
 
+  test('the embedded PostgreSQL runs in the packaged extension: the status says so, and the Explain lens shows a plan', async () => step(wb, 'sandbox-explain', async () => {
+    await wb.open('queries/reports.sql');
+    await wb.page.locator('.statusbar-item', { hasText: /sandbox ✓/ }).first().waitFor({ timeout: 90_000 });
+    const lens = wb.page.locator('.editor-instance .codelens-decoration a', { hasText: 'Explain' }).first();
+    await lens.waitFor({ timeout: 20_000 });
+    await lens.click();
+    const frame = await wb.webviewFrame('.node .type', 30_000);
+    const types = await frame.locator('.node .type').allTextContents();
+    assert.ok(types.some((t) => /Seq Scan|Index Scan|Bitmap/.test(t)), `plan nodes: ${types}`);
+    assert.ok(await frame.locator('.node .relation', { hasText: 'orders' }).count(), 'the first query reads orders');
+    await wb.shot('e2e-explain');
+    await wb.command('View: Close Editor Group');
+  }));
+
   test('the chat panel answers from the stand-in API, streamed and rendered; "Insert at cursor" inserts the code', async () => step(wb, 'chat', async () => {
     await wb.open('queries/reports.sql');
     await wb.goTo(19, 1);

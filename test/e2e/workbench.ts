@@ -127,7 +127,7 @@ export class Workbench {
     await this.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(relPath) }).first().waitFor({ timeout: 10_000 });
     await this.page.waitForTimeout(200);
     await this.page.keyboard.press('Enter');
-    await this.page.locator('.tab.active', { hasText: path.basename(relPath) }).waitFor({ timeout: 10_000 });
+    await this.page.locator(`.tab.active[data-resource-name="${path.basename(relPath)}"]`).first().waitFor({ timeout: 10_000 });
     await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
   }
 
