@@ -45,7 +45,8 @@ export const rule: Rule = {
 
 function check(ctx: StatementContext): void {
   if (ctx.kind === 'CopyStmt') return; // an export of whole rows is what COPY (SELECT * ...) TO is for
-  const tokens = toks(ctx);
+  // scanned only when a `*` is found: most statements have none
+  let scanned: ReturnType<typeof toks> | undefined;
   for (const b of blocksOf(ctx)) {
     if (b.kind !== 'select' || b.inExists) continue;
     const sel = b.node;
@@ -64,6 +65,7 @@ function check(ctx: StatementContext): void {
       if (covered.every((r) => r.catalog || r.kind !== 'table')) continue;
       // range: from the ColumnRef start to its `*` token
       const start = ctx.offset(cr.location);
+      const tokens = (scanned ??= toks(ctx));
       let i = tokenIndexAt(tokens, start);
       while (i >= 0 && i < tokens.length && tokens[i].text !== '*') i++;
       const end = i >= 0 && i < tokens.length ? tokens[i].end : start + 1;
