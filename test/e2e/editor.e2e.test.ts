@@ -59,6 +59,19 @@ describe('a trusted workspace', () => {
     assert.match(await wb.lineText(8), /WHERE shipped_at = NULL;/);
   }));
 
+  test('the refactor menu on a heavy report query offers the materialized view', async () => step(wb, 'refactor-menu', async () => {
+    await wb.open('queries/reports.sql');
+    await wb.goTo(21, 8);
+    await wb.command('Refactor...');
+    const items = wb.page.locator('.action-widget .monaco-list-row');
+    await items.filter({ hasText: /Create materialized view/ }).first().waitFor({ timeout: 15_000 });
+    const titles = (await items.allTextContents()).join('\n');
+    assert.match(titles, /Create materialized view \w+/);
+    assert.match(titles, /and read from it/);
+    await wb.shot('e2e-refactor-menu');
+    await wb.page.keyboard.press('Escape');
+  }));
+
   test('hover on a table shows its definition from the migrations', async () => step(wb, 'hover', async () => {
     await wb.open('queries/reports.sql');
     const p = await wb.pointOf(12, 'users');
@@ -118,7 +131,7 @@ describe('a trusted workspace', () => {
       await wb.page.waitForTimeout(200);
     }
     assert.equal(created.length, 1, `one new migration in migrations/: ${created}`);
-    assert.match(created[0], /^004_.+\.sql$/, 'named after the project\'s numbered convention');
+    assert.match(created[0], /^005_add_idx_.+\.sql$/, 'named after the project\'s numbered convention');
     // VS Code creates the file and puts the text in its (unsaved) buffer: save everything, then read it
     await wb.command('File: Save All');
     let text = '';
@@ -128,6 +141,7 @@ describe('a trusted workspace', () => {
 
   test('the embedded PostgreSQL runs in the packaged extension: the status says so, and the Explain lens shows a plan', async () => step(wb, 'sandbox-explain', async () => {
     await wb.open('queries/reports.sql');
+    await wb.goTo(1, 1);
     await wb.page.locator('.statusbar-item', { hasText: /sandbox ✓/ }).first().waitFor({ timeout: 90_000 });
     const lens = wb.page.locator('.editor-instance .codelens-decoration a', { hasText: 'Explain' }).first();
     await lens.waitFor({ timeout: 20_000 });
