@@ -192,3 +192,54 @@ describe('evidence phase in the worker', () => {
     }
   });
 });
+
+/** A table whose generated rows are slow to insert: its CHECK sleeps `secs` a row. */
+const slowTables = (n: number, secs: number) => [
+  `CREATE FUNCTION slow_ok(v int) RETURNS boolean LANGUAGE sql AS 'SELECT true FROM pg_sleep(${secs})';`,
+  ...Array.from({ length: n }, (_, i) => `CREATE TABLE slow${i} (id int PRIMARY KEY, k int NOT NULL CHECK (slow_ok(k)), note text);`),
+  '',
+].join('\n');
+const slowQueries = (n: number) => Array.from({ length: n }, (_, i) => `SELECT id FROM slow${i} WHERE note = $1;`).join('\n') + '\n';
+
+describe('evidence phase: watchdog and superseding', () => {
+  test('an evidence phase over dbEngineer.sandbox.timeoutSeconds is stopped and shown; the replay\'s postgres-error stays; the next save runs again', async () => {
+    const mig = 'CREATE TABLE broken_here (id int REFERENCES nowhere (id));\n';
+    const ws = workspace({ 'migrations/001_init.sql': slowTables(1, 0.05), 'migrations/002_broken.sql': mig, 'queries/q.sql': slowQueries(1) });
+    const client = await LspClient.start({ folder: ws, sandbox: true, settings: { debounceMs: 5, sandbox: { enabled: true, timeoutSeconds: 2, rows: 1000 } } });
+    try {
+      const m = fileUri(path.join(ws, 'migrations/002_broken.sql'));
+      await client.open(m, mig);
+      const failed = await client.waitForStatus((s) => s.sandbox?.evidence?.state === 'failed', 60_000);
+      assert.equal(failed.sandbox!.state, 'ready', 'the replay itself finished');
+      assert.match(failed.sandbox!.evidence!.reason!, /missing-index measuring .* took longer than 2 s/);
+      assert.equal(client.logs.filter((l) => /missing-index measuring/.test(l)).length, 1, 'logged once');
+      await client.waitFor(m, (p) => p.diagnostics.some((d) => d.code === 'postgres-error' && /relation "nowhere" does not exist/.test(d.message)), 10_000);
+      const n = client.statuses.length;
+      await client.save(m);
+      await client.waitForStatus((s) => client.statuses.indexOf(s) >= n && s.sandbox?.state === 'ready', 60_000);
+      assert.ok(client.latest.get(m)!.diagnostics.some((d) => d.code === 'postgres-error'));
+    } finally {
+      await client.stop();
+    }
+  });
+
+  test('a save during the evidence phase supersedes it: the new replay starts after the table being filled, not after all of them', async () => {
+    // six tables of about 1 s of inserts each: the phase alone would take 6 s or more
+    const ws = workspace({ 'migrations/001_init.sql': slowTables(6, 0.0005), 'queries/q.sql': slowQueries(6) });
+    const client = await LspClient.start({ folder: ws, sandbox: true, settings: { debounceMs: 5, sandbox: { enabled: true, rows: 1000 } } });
+    try {
+      await client.waitForStatus((s) => s.sandbox?.evidence?.state === 'measuring', 60_000);
+      const n = client.statuses.length;
+      const t0 = performance.now();
+      const q = fileUri(path.join(ws, 'queries/q.sql'));
+      await client.open(q, slowQueries(6));
+      await client.save(q);
+      await client.waitForStatus((s) => client.statuses.indexOf(s) >= n && (s.sandbox?.state === 'replaying' || s.sandbox?.state === 'starting'), 30_000);
+      const ms = performance.now() - t0;
+      assert.ok(ms < 4500, `the new run started ${Math.round(ms)} ms after the save`);
+      assert.ok(!client.statuses.slice(n).some((s) => s.sandbox?.evidence?.state === 'done'), 'the superseded phase reported nothing');
+    } finally {
+      await client.stop();
+    }
+  });
+});
