@@ -41,7 +41,9 @@ export class LspClient {
   readonly messages: ShowMessageParams[] = [];
   readonly logs: string[] = [];
   /** dbEngineer/status notifications, in order. */
-  readonly statuses: { state: string; trusted: boolean; files: number; folders: number; ms?: number; sandbox?: { state: string; reason?: string; findings?: number; ms?: number } }[] = [];
+  readonly statuses: { state: string; trusted: boolean; files: number; folders: number; ms?: number; sandbox?: { state: string; reason?: string; findings?: number; ms?: number; evidence?: { state: string; indexes: number; queries?: number; rows?: number; ms?: number; reason?: string } } }[] = [];
+  /** publishDiagnostics and dbEngineer/status notifications, in the order they arrived. */
+  readonly timeline: ({ method: 'diagnostics'; params: PublishDiagnosticsParams } | { method: 'status'; params: LspClient['statuses'][number] })[] = [];
   private waiters: Waiter[] = [];
   private versions = new Map<string, number>();
   private texts = new Map<string, string>();
@@ -55,13 +57,14 @@ export class LspClient {
     this.conn = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       this.latest.set(p.uri, p);
+      this.timeline.push({ method: 'diagnostics', params: p });
       this.waiters = this.waiters.filter((w) => {
         if (w.uri === p.uri && w.pred(p)) { w.resolve(p); return false; }
         return true;
       });
     });
     this.conn.onNotification('window/showMessage', (p: ShowMessageParams) => { this.messages.push(p); });
-    this.conn.onNotification('dbEngineer/status', (p: any) => { this.statuses.push(p); });
+    this.conn.onNotification('dbEngineer/status', (p: any) => { this.statuses.push(p); this.timeline.push({ method: 'status', params: p }); });
     this.conn.onNotification('window/logMessage', (p: { message: string }) => { this.logs.push(p.message); });
     this.conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
       p.items.map((i) => (i.section === 'dbEngineer' ? { sandbox: { enabled: !!this.opts.sandbox }, ...this.opts.settings } : null)));

@@ -4,6 +4,7 @@
 // progress in the window.
 import * as vscode from 'vscode';
 import type { SandboxStatus, StatusParams } from '../../server/src/lsp/status-protocol';
+import { evidenceText } from './status-text';
 
 export const SHOW_STATUS_COMMAND = 'dbEngineer.showStatus';
 
@@ -117,8 +118,9 @@ export function sandboxText(sb: SandboxStatus | undefined): { text: string; tool
       ].filter(Boolean).join(', ');
       return {
         text: n ? ` · sandbox ⚠ ${n}` : ' · sandbox ✓',
-        tooltip: ` Sandbox ready${folder}: ${counts}${sb.ms !== undefined ? ` in ${sb.ms} ms` : ''}; ${n ? `${plural(n, 'PostgreSQL error')} shown as postgres-error` : 'PostgreSQL accepts everything'}.`,
+        tooltip: ` Sandbox ready${folder}: ${counts}${sb.ms !== undefined ? ` in ${sb.ms} ms` : ''}; ${n ? `${plural(n, 'PostgreSQL error')} shown as postgres-error` : 'PostgreSQL accepts everything'}.${evidenceText(sb.evidence)}`,
       };
     }
   }
 }
+

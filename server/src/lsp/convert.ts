@@ -1,7 +1,7 @@
 // Engine findings to LSP diagnostics. Offsets become 0-based line / UTF-16 character positions.
 import { DiagnosticSeverity, type Diagnostic, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
 import type { Project } from '../engine/project';
-import type { Finding, Fix, Severity, SourceFile } from '../model';
+import type { Evidence, Finding, Fix, Severity, SourceFile } from '../model';
 
 export const DOCS_BASE_URL = 'https://github.com/db-engineer/db-engineer/blob/main/docs/rules/';
 export const SOURCE = 'dbe';
@@ -21,6 +21,8 @@ export function lspSeverity(s: Severity): DiagnosticSeverity {
 export interface DiagnosticData {
   rule: string;
   fixes: { title: string; edit: WorkspaceEdit }[];
+  /** missing-index measured in the sandbox: the planner's costs without and with the index. */
+  evidence?: Evidence;
 }
 
 export function isDiagnosticData(d: unknown): d is DiagnosticData {
@@ -62,6 +64,7 @@ export function toDiagnostic(project: Project, file: SourceFile, f: Finding, uri
     if (edit) fixes.push({ title: fix.title, edit });
   }
   const data: DiagnosticData = { rule: f.rule, fixes };
+  if (f.evidence) data.evidence = { ...f.evidence };
   return {
     range: file.lines.range(f.start, f.end),
     severity: lspSeverity(f.severity),

@@ -7,13 +7,20 @@
 // unchanged and is dropped otherwise (the next save checks it again).
 // A watchdog terminates a worker whose run takes longer than dbEngineer.sandbox.timeoutSeconds
 // (PGlite ignores statement_timeout); the next run starts a fresh one.
+// Missing-index evidence is a second phase of a run (after its postgres-error findings are
+// published): when the project has index recommendations, the worker fills the tables with
+// dbEngineer.sandbox.rows generated rows (at most .dbe.json's sandbox.rows) and measures each
+// recommended index's queries without and with it. The costs are kept per file by statement text and
+// applied to the static missing-index findings on every publication (a finding whose statement
+// changed loses them); a newer run supersedes an unfinished evidence phase.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MessageType } from 'vscode-languageserver';
 import { cacheDir } from '../cli/parse-cache';
 import { applySuppressions } from '../engine/suppress';
-import type { Finding, SourceFile } from '../model';
+import type { Evidence, Finding, SourceFile, Statement } from '../model';
+import { evidenceRequests, withEvidence, type EvidenceRequest } from '../sandbox/evidence';
 import { sandboxInput } from '../sandbox/input';
 import type { ExplainStatement, FromWorker, ToWorker, WorkerData, WorkerExplained } from '../sandbox/worker-protocol';
 import type { Folder } from './folder';
@@ -56,6 +63,29 @@ function statementsByText(file: SourceFile): Map<string, number[]> {
   return m;
 }
 
+/** One measured query: its costs, the recommended index and its table (`schema.name`). */
+export interface MeasuredEvidence { evidence: Evidence; index: string; table: string }
+/** A missing-index finding as published with its evidence. */
+export interface Measured extends MeasuredEvidence { finding: Finding }
+
+/** Evidence of a file, by statement text and the finding's offset in the statement. */
+type KeptEvidence = Map<string, MeasuredEvidence>;
+const evidenceKey = (stmtText: string, offset: number) => `${offset}\u0000${stmtText}`;
+
+/** The statement whose range holds `offset` (statements are in file order). */
+export function statementAt(file: SourceFile, offset: number): Statement | undefined {
+  const sts = file.statements;
+  let lo = 0, hi = sts.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const st = sts[mid];
+    if (offset < st.start) hi = mid - 1;
+    else if (offset >= Math.max(st.end, st.start + 1)) lo = mid + 1;
+    else return st;
+  }
+  return undefined;
+}
+
 interface Waiting { id: number; resolve: (m: FromWorker) => void; reject: (e: Error) => void; limitMs: number; what: string; extended?: number }
 
 /** A run that pauses while the user types gets this much more time per extension, at most EXTENSIONS times. */
@@ -81,6 +111,8 @@ export class SandboxHost {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly results = new Map<Folder, Map<string, KeptFile>>();
   private readonly failures = new Map<Folder, number>();
+  /** Missing-index evidence of the last evidence phase, per folder and file. */
+  private readonly evidence = new Map<Folder, Map<string, KeptEvidence>>();
   /** The folder whose replayed database the worker holds (for Explain). */
   private live: Folder | undefined;
   private timeoutReported = false;
@@ -92,6 +124,8 @@ export class SandboxHost {
   private readonly keystrokes = new SharedArrayBuffer(16);
   private readonly epoch = Date.now();
   private readonly lastKey = new BigInt64Array(this.keystrokes, 0, 1);
+  /** Runs asked for (shared with the worker): an evidence phase sent before a newer request stops early. */
+  private readonly wanted = new Int32Array(this.keystrokes, 12, 1);
 
   constructor(private readonly server: DbeServer, private readonly workerFile = defaultWorkerFile()) {
     Atomics.store(this.lastKey, 0, -3_600_000n); // no keystroke yet
@@ -132,6 +166,7 @@ export class SandboxHost {
     if (this.server.shuttingDown) return;
     for (const f of folders) if (f.uri) this.dirty.add(f);
     if (!this.dirty.size) return;
+    Atomics.add(this.wanted, 0, 1); // a newer run is wanted: an evidence phase in progress stops
     if (this.timer) clearTimeout(this.timer);
     const fire = () => {
       this.timer = undefined;
@@ -160,6 +195,29 @@ export class SandboxHost {
     }
     (kept.moved ??= new WeakMap()).set(file, out);
     return out;
+  }
+
+  /**
+   * The static findings of a file with the last evidence phase's costs applied to its missing-index
+   * findings (message, severity, `evidence`), and the findings that got them. A finding gets them when
+   * its statement has the same text as when it was measured and it starts at the same place in it.
+   */
+  applyEvidence(folder: Folder, key: string, file: SourceFile, findings: Finding[]): { findings: Finding[]; measured: Measured[] } {
+    const kept = this.evidence.get(folder)?.get(key);
+    if (!kept || !kept.size) return { findings, measured: [] };
+    let out: Finding[] | undefined;
+    const measured: Measured[] = [];
+    for (let i = 0; i < findings.length; i++) {
+      const f = findings[i];
+      if (f.rule !== 'missing-index') continue;
+      const st = statementAt(file, f.start);
+      const m = st && kept.get(evidenceKey(st.text, f.start - st.start));
+      if (!m) continue;
+      const finding = withEvidence(f, m.evidence, m.table, m.index);
+      (out ??= findings.slice())[i] = finding;
+      measured.push({ ...m, finding });
+    }
+    return { findings: out ?? findings, measured };
   }
 
   /** The plan of one query, against the folder's replayed migrations (replayed first when they changed). */
@@ -199,12 +257,13 @@ export class SandboxHost {
     let changed = false;
     // folders removed from the workspace (or rebuilt as new Folder objects): forget their findings
     for (const f of [...this.results.keys()]) if (!this.server.folders.includes(f)) { this.results.delete(f); this.failures.delete(f); changed = true; }
+    for (const f of [...this.evidence.keys()]) if (!this.server.folders.includes(f)) { this.evidence.delete(f); changed = true; }
     if (this.live && !this.server.folders.includes(this.live)) this.live = undefined;
     for (const f of folders) {
       if (this.server.shuttingDown) return;
-      if (!this.server.folders.includes(f)) { changed = this.results.delete(f) || changed; continue; }
-      if (!this.enabledFor(f)) { changed = this.results.delete(f) || changed; if (this.live === f) this.live = undefined; continue; }
-      await this.runFolder(f);
+      if (!this.server.folders.includes(f)) { changed = this.results.delete(f) || changed; this.evidence.delete(f); continue; }
+      if (!this.enabledFor(f)) { changed = this.results.delete(f) || changed; changed = this.evidence.delete(f) || changed; if (this.live === f) this.live = undefined; continue; }
+      await this.runFolder(f, true);
     }
     if (changed) this.server.diagnostics.republishSandbox();
     // Nothing wants the sandbox any more: free the worker's memory (some hundred MB).
@@ -216,14 +275,18 @@ export class SandboxHost {
     }
   }
 
-  private async runFolder(folder: Folder): Promise<void> {
+  /** Replays the folder (postgres-error findings, published at once), then, with `evidence`, measures its index recommendations. */
+  private async runFolder(folder: Folder, evidence = false): Promise<void> {
     const t0 = performance.now();
     const project = folder.project;
-    // no generated data here: postgres-error needs none, and filling tables (seconds on a large
-    // project) would delay every save's diagnostics; dbe lint --sandbox and dbe explain use sandbox.rows
+    const generation = Atomics.load(this.wanted, 0);
+    // no generated data in the replay: postgres-error needs none, and filling tables (seconds on a
+    // large project) would delay every save's diagnostics; the evidence phase fills them afterwards
     const input = sandboxInput(project, { rows: 0 });
     const files = new Map<string, SourceFile>();
     for (const f of project.order()) files.set(f.path, f);
+    // the recommendations of the same project state as the input (the user may type during the replay)
+    const requests = evidence ? this.evidenceWanted(folder) : undefined;
     this.setStatus({ ...this.status, state: this.worker ? 'replaying' : 'starting', reason: undefined, folder: folder.name });
     let reply: FromWorker;
     try {
@@ -265,6 +328,66 @@ export class SandboxHost {
     this.setStatus({
       state: 'ready', folder: folder.name, ms, findings: count,
       ran: st.ran, failed: st.failed + st.followOns, explained: st.explained, rejected: st.explainFailed,
+    });
+    this.server.diagnostics.republishSandbox();
+    if (!requests) return;
+    if (!requests.length) {
+      if (this.evidence.delete(folder)) this.server.diagnostics.republishSandbox();
+      return;
+    }
+    await this.measure(folder, project.config.sandboxRows, requests, files, generation);
+  }
+
+  /**
+   * The recommendations worth measuring: missing-index on, dbEngineer.sandbox.rows above 0, and
+   * recommendations with a query to EXPLAIN; an empty list clears the folder's evidence.
+   */
+  private evidenceWanted(folder: Folder): EvidenceRequest[] {
+    if (folder.project.severityOf('missing-index') === 'off' || this.server.settings.sandbox.rows <= 0) return [];
+    try {
+      return evidenceRequests(folder.project).filter((r) => r.queries.length > 0);
+    } catch (e) {
+      this.server.error('sandbox evidence', e);
+      return [];
+    }
+  }
+
+  /** The evidence phase: after the replay, in the same worker and database. */
+  private async measure(folder: Folder, configRows: number, requests: EvidenceRequest[], files: Map<string, SourceFile>, generation: number): Promise<void> {
+    if (Atomics.load(this.wanted, 0) !== generation) return; // a newer run is on its way: it measures
+    const rows = Math.min(this.server.settings.sandbox.rows, configRows);
+    const ready = this.status;
+    const evidenceStatus = (e: SandboxStatus['evidence']) => this.setStatus({ ...ready, evidence: e });
+    evidenceStatus({ state: 'measuring', indexes: requests.length });
+    let reply: FromWorker;
+    try {
+      reply = await this.request({ type: 'evidence', id: this.nextId++, rows, requests, generation }, this.limitMs(), 'evidence');
+    } catch (e) {
+      evidenceStatus({ state: 'failed', indexes: requests.length, reason: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    if (reply.type !== 'evidenced') {
+      evidenceStatus({ state: 'failed', indexes: requests.length, reason: reply.type === 'failed' ? reply.message : 'the worker answered out of turn' });
+      return;
+    }
+    const r = reply.result;
+    if (r.superseded) { this.setStatus({ ...ready, evidence: undefined }); return; }
+    const kept = new Map<string, KeptEvidence>();
+    let queries = 0;
+    for (const rec of r.evidence) {
+      for (const q of rec.queries) {
+        if (!q.evidence) continue;
+        const file = files.get(q.path);
+        const st = file && statementAt(file, q.start);
+        if (!st) continue;
+        (kept.get(q.path) ?? kept.set(q.path, new Map()).get(q.path)!).set(evidenceKey(st.text, q.start - st.start), { evidence: q.evidence, index: rec.index, table: rec.table });
+        queries++;
+      }
+    }
+    this.evidence.set(folder, kept);
+    evidenceStatus({
+      state: r.data?.error ? 'failed' : 'done', indexes: requests.length, queries, rows: r.data?.filled ? r.data.rowsPerTable : 0, ms: r.ms,
+      reason: r.data?.error ? `generating rows failed in PGlite (${r.data.error}); the costs are those of the tables as the migrations leave them` : undefined,
     });
     this.server.diagnostics.republishSandbox();
   }
@@ -364,7 +487,8 @@ export class SandboxHost {
       return;
     }
     const secs = this.server.settings.sandbox.timeoutSeconds;
-    const why = `the sandbox's ${w.what === 'run' ? 'replay' : 'EXPLAIN'} took longer than ${secs} s (dbEngineer.sandbox.timeoutSeconds) and was stopped; PGlite ignores statement_timeout, so look for a statement that never ends (pg_sleep, a lock wait, an endless loop). It starts afresh on the next save.`;
+    const what = w.what === 'run' ? 'replay' : w.what === 'evidence' ? 'missing-index measuring (generated rows and plans with and without each index)' : 'EXPLAIN';
+    const why = `the sandbox's ${what} took longer than ${secs} s (dbEngineer.sandbox.timeoutSeconds) and was stopped; PGlite ignores statement_timeout, so look for a statement that never ends (pg_sleep, a lock wait, an endless loop). It starts afresh on the next save.`;
     if (!this.timeoutReported) {
       this.timeoutReported = true;
       void this.server.connection.sendNotification('window/logMessage', { type: MessageType.Warning, message: `DB Engineer: ${why}` }).catch(() => undefined);

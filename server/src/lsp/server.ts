@@ -129,11 +129,11 @@ export class DbeServer {
   }
 
   /** The up-to-date file and its folder, for request handlers. */
-  fileFor(uri: string): { folder: Folder; file: SourceFile } | undefined {
+  fileFor(uri: string): { folder: Folder; file: SourceFile; key: string } | undefined {
     const key = this.key(uri);
     const folder = this.folderFor(key);
     const file = this.sync(key).file;
-    return file ? { folder, file } : undefined;
+    return file ? { folder, file, key } : undefined;
   }
 
   error(where: string, e: unknown): void {

@@ -26,10 +26,19 @@ export interface SandboxSettings {
   enabled: boolean;
   /** A sandbox run (replay and queries) taking longer is stopped: PGlite ignores statement_timeout. */
   timeoutSeconds: number;
+  /**
+   * Generated rows a table for the missing-index evidence (at most `sandbox.rows` of .dbe.json);
+   * 0: no evidence phase in the editor. The replay for postgres-error never generates data.
+   */
+  rows: number;
 }
 
+/** The editor's default for dbEngineer.sandbox.rows: enough for the planner to prefer an index, a second or two to fill. */
+export const EDITOR_SANDBOX_ROWS = 2000;
+export const MAX_EDITOR_SANDBOX_ROWS = 100_000;
+
 export function defaultSettings(): Settings {
-  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, sandbox: { enabled: true, timeoutSeconds: 60 } };
+  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, sandbox: { enabled: true, timeoutSeconds: 60, rows: EDITOR_SANDBOX_ROWS } };
 }
 
 const VALID = new Set<string>([...SEVERITIES, 'off']);
@@ -55,6 +64,7 @@ export function parseSettings(raw: unknown): Settings {
     const o = sb as Record<string, unknown>;
     if (typeof o.enabled === 'boolean') out.sandbox.enabled = o.enabled;
     if (typeof o.timeoutSeconds === 'number' && Number.isFinite(o.timeoutSeconds) && o.timeoutSeconds > 0) out.sandbox.timeoutSeconds = Math.min(o.timeoutSeconds, 3600);
+    if (typeof o.rows === 'number' && Number.isFinite(o.rows) && o.rows >= 0) out.sandbox.rows = Math.min(Math.floor(o.rows), MAX_EDITOR_SANDBOX_ROWS);
   }
   return out;
 }

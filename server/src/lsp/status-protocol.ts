@@ -37,4 +37,19 @@ export interface SandboxStatus {
   ms?: number;
   /** The folder last replayed (multi-root workspaces). */
   folder?: string;
+  /** The missing-index evidence phase after the replay (generated rows, costs without and with each index). */
+  evidence?: EvidenceStatus;
+}
+
+/**
+ * measuring: filling the tables and measuring `indexes` recommendations; done: `queries` measured on
+ * `rows` generated rows a table in `ms`; failed: `reason` (the replay's findings stand).
+ */
+export interface EvidenceStatus {
+  state: 'measuring' | 'done' | 'failed';
+  indexes: number;
+  queries?: number;
+  rows?: number;
+  ms?: number;
+  reason?: string;
 }

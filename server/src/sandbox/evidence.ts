@@ -116,14 +116,20 @@ async function explainCost(db: Parameters<Parameters<Sandbox['rolledBack']>[0]>[
   }
 }
 
+export interface MeasureOptions {
+  /** Called before each recommendation (the editor's worker yields to typing there); false stops the measuring. */
+  beforeRequest?: () => boolean | void;
+}
+
 /**
  * Measures every request (after Sandbox.run). `generated`: the tables the data generator filled
  * (`schema.name`), to say where the rows came from.
  */
-export async function measureEvidence(sandbox: Sandbox, requests: EvidenceRequest[], generated: ReadonlySet<string> = new Set()): Promise<RecommendationEvidence[]> {
+export async function measureEvidence(sandbox: Sandbox, requests: EvidenceRequest[], generated: ReadonlySet<string> = new Set(), options: MeasureOptions = {}): Promise<RecommendationEvidence[]> {
   const out: RecommendationEvidence[] = [];
   let failure: string | undefined;
   for (const req of requests) {
+    if (options.beforeRequest?.() === false) break;
     const rec: RecommendationEvidence = { index: req.index, table: req.tableName, queries: [] };
     out.push(rec);
     for (const u of req.unmeasured) rec.queries.push({ path: u.path, start: u.start, error: `not measured: ${u.why}` });

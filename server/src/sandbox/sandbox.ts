@@ -21,7 +21,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { Finding, Severity } from '../model';
 import { tokenishEnd } from '../text';
 import { isShipped, loadExtensions, SHIPPED_EXTENSIONS } from './extensions';
-import { fillTables, type DataStats } from './data';
+import { fillTables, type DataOptions, type DataStats } from './data';
 import type { SandboxFile, SandboxInput, SandboxStatement } from './input';
 import { planTree, type PlanNode } from './plan';
 import { pgliteVersion, startPglite } from './snapshot';
@@ -168,6 +168,17 @@ export class Sandbox {
     } finally {
       try { await this.db.exec('ROLLBACK'); } catch { /* nothing open */ }
     }
+  }
+
+  /**
+   * Fills the replayed database's tables with generated rows and runs ANALYZE (data.ts), after a
+   * run() whose input had no rows: the editor replays without data (fast postgres-error diagnostics)
+   * and fills only for the missing-index evidence. A throw from `progress` stops it between tables.
+   */
+  async fill(options: DataOptions): Promise<DataStats> {
+    if (!this.db || this.dead) throw new Error('the sandbox is not running: call run() first');
+    try { await this.db.exec('RESET ALL'); } catch { /* keep going */ }
+    return fillTables(this.db, options);
   }
 
   /** Rows of a read-only query against the replayed database (READ ONLY transaction, rolled back). */

@@ -5,10 +5,11 @@
 // (the .vsix ships it); when it cannot be loaded the worker says so in its first message.
 import * as os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { measureEvidence } from './evidence';
 import { Sandbox } from './sandbox';
 import { walkPlan } from './plan';
 import { pglite } from './snapshot';
-import type { FromWorker, ToWorker, WorkerData } from './worker-protocol';
+import type { FromWorker, ToWorker, WorkerData, WorkerEvidence } from './worker-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('sandbox-worker.js runs as a worker thread of the language server');
@@ -29,6 +30,8 @@ const MAX_PAUSE_MS = 2000;
 const lastKey = data.keystrokes ? new BigInt64Array(data.keystrokes, 0, 1) : undefined;
 const sleepSlot = data.keystrokes ? new Int32Array(data.keystrokes, 8, 1) : undefined;
 const epoch = data.epoch ?? Date.now();
+/** Runs the server wants (bytes 12-15): an evidence request sent before a newer run is superseded. */
+const wanted = data.keystrokes ? new Int32Array(data.keystrokes, 12, 1) : undefined;
 /** Before each statement: waits while the user is typing (the server's thread then has the CPU). */
 function yieldToTyping(): void {
   if (!lastKey || !sleepSlot) return;
@@ -75,6 +78,8 @@ async function handle(m: ToWorker): Promise<void> {
         }
       }
       post({ type: 'explained', id: m.id, result: { generic: out.generic, plan: out.plan, raw: out.raw, finding: out.finding, tableRows } });
+    } else if (m.type === 'evidence') {
+      post({ type: 'evidenced', id: m.id, result: await evidence(m) });
     }
   } catch (e) {
     post({ type: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });
@@ -83,4 +88,40 @@ async function handle(m: ToWorker): Promise<void> {
 
 function quoteLiteral(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
+}
+
+class Superseded extends Error {}
+
+/**
+ * The evidence phase: generated rows into the replayed tables, then each recommendation measured
+ * (evidence.ts). Between tables and between recommendations it yields to typing and stops when the
+ * server has asked for a newer run since the request was sent.
+ */
+async function evidence(m: Extract<ToWorker, { type: 'evidence' }>): Promise<WorkerEvidence> {
+  const t0 = performance.now();
+  const stale = () => !!wanted && Atomics.load(wanted, 0) !== m.generation;
+  const generated = new Set<string>();
+  let info: WorkerEvidence['data'];
+  if (stale()) return { evidence: [], superseded: true, ms: 0 };
+  if (m.rows > 0) {
+    post({ type: 'phase', id: m.id, phase: 'filling' });
+    try {
+      const stats = await sandbox.fill({
+        rows: m.rows,
+        progress: () => { if (stale()) throw new Superseded(); yieldToTyping(); },
+      });
+      for (const t of stats.tables) if (t.rows > 0) generated.add(t.table.replace(/"/g, ''));
+      info = { rowsPerTable: stats.rowsPerTable, filled: stats.filled, tables: stats.tables.length, ms: Math.round(stats.ms) };
+    } catch (e) {
+      if (e instanceof Superseded) return { evidence: [], superseded: true, ms: Math.round(performance.now() - t0) };
+      // PGlite itself failed while filling: measured on what the tables hold (the message says where the rows came from)
+      info = { rowsPerTable: m.rows, filled: 0, tables: 0, ms: Math.round(performance.now() - t0), error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  post({ type: 'phase', id: m.id, phase: 'measuring' });
+  let superseded = false;
+  const out = await measureEvidence(sandbox, m.requests, generated, {
+    beforeRequest: () => { if (stale()) { superseded = true; return false; } yieldToTyping(); return true; },
+  });
+  return superseded ? { evidence: [], superseded, data: info, ms: Math.round(performance.now() - t0) } : { evidence: out, data: info, ms: Math.round(performance.now() - t0) };
 }

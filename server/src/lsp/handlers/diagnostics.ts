@@ -1,13 +1,15 @@
 // Diagnostics: the edited file first (short debounce), then, when its schema-changing statements
 // changed, the other open documents (longer debounce). Publishes carry the analysed version.
 // The sandbox's postgres-error findings (../sandbox-host.ts) are added to every publication, so the
-// analysis on keystrokes never drops them; they change only when a sandbox run finishes.
+// analysis on keystrokes never drops them; they change only when a sandbox run finishes. So is the
+// evidence phase's planner costs, applied to the static missing-index findings (kept for the hover).
 import type { Diagnostic } from 'vscode-languageserver';
 import type { Folder } from '../folder';
 import { limitNonSql, toDiagnostic } from '../convert';
 import { merge, plan, type Baseline } from '../incremental';
 import type { Finding, SourceFile } from '../../model';
 import type { DbeServer } from '../server';
+import type { Measured } from '../sandbox-host';
 
 export const OTHERS_DELAY_MS = 300;
 /** After a fast (partial) analysis, the full one runs when typing has paused this long. */
@@ -25,6 +27,8 @@ export class Diagnostics {
   private readonly lastSent = new Map<string, string>();
   /** Documents that currently show diagnostics from us. */
   readonly published = new Set<string>();
+  /** Per document, the missing-index findings last published with sandbox evidence (for the hover), and the file version. */
+  private readonly measured = new Map<string, { file: SourceFile; list: Measured[] }>();
 
   constructor(private readonly server: DbeServer) {}
 
@@ -75,7 +79,7 @@ export class Diagnostics {
     if (!merged) return false;
     // The next keystroke is compared with this state; the full analysis after a pause re-bases exactly.
     this.baselines.set(key, { file, findings: merged, config: project.config, epoch: s.schemaEpoch });
-    this.send(key, limitNonSql(project, file, this.withSandbox(key, file, merged)).map((f) => toDiagnostic(project, file, f, (k) => s.clientUri(k), s.support.createFiles)));
+    this.send(key, this.toDiagnostics(key, project, file, merged));
     return true;
   }
 
@@ -120,20 +124,35 @@ export class Diagnostics {
         const findings = results.get(k);
         if (!file || !findings || !s.open.has(k)) { this.clear(k); continue; }
         this.baselines.set(k, { file, findings, config: project.config, epoch: s.schemaEpoch });
-        const uriOf = (p: string) => s.clientUri(p);
-        const diagnostics: Diagnostic[] = limitNonSql(project, file, this.withSandbox(k, file, findings)).map((f) => toDiagnostic(project, file, f, uriOf, s.support.createFiles));
-        this.send(k, diagnostics, onlyIfChanged);
+        this.send(k, this.toDiagnostics(k, project, file, findings), onlyIfChanged);
       }
       this.logInternalErrors(project);
     }
   }
 
-  /** The static findings plus the last sandbox run's, in file order. */
+  /** What a document shows: its static findings with the sandbox's evidence and findings, as diagnostics. */
+  private toDiagnostics(key: string, project: Folder['project'], file: SourceFile, findings: Finding[]): Diagnostic[] {
+    const s = this.server;
+    return limitNonSql(project, file, this.withSandbox(key, file, findings)).map((f) => toDiagnostic(project, file, f, (k) => s.clientUri(k), s.support.createFiles));
+  }
+
+  /** The static findings (missing-index ones with the last evidence phase's costs) plus the last sandbox run's, in file order. */
   private withSandbox(key: string, file: SourceFile, findings: Finding[]): Finding[] {
     const s = this.server;
-    const extra = s.sandbox ? s.sandbox.findingsFor(s.folderFor(key), key, file) : [];
-    if (!extra.length) return findings;
-    return [...findings, ...extra].sort((a, b) => a.start - b.start);
+    if (!s.sandbox) return findings;
+    const folder = s.folderFor(key);
+    const ev = s.sandbox.applyEvidence(folder, key, file, findings);
+    if (ev.measured.length) this.measured.set(key, { file, list: ev.measured }); else this.measured.delete(key);
+    const extra = s.sandbox.findingsFor(folder, key, file);
+    if (!extra.length) return ev.findings;
+    return [...ev.findings, ...extra].sort((a, b) => a.start - b.start);
+  }
+
+  /** The published missing-index findings with evidence whose range holds `offset` (the file as published). */
+  measuredAt(key: string, file: SourceFile, offset: number): Measured[] {
+    const m = this.measured.get(key);
+    if (!m || (m.file !== file && m.file.text !== file.text)) return [];
+    return m.list.filter((x) => x.finding.start <= offset && offset <= Math.max(x.finding.end, x.finding.start + 1));
   }
 
   /**
@@ -150,8 +169,7 @@ export class Diagnostics {
       const file = project.getFile(key);
       const base = this.baselines.get(key);
       if (!file || !base || base.file !== file || s.stale.has(key)) { again.push(key); continue; }
-      const diagnostics = limitNonSql(project, file, this.withSandbox(key, file, base.findings)).map((f) => toDiagnostic(project, file, f, (k) => s.clientUri(k), s.support.createFiles));
-      this.send(key, diagnostics, true);
+      this.send(key, this.toDiagnostics(key, project, file, base.findings), true);
     }
     if (again.length) {
       try {
@@ -172,6 +190,7 @@ export class Diagnostics {
     this.cancel(key);
     this.baselines.delete(key);
     this.lastSent.delete(key);
+    this.measured.delete(key);
   }
 
   clear(key: string): void {

@@ -1,9 +1,13 @@
-// Hover: a table's shape (columns, keys, indexes, foreign keys, where it is defined), or a column.
+// Hover: a table's shape (columns, keys, indexes, foreign keys, where it is defined), or a column;
+// over a missing-index diagnostic measured in the sandbox, also the planner's costs without and with
+// the suggested index.
 import { MarkupKind, type Hover, type HoverParams } from 'vscode-languageserver';
 import type { Project } from '../../engine/project';
 import type { Loc } from '../../model';
 import type { Column, Index, Table } from '../../schema';
 import type { Folder } from '../folder';
+import type { Measured } from '../sandbox-host';
+import { formatCost, MIN_SAVING, rowsPhrase, worthIt } from '../../sandbox/evidence';
 import { guard, type DbeServer } from '../server';
 import { symbolAt } from '../symbols';
 
@@ -15,14 +19,41 @@ export function hover(server: DbeServer, params: HoverParams): Hover | null {
   if (!server.settings.enable) return null;
   const found = server.fileFor(params.textDocument.uri);
   if (!found) return null;
-  const { folder, file } = found;
+  const { folder, file, key } = found;
   const schema = folder.project.schema();
-  const sym = symbolAt(file, file.lines.offset(params.position), schema);
-  if (!sym) return null;
-  const value = sym.kind === 'table'
-    ? tableMarkdown(folder, sym.table, schema.indexesOf(sym.table))
-    : columnMarkdown(folder, sym.table, sym.column);
-  return { contents: { kind: MarkupKind.Markdown, value }, range: file.lines.range(sym.start, sym.end) };
+  const offset = file.lines.offset(params.position);
+  const sym = symbolAt(file, offset, schema);
+  const measured = server.diagnostics?.measuredAt(key, file, offset) ?? [];
+  if (!sym && !measured.length) return null;
+  const parts: string[] = [];
+  if (sym) parts.push(sym.kind === 'table' ? tableMarkdown(folder, sym.table, schema.indexesOf(sym.table)) : columnMarkdown(folder, sym.table, sym.column));
+  for (const m of measured) parts.push(evidenceMarkdown(m));
+  const range = sym ? file.lines.range(sym.start, sym.end) : file.lines.range(measured[0].finding.start, measured[0].finding.end);
+  return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n---\n\n') }, range };
+}
+
+/** The planner's costs for one measured missing-index finding (see sandbox/evidence.ts). */
+export function evidenceMarkdown(m: Measured): string {
+  const e = m.evidence;
+  const table = m.table.startsWith('public.') ? m.table.slice(7) : m.table;
+  const saving = e.costBefore > 0 ? Math.round((1 - e.costAfter / e.costBefore) * 100) : 0;
+  const verdict = worthIt(e)
+    ? `The planner uses ${code(m.index)}: the query gets ${saving}% cheaper.`
+    : !e.indexUsed
+      ? `The planner would **not** use ${code(m.index)} for this query (a lookup that matches a large share of the rows is read faster by a sequential scan), so the finding is only a hint.`
+      : `The planner uses ${code(m.index)}, but the query gets less than ${MIN_SAVING * 100}% cheaper (${saving}%), so the finding is only a hint.`;
+  return [
+    `**Planner evidence** (sandbox) for ${code(m.index)} on ${code(table)}`,
+    '',
+    '| | estimated cost |',
+    '|---|---|',
+    `| without the index | ${formatCost(e.costBefore)} |`,
+    `| with the index | ${formatCost(e.costAfter)} |`,
+    '',
+    verdict,
+    '',
+    `Measured ${rowsPhrase(e, m.table)}${e.generated ? ' (dbEngineer.sandbox.rows a table)' : ''}; the index was created in a transaction and rolled back. With your real data distribution this may differ.`,
+  ].join('\n');
 }
 
 function code(s: string): string { return '`' + s.replace(/`/g, "'") + '`'; }
