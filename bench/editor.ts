@@ -5,8 +5,9 @@
 // The sandbox (issue #6) is on, as in the editor: its worker replays the file while the typing is
 // measured (the result says whether a run overlapped the edits); --no-sandbox turns it off. A run
 // waits for a pause in typing before it starts, so by default none overlaps the edits;
-// --while-replaying waits until the first run has started and types during it (the worst case).
-// Usage: npm run build && node --import tsx bench/editor.ts [--edits N] [--lines N] [--profile] [--no-sandbox] [--while-replaying]
+// --while-replaying waits until the first run has started and types during it (the worst case);
+// --while-measuring waits until its missing-index evidence phase (generated rows, plans) has started.
+// Usage: npm run build && node --import tsx bench/editor.ts [--edits N] [--lines N] [--profile] [--no-sandbox] [--while-replaying] [--while-measuring]
 // (--profile: the server runs with --cpu-prof; the profile goes to $TMPDIR/dbe-editor-profiles.)
 // Prints one JSON line. Exit code 0 unless the server failed.
 import * as fs from 'node:fs';
@@ -21,6 +22,7 @@ const EDITS = arg('--edits', 200);
 const PROFILE = args.includes('--profile');
 const SANDBOX = !args.includes('--no-sandbox');
 const WHILE_REPLAYING = SANDBOX && args.includes('--while-replaying');
+const WHILE_MEASURING = SANDBOX && args.includes('--while-measuring');
 const TARGET_FIRST_MS = 1000;
 const TARGET_P95_MS = 50;
 
@@ -76,6 +78,11 @@ async function main(): Promise<number> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const text = generate(LINES);
   fs.writeFileSync(file, text);
+  // --while-measuring: lookups that want an index, so that the run has an evidence phase to type through
+  if (WHILE_MEASURING) {
+    fs.mkdirSync(path.join(ws, 'queries'));
+    fs.writeFileSync(path.join(ws, 'queries/lookups.sql'), Array.from({ length: 20 }, (_, i) => `SELECT id FROM t${i * 5} WHERE note = $1;`).join('\n') + '\n');
+  }
   const profDir = path.join(os.tmpdir(), 'dbe-editor-profiles');
   const client = await LspClient.start({
     folder: ws,
@@ -94,8 +101,9 @@ async function main(): Promise<number> {
     const mid = Math.floor(lines.length / 2);
     for (let l = mid - 600; l < lines.length && targets.length < 40; l++) if (l >= 0 && /name <> 'x\d+'/.test(lines[l])) targets.push(l);
     if (WHILE_REPLAYING) await client.waitForStatus((s) => s.sandbox?.state === 'starting' || s.sandbox?.state === 'replaying', 60_000);
+    if (WHILE_MEASURING) await client.waitForStatus((s) => s.sandbox?.evidence?.state === 'measuring', 120_000);
     const latencies: number[] = [];
-    /** Edits made while the sandbox was starting or replaying (its worker busy). */
+    /** Edits made while the sandbox was starting, replaying or measuring evidence (its worker busy). */
     const busy: number[] = [];
     const statusBefore = client.statuses.length;
     const typingStarted = performance.now();
@@ -103,15 +111,16 @@ async function main(): Promise<number> {
       const line = targets[k % targets.length];
       const current = client.text(uri).split('\n')[line];
       const character = current.lastIndexOf("'");
-      const state = client.statuses.at(-1)?.sandbox?.state;
+      const sb = client.statuses.at(-1)?.sandbox;
+      const state = sb?.evidence?.state === 'measuring' ? 'measuring' : sb?.state;
       const t = performance.now();
       await client.change(uri, [{ range: { start: { line, character }, end: { line, character } }, newText: String.fromCharCode(97 + (k % 26)) }]);
       latencies.push(performance.now() - t);
-      if (state === 'starting' || state === 'replaying') busy.push(performance.now() - t);
+      if (state === 'starting' || state === 'replaying' || state === 'measuring') busy.push(performance.now() - t);
     }
     busy.sort((a, b) => a - b);
     const typingMs = performance.now() - typingStarted;
-    const during = client.statuses.slice(statusBefore).map((s) => s.sandbox?.state).filter(Boolean);
+    const during = client.statuses.slice(statusBefore).map((s) => (s.sandbox?.evidence?.state === 'measuring' ? 'measuring' : s.sandbox?.state)).filter(Boolean);
     latencies.sort((a, b) => a - b);
     const result = {
       bench: 'editor',

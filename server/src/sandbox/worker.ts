@@ -32,13 +32,18 @@ const sleepSlot = data.keystrokes ? new Int32Array(data.keystrokes, 8, 1) : unde
 const epoch = data.epoch ?? Date.now();
 /** Runs the server wants (bytes 12-15): an evidence request sent before a newer run is superseded. */
 const wanted = data.keystrokes ? new Int32Array(data.keystrokes, 12, 1) : undefined;
+/**
+ * The evidence phase waits longer: nothing waits for its result, while the replay's postgres-error
+ * findings are what a save is for (the watchdog extends a run or a phase while the user types).
+ */
+const EVIDENCE_MAX_PAUSE_MS = 10_000;
 /** Before each statement: waits while the user is typing (the server's thread then has the CPU). */
-function yieldToTyping(): void {
+function yieldToTyping(maxPauseMs = MAX_PAUSE_MS): void {
   if (!lastKey || !sleepSlot) return;
   const t0 = Date.now();
   for (;;) {
     const since = Date.now() - epoch - Number(Atomics.load(lastKey, 0));
-    if (since >= YIELD_WHILE_TYPING_MS || Date.now() - t0 >= MAX_PAUSE_MS) return;
+    if (since >= YIELD_WHILE_TYPING_MS || Date.now() - t0 >= maxPauseMs) return;
     Atomics.wait(sleepSlot, 0, 0, Math.min(50, YIELD_WHILE_TYPING_MS - since)); // a sleep: the slot never changes
   }
 }
@@ -108,7 +113,7 @@ async function evidence(m: Extract<ToWorker, { type: 'evidence' }>): Promise<Wor
     try {
       const stats = await sandbox.fill({
         rows: m.rows,
-        progress: () => { if (stale()) throw new Superseded(); yieldToTyping(); },
+        progress: () => { if (stale()) throw new Superseded(); yieldToTyping(EVIDENCE_MAX_PAUSE_MS); },
       });
       for (const t of stats.tables) if (t.rows > 0) generated.add(t.table.replace(/"/g, ''));
       info = { rowsPerTable: stats.rowsPerTable, filled: stats.filled, tables: stats.tables.length, ms: Math.round(stats.ms) };
@@ -121,7 +126,7 @@ async function evidence(m: Extract<ToWorker, { type: 'evidence' }>): Promise<Wor
   post({ type: 'phase', id: m.id, phase: 'measuring' });
   let superseded = false;
   const out = await measureEvidence(sandbox, m.requests, generated, {
-    beforeRequest: () => { if (stale()) { superseded = true; return false; } yieldToTyping(); return true; },
+    beforeRequest: () => { if (stale()) { superseded = true; return false; } yieldToTyping(EVIDENCE_MAX_PAUSE_MS); return true; },
   });
   return superseded ? { evidence: [], superseded, data: info, ms: Math.round(performance.now() - t0) } : { evidence: out, data: info, ms: Math.round(performance.now() - t0) };
 }
