@@ -16,6 +16,7 @@ import { Project } from '../server/src/engine/project';
 import { checkProject, evidenceRequests, measureEvidence, Sandbox, sandboxInput, type SandboxStats } from '../server/src/sandbox';
 import { initParser } from '../server/src/sql/parse';
 import { fileUri, LspClient } from '../test/lspClient';
+import { listSql } from '../test/helpers';
 
 const ROOT = path.resolve(__dirname, '..');
 const LEMMY = path.resolve(ROOT, '..', 'shared', 'corpus', 'lemmy');
@@ -25,15 +26,6 @@ const args = process.argv.slice(2);
 const TOP = (() => { const i = args.indexOf('--top'); return i >= 0 ? Number(args[i + 1]) : 8; })();
 const mb = (n: number) => Math.round(n / 1e6);
 
-function listSql(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...listSql(p));
-    else if (e.name.endsWith('.sql')) out.push(p);
-  }
-  return out.sort();
-}
 
 /** The replay measures run without generated data (sandbox.rows 0), as before volumes existed; volumes() measures those. */
 function projectOf(dir: string, raw: object = {}): Project {

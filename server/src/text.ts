@@ -85,3 +85,14 @@ export function tokenishEnd(text: string, at: number, limit: number): number {
   else e++;
   return Math.max(e, at + 1);
 }
+
+/** UTF-16 offset of the `cp`-th code point of `text` (PostgreSQL counts positions in characters). */
+export function codePointsToUtf16(text: string, cp: number): number {
+  let i = 0, n = 0;
+  while (i < text.length && n < cp) {
+    const c = text.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+    n++;
+  }
+  return i;
+}

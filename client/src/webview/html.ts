@@ -11,7 +11,8 @@ export function makeNonce(): string {
   return randomBytes(24).toString('base64url');
 }
 
-export function chatHtml({ cspSource, nonce, scriptUri, styleUri }: ChatHtmlOptions): string {
+/** The shell every DB Engineer webview uses: the extension's stylesheet, one nonce'd script, `body` inside. */
+export function webviewHtml({ cspSource, nonce, scriptUri, styleUri }: ChatHtmlOptions, title: string, body: string): string {
   const src = escapeHtml(cspSource);
   const n = escapeHtml(nonce);
   const csp = `default-src 'none'; img-src ${src}; style-src ${src}; script-src 'nonce-${n}'; font-src ${src};`;
@@ -22,12 +23,16 @@ export function chatHtml({ cspSource, nonce, scriptUri, styleUri }: ChatHtmlOpti
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${escapeHtml(styleUri)}">
-<title>DB Engineer</title>
+<title>${escapeHtml(title)}</title>
 </head>
 <body>
-<div id="app"></div>
+${body}
 <script nonce="${n}" src="${escapeHtml(scriptUri)}"></script>
 </body>
 </html>
 `;
+}
+
+export function chatHtml(o: ChatHtmlOptions): string {
+  return webviewHtml(o, 'DB Engineer', '<div id="app"></div>');
 }

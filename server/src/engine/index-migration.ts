@@ -13,7 +13,7 @@ import { tableKey, type Table } from '../schema';
 import { quoteIdent } from '../sql/ident';
 import { parseStatement, type Node } from '../sql/parse';
 import { splitStatements } from '../sql/split';
-import { placeMigration, writesNewFile, type Placement } from './placement';
+import { placeMigration, placesInline, type Placement } from './placement';
 import type { Project } from './project';
 
 export interface IndexMigration {
@@ -148,7 +148,7 @@ export function indexMigration(project: Project, findings: Finding[]): IndexMigr
   const anchor = anchorFor(files, findings);
   if (!anchor) return { statements: [], message: 'The project has no statement to place a migration after.' };
 
-  const newFile = writesNewFile(files);
+  const newFile = !placesInline(files);
   const transactional = project.config.migrations.transactional || (!newFile && inExplicitTransaction(anchor));
   const target = newFile ? undefined : anchor.file.path;
   const statements: string[] = [];

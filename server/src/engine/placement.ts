@@ -43,17 +43,18 @@ export function insertAfterStatement(stmt: Statement, sql: string): TextEdit {
 }
 
 function sepOf(key: string): string { return key.includes('/') ? '/' : '\\'; }
-function dirOf(key: string): string {
+/** The folder part of a project key (path or URI), `/` or `\\` separated. */
+export function dirOf(key: string): string {
   const i = Math.max(key.lastIndexOf('/'), key.lastIndexOf('\\'));
   return i < 0 ? '' : key.slice(0, i);
 }
-function baseOf(key: string): string {
+export function baseOf(key: string): string {
   const i = Math.max(key.lastIndexOf('/'), key.lastIndexOf('\\'));
   return key.slice(i + 1);
 }
 
 /** File names directly in `dir`, plus its subdirectories that hold a file (with a trailing `/`). */
-function entriesOf(files: readonly SourceFile[], dir: string): string[] {
+export function entriesOf(files: readonly SourceFile[], dir: string): string[] {
   const out = new Set<string>();
   for (const f of files) {
     const d = dirOf(f.path);
@@ -113,10 +114,6 @@ function golangMigrateNote(sql: string): string {
     + '-- time), or split it into one migration per statement.\n';
 }
 
-/** True when placeMigration writes a new file (the project follows a convention), false when it inserts after the anchor. */
-export function writesNewFile(files: readonly SourceFile[]): boolean {
-  return files.length >= 2 && !!migrationFolder(files);
-}
 
 /** The edits that put `plan` into the project (files in migration order). */
 export function placeMigration(files: readonly SourceFile[], plan: MigrationPlan): Placement {

@@ -19,7 +19,7 @@
 // - Each run() starts from an empty database (a new PGlite from the initdb snapshot, ~1 s).
 import type { PGlite } from '@electric-sql/pglite';
 import type { Finding, Severity } from '../model';
-import { tokenishEnd } from '../text';
+import { codePointsToUtf16, tokenishEnd } from '../text';
 import { isShipped, loadExtensions, SHIPPED_EXTENSIONS } from './extensions';
 import { fillTables, type DataOptions, type DataStats } from './data';
 import type { SandboxFile, SandboxInput, SandboxStatement } from './input';
@@ -397,22 +397,11 @@ function headEnd(st: Pick<SandboxStatement, 'start' | 'end' | 'text'>): number {
   return st.start + Math.max(1, Math.min(line.length, st.end - st.start));
 }
 
-/** UTF-16 offset of the `cp`-th code point of text (PostgreSQL's positions count characters). */
-function codePointOffset(text: string, cp: number): number {
-  let i = 0, n = 0;
-  while (i < text.length && n < cp) {
-    const c = text.charCodeAt(i);
-    i += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
-    n++;
-  }
-  return i;
-}
-
 export function toFinding(e: PgError, path: string, st: Pick<SandboxStatement, 'start' | 'end' | 'text'>, prefixLength: number, severity: Severity, what: 'statement' | 'query'): Finding {
   let start = st.start, end = headEnd(st);
   const pos = Number(e.position);
   if (!e.internalQuery && Number.isFinite(pos) && pos > prefixLength) {
-    const rel = codePointOffset(st.text, pos - 1 - prefixLength);
+    const rel = codePointsToUtf16(st.text, pos - 1 - prefixLength);
     if (rel < st.text.length) { start = st.start + rel; end = st.start + tokenishEnd(st.text, rel, st.text.length); }
   }
   let message = (what === 'query' ? 'PostgreSQL rejects this query against the migrated schema: ' : 'PostgreSQL rejects this statement: ')

@@ -2,7 +2,7 @@
 // Results are cached per statement text, so re-analysing an edited file re-parses only the
 // statements that changed.
 import * as pg from 'libpg-query';
-import { ByteMap } from '../text';
+import { ByteMap, codePointsToUtf16 } from '../text';
 
 export type Node = Record<string, any>;
 
@@ -39,15 +39,6 @@ function remember<T>(map: Map<string, T>, key: string, value: T): T {
   return value;
 }
 
-function codePointsToUtf16(text: string, cp: number): number {
-  let i = 0, n = 0;
-  while (i < text.length && n < cp) {
-    const c = text.charCodeAt(i);
-    i += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
-    n++;
-  }
-  return i;
-}
 
 /**
  * An optional second-level store of parser output, as JSON text keyed by statement text (the CLI's

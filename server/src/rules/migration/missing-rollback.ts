@@ -1,5 +1,6 @@
 import type { Fix, SourceFile, Statement } from '../../model';
 import { detectConvention, hasDown } from '../../engine/migration-name';
+import { baseOf, dirOf, entriesOf } from '../../engine/placement';
 import { applyStatement } from '../../replay';
 import { Schema, type Table } from '../../schema';
 import { strings } from '../../sql/ast';
@@ -8,26 +9,6 @@ import type { Node } from '../../sql/parse';
 import { headRange, typeExtent } from '../../sql/spans';
 import { fileOffset } from '../../replay';
 import type { Rule, SchemaContext } from '../types';
-
-function dirOf(key: string): string {
-  const i = Math.max(key.lastIndexOf('/'), key.lastIndexOf('\\'));
-  return i < 0 ? '' : key.slice(0, i);
-}
-function baseOf(key: string): string {
-  const i = Math.max(key.lastIndexOf('/'), key.lastIndexOf('\\'));
-  return key.slice(i + 1);
-}
-
-/** Names directly in `dir` (files, and subdirectories holding a file with a trailing `/`). */
-function entriesOf(files: readonly SourceFile[], dir: string): string[] {
-  const out = new Set<string>();
-  for (const f of files) {
-    const d = dirOf(f.path);
-    if (d === dir) out.add(baseOf(f.path));
-    else if (dirOf(d) === dir) out.add(`${baseOf(d)}/`);
-  }
-  return [...out];
-}
 
 /**
  * Where the rollback of an up migration goes, in a folder whose convention keeps rollbacks and that

@@ -1,5 +1,5 @@
 import { keyList, recommendIndexes, type IndexRecommendation } from '../../advisor/indexes';
-import { migrationFolder, placeMigration } from '../../engine/placement';
+import { placeMigration, placesInline } from '../../engine/placement';
 import type { Fix, Loc, SourceFile, Statement } from '../../model';
 import type { Rule, SchemaContext } from '../types';
 import { statementOf } from '../schema/util';
@@ -19,15 +19,10 @@ function anchorOf(ctx: SchemaContext, r: IndexRecommendation): Statement | undef
   return best && statementOf(ctx, best);
 }
 
-/** The analysis's recommendations (recommendIndexes computes them once per replayed schema; fk-without-index shares them). */
-export function recommendationsFor(ctx: SchemaContext): IndexRecommendation[] {
-  return recommendIndexes(ctx.files(), ctx.schema);
-}
-
 /** The fix that creates a recommended index, placed the project's way. */
 export function indexFix(ctx: SchemaContext, r: IndexRecommendation): Fix | undefined {
   const files = ctx.files();
-  return fixFor(ctx, files, r, files.length >= 2 && !!migrationFolder(files));
+  return fixFor(ctx, files, r, !placesInline(files));
 }
 
 function fixFor(ctx: SchemaContext, files: readonly SourceFile[], r: IndexRecommendation, newFile: boolean): Fix | undefined {
@@ -65,7 +60,7 @@ export const rule: Rule = {
     ].join('\n\n'),
   },
   onSchema(ctx) {
-    for (const r of recommendationsFor(ctx)) {
+    for (const r of recommendIndexes(ctx.files(), ctx.schema)) {
       const fix = indexFix(ctx, r);
       const cols = keyList(r);
       const extra = `${r.include.length ? ` INCLUDE (${r.include.join(', ')})` : ''}${r.predicate ? ` WHERE ${r.predicate}` : ''}`;

@@ -2,8 +2,8 @@ import type { Fix } from '../../model';
 import { newestMigration, placeMigration, placesInline } from '../../engine/placement';
 import { coveringIndexes, foreignKeyLoc, freshIndexName, ident, insertAfter, statementOf, tableRef } from './util';
 import type { Rule } from '../types';
-import { keyList } from '../../advisor/indexes';
-import { indexFix, recommendationsFor } from '../query/missing-index';
+import { keyList, recommendIndexes } from '../../advisor/indexes';
+import { indexFix } from '../query/missing-index';
 
 export const rule: Rule = {
   meta: {
@@ -31,7 +31,7 @@ export const rule: Rule = {
         const fixes: Fix[] = [];
         const stmt = statementOf(ctx, fk.loc);
         // an index the queries need that leads with the key serves the reference check too: one fix for both
-        const rec = recommendationsFor(ctx).find((r) => r.table.key === t.key && !r.predicate && fk.columns.length <= r.keys.length
+        const rec = recommendIndexes(ctx.files(), ctx.schema).find((r) => r.table.key === t.key && !r.predicate && fk.columns.length <= r.keys.length
           && r.keys.slice(0, fk.columns.length).every((k) => fk.columns.includes(k.column)));
         const shared = rec && indexFix(ctx, rec);
         if (rec && shared) fixes.push(shared);
