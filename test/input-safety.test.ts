@@ -106,6 +106,16 @@ describe('files that are not regular files or cannot be read', () => {
     assert.match(r.stderr, /^dbe: q\.sql has 2 lines; there is no line 9\n$/);
   });
 
+  test('a .dbe.json that is a FIFO (behind a link) is a clear configuration error, not a hang', (t) => {
+    const dir = project({ 'q.sql': 'SELECT 1;\n' });
+    if (!mkfifo(path.join(dir, 'pipe'))) return t.skip('mkfifo is not available here');
+    fs.symlinkSync('pipe', path.join(dir, '.dbe.json'));
+    const r = dbe(['lint', '.'], { cwd: dir });
+    finished(r);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^dbe: cannot read .*\.dbe\.json: it is a named pipe \(FIFO\), not a regular file\n$/);
+  });
+
   test('a dangling link, a link loop and a link to a directory named x.sql do not stop the project', () => {
     const dir = project({ 'a_good.sql': EQ_NULL, 'real/inner.sql': 'SELECT 1;\n' });
     fs.symlinkSync('missing.sql', path.join(dir, 'dangling.sql'));

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RE2JS } from 're2js';
+import { readDiskSource } from './engine/read-file';
 import { SEVERITIES, type SeveritySetting } from './model';
 
 export interface Config {
@@ -117,8 +118,10 @@ function stringList(v: unknown, what: string): string[] {
 
 /** Reads `file` (JSON). Throws ConfigError with the file name and what is wrong. */
 export function loadConfigFile(file: string, knownRules?: ReadonlySet<string>, base = defaultConfig()): Config {
-  let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (e: any) { throw new ConfigError(`cannot read ${file}: ${e.code ?? e.message}`); }
+  // Read like a SQL file: a named pipe (or a link to one) in its place is never opened, so it cannot hang the run.
+  const src = readDiskSource(file, Number.MAX_SAFE_INTEGER);
+  if (src.unreadable) throw new ConfigError(`cannot read ${file}: ${src.unreadable}`);
+  const text = src.text;
   let raw: unknown;
   try { raw = JSON.parse(text); } catch (e: any) { throw new ConfigError(`${file} is not valid JSON: ${e.message}`); }
   return mergeConfig(base, raw, file, knownRules);
