@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KNOWN_RULE_IDS } from '../server/src/rules';
+import { matchesAny } from '../server/src/config';
 import { docsUrl } from '../server/src/lsp/convert';
 import { StandIn, streamAnswer } from './anthropic-standin';
 
@@ -173,6 +174,18 @@ describe('globs never backtrack for ever', () => {
     const r = dbe(['lint', '.', '--format', 'json', '--no-cache'], { cwd: dir });
     const by = findings(json(r));
     assert.ok(by.get(LONG)?.some((m) => m.startsWith('equals-null')));
+  });
+
+  test('the matcher keeps the glob semantics: root or any depth, {a,b}, **/, ? and * within a segment', () => {
+    const m = (rel: string, ...globs: string[]) => matchesAny(rel, globs);
+    assert.ok(m('gen/x.sql', 'gen/**') && m('db/gen/x.sql', 'gen/**'));
+    assert.ok(m('db/x.sql', 'db/**/*.sql') && m('db/a/b/x.sql', 'db/**/*.sql'));
+    assert.ok(!m('db/a/x.sql', 'db/*.sql') && m('x/db/y.sql', 'db/*.sql'));
+    assert.ok(m('x.psql', '*.{sql,psql}') && !m('x.ssql', '*.{sql,psql}'));
+    assert.ok(m('v1.sql', 'v?.sql') && !m('v12.sql', 'v?.sql') && !m('v/.sql', 'v?.sql'));
+    assert.ok(m('a+b (1).sql', 'a+b (1).sql') && !m('aab (1).sql', 'a+b (1).sql'), 'regex characters are literal');
+    // brace alternatives are globs too (before: `*` inside braces was a regex quantifier)
+    assert.ok(m('up/001.sql', '{up,down}/*.sql') && m('seed/x.sql', '{seed/*.sql,fixtures/**}') && !m('seed/a/x.sql', '{seed/*.sql,x}'));
   });
 
   test("the language server's workspace scan does not hang on it, nor open a FIFO", (t) => {
