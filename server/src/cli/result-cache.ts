@@ -12,6 +12,7 @@ import type { ProjectSpec } from './collect';
 import type { ProjectResult } from './lint-project';
 import { cacheDir } from './parse-cache';
 import { VERSION } from './version';
+import { terminalSafe } from './terminal';
 
 const FORMAT = 1;
 let buildId: string | null | undefined;
@@ -70,7 +71,7 @@ export class ResultCache {
         throw e;
       }
     } catch (e: any) {
-      if (process.env.DBE_DEBUG) process.stderr.write(`dbe: result cache not written (${e?.message ?? e})\n`);
+      if (process.env.DBE_DEBUG) process.stderr.write(terminalSafe(`dbe: result cache not written (${e?.message ?? e})\n`));
     }
   }
 }
