@@ -10,7 +10,7 @@ import { expandSlash } from '../chat/commands';
 import { loadSystemPrompt } from '../chat/persona-source';
 import type { AskCliOptions } from './args';
 import { collectProjects, InputError, relTo } from './collect';
-import { readSource } from './lint-project';
+import { addNamedSource, addSource, readSource } from './lint-project';
 
 export interface AskIo {
   out(s: string): void;
@@ -30,14 +30,14 @@ export async function askCommand(o: AskCliOptions, io: AskIo): Promise<number> {
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new InputError(`not a project directory: ${o.project ?? root}`);
   const [spec] = collectProjects([root], undefined, io.cwd);
   const project = new Project(spec.config, (p) => relTo(spec.root, p));
-  for (const f of spec.files) project.setFile(f, readSource(f, spec.config.maxFileBytes).text);
+  for (const f of spec.files) addSource(project, f, readSource(f, spec.config.maxFileBytes));
   let file: string | undefined;
   if (o.file) {
     file = path.resolve(io.cwd, o.file);
     let st: fs.Stats;
     try { st = fs.statSync(file); } catch { throw new InputError(`no such file: ${o.file}`); }
     if (!st.isFile()) throw new InputError(`not a file: ${o.file}`);
-    if (!project.hasFile(file)) project.setFile(file, readSource(file, spec.config.maxFileBytes).text);
+    addNamedSource(project, file, path.relative(io.cwd, file) || path.basename(file), spec.config.maxFileBytes);
   }
   const context = buildContext(project, {
     file, lines: o.lines, budgetChars: DEFAULT_BUDGET_CHARS,

@@ -2,7 +2,7 @@
 // the file arguments together form one more project. Configuration is found per project.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, defaultConfig, findConfigFile, globToRegExp, loadConfigFile, type Config } from '../config';
+import { ConfigError, defaultConfig, findConfigFile, globMatcher, loadConfigFile, type Config } from '../config';
 import { KNOWN_RULE_IDS } from '../rules';
 
 /** An input or configuration problem (exit code 2). */
@@ -17,6 +17,8 @@ export interface ProjectSpec {
   configFile?: string;
   /** "dir": a directory argument; "files": the file arguments. */
   kind: 'dir' | 'files';
+  /** What was skipped while collecting (a subdirectory that cannot be listed), one line each. */
+  notes?: string[];
 }
 
 /** Forward-slash path of `file` relative to `root`. */
@@ -53,9 +55,10 @@ export function collectProjects(paths: string[], configOverride: string | undefi
     if (st.isDirectory()) {
       const configFile = override ?? findConfigFile(abs);
       const config = configFor(configFile);
-      const files = listSqlFiles(abs, config.ignore).filter((f) => !seen.has(f));
+      const notes: string[] = [];
+      const files = listSqlFiles(abs, config.ignore, (n) => notes.push(`${p.replace(/\/+$/, '') || '.'}: ${n}`)).filter((f) => !seen.has(f));
       for (const f of files) seen.add(f);
-      specs.push({ root: abs, files, config, configFile, kind: 'dir' });
+      specs.push({ root: abs, files, config, configFile, kind: 'dir', ...(notes.length ? { notes } : {}) });
     } else if (st.isFile()) {
       if (!seen.has(abs)) { seen.add(abs); looseFiles.push(abs); }
     } else {
@@ -70,16 +73,24 @@ export function collectProjects(paths: string[], configOverride: string | undefi
   return specs;
 }
 
-/** .sql files under dir, recursively, skipping node_modules, .git and the config's ignore globs. */
-export function listSqlFiles(dir: string, ignore: string[]): string[] {
+/**
+ * .sql files under dir, recursively, skipping node_modules, .git and the config's ignore globs.
+ * Symbolic links to files are followed (a link to a directory is not walked). Entries that are not
+ * regular files (a named pipe, a socket, a device, a dangling or looping link) are listed too: they
+ * are never opened, and reading them gives a finding that says why (engine/read-file.ts). A
+ * subdirectory that cannot be listed is told to `note` and skipped.
+ */
+export function listSqlFiles(dir: string, ignore: string[], note?: (message: string) => void): string[] {
   const out: string[] = [];
-  // Compiled once (config's matchesAny compiles per call): a glob matches at the root or at any depth.
-  const res = ignore.flatMap((g) => [globToRegExp(g), globToRegExp('**/' + g)]);
+  // Compiled once; a glob matches at the root or at any depth.
+  const res = ignore.map(globMatcher);
   const ignored = (rel: string) => res.some((r) => r.test(rel));
   const walk = (d: string, rel: string) => {
     let entries: fs.Dirent[];
     try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch (e: any) {
-      throw new InputError(`cannot read directory ${d}: ${e?.code ?? e?.message}`);
+      if (!rel) throw new InputError(`cannot read directory ${d}: ${e?.code ?? e?.message}`);
+      note?.(`skipped directory ${rel.slice(0, -1)}: it cannot be listed (${e?.code ?? e?.message})`);
+      return;
     }
     for (const e of entries) {
       const p = path.join(d, e.name);
@@ -88,8 +99,14 @@ export function listSqlFiles(dir: string, ignore: string[]): string[] {
         if (e.name === 'node_modules' || e.name === '.git') continue;
         if (res.length && ignored(r + '/')) continue;
         walk(p, r + '/');
-      } else if ((e.isFile() || e.isSymbolicLink()) && e.name.toLowerCase().endsWith('.sql')) {
+      } else if (e.name.toLowerCase().endsWith('.sql')) {
         if (res.length && ignored(r)) continue;
+        if (e.isSymbolicLink()) {
+          // stat follows the link; a dangling or looping one throws and is listed (reported when read)
+          let target: fs.Stats | undefined;
+          try { target = fs.statSync(p); } catch { /* listed */ }
+          if (target?.isDirectory()) continue;
+        }
         out.push(p);
       }
     }

@@ -8,6 +8,7 @@ import type { FileReport } from './lint-project';
 
 export const INFORMATION_URI = 'https://github.com/db-engineer/db-engineer';
 import { VERSION } from './version';
+import { terminalSafe } from './terminal';
 export { VERSION };
 
 export interface Summary { files: number; errors: number; warnings: number; infos: number; hints: number }
@@ -32,7 +33,8 @@ export function formatText(files: FileReport[], cwd: string, quiet: boolean): st
   for (const f of files) {
     const shown = displayPath(f.path, cwd);
     for (const d of f.diagnostics) {
-      out.push(`${shown}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.rule} ${d.message.replace(/\r?\n/g, ' ')}`);
+      // identifiers and file names come from the user's files: their control characters are shown, not obeyed
+      out.push(terminalSafe(`${shown}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.rule} ${d.message.replace(/\r?\n/g, ' ')}`));
     }
   }
   const s = summarize(files);
@@ -58,14 +60,7 @@ interface SarifRuleMeta { id: string; title: string; rationale: string; severity
 
 /** Every rule the engine can report, registered rules first, then the engine's own ids. */
 export function ruleCatalogue(): SarifRuleMeta[] {
-  const out: SarifRuleMeta[] = DOCUMENTED_RULES.map((r) => ({ id: r.meta.id, title: r.meta.title, rationale: r.meta.rationale, severity: r.meta.severity }));
-  if (!out.some((r) => r.id === 'file-too-large')) {
-    out.push({
-      id: 'file-too-large', title: 'File not analysed', severity: 'warning',
-      rationale: 'The file is larger than maxFileBytes (.dbe.json) or is not a text file (it contains NUL bytes), so it was not analysed.',
-    });
-  }
-  return out;
+  return DOCUMENTED_RULES.map((r) => ({ id: r.meta.id, title: r.meta.title, rationale: r.meta.rationale, severity: r.meta.severity }));
 }
 
 function region(r: Range) {

@@ -14,6 +14,7 @@ export interface Io { out(s: string): void; err(s: string): void; cwd: string; s
 
 export async function lintCommand(o: LintOptions, io: Io): Promise<number> {
   const specs = timed('collect', () => collectProjects(o.paths, o.config, io.cwd));
+  for (const s of specs) for (const n of s.notes ?? []) io.err(`dbe: ${n}\n`);
   // Worker threads need the bundled script (dist/cli.js); from sources everything runs here.
   const canThread = !!io.script && io.script.endsWith('.js');
   const threads = canThread ? (o.jobs ?? defaultThreads()) : 1;

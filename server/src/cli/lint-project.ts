@@ -10,6 +10,7 @@ import { clearParseCaches, setParseStore } from '../sql/parse';
 import { cacheFileFor, DiskParseCache, type CacheEntry } from './parse-cache';
 import { ResultCache } from './result-cache';
 import { relTo, InputError, type ProjectSpec } from './collect';
+import { readDiskSource, type DiskSource } from '../engine/read-file';
 import { timed } from './timing';
 
 export interface FileReport {
@@ -32,26 +33,26 @@ export interface ProjectResult {
 }
 
 export const MAX_FIX_PASSES = 10;
-/** Beyond this size a file is not read whole: the engine only needs to know it is too large. */
-const HUGE = 64 * 1024 * 1024;
 
-export function readSource(file: string, maxFileBytes: number): { text: string; size: number } {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, 'r');
-    const size = fs.fstatSync(fd).size;
-    if (size > maxFileBytes && size > HUGE) {
-      // Read just past the limit: the engine reports the file as too large without the rest.
-      const buf = Buffer.alloc(maxFileBytes + 1);
-      const n = fs.readSync(fd, buf, 0, buf.length, 0);
-      return { text: buf.subarray(0, n).toString('utf8'), size };
-    }
-    return { text: fs.readFileSync(fd, 'utf8'), size };
-  } catch (e: any) {
-    throw new InputError(`cannot read ${path.relative(process.cwd(), file) || file}: ${e?.code ?? e?.message}`);
-  } finally {
-    if (fd !== undefined) try { fs.closeSync(fd); } catch { /* ignore */ }
-  }
+/**
+ * Reads a project file. Never throws and never blocks: a file that is not a regular file (a named
+ * pipe, a socket, a device, a dangling or looping symbolic link) or cannot be read comes back with
+ * `unreadable`, which the engine reports as one finding on it (decision 0013).
+ */
+export function readSource(file: string, maxFileBytes: number): DiskSource {
+  return readDiskSource(file, maxFileBytes);
+}
+
+/** Puts a file read by readSource into the project. */
+export function addSource(project: Project, file: string, source: DiskSource): void {
+  project.setFile(file, source.text, { size: source.size, unreadable: source.unreadable });
+}
+
+/** The file a command was asked about, read into the project: one that was not analysed is an input error. */
+export function addNamedSource(project: Project, file: string, shown: string, maxFileBytes: number): void {
+  if (!project.hasFile(file)) addSource(project, file, readSource(file, maxFileBytes));
+  const skipped = project.getFile(file)!.skipped;
+  if (skipped) throw new InputError(`${shown}: ${skipped}`);
 }
 
 export interface LintProjectOptions {
@@ -95,12 +96,8 @@ export function lintProject(spec: ProjectSpec, options: LintProjectOptions): Pro
   }
 }
 
-function lintWith(project: Project, spec: ProjectSpec, sources: { path: string; text: string; size: number }[], options: LintProjectOptions, store: DiskParseCache | undefined): ProjectResult {
-  const sizes = new Map<string, number>();
-  for (const { path: f, text, size } of sources) {
-    sizes.set(f, size);
-    timed('split+parse', () => project.setFile(f, text));
-  }
+function lintWith(project: Project, spec: ProjectSpec, sources: ({ path: string } & DiskSource)[], options: LintProjectOptions, store: DiskParseCache | undefined): ProjectResult {
+  for (const s of sources) timed('split+parse', () => addSource(project, s.path, s));
   let results = timed('analyze', () => project.analyze(options.targets));
   let fixesApplied = 0;
   const fixedFiles = new Set<string>();
@@ -129,9 +126,6 @@ function lintWith(project: Project, spec: ProjectSpec, sources: { path: string; 
   let i = 0;
   for (const p of results.keys()) {
     const diagnostics = report.files[i++].diagnostics;
-    for (const d of diagnostics) {
-      if (d.rule === 'file-too-large') d.message = d.message.replace(/^File not analysed: \d+ bytes/, `File not analysed: ${sizes.get(p)} bytes`);
-    }
     files.push({ path: p, diagnostics });
   }
   const seenErr = new Set<string>();

@@ -19,7 +19,7 @@ import type { ExplainOptions, LintOptions } from './args';
 import { collectProjects, InputError, relTo, type ProjectSpec } from './collect';
 import { finish, type Io } from './lint-command';
 import type { FileReport } from './lint-project';
-import { readSource } from './lint-project';
+import { addNamedSource, addSource, readSource } from './lint-project';
 
 export interface LiveCliOptions { database?: string; statementTimeoutMs?: number }
 export interface SlowOptions extends LiveCliOptions { limit: number; order: SlowOrder; format: 'text' | 'json'; config?: string }
@@ -61,7 +61,7 @@ async function withSession<T>(o: LiveCliOptions, config: Config | undefined, io:
 
 function projectOf(spec: ProjectSpec): Project {
   const project = new Project(spec.config, (p) => relTo(spec.root, p));
-  for (const f of spec.files) project.setFile(f, readSource(f, spec.config.maxFileBytes).text);
+  for (const f of spec.files) addSource(project, f, readSource(f, spec.config.maxFileBytes));
   return project;
 }
 
@@ -115,8 +115,8 @@ export async function liveExplain(o: ExplainOptions, io: Io): Promise<number> {
   const root = path.resolve(io.cwd, o.project ?? '.');
   const [spec] = collectProjects([fs.existsSync(root) && fs.statSync(root).isDirectory() ? root : path.dirname(file)], o.config, io.cwd);
   const project = new Project(spec.config);
-  project.setFile(file, readSource(file, spec.config.maxFileBytes).text);
   const shown = path.relative(io.cwd, file) || path.basename(file);
+  addNamedSource(project, file, shown, spec.config.maxFileBytes);
   const src = project.getFile(file)!;
   if (o.line > src.lines.lineCount) throw new InputError(`${shown} has ${src.lines.lineCount} lines; there is no line ${o.line}`);
   const stmt = statementAtLine(project, file, o.line - 1);

@@ -11,11 +11,15 @@ import { rulesCommand } from './rules-command';
 import { initParser } from '../sql/parse';
 import { timingReport } from './timing';
 import { VERSION } from './version';
+import { terminalSafe } from './terminal';
 
 async function main(argv: string[]): Promise<number> {
+  // Every line the CLI prints passes here: control characters in it are shown, never obeyed (terminal.ts).
   const io = {
-    out: (s: string) => { process.stdout.write(s); },
-    err: (s: string) => { process.stderr.write(s); },
+    out: (s: string) => { process.stdout.write(terminalSafe(s)); },
+    err: (s: string) => { process.stderr.write(terminalSafe(s)); },
+    /** For the CLI's own terminal control (a progress line rewritten in place); its text is made safe by the caller. */
+    errControl: (s: string) => { process.stderr.write(s); },
     cwd: process.cwd(),
     script: __filename,
   };

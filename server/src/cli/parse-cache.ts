@@ -11,6 +11,7 @@ import * as zlib from 'node:zlib';
 import { version as parserVersion } from 'libpg-query/package.json';
 import type { ParseStore } from '../sql/parse';
 import { VERSION } from './version';
+import { terminalSafe } from './terminal';
 
 const MAGIC = 0x43454244; // "DBEC"
 const FORMAT = 1;
@@ -148,7 +149,7 @@ export class DiskParseCache implements ParseStore {
         throw e;
       }
     } catch (e: any) {
-      if (process.env.DBE_DEBUG) process.stderr.write(`dbe: parse cache not written (${e?.message ?? e})\n`);
+      if (process.env.DBE_DEBUG) process.stderr.write(terminalSafe(`dbe: parse cache not written (${e?.message ?? e})\n`));
     }
   }
 }

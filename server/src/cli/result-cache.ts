@@ -12,6 +12,7 @@ import type { ProjectSpec } from './collect';
 import type { ProjectResult } from './lint-project';
 import { cacheDir } from './parse-cache';
 import { VERSION } from './version';
+import { terminalSafe } from './terminal';
 
 const FORMAT = 1;
 let buildId: string | null | undefined;
@@ -34,12 +35,12 @@ export class ResultCache {
   private constructor(file: string, key: string) { this.file = file; this.key = key; }
 
   /** A cache for this project and these file contents, or undefined when result caching is off. */
-  static for(spec: ProjectSpec, sources: { path: string; text: string; size: number }[], cwd: string): ResultCache | undefined {
+  static for(spec: ProjectSpec, sources: { path: string; text: string; size: number; unreadable?: string }[], cwd: string): ResultCache | undefined {
     const id = build();
     if (!id) return undefined;
     const h = crypto.createHash('sha1');
     h.update(`${FORMAT}\0${VERSION}\0${id}\0${parserVersion}\0${cwd}\0${spec.root}\0${spec.kind}\0${JSON.stringify(spec.config)}\0`);
-    for (const s of sources) h.update(`${s.path}\0${s.size}\0${s.text.length}\0`).update(s.text).update('\0');
+    for (const s of sources) h.update(`${s.path}\0${s.size}\0${s.unreadable ?? ''}\0${s.text.length}\0`).update(s.text).update('\0');
     const name = crypto.createHash('sha1').update(`${spec.root}\0${spec.kind}\0${spec.kind === 'files' ? spec.files.join('\0') : ''}`).digest('hex').slice(0, 20);
     return new ResultCache(path.join(cacheDir(), `results-${name}.json`), h.digest('hex'));
   }
@@ -70,7 +71,7 @@ export class ResultCache {
         throw e;
       }
     } catch (e: any) {
-      if (process.env.DBE_DEBUG) process.stderr.write(`dbe: result cache not written (${e?.message ?? e})\n`);
+      if (process.env.DBE_DEBUG) process.stderr.write(terminalSafe(`dbe: result cache not written (${e?.message ?? e})\n`));
     }
   }
 }

@@ -10,15 +10,16 @@ import { checkProject, evidenceRequests, formatPlan, hasParams, isQuery, measure
 import type { ExplainOptions, LintOptions } from './args';
 import { collectProjects, InputError, relTo, type ProjectSpec } from './collect';
 import type { FileReport } from './lint-project';
-import { readSource } from './lint-project';
+import { addNamedSource, addSource, readSource } from './lint-project';
+import { terminalSafe } from './terminal';
 import { cacheDir } from './parse-cache';
 import { mark, timingOn } from './timing';
 
-export interface SandboxIo { out(s: string): void; err(s: string): void; cwd: string }
+export interface SandboxIo { out(s: string): void; err(s: string): void; cwd: string; errControl?(s: string): void }
 
 function projectOf(spec: ProjectSpec): Project {
   const project = new Project(spec.config, (p) => relTo(spec.root, p));
-  for (const f of spec.files) project.setFile(f, readSource(f, spec.config.maxFileBytes).text);
+  for (const f of spec.files) addSource(project, f, readSource(f, spec.config.maxFileBytes));
   return project;
 }
 
@@ -73,7 +74,7 @@ export function dataSummary(d: DataStats): string {
  * Progress of the data generation on stderr, once it has taken more than a second: on a terminal one
  * line rewritten in place, elsewhere a line at most every second, and the total at the end.
  */
-export function progressPrinter(io: Pick<SandboxIo, 'err'>, label: string, tty = !!process.stderr.isTTY, clock: () => number = () => performance.now()): (done: number, total: number, table: string) => void {
+export function progressPrinter(io: Pick<SandboxIo, 'err' | 'errControl'>, label: string, tty = !!process.stderr.isTTY, clock: () => number = () => performance.now()): (done: number, total: number, table: string) => void {
   const t0 = clock();
   let last = 0, shown = false;
   return (done, total, table) => {
@@ -82,8 +83,9 @@ export function progressPrinter(io: Pick<SandboxIo, 'err'>, label: string, tty =
     if (done < total && now - last < (tty ? 100 : 1000)) return;
     last = now;
     shown = true;
-    const line = `dbe sandbox ${label}: generating rows, ${done}/${total} tables (${table})`;
-    io.err(tty ? `\r${line}\x1b[K${done === total ? '\n' : ''}` : `${line}\n`);
+    const line = terminalSafe(`dbe sandbox ${label}: generating rows, ${done}/${total} tables (${table})`);
+    if (tty) (io.errControl ?? io.err)(`\r${line}\x1b[K${done === total ? '\n' : ''}`);
+    else io.err(`${line}\n`);
   };
 }
 
@@ -120,8 +122,8 @@ export async function explainCommand(o: ExplainOptions, io: SandboxIo): Promise<
   if (!st.isFile()) throw new InputError(`not a file: ${o.file}`);
   const [spec] = collectProjects([root], o.config, io.cwd);
   const project = projectOf(spec);
-  if (!project.hasFile(file)) project.setFile(file, readSource(file, spec.config.maxFileBytes).text);
   const shown = path.relative(io.cwd, file) || path.basename(file);
+  addNamedSource(project, file, shown, spec.config.maxFileBytes);
   const src = project.getFile(file)!;
   if (o.line > src.lines.lineCount) throw new InputError(`${shown} has ${src.lines.lineCount} lines; there is no line ${o.line}`);
   const stmt = statementAtLine(project, file, o.line - 1);

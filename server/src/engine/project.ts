@@ -13,6 +13,9 @@ import { LineIndex, tokenishEnd } from '../text';
 import { migrationSortKey, isDownMigration } from './order';
 import { applySuppressions } from './suppress';
 
+/** A file as read from disk: its size there in bytes, or why it could not be read (see engine/read-file.ts). */
+export interface DiskInfo { size?: number; unreadable?: string }
+
 export interface InternalError { rule: string; path: string; message: string }
 
 export interface AnalyzeOptions {
@@ -43,19 +46,28 @@ export class Project {
   /** Replaces the configuration; files are rebuilt (cheap: parses are cached) since it decides what is replayed. */
   setConfig(config: Config): void {
     this.config = config;
-    for (const f of [...this.files.values()]) this.files.set(f.path, buildFile(f.path, f.text, config, this.relPath(f.path)));
+    for (const f of [...this.files.values()]) this.files.set(f.path, buildFile(f.path, f.text, config, this.relPath(f.path), this.disk.get(f.path)));
     this.invalidate();
   }
 
-  /** Adds or replaces a file. Statements whose text did not change reuse their cached parse. */
-  setFile(path: string, text: string): SourceFile {
-    const file = buildFile(path, text, this.config, this.relPath(path));
+  /** What the disk said of files read from it (their size in bytes; why one could not be read). */
+  private disk = new Map<string, DiskInfo>();
+
+  /**
+   * Adds or replaces a file. Statements whose text did not change reuse their cached parse.
+   * `disk`: the file as read from disk (its byte size there; or why it could not be read); without
+   * it the text is the file (an editor's buffer, a fix's result).
+   */
+  setFile(path: string, text: string, disk?: DiskInfo): SourceFile {
+    if (disk) this.disk.set(path, disk); else this.disk.delete(path);
+    const file = buildFile(path, text, this.config, this.relPath(path), disk);
     this.files.set(path, file);
     this.invalidate();
     return file;
   }
 
   removeFile(path: string): boolean {
+    this.disk.delete(path);
     const had = this.files.delete(path);
     if (had) this.invalidate();
     return had;
@@ -108,6 +120,10 @@ export class Project {
       fixes = fixes.filter((f) => !f.edits.some((e) => e.path === base));
       if (!fixes.length) return undefined;
     }
+    // A file that was not analysed (too large, unreadable, not a regular file) holds none or part of
+    // its text here: an edit to it would overwrite the file on disk with that.
+    fixes = fixes.filter((f) => !f.edits.some((e) => !e.create && this.files.get(e.path)?.skipped));
+    if (!fixes.length) return undefined;
     if (!fixes.some((f) => f.edits.some((e) => e.newText.includes('___')))) return fixes;
     if (!this.placeholders) {
       const map = new Map<string, string | null>();
@@ -288,13 +304,18 @@ export class Project {
 
 
 /** Splits and parses a file into statements (parses are cached per statement text). */
-export function buildFile(path: string, text: string, config: Config, rel: string): SourceFile {
+export function buildFile(path: string, text: string, config: Config, rel: string, disk?: DiskInfo): SourceFile {
   const file: SourceFile = {
     path, text, lines: new LineIndex(text), split: { statements: [], masked: text, templated: false }, statements: [],
     isDown: isDownMigration(rel),
     replayed: !isDownMigration(rel) && (config.migrations.include.length === 0 || matchesAny(rel, config.migrations.include)),
   };
-  const bytes = Buffer.byteLength(text, 'utf8');
+  if (disk?.unreadable) {
+    file.skipped = `File not analysed: ${disk.unreadable}.`;
+    return file;
+  }
+  // The size on disk when known: text decoded from invalid UTF-8 re-encodes larger (U+FFFD is 3 bytes).
+  const bytes = disk?.size ?? Buffer.byteLength(text, 'utf8');
   if (bytes > config.maxFileBytes) {
     file.skipped = `File not analysed: ${bytes} bytes is over the ${config.maxFileBytes}-byte limit (maxFileBytes in .dbe.json).`;
     return file;

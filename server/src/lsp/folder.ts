@@ -1,8 +1,9 @@
 // One workspace folder: its project (files, schema, findings), its .dbe.json and the files on disk.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, defaultConfig, loadConfigFile, matchesAny, type Config } from '../config';
+import { ConfigError, defaultConfig, globMatcher, loadConfigFile, matchesAny, type Config } from '../config';
 import { Project } from '../engine/project';
+import { readDiskSource } from '../engine/read-file';
 import { KNOWN_RULE_IDS } from '../rules';
 import { effectiveConfig, type Settings } from './settings';
 import { fileUriKey, fsPathOf, relativeTo } from './uri';
@@ -83,14 +84,11 @@ export class Folder {
   loadFromDisk(key: string): boolean {
     const fp = fsPathOf(key);
     if (!fp || !this.wants(key)) return this.project.removeFile(key);
-    try {
-      const st = fs.statSync(fp);
-      if (!st.isFile() || st.size > this.project.config.maxFileBytes) return this.project.removeFile(key);
-      this.project.setFile(key, fs.readFileSync(fp, 'utf8'));
-      return true;
-    } catch {
-      return this.project.removeFile(key);
-    }
+    // Only a regular file is opened (a named pipe would block the server); the size is the one on disk.
+    const src = readDiskSource(fp, this.project.config.maxFileBytes);
+    if (src.unreadable || src.size > this.project.config.maxFileBytes) return this.project.removeFile(key);
+    this.project.setFile(key, src.text);
+    return true;
   }
 
   /** Every .sql file of the folder (skipping node_modules, .git and ignore globs). */
@@ -98,7 +96,8 @@ export class Folder {
     const root = this.fsPath;
     if (!root) return [];
     const out: string[] = [];
-    const ignore = this.project.config.ignore;
+    const ignored = this.project.config.ignore.map(globMatcher);
+    const matches = (r: string) => ignored.some((m) => m.test(r));
     const visit = (dir: string, rel: string) => {
       let entries: fs.Dirent[];
       try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
@@ -107,9 +106,9 @@ export class Folder {
         if (out.length >= MAX_SCAN_FILES) return;
         const r = rel ? `${rel}/${e.name}` : e.name;
         if (e.isDirectory()) {
-          if (e.name === 'node_modules' || e.name === '.git' || matchesAny(r + '/', ignore)) continue;
+          if (e.name === 'node_modules' || e.name === '.git' || matches(r + '/')) continue;
           visit(path.join(dir, e.name), r);
-        } else if (e.isFile() && e.name.endsWith('.sql') && !matchesAny(r, ignore)) {
+        } else if (e.isFile() && e.name.endsWith('.sql') && !matches(r)) {
           out.push(path.join(dir, e.name));
         }
       }
@@ -129,13 +128,9 @@ export class Folder {
       seen.add(key);
       const open = openText(key);
       if (open !== undefined) { this.project.setFile(key, open); continue; }
-      try {
-        const st = fs.statSync(fp);
-        if (st.size > this.project.config.maxFileBytes) { this.project.removeFile(key); seen.delete(key); continue; }
-        this.project.setFile(key, fs.readFileSync(fp, 'utf8'));
-      } catch {
-        seen.delete(key);
-      }
+      const src = readDiskSource(fp, this.project.config.maxFileBytes);
+      if (src.unreadable || src.size > this.project.config.maxFileBytes) { this.project.removeFile(key); seen.delete(key); continue; }
+      this.project.setFile(key, src.text);
     }
     for (const f of [...this.project.order()]) {
       if (!seen.has(f.path) && openText(f.path) === undefined) this.project.removeFile(f.path);

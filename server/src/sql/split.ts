@@ -105,6 +105,8 @@ export function splitStatements(original: string): SplitResult {
     const c = text0.charCodeAt(i);
     // whitespace
     if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12) { i++; continue; }
+    // a UTF-8 byte order mark opening the file: not part of the SQL (kept in the text, so offsets and fixes keep it)
+    if (c === 0xfeff && i === 0) { i++; continue; }
     // -- comment
     if (c === 45 && text0.charCodeAt(i + 1) === 45) {
       while (i < n && text0.charCodeAt(i) !== 10) i++;
@@ -112,12 +114,16 @@ export function splitStatements(original: string): SplitResult {
     }
     // /* nested comment */
     if (c === 47 && text0.charCodeAt(i + 1) === 42) {
+      const from = i;
       let depth = 1; i += 2;
       while (i < n && depth > 0) {
         if (text0.charCodeAt(i) === 47 && text0.charCodeAt(i + 1) === 42) { depth++; i += 2; }
         else if (text0.charCodeAt(i) === 42 && text0.charCodeAt(i + 1) === 47) { depth--; i += 2; }
         else i++;
       }
+      // Never closed: PostgreSQL rejects the file ("unterminated /* comment"), so the comment is a
+      // statement of its own for the parser to report, not text that silently swallows the rest.
+      if (depth > 0) begin(from);
       continue;
     }
     // psql meta-command: backslash to end of line; it ends the statement in progress
