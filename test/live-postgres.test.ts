@@ -206,6 +206,32 @@ describe('live database (PostgreSQL 15 on loopback)', { skip }, () => {
     });
   });
 
+  test('user SQL cannot smuggle statements: standard_conforming_strings=off on the server, one statement per message', async () => {
+    await admin('postgres', async (c) => {
+      await c.query('CREATE DATABASE legacy OWNER app');
+      await c.query('ALTER DATABASE legacy SET standard_conforming_strings = off');
+    });
+    await admin('legacy', async (c) => { await c.query('CREATE TABLE victim (id int)'); await c.query('INSERT INTO victim VALUES (1)'); }, 'app', APP_PASS);
+    const legacy = url.replace(/\/shop$/, '/legacy');
+    write(tmp, { 'inject/q.sql': "SELECT 'a\\' , ' ; COMMIT; BEGIN READ WRITE; DROP TABLE victim; COMMIT; -- ';\n" });
+    for (const extra of [[], ['--analyze']]) {
+      const r = dbe(['explain', 'inject/q.sql', '--line', '1', '--database', legacy, ...extra]);
+      assert.doesNotMatch(r.stderr, /unexpected failure/, r.stderr);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+    }
+    await admin('legacy', async (c) => { assert.equal((await c.query('SELECT count(*)::int AS n FROM victim')).rows[0].n, 1, 'the table is still there'); });
+    const s = await LiveSession.open({ url: legacy, password: APP_PASS });
+    try {
+      assert.equal((await s.query('SELECT current_setting(\'standard_conforming_strings\') AS v')).rows[0].v, 'on', 'dbe parses strings as the server does');
+      const two = await s.tryQuery('SELECT 1; SELECT 2');
+      assert.equal(two.ok, false);
+      assert.match((two as any).message, /cannot insert multiple commands into a prepared statement/);
+      await assert.rejects(s.query('SELECT 1; DROP TABLE victim'), (e: any) => e instanceof LiveError && /multiple commands/.test(e.message));
+    } finally { await s.close(); }
+    await admin('legacy', async (c) => { assert.equal((await c.query('SELECT count(*)::int AS n FROM victim')).rows[0].n, 1); });
+  });
+
   test('the statement timeout cancels a long statement: one message, exit 2', () => {
     const r = dbe(['explain', 'queries/reports.sql', '--line', '11', '--database', url, '--analyze', '--statement-timeout', '300']);
     assert.equal(r.code, 2);

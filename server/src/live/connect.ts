@@ -132,7 +132,9 @@ export class LiveSession {
       connectionTimeoutMillis: o.connectTimeoutMs ?? 5000,
       ssl: sslmode === 'require' || sslmode === 'verify-full' || sslmode === 'verify-ca' ? { rejectUnauthorized: sslmode !== 'require' } : undefined,
       // set at session start, before any statement of ours can run
-      options: `-c default_transaction_read_only=on -c statement_timeout=${timeout} -c idle_in_transaction_session_timeout=${Math.max(timeout * 2, 10000)}`,
+      // standard_conforming_strings=on: the server reads string literals as dbe's parser does (a
+      // server set to off would read 'a\' differently and see statements or calls dbe did not)
+      options: `-c default_transaction_read_only=on -c standard_conforming_strings=on -c statement_timeout=${timeout} -c lock_timeout=${timeout} -c idle_in_transaction_session_timeout=${Math.max(timeout * 2, 10000)}`,
     });
     // a connection that drops later must not crash the process: the next query fails instead
     client.on('error', () => undefined);
@@ -144,8 +146,9 @@ export class LiveSession {
     }
     const session = new LiveSession(client, target, password, 0);
     try {
-      const r = await session.query<{ v: string; ro: string }>(`${DBE_MARK} SELECT current_setting('server_version_num') AS v, current_setting('default_transaction_read_only') AS ro`);
+      const r = await session.query<{ v: string; ro: string; scs: string }>(`${DBE_MARK} SELECT current_setting('server_version_num') AS v, current_setting('default_transaction_read_only') AS ro, current_setting('standard_conforming_strings') AS scs`);
       if (r.rows[0].ro !== 'on') throw new LiveError(`${target}: the session could not be made read-only; dbe does not use it`);
+      if (r.rows[0].scs !== 'on') throw new LiveError(`${target}: standard_conforming_strings could not be turned on for the session; dbe does not use it`);
       (session as { serverVersion: number }).serverVersion = Number(r.rows[0].v);
     } catch (e) {
       await session.close();
@@ -154,11 +157,25 @@ export class LiveSession {
     return session;
   }
 
+  /**
+   * Sends one statement through the extended protocol (Parse/Bind/Execute), never the simple one:
+   * the server then refuses a text holding more than one statement (42601, "cannot insert multiple
+   * commands into a prepared statement"), so no text can smuggle a COMMIT and a write past us.
+   */
+  private async run<R extends Record<string, any>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+    // queryMode is in pg 8.23's Query (lib/query.js) but not in @types/pg's QueryConfig
+    const config = { text: sql, values: (params ?? []) as any[], queryMode: 'extended' };
+    const r: unknown = await this.client.query(config as any);
+    if (Array.isArray(r) || !r || !Array.isArray((r as QueryResult<R>).rows)) throw new LiveError(`${this.target}: the server answered one statement with ${Array.isArray(r) ? r.length : 'no'} results; dbe stops here`);
+    return r as QueryResult<R>;
+  }
+
   /** Runs one statement; failures become a LiveError naming the server, the password scrubbed. */
   async query<R extends Record<string, any> = any>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
     try {
-      return await this.client.query<R>(sql, params as any[]);
+      return await this.run<R>(sql, params);
     } catch (e) {
+      if (e instanceof LiveError) throw e;
       throw queryError(e, this.target, this.secret);
     }
   }
@@ -166,8 +183,9 @@ export class LiveSession {
   /** Like query, but returns PostgreSQL's error instead of throwing it (for EXPLAIN of user queries). */
   async tryQuery<R extends Record<string, any> = any>(sql: string, params?: unknown[]): Promise<{ ok: true; result: QueryResult<R> } | { ok: false; message: string; code?: string; position?: number }> {
     try {
-      return { ok: true, result: await this.client.query<R>(sql, params as any[]) };
+      return { ok: true, result: await this.run<R>(sql, params) };
     } catch (e: any) {
+      if (e instanceof LiveError) throw e;
       if (e && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && e.code !== '57014' && !e.code.startsWith('08')) {
         return { ok: false, message: scrub(String(e.message), this.secret), code: e.code, position: e.position ? Number(e.position) : undefined };
       }
