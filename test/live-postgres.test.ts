@@ -189,10 +189,10 @@ describe('live database (PostgreSQL 15 on loopback)', { skip }, () => {
     } finally { await s.close(); }
     let before = '';
     await admin('shop', async (c) => { before = (await c.query('SELECT last_value::text AS v, (SELECT count(*) FROM orders)::text AS n FROM orders_id_seq')).rows[0]; });
-    // a SELECT that writes through a function is run by --analyze, and PostgreSQL refuses it
+    // a SELECT that writes through a function is never run by --analyze
     const nextval = dbe(['explain', 'queries/reports.sql', '--line', '5', '--database', url, '--analyze']);
-    assert.equal(nextval.code, 1, nextval.stderr);
-    assert.match(nextval.stdout, /postgres-error cannot execute nextval\(\) in a read-only transaction/);
+    assert.equal(nextval.code, 2, nextval.stderr);
+    assert.match(nextval.stderr, /--analyze runs the query, and it can call nextval\(regclass\) \(volatile, internal, owned by dbe_admin\) is volatile/);
     const del = dbe(['explain', 'queries/reports.sql', '--line', '7', '--database', url, '--analyze']);
     assert.equal(del.code, 2);
     assert.match(del.stderr, /this is DELETE: dbe never executes writes/);
@@ -230,6 +230,68 @@ describe('live database (PostgreSQL 15 on loopback)', { skip }, () => {
       await assert.rejects(s.query('SELECT 1; DROP TABLE victim'), (e: any) => e instanceof LiveError && /multiple commands/.test(e.message));
     } finally { await s.close(); }
     await admin('legacy', async (c) => { assert.equal((await c.query('SELECT count(*)::int AS n FROM victim')).rows[0].n, 1); });
+  });
+
+  test('--analyze refuses every function it cannot vouch for: dblink, signals, admin, large objects, user functions, a view\'s hidden call', async () => {
+    const conn = `host=127.0.0.1 port=${cluster.port} dbname=shop user=app password=${APP_PASS}`;
+    await admin('shop', async (c) => {
+      await c.query('CREATE EXTENSION dblink');
+      await c.query('GRANT EXECUTE ON FUNCTION pg_reload_conf() TO app');
+      await c.query('GRANT EXECUTE ON FUNCTION pg_read_file(text) TO app');
+      await c.query('GRANT EXECUTE ON FUNCTION pg_stat_statements_reset(oid, oid, bigint) TO app');
+    });
+    await admin('shop', async (c) => {
+      await c.query('CREATE TABLE guarded (id int)');
+      await c.query('INSERT INTO guarded SELECT generate_series(1, 3)');
+      await c.query(`CREATE VIEW sneaky AS SELECT id FROM guarded WHERE dblink_exec('${conn}', 'DELETE FROM guarded') IS NOT NULL`);
+      await c.query(`CREATE FUNCTION touch() RETURNS int LANGUAGE plpgsql VOLATILE AS $$ BEGIN RETURN 1; END $$`);
+      await c.query(`CREATE FUNCTION plus_one(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + 1'`);
+      await c.query(`CREATE FUNCTION loud_eq(int, int) RETURNS bool LANGUAGE plpgsql VOLATILE AS $$ BEGIN RETURN $1 = $2; END $$`);
+      await c.query('CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = loud_eq)');
+    }, 'app', APP_PASS);
+    const victim = new Client({ host: '127.0.0.1', port: cluster.port, user: 'app', password: APP_PASS, database: 'shop' });
+    await victim.connect();
+    victim.on('error', () => undefined);
+    const victimPid = (await victim.query('SELECT pg_backend_pid() AS p')).rows[0].p;
+    let loadTime = '';
+    await admin('shop', async (c) => { loadTime = (await c.query('SELECT pg_conf_load_time()::text AS t')).rows[0].t; });
+    const cases: [string, RegExp][] = [
+      [`SELECT dblink_exec('${conn}', 'DELETE FROM guarded');`, /dblink_exec\([a-z,]*\) \(volatile, c, owned by dbe_admin\) is not one of PostgreSQL's own functions/],
+      [`SELECT pg_terminate_backend(${victimPid});`, /pg_terminate_backend\(integer,bigint\) \(volatile, internal, owned by dbe_admin\) is volatile/],
+      ['SELECT pg_stat_statements_reset();', /pg_stat_statements_reset\(oid,oid,bigint\) .* is not one of PostgreSQL's own functions/],
+      ['SELECT pg_reload_conf();', /pg_reload_conf\(\) \(volatile, internal, owned by dbe_admin\) is volatile/],
+      ["SELECT lo_from_bytea(0, 'x');", /lo_from_bytea\(oid,bytea\) .* is volatile/],
+      ["SELECT pg_read_file('postgresql.conf');", /pg_read_file\(text\) .* is volatile/],
+      ['SELECT touch();', /touch\(\) \(volatile, plpgsql, owned by app\) is not one of PostgreSQL's own functions/],
+      ['SELECT plus_one(id) FROM guarded;', /plus_one\(integer\) \(immutable, sql, owned by app\) is not one of PostgreSQL's own functions/],
+      ['SELECT id FROM guarded WHERE id === 2;', /loud_eq\(integer,integer\) \(volatile, plpgsql, owned by app\)/],
+      ['SELECT id FROM sneaky;', /dblink_exec\([a-z,]*\)/],
+      ['SELECT count(*) FROM (SELECT id FROM sneaky) s JOIN orders o ON o.id = s.id;', /dblink_exec\([a-z,]*\)/],
+      ['SELECT txid_current();', /txid_current\(\) \(stable, internal, owned by dbe_admin\) reaches outside the query/],
+    ];
+    write(tmp, { 'guard/q.sql': cases.map((c) => c[0]).join('\n') + '\n' });
+    try {
+      cases.forEach(([sql, why], i) => {
+        const r = dbe(['explain', 'guard/q.sql', '--line', String(i + 1), '--database', url, '--analyze']);
+        assert.equal(r.code, 2, `${sql}\n${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, /^dbe: --analyze runs the query, and it can call /, sql);
+        assert.match(r.stderr, why, sql);
+        assert.match(r.stderr, /plain EXPLAIN, without --analyze, shows the plan without running anything\)\n$/);
+        assert.equal(r.stdout, '');
+        // plain EXPLAIN still shows the plan
+        assert.equal(dbe(['explain', 'guard/q.sql', '--line', String(i + 1), '--database', url]).code, 0, sql);
+      });
+      assert.equal((await victim.query('SELECT 1 AS one')).rows[0].one, 1, 'the other session was not terminated');
+    } finally { await victim.end().catch(() => undefined); }
+    await admin('shop', async (c) => {
+      assert.equal((await c.query('SELECT count(*)::int AS n FROM guarded')).rows[0].n, 3, 'dblink_exec deleted nothing');
+      assert.equal((await c.query('SELECT pg_conf_load_time()::text AS t')).rows[0].t, loadTime, 'the configuration was not reloaded');
+    });
+    // what PostgreSQL ships, immutable or stable, and the few harmless volatile ones, still run
+    write(tmp, { 'guard/ok.sql': "SELECT lower(email), now(), random(), gen_random_uuid(), clock_timestamp(), current_setting('work_mem'), count(*) OVER () FROM customers WHERE email LIKE 'u1%' AND id BETWEEN 1 AND 50 AND id IN (SELECT customer_id FROM paid_orders) ORDER BY 1 LIMIT 3;\n" });
+    const ok = dbe(['explain', 'guard/ok.sql', '--line', '1', '--database', url, '--analyze', '--format', 'json']);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.equal(json(ok).analyzed, true);
   });
 
   test('the statement timeout cancels a long statement: one message, exit 2', () => {

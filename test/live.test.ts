@@ -12,6 +12,7 @@ import { Project } from '../server/src/engine/project';
 import { catalogFile, catalogSchema, hasMigrations } from '../server/src/live/catalog';
 import { LiveError, parseDatabaseUrl, pgpassLookup, redactUrl, resolveDatabaseUrl, scrub } from '../server/src/live/connect';
 import { analyzeRefusal } from '../server/src/live/explain';
+import { namesOf, planNames, procRefusal } from '../server/src/live/guard';
 import { judgeQueries } from '../server/src/live/slow';
 import { parseArgs, UsageError } from '../server/src/cli/args';
 import { parseSettings } from '../server/src/lsp/settings';
@@ -133,6 +134,40 @@ describe('live database: the catalog as a project\'s schema', () => {
     assert.match(analyzeRefusal(stmtOf('WITH d AS (DELETE FROM orders RETURNING id) SELECT count(*) FROM d'))!, /data-modifying WITH/);
     assert.match(analyzeRefusal(stmtOf('SELECT id FROM orders FOR UPDATE'))!, /FOR UPDATE/);
     assert.match(analyzeRefusal(stmtOf('SELECT * INTO copy FROM orders'))!, /SELECT INTO/);
+  });
+});
+
+describe('live database: what --analyze may run (guard.ts)', () => {
+  test('the statement\'s calls, operators, casts and relations are all collected; CTE names are told apart', async () => {
+    await initParser();
+    const n = namesOf(stmtOf("WITH c AS (SELECT 1 AS x) SELECT public.f(a)::mytype, b BETWEEN 1 AND 2, y LIKE 'a', z OPERATOR(public.===) 3, q = ANY (SELECT 2) FROM s.v JOIN c ON true").node);
+    assert.deepEqual(n.funcs, [{ schema: 'public', name: 'f' }]);
+    assert.deepEqual(n.ops.map((o) => (o.schema ? o.schema + '.' : '') + o.name).sort(), ['<=', '=', '>=', 'public.===', '~~']);
+    assert.deepEqual(n.types, [{ name: 'mytype' }]);
+    assert.deepEqual(n.rels.map((r) => [r.schema, r.name]), [['s', 'v'], [undefined, 'c']]);
+    assert.deepEqual([...n.ctes], ['c']);
+  });
+
+  test('the plan\'s expressions give the names they call (string literals left out); a foreign scan is flagged', () => {
+    const plan = [{ Plan: { 'Node Type': 'Seq Scan', 'Relation Name': 'orders', Schema: 'public', Output: ['lower(email)', "'evil(1)'::text", 'ext."Odd Fn"(id)'], Filter: '(total > ANY ($0))',
+      Plans: [{ 'Node Type': 'Foreign Scan', 'Relation Name': 'remote' }] } }];
+    const p = planNames(plan);
+    assert.deepEqual(p.funcs, [{ schema: undefined, name: 'lower' }, { schema: 'ext', name: 'Odd Fn' }]);
+    assert.deepEqual(p.rels, [{ schema: 'public', name: 'orders' }, { schema: undefined, name: 'remote' }]);
+    assert.deepEqual(p.foreign, ['Foreign Scan on remote']);
+  });
+
+  test('only PostgreSQL\'s own immutable or stable functions (and random, clock_timestamp, timeofday, gen_random_uuid) are safe', () => {
+    const own = { oid: 870, signature: 'lower(text)', schema: 'pg_catalog', name: 'lower', volatility: 'i', language: 'internal', owner: 'postgres', ownerOid: 10 };
+    assert.equal(procRefusal(own), undefined);
+    assert.equal(procRefusal({ ...own, name: 'random', volatility: 'v' }), undefined);
+    assert.match(procRefusal({ ...own, name: 'pg_terminate_backend', signature: 'pg_terminate_backend(integer,bigint)', volatility: 'v' })!, /is volatile/);
+    assert.match(procRefusal({ ...own, name: 'txid_current', signature: 'txid_current()', volatility: 's' })!, /reaches outside the query/);
+    // the same name and language, but created by a user (OID 16384 and up), elsewhere, or by another owner
+    assert.match(procRefusal({ ...own, oid: 16500 })!, /not one of PostgreSQL's own/);
+    assert.match(procRefusal({ ...own, schema: 'public' })!, /not one of PostgreSQL's own/);
+    assert.match(procRefusal({ ...own, ownerOid: 16400, owner: 'app' })!, /owned by app\) is not one of PostgreSQL's own/);
+    assert.match(procRefusal({ ...own, language: 'plpgsql' })!, /not one of PostgreSQL's own/);
   });
 });
 

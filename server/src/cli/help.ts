@@ -40,7 +40,9 @@ Explain options (the migrations are replayed in the embedded PostgreSQL; the que
   -c, --config FILE               use this configuration instead of the nearest .dbe.json
   -d, --database URL              explain on this live database instead (read-only session)
       --analyze                   with --database: EXPLAIN ANALYZE, in a read-only transaction that
-                                  is rolled back; refused for INSERT, UPDATE, DELETE and MERGE
+                                  is rolled back; refused for INSERT, UPDATE, DELETE and MERGE, and
+                                  when the query can call a function that is not PostgreSQL's own
+                                  immutable or stable one (decision 0011)
 
 Live database options (lint, explain, slow, health). URL: postgres://user@host:5432/dbname, or
 DBE_DATABASE_URL; slow and health also take "database" from .dbe.json. The password comes from

@@ -1,10 +1,12 @@
 // Plans from the real server. EXPLAIN never runs the query; EXPLAIN ANALYZE (only when asked) runs
 // it inside a read-only transaction that is always rolled back, and is refused for anything that
-// writes: INSERT, UPDATE, DELETE, MERGE, a WITH holding one of them, SELECT INTO, SELECT ... FOR UPDATE.
+// writes: INSERT, UPDATE, DELETE, MERGE, a WITH holding one of them, SELECT INTO, SELECT ... FOR
+// UPDATE, and for any query that can call a function guard.ts cannot vouch for.
 import type { Statement } from '../model';
 import { planTree, type PlanNode } from '../sandbox/plan';
 import type { LiveSession } from './connect';
 import { LiveError } from './connect';
+import { analyzeGuard } from './guard';
 
 export interface LiveExplain {
   plan: PlanNode;
@@ -47,6 +49,16 @@ export async function explainLive(s: LiveSession, sql: string, o: { params: bool
   // a transaction of its own, read-only, always rolled back: nothing the query does can stay
   await s.query('BEGIN TRANSACTION READ ONLY');
   try {
+    if (o.analyze) {
+      // first the plan without running anything, then every function the query can call is judged
+      const planOnly = 'EXPLAIN (VERBOSE, FORMAT JSON) ';
+      const pre = await s.tryQuery<{ 'QUERY PLAN': unknown }>(planOnly + text);
+      if (!pre.ok) return { ok: false, error: { message: pre.message, code: pre.code, position: pre.position }, prefix: planOnly.length };
+      let planRaw = pre.result.rows[0]?.['QUERY PLAN'];
+      if (typeof planRaw === 'string') planRaw = JSON.parse(planRaw);
+      const refusal = await analyzeGuard(s, o.stmt.node, planRaw);
+      if (refusal) throw new LiveError(refusal);
+    }
     const r = await s.tryQuery<{ 'QUERY PLAN': unknown }>(prefix + text);
     if (!r.ok) return { ok: false, error: { message: r.message, code: r.code, position: r.position }, prefix: prefix.length };
     let raw = r.result.rows[0]?.['QUERY PLAN'];
