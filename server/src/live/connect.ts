@@ -11,6 +11,9 @@ import type { Client as PgClient, QueryResult } from 'pg';
 /** A connection problem, told in one line with no password in it (the CLI exits 2). */
 export class LiveError extends Error {}
 
+/** The server asked for a password that dbe withholds (connectError tells it). */
+class PasswordWithheld extends Error {}
+
 export const DBE_MARK = '/* dbe */';
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
 
@@ -25,6 +28,14 @@ export interface LiveOptions {
   connectTimeoutMs?: number;
   /** Environment to read PGPASSWORD / PGPASSFILE / HOME from (tests). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Set when the URL comes from something the repository controls (.dbe.json, a workspace setting)
+   * and the user has not confirmed its host: then no password from anywhere (the editor's, the
+   * URL's, PGPASSWORD, ~/.pgpass) goes to that server. The text says why, for the notice.
+   */
+  withholdPassword?: string;
+  /** One-line notices for the user: a withheld password, an ignored ~/.pgpass. */
+  notice?: (line: string) => void;
 }
 
 export interface ParsedUrl { host: string; port: number; database: string; user: string; password?: string; params: URLSearchParams }
@@ -82,14 +93,49 @@ export function resolveDatabaseUrl(sources: { flag?: string; env?: NodeJS.Proces
   return undefined;
 }
 
+/**
+ * The user's confirmation of a host, from a user-level list (dbEngineer.trustedDatabaseHosts):
+ * entries are "host" (any port) or "host:port" ("[::1]:5432" for IPv6), compared without case.
+ */
+export function hostTrusted(p: ParsedUrl, trusted: readonly string[] | undefined): boolean {
+  const host = p.host.toLowerCase();
+  return (trusted ?? []).some((raw) => {
+    const t = String(raw).trim().toLowerCase();
+    if (!t) return false;
+    const m = /^\[(.*)\](?::(\d+))?$/.exec(t) ?? /^([^:]*):(\d+)$/.exec(t);
+    if (m) return m[1] === host && (m[2] === undefined || Number(m[2]) === p.port);
+    return t === host;
+  });
+}
+
+/**
+ * Whether a password may go to the server a URL names, by where the URL came from: the user's own
+ * command line and environment yes; .dbe.json (a file of the repository) only with
+ * --trust-config-database or a confirmed host; the editor setting (a workspace can set it) only for
+ * a confirmed host. Undefined: allowed; else the reason, for the one-line notice.
+ */
+export function passwordWithheld(source: string, p: ParsedUrl, o: { trustConfigDatabase?: boolean; trustedHosts?: readonly string[] } = {}): string | undefined {
+  if (source === '--database' || source === 'DBE_DATABASE_URL') return undefined;
+  if (hostTrusted(p, o.trustedHosts)) return undefined;
+  const where = `${p.host}:${p.port}`;
+  if (source.startsWith('.dbe.json')) {
+    if (o.trustConfigDatabase) return undefined;
+    return `the database URL comes from .dbe.json, a file of the repository, and names ${where}: no password is sent there unless you pass --trust-config-database (or give the URL yourself with --database or DBE_DATABASE_URL)`;
+  }
+  return `${source} can be set by the workspace, and ${where} is not in dbEngineer.trustedDatabaseHosts (a user setting): no password is sent there until you add it, or run "DB Engineer: Set Database Password"`;
+}
+
 /** The password for `p` from a .pgpass file (libpq's rules: host:port:database:user:password, `*` matches anything, `\` escapes). */
-export function pgpassLookup(p: ParsedUrl, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function pgpassLookup(p: ParsedUrl, env: NodeJS.ProcessEnv = process.env, notice?: (line: string) => void): string | undefined {
   const file = env.PGPASSFILE || path.join(env.HOME || os.homedir(), '.pgpass');
   let text: string;
   try {
     const st = fs.statSync(file);
     // libpq ignores a password file that others can read
-    if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) return undefined;
+    if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
+      notice?.(`${file} is ignored: group or others can read it (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); chmod 600 it, as libpq also requires`);
+      return undefined;
+    }
     text = fs.readFileSync(file, 'utf8');
   } catch { return undefined; }
   const want = [p.host, String(p.port), p.database, p.user];
@@ -119,15 +165,25 @@ export class LiveSession {
     const env = o.env ?? process.env;
     const p = parseDatabaseUrl(o.url, o.source);
     const target = describeTarget(p);
-    const password = o.password ?? p.password ?? env.PGPASSWORD ?? pgpassLookup(p, env);
+    let password: string | undefined;
+    if (o.withholdPassword !== undefined) {
+      // nothing from any source goes to a host the user has not confirmed; say so when there was one
+      if (o.password ?? p.password ?? env.PGPASSWORD ?? pgpassLookup(p, env)) o.notice?.(`the password for ${target} is withheld: ${o.withholdPassword}`);
+    } else {
+      password = o.password ?? p.password ?? env.PGPASSWORD ?? pgpassLookup(p, env, o.notice);
+    }
     const timeout = o.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
     if (!Number.isInteger(timeout) || timeout < 1) throw new LiveError(`the statement timeout must be a positive whole number of milliseconds, not ${timeout}`);
     const { Client } = await import('pg');
     const sslmode = p.params.get('sslmode');
     const client = new Client({
       host: p.host, port: p.port, database: p.database, user: p.user,
-      // a function: pg then never falls back to its own (deprecated) .pgpass reading
-      password: async () => password ?? '',
+      // a function: pg then never falls back to its own (deprecated) .pgpass reading; a withheld
+      // password fails the login before anything (not even an empty string) is sent
+      password: async () => {
+        if (o.withholdPassword !== undefined) throw new PasswordWithheld();
+        return password ?? '';
+      },
       application_name: 'dbe',
       connectionTimeoutMillis: o.connectTimeoutMs ?? 5000,
       ssl: sslmode === 'require' || sslmode === 'verify-full' || sslmode === 'verify-ca' ? { rejectUnauthorized: sslmode !== 'require' } : undefined,
@@ -142,7 +198,7 @@ export class LiveSession {
       await client.connect();
     } catch (e) {
       try { await client.end(); } catch { /* not connected */ }
-      throw connectError(e, target, password);
+      throw connectError(e, target, password, o.withholdPassword !== undefined);
     }
     const session = new LiveSession(client, target, password, 0);
     try {
@@ -205,9 +261,10 @@ export function scrub(message: string, secret: string | undefined): string {
   return m.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*):[^@/\s]*@/g, '$1:***@');
 }
 
-function connectError(e: any, target: string, secret: string | undefined): LiveError {
+function connectError(e: any, target: string, secret: string | undefined, withheld = false): LiveError {
   const code: string | undefined = e?.code;
   const msg = scrub(String(e?.message ?? e), secret);
+  if (e instanceof PasswordWithheld || withheld && (code === '28P01' || /SASL|password must be a string|client password/i.test(msg))) return new LiveError(`cannot connect to ${target}: the server wants a password, and dbe withheld it (the URL's host is not confirmed; see the line above)`);
   switch (code) {
     case 'ECONNREFUSED': return new LiveError(`cannot connect to ${target}: connection refused (is the server running and listening on that host and port?)`);
     case 'ENOTFOUND': case 'EAI_AGAIN': return new LiveError(`cannot connect to ${target}: the host name does not resolve`);
