@@ -14,7 +14,7 @@ import { catalogSchema, readCatalog } from '../server/src/live/catalog';
 import { LiveError, LiveSession } from '../server/src/live/connect';
 import type { Schema } from '../server/src/schema';
 import { initParser, parseStatement } from '../server/src/sql/parse';
-import { ensurePostgres15, startCluster, SUPERPASS, SUPERUSER, type Cluster } from './pg15';
+import { ensurePostgres15, selfSignedCert, startCluster, SUPERPASS, SUPERUSER, type Cluster } from './pg15';
 import { fileUri, LspClient } from './lspClient';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -106,7 +106,7 @@ describe('live database (PostgreSQL 15 on loopback)', { skip }, () => {
   before(async () => {
     await initParser();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-live-'));
-    cluster = await startCluster({ logConnections: true });
+    cluster = await startCluster({ logConnections: true, ssl: true });
     serverLog = path.join(cluster.dir, 'server.log');
     url = `postgres://app@127.0.0.1:${cluster.port}/shop`;
     await admin('postgres', async (c) => {
@@ -209,7 +209,7 @@ describe('live database (PostgreSQL 15 on loopback)', { skip }, () => {
   test('the statement timeout cancels a long statement: one message, exit 2', () => {
     const r = dbe(['explain', 'queries/reports.sql', '--line', '11', '--database', url, '--analyze', '--statement-timeout', '300']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^dbe: app@127\.0\.0\.1:\d+\/shop: the statement was cancelled by the statement timeout/);
+    assert.match(r.stderr, /^dbe: connected to app@127\.0\.0\.1:\d+\/shop \(TLS 1\.\d\)\ndbe: app@127\.0\.0\.1:\d+\/shop: the statement was cancelled by the statement timeout[^\n]*\n$/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 
@@ -422,7 +422,7 @@ describe('live database (PostgreSQL 15 on loopback)', { skip }, () => {
       cases.forEach(([sql, why], i) => {
         const r = dbe(['explain', 'guard/q.sql', '--line', String(i + 1), '--database', url, '--analyze']);
         assert.equal(r.code, 2, `${sql}\n${r.stdout}${r.stderr}`);
-        assert.match(r.stderr, /^dbe: --analyze runs the query, and it can call /, sql);
+        assert.match(r.stderr, /^dbe: connected to [^\n]*\ndbe: --analyze runs the query, and it can call [^\n]*\n$/, sql);
         assert.match(r.stderr, why, sql);
         assert.match(r.stderr, /plain EXPLAIN, without --analyze, shows the plan without running anything\)\n$/);
         assert.equal(r.stdout, '');
@@ -440,6 +440,37 @@ describe('live database (PostgreSQL 15 on loopback)', { skip }, () => {
     const ok = dbe(['explain', 'guard/ok.sql', '--line', '1', '--database', url, '--analyze', '--format', 'json']);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.equal(json(ok).analyzed, true);
+  });
+
+  test('TLS follows libpq\'s sslmode (prefer by default) and the connection line says what was negotiated', async () => {
+    const line = (r: Run) => /dbe: connected to app@127\.0\.0\.1:\d+\/shop \(([^)]*)\)/.exec(r.stderr)?.[1];
+    const prefer = dbe(['health', '--database', url, '--format', 'json']);
+    assert.equal(prefer.code, 0, prefer.stderr);
+    assert.match(line(prefer)!, /^TLS 1\.[23]$/);
+    assert.equal(line(dbe(['health', '--database', `${url}?sslmode=disable`, '--format', 'json'])), 'no TLS');
+    const ca = encodeURIComponent(cluster.cert!);
+    const full = dbe(['health', '--database', `${url}?sslmode=verify-full&sslrootcert=${ca}`, '--format', 'json']);
+    assert.equal(full.code, 0, full.stderr);
+    assert.match(line(full)!, /^TLS 1\.[23]$/);
+    const other = selfSignedCert(path.join(tmp, 'other-ca'), 'someone else');
+    for (const mode of ['verify-ca', 'verify-full', 'require']) {
+      const r = dbe(['health', '--database', `${url}?sslmode=${mode}&sslrootcert=${encodeURIComponent(other.crt)}`]);
+      assert.equal(r.code, 2, `${mode}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^dbe: cannot connect to app@127\\.0\\.0\\.1:\\d+/shop: the server's TLS certificate does not pass sslmode=${mode} \\(`), mode);
+      assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+    }
+    const noRoot = dbe(['health', '--database', `${url}?sslmode=verify-full`]);
+    assert.equal(noRoot.code, 2);
+    assert.match(noRoot.stderr, /^dbe: sslmode=verify-full needs the certificate authority to verify the server with/);
+    const bad = dbe(['health', '--database', `${url}?sslmode=sometimes`]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^dbe: sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full, not "sometimes"/);
+    // the server agrees
+    const s = await LiveSession.open({ url: `${url}?sslmode=verify-full&sslrootcert=${ca}`, password: APP_PASS });
+    try {
+      assert.match(s.transport, /^TLS 1\.[23]$/);
+      assert.equal((await s.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).rows[0].ssl, true);
+    } finally { await s.close(); }
   });
 });
 

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { ConfigError, defaultConfig, mergeConfig } from '../server/src/config';
 import { Project } from '../server/src/engine/project';
 import { catalogFile, catalogSchema, hasMigrations } from '../server/src/live/catalog';
-import { hostTrusted, LiveError, parseDatabaseUrl, passwordWithheld, pgpassLookup, redactUrl, resolveDatabaseUrl, scrub } from '../server/src/live/connect';
+import { hostTrusted, LiveError, LiveSession, parseDatabaseUrl, passwordWithheld, pgpassLookup, redactUrl, resolveDatabaseUrl, scrub, tlsPlan } from '../server/src/live/connect';
 import { analyzeRefusal } from '../server/src/live/explain';
 import { namesOf, planNames, procRefusal } from '../server/src/live/guard';
 import { judgeQueries } from '../server/src/live/slow';
@@ -226,6 +226,49 @@ describe('live database: a repository cannot steer the password', () => {
       await trap.close();
       fs.rmSync(ws, { recursive: true, force: true });
     }
+  });
+});
+
+describe('live database: TLS as libpq\'s sslmode', () => {
+  test('each sslmode gives its attempts: prefer tries TLS then plain, allow the other way round, require and verify-* only TLS', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-tls-'));
+    const env = { HOME: home };
+    const plan = (q: string) => tlsPlan(parseDatabaseUrl(`postgres://app@db.example/shop${q}`), env);
+    const ca = path.join(home, 'ca.crt');
+    fs.writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n');
+    try {
+      assert.deepEqual(plan(''), { mode: 'prefer', first: { rejectUnauthorized: false }, second: false });
+      assert.equal(tlsPlan(parseDatabaseUrl('postgres://app@db/shop'), { HOME: home, PGSSLMODE: 'disable' }).first, false);
+      assert.deepEqual(plan('?sslmode=disable'), { mode: 'disable', first: false });
+      assert.deepEqual(plan('?sslmode=allow'), { mode: 'allow', first: false, second: { rejectUnauthorized: false } });
+      assert.deepEqual(plan('?sslmode=require'), { mode: 'require', first: { rejectUnauthorized: false } });
+      const req = plan(`?sslmode=require&sslrootcert=${ca}`).first as any;
+      assert.equal(req.rejectUnauthorized, true, 'require with a root certificate verifies it, as libpq does');
+      assert.equal(req.checkServerIdentity(), undefined, '... but not the host name');
+      const full = plan(`?sslmode=verify-full&sslrootcert=${ca}`);
+      assert.equal((full.first as any).rejectUnauthorized, true);
+      assert.match((full.first as any).ca, /BEGIN CERTIFICATE/);
+      assert.equal((full.first as any).checkServerIdentity, undefined, 'verify-full checks the host name');
+      assert.equal(full.second, undefined);
+      assert.equal((plan('?sslmode=verify-full&sslrootcert=system').first as any).ca, undefined, 'system: Node\'s CA store');
+      assert.throws(() => plan('?sslmode=verify-ca'), /sslmode=verify-ca needs the certificate authority/);
+      assert.throws(() => plan('?sslmode=verify-ca&sslrootcert=/nonexistent/root.crt'), /cannot read the root certificate sslrootcert=\/nonexistent\/root.crt: ENOENT/);
+      assert.throws(() => plan('?sslmode=on'), (e: any) => e instanceof LiveError && /sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full, not "on"/.test(e.message));
+      assert.deepEqual(tlsPlan(parseDatabaseUrl('postgres://app@x/shop?host=/run/postgresql'), env), { mode: 'prefer', first: false });
+      assert.throws(() => tlsPlan(parseDatabaseUrl('postgres://app@x/shop?host=/run/postgresql&sslmode=require'), env), /cannot be met over the Unix socket/);
+    } finally { fs.rmSync(home, { recursive: true, force: true }); }
+  });
+
+  test('a server without TLS: prefer falls back to plain and says "no TLS"; require sends nothing and says why', async () => {
+    const trap = await passwordTrap();
+    try {
+      const url = `postgres://app@127.0.0.1:${trap.port}/shop`;
+      await assert.rejects(LiveSession.open({ url, password: 'Pw-Prefer-1', env: {} }), /password authentication failed/);
+      assert.deepEqual(trap.received, ['Pw-Prefer-1'], 'prefer: the login went on without TLS');
+      await assert.rejects(LiveSession.open({ url: `${url}?sslmode=require`, password: 'Pw-Require-1', env: {} }),
+        (e: any) => e instanceof LiveError && e.message === `cannot connect to app@127.0.0.1:${trap.port}/shop: the server does not offer TLS, and sslmode=require requires it`);
+      assert.deepEqual(trap.received, ['Pw-Prefer-1'], 'require: no password over a plain connection');
+    } finally { await trap.close(); }
   });
 });
 

@@ -40,10 +40,12 @@ export async function openSession(o: LiveCliOptions, config: Config | undefined,
   }
   try {
     const withholdPassword = passwordWithheld(picked.source, parseDatabaseUrl(picked.url, picked.source), { trustConfigDatabase: o.trustConfigDatabase });
-    return await LiveSession.open({
+    const s = await LiveSession.open({
       url: picked.url, source: picked.source, statementTimeoutMs: o.statementTimeoutMs, withholdPassword,
       notice: (line) => io.err(`dbe: ${line}\n`),
     });
+    io.err(`dbe: connected to ${s.target} (${s.transport})\n`);
+    return s;
   } catch (e) {
     if (e instanceof LiveError) throw new InputError(e.message);
     throw e;

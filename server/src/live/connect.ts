@@ -157,9 +157,50 @@ export function pgpassLookup(p: ParsedUrl, env: NodeJS.ProcessEnv = process.env,
   return undefined;
 }
 
+type TlsOptions = import('node:tls').ConnectionOptions;
+
+export const SSLMODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+
+/**
+ * libpq's sslmode (URL `sslmode`, else PGSSLMODE, else prefer) as the TLS options of a first and,
+ * where libpq falls back, a second connection attempt. `sslrootcert` (else PGSSLROOTCERT, else
+ * ~/.postgresql/root.crt when it exists; "system" for the system's CAs) is the CA to verify with;
+ * require with a root certificate verifies it, as libpq does.
+ */
+export function tlsPlan(p: ParsedUrl, env: NodeJS.ProcessEnv = process.env): { mode: string; first: false | TlsOptions; second?: false | TlsOptions } {
+  const mode = p.params.get('sslmode') ?? env.PGSSLMODE ?? 'prefer';
+  if (!(SSLMODES as readonly string[]).includes(mode)) throw new LiveError(`sslmode must be one of ${SSLMODES.join(', ')}, not "${mode}"`);
+  if (p.host.startsWith('/')) {
+    // libpq never uses TLS on a Unix socket
+    if (mode === 'require' || mode.startsWith('verify')) throw new LiveError(`sslmode=${mode} cannot be met over the Unix socket ${p.host}: connect by host name for TLS`);
+    return { mode, first: false };
+  }
+  const rootParam = p.params.get('sslrootcert') ?? env.PGSSLROOTCERT;
+  const defaultRoot = path.join(env.HOME || os.homedir(), '.postgresql', 'root.crt');
+  const rootFile = rootParam ?? (fs.existsSync(defaultRoot) ? defaultRoot : undefined);
+  let ca: string | undefined;
+  if (rootFile && rootFile !== 'system') {
+    try { ca = fs.readFileSync(rootFile, 'utf8'); } catch (e: any) { throw new LiveError(`cannot read the root certificate sslrootcert=${rootFile}: ${e?.code ?? e?.message ?? e}`); }
+  }
+  const noVerify: TlsOptions = { rejectUnauthorized: false };
+  const verifyCa: TlsOptions = { rejectUnauthorized: true, ...(ca ? { ca } : {}), checkServerIdentity: () => undefined };
+  const verifyFull: TlsOptions = { rejectUnauthorized: true, ...(ca ? { ca } : {}) };
+  switch (mode) {
+    case 'disable': return { mode, first: false };
+    case 'allow': return { mode, first: false, second: noVerify };
+    case 'prefer': return { mode, first: noVerify, second: false };
+    case 'require': return { mode, first: rootFile ? verifyCa : noVerify };
+    default:
+      if (!rootFile) throw new LiveError(`sslmode=${mode} needs the certificate authority to verify the server with: add sslrootcert=/path/to/root.crt to the URL (or sslrootcert=system), or put it in ~/.postgresql/root.crt`);
+      return { mode, first: mode === 'verify-ca' ? verifyCa : verifyFull };
+  }
+}
+
 /** A read-only session. Close it when done. */
 export class LiveSession {
-  private constructor(private readonly client: PgClient, readonly target: string, private readonly secret: string | undefined, readonly serverVersion: number) {}
+  private constructor(private readonly client: PgClient, readonly target: string, private readonly secret: string | undefined, readonly serverVersion: number,
+    /** What the connection negotiated: "TLS 1.3", "no TLS", "Unix socket, no TLS". */
+    readonly transport: string) {}
 
   static async open(o: LiveOptions): Promise<LiveSession> {
     const env = o.env ?? process.env;
@@ -175,32 +216,56 @@ export class LiveSession {
     const timeout = o.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
     if (!Number.isInteger(timeout) || timeout < 1) throw new LiveError(`the statement timeout must be a positive whole number of milliseconds, not ${timeout}`);
     const { Client } = await import('pg');
-    const sslmode = p.params.get('sslmode');
-    const client = new Client({
-      host: p.host, port: p.port, database: p.database, user: p.user,
-      // a function: pg then never falls back to its own (deprecated) .pgpass reading; a withheld
-      // password fails the login before anything (not even an empty string) is sent
-      password: async () => {
-        if (o.withholdPassword !== undefined) throw new PasswordWithheld();
-        return password ?? '';
-      },
-      application_name: 'dbe',
-      connectionTimeoutMillis: o.connectTimeoutMs ?? 5000,
-      ssl: sslmode === 'require' || sslmode === 'verify-full' || sslmode === 'verify-ca' ? { rejectUnauthorized: sslmode !== 'require' } : undefined,
-      // set at session start, before any statement of ours can run
-      // standard_conforming_strings=on: the server reads string literals as dbe's parser does (a
-      // server set to off would read 'a\' differently and see statements or calls dbe did not)
-      options: `-c default_transaction_read_only=on -c standard_conforming_strings=on -c statement_timeout=${timeout} -c lock_timeout=${timeout} -c idle_in_transaction_session_timeout=${Math.max(timeout * 2, 10000)}`,
-    });
-    // a connection that drops later must not crash the process: the next query fails instead
-    client.on('error', () => undefined);
+    const tls = tlsPlan(p, env);
+    const attempt = async (ssl: false | TlsOptions): Promise<PgClient> => {
+      const client = new Client({
+        host: p.host, port: p.port, database: p.database, user: p.user,
+        // a function: pg then never falls back to its own (deprecated) .pgpass reading; a withheld
+        // password fails the login before anything (not even an empty string) is sent
+        password: async () => {
+          if (o.withholdPassword !== undefined) throw new PasswordWithheld();
+          return password ?? '';
+        },
+        application_name: 'dbe',
+        connectionTimeoutMillis: o.connectTimeoutMs ?? 5000,
+        // always explicit: pg would otherwise read PGSSLMODE itself, with other rules
+        ssl,
+        // set at session start, before any statement of ours can run
+        // standard_conforming_strings=on: the server reads string literals as dbe's parser does (a
+        // server set to off would read 'a\' differently and see statements or calls dbe did not)
+        options: `-c default_transaction_read_only=on -c standard_conforming_strings=on -c statement_timeout=${timeout} -c lock_timeout=${timeout} -c idle_in_transaction_session_timeout=${Math.max(timeout * 2, 10000)}`,
+      });
+      // a connection that drops later must not crash the process: the next query fails instead
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        return client;
+      } catch (e) {
+        try { await client.end(); } catch { /* not connected */ }
+        throw e;
+      }
+    };
+    let client: PgClient;
     try {
-      await client.connect();
-    } catch (e) {
-      try { await client.end(); } catch { /* not connected */ }
+      try {
+        client = await attempt(tls.first);
+      } catch (e: any) {
+        // libpq's fallbacks: prefer goes plain when the server has no TLS (or refuses the TLS login);
+        // allow goes to TLS when the plain login is refused
+        if (tls.second === undefined || !(/does not support SSL/i.test(String(e?.message)) || e?.code === '28000')) throw e;
+        client = await attempt(tls.second);
+      }
+    } catch (e: any) {
+      if (/does not support SSL/i.test(String(e?.message))) throw new LiveError(`cannot connect to ${target}: the server does not offer TLS, and sslmode=${tls.mode} requires it`);
+      if (e?.code && /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID|CERT_SIGNATURE_FAILURE)$/.test(e.code)) {
+        throw new LiveError(`cannot connect to ${target}: the server's TLS certificate does not pass sslmode=${tls.mode} (${e.code}: ${scrub(String(e.message), password)})`);
+      }
       throw connectError(e, target, password, o.withholdPassword !== undefined);
     }
-    const session = new LiveSession(client, target, password, 0);
+    const stream = (client as any).connection?.stream;
+    const proto = typeof stream?.getProtocol === 'function' ? stream.getProtocol() : null;
+    const transport = proto ? String(proto).replace(/^TLSv/, 'TLS ') : p.host.startsWith('/') ? 'Unix socket, no TLS' : 'no TLS';
+    const session = new LiveSession(client, target, password, 0, transport);
     try {
       const r = await session.query<{ v: string; ro: string; scs: string }>(`${DBE_MARK} SELECT current_setting('server_version_num') AS v, current_setting('default_transaction_read_only') AS ro, current_setting('standard_conforming_strings') AS scs`);
       if (r.rows[0].ro !== 'on') throw new LiveError(`${target}: the session could not be made read-only; dbe does not use it`);

@@ -79,6 +79,7 @@ export async function refreshLive(server: DbeServer): Promise<void> {
         url: picked!.url, source: 'dbEngineer.connection', password: st.password, statementTimeoutMs: server.settings.statementTimeoutMs, withholdPassword,
         notice: (line) => log(server, `DB Engineer: ${line}`),
       });
+      log(server, `DB Engineer: connected to ${session.target} (${session.transport}).`);
       const snap = await readCatalog(session);
       if (st.key !== key) return; // settings changed meanwhile: a newer read follows
       st.snapshot = snap;
