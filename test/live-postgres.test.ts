@@ -396,6 +396,11 @@ describe('live database (PostgreSQL 15 on loopback)', { skip }, () => {
       await c.query(`CREATE FUNCTION plus_one(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + 1'`);
       await c.query(`CREATE FUNCTION loud_eq(int, int) RETURNS bool LANGUAGE plpgsql VOLATILE AS $$ BEGIN RETURN $1 = $2; END $$`);
       await c.query('CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = loud_eq)');
+      await c.query('CREATE VIEW sneakier AS SELECT s.id FROM sneaky s');
+      await c.query('CREATE TABLE policed (id int)');
+      await c.query('ALTER TABLE policed ENABLE ROW LEVEL SECURITY');
+      await c.query('ALTER TABLE policed FORCE ROW LEVEL SECURITY');
+      await c.query('CREATE POLICY p ON policed USING (touch() = 1)');
     }, 'app', APP_PASS);
     const victim = new Client({ host: '127.0.0.1', port: cluster.port, user: 'app', password: APP_PASS, database: 'shop' });
     await victim.connect();
@@ -415,6 +420,8 @@ describe('live database (PostgreSQL 15 on loopback)', { skip }, () => {
       ['SELECT id FROM guarded WHERE id === 2;', /loud_eq\(integer,integer\) \(volatile, plpgsql, owned by app\)/],
       ['SELECT id FROM sneaky;', /dblink_exec\([a-z,]*\)/],
       ['SELECT count(*) FROM (SELECT id FROM sneaky) s JOIN orders o ON o.id = s.id;', /dblink_exec\([a-z,]*\)/],
+      ['SELECT id FROM sneakier;', /dblink_exec\([a-z,]*\)/],
+      ['SELECT id FROM policed;', /touch\(\) \(volatile, plpgsql, owned by app\)/],
       ['SELECT txid_current();', /txid_current\(\) \(stable, internal, owned by dbe_admin\) reaches outside the query/],
     ];
     write(tmp, { 'guard/q.sql': cases.map((c) => c[0]).join('\n') + '\n' });

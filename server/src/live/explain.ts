@@ -63,6 +63,7 @@ export async function explainLive(s: LiveSession, sql: string, o: { params: bool
     if (!r.ok) return { ok: false, error: { message: r.message, code: r.code, position: r.position }, prefix: prefix.length };
     let raw = r.result.rows[0]?.['QUERY PLAN'];
     if (typeof raw === 'string') raw = JSON.parse(raw);
+    if (!Array.isArray(raw) || !raw[0]?.Plan) throw new LiveError(`${s.target}: EXPLAIN gave no plan; dbe stops here`);
     const top = Array.isArray(raw) ? raw[0] : raw;
     return {
       ok: true,
