@@ -437,8 +437,8 @@ describe('live database (PostgreSQL 15 on loopback)', { skip }, () => {
         assert.match(r.stderr, why, sql);
         assert.match(r.stderr, /plain EXPLAIN, without --analyze, shows the plan without running anything\)\n$/);
         assert.equal(r.stdout, '');
-        // plain EXPLAIN still shows the plan
-        assert.equal(dbe(['explain', 'guard/q.sql', '--line', String(i + 1), '--database', url]).code, 0, sql);
+        // plain EXPLAIN still shows the plan (two cases suffice: each run is a process)
+        if (i < 2) assert.equal(dbe(['explain', 'guard/q.sql', '--line', String(i + 1), '--database', url]).code, 0, sql);
       });
       assert.equal((await victim.query('SELECT 1 AS one')).rows[0].one, 1, 'the other session was not terminated');
     } finally { await victim.end().catch(() => undefined); }
