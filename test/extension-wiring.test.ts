@@ -143,8 +143,21 @@ describe('extension wiring', () => {
     const PW = 'db-Pw-WIRING-42';
     rec.config['dbEngineer.connection'] = url;
     try {
+      // the host must be confirmed first (a workspace can set dbEngineer.connection): declined, nothing kept or sent
+      const before = rec.requests.length;
       rec.inputBoxAnswers.push(PW);
+      rec.warningAnswers.push(undefined);
       await rec.commands.get('dbEngineer.setDatabasePassword')!();
+      assert.equal(rec.secrets.has(`dbEngineer.databasePassword:${url}`), false);
+      assert.equal(rec.requests.length, before);
+      assert.match(rec.info.at(-1)!, /send your database password to db\.internal:5432\?/);
+      // confirmed: the host goes to the user-level dbEngineer.trustedDatabaseHosts
+      rec.inputBoxAnswers.push(PW);
+      rec.warningAnswers.push('Trust this host');
+      await rec.commands.get('dbEngineer.setDatabasePassword')!();
+      assert.deepEqual(rec.config['dbEngineer.trustedDatabaseHosts'], ['db.internal:5432']);
+      assert.equal(rec.config['ws:dbEngineer.trustedDatabaseHosts'], undefined);
+      assert.equal(pkg.contributes.configuration.properties['dbEngineer.trustedDatabaseHosts'].scope, 'application');
       assert.equal(rec.secrets.get(`dbEngineer.databasePassword:${url}`), PW);
       assert.ok(!JSON.stringify([...rec.workspaceState.values(), rec.config]).includes(PW));
       assert.deepEqual(rec.requests.at(-1), { method: 'dbEngineer/setDatabasePassword', params: { password: PW } });
@@ -157,6 +170,7 @@ describe('extension wiring', () => {
     } finally {
       (vscode.workspace as any).isTrusted = true;
       delete rec.config['dbEngineer.connection'];
+      delete rec.config['dbEngineer.trustedDatabaseHosts'];
     }
   });
 

@@ -15,6 +15,8 @@ export interface Recorder {
   info: string[];
   errors: string[];
   inputBoxAnswers: (string | undefined)[];
+  /** What showWarningMessage answers (the button picked), in order; undefined when empty (dismissed). */
+  warningAnswers: (string | undefined)[];
   applied: any[];
   executed: string[];
   clipboard: string;
@@ -44,7 +46,7 @@ export interface FakePanel {
 
 export const rec: Recorder = {
   commands: new Map(), views: new Map(), participants: new Map(), secrets: new Map(), workspaceState: new Map(),
-  config: {}, info: [], errors: [], inputBoxAnswers: [], applied: [], executed: [], clipboard: '', requests: [],
+  config: {}, info: [], errors: [], inputBoxAnswers: [], warningAnswers: [], applied: [], executed: [], clipboard: '', requests: [],
   contextAnswer: { chips: [{ kind: 'file', label: 'q.sql', chars: 10 }], text: 'FILE q.sql' }, answers: new Map(), activeEditor: undefined,
   diagnosticListeners: [], shown: [], panels: [],
   statusItems: [], progress: [], notifications: new Map(), stateListeners: [], outputShown: 0,
@@ -101,6 +103,7 @@ class ThemeColor { constructor(readonly id: string) {} }
 const vscode = {
   Uri, Position, Range, WorkspaceEdit, ThemeColor, ThemeIcon, TreeItem, TreeItemCollapsibleState, EventEmitter,
   StatusBarAlignment: { Left: 1, Right: 2 },
+  ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
   ViewColumn: { Active: -1, Beside: -2, One: 1, Two: 2 },
   ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
   FileType: { File: 1, Directory: 2 },
@@ -114,7 +117,7 @@ const vscode = {
     get visibleTextEditors() { return rec.activeEditor ? [rec.activeEditor] : []; },
     onDidChangeActiveTextEditor: event(), onDidChangeTextEditorSelection: event(),
     showInformationMessage: async (m: string) => { rec.info.push(m); return undefined; },
-    showWarningMessage: async (m: string) => { rec.info.push(m); return undefined; },
+    showWarningMessage: async (m: string) => { rec.info.push(m); return rec.warningAnswers.shift(); },
     showErrorMessage: async (m: string) => { rec.errors.push(m); return undefined; },
     showInputBox: async () => rec.inputBoxAnswers.shift(),
     showTextDocument: async (d: any) => { rec.shown.push(String(d?.uri ?? d)); return d; },
@@ -162,6 +165,8 @@ const vscode = {
       // Workspace values (keys prefixed "ws:") win over user values, as in VS Code.
       get: (k: string) => rec.config[`ws:${section}.${k}`] ?? rec.config[`${section}.${k}`],
       inspect: (k: string) => ({ globalValue: rec.config[`${section}.${k}`], workspaceValue: rec.config[`ws:${section}.${k}`] }),
+      // ConfigurationTarget.Global (1) writes the user value; others the workspace value
+      update: async (k: string, v: unknown, target?: number) => { rec.config[`${target === 1 ? '' : 'ws:'}${section}.${k}`] = v; },
     }),
     applyEdit: async (e: WorkspaceEdit) => { rec.applied.push(e.ops); return true; },
     fs: { readDirectory: async () => [], stat: async () => { throw new Error('ENOENT'); } },

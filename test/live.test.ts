@@ -3,20 +3,23 @@
 // schema, ANALYZE refusals, and the CLI's messages when there is no database to reach.
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { ConfigError, defaultConfig, mergeConfig } from '../server/src/config';
 import { Project } from '../server/src/engine/project';
 import { catalogFile, catalogSchema, hasMigrations } from '../server/src/live/catalog';
-import { LiveError, parseDatabaseUrl, pgpassLookup, redactUrl, resolveDatabaseUrl, scrub } from '../server/src/live/connect';
+import { hostTrusted, LiveError, LiveSession, parseDatabaseUrl, passwordWithheld, pgpassLookup, redactUrl, resolveDatabaseUrl, scrub, tlsPlan } from '../server/src/live/connect';
 import { analyzeRefusal } from '../server/src/live/explain';
+import { namesOf, planNames, procRefusal } from '../server/src/live/guard';
 import { judgeQueries } from '../server/src/live/slow';
 import { parseArgs, UsageError } from '../server/src/cli/args';
 import { parseSettings } from '../server/src/lsp/settings';
 import { initParser, parseStatement } from '../server/src/sql/parse';
 import { kindOf } from '../server/src/sql/ast';
+import { fileUri, LspClient } from './lspClient';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -89,6 +92,186 @@ describe('live database: URLs and passwords', () => {
   });
 });
 
+/**
+ * A stand-in PostgreSQL on loopback that asks for a cleartext password and records what it gets:
+ * where a repository could point dbe. Answers an SSLRequest with "no", then refuses the login.
+ */
+async function passwordTrap(): Promise<{ port: number; received: string[]; close(): Promise<void> }> {
+  const received: string[] = [];
+  const srv = net.createServer((sock) => {
+    let buf = Buffer.alloc(0);
+    let started = false;
+    sock.on('error', () => undefined);
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        if (!started) {
+          if (buf.length < 8) return;
+          const len = buf.readInt32BE(0), code = buf.readInt32BE(4);
+          if (buf.length < len) return;
+          buf = buf.subarray(len);
+          if (code === 80877103) { sock.write('N'); continue; } // SSLRequest: no TLS here
+          started = true;
+          const ask = Buffer.alloc(9); ask.write('R'); ask.writeInt32BE(8, 1); ask.writeInt32BE(3, 5); // AuthenticationCleartextPassword
+          sock.write(ask);
+          continue;
+        }
+        if (buf.length < 5) return;
+        const type = String.fromCharCode(buf[0]), len = buf.readInt32BE(1);
+        if (buf.length < 1 + len) return;
+        const body = buf.subarray(5, 1 + len);
+        buf = buf.subarray(1 + len);
+        if (type === 'p') received.push(body.toString('utf8').replace(/\0$/, ''));
+        const fields = Buffer.from('SFATAL\0C28P01\0Mpassword authentication failed for user "app"\0\0');
+        const err = Buffer.alloc(5); err.write('E'); err.writeInt32BE(4 + fields.length, 1);
+        sock.end(Buffer.concat([err, fields]));
+        return;
+      }
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  return { port: (srv.address() as net.AddressInfo).port, received, close: () => new Promise<void>((r) => srv.close(() => r())) };
+}
+
+describe('live database: a repository cannot steer the password', () => {
+  test('who may get a password: the user\'s own URL yes; .dbe.json only with --trust-config-database or a confirmed host; the editor setting only for a confirmed host', () => {
+    const p = parseDatabaseUrl('postgres://app@db.example:6543/shop');
+    assert.equal(passwordWithheld('--database', p), undefined);
+    assert.equal(passwordWithheld('DBE_DATABASE_URL', p), undefined);
+    assert.match(passwordWithheld('.dbe.json "database"', p)!, /comes from \.dbe\.json, a file of the repository, and names db\.example:6543.*--trust-config-database/);
+    assert.equal(passwordWithheld('.dbe.json "database"', p, { trustConfigDatabase: true }), undefined);
+    assert.match(passwordWithheld('dbEngineer.connection', p)!, /db\.example:6543 is not in dbEngineer\.trustedDatabaseHosts/);
+    assert.equal(passwordWithheld('dbEngineer.connection', p, { trustedHosts: ['DB.example'] }), undefined);
+    assert.equal(passwordWithheld('dbEngineer.connection', p, { trustedHosts: ['db.example:6543'] }), undefined);
+    assert.notEqual(passwordWithheld('dbEngineer.connection', p, { trustedHosts: ['db.example:5432', 'other', 'db.example.evil'] }), undefined);
+    assert.ok(hostTrusted(parseDatabaseUrl('postgres://app@[::1]:5433/d'), ['[::1]:5433']));
+    assert.ok(!hostTrusted(parseDatabaseUrl('postgres://app@[::1]:5433/d'), ['[::1]:5432']));
+  });
+
+  test('dbe health with .dbe.json naming a stranger\'s server: PGPASSWORD and ~/.pgpass are not sent, and it says so in one line', async () => {
+    const trap = await passwordTrap();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-steer-'));
+    try {
+      fs.writeFileSync(path.join(dir, '.dbe.json'), JSON.stringify({ database: `postgres://app@127.0.0.1:${trap.port}/shop` }));
+      fs.writeFileSync(path.join(dir, '.pgpass'), '*:*:*:*:From-Pgpass-1\n', { mode: 0o600 });
+      fs.chmodSync(path.join(dir, '.pgpass'), 0o600);
+      const run = (args: string[], env: Record<string, string | undefined>) => {
+        const e: NodeJS.ProcessEnv = { ...process.env, DBE_TIMING: '', DBE_DATABASE_URL: undefined, PGPASSWORD: undefined, PGPASSFILE: undefined, HOME: dir, ...env };
+        for (const [k, v] of Object.entries(e)) if (v === undefined) delete e[k];
+        // asynchronously: the stand-in server lives in this process
+        return new Promise<{ status: number | null; stderr: string }>((resolve) => {
+          const c = spawn(process.execPath, [CLI, ...args], { env: e, cwd: dir, timeout: 30_000 });
+          let stderr = '';
+          c.stderr.on('data', (d) => { stderr += d; });
+          c.on('close', (status) => resolve({ status, stderr }));
+        });
+      };
+      const env = await run(['health'], { PGPASSWORD: 'From-Env-1' });
+      const pgpass = await run(['slow'], {});
+      for (const r of [env, pgpass]) {
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(r.stderr, new RegExp(`^dbe: the password for app@127\\.0\\.0\\.1:${trap.port}/shop is withheld: the database URL comes from \\.dbe\\.json, a file of the repository`));
+        assert.match(r.stderr, /\ndbe: cannot connect to .*: the server wants a password, and dbe withheld it/);
+        assert.equal(r.stderr.split('\n').length, 3, r.stderr);
+      }
+      assert.deepEqual(trap.received, [], 'no password reached the server .dbe.json names');
+      // the user's own confirmation sends it
+      const trusted = await run(['health', '--trust-config-database'], { PGPASSWORD: 'From-Env-1' });
+      assert.equal(trusted.status, 2);
+      assert.deepEqual(trap.received, ['From-Env-1']);
+      assert.doesNotMatch(trusted.stderr, /withheld/);
+    } finally {
+      await trap.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('~/.pgpass that others can read is ignored, and dbe says so', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-pgpass-'));
+    const file = path.join(dir, 'pgpass');
+    fs.writeFileSync(file, '*:*:*:*:pw\n');
+    fs.chmodSync(file, 0o644);
+    const lines: string[] = [];
+    assert.equal(pgpassLookup(parseDatabaseUrl('postgres://app@db/shop'), { PGPASSFILE: file }, (l) => lines.push(l)), undefined);
+    assert.deepEqual(lines, [`${file} is ignored: group or others can read it (mode 0644); chmod 600 it, as libpq also requires`]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('language server: dbEngineer.connection (a workspace can set it) gets no password until its host is in dbEngineer.trustedDatabaseHosts', async () => {
+    const trap = await passwordTrap();
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-steer-ws-'));
+    fs.writeFileSync(path.join(ws, 'q.sql'), 'SELECT 1;\n');
+    const saved = process.env.PGPASSWORD;
+    process.env.PGPASSWORD = 'From-Env-2';
+    try {
+      const connection = `postgres://app@127.0.0.1:${trap.port}/shop`;
+      const untrustedHost = await LspClient.start({ folder: ws, trusted: true, settings: { debounceMs: 5, connection } });
+      try {
+        await untrustedHost.open(fileUri(path.join(ws, 'q.sql')), 'SELECT 1;\n');
+        await untrustedHost.conn.sendNotification('dbEngineer/setDatabasePassword', { password: 'From-Secret-2' });
+        const deadline = Date.now() + 15_000;
+        while (!untrustedHost.logs.some((l) => /dbe withheld it/.test(l)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.ok(untrustedHost.logs.some((l) => new RegExp(`password for app@127\\.0\\.0\\.1:${trap.port}/shop is withheld: dbEngineer\\.connection can be set by the workspace`).test(l)), untrustedHost.logs.join('\n'));
+        assert.deepEqual(trap.received, []);
+      } finally { await untrustedHost.stop(); }
+      const confirmed = await LspClient.start({ folder: ws, trusted: true, settings: { debounceMs: 5, connection, trustedDatabaseHosts: [`127.0.0.1:${trap.port}`] } });
+      try {
+        await confirmed.open(fileUri(path.join(ws, 'q.sql')), 'SELECT 1;\n');
+        const deadline = Date.now() + 15_000;
+        while (!trap.received.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(trap.received, ['From-Env-2'], 'a confirmed host gets the password');
+      } finally { await confirmed.stop(); }
+    } finally {
+      if (saved === undefined) delete process.env.PGPASSWORD; else process.env.PGPASSWORD = saved;
+      await trap.close();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('live database: TLS as libpq\'s sslmode', () => {
+  test('each sslmode gives its attempts: prefer tries TLS then plain, allow the other way round, require and verify-* only TLS', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-tls-'));
+    const env = { HOME: home };
+    const plan = (q: string) => tlsPlan(parseDatabaseUrl(`postgres://app@db.example/shop${q}`), env);
+    const ca = path.join(home, 'ca.crt');
+    fs.writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n');
+    try {
+      assert.deepEqual(plan(''), { mode: 'prefer', first: { rejectUnauthorized: false }, second: false });
+      assert.equal(tlsPlan(parseDatabaseUrl('postgres://app@db/shop'), { HOME: home, PGSSLMODE: 'disable' }).first, false);
+      assert.deepEqual(plan('?sslmode=disable'), { mode: 'disable', first: false });
+      assert.deepEqual(plan('?sslmode=allow'), { mode: 'allow', first: false, second: { rejectUnauthorized: false } });
+      assert.deepEqual(plan('?sslmode=require'), { mode: 'require', first: { rejectUnauthorized: false } });
+      const req = plan(`?sslmode=require&sslrootcert=${ca}`).first as any;
+      assert.equal(req.rejectUnauthorized, true, 'require with a root certificate verifies it, as libpq does');
+      assert.equal(req.checkServerIdentity(), undefined, '... but not the host name');
+      const full = plan(`?sslmode=verify-full&sslrootcert=${ca}`);
+      assert.equal((full.first as any).rejectUnauthorized, true);
+      assert.match((full.first as any).ca, /BEGIN CERTIFICATE/);
+      assert.equal((full.first as any).checkServerIdentity, undefined, 'verify-full checks the host name');
+      assert.equal(full.second, undefined);
+      assert.equal((plan('?sslmode=verify-full&sslrootcert=system').first as any).ca, undefined, 'system: Node\'s CA store');
+      assert.throws(() => plan('?sslmode=verify-ca'), /sslmode=verify-ca needs the certificate authority/);
+      assert.throws(() => plan('?sslmode=verify-ca&sslrootcert=/nonexistent/root.crt'), /cannot read the root certificate sslrootcert=\/nonexistent\/root.crt: ENOENT/);
+      assert.throws(() => plan('?sslmode=on'), (e: any) => e instanceof LiveError && /sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full, not "on"/.test(e.message));
+      assert.deepEqual(tlsPlan(parseDatabaseUrl('postgres://app@x/shop?host=/run/postgresql'), env), { mode: 'prefer', first: false });
+      assert.throws(() => tlsPlan(parseDatabaseUrl('postgres://app@x/shop?host=/run/postgresql&sslmode=require'), env), /cannot be met over the Unix socket/);
+    } finally { fs.rmSync(home, { recursive: true, force: true }); }
+  });
+
+  test('a server without TLS: prefer falls back to plain and says "no TLS"; require sends nothing and says why', async () => {
+    const trap = await passwordTrap();
+    try {
+      const url = `postgres://app@127.0.0.1:${trap.port}/shop`;
+      await assert.rejects(LiveSession.open({ url, password: 'Pw-Prefer-1', env: {} }), /password authentication failed/);
+      assert.deepEqual(trap.received, ['Pw-Prefer-1'], 'prefer: the login went on without TLS');
+      await assert.rejects(LiveSession.open({ url: `${url}?sslmode=require`, password: 'Pw-Require-1', env: {} }),
+        (e: any) => e instanceof LiveError && e.message === `cannot connect to app@127.0.0.1:${trap.port}/shop: the server does not offer TLS, and sslmode=require requires it`);
+      assert.deepEqual(trap.received, ['Pw-Prefer-1'], 'require: no password over a plain connection');
+    } finally { await trap.close(); }
+  });
+});
+
 describe('live database: the catalog as a project\'s schema', () => {
   test('a project without migrations is judged against the catalog; its objects never get file findings or fixes', async () => {
     await initParser();
@@ -133,6 +316,40 @@ describe('live database: the catalog as a project\'s schema', () => {
     assert.match(analyzeRefusal(stmtOf('WITH d AS (DELETE FROM orders RETURNING id) SELECT count(*) FROM d'))!, /data-modifying WITH/);
     assert.match(analyzeRefusal(stmtOf('SELECT id FROM orders FOR UPDATE'))!, /FOR UPDATE/);
     assert.match(analyzeRefusal(stmtOf('SELECT * INTO copy FROM orders'))!, /SELECT INTO/);
+  });
+});
+
+describe('live database: what --analyze may run (guard.ts)', () => {
+  test('the statement\'s calls, operators, casts and relations are all collected; CTE names are told apart', async () => {
+    await initParser();
+    const n = namesOf(stmtOf("WITH c AS (SELECT 1 AS x) SELECT public.f(a)::mytype, b BETWEEN 1 AND 2, y LIKE 'a', z OPERATOR(public.===) 3, q = ANY (SELECT 2) FROM s.v JOIN c ON true").node);
+    assert.deepEqual(n.funcs, [{ schema: 'public', name: 'f' }]);
+    assert.deepEqual(n.ops.map((o) => (o.schema ? o.schema + '.' : '') + o.name).sort(), ['<=', '=', '>=', 'public.===', '~~']);
+    assert.deepEqual(n.types, [{ name: 'mytype' }]);
+    assert.deepEqual(n.rels.map((r) => [r.schema, r.name]), [['s', 'v'], [undefined, 'c']]);
+    assert.deepEqual([...n.ctes], ['c']);
+  });
+
+  test('the plan\'s expressions give the names they call (string literals left out); a foreign scan is flagged', () => {
+    const plan = [{ Plan: { 'Node Type': 'Seq Scan', 'Relation Name': 'orders', Schema: 'public', Output: ['lower(email)', "'evil(1)'::text", 'ext."Odd Fn"(id)'], Filter: '(total > ANY ($0))',
+      Plans: [{ 'Node Type': 'Foreign Scan', 'Relation Name': 'remote' }] } }];
+    const p = planNames(plan);
+    assert.deepEqual(p.funcs, [{ schema: undefined, name: 'lower' }, { schema: 'ext', name: 'Odd Fn' }]);
+    assert.deepEqual(p.rels, [{ schema: 'public', name: 'orders' }, { schema: undefined, name: 'remote' }]);
+    assert.deepEqual(p.foreign, ['Foreign Scan on remote']);
+  });
+
+  test('only PostgreSQL\'s own immutable or stable functions (and random, clock_timestamp, timeofday, gen_random_uuid) are safe', () => {
+    const own = { oid: 870, signature: 'lower(text)', schema: 'pg_catalog', name: 'lower', volatility: 'i', language: 'internal', owner: 'postgres', ownerOid: 10 };
+    assert.equal(procRefusal(own), undefined);
+    assert.equal(procRefusal({ ...own, name: 'random', volatility: 'v' }), undefined);
+    assert.match(procRefusal({ ...own, name: 'pg_terminate_backend', signature: 'pg_terminate_backend(integer,bigint)', volatility: 'v' })!, /is volatile/);
+    assert.match(procRefusal({ ...own, name: 'txid_current', signature: 'txid_current()', volatility: 's' })!, /reaches outside the query/);
+    // the same name and language, but created by a user (OID 16384 and up), elsewhere, or by another owner
+    assert.match(procRefusal({ ...own, oid: 16500 })!, /not one of PostgreSQL's own/);
+    assert.match(procRefusal({ ...own, schema: 'public' })!, /not one of PostgreSQL's own/);
+    assert.match(procRefusal({ ...own, ownerOid: 16400, owner: 'app' })!, /owned by app\) is not one of PostgreSQL's own/);
+    assert.match(procRefusal({ ...own, language: 'plpgsql' })!, /not one of PostgreSQL's own/);
   });
 });
 

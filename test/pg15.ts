@@ -12,7 +12,15 @@ export const PG_BIN = '/usr/lib/postgresql/15/bin';
 export const SUPERUSER = 'dbe_admin';
 export const SUPERPASS = 'admin-Pw-4417';
 
-export interface Cluster { dir: string; port: number; superUrl: string; stop(): void }
+export interface Cluster { dir: string; port: number; superUrl: string; /** The server's self-signed certificate (ssl: true), its own CA. */ cert?: string; stop(): void }
+
+/** A self-signed certificate for 127.0.0.1 (subjectAltName IP), written as <base>.crt and <base>.key. */
+export function selfSignedCert(base: string, cn = 'dbe-test'): { crt: string; key: string } {
+  const crt = `${base}.crt`, key = `${base}.key`;
+  execFileSync('openssl', ['req', '-new', '-x509', '-days', '2', '-nodes', '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', crt], { stdio: 'ignore' });
+  fs.chmodSync(key, 0o600);
+  return { crt, key };
+}
 
 /** Why the cluster cannot run here, or undefined (installs the server package when root and missing). */
 export function ensurePostgres15(): string | undefined {
@@ -39,7 +47,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startCluster(o: { logConnections?: boolean } = {}): Promise<Cluster> {
+export async function startCluster(o: { logConnections?: boolean; ssl?: boolean } = {}): Promise<Cluster> {
   const root = process.getuid?.() === 0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-pg15-'));
   const data = path.join(dir, 'data');
@@ -56,17 +64,26 @@ export async function startCluster(o: { logConnections?: boolean } = {}): Promis
     if (r.status !== 0) throw new Error(`${bin} failed (${r.status}): ${r.stderr || r.stdout}`);
   };
   as('initdb', ['-D', data, '-U', SUPERUSER, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  let cert: string | undefined;
+  const sslConf: string[] = [];
+  if (o.ssl) {
+    const c = selfSignedCert(path.join(data, 'server'));
+    if (root) execFileSync('chown', ['postgres:postgres', c.crt, c.key]);
+    cert = path.join(dir, 'ca.crt');
+    fs.copyFileSync(c.crt, cert);
+    sslConf.push('ssl = on', `ssl_cert_file = '${c.crt}'`, `ssl_key_file = '${c.key}'`);
+  }
   const port = await freePort();
   const conf = [
     `port = ${port}`, `listen_addresses = '127.0.0.1'`, `unix_socket_directories = '${dir}'`,
     `shared_preload_libraries = 'pg_stat_statements'`, `pg_stat_statements.track = all`,
-    `log_connections = ${o.logConnections ? 'on' : 'off'}`, 'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', `max_connections = 20`, 'shared_buffers = 16MB',
+    `log_connections = ${o.logConnections ? 'on' : 'off'}`, 'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', `max_connections = 20`, 'shared_buffers = 16MB', ...sslConf,
   ].join('\n');
   fs.appendFileSync(path.join(data, 'postgresql.conf'), '\n' + conf + '\n');
   as('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '30', 'start']);
   let stopped = false;
   return {
-    dir, port,
+    dir, port, cert,
     superUrl: `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`,
     stop() {
       if (stopped) return;

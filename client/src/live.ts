@@ -24,6 +24,36 @@ export async function sendDatabasePassword(context: vscode.ExtensionContext, cli
   await client.sendNotification(DB_PASSWORD_NOTIFICATION, params);
 }
 
+/** "host:port" of a connection URL ("host" with ?host=/socket), or undefined when it does not parse. */
+export function hostOf(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    const host = u.searchParams.get('host') ?? (decodeURIComponent(u.hostname.replace(/^\[|\]$/g, '')) || 'localhost');
+    if (host.startsWith('/')) return host;
+    const h = host.includes(':') ? `[${host}]` : host;
+    return `${h}:${u.port || '5432'}`;
+  } catch { return undefined; }
+}
+
+/**
+ * The server sends a password only to a host in dbEngineer.trustedDatabaseHosts (a workspace can set
+ * dbEngineer.connection, and must not steer the password elsewhere). Setting a password is where the
+ * user confirms the host: asked once, then written to the user settings.
+ */
+async function confirmHost(url: string): Promise<boolean> {
+  const host = hostOf(url);
+  if (!host) return true; // the server reports the bad URL
+  const config = vscode.workspace.getConfiguration('dbEngineer');
+  const trusted = (config.get<string[]>('trustedDatabaseHosts') ?? []).map((h) => h.toLowerCase());
+  const bare = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  if (trusted.includes(host.toLowerCase()) || trusted.includes(bare)) return true;
+  const ok = 'Trust this host';
+  const pick = await vscode.window.showWarningMessage(`DB Engineer: send your database password to ${host}? The connection URL may come from this workspace's settings; only trust a host you know.`, { modal: true }, ok);
+  if (pick !== ok) return false;
+  await config.update('trustedDatabaseHosts', [...(config.get<string[]>('trustedDatabaseHosts') ?? []), host], vscode.ConfigurationTarget.Global);
+  return true;
+}
+
 export function registerLive(context: vscode.ExtensionContext, getClient: () => LanguageClient | undefined): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(SET_DB_PASSWORD_COMMAND, async () => {
@@ -38,6 +68,7 @@ export function registerLive(context: vscode.ExtensionContext, getClient: () => 
         password: true, ignoreFocusOut: true,
       });
       if (password === undefined) return;
+      if (password && !(await confirmHost(url))) return;
       if (password) await context.secrets.store(passwordKey(url), password);
       else await context.secrets.delete(passwordKey(url));
       await sendDatabasePassword(context, getClient());

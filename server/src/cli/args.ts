@@ -37,9 +37,9 @@ export interface ExplainOptions {
 }
 
 /** `dbe slow`: pg_stat_statements' top statements through the rules. */
-export interface SlowCliOptions { database?: string; statementTimeoutMs?: number; limit: number; order: 'total' | 'mean'; format: 'text' | 'json'; config?: string }
+export interface SlowCliOptions { database?: string; statementTimeoutMs?: number; limit: number; order: 'total' | 'mean'; format: 'text' | 'json'; config?: string; trustConfigDatabase?: boolean }
 /** `dbe health`: the monitoring report of a live database. */
-export interface HealthCliOptions { database?: string; statementTimeoutMs?: number; format: 'text' | 'json'; config?: string }
+export interface HealthCliOptions { database?: string; statementTimeoutMs?: number; format: 'text' | 'json'; config?: string; trustConfigDatabase?: boolean }
 
 export type Command =
   | { kind: 'help' }
@@ -254,7 +254,7 @@ function timeoutMs(v: string): number {
 
 function parseLive(args: string[], kind: 'slow' | 'health'): Command {
   let database: string | undefined, statementTimeoutMs: number | undefined, format: 'text' | 'json' = 'text', config: string | undefined;
-  let limit = 10, order: 'total' | 'mean' = 'total';
+  let limit = 10, order: 'total' | 'mean' = 'total', trust = false;
   for (let i = 0; i < args.length; i++) {
     const { name, value, next } = split(args, i);
     const takeValue = (): string => {
@@ -266,6 +266,7 @@ function parseLive(args: string[], kind: 'slow' | 'health'): Command {
       case '--database': case '-d': database = takeValue(); break;
       case '--statement-timeout': statementTimeoutMs = timeoutMs(takeValue()); break;
       case '--config': case '-c': config = takeValue(); break;
+      case '--trust-config-database': if (value !== undefined) throw new UsageError('--trust-config-database takes no value'); trust = true; break;
       case '--format': case '-f': {
         const v = takeValue();
         if (v !== 'text' && v !== 'json') throw new UsageError(`--format for dbe ${kind} must be text or json, not "${v}"`);
@@ -291,8 +292,9 @@ function parseLive(args: string[], kind: 'slow' | 'health'): Command {
       default: throw new UsageError(args[i].startsWith('-') ? `unknown option ${name} for dbe ${kind} (try dbe --help)` : `dbe ${kind} takes no paths ("${args[i]}"); it reads the database --database names`);
     }
   }
-  if (kind === 'slow') return { kind, options: { database, statementTimeoutMs, limit, order, format, config } };
-  return { kind, options: { database, statementTimeoutMs, format, config } };
+  const t = trust ? { trustConfigDatabase: true } : {};
+  if (kind === 'slow') return { kind, options: { database, statementTimeoutMs, limit, order, format, config, ...t } };
+  return { kind, options: { database, statementTimeoutMs, format, config, ...t } };
 }
 
 function parseAsk(args: string[], kind: 'ask' | 'review'): Command {

@@ -40,13 +40,17 @@ Explain options (the migrations are replayed in the embedded PostgreSQL; the que
   -c, --config FILE               use this configuration instead of the nearest .dbe.json
   -d, --database URL              explain on this live database instead (read-only session)
       --analyze                   with --database: EXPLAIN ANALYZE, in a read-only transaction that
-                                  is rolled back; refused for INSERT, UPDATE, DELETE and MERGE
+                                  is rolled back; refused for INSERT, UPDATE, DELETE and MERGE, and
+                                  when the query can call a function that is not PostgreSQL's own
+                                  immutable or stable one (decision 0011)
 
 Live database options (lint, explain, slow, health). URL: postgres://user@host:5432/dbname, or
 DBE_DATABASE_URL; slow and health also take "database" from .dbe.json. The password comes from
-PGPASSWORD or ~/.pgpass, never from a file of the project. Sessions are read-only.
+PGPASSWORD or ~/.pgpass, never from a file of the project, and goes to a URL from .dbe.json only
+with --trust-config-database. sslmode in the URL as libpq (default prefer). Sessions are read-only.
   -d, --database URL              lint: projects without migrations take their schema from its catalog
       --statement-timeout MS      statement_timeout of the session (default 5000)
+      --trust-config-database     slow, health: send the password to the URL .dbe.json names
   -n, --limit N                   slow: how many statements (default 10)
       --order total|mean          slow: by total (default) or mean execution time
   -f, --format text|json          slow, health: output format (default text)

@@ -8,7 +8,7 @@ import { KNOWN_RULE_IDS } from '../rules';
 import { Project } from '../engine/project';
 import { rangeOf, toJsonReport } from '../engine/output';
 import { catalogFile, hasMigrations, readCatalog, type CatalogSnapshot } from '../live/catalog';
-import { LiveError, LiveSession, redactUrl, resolveDatabaseUrl } from '../live/connect';
+import { LiveError, LiveSession, parseDatabaseUrl, passwordWithheld, redactUrl, resolveDatabaseUrl } from '../live/connect';
 import { actuals, explainLive } from '../live/explain';
 import { formatHealth, PRINCIPLE, serverChecks, worst, type HealthCheck, type HealthReport } from '../live/health';
 import { judgeQueries, topStatements, type SlowOrder } from '../live/slow';
@@ -21,7 +21,7 @@ import { finish, type Io } from './lint-command';
 import type { FileReport } from './lint-project';
 import { addNamedSource, addSource, readSource } from './lint-project';
 
-export interface LiveCliOptions { database?: string; statementTimeoutMs?: number }
+export interface LiveCliOptions { database?: string; statementTimeoutMs?: number; trustConfigDatabase?: boolean }
 export interface SlowOptions extends LiveCliOptions { limit: number; order: SlowOrder; format: 'text' | 'json'; config?: string }
 export interface HealthOptions extends LiveCliOptions { format: 'text' | 'json'; config?: string }
 
@@ -39,7 +39,13 @@ export async function openSession(o: LiveCliOptions, config: Config | undefined,
     io.err(`dbe: the URL on the command line holds a password (${redactUrl(picked.url)}); others can read it in the process list: use PGPASSWORD or ~/.pgpass\n`);
   }
   try {
-    return await LiveSession.open({ url: picked.url, source: picked.source, statementTimeoutMs: o.statementTimeoutMs });
+    const withholdPassword = passwordWithheld(picked.source, parseDatabaseUrl(picked.url, picked.source), { trustConfigDatabase: o.trustConfigDatabase });
+    const s = await LiveSession.open({
+      url: picked.url, source: picked.source, statementTimeoutMs: o.statementTimeoutMs, withholdPassword,
+      notice: (line) => io.err(`dbe: ${line}\n`),
+    });
+    io.err(`dbe: connected to ${s.target} (${s.transport})\n`);
+    return s;
   } catch (e) {
     if (e instanceof LiveError) throw new InputError(e.message);
     throw e;

@@ -18,6 +18,8 @@ export interface Settings {
   connection: string;
   /** statement_timeout of every live-database session, in milliseconds. */
   statementTimeoutMs: number;
+  /** Hosts ("host" or "host:port") the user confirmed for the password (application scope: no workspace can set it). */
+  trustedDatabaseHosts: string[];
   sandbox: SandboxSettings;
 }
 
@@ -38,7 +40,7 @@ export const EDITOR_SANDBOX_ROWS = 2000;
 export const MAX_EDITOR_SANDBOX_ROWS = 100_000;
 
 export function defaultSettings(): Settings {
-  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, sandbox: { enabled: true, timeoutSeconds: 60, rows: EDITOR_SANDBOX_ROWS } };
+  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, trustedDatabaseHosts: [], sandbox: { enabled: true, timeoutSeconds: 60, rows: EDITOR_SANDBOX_ROWS } };
 }
 
 const VALID = new Set<string>([...SEVERITIES, 'off']);
@@ -59,6 +61,7 @@ export function parseSettings(raw: unknown): Settings {
   if (typeof r.configPath === 'string' && r.configPath.trim()) out.configPath = r.configPath.trim();
   if (typeof r.connection === 'string') out.connection = r.connection.trim();
   if (typeof r.statementTimeoutMs === 'number' && Number.isInteger(r.statementTimeoutMs) && r.statementTimeoutMs >= 1) out.statementTimeoutMs = Math.min(r.statementTimeoutMs, 600_000);
+  if (Array.isArray(r.trustedDatabaseHosts)) out.trustedDatabaseHosts = r.trustedDatabaseHosts.filter((h): h is string => typeof h === 'string' && h.trim() !== '').map((h) => h.trim());
   const sb = r.sandbox;
   if (sb && typeof sb === 'object' && !Array.isArray(sb)) {
     const o = sb as Record<string, unknown>;

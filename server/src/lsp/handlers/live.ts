@@ -2,10 +2,11 @@
 // catalog is read once (a read-only session with a statement timeout, closed straight after) and
 // becomes the schema of every folder that has no migrations of its own. Untrusted workspaces never
 // connect. The password comes from the client's SecretStorage through DB_PASSWORD_NOTIFICATION
-// (kept in memory only), else PGPASSWORD or ~/.pgpass; it is never logged.
+// (kept in memory only), else PGPASSWORD or ~/.pgpass; it is never logged, and it goes only to a
+// host in dbEngineer.trustedDatabaseHosts (application scope), since a workspace can set the URL.
 import { MessageType, ShowMessageNotification } from 'vscode-languageserver';
 import { catalogFile, hasMigrations, readCatalog, type CatalogSnapshot } from '../../live/catalog';
-import { LiveError, LiveSession, resolveDatabaseUrl } from '../../live/connect';
+import { LiveError, LiveSession, parseDatabaseUrl, passwordWithheld, resolveDatabaseUrl } from '../../live/connect';
 import type { SourceFile } from '../../model';
 import { guardVoid, type DbeServer } from '../server';
 
@@ -63,7 +64,7 @@ export async function refreshLive(server: DbeServer): Promise<void> {
     if (st.snapshot) { st.snapshot = undefined; st.file = undefined; st.key = undefined; applyLiveBases(server); server.diagnostics.publishAll(); }
     return;
   }
-  const key = `${url}\0${server.settings.statementTimeoutMs}\0${st.generation}`;
+  const key = `${url}\0${server.settings.statementTimeoutMs}\0${st.generation}\0${server.settings.trustedDatabaseHosts.join(',')}`;
   if (st.key === key) { applyLiveBases(server); return; }
   if (st.loading) await st.loading.catch(() => undefined);
   if (st.key === key) { applyLiveBases(server); return; }
@@ -72,7 +73,13 @@ export async function refreshLive(server: DbeServer): Promise<void> {
     let session: LiveSession | undefined;
     try {
       const picked = resolveDatabaseUrl({ setting: url, env: {} });
-      session = await LiveSession.open({ url: picked!.url, source: 'dbEngineer.connection', password: st.password, statementTimeoutMs: server.settings.statementTimeoutMs });
+      // a workspace can set dbEngineer.connection: no password goes to a host the user has not confirmed
+      const withholdPassword = passwordWithheld('dbEngineer.connection', parseDatabaseUrl(picked!.url, 'dbEngineer.connection'), { trustedHosts: server.settings.trustedDatabaseHosts });
+      session = await LiveSession.open({
+        url: picked!.url, source: 'dbEngineer.connection', password: st.password, statementTimeoutMs: server.settings.statementTimeoutMs, withholdPassword,
+        notice: (line) => log(server, `DB Engineer: ${line}`),
+      });
+      log(server, `DB Engineer: connected to ${session.target} (${session.transport}).`);
       const snap = await readCatalog(session);
       if (st.key !== key) return; // settings changed meanwhile: a newer read follows
       st.snapshot = snap;
