@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Project } from '../engine/project';
 import { applyEdits } from '../engine/edits';
-import { parseSummary, worseParse } from '../engine/fix-check';
+import { coveredWhole, parseSummary, worseParse } from '../engine/fix-check';
 import { isUtf8, notWritable, outsideRoots, sha256, writeAllOrNothing, type PlannedWrite } from '../engine/safe-write';
 import { toJsonReport, type JsonDiagnostic } from '../engine/output';
 import type { Finding, TextEdit } from '../model';
@@ -182,7 +182,7 @@ function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: strin
     refusals.set(p, why);
     return why;
   };
-  const skipped = new Map<string, number>();
+  const skipped = new Map<string, Set<string>>();
   const dropped = new Map<string, string>();
   const noteDropped = () => {
     for (const d of project.droppedFixes) {
@@ -193,14 +193,16 @@ function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: strin
   };
   noteDropped();
   const groups: Group[] = [];
+  // statements fixes meant to remove (a deleted CREATE INDEX), per file
+  const removed = new Map<string, number>();
   for (let pass = 0; pass < MAX_FIX_PASSES; pass++) {
-    const applied = applyFirstFixes(project, results, groups, refusal, skipped);
+    const applied = applyFirstFixes(project, results, groups, refusal, skipped, removed);
     if (applied === 0) break;
     results = project.analyze(options.targets);
     noteDropped();
   }
   notes.push(...dropped.values());
-  for (const [p, n] of skipped) notes.push(`${show(p)}: not rewritten: ${refusals.get(p)} (${n} fix${n === 1 ? '' : 'es'} not applied)`);
+  for (const [p, set] of skipped) { const n = set.size; notes.push(`${show(p)}: not rewritten: ${refusals.get(p)} (${n} fix${n === 1 ? '' : 'es'} not applied)`); }
 
   // files tied together by a fix are written together or not at all
   const component = new Map<string, Set<string>>();
@@ -218,7 +220,7 @@ function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: strin
   for (const p of changed) {
     const src = original.get(p);
     const now = project.getFile(p)!.text;
-    const why = src ? worseParse(parseSummary(src.text), parseSummary(now)) : (/\.sql$/i.test(p) && parseSummary(now).errors ? 'it does not parse' : undefined);
+    const why = src ? worseParse(parseSummary(src.text), parseSummary(now), removed.get(p) ?? 0) : (/\.sql$/i.test(p) && parseSummary(now).errors ? 'it does not parse' : undefined);
     if (!why) continue;
     notes.push(`${show(p)}: not rewritten: together its fixes fail the check (${why})`);
     for (const q of component.get(p)!) rejected.add(q);
@@ -254,7 +256,7 @@ interface Group { paths: string[] }
  * already taken in this pass (they are retried next pass) and fixes touching a file `refusal` says
  * may not be written (counted in `skipped`). Returns how many fixes were applied.
  */
-function applyFirstFixes(project: Project, results: Map<string, Finding[]>, groups: Group[], refusal: (p: string, create: boolean) => string | undefined, skipped: Map<string, number>): number {
+function applyFirstFixes(project: Project, results: Map<string, Finding[]>, groups: Group[], refusal: (p: string, create: boolean) => string | undefined, skipped: Map<string, Set<string>>, removed: Map<string, number>): number {
   const taken = new Map<string, TextEdit[]>();
   const passGroups: Group[] = [];
   const all: Finding[] = [];
@@ -266,7 +268,9 @@ function applyFirstFixes(project: Project, results: Map<string, Finding[]>, grou
     if (!edits.length) continue;
     const refused = edits.find((e) => refusal(e.path, !!e.create));
     if (refused) {
-      skipped.set(refused.path, (skipped.get(refused.path) ?? 0) + 1);
+      let set = skipped.get(refused.path);
+      if (!set) skipped.set(refused.path, (set = new Set()));
+      set.add(`${f.rule}\0${f.path}\0${f.message}`); // the same finding comes back every pass
       continue;
     }
     // one new migration per pass: the next one is named after it (two in one pass would share a number)
@@ -292,8 +296,10 @@ function applyFirstFixes(project: Project, results: Map<string, Finding[]>, grou
       changed = true;
       continue;
     }
-    const before = project.getFile(file)!.text;
+    const current = project.getFile(file)!;
+    const before = current.text;
     const after = applyEdits(before, edits);
+    removed.set(file, (removed.get(file) ?? 0) + coveredWhole(current, edits));
     if (after !== before) { project.setFile(file, after); changed = true; }
   }
   if (!changed) return 0;

@@ -34,7 +34,7 @@ export function worseParse(before: ParseSummary, after: ParseSummary, removed = 
 }
 
 /** Statements of `file` that an edit covers whole (a deletion meant to remove them). */
-function coveredWhole(file: SourceFile, edits: readonly TextEdit[]): number {
+export function coveredWhole(file: SourceFile, edits: readonly TextEdit[]): number {
   let n = 0;
   for (const s of file.statements) if (edits.some((e) => e.start <= s.start && s.end <= e.end && e.start < e.end)) n++;
   return n;
