@@ -35,7 +35,11 @@ export interface ProjectResult {
   store?: DiskParseCache;
 }
 
-export const MAX_FIX_PASSES = 10;
+/**
+ * Fixes are applied pass by pass (overlapping edits wait for the next pass; one new migration per
+ * pass, since the next is named after it). The loop stops when a pass applies nothing; this bounds it.
+ */
+export const MAX_FIX_PASSES = 50;
 /** Beyond this size a file is not read whole: the engine only needs to know it is too large. */
 const HUGE = 64 * 1024 * 1024;
 
@@ -202,6 +206,10 @@ function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: strin
     noteDropped();
   }
   notes.push(...dropped.values());
+  // fixes still offered after the last pass (the bound was reached): said, not silently left
+  let left = 0;
+  for (const list of results.values()) for (const f of list) if (f.fixes?.length && !f.fixes[0].edits.some((e) => refusal(e.path, !!e.create))) left++;
+  if (left) notes.push(`${left} fix${left === 1 ? '' : 'es'} left for the next run after ${MAX_FIX_PASSES} passes: run dbe lint --fix again`);
   for (const [p, set] of skipped) { const n = set.size; notes.push(`${show(p)}: not rewritten: ${refusals.get(p)} (${n} fix${n === 1 ? '' : 'es'} not applied)`); }
 
   // files tied together by a fix are written together or not at all
