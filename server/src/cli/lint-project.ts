@@ -199,7 +199,8 @@ function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: strin
   const groups: Group[] = [];
   // statements fixes meant to remove (a deleted CREATE INDEX), per file
   const removed = new Map<string, number>();
-  for (let pass = 0; pass < MAX_FIX_PASSES; pass++) {
+  let passes = 0;
+  for (; passes < MAX_FIX_PASSES; passes++) {
     const applied = applyFirstFixes(project, results, groups, refusal, skipped, removed);
     if (applied === 0) break;
     results = project.analyze(options.targets);
@@ -209,7 +210,8 @@ function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: strin
   // fixes still offered after the last pass (the bound was reached): said, not silently left
   let left = 0;
   for (const list of results.values()) for (const f of list) if (f.fixes?.length && !f.fixes[0].edits.some((e) => refusal(e.path, !!e.create))) left++;
-  if (left) notes.push(`${left} fix${left === 1 ? '' : 'es'} left for the next run after ${MAX_FIX_PASSES} passes: run dbe lint --fix again`);
+  if (left && passes === MAX_FIX_PASSES) notes.push(`${left} fix${left === 1 ? '' : 'es'} left for the next run after ${MAX_FIX_PASSES} passes: run dbe lint --fix again`);
+  else if (left) notes.push(`${left} fix${left === 1 ? '' : 'es'} not applied: ${left === 1 ? 'it does' : 'they do'} not apply to the files as they are now (a new file's name is taken, or the edits overlap)`);
   for (const [p, set] of skipped) { const n = set.size; notes.push(`${show(p)}: not rewritten: ${refusals.get(p)} (${n} fix${n === 1 ? '' : 'es'} not applied)`); }
 
   // files tied together by a fix are written together or not at all
