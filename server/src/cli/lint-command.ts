@@ -53,6 +53,7 @@ export function finish(o: LintOptions, io: Io, results: ProjectResult[], files: 
   for (const e of errors) io.err(`dbe: ${e}\n`);
   const fail = RANK[o.failOn];
   if (o.quiet) for (const f of files) f.diagnostics = f.diagnostics.filter((d) => RANK[d.severity] >= fail);
+  if (o.fix) for (const r of results) for (const n of r.fixNotes ?? []) io.err(`dbe: ${n}\n`);
   if (o.fix) io.err(`dbe: applied ${fixes} fix${fixes === 1 ? '' : 'es'} in ${fixedFiles} file${fixedFiles === 1 ? '' : 's'}\n`);
   const text = timed('format', () => o.format === 'json' ? formatJson(files, io.cwd) : o.format === 'sarif' ? formatSarif(files, io.cwd) : formatText(files, io.cwd, o.quiet));
   timed('write', () => io.out(text));

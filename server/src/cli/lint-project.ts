@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Project } from '../engine/project';
 import { applyEdits } from '../engine/edits';
+import { coveredWhole, parseSummary, worseParse } from '../engine/fix-check';
+import { notWritable, outsideRoots, writeAllOrNothing, type PlannedWrite } from '../engine/safe-write';
 import { toJsonReport, type JsonDiagnostic } from '../engine/output';
 import type { Finding, TextEdit } from '../model';
 import { clearParseCaches, setParseStore } from '../sql/parse';
@@ -26,13 +28,22 @@ export interface ProjectResult {
   fixesApplied: number;
   /** Files rewritten by --fix. */
   filesFixed: number;
+  /** --fix: one line each about what was not fixed or not written, and why. */
+  fixNotes?: string[];
   /** Parse-cache entries for the shard that writes the cache ("send"). */
   cacheAdds?: CacheEntry[];
   /** The project's cache, not yet written ("defer"; main thread only, never posted). */
   store?: DiskParseCache;
 }
 
-export const MAX_FIX_PASSES = 10;
+/**
+ * Fixes are applied pass by pass (overlapping edits wait for the next pass; one new migration per
+ * pass, since the next is named after it). The loop stops when a pass applies nothing; this bounds it.
+ */
+export const MAX_FIX_PASSES = 50;
+
+/** A file as read for linting: its text, size, and (when read whole) the hash and UTF-8 validity --fix checks. */
+export type Source = DiskSource;
 
 /**
  * Reads a project file. Never throws and never blocks: a file that is not a regular file (a named
@@ -67,6 +78,8 @@ export interface LintProjectOptions {
    * merging other shards' entries); "send" them back in the result (a shard in a worker thread).
    */
   saveCache?: 'save' | 'defer' | 'send';
+  /** --fix: runs after the fixed files are prepared, right before they replace the originals (tests). */
+  beforeWrite?: () => void;
 }
 
 export function lintProject(spec: ProjectSpec, options: LintProjectOptions): ProjectResult {
@@ -100,24 +113,13 @@ function lintWith(project: Project, spec: ProjectSpec, sources: ({ path: string 
   for (const s of sources) timed('split+parse', () => addSource(project, s.path, s));
   let results = timed('analyze', () => project.analyze(options.targets));
   let fixesApplied = 0;
-  const fixedFiles = new Set<string>();
+  let filesFixed = 0;
+  const fixNotes: string[] = [];
   if (options.fix) {
-    for (let pass = 0; pass < MAX_FIX_PASSES; pass++) {
-      const applied = applyFirstFixes(project, results, fixedFiles);
-      if (applied === 0) break;
-      fixesApplied += applied;
-      results = project.analyze(options.targets);
-    }
-    for (const f of fixedFiles) {
-      const created = !spec.files.includes(f);
-      try {
-        if (created) fs.mkdirSync(path.dirname(f), { recursive: true });
-        // a new migration never overwrites a file that appeared in the meantime ('wx')
-        fs.writeFileSync(f, project.getFile(f)!.text, created ? { flag: 'wx' } : undefined);
-      } catch (e: any) {
-        throw new InputError(`cannot write ${path.relative(options.cwd, f) || f}: ${e?.code ?? e?.message}`);
-      }
-    }
+    const out = fixProject(project, spec, sources, options, results, fixNotes);
+    results = out.results;
+    fixesApplied = out.fixesApplied;
+    filesFixed = out.filesFixed;
   }
   const mode = options.saveCache ?? 'save';
   if (store && mode === 'save') timed('cache-save', () => store.save());
@@ -135,7 +137,8 @@ function lintWith(project: Project, spec: ProjectSpec, sources: ({ path: string 
     const line = `internal error in rule ${e.rule} on ${e.path === '(schema)' ? '' : 'file '}${where}: ${firstLine(e.message)}`;
     if (!seenErr.has(line)) { seenErr.add(line); internalErrors.push(line); }
   }
-  const out: ProjectResult = { files, internalErrors, fixesApplied, filesFixed: fixedFiles.size };
+  const out: ProjectResult = { files, internalErrors, fixesApplied, filesFixed };
+  if (fixNotes.length) out.fixNotes = fixNotes;
   if (store && mode === 'send' && store.dirty) out.cacheAdds = store.addedEntries();
   if (store && mode === 'defer') out.store = store;
   return out;
@@ -149,12 +152,110 @@ function firstLine(s: string): string {
 }
 
 /**
- * Applies the first fix of every finding that has one, skipping fixes whose edits overlap an edit
- * already taken in this pass (they are retried next pass). Returns how many fixes were applied.
+ * --fix: applies fixes pass by pass in memory, then writes the changed files all at once, or none.
+ * Files that are not UTF-8, read-only, or reached through a link leaving the project are not fixed;
+ * a file whose fixes together would parse worse is not written (with every file a fix of it also
+ * touched); a file that changed on disk since it was read stops the write. Each case is one note.
  */
-function applyFirstFixes(project: Project, results: Map<string, Finding[]>, touched: Set<string>): number {
+function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: string } & Source)[], options: LintProjectOptions, results: Map<string, Finding[]>, notes: string[]): { results: Map<string, Finding[]>; fixesApplied: number; filesFixed: number } {
+  const show = (p: string) => path.relative(options.cwd, p) || p;
+  const original = new Map(sources.map((s) => [s.path, s] as const));
+  const roots = [spec.root];
+  // why a file may not be rewritten (or created), asked once per path
+  const refusals = new Map<string, string | undefined>();
+  const refusal = (p: string, create: boolean): string | undefined => {
+    if (refusals.has(p)) return refusals.get(p);
+    let why: string | undefined;
+    const src = original.get(p);
+    if (!create && src && !src.utf8) why = src.hash ? 'not UTF-8' : 'not read whole';
+    why ??= outsideRoots(p, roots);
+    if (!why && !create) why = notWritable(p);
+    refusals.set(p, why);
+    return why;
+  };
+  const skipped = new Map<string, Set<string>>();
+  const dropped = new Map<string, string>();
+  const noteDropped = () => {
+    for (const d of project.droppedFixes) {
+      const pos = project.getFile(d.path)?.lines.position(d.start);
+      const at = `${show(d.path)}${pos ? `:${pos.line + 1}:${pos.character + 1}` : ''}`;
+      dropped.set(`${at} ${d.rule} ${d.title}`, `${at}: ${d.rule} fix not applied: ${d.reason}`);
+    }
+  };
+  noteDropped();
+  const groups: Group[] = [];
+  // statements fixes meant to remove (a deleted CREATE INDEX), per file
+  const removed = new Map<string, number>();
+  let passes = 0;
+  for (; passes < MAX_FIX_PASSES; passes++) {
+    const applied = applyFirstFixes(project, results, groups, refusal, skipped, removed);
+    if (applied === 0) break;
+    results = project.analyze(options.targets);
+    noteDropped();
+  }
+  notes.push(...dropped.values());
+  // fixes still offered after the last pass (the bound was reached): said, not silently left
+  let left = 0;
+  for (const list of results.values()) for (const f of list) if (f.fixes?.length && !f.fixes[0].edits.some((e) => refusal(e.path, !!e.create))) left++;
+  if (left && passes === MAX_FIX_PASSES) notes.push(`${left} fix${left === 1 ? '' : 'es'} left for the next run after ${MAX_FIX_PASSES} passes: run dbe lint --fix again`);
+  else if (left) notes.push(`${left} fix${left === 1 ? '' : 'es'} not applied: ${left === 1 ? 'it does' : 'they do'} not apply to the files as they are now (a new file's name is taken, or the edits overlap)`);
+  for (const [p, set] of skipped) { const n = set.size; notes.push(`${show(p)}: not rewritten: ${refusals.get(p)} (${n} fix${n === 1 ? '' : 'es'} not applied)`); }
+
+  // files tied together by a fix are written together or not at all
+  const component = new Map<string, Set<string>>();
+  for (const g of groups) {
+    const merged = new Set<string>(g.paths);
+    for (const p of g.paths) for (const q of component.get(p) ?? []) merged.add(q);
+    for (const p of merged) component.set(p, merged);
+  }
+  const changed = [...component.keys()].filter((p) => {
+    const src = original.get(p);
+    return !src || project.getFile(p)?.text !== src.text;
+  });
+  // the last check: every changed file parses at least as well as it did
+  const rejected = new Set<string>();
+  for (const p of changed) {
+    const src = original.get(p);
+    const now = project.getFile(p)!.text;
+    const why = src ? worseParse(parseSummary(src.text), parseSummary(now), removed.get(p) ?? 0) : (/\.sql$/i.test(p) && parseSummary(now).errors ? 'it does not parse' : undefined);
+    if (!why) continue;
+    notes.push(`${show(p)}: not rewritten: together its fixes fail the check (${why})`);
+    for (const q of component.get(p)!) rejected.add(q);
+  }
+  let write = changed.filter((p) => !rejected.has(p));
+  const restore = (paths: Iterable<string>) => {
+    for (const p of paths) {
+      const src = original.get(p);
+      if (src) project.setFile(p, src.text);
+      else project.removeFile(p);
+    }
+  };
+  const plans: PlannedWrite[] = write.map((p) => ({ path: p, text: project.getFile(p)!.text, hash: original.get(p)?.hash, create: !original.has(p) }));
+  options.beforeWrite?.();
+  const outcome = plans.length ? writeAllOrNothing(plans, roots, show) : { ok: true as const };
+  if (!outcome.ok) {
+    notes.push(`--fix wrote no file: ${outcome.message}`);
+    restore(component.keys());
+    write = [];
+  } else if (rejected.size) restore(rejected);
+  const written = new Set(write);
+  let fixesApplied = 0;
+  for (const g of groups) if (g.paths.every((p) => written.has(p) || !changed.includes(p)) && g.paths.some((p) => written.has(p))) fixesApplied++;
+  if (!outcome.ok || rejected.size) results = project.analyze(options.targets);
+  return { results, fixesApplied, filesFixed: written.size };
+}
+
+/** The files one applied fix changed. */
+interface Group { paths: string[] }
+
+/**
+ * Applies the first fix of every finding that has one, skipping fixes whose edits overlap an edit
+ * already taken in this pass (they are retried next pass) and fixes touching a file `refusal` says
+ * may not be written (counted in `skipped`). Returns how many fixes were applied.
+ */
+function applyFirstFixes(project: Project, results: Map<string, Finding[]>, groups: Group[], refusal: (p: string, create: boolean) => string | undefined, skipped: Map<string, Set<string>>, removed: Map<string, number>): number {
   const taken = new Map<string, TextEdit[]>();
-  let count = 0;
+  const passGroups: Group[] = [];
   const all: Finding[] = [];
   for (const list of results.values()) for (const f of list) if (f.fixes?.length) all.push(f);
   all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.start - b.start || a.end - b.end);
@@ -162,6 +263,13 @@ function applyFirstFixes(project: Project, results: Map<string, Finding[]>, touc
   for (const f of all) {
     const edits = f.fixes![0].edits;
     if (!edits.length) continue;
+    const refused = edits.find((e) => refusal(e.path, !!e.create));
+    if (refused) {
+      let set = skipped.get(refused.path);
+      if (!set) skipped.set(refused.path, (set = new Set()));
+      set.add(`${f.rule}\0${f.path}\0${f.message}`); // the same finding comes back every pass
+      continue;
+    }
     // one new migration per pass: the next one is named after it (two in one pass would share a number)
     const creates = edits.some((e) => e.create);
     if (creates && created) continue;
@@ -176,21 +284,24 @@ function applyFirstFixes(project: Project, results: Map<string, Finding[]>, touc
       list.push(e);
     }
     if (creates) created = true;
-    count++;
+    passGroups.push({ paths: [...new Set(edits.map((e) => e.path))] });
   }
   let changed = false;
   for (const [file, edits] of taken) {
     if (edits.some((e) => e.create)) {
       project.setFile(file, edits.map((e) => e.newText).join(''));
-      touched.add(file);
       changed = true;
       continue;
     }
-    const before = project.getFile(file)!.text;
+    const current = project.getFile(file)!;
+    const before = current.text;
     const after = applyEdits(before, edits);
-    if (after !== before) { project.setFile(file, after); touched.add(file); changed = true; }
+    removed.set(file, (removed.get(file) ?? 0) + coveredWhole(current, edits));
+    if (after !== before) { project.setFile(file, after); changed = true; }
   }
-  return changed ? count : 0;
+  if (!changed) return 0;
+  groups.push(...passGroups);
+  return passGroups.length;
 }
 
 /** Two edits conflict when their ranges intersect, or both insert at the same point. */

@@ -12,11 +12,14 @@ import { splitStatements } from '../sql/split';
 import { LineIndex, tokenishEnd } from '../text';
 import { migrationSortKey, isDownMigration } from './order';
 import { applySuppressions } from './suppress';
+import { fixProblem } from './fix-check';
 
 /** A file as read from disk: its size there in bytes, or why it could not be read (see engine/read-file.ts). */
 export interface DiskInfo { size?: number; unreadable?: string }
 
 export interface InternalError { rule: string; path: string; message: string }
+/** A fix the engine did not offer because the text it makes would parse worse (engine/fix-check.ts). */
+export interface DroppedFix { rule: string; path: string; start: number; title: string; reason: string }
 
 export interface AnalyzeOptions {
   /**
@@ -40,6 +43,8 @@ export class Project {
   private base: SourceFile | undefined;
   /** Schema-rule findings about the base's objects, from the last analyze() (reported apart from files). */
   baseFindings: Finding[] = [];
+  /** Fixes left out of the last analyze()'s findings, with the reason (reported by `dbe lint --fix`). */
+  droppedFixes: DroppedFix[] = [];
 
   constructor(public config: Config = defaultConfig(), private readonly relPath: (p: string) => string = (p) => p) {}
 
@@ -113,7 +118,18 @@ export class Project {
    * placeholder. A run of underscores that stands for two different placeholders of the same length
    * cannot be told apart: that fix is dropped rather than written wrong.
    */
-  private cleanFixes(fixes: Fix[] | undefined): Fix[] | undefined {
+  private cleanFixes(fixes: Fix[] | undefined, rule: string, at: { path: string; start: number }): Fix[] | undefined {
+    const cleaned = this.unmaskFixes(fixes);
+    if (!cleaned) return undefined;
+    const kept = cleaned.filter((fix) => {
+      const reason = fixProblem(fix, (p) => this.files.get(p));
+      if (reason) this.droppedFixes.push({ rule, path: at.path, start: at.start, title: fix.title, reason });
+      return !reason;
+    });
+    return kept.length ? kept : undefined;
+  }
+
+  private unmaskFixes(fixes: Fix[] | undefined): Fix[] | undefined {
     if (!fixes?.length) return undefined;
     if (this.base) {
       const base = this.base.path;
@@ -191,6 +207,7 @@ export class Project {
     if (base) for (const s of base.statements) applyStatement(schema, s);
     const baseFindings: Finding[] = [];
     this.baseFindings = baseFindings;
+    this.droppedFixes = [];
     for (const file of this.order()) {
       const findings = out.get(file.path);
       const newTables = new Set<string>();
@@ -258,7 +275,7 @@ export class Project {
           before,
           report: ({ loc, message, fixes }) => {
             const list = out.get(loc.path) ?? (base && loc.path === base.path ? baseFindings : undefined);
-            if (list) list.push({ rule: r.meta.id, severity: sev, message, path: loc.path, start: loc.start, end: loc.end, fixes: this.cleanFixes(fixes) });
+            if (list) list.push({ rule: r.meta.id, severity: sev, message, path: loc.path, start: loc.start, end: loc.end, fixes: this.cleanFixes(fixes, r.meta.id, loc) });
           },
         });
       } catch (e: any) {
@@ -295,7 +312,7 @@ export class Project {
         offset: (loc) => fileOffset(stmt, loc),
         files: () => this.order(),
         report: ({ start, end, message, fixes }) => {
-          findings.push({ rule: r.meta.id, severity: sev, message, path: stmt.file.path, start, end: Math.max(end, start), fixes: this.cleanFixes(fixes) });
+          findings.push({ rule: r.meta.id, severity: sev, message, path: stmt.file.path, start, end: Math.max(end, start), fixes: this.cleanFixes(fixes, r.meta.id, { path: stmt.file.path, start }) });
         },
       };
     };

@@ -3,6 +3,7 @@
 // shown as a finding on it, never an exception that stops the run. Shared by the CLI and the
 // language server's workspace scan.
 import * as fs from 'node:fs';
+import { isUtf8, sha256 } from './safe-write';
 
 export interface DiskSource {
   /** The file's text (UTF-8; invalid bytes become U+FFFD). Empty when `unreadable`. */
@@ -11,6 +12,10 @@ export interface DiskSource {
   size: number;
   /** Why it was not read ("it is a named pipe (FIFO), not a regular file"), when it was not. */
   unreadable?: string;
+  /** sha256 of the bytes read, when the whole file was read (--fix writes only over these bytes). */
+  hash?: string;
+  /** False when the bytes are not valid UTF-8 (the text then holds U+FFFD) or were not read whole: never rewritten. */
+  utf8?: boolean;
 }
 
 /** Beyond this size a file is not read whole: the engine only needs to know it is too large. */
@@ -54,10 +59,10 @@ export function readDiskSource(file: string, maxFileBytes: number): DiskSource {
       // Read just past the limit: the engine reports the file as too large without the rest.
       const buf = Buffer.alloc(maxFileBytes + 1);
       const n = fs.readSync(fd, buf, 0, buf.length, 0);
-      return { text: buf.subarray(0, n).toString('utf8'), size };
+      return { text: buf.subarray(0, n).toString('utf8'), size, utf8: false };
     }
     const buf = fs.readFileSync(fd);
-    return { text: buf.toString('utf8'), size: buf.length };
+    return { text: buf.toString('utf8'), size: buf.length, hash: sha256(buf), utf8: isUtf8(buf) };
   } catch (e) {
     return { text: '', size: 0, unreadable: reasonOf(file, e) };
   } finally {

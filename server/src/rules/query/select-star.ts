@@ -2,6 +2,7 @@ import type { Fix } from '../../model';
 import type { Table } from '../../schema';
 import { strings } from '../../sql/ast';
 import { parseStatement } from '../../sql/parse';
+import type { Token } from '../../sql/parse';
 import { tokenIndexAt } from '../../sql/spans';
 import type { Rule, StatementContext } from '../types';
 import { hasMergedJoin, quoteIdent, toks, type Rel, queryContexts, blocksOf } from './util';
@@ -63,19 +64,18 @@ function check(ctx: StatementContext): void {
       if (covered.length === 0 && qualifier) continue; // e.g. a record variable or an outer reference
       if (covered.every((r) => r.kind === 'cte' || r.kind === 'subquery' || r.kind === 'function')) continue;
       if (covered.every((r) => r.catalog || r.kind !== 'table')) continue;
-      // range: from the ColumnRef start to its `*` token
-      const start = ctx.offset(cr.location);
       const tokens = (scanned ??= toks(ctx));
-      let i = tokenIndexAt(tokens, start);
-      while (i >= 0 && i < tokens.length && tokens[i].text !== '*') i++;
-      const end = i >= 0 && i < tokens.length ? tokens[i].end : start + 1;
+      const span = starSpan(ctx, tokens, cr, f.length, sel);
+      if (!span) continue; // the `*` cannot be found in the text: better no finding than a wrong range
+      const { start, end, star } = span;
 
       const names = [...new Set(covered.filter((r) => r.kind === 'table').map((r) => r.rv!.relname))];
       const what = names.length === 1 ? names[0] : names.length ? names.join(', ') : 'the query';
       const fixes: Fix[] = [];
       // an alias with its own column names (t AS x(a, b)) renames the columns: leave those alone
       const lists = covered.map((r) => (r.kind === 'table' && !(r.rv!.alias?.colnames ?? []).length ? knownColumns(r.table) : undefined));
-      if (lists.every(Boolean) && !hasMergedJoin(sel.fromClause)) {
+      // `TABLE t` has no `*` to replace: reported, not rewritten
+      if (star && lists.every(Boolean) && !hasMergedJoin(sel.fromClause)) {
         const qualify = b.rels.length > 1 || !!qualifier;
         const cols = covered.flatMap((r, k) => lists[k]!.map((c) => (qualify ? `${quoteIdent(r.ref, false)}.${quoteIdent(c, true)}` : quoteIdent(c, false))));
         fixes.push({ title: 'Expand * into columns', edits: [{ path: ctx.file.path, start, end, newText: cols.join(', ') }] });
@@ -87,4 +87,28 @@ function check(ctx: StatementContext): void {
       });
     }
   }
+}
+
+/**
+ * Where the `*` select item is written: from its first name to the `*` token, checked token by token
+ * against the ColumnRef's fields (`*`, `t.*`, `s.t.*`). `TABLE t` (a `*` with no location) spans
+ * `TABLE t` and has no `*` to rewrite (star false). Undefined when the text does not match.
+ */
+function starSpan(ctx: StatementContext, tokens: Token[], cr: any, fields: number, sel: any): { start: number; end: number; star: boolean } | undefined {
+  if (cr.location === undefined || cr.location < 0) {
+    const rv = sel.fromClause?.length === 1 ? sel.fromClause[0]?.RangeVar : undefined;
+    if (!rv || rv.location === undefined || rv.location < 0) return undefined;
+    const i = tokenIndexAt(tokens, ctx.offset(rv.location));
+    if (i <= 0 || tokens[i - 1].text.toLowerCase() !== 'table') return undefined;
+    let j = i;
+    while (j + 2 < tokens.length && tokens[j + 1].text === '.') j += 2;
+    return { start: tokens[i - 1].start, end: tokens[j].end, star: false };
+  }
+  const start = ctx.offset(cr.location);
+  const i = tokenIndexAt(tokens, start);
+  if (i < 0 || tokens[i].start !== start) return undefined;
+  const last = i + 2 * (fields - 1);
+  if (last >= tokens.length || tokens[last].text !== '*') return undefined;
+  for (let k = i + 1; k < last; k += 2) if (tokens[k].text !== '.') return undefined;
+  return { start, end: tokens[last].end, star: true };
 }

@@ -1,4 +1,6 @@
-import type { Fix } from '../../model';
+import type { Fix, Statement } from '../../model';
+import { newestMigration, placeMigration, placesInline } from '../../engine/placement';
+import { strings } from '../../sql/ast';
 import type { Index, Table } from '../../schema';
 import { ident, indexNameLoc, statementOf } from './util';
 import type { Rule, SchemaContext } from '../types';
@@ -73,7 +75,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL, created_at timestamptz NOT NULL);\nCREATE INDEX idx_orders_user_created ON orders (user_id, created_at);',
     fixable: true,
     notes:
-      'Two indexes are compared only when they are on the same table with the same access method and the same partial-index predicate; key columns, expressions, operator classes and (for multi-column keys) sort orders must match position by position, and the redundant index\'s INCLUDE columns must be in the other index. Prefixes count only for btree; other methods need an exact duplicate. A unique index is never redundant to a longer or non-unique index (it enforces a rule); of two identical indexes the later one is reported. PRIMARY KEY and UNIQUE constraints are never reported (they are the ones to keep). Partitions are not checked: their indexes are usually attached to an index of the partitioned parent, which is where duplicates are judged. Two fixes: delete the CREATE INDEX statement when that migration has not run anywhere yet, or, when it has, add `DROP INDEX CONCURRENTLY IF EXISTS` at the end of that file (plain DROP INDEX on a partitioned table; CONCURRENTLY cannot run inside a transaction block). Better still, put that DROP in a new migration.',
+      'Two indexes are compared only when they are on the same table with the same access method and the same partial-index predicate; key columns, expressions, operator classes and (for multi-column keys) sort orders must match position by position, and the redundant index\'s INCLUDE columns must be in the other index. Prefixes count only for btree; other methods need an exact duplicate. A unique index is never redundant to a longer or non-unique index (it enforces a rule); of two identical indexes the later one is reported. PRIMARY KEY and UNIQUE constraints are never reported (they are the ones to keep). Partitions are not checked: their indexes are usually attached to an index of the partitioned parent, which is where duplicates are judged. In a project whose migrations follow a naming convention, applied migrations are never edited: the fix is a new migration with `DROP INDEX CONCURRENTLY IF EXISTS` (plain DROP INDEX on a partitioned table), whose rollback recreates the index; deleting the CREATE INDEX is offered only in the newest migration (the one being written). Elsewhere (one schema file) two fixes: delete the CREATE INDEX statement when it has not run anywhere yet, or add `DROP INDEX CONCURRENTLY IF EXISTS` at the end of the file (CONCURRENTLY cannot run inside a transaction block). The delete is never offered when the CREATE INDEX is the only statement of its file (it would leave the migration empty); a project with down migrations whose names follow no known convention gets no fix (its migrations are taken as applied, and no new migration can be named); when a down migration drops the index, only the new migration is offered (deleting, or dropping it in the same file, would make that rollback fail).',
   },
   onSchema(ctx) {
     const all = [...ctx.schema.indexes.values()];
@@ -93,27 +95,83 @@ export const rule: Rule = {
         }
         if (!reason) continue;
         const { loc, stmt } = indexNameLoc(ctx, a);
-        const fixes: Fix[] = [];
-        if (stmt) {
-          const text = stmt.file.text;
-          let end = stmt.end;
-          while (end < text.length && (text[end] === ' ' || text[end] === '\t')) end++;
-          if (text[end] === '\r') end++;
-          if (text[end] === '\n') end++;
-          fixes.push({ title: `Delete this CREATE INDEX ${a.name} statement (migration not applied anywhere yet)`, edits: [{ path: stmt.file.path, start: stmt.start, end, newText: '' }] });
-          if (stmt.node?.idxname === a.name) {
-            const last = stmt.file.statements[stmt.file.statements.length - 1];
-            const tail = text.slice(last.start, last.end).trimEnd().endsWith(';') ? '' : ';';
-            const conc = t.partitioned ? '' : ' CONCURRENTLY';
-            fixes.push({
-              title: `Add DROP INDEX${conc} IF EXISTS ${a.name} at the end of this file (migration already applied)`,
-              edits: [{ path: stmt.file.path, start: last.end, end: last.end, newText: `${tail}\nDROP INDEX${conc} IF EXISTS ${qualifiedName(t, a.name)};` }],
-            });
-          }
-        }
+        const fixes: Fix[] = stmt ? fixesFor(ctx, t, a, stmt) : [];
         const created = stmt?.node?.idxname && stmt.node.idxname !== a.name ? ` (created as ${stmt.node.idxname})` : '';
         ctx.report({ loc, message: `Index ${a.name}${created} on ${t.name} (${keyText(a)}) ${reason}; drop it.`, fixes });
       }
     }
   },
 };
+
+/**
+ * The fixes for redundant index `a` created by `stmt`. In a project whose migrations follow a
+ * convention, an applied migration is never edited: the fix is a new migration dropping the index
+ * (its rollback recreates it). Deleting the CREATE INDEX is offered only where it has not run yet
+ * (one schema file, or the newest migration), never when it is its migration's only statement, and
+ * never when a down migration drops the index (the rollback would then fail).
+ */
+function fixesFor(ctx: SchemaContext, t: Table, a: Index, stmt: Statement): Fix[] {
+  const fixes: Fix[] = [];
+  const files = ctx.files();
+  const migrations = !placesInline(files);
+  const named = stmt.node?.idxname === a.name;
+  const conc = t.partitioned ? '' : ' CONCURRENTLY';
+  const drop = `DROP INDEX${conc} IF EXISTS ${qualifiedName(t, a.name)};`;
+  // down migrations without a recognised naming convention: migrations all the same, but which one is
+  // being written cannot be told, so each is taken as applied (not edited)
+  const withDowns = !migrations && files.some((f) => f.isDown);
+  const applied = migrations ? newestMigration(files)?.path !== stmt.file.path : withDowns;
+  const alone = stmt.file.statements.filter((s) => s !== stmt && s.kind !== 'TransactionStmt').length === 0;
+  // a rollback that drops the index: deleting the CREATE INDEX, or dropping the index in the same
+  // file, makes that rollback fail; only a new migration (with its own rollback) keeps the pair whole
+  const downDrops = droppedByDown(files, a.name);
+  if (!applied && !alone && !downDrops) {
+    const text = stmt.file.text;
+    let end = stmt.end;
+    while (end < text.length && (text[end] === ' ' || text[end] === '\t')) end++;
+    if (text[end] === '\r') end++;
+    if (text[end] === '\n') end++;
+    fixes.push({ title: `Delete this CREATE INDEX ${a.name} statement (migration not applied anywhere yet)`, edits: [{ path: stmt.file.path, start: stmt.start, end, newText: '' }] });
+  }
+  if (!named) return fixes;
+  if (migrations) {
+    const recreate = recreateSql(stmt, !t.partitioned);
+    const placed = placeMigration(files, { title: `drop ${a.name}`, anchor: stmt, nonTransactional: !t.partitioned, up: drop, down: recreate });
+    if (placed.mode === 'new-file') {
+      fixes.push({ title: `Drop index ${a.name} in a new migration ${placed.path.split(/[\\/]/).pop()} (its rollback recreates it)`, edits: placed.edits });
+    }
+    return fixes;
+  }
+  if (downDrops || withDowns) return fixes;
+  const last = stmt.file.statements[stmt.file.statements.length - 1];
+  const tail = stmt.file.text.slice(last.start, last.end).trimEnd().endsWith(';') ? '' : ';';
+  fixes.push({
+    title: `Add DROP INDEX${conc} IF EXISTS ${a.name} at the end of this file (migration already applied)`,
+    edits: [{ path: stmt.file.path, start: last.end, end: last.end, newText: `${tail}\n${drop}` }],
+  });
+  return fixes;
+}
+
+/** True when a down migration drops index `name`: deleting its CREATE INDEX would break that rollback. */
+function droppedByDown(files: readonly { isDown: boolean; statements: Statement[] }[], name: string): boolean {
+  for (const f of files) {
+    if (!f.isDown) continue;
+    for (const s of f.statements) {
+      if (s.kind !== 'DropStmt' || s.node?.removeType !== 'OBJECT_INDEX') continue;
+      for (const o of s.node.objects ?? []) {
+        const parts = strings(o.List?.items ?? (o.String ? [o] : []));
+        if (parts[parts.length - 1] === name) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** The CREATE INDEX as written, made to run again safely: IF NOT EXISTS, and CONCURRENTLY when it may. */
+function recreateSql(stmt: Statement, concurrently: boolean): string {
+  const text = stmt.file.text.slice(stmt.start, stmt.end).trim().replace(/;$/, '');
+  const m = /^CREATE\s+(UNIQUE\s+)?INDEX(\s+CONCURRENTLY)?(\s+IF\s+NOT\s+EXISTS)?(?=\s)/i.exec(text);
+  if (!m) return `${text};`;
+  const head = `CREATE ${m[1] ? 'UNIQUE ' : ''}INDEX${concurrently || m[2] ? ' CONCURRENTLY' : ''} IF NOT EXISTS`;
+  return `${head}${text.slice(m[0].length)};`;
+}
