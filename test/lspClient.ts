@@ -11,7 +11,8 @@ import type {
 import { URI } from 'vscode-uri';
 
 export const ROOT = path.resolve(__dirname, '..');
-export const SERVER = path.join(ROOT, 'dist', 'server.js');
+/** DBE_SERVER=<path> runs another build (e.g. to check that a new test fails on the old code). */
+export const SERVER = process.env.DBE_SERVER ? path.resolve(process.env.DBE_SERVER) : path.join(ROOT, 'dist', 'server.js');
 
 export function fileUri(p: string): string { return URI.file(p).toString(); }
 
@@ -31,6 +32,8 @@ export interface StartOptions {
    * features do not need. Settings that name `sandbox` themselves win.
    */
   sandbox?: boolean;
+  /** The server script to run (default dist/server.js; the bench compares builds with it). */
+  server?: string;
 }
 
 export class LspClient {
@@ -51,7 +54,7 @@ export class LspClient {
   exited: number | null | undefined;
 
   constructor(readonly opts: StartOptions) {
-    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVER, '--stdio'], { cwd: opts.folder, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.server ?? SERVER, '--stdio'], { cwd: opts.folder, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d) => { this.stderr += String(d); });
     this.child.on('exit', (code) => { this.exited = code; });
     this.conn = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
@@ -78,7 +81,8 @@ export class LspClient {
   capabilities: any;
 
   static async start(opts: StartOptions): Promise<LspClient> {
-    if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
+    const server = opts.server ?? SERVER;
+    if (!fs.existsSync(server)) throw new Error(`${server} is missing: run npm run build first`);
     const c = new LspClient(opts);
     const init: any = await c.conn.sendRequest('initialize', {
       processId: process.pid,

@@ -25,6 +25,8 @@ export class Diagnostics {
   private readonly baselines = new Map<string, Baseline>();
   /** What was last sent per document (version + diagnostics), to skip identical re-sends. */
   private readonly lastSent = new Map<string, string>();
+  /** What was last published per open document, for the version it was computed from (code actions use it). */
+  private readonly shownNow = new Map<string, { version: number | undefined; diagnostics: Diagnostic[] }>();
   /** Documents that currently show diagnostics from us. */
   readonly published = new Set<string>();
   /** Per document, the missing-index findings last published with sandbox evidence (for the hover), and the file version. */
@@ -185,11 +187,15 @@ export class Diagnostics {
     }
   }
 
+  /** The diagnostics last published for an open document and the version they were computed from. */
+  shown(key: string): { version: number | undefined; diagnostics: Diagnostic[] } | undefined { return this.shownNow.get(key); }
+
   /** Forgets a closed document. */
   forget(key: string): void {
     this.cancel(key);
     this.baselines.delete(key);
     this.lastSent.delete(key);
+    this.shownNow.delete(key);
     this.measured.delete(key);
   }
 
@@ -220,7 +226,7 @@ export class Diagnostics {
     const version = s.open.has(key) ? s.syncedVersion.get(key) : undefined;
     const sig = `${version}\0${JSON.stringify(diagnostics)}`;
     if (onlyIfChanged && this.lastSent.get(key) === sig) return;
-    if (s.open.has(key)) this.lastSent.set(key, sig); else this.lastSent.delete(key);
+    if (s.open.has(key)) { this.lastSent.set(key, sig); this.shownNow.set(key, { version, diagnostics }); } else { this.lastSent.delete(key); this.shownNow.delete(key); }
     void s.connection.sendDiagnostics({ uri: s.clientUri(key), version, diagnostics }).catch((e) => s.error('publishDiagnostics', e));
   }
 }
