@@ -160,3 +160,70 @@ describe('code actions never trust the diagnostics a client sends back', () => {
     assert.ok(!actions.some((a) => a.edit), JSON.stringify(actions));
   });
 });
+
+describe('big inputs: the server stays responsive and publishes only what is current', () => {
+  let ws: string;
+  let client: LspClient;
+  const uri = (rel: string) => fileUri(path.join(ws, rel));
+  /** 5,000+ statements of a generated migration (bench/editor.ts). */
+  const BIG = generate(14_000);
+
+  before(async () => {
+    ws = workspace({ 'migrations/000_users.sql': USERS });
+    client = await LspClient.start({ folder: ws, settings: { debounceMs: 15 } });
+    await client.waitForStatus((s) => s.state === 'ready');
+  });
+  after(async () => { await client.stop(); });
+
+  test('hovers sent while a 5,000-statement document is analysed are answered before its diagnostics arrive', async () => {
+    const small = uri('queries/probe.sql');
+    await client.open(small, 'SELECT id FROM users;\n');
+    const big = uri('migrations/001_big.sql');
+    assert.ok((BIG.match(/;\n/g) ?? []).length >= 5000);
+    let published = false;
+    const diagnostics = client.open(big, BIG).then((p) => { published = true; return p; });
+    let answeredBefore = 0;
+    while (!published) {
+      const h = await client.hover(small, 0, 16);
+      if (!published) {
+        answeredBefore++;
+        assert.match(JSON.stringify(h), /users/, 'a real answer, not an empty one');
+      }
+    }
+    const p = await diagnostics;
+    assert.ok(p.diagnostics.length > 0);
+    assert.ok(answeredBefore >= 3, `hovers answered while the document was analysed: ${answeredBefore}`);
+  });
+
+  test('after 1,000 full replacements in quick succession, only the last version\'s diagnostics are published', async () => {
+    const big = uri('migrations/002_replaced.sql');
+    const text = generate(6000); // ~2,000 statements
+    await client.open(big, text);
+    const from = client.timeline.length;
+    // one stream of 1,000 didChange messages, written straight to the server's stdin (as an editor
+    // would send them while a script rewrites the file): nothing of the test runs between them
+    const v = 1001;
+    const frames = Buffer.concat(Array.from({ length: 1000 }, (_, i) => {
+      const body = JSON.stringify({ jsonrpc: '2.0', method: 'textDocument/didChange', params: { textDocument: { uri: big, version: i + 2 }, contentChanges: [{ text: text.replace("'x1'", `'x1_${i}'`) }] } });
+      return Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    }));
+    client.child.stdin!.write(frames);
+    const last = await client.waitFor(big, (p) => p.version === v, 120_000);
+    assert.ok(last.diagnostics.length > 0);
+    const versions = client.timeline.slice(from).filter((e) => e.method === 'diagnostics' && e.params.uri === big).map((e) => (e.params as PublishDiagnosticsParams).version);
+    assert.deepEqual([...new Set(versions)], [v], `published versions: ${versions.join(',')}`);
+  });
+
+  test('a document with 10,000 findings publishes at most 500 diagnostics plus one saying how many were left out', async () => {
+    const u = uri('queries/many.sql');
+    const text = 'SELECT * FROM users WHERE deleted_at = NULL;\n'.repeat(5000); // select-star + equals-null each
+    const p = await client.open(u, text);
+    assert.ok(p.diagnostics.length <= 501, `${p.diagnostics.length} diagnostics`);
+    assert.equal(p.diagnostics.length, 501);
+    const note = p.diagnostics.at(-1)!;
+    assert.match(note.message, /500 of the 10000 findings.*9500 more are left out/);
+    assert.equal(note.data, undefined, 'the note carries no fix');
+    // the ones shown are the most severe first: equals-null (error) before select-star (warning)
+    assert.ok(p.diagnostics.slice(0, 500).every((d) => d.code === 'equals-null'), JSON.stringify([...new Set(p.diagnostics.map((d) => d.code))]));
+  });
+});

@@ -90,7 +90,10 @@ export class Project {
     return this.ordered;
   }
 
-  private invalidate(): void { this.ordered = undefined; this.finalSchema = undefined; this.placeholders = undefined; }
+  /** Bumped on every change of files, configuration or base (a paused analyzeSteps is then out of date). */
+  revision = 0;
+
+  private invalidate(): void { this.revision++; this.ordered = undefined; this.finalSchema = undefined; this.placeholders = undefined; }
 
   /** Masked template placeholder (a run of `_`) -> its original text; null when two differ. */
   private placeholders: Map<string, string | null> | undefined;
@@ -161,6 +164,19 @@ export class Project {
    * schema is), but rules run only where findings are wanted.
    */
   analyze(targets?: Iterable<string>, options: AnalyzeOptions = {}): Map<string, Finding[]> {
+    const steps = this.analyzeSteps(targets, options);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * analyze() in steps: the generator pauses after each statement, file and schema rule, so that a
+   * caller (the language server) can let other work run in between, or give up. Resuming it after the
+   * project changed (`revision`) would mix two states: callers stop instead.
+   */
+  *analyzeSteps(targets?: Iterable<string>, options: AnalyzeOptions = {}): Generator<void, Map<string, Finding[]>, void> {
     const only = options.only;
     const want = new Set(targets ?? this.files.keys());
     const out = new Map<string, Finding[]>();
@@ -198,7 +214,9 @@ export class Project {
             if (t) newTables.add(t.key);
           }
         }
+        yield;
       }
+      yield;
     }
     this.finalSchema = schema;
 
@@ -224,6 +242,7 @@ export class Project {
         if (!stmt.node || !stmt.kind || (only && !only(stmt))) continue;
         const ctx = this.context(stmt, schema, newTables, false, findings, undefined);
         for (const r of stmtRules) if (!r.textFilter || r.textFilter.test(stmt.text)) this.run(r, stmt, () => r.onStatement!(ctx(r)));
+        yield;
       }
     }
 
@@ -248,6 +267,7 @@ export class Project {
       } catch (e: any) {
         this.internalErrors.push({ rule: r.meta.id, path: '(schema)', message: String(e?.stack ?? e) });
       }
+      yield;
     }
 
     for (const [p, list] of out) {

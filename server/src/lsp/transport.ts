@@ -27,6 +27,9 @@ export class FramingCheck {
 
   constructor(private readonly fail: (reason: string) => void, private readonly maxBody = MAX_BODY_BYTES) {}
 
+  /** True while a message has started to arrive but is not complete. */
+  get midMessage(): boolean { return this.body > 0 || this.header.length > 0; }
+
   push(chunk: Buffer): void {
     let at = 0;
     while (at < chunk.length && !this.failed) {
@@ -111,6 +114,10 @@ export class GatedReader implements MessageReader {
   dispose(): void { this.inner.dispose(); this.partial.dispose(); }
 }
 
+let stdioCheck: FramingCheck | undefined;
+/** True while a message from the client is partly received (stdio): a newer document version may be on its way. */
+export function inputPending(): boolean { return !!stdioCheck?.midMessage; }
+
 /** One line on stderr (never a stack trace), then exit code 1. */
 function die(reason: string): never {
   try { process.stderr.write(`dbe-language-server: protocol framing error: ${reason}; stopping (the client may restart the server).\n`); } catch { /* stderr gone */ }
@@ -128,7 +135,7 @@ export function guardedTransport(argv: string[]): { reader: GatedReader; writer:
     const writer = new IPCMessageWriter(process);
     return { reader: new GatedReader(new IPCMessageReader(process), writer), writer };
   }
-  const check = new FramingCheck(die);
+  const check = stdioCheck = new FramingCheck(die);
   process.stdin.on('data', (chunk: Buffer) => check.push(chunk)); // before the reader's own listener
   const writer = new StreamMessageWriter(process.stdout);
   const reader = new GatedReader(new StreamMessageReader(process.stdin), writer);
