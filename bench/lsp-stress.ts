@@ -23,6 +23,8 @@ const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? ar
 const SERVER = opt('--server') ? path.resolve(opt('--server')!) : undefined;
 const ONLY = opt('--only')?.split(',');
 const TIMEOUT_MS = Number(opt('--timeout-s') ?? 300) * 1000;
+/** --profile <dir>: the server writes a CPU profile there when it exits. */
+const PROFILE = opt('--profile');
 const STATEMENTS = 5000;
 const REPLACEMENTS = 1000;
 const WORKSPACE_FILES = 10_000;
@@ -76,7 +78,7 @@ async function withServer<T>(files: Record<string, string> | ((dir: string) => v
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-bench-stress-'));
   if (typeof files === 'function') files(ws);
   else for (const [rel, text] of Object.entries(files)) { fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true }); fs.writeFileSync(path.join(ws, rel), text); }
-  const client = await LspClient.start({ folder: ws, server: SERVER, settings: { debounceMs: 15 } });
+  const client = await LspClient.start({ folder: ws, server: SERVER, settings: { debounceMs: 15 }, nodeArgs: PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [] });
   try {
     return await fn(client, ws);
   } finally {

@@ -227,3 +227,33 @@ describe('big inputs: the server stays responsive and publishes only what is cur
     assert.ok(p.diagnostics.slice(0, 500).every((d) => d.code === 'equals-null'), JSON.stringify([...new Set(p.diagnostics.map((d) => d.code))]));
   });
 });
+
+describe('a large workspace is indexed in slices', () => {
+  test('requests are answered while 3,000 files are read, and a file deleted meanwhile is not kept', async () => {
+    const files: Record<string, string> = { 'migrations/0000_users.sql': USERS };
+    for (let i = 1; i <= 3000; i++) files[`migrations/${String(i).padStart(4, '0')}_t${i}.sql`] = `CREATE TABLE t${i} (id bigint PRIMARY KEY, users_id bigint NOT NULL);\nCREATE INDEX t${i}_users_idx ON t${i} (users_id);\n`;
+    const ws = workspace(files);
+    const client = await LspClient.start({ folder: ws, settings: { debounceMs: 5 } });
+    try {
+      await client.waitForStatus((s) => s.state === 'indexing');
+      const q = fileUri(path.join(ws, 'queries/q.sql'));
+      await client.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: q, languageId: 'sql', version: 1, text: 'SELECT id FROM users;\n' } });
+      const ready = () => client.statuses.some((s) => s.state === 'ready');
+      let answered = 0;
+      while (!ready()) {
+        await client.hover(q, 0, 16);
+        if (!ready()) answered++;
+        if (answered === 1) {
+          fs.rmSync(path.join(ws, 'migrations/0000_users.sql'));
+          await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(path.join(ws, 'migrations/0000_users.sql')), type: 3 }] });
+        }
+      }
+      assert.ok(answered >= 2, `hovers answered while indexing: ${answered}`);
+      await client.waitFor(q, () => true, 60_000);
+      assert.equal(client.statuses.filter((s) => s.state === 'ready').at(-1)!.files, 3001, '3,000 tables and the open query; the users file is gone');
+      assert.equal(await client.hover(q, 0, 16), null, 'the deleted file\'s table is gone');
+    } finally {
+      await client.stop();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 // The language server's state: open documents, one project per workspace folder, settings, trust.
 // Handlers (./handlers/*) do the work; this object only holds what they share.
-import type { Connection } from 'vscode-languageserver';
+import type { Connection, DidChangeWatchedFilesParams } from 'vscode-languageserver';
 import { TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SourceFile } from '../model';
@@ -49,6 +49,8 @@ export class DbeServer {
   readonly syncedVersion = new Map<string, number>();
   /** Set once the workspace has been scanned (or found not to need it). */
   ready = false;
+  /** Watched-file changes that came while the workspace was being indexed (applied after it). */
+  pendingWatched: DidChangeWatchedFilesParams[] = [];
   shuttingDown = false;
   /** Bumped whenever schema-changing statements of any file may have changed (see ./incremental.ts). */
   schemaEpoch = 0;

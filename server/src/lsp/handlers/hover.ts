@@ -16,7 +16,8 @@ export function register(server: DbeServer): void {
 }
 
 export function hover(server: DbeServer, params: HoverParams): Hover | null {
-  if (!server.settings.enable) return null;
+  // while the workspace is indexed the schema is incomplete (and rebuilt after every file): no answer yet
+  if (!server.settings.enable || !server.ready) return null;
   const found = server.fileFor(params.textDocument.uri);
   if (!found) return null;
   const { folder, file, key } = found;
