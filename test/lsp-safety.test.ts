@@ -257,3 +257,23 @@ describe('a large workspace is indexed in slices', () => {
     }
   });
 });
+
+describe('cancellation', () => {
+  test('a hover cancelled before its turn gets RequestCancelled (-32800), not a result', async () => {
+    const ws = workspace({ 'migrations/001_users.sql': USERS });
+    const client = await LspClient.start({ folder: ws, settings: { debounceMs: 5 } });
+    try {
+      await client.waitForStatus((s) => s.state === 'ready');
+      const q = fileUri(path.join(ws, 'queries/q.sql'));
+      await client.open(q, 'SELECT id FROM users;\n');
+      const { CancellationTokenSource } = await import('vscode-jsonrpc');
+      const source = new CancellationTokenSource();
+      const pending = client.conn.sendRequest('textDocument/hover', { textDocument: { uri: q }, position: { line: 0, character: 16 } }, source.token);
+      source.cancel(); // $/cancelRequest goes right behind the request
+      await assert.rejects(pending, (e: any) => e.code === -32800);
+      assert.match(JSON.stringify(await client.hover(q, 0, 16)), /users/, 'the next hover is answered');
+    } finally {
+      await client.stop();
+    }
+  });
+});

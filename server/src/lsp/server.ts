@@ -1,7 +1,7 @@
 // The language server's state: open documents, one project per workspace folder, settings, trust.
 // Handlers (./handlers/*) do the work; this object only holds what they share.
 import type { Connection, DidChangeWatchedFilesParams } from 'vscode-languageserver';
-import { TextDocuments } from 'vscode-languageserver';
+import { LSPErrorCodes, ResponseError, TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SourceFile } from '../model';
 import { Folder } from './folder';
@@ -143,9 +143,15 @@ export class DbeServer {
   }
 }
 
-/** Wraps a handler: errors are logged and the fallback is returned; never a rejected promise. */
+const cancelled = (args: unknown[]) => args.some((a) => !!a && typeof a === 'object' && (a as { isCancellationRequested?: unknown }).isCancellationRequested === true);
+
+/**
+ * Wraps a request handler: errors are logged and the fallback is returned. A request the client
+ * cancelled before its turn gets RequestCancelled (-32800) without doing its work.
+ */
 export function guard<A extends unknown[], R>(server: DbeServer, where: string, fallback: R, fn: (...args: A) => R | Promise<R>): (...args: A) => Promise<R> {
   return async (...args: A) => {
+    if (cancelled(args)) throw new ResponseError(LSPErrorCodes.RequestCancelled, `${where}: cancelled`);
     try { return await fn(...args); } catch (e) { server.error(where, e); return fallback; }
   };
 }
