@@ -122,22 +122,22 @@ export class LspClient {
   }
 
   /** Opens a document; resolves with its first publication (for this version). */
-  async open(uri: string, text: string): Promise<PublishDiagnosticsParams> {
+  async open(uri: string, text: string, timeoutMs = 10_000): Promise<PublishDiagnosticsParams> {
     this.versions.set(uri, 1);
     this.texts.set(uri, text);
-    const got = this.waitFor(uri, (p) => p.version === 1, 10_000, false);
+    const got = this.waitFor(uri, (p) => p.version === 1, timeoutMs, false);
     await this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text } });
     return got;
   }
 
   /** Replaces the whole text (or applies incremental edits); resolves with the publication for the new version. */
-  async change(uri: string, edits: TextEdit[] | string): Promise<PublishDiagnosticsParams> {
+  async change(uri: string, edits: TextEdit[] | string, timeoutMs = 10_000): Promise<PublishDiagnosticsParams> {
     const version = (this.versions.get(uri) ?? 0) + 1;
     this.versions.set(uri, version);
     const text = this.texts.get(uri) ?? '';
     const contentChanges = typeof edits === 'string' ? [{ text: edits }] : edits.map((e) => ({ range: e.range, text: e.newText }));
     this.texts.set(uri, typeof edits === 'string' ? edits : applyTextEdits(text, edits));
-    const got = this.waitFor(uri, (p) => p.version === version, 10_000, false);
+    const got = this.waitFor(uri, (p) => p.version === version, timeoutMs, false);
     await this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges });
     return got;
   }

@@ -43,6 +43,7 @@ export class Project {
   /** Replaces the configuration; files are rebuilt (cheap: parses are cached) since it decides what is replayed. */
   setConfig(config: Config): void {
     this.config = config;
+    this.settingsRevision++;
     for (const f of [...this.files.values()]) this.files.set(f.path, buildFile(f.path, f.text, config, this.relPath(f.path)));
     this.invalidate();
   }
@@ -66,7 +67,7 @@ export class Project {
    * Sets (or clears) the base the files' schema starts from; with `when`, only while it holds
    * (asked at every replay, e.g. "the project has no migrations of its own").
    */
-  setBase(file: SourceFile | undefined, when?: (p: Project) => boolean): void { this.base = file; this.baseWhen = when; this.invalidate(); }
+  setBase(file: SourceFile | undefined, when?: (p: Project) => boolean): void { this.base = file; this.baseWhen = when; this.settingsRevision++; this.invalidate(); }
   /** The base's source path while the base is in use. */
   get baseSource(): string | undefined { return this.activeBase()?.path; }
   private activeBase(): SourceFile | undefined { return this.base && (!this.baseWhen || this.baseWhen(this)) ? this.base : undefined; }
@@ -92,6 +93,10 @@ export class Project {
 
   /** Bumped on every change of files, configuration or base (a paused analyzeSteps is then out of date). */
   revision = 0;
+  /** Bumped when the configuration or the base changes (not files). */
+  settingsRevision = 0;
+  /** The schema if it is computed for the current files, without computing it. */
+  peekSchema(): Schema | undefined { return this.finalSchema; }
 
   private invalidate(): void { this.revision++; this.ordered = undefined; this.finalSchema = undefined; this.placeholders = undefined; }
 

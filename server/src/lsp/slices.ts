@@ -48,11 +48,12 @@ export async function warmParses(text: string, alive: () => boolean): Promise<bo
 
 /**
  * Before publishing a result: lets messages that are arriving (a message partly read) or already read
- * be handled first, since a newer version of the document may be among them. Waits at most about two
- * seconds for a message in transit. True when the result is still wanted (`alive()`).
+ * be handled first, since a newer version of the document may be among them. Waits at most about ten
+ * seconds for a message in transit (vscode-jsonrpc's own patience with a partial message). True when
+ * the result is still wanted (`alive()`).
  */
 export async function inputSettled(alive: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 400 && inputPending(); i++) {
+  for (let i = 0; i < 2000 && inputPending(); i++) {
     await new Promise((r) => setTimeout(r, 5));
     if (!alive()) return false;
   }

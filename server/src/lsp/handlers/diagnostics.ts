@@ -127,8 +127,8 @@ export class Diagnostics {
     const base = this.baselines.get(key);
     const p = plan(base, file, project, s.schemaEpoch);
     if (!p || !base) return 'full';
-    const rev = project.revision, epoch = s.schemaEpoch;
-    const alive = () => !s.shuttingDown && project.revision === rev && this.isLatest(key, id) && project.getFile(key) === file;
+    const rev = project.revision, epoch = s.schemaEpoch, version = s.syncedVersion.get(key);
+    const alive = () => !s.shuttingDown && project.revision === rev && this.isLatest(key, id) && project.getFile(key) === file && s.document(key)?.version === version;
     let all = await runSliced(project.analyzeSteps([key], { only: (st) => st.file === file && p.changed.has(st.index) }), alive);
     this.logInternalErrors(project);
     if (all && !(await inputSettled(alive))) all = undefined;
