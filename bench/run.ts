@@ -4,7 +4,8 @@
 // unchanged projects (result cache hit), --no-cache, and two threads; side by side with squawk 2.66
 // (`squawk --reporter json` on the same files) when squawk can be had, and the editor benchmark
 // (bench/editor.ts) and the sandbox benchmark (bench/sandbox.ts) when they exist.
-// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-sandbox]
+// (bench/lsp-stress.ts: the language server under big inputs.)
+// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -154,6 +155,16 @@ function main(): void {
     else console.log(`editor benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
   }
 
+  let lspStress: unknown;
+  const stressScript = path.join(ROOT, 'bench', 'lsp-stress.ts');
+  if (!args.includes('--no-lsp-stress') && fs.existsSync(stressScript)) {
+    console.log('\nbench/lsp-stress.ts:');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', stressScript], { cwd: ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
+    const line = (r.stdout ?? '').trim().split('\n').reverse().find((l) => l.startsWith('{'));
+    if (line) { console.log(line); try { lspStress = JSON.parse(line); } catch { /* printed as is */ } }
+    else console.log(`lsp-stress benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
+  }
+
   let sandbox: unknown;
   const sandboxScript = path.join(ROOT, 'bench', 'sandbox.ts');
   if (!args.includes('--no-sandbox') && fs.existsSync(sandboxScript)) {
@@ -171,6 +182,7 @@ function main(): void {
     dbe: Object.fromEntries(rows.slice(0, 5).map(([n, t]) => [n, { best: +(t.best / 1000).toFixed(3), median: +(t.median / 1000).toFixed(3) }])),
     squawk: squawk ? { best: +(squawk.best / 1000).toFixed(3), median: +(squawk.median / 1000).toFixed(3), measured: true } : { median: SQUAWK_README_SECONDS, measured: false, why: sq.why },
     editor,
+    lspStress,
     sandbox,
   };
   console.log('\n' + JSON.stringify(summary));

@@ -11,7 +11,8 @@ import type {
 import { URI } from 'vscode-uri';
 
 export const ROOT = path.resolve(__dirname, '..');
-export const SERVER = path.join(ROOT, 'dist', 'server.js');
+/** DBE_SERVER=<path> runs another build (e.g. to check that a new test fails on the old code). */
+export const SERVER = process.env.DBE_SERVER ? path.resolve(process.env.DBE_SERVER) : path.join(ROOT, 'dist', 'server.js');
 
 export function fileUri(p: string): string { return URI.file(p).toString(); }
 
@@ -31,6 +32,8 @@ export interface StartOptions {
    * features do not need. Settings that name `sandbox` themselves win.
    */
   sandbox?: boolean;
+  /** The server script to run (default dist/server.js; the bench compares builds with it). */
+  server?: string;
 }
 
 export class LspClient {
@@ -51,7 +54,7 @@ export class LspClient {
   exited: number | null | undefined;
 
   constructor(readonly opts: StartOptions) {
-    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVER, '--stdio'], { cwd: opts.folder, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.server ?? SERVER, '--stdio'], { cwd: opts.folder, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d) => { this.stderr += String(d); });
     this.child.on('exit', (code) => { this.exited = code; });
     this.conn = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
@@ -78,7 +81,8 @@ export class LspClient {
   capabilities: any;
 
   static async start(opts: StartOptions): Promise<LspClient> {
-    if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
+    const server = opts.server ?? SERVER;
+    if (!fs.existsSync(server)) throw new Error(`${server} is missing: run npm run build first`);
     const c = new LspClient(opts);
     const init: any = await c.conn.sendRequest('initialize', {
       processId: process.pid,
@@ -118,22 +122,22 @@ export class LspClient {
   }
 
   /** Opens a document; resolves with its first publication (for this version). */
-  async open(uri: string, text: string): Promise<PublishDiagnosticsParams> {
+  async open(uri: string, text: string, timeoutMs = 10_000): Promise<PublishDiagnosticsParams> {
     this.versions.set(uri, 1);
     this.texts.set(uri, text);
-    const got = this.waitFor(uri, (p) => p.version === 1, 10_000, false);
+    const got = this.waitFor(uri, (p) => p.version === 1, timeoutMs, false);
     await this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text } });
     return got;
   }
 
   /** Replaces the whole text (or applies incremental edits); resolves with the publication for the new version. */
-  async change(uri: string, edits: TextEdit[] | string): Promise<PublishDiagnosticsParams> {
+  async change(uri: string, edits: TextEdit[] | string, timeoutMs = 10_000): Promise<PublishDiagnosticsParams> {
     const version = (this.versions.get(uri) ?? 0) + 1;
     this.versions.set(uri, version);
     const text = this.texts.get(uri) ?? '';
     const contentChanges = typeof edits === 'string' ? [{ text: edits }] : edits.map((e) => ({ range: e.range, text: e.newText }));
     this.texts.set(uri, typeof edits === 'string' ? edits : applyTextEdits(text, edits));
-    const got = this.waitFor(uri, (p) => p.version === version, 10_000, false);
+    const got = this.waitFor(uri, (p) => p.version === version, timeoutMs, false);
     await this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges });
     return got;
   }

@@ -51,6 +51,7 @@ export class Project {
   /** Replaces the configuration; files are rebuilt (cheap: parses are cached) since it decides what is replayed. */
   setConfig(config: Config): void {
     this.config = config;
+    this.settingsRevision++;
     for (const f of [...this.files.values()]) this.files.set(f.path, buildFile(f.path, f.text, config, this.relPath(f.path), this.disk.get(f.path)));
     this.invalidate();
   }
@@ -83,7 +84,7 @@ export class Project {
    * Sets (or clears) the base the files' schema starts from; with `when`, only while it holds
    * (asked at every replay, e.g. "the project has no migrations of its own").
    */
-  setBase(file: SourceFile | undefined, when?: (p: Project) => boolean): void { this.base = file; this.baseWhen = when; this.invalidate(); }
+  setBase(file: SourceFile | undefined, when?: (p: Project) => boolean): void { this.base = file; this.baseWhen = when; this.settingsRevision++; this.invalidate(); }
   /** The base's source path while the base is in use. */
   get baseSource(): string | undefined { return this.activeBase()?.path; }
   private activeBase(): SourceFile | undefined { return this.base && (!this.baseWhen || this.baseWhen(this)) ? this.base : undefined; }
@@ -107,7 +108,14 @@ export class Project {
     return this.ordered;
   }
 
-  private invalidate(): void { this.ordered = undefined; this.finalSchema = undefined; this.placeholders = undefined; }
+  /** Bumped on every change of files, configuration or base (a paused analyzeSteps is then out of date). */
+  revision = 0;
+  /** Bumped when the configuration or the base changes (not files). */
+  settingsRevision = 0;
+  /** The schema if it is computed for the current files, without computing it. */
+  peekSchema(): Schema | undefined { return this.finalSchema; }
+
+  private invalidate(): void { this.revision++; this.ordered = undefined; this.finalSchema = undefined; this.placeholders = undefined; }
 
   /** Masked template placeholder (a run of `_`) -> its original text; null when two differ. */
   private placeholders: Map<string, string | null> | undefined;
@@ -193,6 +201,19 @@ export class Project {
    * schema is), but rules run only where findings are wanted.
    */
   analyze(targets?: Iterable<string>, options: AnalyzeOptions = {}): Map<string, Finding[]> {
+    const steps = this.analyzeSteps(targets, options);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * analyze() in steps: the generator pauses after each statement, file and schema rule, so that a
+   * caller (the language server) can let other work run in between, or give up. Resuming it after the
+   * project changed (`revision`) would mix two states: callers stop instead.
+   */
+  *analyzeSteps(targets?: Iterable<string>, options: AnalyzeOptions = {}): Generator<void, Map<string, Finding[]>, void> {
     const only = options.only;
     const want = new Set(targets ?? this.files.keys());
     const out = new Map<string, Finding[]>();
@@ -231,7 +252,9 @@ export class Project {
             if (t) newTables.add(t.key);
           }
         }
+        yield;
       }
+      yield;
     }
     this.finalSchema = schema;
 
@@ -257,6 +280,7 @@ export class Project {
         if (!stmt.node || !stmt.kind || (only && !only(stmt))) continue;
         const ctx = this.context(stmt, schema, newTables, false, findings, undefined);
         for (const r of stmtRules) if (!r.textFilter || r.textFilter.test(stmt.text)) this.run(r, stmt, () => r.onStatement!(ctx(r)));
+        yield;
       }
     }
 
@@ -281,6 +305,7 @@ export class Project {
       } catch (e: any) {
         this.internalErrors.push({ rule: r.meta.id, path: '(schema)', message: String(e?.stack ?? e) });
       }
+      yield;
     }
 
     for (const [p, list] of out) {

@@ -2,6 +2,7 @@
 import { DiagnosticSeverity, type Diagnostic, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
 import type { Project } from '../engine/project';
 import type { Evidence, Finding, Fix, Severity, SourceFile } from '../model';
+import { KNOWN_RULE_IDS } from '../rules';
 
 export const DOCS_BASE_URL = 'https://github.com/db-engineer/db-engineer/blob/main/docs/rules/';
 export const SOURCE = 'dbe';
@@ -25,8 +26,20 @@ export interface DiagnosticData {
   evidence?: Evidence;
 }
 
+const DATA_KEYS = new Set(['rule', 'fixes', 'evidence']);
+const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
+
+/**
+ * True when `d` has exactly the shape the server publishes: a known rule id, fixes with a title and an
+ * edit object, an optional evidence object, nothing else. Clients echo `data` back in code-action
+ * requests and may change it: the shape check only filters garbage; what an action does is taken from
+ * the server's own publication (handlers/codeAction.ts), never from `data`.
+ */
 export function isDiagnosticData(d: unknown): d is DiagnosticData {
-  return !!d && typeof d === 'object' && typeof (d as DiagnosticData).rule === 'string' && Array.isArray((d as DiagnosticData).fixes);
+  if (!isObject(d) || typeof d.rule !== 'string' || !KNOWN_RULE_IDS.has(d.rule) || !Array.isArray(d.fixes)) return false;
+  if (Object.keys(d).some((k) => !DATA_KEYS.has(k))) return false;
+  if (d.evidence !== undefined && !isObject(d.evidence)) return false;
+  return d.fixes.every((f) => isObject(f) && typeof f.title === 'string' && isObject(f.edit));
 }
 
 /**

@@ -122,8 +122,15 @@ export class Folder {
    * (which win over the disk). Files no longer wanted are dropped.
    */
   scan(openText: (key: string) => string | undefined): void {
+    const steps = this.scanSteps(openText);
+    while (!steps.next().done) { /* all at once */ }
+  }
+
+  /** scan() in steps: pauses after each file (the language server yields to requests in between). */
+  *scanSteps(openText: (key: string) => string | undefined): Generator<void, void, void> {
     const seen = new Set<string>();
     for (const fp of this.listSqlFiles()) {
+      yield;
       const key = fileUriKey(fp);
       seen.add(key);
       const open = openText(key);

@@ -1,7 +1,7 @@
 // The language server's state: open documents, one project per workspace folder, settings, trust.
 // Handlers (./handlers/*) do the work; this object only holds what they share.
-import type { Connection } from 'vscode-languageserver';
-import { TextDocuments } from 'vscode-languageserver';
+import type { Connection, DidChangeWatchedFilesParams } from 'vscode-languageserver';
+import { LSPErrorCodes, ResponseError, TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SourceFile } from '../model';
 import { Folder } from './folder';
@@ -49,6 +49,8 @@ export class DbeServer {
   readonly syncedVersion = new Map<string, number>();
   /** Set once the workspace has been scanned (or found not to need it). */
   ready = false;
+  /** Watched-file changes that came while the workspace was being indexed (applied after it). */
+  pendingWatched: DidChangeWatchedFilesParams[] = [];
   shuttingDown = false;
   /** Bumped whenever schema-changing statements of any file may have changed (see ./incremental.ts). */
   schemaEpoch = 0;
@@ -141,9 +143,15 @@ export class DbeServer {
   }
 }
 
-/** Wraps a handler: errors are logged and the fallback is returned; never a rejected promise. */
+const cancelled = (args: unknown[]) => args.some((a) => !!a && typeof a === 'object' && (a as { isCancellationRequested?: unknown }).isCancellationRequested === true);
+
+/**
+ * Wraps a request handler: errors are logged and the fallback is returned. A request the client
+ * cancelled before its turn gets RequestCancelled (-32800) without doing its work.
+ */
 export function guard<A extends unknown[], R>(server: DbeServer, where: string, fallback: R, fn: (...args: A) => R | Promise<R>): (...args: A) => Promise<R> {
   return async (...args: A) => {
+    if (cancelled(args)) throw new ResponseError(LSPErrorCodes.RequestCancelled, `${where}: cancelled`);
     try { return await fn(...args); } catch (e) { server.error(where, e); return fallback; }
   };
 }

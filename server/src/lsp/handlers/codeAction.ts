@@ -1,12 +1,15 @@
-// Code actions. Quick fixes are built from Diagnostic.data alone (no state kept between publish and
-// request): the rule's fixes, "ignore for this statement", "ignore in this file", "show documentation"
-// and "Ask DB Engineer about <rule>" (a command carrying the finding; the client opens the chat with
-// it). Refactors (refactor.rewrite) are computed for the statement at the cursor or selection.
+// Code actions. Quick fixes: the rule's fixes, "ignore for this statement", "ignore in this file",
+// "show documentation" and "Ask DB Engineer about <rule>" (a command carrying the finding; the client
+// opens the chat with it). A client echoes the diagnostics (and their `data`) back, and may change them:
+// each one is matched (rule, range, message) against what the server itself published for the
+// document's current version, and the actions are built from the server's copy only. A diagnostic the
+// server did not publish, malformed `data`, or a document changed since the publication gets no action.
+// Refactors (refactor.rewrite) are computed for the statement at the cursor or selection.
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit } from 'vscode-languageserver';
 import { statementAt } from '../../engine/suppress';
 import type { SourceFile } from '../../model';
 import { materializedViewRefactors } from '../../refactors/materialized-view';
-import { fixToWorkspaceEdit, isDiagnosticData, SOURCE } from '../convert';
+import { fixToWorkspaceEdit, isDiagnosticData, SOURCE, type DiagnosticData } from '../convert';
 import { guard, type DbeServer } from '../server';
 
 export const OPEN_RULE_DOCS_COMMAND = 'dbEngineer.openRuleDocs';
@@ -22,10 +25,13 @@ export function register(server: DbeServer): void {
 /** True when the client asked for `kind` (no `only`, or `only` names it or a parent kind of it). */
 function wanted(params: CodeActionParams, kind: string): boolean {
   const only = params.context.only;
+  if (only !== undefined && (!Array.isArray(only) || !only.every((k) => typeof k === 'string'))) return false;
   return !only || only.some((k) => kind === k || kind.startsWith(k + '.'));
 }
 
 export function codeActions(server: DbeServer, params: CodeActionParams): CodeAction[] {
+  // a request of the wrong shape gets no actions (and no stack trace in the log)
+  if (!isObject(params) || !isObject(params.textDocument) || typeof params.textDocument.uri !== 'string' || !isObject(params.context) || !sameShapeRange(params.range)) return [];
   const quick = wanted(params, CodeActionKind.QuickFix) ? diagnosticActions(server, params) : [];
   return wanted(params, CodeActionKind.RefactorRewrite) ? [...quick, ...refactorActions(server, params)] : quick;
 }
@@ -45,17 +51,41 @@ function refactorActions(server: DbeServer, params: CodeActionParams): CodeActio
   return out;
 }
 
+const isPos = (p: any) => isObject(p) && Number.isInteger(p.line) && p.line >= 0 && Number.isInteger(p.character) && p.character >= 0;
+const sameShapeRange = (r: any) => isObject(r) && isPos(r.start) && isPos(r.end);
+const isObject = (x: unknown): x is Record<string, any> => !!x && typeof x === 'object' && !Array.isArray(x);
+const samePos = (a: any, b: { line: number; character: number }) => isObject(a) && a.line === b.line && a.character === b.character;
+const sameRange = (a: any, b: Diagnostic['range']) => isObject(a) && samePos(a.start, b.start) && samePos(a.end, b.end);
+
+/** The server's own published diagnostics that the client's `sent` ones stand for (see the top of this file). */
+export function ownDiagnostics(server: DbeServer, uri: string, sent: unknown): Diagnostic[] {
+  if (!Array.isArray(sent) || !sent.length) return [];
+  const key = server.key(uri);
+  const doc = server.document(key);
+  const shown = server.diagnostics.shown(key);
+  // published for another text than the editor's: its ranges and edits would land in the wrong place
+  if (!doc || !shown || shown.version !== doc.version || server.stale.has(key)) return [];
+  const out: Diagnostic[] = [];
+  for (const d of sent) {
+    if (!isObject(d) || d.source !== SOURCE || !isDiagnosticData(d.data)) continue;
+    const rule = d.data.rule;
+    const own = shown.diagnostics.find((x) => (x.data as DiagnosticData).rule === rule && x.code === d.code && x.message === d.message && sameRange(d.range, x.range));
+    if (own && !out.includes(own)) out.push(own);
+  }
+  return out;
+}
+
 function diagnosticActions(server: DbeServer, params: CodeActionParams): CodeAction[] {
-  const ours = params.context.diagnostics.filter((d) => d.source === SOURCE && isDiagnosticData(d.data));
-  if (!ours.length) return [];
-  const file = server.fileFor(params.textDocument.uri)?.file;
   const uri = params.textDocument.uri;
+  const ours = ownDiagnostics(server, uri, params.context.diagnostics);
+  if (!ours.length) return [];
+  const file = server.fileFor(uri)?.file;
   const fixes: CodeAction[] = [];
   const ignores: CodeAction[] = [];
   const asks: CodeAction[] = [];
   const seenRules = new Set<string>();
   for (const d of ours) {
-    const data = d.data as { rule: string; fixes: { title: string; edit: any }[] };
+    const data = d.data as DiagnosticData;
     data.fixes.forEach((fx, i) => {
       fixes.push({ title: fx.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: fx.edit, isPreferred: i === 0 });
     });

@@ -8,7 +8,7 @@ export function register(server: DbeServer): void {
 }
 
 export function definition(server: DbeServer, params: DefinitionParams): Location | null {
-  if (!server.settings.enable) return null;
+  if (!server.settings.enable || !server.ready) return null; // the workspace is still being indexed
   const found = server.fileFor(params.textDocument.uri);
   if (!found) return null;
   const { folder, file } = found;

@@ -3,19 +3,35 @@
 // The sandbox's postgres-error findings (../sandbox-host.ts) are added to every publication, so the
 // analysis on keystrokes never drops them; they change only when a sandbox run finishes. So is the
 // evidence phase's planner costs, applied to the static missing-index findings (kept for the hover).
-import type { Diagnostic } from 'vscode-languageserver';
+// Analysis runs in slices (../slices.ts): requests are answered in between, and a run whose document
+// got a newer version (or whose project changed) is given up; only the newest run of a document may
+// publish. At most MAX_DIAGNOSTICS per document are published, the most severe first, plus one that
+// says how many were left out.
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { Folder } from '../folder';
-import { limitNonSql, toDiagnostic } from '../convert';
+import { limitNonSql, SOURCE, toDiagnostic } from '../convert';
 import { merge, plan, type Baseline } from '../incremental';
-import type { Finding, SourceFile } from '../../model';
+import type { Finding, Severity, SourceFile } from '../../model';
 import type { DbeServer } from '../server';
 import type { Measured } from '../sandbox-host';
+import { inputSettled, runSliced, warmParses } from '../slices';
 
 export const OTHERS_DELAY_MS = 300;
 /** After a fast (partial) analysis, the full one runs when typing has paused this long. */
 export const VERIFY_DELAY_MS = 250;
 /** DBE_NO_INCREMENTAL=1: always analyse the whole file (for comparison and debugging). */
 const NO_INCREMENTAL = process.env.DBE_NO_INCREMENTAL === '1';
+/** Most diagnostics published for one document (one more says how many were left out). */
+export const MAX_DIAGNOSTICS = 500;
+const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2, hint: 3 };
+
+/** The findings shown when there are too many: the most severe MAX_DIAGNOSTICS, in file order. */
+export function capFindings(findings: Finding[], max = MAX_DIAGNOSTICS): { shown: Finding[]; left: number } {
+  if (findings.length <= max) return { shown: findings, left: 0 };
+  const keep = findings.map((f, i) => ({ f, i })).sort((a, b) => RANK[a.f.severity] - RANK[b.f.severity] || a.i - b.i).slice(0, max);
+  keep.sort((a, b) => a.i - b.i);
+  return { shown: keep.map((x) => x.f), left: findings.length - max };
+}
 
 export class Diagnostics {
   private readonly fileTimers = new Map<string, NodeJS.Timeout>();
@@ -25,12 +41,42 @@ export class Diagnostics {
   private readonly baselines = new Map<string, Baseline>();
   /** What was last sent per document (version + diagnostics), to skip identical re-sends. */
   private readonly lastSent = new Map<string, string>();
+  /** What was last published per open document, for the version it was computed from (code actions use it). */
+  private readonly shownNow = new Map<string, { version: number | undefined; diagnostics: Diagnostic[] }>();
   /** Documents that currently show diagnostics from us. */
   readonly published = new Set<string>();
   /** Per document, the missing-index findings last published with sandbox evidence (for the hover), and the file version. */
   private readonly measured = new Map<string, { file: SourceFile; list: Measured[] }>();
 
+  /** Analysis runs: the newest one started per document; an older run never publishes it. */
+  private jobs = 0;
+  private readonly latestJob = new Map<string, number>();
+  /** Documents whose run was given up because the project changed under it: analysed again shortly. */
+  private readonly retryKeys = new Set<string>();
+  private retryTimer: NodeJS.Timeout | undefined;
+
   constructor(private readonly server: DbeServer) {}
+
+  /** A new run for `keys`: older runs of them stop publishing them. */
+  private start(keys: string[]): number {
+    const id = ++this.jobs;
+    for (const k of keys) this.latestJob.set(k, id);
+    return id;
+  }
+
+  private isLatest(key: string, id: number): boolean { return this.latestJob.get(key) === id; }
+
+  /** Runs for `keys` gave up because another file changed the project: analyse them again (if no newer run has). */
+  private retry(keys: string[], id: number): void {
+    for (const k of keys) if (this.isLatest(k, id) && this.server.open.has(k)) this.retryKeys.add(k);
+    if (!this.retryKeys.size || this.retryTimer || this.server.shuttingDown) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      const keys = [...this.retryKeys].filter((k) => !this.fileTimers.has(k));
+      this.retryKeys.clear();
+      if (keys.length) void this.prepareAndPublish(keys, false);
+    }, this.server.settings.debounceMs);
+  }
 
   /** An open document changed: analyse it after the debounce. */
   fileChanged(key: string): void {
@@ -39,7 +85,7 @@ export class Diagnostics {
     if (old) clearTimeout(old);
     this.fileTimers.set(key, setTimeout(() => {
       this.fileTimers.delete(key);
-      this.runFile(key);
+      void this.runFile(key);
     }, this.server.settings.debounceMs));
   }
 
@@ -53,34 +99,47 @@ export class Diagnostics {
     }, delay);
   }
 
-  private runFile(key: string): void {
+  private async runFile(key: string): Promise<void> {
     const s = this.server;
     if (s.shuttingDown || !s.open.has(key)) return;
+    const id = this.start([key]);
+    const version = s.document(key)?.version;
+    const current = () => !s.shuttingDown && this.isLatest(key, id) && s.document(key)?.version === version;
     try {
+      // parse the new text in slices first: the sync below then finds every statement parsed
+      const text = s.stale.has(key) ? s.openText(key) : undefined;
+      if (text !== undefined && !(await warmParses(text, current))) return;
+      if (!current()) return;
       const { file } = s.sync(key); // (a schema change bumps the epoch and schedules the other documents)
-      if (file && s.settings.enable && this.publishFast(key, file)) this.scheduleVerify(key);
-      else this.publish([key]);
+      const fast = file && s.settings.enable ? await this.publishFast(key, file, id) : 'full';
+      if (fast === 'done') this.scheduleVerify(key);
+      else if (fast === 'full' && current()) await this.publish([key], false, id);
     } catch (e) {
       s.error('diagnostics', e);
     }
   }
 
   /** Re-judges only the statements an edit touched, when that is enough (see ../incremental.ts). */
-  private publishFast(key: string, file: SourceFile): boolean {
+  private async publishFast(key: string, file: SourceFile, id: number): Promise<'done' | 'full' | 'stopped'> {
     const s = this.server;
-    if (NO_INCREMENTAL) return false;
+    if (NO_INCREMENTAL) return 'full';
     const project = s.folderFor(key).project;
     const base = this.baselines.get(key);
     const p = plan(base, file, project, s.schemaEpoch);
-    if (!p || !base) return false;
-    const fresh = project.analyze([key], { only: (st) => st.file === file && p.changed.has(st.index) }).get(key);
+    if (!p || !base) return 'full';
+    const rev = project.revision, epoch = s.schemaEpoch, version = s.syncedVersion.get(key);
+    const alive = () => !s.shuttingDown && project.revision === rev && this.isLatest(key, id) && project.getFile(key) === file && s.document(key)?.version === version;
+    let all = await runSliced(project.analyzeSteps([key], { only: (st) => st.file === file && p.changed.has(st.index) }), alive);
     this.logInternalErrors(project);
+    if (all && !(await inputSettled(alive))) all = undefined;
+    if (!all) { if (s.document(key)?.version === s.syncedVersion.get(key)) this.retry([key], id); return 'stopped'; }
+    const fresh = all.get(key);
     const merged = fresh && merge(base, p, fresh);
-    if (!merged) return false;
+    if (!merged) return 'full';
     // The next keystroke is compared with this state; the full analysis after a pause re-bases exactly.
-    this.baselines.set(key, { file, findings: merged, config: project.config, epoch: s.schemaEpoch });
+    this.baselines.set(key, { file, findings: merged, config: project.config, epoch });
     this.send(key, this.toDiagnostics(key, project, file, merged));
-    return true;
+    return 'done';
   }
 
   private scheduleVerify(key: string): void {
@@ -89,7 +148,7 @@ export class Diagnostics {
     this.verifyTimers.set(key, setTimeout(() => {
       this.verifyTimers.delete(key);
       if (this.server.shuttingDown || !this.server.open.has(key) || this.fileTimers.has(key)) return;
-      try { this.server.sync(key); this.publish([key], true); } catch (e) { this.server.error('diagnostics', e); }
+      void this.prepareAndPublish([key], true);
     }, VERIFY_DELAY_MS));
   }
 
@@ -97,18 +156,35 @@ export class Diagnostics {
   publishAll(): void {
     const s = this.server;
     if (s.shuttingDown) return;
+    const keys = new Set<string>([...s.open.keys(), ...this.published]);
+    for (const k of this.fileTimers.keys()) keys.delete(k); // they publish themselves shortly
+    void this.prepareAndPublish([...keys], false);
+  }
+
+  /** Brings stale open documents into their projects (parsing in slices), then publishes `keys`. */
+  private async prepareAndPublish(keys: string[], onlyIfChanged: boolean): Promise<void> {
+    const s = this.server;
+    const id = this.start(keys);
     try {
-      const keys = new Set<string>([...s.open.keys(), ...this.published]);
-      for (const k of this.fileTimers.keys()) keys.delete(k); // they publish themselves shortly
-      for (const k of keys) if (s.open.has(k)) s.sync(k);
-      this.publish([...keys]);
+      for (const k of keys) {
+        const text = s.open.has(k) && s.stale.has(k) ? s.openText(k) : undefined;
+        if (text !== undefined) await warmParses(text, () => !s.shuttingDown && this.isLatest(k, id));
+      }
+      if (s.shuttingDown) return;
+      const mine = keys.filter((k) => this.isLatest(k, id));
+      for (const k of mine) if (s.open.has(k)) s.sync(k);
+      await this.publish(mine, onlyIfChanged, id);
     } catch (e) {
       s.error('diagnostics', e);
     }
   }
 
-  /** Analyses `keys` (grouped by folder, one replay per folder) and publishes their diagnostics. */
-  publish(keys: string[], onlyIfChanged = false): void {
+  /**
+   * Analyses `keys` (grouped by folder, one replay per folder, in slices) and publishes their
+   * diagnostics. A document that changed meanwhile, or that a newer run took over, is not published by
+   * this run; if the project changed under it, the run stops and its documents are analysed again.
+   */
+  async publish(keys: string[], onlyIfChanged = false, id = this.start(keys)): Promise<void> {
     const s = this.server;
     if (!s.settings.enable) { for (const k of keys) this.clear(k); return; }
     const groups = new Map<Folder, string[]>();
@@ -118,22 +194,42 @@ export class Diagnostics {
     }
     for (const [folder, list] of groups) {
       const project = folder.project;
-      const results = project.analyze(list);
+      const rev = project.revision, epoch = s.schemaEpoch;
+      const versions = new Map(list.map((k) => [k, s.document(k)?.version]));
+      const current = (k: string) => this.isLatest(k, id) && s.document(k)?.version === versions.get(k);
+      const alive = () => !s.shuttingDown && project.revision === rev && list.some(current);
+      let results = await runSliced(project.analyzeSteps(list), alive);
+      this.logInternalErrors(project);
+      if (results && !(await inputSettled(alive))) results = undefined;
+      if (!results) {
+        if (!s.shuttingDown) this.retry(list.filter(current), id);
+        continue;
+      }
       for (const k of list) {
+        if (!this.isLatest(k, id)) continue; // a newer run publishes it
         const file = project.getFile(k);
         const findings = results.get(k);
         if (!file || !findings || !s.open.has(k)) { this.clear(k); continue; }
-        this.baselines.set(k, { file, findings, config: project.config, epoch: s.schemaEpoch });
+        if (!current(k)) continue; // changed meanwhile: its own run follows
+        this.baselines.set(k, { file, findings, config: project.config, epoch });
         this.send(k, this.toDiagnostics(k, project, file, findings), onlyIfChanged);
       }
-      this.logInternalErrors(project);
     }
   }
 
   /** What a document shows: its static findings with the sandbox's evidence and findings, as diagnostics. */
   private toDiagnostics(key: string, project: Folder['project'], file: SourceFile, findings: Finding[]): Diagnostic[] {
     const s = this.server;
-    return limitNonSql(project, file, this.withSandbox(key, file, findings)).map((f) => toDiagnostic(project, file, f, (k) => s.clientUri(k), s.support.createFiles));
+    const { shown, left } = capFindings(limitNonSql(project, file, this.withSandbox(key, file, findings)));
+    const out = shown.map((f) => toDiagnostic(project, file, f, (k) => s.clientUri(k), s.support.createFiles));
+    if (left) {
+      const zero = { line: 0, character: 0 };
+      out.push({
+        range: { start: zero, end: zero }, severity: DiagnosticSeverity.Information, source: SOURCE, code: 'too-many-findings',
+        message: `DB Engineer shows ${MAX_DIAGNOSTICS} of the ${shown.length + left} findings in this file (the most severe first); ${left} more are left out. \`dbe lint\` lists them all.`,
+      });
+    }
+    return out;
   }
 
   /** The static findings (missing-index ones with the last evidence phase's costs) plus the last sandbox run's, in file order. */
@@ -171,12 +267,7 @@ export class Diagnostics {
       if (!file || !base || base.file !== file || s.stale.has(key)) { again.push(key); continue; }
       this.send(key, this.toDiagnostics(key, project, file, base.findings), true);
     }
-    if (again.length) {
-      try {
-        for (const k of again) s.sync(k);
-        this.publish(again, true);
-      } catch (e) { s.error('diagnostics', e); }
-    }
+    if (again.length) void this.prepareAndPublish(again, true);
   }
 
   private logInternalErrors(project: { internalErrors: { rule: string; path: string; message: string }[] }): void {
@@ -185,11 +276,17 @@ export class Diagnostics {
     }
   }
 
+  /** The diagnostics last published for an open document and the version they were computed from. */
+  shown(key: string): { version: number | undefined; diagnostics: Diagnostic[] } | undefined { return this.shownNow.get(key); }
+
   /** Forgets a closed document. */
   forget(key: string): void {
     this.cancel(key);
+    this.latestJob.delete(key);
+    this.retryKeys.delete(key);
     this.baselines.delete(key);
     this.lastSent.delete(key);
+    this.shownNow.delete(key);
     this.measured.delete(key);
   }
 
@@ -212,6 +309,7 @@ export class Diagnostics {
     for (const t of this.verifyTimers.values()) clearTimeout(t);
     this.verifyTimers.clear();
     if (this.othersTimer) clearTimeout(this.othersTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
   }
 
   private send(key: string, diagnostics: Diagnostic[], onlyIfChanged = false): void {
@@ -220,7 +318,7 @@ export class Diagnostics {
     const version = s.open.has(key) ? s.syncedVersion.get(key) : undefined;
     const sig = `${version}\0${JSON.stringify(diagnostics)}`;
     if (onlyIfChanged && this.lastSent.get(key) === sig) return;
-    if (s.open.has(key)) this.lastSent.set(key, sig); else this.lastSent.delete(key);
+    if (s.open.has(key)) { this.lastSent.set(key, sig); this.shownNow.set(key, { version, diagnostics }); } else { this.lastSent.delete(key); this.shownNow.delete(key); }
     void s.connection.sendDiagnostics({ uri: s.clientUri(key), version, diagnostics }).catch((e) => s.error('publishDiagnostics', e));
   }
 }

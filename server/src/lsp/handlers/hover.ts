@@ -4,7 +4,7 @@
 import { MarkupKind, type Hover, type HoverParams } from 'vscode-languageserver';
 import type { Project } from '../../engine/project';
 import type { Loc } from '../../model';
-import type { Column, Index, Table } from '../../schema';
+import type { Column, Index, Schema, Table } from '../../schema';
 import type { Folder } from '../folder';
 import type { Measured } from '../sandbox-host';
 import { formatCost, MIN_SAVING, rowsPhrase, worthIt } from '../../sandbox/evidence';
@@ -16,11 +16,12 @@ export function register(server: DbeServer): void {
 }
 
 export function hover(server: DbeServer, params: HoverParams): Hover | null {
-  if (!server.settings.enable) return null;
+  // while the workspace is indexed the schema is incomplete (and rebuilt after every file): no answer yet
+  if (!server.settings.enable || !server.ready) return null;
   const found = server.fileFor(params.textDocument.uri);
   if (!found) return null;
   const { folder, file, key } = found;
-  const schema = folder.project.schema();
+  const schema = schemaForHover(server, folder.project);
   const offset = file.lines.offset(params.position);
   const sym = symbolAt(file, offset, schema);
   const measured = server.diagnostics?.measuredAt(key, file, offset) ?? [];
@@ -30,6 +31,25 @@ export function hover(server: DbeServer, params: HoverParams): Hover | null {
   for (const m of measured) parts.push(evidenceMarkdown(m));
   const range = sym ? file.lines.range(sym.start, sym.end) : file.lines.range(measured[0].finding.start, measured[0].finding.end);
   return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n---\n\n') }, range };
+}
+
+const lastSchemas = new WeakMap<Project, { schema: Schema; epoch: number; settings: number }>();
+
+/**
+ * The schema for a hover without replaying the project while an analysis is under way: when the
+ * project's schema is not computed for its current files, the last one computed serves if no
+ * schema-changing statement, configuration or base has changed since (same schema epoch): the same
+ * DDL gives the same tables. Otherwise it is computed here.
+ */
+function schemaForHover(server: DbeServer, project: Project): Schema {
+  const now = { epoch: server.schemaEpoch, settings: project.settingsRevision };
+  const ready = project.peekSchema();
+  if (ready) { lastSchemas.set(project, { schema: ready, ...now }); return ready; }
+  const last = lastSchemas.get(project);
+  if (last && last.epoch === now.epoch && last.settings === now.settings) return last.schema;
+  const schema = project.schema();
+  lastSchemas.set(project, { schema, ...now });
+  return schema;
 }
 
 /** The planner's costs for one measured missing-index finding (see sandbox/evidence.ts). */

@@ -6,7 +6,7 @@ import {
 import { initParser } from '../../sql/parse';
 import { guardVoid, type DbeServer } from '../server';
 import { refreshSettings } from './configuration';
-import { rebuild, registerFolderChanges } from './workspace';
+import { rebuild, registerFolderChanges, watchedFiles } from './workspace';
 
 export interface InitializationOptions {
   /** Workspace trust (VS Code): false analyses open documents only and reads no configuration file. */
@@ -66,9 +66,12 @@ export function register(server: DbeServer): void {
       server.status('indexing');
       // let the 'indexing' notification leave before the (synchronous) scan starts
       await new Promise((r) => setImmediate(r));
-      rebuild(server, folderUris);
+      await rebuild(server, folderUris);
     } finally {
       server.ready = true;
+      for (const p of server.pendingWatched.splice(0)) {
+        try { watchedFiles(server, p); } catch (e) { server.error('didChangeWatchedFiles', e); }
+      }
       server.diagnostics.publishAll();
       server.status('ready', performance.now() - started);
       // The sandbox starts lazily, after the first full analysis (trusted folders only; see ../sandbox-host.ts).

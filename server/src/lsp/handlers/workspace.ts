@@ -6,6 +6,7 @@ import { ddlSignature, guardVoid, type DbeServer } from '../server';
 import { fsPathOf, relativeTo } from '../uri';
 import { loadFolderConfig } from './configuration';
 import { applyLiveBases, refreshLive } from './live';
+import { runSliced } from '../slices';
 
 export function register(server: DbeServer): void {
   server.connection.onDidChangeWatchedFiles(guardVoid(server, 'didChangeWatchedFiles', (p: DidChangeWatchedFilesParams) => watchedFiles(server, p)));
@@ -14,30 +15,39 @@ export function register(server: DbeServer): void {
 /** After `initialized`: folder listeners (when the client supports them). */
 export function registerFolderChanges(server: DbeServer): void {
   if (!server.support.workspaceFolders) return;
-  server.connection.workspace.onDidChangeWorkspaceFolders(guardVoid(server, 'didChangeWorkspaceFolders', (e: WorkspaceFoldersChangeEvent) => {
+  server.connection.workspace.onDidChangeWorkspaceFolders(guardVoid(server, 'didChangeWorkspaceFolders', async (e: WorkspaceFoldersChangeEvent) => {
     const removed = new Set(e.removed.map((f) => server.key(f.uri)));
     const uris = [...server.folders.filter((f) => !removed.has(f.uri!)).map((f) => f.uri!), ...e.added.map((f) => server.key(f.uri))];
     const started = performance.now();
     server.status('indexing');
-    rebuild(server, uris);
+    if (!(await rebuild(server, uris))) return; // a newer change of folders took over
     server.diagnostics.publishAll();
     server.status('ready', performance.now() - started);
     server.sandbox.schedule(server.folders);
   }));
 }
 
-/** (Re)creates the folders' projects: configuration, workspace scan (trusted only), open documents. */
-export function rebuild(server: DbeServer, folderUris: string[]): void {
+let rebuilds = 0;
+
+/**
+ * (Re)creates the folders' projects: configuration, workspace scan (trusted only), open documents.
+ * The scan reads and parses files in slices, answering requests in between; false when a newer
+ * rebuild (or shutdown) took over before it finished.
+ */
+export async function rebuild(server: DbeServer, folderUris: string[]): Promise<boolean> {
+  const id = ++rebuilds;
+  const alive = () => id === rebuilds && !server.shuttingDown;
   server.folders = folderUris.map((u) => new Folder(u, path.posix.basename(u)));
   for (const f of server.outside.project.order().slice()) server.outside.project.removeFile(f.path);
   for (const folder of server.allFolders()) {
     loadFolderConfig(server, folder);
-    if (server.trusted && folder.uri) folder.scan((k) => server.openText(k));
+    if (server.trusted && folder.uri && !(await runSliced(folder.scanSteps((k) => server.openText(k)), alive).then(() => alive()))) return false;
   }
   for (const k of server.open.keys()) server.stale.add(k);
   // new folders get the live catalog (if any); the first call connects
   applyLiveBases(server);
   void refreshLive(server).catch((e) => server.error('live database', e));
+  return true;
 }
 
 function isConfigFile(server: DbeServer, key: string): boolean {
@@ -48,7 +58,9 @@ function isConfigFile(server: DbeServer, key: string): boolean {
 }
 
 export function watchedFiles(server: DbeServer, params: DidChangeWatchedFilesParams): void {
-  if (!server.trusted || !server.ready) return;
+  if (!server.trusted) return;
+  // while the workspace is indexed, changes are kept and applied once it is (see ./initialize.ts)
+  if (!server.ready) { server.pendingWatched.push(params); return; }
   let schemaChanged = false;
   const configFolders = new Set<Folder>();
   /** Folders whose SQL changed on disk: replayed in the sandbox again (debounced). */

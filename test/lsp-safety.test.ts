@@ -1,0 +1,276 @@
+// The language server against hostile or broken protocol input and big inputs: dist/server.js over
+// stdio (test/lspClient.ts). Run `npm run build` first (npm test does).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { CodeAction, Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import { applyTextEdits, editsFor, fileUri, LspClient, SERVER } from './lspClient';
+import { generate } from '../bench/editor';
+import { FramingCheck } from '../server/src/lsp/transport';
+
+const dirs: string[] = [];
+after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+
+function workspace(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-lsp-safety-'));
+  dirs.push(dir);
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+const USERS = 'CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text, deleted_at timestamptz);\n';
+const everyEdit = (actions: CodeAction[]) => JSON.stringify(actions.map((a) => [a.edit, a.command]));
+
+/** Raw bytes to a fresh server process; resolves with its exit code and stderr (or null if alive after waitMs). */
+function raw(bytes: string, waitMs = 5000): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '', stdout = '';
+    child.stderr.on('data', (d) => { stderr += String(d); });
+    child.stdout.on('data', (d) => { stdout += String(d); });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); resolve({ code: null, stderr, stdout }); }, waitMs);
+    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr, stdout }); });
+    child.stdin.on('error', () => { /* the server may be gone already */ });
+    child.stdin.write(bytes);
+  });
+}
+const frame = (msg: object) => { const s = JSON.stringify(msg); return `Content-Length: ${Buffer.byteLength(s)}\r\n\r\n${s}`; };
+
+describe('protocol input', () => {
+  test('a request before initialize gets error -32002 (ServerNotInitialized), and the server stays up', async () => {
+    const r = await raw(frame({ jsonrpc: '2.0', id: 1, method: 'textDocument/hover', params: { textDocument: { uri: 'file:///x.sql' }, position: { line: 0, character: 0 } } }), 1500);
+    assert.equal(r.code, null, `still running; stderr: ${r.stderr}`);
+    const body = JSON.parse(r.stdout.slice(r.stdout.indexOf('\r\n\r\n') + 4));
+    assert.equal(body.id, 1);
+    assert.equal(body.error?.code, -32002, r.stdout);
+  });
+
+  for (const [name, bytes] of [
+    ['no Content-Length header', 'Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n{}'],
+    ['a Content-Length that is not a number', 'Content-Length: abc\r\n\r\n{}'],
+    ['a Content-Length with trailing garbage', 'Content-Length: 2x\r\n\r\n{}'],
+    ['a negative Content-Length', 'Content-Length: -5\r\n\r\n{}'],
+    ['a header line without a colon', 'Content-Length 2\r\n\r\n{}'],
+  ] as const) {
+    test(`a framing error (${name}) ends the server with a logged reason and a non-zero exit`, async () => {
+      const r = await raw(bytes);
+      assert.notEqual(r.code, null, 'the process ended instead of staying alive and deaf');
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /framing|Content-Length|header/i);
+      assert.ok(!/\n\s+at /.test(r.stderr), `one line, no stack trace: ${r.stderr}`);
+    });
+  }
+
+  test('a message whose body is not JSON is skipped; the next request is still answered (the framing is intact)', async () => {
+    const good = frame({ jsonrpc: '2.0', id: 7, method: 'textDocument/hover', params: { textDocument: { uri: 'file:///x.sql' }, position: { line: 0, character: 0 } } });
+    const r = await raw(`Content-Length: 5\r\n\r\n{nope${good}`, 1500);
+    assert.equal(r.code, null, `still running; stderr: ${r.stderr}`);
+    assert.match(r.stdout, /"id":7/);
+  });
+});
+
+test('the framing check accepts valid frames however the bytes are split (one byte at a time, many per chunk)', () => {
+  const msgs = [{ jsonrpc: '2.0', id: 1, method: 'initialize', params: { x: 'ü🚀\r\n\r\n' } }, { jsonrpc: '2.0', method: 'initialized', params: {} }];
+  const stream = Buffer.from(msgs.map((m) => frame(m)).join('') + 'Content-Length: 2\r\ncontent-type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n{}' + frame({ jsonrpc: '2.0', id: 2, method: 'shutdown' }));
+  for (const size of [1, 2, 3, 7, 64, stream.length]) {
+    const failures: string[] = [];
+    const check = new FramingCheck((r) => failures.push(r));
+    for (let i = 0; i < stream.length; i += size) check.push(stream.subarray(i, i + size));
+    assert.deepEqual(failures, [], `chunks of ${size}`);
+  }
+  const failures: string[] = [];
+  const check = new FramingCheck((r) => failures.push(r), 100);
+  check.push(Buffer.from(frame({ a: 1 }) + 'Content-Length: 101\r\n\r\n'));
+  assert.equal(failures.length, 1);
+  assert.match(failures[0], /over the 100-byte limit/);
+});
+
+describe('code actions never trust the diagnostics a client sends back', () => {
+  let ws: string;
+  let client: LspClient;
+  let u: string;
+  let published: PublishDiagnosticsParams;
+  const TEXT = 'SELECT id FROM users WHERE deleted_at = NULL;\n';
+
+  before(async () => {
+    ws = workspace({ 'migrations/001_users.sql': USERS });
+    client = await LspClient.start({ folder: ws, settings: { debounceMs: 5 } });
+    u = fileUri(path.join(ws, 'queries/q.sql'));
+    published = await client.open(u, TEXT);
+  });
+  after(async () => { await client.stop(); });
+
+  const real = (): Diagnostic => structuredClone(published.diagnostics.find((d) => d.code === 'equals-null')!);
+
+  test('a rule name with a newline (an injected statement) gets no action', async () => {
+    const d = real();
+    (d.data as any).rule = 'equals-null\nDROP TABLE users;';
+    const actions = await client.codeActions(u, [d]);
+    assert.ok(!everyEdit(actions).includes('DROP TABLE'), everyEdit(actions));
+    assert.deepEqual(actions, []);
+  });
+
+  test('an unknown rule id, even with a code and range of a real finding, gets no action', async () => {
+    const d = real();
+    d.code = 'no-such-rule';
+    (d.data as any).rule = 'no-such-rule';
+    assert.deepEqual(await client.codeActions(u, [d]), []);
+  });
+
+  test('forged fix edits in data are not used: the fix is the server\'s own', async () => {
+    const d = real();
+    (d.data as any).fixes = [{ title: 'Use IS NULL', edit: { changes: { [u]: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: 'DROP TABLE users;\n' }] } } }];
+    const actions = await client.codeActions(u, [d]);
+    assert.ok(!everyEdit(actions).includes('DROP TABLE'), everyEdit(actions));
+    assert.equal(actions[0].title, 'Use IS NULL');
+    assert.equal(applyTextEdits(TEXT, editsFor(actions[0].edit, u)), 'SELECT id FROM users WHERE deleted_at IS NULL;\n');
+  });
+
+  test('a diagnostic the server did not publish (another range) gets no action', async () => {
+    const d = real();
+    d.range = { start: { line: 0, character: 0 }, end: { line: 0, character: 6 } };
+    assert.deepEqual(await client.codeActions(u, [d]), []);
+  });
+
+  test('malformed data or diagnostics get no action and no error; the server keeps answering', async () => {
+    const bad: unknown[] = [
+      { ...real(), data: null }, { ...real(), data: 'x' }, { ...real(), data: { rule: 42, fixes: [] } },
+      { ...real(), data: { rule: 'equals-null', fixes: 'x' } }, { ...real(), data: { rule: 'equals-null', fixes: [null] } },
+      { ...real(), data: { rule: 'equals-null', fixes: [], extra: 1 } }, { ...real(), range: null }, null, 7, 'x',
+    ];
+    for (const d of bad) assert.deepEqual(await client.codeActions(u, [d as Diagnostic]), [], JSON.stringify(d));
+    const weird: any = await client.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: u }, range: null, context: { diagnostics: 'x' } });
+    assert.deepEqual(weird, []);
+    assert.ok(!client.logs.some((l) => /codeAction/.test(l)), client.logs.join('\n'));
+    assert.equal((await client.codeActions(u, [real()]))[0].title, 'Use IS NULL');
+  });
+
+  test('after the document changed, the old publication\'s diagnostics get no action until the new one is published', async () => {
+    const d = real();
+    const v = client.version(u) + 1;
+    // the text moves the finding; the server has not published for it yet when the request comes
+    await client.conn.sendNotification('textDocument/didChange', { textDocument: { uri: u, version: v }, contentChanges: [{ text: '\n\n' + TEXT }] });
+    const actions = await client.codeActions(u, [d]);
+    assert.ok(!actions.some((a) => a.edit), JSON.stringify(actions));
+  });
+});
+
+describe('big inputs: the server stays responsive and publishes only what is current', () => {
+  let ws: string;
+  let client: LspClient;
+  const uri = (rel: string) => fileUri(path.join(ws, rel));
+  /** 5,000+ statements of a generated migration (bench/editor.ts). */
+  const BIG = generate(14_000);
+
+  before(async () => {
+    ws = workspace({ 'migrations/000_users.sql': USERS });
+    client = await LspClient.start({ folder: ws, settings: { debounceMs: 15 } });
+    await client.waitForStatus((s) => s.state === 'ready');
+  });
+  after(async () => { await client.stop(); });
+
+  test('hovers sent while a 5,000-statement document is analysed are answered before its diagnostics arrive', async () => {
+    const small = uri('queries/probe.sql');
+    await client.open(small, 'SELECT id FROM users;\n');
+    const big = uri('migrations/001_big.sql');
+    assert.ok((BIG.match(/;\n/g) ?? []).length >= 5000);
+    let published = false;
+    const diagnostics = client.open(big, BIG).then((p) => { published = true; return p; });
+    let answeredBefore = 0;
+    while (!published) {
+      const h = await client.hover(small, 0, 16);
+      if (!published) {
+        answeredBefore++;
+        assert.match(JSON.stringify(h), /users/, 'a real answer, not an empty one');
+      }
+    }
+    const p = await diagnostics;
+    assert.ok(p.diagnostics.length > 0);
+    assert.ok(answeredBefore >= 3, `hovers answered while the document was analysed: ${answeredBefore}`);
+  });
+
+  test('after 1,000 full replacements in quick succession, only the last version\'s diagnostics are published', async () => {
+    const big = uri('migrations/002_replaced.sql');
+    const text = generate(6000); // ~2,000 statements
+    await client.open(big, text);
+    const from = client.timeline.length;
+    // one stream of 1,000 didChange messages, written straight to the server's stdin (as an editor
+    // would send them while a script rewrites the file): nothing of the test runs between them
+    const v = 1001;
+    const frames = Buffer.concat(Array.from({ length: 1000 }, (_, i) => {
+      const body = JSON.stringify({ jsonrpc: '2.0', method: 'textDocument/didChange', params: { textDocument: { uri: big, version: i + 2 }, contentChanges: [{ text: text.replace("'x1'", `'x1_${i}'`) }] } });
+      return Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    }));
+    client.child.stdin!.write(frames);
+    const last = await client.waitFor(big, (p) => p.version === v, 120_000);
+    assert.ok(last.diagnostics.length > 0);
+    const versions = client.timeline.slice(from).filter((e) => e.method === 'diagnostics' && e.params.uri === big).map((e) => (e.params as PublishDiagnosticsParams).version);
+    assert.deepEqual([...new Set(versions)], [v], `published versions: ${versions.join(',')}`);
+  });
+
+  test('a document with 10,000 findings publishes at most 500 diagnostics plus one saying how many were left out', async () => {
+    const u = uri('queries/many.sql');
+    const text = 'SELECT * FROM users WHERE deleted_at = NULL;\n'.repeat(5000); // select-star + equals-null each
+    const p = await client.open(u, text);
+    assert.ok(p.diagnostics.length <= 501, `${p.diagnostics.length} diagnostics`);
+    assert.equal(p.diagnostics.length, 501);
+    const note = p.diagnostics.at(-1)!;
+    assert.match(note.message, /500 of the 10000 findings.*9500 more are left out/);
+    assert.equal(note.data, undefined, 'the note carries no fix');
+    // the ones shown are the most severe first: equals-null (error) before select-star (warning)
+    assert.ok(p.diagnostics.slice(0, 500).every((d) => d.code === 'equals-null'), JSON.stringify([...new Set(p.diagnostics.map((d) => d.code))]));
+  });
+});
+
+describe('a large workspace is indexed in slices', () => {
+  test('requests are answered while 3,000 files are read, and a file deleted meanwhile is not kept', async () => {
+    const files: Record<string, string> = { 'migrations/0000_users.sql': USERS };
+    for (let i = 1; i <= 3000; i++) files[`migrations/${String(i).padStart(4, '0')}_t${i}.sql`] = `CREATE TABLE t${i} (id bigint PRIMARY KEY, users_id bigint NOT NULL);\nCREATE INDEX t${i}_users_idx ON t${i} (users_id);\n`;
+    const ws = workspace(files);
+    const client = await LspClient.start({ folder: ws, settings: { debounceMs: 5 } });
+    try {
+      await client.waitForStatus((s) => s.state === 'indexing');
+      const q = fileUri(path.join(ws, 'queries/q.sql'));
+      await client.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: q, languageId: 'sql', version: 1, text: 'SELECT id FROM users;\n' } });
+      const ready = () => client.statuses.some((s) => s.state === 'ready');
+      let answered = 0;
+      while (!ready()) {
+        await client.hover(q, 0, 16);
+        if (!ready()) answered++;
+        if (answered === 1) {
+          fs.rmSync(path.join(ws, 'migrations/0000_users.sql'));
+          await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(path.join(ws, 'migrations/0000_users.sql')), type: 3 }] });
+        }
+      }
+      assert.ok(answered >= 2, `hovers answered while indexing: ${answered}`);
+      await client.waitFor(q, () => true, 60_000);
+      assert.equal(client.statuses.filter((s) => s.state === 'ready').at(-1)!.files, 3001, '3,000 tables and the open query; the users file is gone');
+      assert.equal(await client.hover(q, 0, 16), null, 'the deleted file\'s table is gone');
+    } finally {
+      await client.stop();
+    }
+  });
+});
+
+describe('cancellation', () => {
+  test('a hover cancelled before its turn gets RequestCancelled (-32800), not a result', async () => {
+    // one write: initialize, initialized, the hover and its cancellation arrive together
+    const hover = (id: number) => ({ jsonrpc: '2.0', id, method: 'textDocument/hover', params: { textDocument: { uri: 'file:///x.sql' }, position: { line: 0, character: 0 } } });
+    const r = await raw([
+      frame({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } }),
+      frame({ jsonrpc: '2.0', method: 'initialized', params: {} }),
+      frame(hover(2)),
+      frame({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: 2 } }),
+      frame(hover(3)),
+    ].join(''), 3000);
+    const responses = r.stdout.split(/Content-Length: \d+\r\n\r\n/).filter(Boolean).map((b) => JSON.parse(b)).filter((m) => m.id !== undefined && m.method === undefined);
+    assert.equal(responses.find((m) => m.id === 2)?.error?.code, -32800, JSON.stringify(responses));
+    assert.ok(responses.some((m) => m.id === 3 && 'result' in m), 'the hover that was not cancelled is answered');
+  });
+});
