@@ -218,9 +218,8 @@ describe('expand/contract names', () => {
         + `CREATE INDEX ${ix} ON post_aggregates (${long});\nCREATE INDEX ${ix.slice(0, 59)}_new ON post_aggregates (id, ${long});\n`,
       'migrations/002_tz.sql': `ALTER TABLE post_aggregates ALTER COLUMN ${long} TYPE timestamptz;\n`,
     });
-    const started = Date.now();
+    // this analysis used to loop forever (a hang, not a slow answer): returning at all is the check
     const f = [...p.analyze().values()].flat().find((x) => x.rule === 'alter-column-type');
-    assert.ok(Date.now() - started < 5000, 'analysis finishes');
     const fix = f?.fixes?.find((x) => /online/.test(x.title));
     assert.ok(fix, `an expand/contract fix: ${f?.fixes?.map((x) => x.title)}`);
     const sql = fix!.edits.map((e) => e.newText).join('\n');
