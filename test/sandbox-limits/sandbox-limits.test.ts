@@ -5,7 +5,7 @@
 // run with `npm run test:sandbox-limits` (npm run build first; the script does).
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -35,6 +35,31 @@ function dbe(args: string[], cwd: string) {
   assert.ok(!r.error, `dbe did not finish: ${r.error?.message}`);
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Peak resident memory of a process so far (VmHWM), in MB; 0 once it has exited. */
+function peakMb(pid: number): number {
+  try { return Math.round(Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024); } catch { return 0; }
+}
+
+/** dbe, with the peak resident memory of its process (polled: VmHWM only grows, so the last reading is close to it). */
+function dbeMeasured(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string; peakMb: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, DBE_CACHE_DIR: CACHE, DBE_TIMING: '' } });
+    let stdout = '', stderr = '', peak = 0;
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const poll = setInterval(() => { peak = Math.max(peak, peakMb(child.pid!)); }, 50);
+    const hang = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`dbe did not finish in ${HANG_MS / 1000} s (peak ${peak} MB)`)); }, HANG_MS);
+    child.on('close', (code) => { clearInterval(poll); clearTimeout(hang); resolve({ code: code ?? -1, stdout, stderr, peakMb: peak }); });
+  });
+}
+
+/**
+ * The most a process running the sandbox under a 600 MB limit may reach: the CLI's or the server's
+ * own ~150 MB, PGlite's start-up (~350 MB, not counted by the limit), the limit, and a watchdog
+ * poll's worth of growth. Without the limits these bombs take the process to 2 to 4 GB.
+ */
+const PEAK_MB = 150 + 350 + 600 + 200;
 
 /** The JSON report's findings of one rule in one file, as [line (1-based), message]. */
 function found(stdout: string, file: string, rule = 'postgres-error'): [number, string][] {
@@ -67,6 +92,15 @@ describe('dbe lint --sandbox: time and memory limits', () => {
     }
   });
 
+  test('the very first start (initdb, no snapshot yet) is not counted against a small memory limit', () => {
+    const d = runaway('SELECT 1;', { sandbox: { rows: 0, memoryMb: 600 } });
+    fs.rmSync(CACHE, { recursive: true, force: true });
+    const r = dbe(['lint', '.', '--format', 'json'], d);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.deepEqual(found(r.stdout, MIGRATION).map(([line]) => line), [4]);
+  });
+
   /** Stopped by the time limit on line 2; the rest of the project still checked (line 4), exit 1. */
   function assertStoppedByTime(stdout: string, secs: number): void {
     const pe = found(stdout, MIGRATION);
@@ -93,7 +127,7 @@ describe('dbe lint --sandbox: time and memory limits', () => {
     assertStoppedByTime(r.stdout, 3);
   });
 
-  test('CREATE TABLE AS over a huge generate_series: stopped over sandbox.memoryMb; what needs the table is not reported as missing', () => {
+  test('CREATE TABLE AS over a huge generate_series: stopped over sandbox.memoryMb; what needs the table is not reported as missing', async () => {
     const d = writeProject({
       '.dbe.json': JSON.stringify({ sandbox: { rows: 0, memoryMb: 600, timeoutSeconds: 600 } }),
       [MIGRATION]: [
@@ -104,8 +138,9 @@ describe('dbe lint --sandbox: time and memory limits', () => {
         '',
       ].join('\n'),
     });
-    const r = dbe(['lint', '.', '--format', 'json'], d);
+    const r = await dbeMeasured(['lint', '.', '--format', 'json'], d);
     assert.equal(r.code, 1, r.stderr);
+    assert.ok(r.peakMb < PEAK_MB, `peak RSS ${r.peakMb} MB`);
     const pe = found(r.stdout, MIGRATION);
     assert.equal(pe.length, 2, JSON.stringify(pe));
     assert.equal(pe[0][0], 2);
@@ -131,10 +166,14 @@ describe('dbe lint --sandbox: time and memory limits', () => {
     assert.match(q[0][1], /column "emial" does not exist/);
   });
 
-  test('an array_agg memory bomb fails with PostgreSQL\'s own "out of memory" (its memory is capped); the replay goes on', () => {
-    const d = runaway("SELECT array_length(array_agg(repeat('x', 1000)), 1) FROM generate_series(1, 2000000);", { sandbox: { rows: 0, memoryMb: 600, timeoutSeconds: 600 } });
-    const r = dbe(['lint', '.', '--format', 'json'], d);
+  for (const [what, sql] of [
+    ['over a huge series', 'SELECT array_length(array_agg(g), 1) FROM generate_series(1, 200000000) g;'],
+    ['of large values', "SELECT array_length(array_agg(repeat('x', 1000)), 1) FROM generate_series(1, 2000000);"],
+  ]) test(`an array_agg memory bomb (${what}) fails with PostgreSQL's own "out of memory" (its memory is capped); the replay goes on`, async () => {
+    const d = runaway(sql, { sandbox: { rows: 0, memoryMb: 600, timeoutSeconds: 600 } });
+    const r = await dbeMeasured(['lint', '.', '--format', 'json'], d);
     assert.equal(r.code, 1, r.stderr);
+    assert.ok(r.peakMb < PEAK_MB, `peak RSS ${r.peakMb} MB`);
     const pe = found(r.stdout, MIGRATION);
     assert.equal(pe.length, 2, JSON.stringify(pe));
     assert.equal(pe[0][0], 2);
@@ -178,13 +217,18 @@ describe('the editor\'s sandbox worker: memory limit', () => {
   }
   const settings = { debounceMs: 5, sandbox: { enabled: true, timeoutSeconds: 600, memoryMb: 600, rows: 0 } };
 
-  test('an array_agg memory bomb becomes a postgres-error diagnostic ("out of memory"), the sandbox stays ready', async () => {
-    const migration = "CREATE TABLE t (id bigint PRIMARY KEY);\nSELECT array_length(array_agg(repeat('x', 1000)), 1) FROM generate_series(1, 2000000);\nSELECT nope FROM t;\n";
+  test('an array_agg memory bomb becomes a postgres-error diagnostic ("out of memory"), the sandbox stays ready, the server stays under the limit', async () => {
+    const migration = 'CREATE TABLE t (id bigint PRIMARY KEY);\nSELECT array_length(array_agg(g), 1) FROM generate_series(1, 200000000) g;\nSELECT nope FROM t;\n';
     const ws = workspace({ 'migrations/001_init.sql': migration });
     const client = await LspClient.start({ folder: ws, sandbox: true, settings });
+    let peak = 0;
+    const poll = setInterval(() => { peak = Math.max(peak, peakMb(client.child.pid!)); }, 50);
     try {
       const ready = await client.waitForStatus((s) => s.sandbox?.state === 'ready' || s.sandbox?.state === 'failed', HANG_MS);
+      clearInterval(poll);
       assert.equal(ready.sandbox!.state, 'ready', ready.sandbox!.reason);
+      // it reached 1.9 GB before
+      assert.ok(peak < PEAK_MB, `peak RSS of the language server ${peak} MB`);
       const uri = fileUri(path.join(ws, 'migrations/001_init.sql'));
       await client.open(uri, migration);
       const got = await client.waitFor(uri, (p) => p.diagnostics.filter((d) => d.code === 'postgres-error').length === 2, 30_000);
@@ -193,6 +237,7 @@ describe('the editor\'s sandbox worker: memory limit', () => {
       assert.match(pe[0].message, /(out of memory|temp_file_limit).*dbEngineer\.sandbox\.memoryMb/);
       assert.match(pe[1].message, /column "nope" does not exist/);
     } finally {
+      clearInterval(poll);
       await client.stop();
     }
   });

@@ -41,7 +41,7 @@ export function limitsOf(o: { sandboxTimeoutSeconds?: number; sandboxMemoryMb?: 
   return normalizeLimits({ timeoutSeconds: o.sandboxTimeoutSeconds ?? config.sandboxTimeoutSeconds, memoryMb: o.sandboxMemoryMb ?? config.sandboxMemoryMb });
 }
 
-function workerSandbox(snapshotDir: string | null, limits: SandboxLimits): WorkerSandbox {
+export function workerSandbox(snapshotDir: string | null, limits: SandboxLimits): WorkerSandbox {
   return new WorkerSandbox({
     snapshotDir, limits,
     memoryNote: `The sandbox limits PostgreSQL's memory (${limits.memoryMb.toLocaleString('en-US')} MB in all; ${CLI_LIMIT_NAMES.memory}).`,

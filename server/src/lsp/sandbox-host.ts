@@ -23,7 +23,7 @@ import { applySuppressions } from '../engine/suppress';
 import type { Evidence, Finding, SourceFile, Statement } from '../model';
 import { evidenceRequests, withEvidence, type EvidenceRequest } from '../sandbox/evidence';
 import { sandboxInput } from '../sandbox/input';
-import { watchMemory } from '../sandbox/limits';
+import { ceilingFromNow, START_MEMORY_MB, watchMemory } from '../sandbox/limits';
 import { defaultWorkerFile as workerFileBeside } from '../sandbox/runner';
 import type { ExplainStatement, FromWorker, ToWorker, WorkerData, WorkerExplained } from '../sandbox/worker-protocol';
 import type { Folder } from './folder';
@@ -117,6 +117,8 @@ export class SandboxHost {
   /** The memory limit the worker was started with (a new limit needs a new worker). */
   private workerMemoryMb = 0;
   private stopWatch: (() => void) | undefined;
+  /** Resident memory above which the worker is stopped (moved as requests and replays begin). */
+  private ceiling = Infinity;
   /** Runs finished (for tests and the log). */
   runs = 0;
   /** When the user last typed in an open document (performance.now()). */
@@ -409,7 +411,6 @@ export class SandboxHost {
       limits: { timeoutSeconds: this.server.settings.sandbox.timeoutSeconds, memoryMb },
       memoryNote: `The sandbox limits PostgreSQL's memory (${memoryMb.toLocaleString('en-US')} MB in all; dbEngineer.sandbox.memoryMb).`,
     };
-    const baseline = process.memoryUsage.rss();
     let worker: Worker;
     try {
       // resourceLimits: the JavaScript side of the worker; PGlite's memory is not counted there (hence the RSS watch below)
@@ -421,7 +422,9 @@ export class SandboxHost {
     worker.unref();
     this.worker = worker;
     this.workerMemoryMb = memoryMb;
-    this.stopWatch = watchMemory(baseline, memoryMb, (grown) => { if (worker === this.worker) this.overMemory(grown); });
+    // start-up (initdb the very first time) is allowed its own memory until the first replay begins
+    this.ceiling = ceilingFromNow(Math.max(memoryMb, START_MEMORY_MB));
+    this.stopWatch = watchMemory(() => this.ceiling, () => { if (worker === this.worker) this.overMemory(); });
     // PGlite prints to the console now and then: into the server log, never onto the LSP stream.
     worker.stdout.on('data', () => { /* dropped */ });
     worker.stderr.on('data', (d) => this.server.error('sandbox worker', String(d).trimEnd()));
@@ -444,6 +447,7 @@ export class SandboxHost {
       if (!w || m.id !== w.id) return;
       if (m.type === 'phase') {
         if (m.phase === 'replaying') {
+          this.ceiling = ceilingFromNow(memoryMb); // the run's database has started: its limit counts from here
           if (this.status.state === 'starting') this.setStatus({ ...this.status, state: 'replaying' });
           this.arm(w); // the limit counts from the end of start-up
         }
@@ -479,6 +483,9 @@ export class SandboxHost {
     return new Promise<FromWorker>((resolve, reject) => {
       const w: Waiting = { id: msg.id, resolve, reject, limitMs, what };
       this.waiting = w;
+      const mb = this.server.settings.sandbox.memoryMb;
+      // a run starts a new database first: start-up's allowance until its 'replaying' phase
+      this.ceiling = ceilingFromNow(msg.type === 'run' ? Math.max(mb, START_MEMORY_MB) : mb);
       this.arm(w, msg.type === 'run' ? Math.max(START_LIMIT_MS, limitMs) : limitMs);
       worker.postMessage(msg);
     });
@@ -513,11 +520,11 @@ export class SandboxHost {
   }
 
   /** The worker made the server grow past dbEngineer.sandbox.memoryMb: stopped like a run over the time limit. */
-  private overMemory(grownMb?: number): void {
+  private overMemory(): void {
     const w = this.waiting;
     const mb = this.server.settings.sandbox.memoryMb;
     const what = !w ? 'sandbox' : w.what === 'run' ? 'replay' : w.what === 'evidence' ? 'missing-index measuring (generated rows and plans with and without each index)' : 'EXPLAIN';
-    const why = `the sandbox's ${what} used more than ${mb.toLocaleString('en-US')} MB${grownMb ? ` (${grownMb.toLocaleString('en-US')} MB)` : ''} (dbEngineer.sandbox.memoryMb) and was stopped; look for a statement that builds something huge (a table from a large generate_series, many generated rows). It starts afresh on the next save.`;
+    const why = `the sandbox's ${what} used more than ${mb.toLocaleString('en-US')} MB (dbEngineer.sandbox.memoryMb) and was stopped; look for a statement that builds something huge (a table from a large generate_series, many generated rows). It starts afresh on the next save.`;
     if (!this.timeoutReported) {
       this.timeoutReported = true;
       void this.server.connection.sendNotification('window/logMessage', { type: MessageType.Warning, message: `DB Engineer: ${why}` }).catch(() => undefined);

@@ -32,7 +32,7 @@ export interface SandboxSettings {
    */
   rows: number;
   /**
-   * The most memory the sandbox's worker may add to the language server, in MB: PostgreSQL's own
+   * The most memory one sandbox run may add to the language server, in MB, beyond PGlite's start-up: PostgreSQL's own
    * memory is capped below it (a statement over it fails with "out of memory"), and a worker that
    * grows past it anyway is stopped like one over the time limit (sandbox/limits.ts).
    */

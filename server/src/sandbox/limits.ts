@@ -13,11 +13,13 @@
 //   3. Tables themselves are files of that in-memory file system too (CREATE TABLE AS over a huge
 //      series, generated rows): nothing inside PostgreSQL limits them. The watchdog polls the
 //      process's resident memory and terminates the worker when it grew by more than the limit
-//      since the worker started (the statement running then is reported).
+//      since the request began (for a run: since its database started, so PGlite's own start-up,
+//      about 350 MB, and what earlier runs left for the garbage collector do not count; the
+//      statement running then is reported).
 export interface SandboxLimits {
   /** A run (start-up excluded) or one EXPLAIN taking longer is stopped. */
   timeoutSeconds: number;
-  /** The most memory the sandbox's worker may add to the process, in MB (PGlite's start takes about 350 MB of it). */
+  /** The most memory one run of the sandbox may add to the process, in MB, beyond PGlite's start-up (about 350 MB). */
   memoryMb: number;
 }
 
@@ -73,15 +75,26 @@ export function normalizeLimits(l: Partial<SandboxLimits> | undefined): SandboxL
 }
 
 /**
- * Polls the process's resident memory (every `everyMs`) and calls `over` once when it has grown by
- * more than `limitMb` since `baseline`. Returns the function that stops polling; the timer never
- * keeps the process alive.
+ * PGlite's start-up is the same for every project and is not the project's doing: the very first one
+ * runs initdb, which peaks at about 700 MB. Until the worker has started, the memory limit is at
+ * least this.
  */
-export function watchMemory(baseline: number, limitMb: number, over: (grownMb: number) => void, everyMs = 100): () => void {
-  const limit = limitMb * 1024 * 1024;
+export const START_MEMORY_MB = 1536;
+
+/** The process's resident memory, in bytes. */
+export const rss = (): number => process.memoryUsage.rss();
+
+/** A resident-memory ceiling `mb` above the process's memory now, in bytes (for watchMemory). */
+export const ceilingFromNow = (mb: number): number => rss() + mb * 1024 * 1024;
+
+/**
+ * Polls the process's resident memory (every `everyMs`) and calls `over` once when it is above
+ * `ceiling()` (bytes; the caller moves it as requests begin). Returns the function that stops
+ * polling; the timer never keeps the process alive.
+ */
+export function watchMemory(ceiling: () => number, over: () => void, everyMs = 100): () => void {
   const timer = setInterval(() => {
-    const grown = process.memoryUsage.rss() - baseline;
-    if (grown > limit) { clearInterval(timer); over(Math.round(grown / 1048576)); }
+    if (rss() > ceiling()) { clearInterval(timer); over(); }
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EvidenceRequest, RecommendationEvidence } from './evidence';
 import type { SandboxInput, SandboxStatement } from './input';
-import { stopPhrase, watchMemory, type SandboxLimits } from './limits';
+import { ceilingFromNow, START_MEMORY_MB, stopPhrase, watchMemory, type SandboxLimits } from './limits';
 import type { RunHooks, SandboxResult } from './sandbox';
 import { POS_FILE, POS_ID, POS_IN_STATEMENT, POS_IN_TABLE, POS_STATEMENT, POS_WHAT, type ExplainStatement, type FromWorker, type ToWorker, type WorkerData, type WorkerExplained } from './worker-protocol';
 
@@ -58,6 +58,8 @@ export class WorkerSandbox {
   private position = new Int32Array(new SharedArrayBuffer(16));
   private table: string | undefined;
   private nextId = 1;
+  /** Resident memory above which the watchdog stops the worker (moved as requests and replays begin). */
+  private ceiling = Infinity;
 
   constructor(private readonly options: WorkerSandboxOptions) {}
 
@@ -95,7 +97,8 @@ export class WorkerSandbox {
     this.position = new Int32Array(new SharedArrayBuffer(16));
     const { limits } = this.options;
     const data: WorkerData = { snapshotDir: this.options.snapshotDir, limits, memoryNote: this.options.memoryNote, position: this.position.buffer as SharedArrayBuffer };
-    const baseline = process.memoryUsage.rss();
+    // start-up (initdb the very first time) is allowed its own memory until the replay begins
+    this.ceiling = ceilingFromNow(Math.max(limits.memoryMb, START_MEMORY_MB));
     const worker = new Worker(this.options.workerFile ?? defaultWorkerFile(), {
       workerData: data, stdout: true, stderr: true,
       // the JavaScript side of the worker (query results, the file system's bookkeeping); PGlite's own
@@ -108,13 +111,17 @@ export class WorkerSandbox {
     let helloDone!: () => void, helloFailed!: (e: Error) => void;
     this.hello = new Promise<void>((res, rej) => { helloDone = res; helloFailed = rej; });
     this.hello.catch(() => undefined);
-    this.stopWatch = watchMemory(baseline, limits.memoryMb, () => { if (this.worker === worker) this.stop('memory'); });
+    this.stopWatch = watchMemory(() => this.ceiling, () => { if (this.worker === worker) this.stop('memory'); });
     worker.on('message', (m: FromWorker) => {
       if (worker !== this.worker) return;
       if (m.type === 'hello') { if (m.unavailable) helloFailed(new Error(m.unavailable)); else helloDone(); return; }
       const p = this.pending;
       if (!p || m.id !== p.id) return;
-      if (m.type === 'phase') { if (m.phase === 'replaying') this.arm(limits.timeoutSeconds * 1000); return; }
+      if (m.type === 'phase') {
+        // the run's database has started: its limits count from here
+        if (m.phase === 'replaying') { this.ceiling = ceilingFromNow(limits.memoryMb); this.arm(limits.timeoutSeconds * 1000); }
+        return;
+      }
       if (m.type === 'table') { this.table = m.table; return; }
       if (m.type === 'progress') { p.onProgress?.(m.done, m.total, m.table); return; }
       this.pending = undefined;
@@ -141,6 +148,8 @@ export class WorkerSandbox {
     return new Promise<FromWorker>((resolve, reject) => {
       this.pending = { id: msg.id, resolve, reject, what, onProgress };
       this.table = undefined;
+      // a run starts a new database first (start-up's allowance until its 'replaying' phase)
+      this.ceiling = ceilingFromNow(what === 'run' ? Math.max(this.options.limits.memoryMb, START_MEMORY_MB) : this.options.limits.memoryMb);
       // a run's limit counts from the end of its start-up (its 'replaying' phase)
       this.arm(what === 'run' ? Math.max(START_LIMIT_MS, this.options.limits.timeoutSeconds * 1000) : this.options.limits.timeoutSeconds * 1000);
       worker.postMessage(msg);
