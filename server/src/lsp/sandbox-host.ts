@@ -445,6 +445,7 @@ export class SandboxHost {
       }
       const w = this.waiting;
       if (!w || m.id !== w.id) return;
+      if (m.type === 'table' || m.type === 'progress') return; // the CLI's watchdog uses them
       if (m.type === 'phase') {
         if (m.phase === 'replaying') {
           this.ceiling = ceilingFromNow(memoryMb); // the run's database has started: its limit counts from here
