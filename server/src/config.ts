@@ -28,6 +28,9 @@ export interface Config {
   database?: string;
   /** Rows the sandbox generates per table after the migrations (`"sandbox": { "rows": N }`); 0: none. */
   sandboxRows: number;
+  /** The sandbox's limits (`"sandbox": { "timeoutSeconds": N, "memoryMb": N }`); unset: the defaults of sandbox/limits.ts. */
+  sandboxTimeoutSeconds?: number;
+  sandboxMemoryMb?: number;
 }
 
 export function defaultConfig(): Config {
@@ -92,7 +95,15 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
     if (r.sandbox !== null && typeof r.sandbox === 'object' && !Array.isArray(r.sandbox)) {
       // the object form: { "enabled": true, "rows": 2000 }; writing it turns the sandbox on unless enabled is false
       const sb = r.sandbox as Record<string, unknown>;
-      for (const k of Object.keys(sb)) if (k !== 'enabled' && k !== 'rows') throw new ConfigError(`${source}: unknown setting "sandbox.${k}" (known: enabled, rows)`);
+      for (const k of Object.keys(sb)) if (!['enabled', 'rows', 'timeoutSeconds', 'memoryMb'].includes(k)) throw new ConfigError(`${source}: unknown setting "sandbox.${k}" (known: enabled, rows, timeoutSeconds, memoryMb)`);
+      if (sb.timeoutSeconds !== undefined && (typeof sb.timeoutSeconds !== 'number' || !(sb.timeoutSeconds >= 1 && sb.timeoutSeconds <= 3600))) {
+        throw new ConfigError(`${source}: "sandbox.timeoutSeconds" must be a number of seconds from 1 to 3600`);
+      }
+      if (sb.memoryMb !== undefined && (typeof sb.memoryMb !== 'number' || !Number.isInteger(sb.memoryMb) || sb.memoryMb < 512 || sb.memoryMb > 16384)) {
+        throw new ConfigError(`${source}: "sandbox.memoryMb" must be a whole number of MB from 512 to 16384`);
+      }
+      if (sb.timeoutSeconds !== undefined) out.sandboxTimeoutSeconds = sb.timeoutSeconds as number;
+      if (sb.memoryMb !== undefined) out.sandboxMemoryMb = sb.memoryMb as number;
       if (sb.enabled !== undefined && typeof sb.enabled !== 'boolean') throw new ConfigError(`${source}: "sandbox.enabled" must be true or false`);
       if (sb.rows !== undefined && (typeof sb.rows !== 'number' || !Number.isInteger(sb.rows) || sb.rows < 0 || sb.rows > 10_000_000)) {
         throw new ConfigError(`${source}: "sandbox.rows" must be a whole number of rows per table from 0 (no generated data) to 10000000`);

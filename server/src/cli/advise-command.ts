@@ -1,5 +1,6 @@
 // `dbe advise`: the consolidated design report of each project: the indexes its queries need (one
 // recommendation per index, with the queries it serves) and the findings of the schema-design rules.
+import * as path from 'node:path';
 import { keyList, recommendIndexes, type IndexRecommendation } from '../advisor/indexes';
 import { Project } from '../engine/project';
 import type { Evidence, Finding, Severity } from '../model';
@@ -85,15 +86,27 @@ export async function adviseReportMeasured(o: AdviseOptions, io: Pick<Io, 'cwd' 
   const wanted = advised.filter((a) => (o.sandbox ?? a.spec.config.sandbox) && a.advice.indexes.length);
   if (wanted.length) {
     const sb = await import('../sandbox');
-    const { generatedTables, progressPrinter } = await import('./sandbox-command');
+    const { generatedTables, progressPrinter, workerSandbox, limitsOf, CLI_LIMIT_NAMES } = await import('./sandbox-command');
+    const { runChecked, SandboxStopped } = await import('../sandbox/runner');
     const { cacheDir } = await import('./parse-cache');
-    const sandbox = new sb.Sandbox({ snapshotDir: cacheDir() });
-    try {
-      for (const a of wanted) {
-        const result = await sandbox.run(sb.sandboxInput(a.project, { checkQueries: false }), { progress: progressPrinter(io, a.advice.root) });
+    for (const a of wanted) {
+      // in a worker under the sandbox's time and memory limits (sandbox/runner.ts)
+      const sandbox = workerSandbox(cacheDir(), limitsOf({}, a.spec.config));
+      try {
+        const checked = await runChecked(sandbox, sb.sandboxInput(a.project, { checkQueries: false }), CLI_LIMIT_NAMES, { progress: progressPrinter(io, a.advice.root) });
+        for (const s of checked.stops) io.err(`dbe sandbox ${a.advice.root}: ${s.path !== undefined ? `${path.relative(io.cwd, s.path) || s.path}: ` : ''}${s.message}\n`);
+        const result = checked.result;
+        if (!result) { io.err(`dbe sandbox ${a.advice.root}: ${checked.gaveUp}; the indexes are not measured\n`); continue; }
         const failed = result.stats.failed + result.stats.followOns;
         if (failed) io.err(`dbe: ${failed} migration statement${failed === 1 ? '' : 's'} of ${a.advice.root} failed in the sandbox, so the costs may not match your schema (dbe lint --sandbox lists them)\n`);
-        const measured = await sb.measureEvidence(sandbox, sb.evidenceRequests(a.project), generatedTables(result.stats));
+        let measured;
+        try {
+          measured = await sandbox.evidence(sb.evidenceRequests(a.project), [...generatedTables(result.stats)]);
+        } catch (e) {
+          if (!(e instanceof SandboxStopped)) throw e;
+          io.err(`dbe sandbox ${a.advice.root}: ${e.message}; the indexes are not measured\n`);
+          continue;
+        }
         const byLoc = new Map<string, { evidence?: Evidence; error?: string }>();
         for (const r of measured) for (const q of r.queries) byLoc.set(`${q.path}\u0000${q.start}`, q);
         for (const [i, ix] of a.advice.indexes.entries()) {
@@ -108,9 +121,9 @@ export async function adviseReportMeasured(o: AdviseOptions, io: Pick<Io, 'cwd' 
           }
           if (best) { ix.evidence = best; ix.plannerUses = ix.queries.some((q) => q.evidence && sb.worthIt(q.evidence)); }
         }
+      } finally {
+        await sandbox.close();
       }
-    } finally {
-      await sandbox.close();
     }
   }
   return reportOf(advised.map((a) => a.advice));

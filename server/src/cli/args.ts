@@ -16,6 +16,9 @@ export interface LintOptions {
   jobs?: number;
   /** Also run the embedded PostgreSQL (--sandbox / --no-sandbox); undefined: as .dbe.json says. */
   sandbox?: boolean;
+  /** The sandbox's limits (--sandbox-timeout SECONDS, --sandbox-memory MB); undefined: as .dbe.json says, else the defaults. */
+  sandboxTimeoutSeconds?: number;
+  sandboxMemoryMb?: number;
   /** A live database (--database URL): the schema of projects without migrations comes from its catalog. */
   database?: string;
   statementTimeoutMs?: number;
@@ -34,6 +37,8 @@ export interface ExplainOptions {
   statementTimeoutMs?: number;
   /** EXPLAIN ANALYZE (live database only; never for writes). */
   analyze?: boolean;
+  sandboxTimeoutSeconds?: number;
+  sandboxMemoryMb?: number;
 }
 
 /** `dbe slow`: pg_stat_statements' top statements through the rules. */
@@ -192,6 +197,8 @@ function parseLint(args: string[]): LintOptions {
       case '--cache': noValue(); o.cache = true; break;
       case '--sandbox': noValue(); o.sandbox = true; break;
       case '--no-sandbox': noValue(); o.sandbox = false; break;
+      case '--sandbox-timeout': o.sandboxTimeoutSeconds = sandboxSeconds(takeValue()); break;
+      case '--sandbox-memory': o.sandboxMemoryMb = sandboxMb(takeValue()); break;
       case '--database': case '-d': o.database = takeValue(); break;
       case '--statement-timeout': o.statementTimeoutMs = timeoutMs(takeValue()); break;
       default: throw new UsageError(`unknown option ${name} (try dbe --help)`);
@@ -204,6 +211,7 @@ function parseLint(args: string[]): LintOptions {
 function parseExplain(args: string[]): Command {
   let file: string | undefined, line: number | undefined, format: 'text' | 'json' = 'text', project: string | undefined, config: string | undefined;
   let database: string | undefined, statementTimeoutMs: number | undefined, analyze = false;
+  let sandboxTimeoutSeconds: number | undefined, sandboxMemoryMb: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (!a.startsWith('-') || a === '-') {
@@ -236,6 +244,8 @@ function parseExplain(args: string[]): Command {
       case '--database': case '-d': database = takeValue(); break;
       case '--statement-timeout': statementTimeoutMs = timeoutMs(takeValue()); break;
       case '--analyze': if (value !== undefined) throw new UsageError('--analyze takes no value'); analyze = true; break;
+      case '--sandbox-timeout': sandboxTimeoutSeconds = sandboxSeconds(takeValue()); break;
+      case '--sandbox-memory': sandboxMemoryMb = sandboxMb(takeValue()); break;
       case '--help': case '-h': return { kind: 'help' };
       default: throw new UsageError(`unknown option ${name} for dbe explain (try dbe --help)`);
     }
@@ -243,7 +253,19 @@ function parseExplain(args: string[]): Command {
   if (analyze && !database && !process.env.DBE_DATABASE_URL) throw new UsageError('--analyze needs a live database (--database URL): the sandbox holds no data to run the query on');
   if (file === undefined) throw new UsageError('no file (usage: dbe explain <file.sql> --line N [--format text|json])');
   if (line === undefined) throw new UsageError('--line N is needed: the line of the query to explain');
-  return { kind: 'explain', options: { file, line, format, project, config, database, statementTimeoutMs, analyze } };
+  return { kind: 'explain', options: { file, line, format, project, config, database, statementTimeoutMs, analyze, sandboxTimeoutSeconds, sandboxMemoryMb } };
+}
+
+function sandboxSeconds(v: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || !(n >= 1 && n <= 3600)) throw new UsageError(`--sandbox-timeout must be a number of seconds from 1 to 3600, not "${v}"`);
+  return n;
+}
+
+function sandboxMb(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 512 || n > 16384) throw new UsageError(`--sandbox-memory must be a whole number of MB from 512 to 16384, not "${v}"`);
+  return n;
 }
 
 function timeoutMs(v: string): number {

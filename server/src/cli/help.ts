@@ -32,6 +32,10 @@ Lint options:
       --sandbox                   also replay the migrations in an embedded PostgreSQL 18 (PGlite) and
                                   check every query against it (postgres-error); "sandbox": true in
                                   .dbe.json does the same, --no-sandbox turns it off
+      --sandbox-timeout SECONDS   lint, explain: a sandbox statement running longer is stopped and
+                                  reported on that statement (default 60; "sandbox": { "timeoutSeconds" })
+      --sandbox-memory MB         lint, explain: the memory a sandbox run may add beyond PGlite's
+                                  start (~350 MB); default 1024, from 512 ("sandbox": { "memoryMb" })
 
 Explain options (the migrations are replayed in the embedded PostgreSQL; the query is never run):
   -l, --line N                    a line of the query (1-based)

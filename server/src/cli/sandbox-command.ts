@@ -1,12 +1,20 @@
 // The sandbox from the command line: `dbe lint --sandbox` (postgres-error findings added to the
-// report) and `dbe explain <file> --line N` (the plan of one query).
+// report) and `dbe explain <file> --line N` (the plan of one query). PGlite runs in a worker thread
+// under a watchdog (sandbox/runner.ts): a statement that runs longer than the time limit or makes the
+// process grow by more than the memory limit is stopped and reported on that statement, and the rest
+// of the project is checked without it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Project } from '../engine/project';
 import { rangeOf, type JsonDiagnostic } from '../engine/output';
 import type { Statement } from '../model';
 import { initParser } from '../sql/parse';
-import { checkProject, evidenceRequests, formatPlan, hasParams, isQuery, measureEvidence, Sandbox, sandboxInput, walkPlan, withEvidence, type DataStats, type RecommendationEvidence, type SandboxStats } from '../sandbox';
+import { applySuppressions } from '../engine/suppress';
+import type { Config } from '../config';
+import type { Finding } from '../model';
+import { evidenceRequests, formatPlan, hasParams, isQuery, sandboxInput, walkPlan, withEvidence, type DataStats, type RecommendationEvidence, type SandboxStats } from '../sandbox';
+import { normalizeLimits, type SandboxLimits } from '../sandbox/limits';
+import { runChecked, SandboxStopped, WorkerSandbox, type LimitNames } from '../sandbox/runner';
 import type { ExplainOptions, LintOptions } from './args';
 import { collectProjects, InputError, relTo, type ProjectSpec } from './collect';
 import type { FileReport } from './lint-project';
@@ -23,21 +31,69 @@ function projectOf(spec: ProjectSpec): Project {
   return project;
 }
 
+/** How the CLI's user raises each limit. */
+export const CLI_LIMIT_NAMES: LimitNames = {
+  time: 'sandbox.timeoutSeconds in .dbe.json, --sandbox-timeout',
+  memory: 'sandbox.memoryMb in .dbe.json, --sandbox-memory',
+};
+
+/** The limits of a project's sandbox: the flags, else .dbe.json, else the defaults. */
+export function limitsOf(o: { sandboxTimeoutSeconds?: number; sandboxMemoryMb?: number }, config: Config): SandboxLimits {
+  return normalizeLimits({ timeoutSeconds: o.sandboxTimeoutSeconds ?? config.sandboxTimeoutSeconds, memoryMb: o.sandboxMemoryMb ?? config.sandboxMemoryMb });
+}
+
+export function workerSandbox(snapshotDir: string | null, limits: SandboxLimits): WorkerSandbox {
+  return new WorkerSandbox({
+    snapshotDir, limits,
+    memoryNote: `The sandbox limits PostgreSQL's memory (${limits.memoryMb.toLocaleString('en-US')} MB in all; ${CLI_LIMIT_NAMES.memory}).`,
+  });
+}
+
+interface ProjectCheck { findings: Map<string, Finding[]>; stats?: SandboxStats }
+
+/**
+ * Replays the project in the sandbox under its limits; postgres-error "off": nothing runs. Stops are
+ * findings on the statements that were running; when the sandbox gives up, one line on stderr says so.
+ */
+async function checkLimited(project: Project, sandbox: WorkerSandbox, io: SandboxIo, label: string): Promise<ProjectCheck> {
+  const findings = new Map<string, Finding[]>();
+  for (const f of project.order()) findings.set(f.path, []);
+  if (project.severityOf('postgres-error') === 'off') return { findings };
+  const input = sandboxInput(project);
+  const checked = await runChecked(sandbox, input, CLI_LIMIT_NAMES, { progress: progressPrinter(io, label) });
+  const list: Finding[] = checked.result?.findings ?? checked.stops.filter((s) => s.path !== undefined)
+    .map((s) => ({ rule: 'postgres-error', severity: input.severity, path: s.path!, start: s.start!, end: s.end!, message: s.message }));
+  for (const s of checked.stops) if (s.path === undefined) io.err(`dbe sandbox ${label}: ${s.message}\n`);
+  if (checked.gaveUp) io.err(`dbe sandbox ${label}: ${checked.gaveUp}\n`);
+  for (const f of list) findings.get(f.path)?.push(f);
+  for (const [p, l] of findings) {
+    const file = project.getFile(p);
+    if (file) findings.set(p, applySuppressions(file, l));
+  }
+  return { findings, stats: checked.result?.stats };
+}
+
 /** Adds the sandbox's findings to `files` for every project that asks for them (flag or config). */
 export async function addSandboxFindings(o: LintOptions, specs: ProjectSpec[], files: FileReport[], io: SandboxIo): Promise<void> {
   const wanted = specs.filter((s) => o.sandbox ?? s.config.sandbox);
   if (!wanted.length) return;
   const byPath = new Map(files.map((f) => [f.path, f] as const));
-  const sandbox = new Sandbox({ snapshotDir: o.cache ? cacheDir() : null });
-  try {
-    for (const spec of wanted) {
+  for (const spec of wanted) {
+    const sandbox = workerSandbox(o.cache ? cacheDir() : null, limitsOf(o, spec.config));
+    try {
       const t = performance.now();
+      const label = relTo(io.cwd, spec.root) || '.';
       const project = projectOf(spec); // read again: after --fix, the files as written
-      const check = await checkProject(project, sandbox, { progress: progressPrinter(io, relTo(io.cwd, spec.root) || '.') });
-      if (check.stats?.dataError) io.err(`dbe sandbox ${relTo(io.cwd, spec.root) || '.'}: generating rows failed in PGlite (${check.stats.dataError}); the plans are those of the tables as the migrations leave them\n`);
+      const check = await checkLimited(project, sandbox, io, label);
+      if (check.stats?.dataError) io.err(`dbe sandbox ${label}: generating rows failed in PGlite (${check.stats.dataError}); the plans are those of the tables as the migrations leave them\n`);
       if (check.stats && project.severityOf('missing-index') !== 'off' && files.some((f) => f.diagnostics.some((d) => d.rule === 'missing-index'))) {
-        const evidence = await measureEvidence(sandbox, evidenceRequests(project), generatedTables(check.stats));
-        attachEvidence(project, evidence, byPath);
+        try {
+          const evidence = await sandbox.evidence(evidenceRequests(project), [...generatedTables(check.stats)]);
+          attachEvidence(project, evidence, byPath);
+        } catch (e) {
+          if (!(e instanceof SandboxStopped)) throw e;
+          io.err(`dbe sandbox ${label}: ${e.message} (${e.kind === 'time' ? CLI_LIMIT_NAMES.time : CLI_LIMIT_NAMES.memory}); the missing-index findings carry no measured costs\n`);
+        }
       }
       for (const [p, list] of check.findings) {
         const report = byPath.get(p);
@@ -51,9 +107,9 @@ export async function addSandboxFindings(o: LintOptions, specs: ProjectSpec[], f
         io.err(`dbe sandbox ${relTo(io.cwd, spec.root) || '.'}: start ${s.startMs.toFixed(0)} ms (${s.startedFrom}), replay ${s.replayMs.toFixed(0)} ms, explain ${s.explainMs.toFixed(0)} ms; ran ${s.ran}, failed ${s.failed} (+${s.followOns} follow-ons), explained ${s.explained}, rejected ${s.explainFailed}\n`);
         if (s.data) io.err(`dbe sandbox ${relTo(io.cwd, spec.root) || '.'}: ${dataSummary(s.data)}\n`);
       }
+    } finally {
+      await sandbox.close();
     }
-  } finally {
-    await sandbox.close();
   }
 }
 
@@ -135,12 +191,25 @@ export async function explainCommand(o: ExplainOptions, io: SandboxIo): Promise<
     throw new InputError(`${shown}:${o.line}: this is ${stmt.parsed.extra ? 'more than one statement' : `a ${head} statement`}, not a query (explain takes SELECT, INSERT, UPDATE, DELETE, MERGE or WITH)`);
   }
   const startLine = src.lines.position(stmt.start).line + 1;
-  const sandbox = new Sandbox({ snapshotDir: cacheDir() });
+  const sandbox = workerSandbox(cacheDir(), limitsOf(o, spec.config));
   try {
-    const replay = await sandbox.run(sandboxInput(project, { checkQueries: false }), { progress: progressPrinter(io, relTo(io.cwd, root) || '.') });
+    const label = relTo(io.cwd, root) || '.';
+    const checked = await runChecked(sandbox, sandboxInput(project, { checkQueries: false }), CLI_LIMIT_NAMES, { progress: progressPrinter(io, label) });
+    for (const s of checked.stops) {
+      const where = s.path !== undefined ? `${path.relative(io.cwd, s.path) || s.path}:${rangeOf(project, s.path, s.start!, s.end!).start.line + 1}: ` : '';
+      io.err(`dbe sandbox ${label}: ${where}${s.message}\n`);
+    }
+    const replay = checked.result;
+    if (!replay) throw new InputError(`${checked.gaveUp ?? 'the sandbox could not replay the migrations'}; no plan`);
     const failed = replay.stats.failed + replay.stats.followOns;
     if (failed && o.format === 'text') io.err(`dbe: ${failed} migration statement${failed === 1 ? '' : 's'} failed in the sandbox, so the plan may not match your schema (dbe lint --sandbox lists them)\n`);
-    const out = await sandbox.explain(file, { start: stmt.start, end: stmt.end, text: stmt.text, params: hasParams(stmt.node!) });
+    let out;
+    try {
+      out = await sandbox.explain(file, { start: stmt.start, end: stmt.end, text: stmt.text, params: hasParams(stmt.node!) });
+    } catch (e) {
+      if (e instanceof SandboxStopped) throw new InputError(`${shown}:${startLine}: ${e.message} (${e.kind === 'time' ? CLI_LIMIT_NAMES.time : CLI_LIMIT_NAMES.memory}); no plan`);
+      throw e;
+    }
     if (out.finding) {
       const r = rangeOf(project, file, out.finding.start, out.finding.end);
       if (o.format === 'json') io.out(JSON.stringify({ version: 1, path: shown, line: startLine, generic: out.generic, error: { message: out.finding.message, range: r } }) + '\n');

@@ -6,15 +6,16 @@
 // when the file has been edited since, a finding follows its statement if the statement's text is
 // unchanged and is dropped otherwise (the next save checks it again).
 // A watchdog terminates a worker whose run takes longer than dbEngineer.sandbox.timeoutSeconds
-// (PGlite ignores statement_timeout); the next run starts a fresh one.
+// (PGlite ignores statement_timeout), or that made the server grow by more than
+// dbEngineer.sandbox.memoryMb (the worker caps PostgreSQL's own memory below that, so most memory
+// bombs fail as ordinary "out of memory" errors first; see sandbox/limits.ts); the next run starts a
+// fresh one.
 // Missing-index evidence is a second phase of a run (after its postgres-error findings are
 // published): when the project has index recommendations, the worker fills the tables with
 // dbEngineer.sandbox.rows generated rows (at most .dbe.json's sandbox.rows) and measures each
 // recommended index's queries without and with it. The costs are kept per file by statement text and
 // applied to the static missing-index findings on every publication (a finding whose statement
 // changed loses them); a newer run supersedes an unfinished evidence phase.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MessageType } from 'vscode-languageserver';
 import { cacheDir } from '../cli/parse-cache';
@@ -22,6 +23,8 @@ import { applySuppressions } from '../engine/suppress';
 import type { Evidence, Finding, SourceFile, Statement } from '../model';
 import { evidenceRequests, withEvidence, type EvidenceRequest } from '../sandbox/evidence';
 import { sandboxInput } from '../sandbox/input';
+import { ceilingFromNow, START_MEMORY_MB, watchMemory } from '../sandbox/limits';
+import { defaultWorkerFile as workerFileBeside } from '../sandbox/runner';
 import type { ExplainStatement, FromWorker, ToWorker, WorkerData, WorkerExplained } from '../sandbox/worker-protocol';
 import type { Folder } from './folder';
 import type { DbeServer } from './server';
@@ -38,12 +41,7 @@ export const IDLE_BEFORE_RUN_MS = 500;
 const START_LIMIT_MS = 120_000;
 
 /** The worker bundle beside the server bundle (dist/); DBE_SANDBOX_WORKER overrides it. */
-export function defaultWorkerFile(): string {
-  if (process.env.DBE_SANDBOX_WORKER) return path.resolve(process.env.DBE_SANDBOX_WORKER);
-  const beside = path.join(__dirname, 'sandbox-worker.js');
-  if (fs.existsSync(beside)) return beside;
-  return path.resolve(__dirname, '..', '..', '..', 'dist', 'sandbox-worker.js'); // running from sources (tsx)
-}
+export const defaultWorkerFile = workerFileBeside;
 
 /** Thrown when the sandbox cannot answer: off, unavailable, timed out, failed. The message is for the user. */
 export class SandboxUnavailable extends Error {}
@@ -116,6 +114,11 @@ export class SandboxHost {
   /** The folder whose replayed database the worker holds (for Explain). */
   private live: Folder | undefined;
   private timeoutReported = false;
+  /** The memory limit the worker was started with (a new limit needs a new worker). */
+  private workerMemoryMb = 0;
+  private stopWatch: (() => void) | undefined;
+  /** Resident memory above which the worker is stopped (moved as requests and replays begin). */
+  private ceiling = Infinity;
   /** Runs finished (for tests and the log). */
   runs = 0;
   /** When the user last typed in an open document (performance.now()). */
@@ -400,17 +403,28 @@ export class SandboxHost {
   /** The worker, started when needed; rejects when PGlite cannot be loaded. */
   private async ensureWorker(): Promise<Worker> {
     if (this.unavailable) throw new SandboxUnavailable(this.unavailable);
+    const memoryMb = this.server.settings.sandbox.memoryMb;
+    if (this.worker && this.workerMemoryMb !== memoryMb) this.kill(new SandboxUnavailable('the memory limit changed'));
     if (this.worker && this.hello) { await this.hello; return this.worker; }
-    const data: WorkerData = { snapshotDir: cacheDir(), keystrokes: this.keystrokes, epoch: this.epoch };
+    const data: WorkerData = {
+      snapshotDir: cacheDir(), keystrokes: this.keystrokes, epoch: this.epoch,
+      limits: { timeoutSeconds: this.server.settings.sandbox.timeoutSeconds, memoryMb },
+      memoryNote: `The sandbox limits PostgreSQL's memory (${memoryMb.toLocaleString('en-US')} MB in all; dbEngineer.sandbox.memoryMb).`,
+    };
     let worker: Worker;
     try {
-      worker = new Worker(this.workerFile, { workerData: data, stdout: true, stderr: true });
+      // resourceLimits: the JavaScript side of the worker; PGlite's memory is not counted there (hence the RSS watch below)
+      worker = new Worker(this.workerFile, { workerData: data, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: memoryMb } });
     } catch (e) {
       this.unavailable = `the sandbox worker could not start (${e instanceof Error ? e.message : String(e)})`;
       throw new SandboxUnavailable(this.unavailable);
     }
     worker.unref();
     this.worker = worker;
+    this.workerMemoryMb = memoryMb;
+    // start-up (initdb the very first time) is allowed its own memory until the first replay begins
+    this.ceiling = ceilingFromNow(Math.max(memoryMb, START_MEMORY_MB));
+    this.stopWatch = watchMemory(() => this.ceiling, () => { if (worker === this.worker) this.overMemory(); });
     // PGlite prints to the console now and then: into the server log, never onto the LSP stream.
     worker.stdout.on('data', () => { /* dropped */ });
     worker.stderr.on('data', (d) => this.server.error('sandbox worker', String(d).trimEnd()));
@@ -431,8 +445,10 @@ export class SandboxHost {
       }
       const w = this.waiting;
       if (!w || m.id !== w.id) return;
+      if (m.type === 'table' || m.type === 'progress') return; // the CLI's watchdog uses them
       if (m.type === 'phase') {
         if (m.phase === 'replaying') {
+          this.ceiling = ceilingFromNow(memoryMb); // the run's database has started: its limit counts from here
           if (this.status.state === 'starting') this.setStatus({ ...this.status, state: 'replaying' });
           this.arm(w); // the limit counts from the end of start-up
         }
@@ -446,13 +462,18 @@ export class SandboxHost {
       if (worker !== this.worker) return;
       this.worker = undefined;
       this.live = undefined;
+      this.stopWatch?.();
+      this.stopWatch = undefined;
       helloFailed(new SandboxUnavailable(why));
       const w = this.waiting;
       this.waiting = undefined;
       this.disarm();
       w?.reject(new SandboxUnavailable(why));
     };
-    worker.on('error', (e) => gone(`the sandbox worker failed: ${e.message}`));
+    worker.on('error', (e: Error & { code?: string }) => {
+      if (e.code === 'ERR_WORKER_OUT_OF_MEMORY' && worker === this.worker) { this.overMemory(); return; }
+      gone(`the sandbox worker failed: ${e.message}`);
+    });
     worker.on('exit', (code) => gone(`the sandbox worker stopped (exit code ${code})`));
     await this.hello;
     return worker;
@@ -463,6 +484,9 @@ export class SandboxHost {
     return new Promise<FromWorker>((resolve, reject) => {
       const w: Waiting = { id: msg.id, resolve, reject, limitMs, what };
       this.waiting = w;
+      const mb = this.server.settings.sandbox.memoryMb;
+      // a run starts a new database first: start-up's allowance until its 'replaying' phase
+      this.ceiling = ceilingFromNow(msg.type === 'run' ? Math.max(mb, START_MEMORY_MB) : mb);
       this.arm(w, msg.type === 'run' ? Math.max(START_LIMIT_MS, limitMs) : limitMs);
       worker.postMessage(msg);
     });
@@ -496,9 +520,24 @@ export class SandboxHost {
     this.kill(new SandboxUnavailable(why));
   }
 
+  /** The worker made the server grow past dbEngineer.sandbox.memoryMb: stopped like a run over the time limit. */
+  private overMemory(): void {
+    const w = this.waiting;
+    const mb = this.server.settings.sandbox.memoryMb;
+    const what = !w ? 'sandbox' : w.what === 'run' ? 'replay' : w.what === 'evidence' ? 'missing-index measuring (generated rows and plans with and without each index)' : 'EXPLAIN';
+    const why = `the sandbox's ${what} used more than ${mb.toLocaleString('en-US')} MB (dbEngineer.sandbox.memoryMb) and was stopped; look for a statement that builds something huge (a table from a large generate_series, many generated rows). It starts afresh on the next save.`;
+    if (!this.timeoutReported) {
+      this.timeoutReported = true;
+      void this.server.connection.sendNotification('window/logMessage', { type: MessageType.Warning, message: `DB Engineer: ${why}` }).catch(() => undefined);
+    }
+    this.kill(new SandboxUnavailable(why));
+  }
+
   /** Terminates the worker (if any); a request in flight is rejected with `reason`. */
   private kill(reason: Error): void {
     const worker = this.worker;
+    this.stopWatch?.();
+    this.stopWatch = undefined;
     this.worker = undefined;
     this.hello = undefined;
     this.live = undefined;

@@ -33,6 +33,12 @@ export interface SandboxSettings {
    * 0: no evidence phase in the editor. The replay for postgres-error never generates data.
    */
   rows: number;
+  /**
+   * The most memory one sandbox run may add to the language server, in MB, beyond PGlite's start-up: PostgreSQL's own
+   * memory is capped below it (a statement over it fails with "out of memory"), and a worker that
+   * grows past it anyway is stopped like one over the time limit (sandbox/limits.ts).
+   */
+  memoryMb: number;
 }
 
 /** The editor's default for dbEngineer.sandbox.rows: enough for the planner to prefer an index, a second or two to fill. */
@@ -40,7 +46,7 @@ export const EDITOR_SANDBOX_ROWS = 2000;
 export const MAX_EDITOR_SANDBOX_ROWS = 100_000;
 
 export function defaultSettings(): Settings {
-  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, trustedDatabaseHosts: [], sandbox: { enabled: true, timeoutSeconds: 60, rows: EDITOR_SANDBOX_ROWS } };
+  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, trustedDatabaseHosts: [], sandbox: { enabled: true, timeoutSeconds: 60, rows: EDITOR_SANDBOX_ROWS, memoryMb: 1024 } };
 }
 
 const VALID = new Set<string>([...SEVERITIES, 'off']);
@@ -68,6 +74,7 @@ export function parseSettings(raw: unknown): Settings {
     if (typeof o.enabled === 'boolean') out.sandbox.enabled = o.enabled;
     if (typeof o.timeoutSeconds === 'number' && Number.isFinite(o.timeoutSeconds) && o.timeoutSeconds > 0) out.sandbox.timeoutSeconds = Math.min(o.timeoutSeconds, 3600);
     if (typeof o.rows === 'number' && Number.isFinite(o.rows) && o.rows >= 0) out.sandbox.rows = Math.min(Math.floor(o.rows), MAX_EDITOR_SANDBOX_ROWS);
+    if (typeof o.memoryMb === 'number' && Number.isFinite(o.memoryMb) && o.memoryMb > 0) out.sandbox.memoryMb = Math.min(Math.max(Math.floor(o.memoryMb), 512), 16_384);
   }
   return out;
 }

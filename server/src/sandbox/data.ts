@@ -33,6 +33,8 @@ export interface DataOptions {
   rows: number;
   /** Called after each table: tables done / total, and the table just done. */
   progress?: (done: number, total: number, table: string) => void;
+  /** Called before each table is filled (the worker records it for the watchdog). */
+  beforeTable?: (table: string) => void;
 }
 
 export interface TableFill {
@@ -110,6 +112,7 @@ export async function fillTables(db: Db, options: DataOptions): Promise<DataStat
   const deferred: { table: Table; fk: Constraint }[] = [];
   let done = 0;
   for (const { table, late } of order) {
+    options.beforeTable?.(table.name);
     const t1 = performance.now();
     const fill = await fillTable(db, table, late, { target, types, enums, domainChecks, filledRows, tables });
     fill.result.ms = Math.round(performance.now() - t1);

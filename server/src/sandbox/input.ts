@@ -28,8 +28,10 @@ export interface SandboxStatement {
   text: string;
   kind: string;
   action: Action;
-  /** Why it is skipped ("templated", "server", "unparsed", "ddl-in-queries", "session-role"). */
+  /** Why it is skipped ("templated", "server", "unparsed", "ddl-in-queries", "session-role", "stopped"). */
   skip?: string;
+  /** skip "stopped": the sandbox's time or memory limit stopped it in an earlier attempt; the finding's message. */
+  stopped?: string;
   /** It has $n parameters (EXPLAIN needs GENERIC_PLAN). */
   params?: boolean;
   /** CREATE EXTENSION: the extension's name. */

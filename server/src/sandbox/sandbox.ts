@@ -33,8 +33,16 @@ export interface SandboxOptions {
   snapshotDir?: string | null;
   /** Told when a run moves on: started (replaying migrations), then checking the queries. */
   onPhase?: (phase: 'replaying' | 'explaining') => void;
-  /** Called before each statement is sent (the editor's worker pauses there while the user types). */
-  beforeStatement?: () => void;
+  /**
+   * Called before each statement is sent, with the indexes of its file in the input and of the
+   * statement in the file (the worker pauses there while the user types, and records where it is for
+   * the watchdog).
+   */
+  beforeStatement?: (file: number, statement: number) => void;
+  /** Server settings for the database's whole life (temp_file_limit, see limits.ts). */
+  settings?: Record<string, string>;
+  /** Added to "out of memory" and temp_file_limit errors: which setting limits the sandbox's memory. */
+  memoryNote?: string;
 }
 
 export interface SandboxStats {
@@ -69,6 +77,8 @@ export interface SandboxStats {
 export interface RunHooks {
   /** Data generation progress: tables done / total, after each table. */
   progress?: (done: number, total: number, table: string) => void;
+  /** Data generation: called before each table is filled. */
+  beforeTable?: (table: string) => void;
 }
 
 export interface SandboxResult { findings: Finding[]; stats: SandboxStats }
@@ -107,7 +117,7 @@ export class Sandbox {
   async run(input: SandboxInput, hooks: RunHooks = {}): Promise<SandboxResult> {
     const t0 = performance.now();
     await this.close();
-    const started = await startPglite(loadExtensions(input.extensions), this.options.snapshotDir ?? null);
+    const started = await startPglite(loadExtensions(input.extensions), this.options.snapshotDir ?? null, this.options.settings);
     const db = this.db = started.db;
     this.dead = false;
     const version = String(((await db.query<{ v: string }>('SELECT version() AS v')).rows[0] ?? { v: '' }).v);
@@ -116,19 +126,19 @@ export class Sandbox {
       ran: 0, failed: 0, followOns: 0, explained: 0, explainFailed: 0, skipped: {}, reasons: {}, missingExtensions: [], roles: [],
     };
     const findings: Finding[] = [];
-    const run = new Run(db, input.severity, findings, stats, this.options.beforeStatement);
+    const run = new Run(db, input.severity, findings, stats, this.options.beforeStatement, this.options.memoryNote);
 
     for (const r of input.roles) {
       try { await db.exec(`CREATE ROLE ${quoteIdent(r)} NOLOGIN`); stats.roles.push(r); } catch { /* exists */ }
     }
     const t1 = performance.now();
     this.options.onPhase?.('replaying');
-    for (const f of input.files) if (f.role === 'migration' && !this.dead) this.dead = !(await run.migration(f));
+    for (const [i, f] of input.files.entries()) if (f.role === 'migration' && !this.dead) this.dead = !(await run.migration(f, i));
     stats.replayMs = performance.now() - t1;
     if (input.rows && !this.dead) {
       try { await db.exec('RESET ALL'); } catch { /* keep going */ }
       try {
-        stats.data = await fillTables(db, { rows: input.rows, progress: hooks.progress });
+        stats.data = await fillTables(db, { rows: input.rows, progress: hooks.progress, beforeTable: hooks.beforeTable });
       } catch (e) {
         // PGlite itself failed (not an SQL error: those are handled per table): no data, and the database may be unusable
         stats.dataError = String((e as any)?.message ?? e);
@@ -139,7 +149,7 @@ export class Sandbox {
     if (input.checkQueries && !this.dead) {
       this.options.onPhase?.('explaining');
       try { await db.exec('RESET ALL'); } catch { /* keep going */ }
-      for (const f of input.files) if (f.role === 'queries' && !this.dead) this.dead = !(await run.queries(f));
+      for (const [i, f] of input.files.entries()) if (f.role === 'queries' && !this.dead) this.dead = !(await run.queries(f, i));
     }
     stats.explainMs = performance.now() - t2;
     run.finish();
@@ -222,13 +232,13 @@ class Run {
   private readonly notedExtensions = new Set<string>();
 
   constructor(private readonly db: PGlite, private readonly severity: Severity, private readonly findings: Finding[], private readonly stats: SandboxStats,
-    private readonly beforeStatement?: () => void) {}
+    private readonly beforeStatement?: (file: number, statement: number) => void, private readonly memoryNote?: string) {}
 
   /** Executes a migration file's statements in order. False when PGlite itself failed (the database is unusable). */
-  async migration(f: SandboxFile): Promise<boolean> {
+  async migration(f: SandboxFile, fileIndex = 0): Promise<boolean> {
     let inTx = false;
-    for (const st of f.statements) {
-      this.beforeStatement?.();
+    for (const [i, st] of f.statements.entries()) {
+      this.beforeStatement?.(fileIndex, i);
       if (st.action === 'skip') { this.skip(f, st); continue; }
       if (st.extension !== undefined && !isShipped(st.extension)) { this.missingExtension(f, st); continue; }
       // Not around the project's own transaction statements: releasing our savepoint would also
@@ -261,11 +271,11 @@ class Run {
   }
 
   /** Explains a queries file's queries (never executes them); its SET statements apply to the file only. */
-  async queries(f: SandboxFile): Promise<boolean> {
+  async queries(f: SandboxFile, fileIndex = 0): Promise<boolean> {
     try { await this.db.exec('BEGIN TRANSACTION READ ONLY'); } catch (e) { return this.crashed(f, f.statements[0], e); }
     try {
-      for (const st of f.statements) {
-        this.beforeStatement?.();
+      for (const [i, st] of f.statements.entries()) {
+        this.beforeStatement?.(fileIndex, i);
         if (st.action === 'skip') { this.skip(f, st); continue; }
         const prefix = st.action === 'explain' ? explainPrefix(st) : '';
         try {
@@ -304,6 +314,16 @@ class Run {
   private skip(f: SandboxFile, st: SandboxStatement): void {
     const why = st.skip ?? 'other';
     this.stats.skipped[why] = (this.stats.skipped[why] ?? 0) + 1;
+    if (why === 'stopped') {
+      // stopped by the sandbox's time or memory limit in an earlier attempt: reported here, and what
+      // it would have created is missing, so later "does not exist" errors are counted on it
+      const finding: Finding = { rule: RULE_ID, severity: this.severity, path: f.path, start: st.start, end: headEnd(st), message: st.stopped ?? 'The sandbox stopped this statement.' };
+      this.findings.push(finding);
+      const c: Cause = { finding, count: 0, kind: 'error' };
+      this.causes.push(c);
+      for (const n of st.creates ?? []) this.broken.set(n, c);
+      return;
+    }
     if (why === 'templated' && !this.templatedCause) {
       this.templatedCause = { count: 0, kind: 'templated', at: { path: f.path, st } };
       this.causes.push(this.templatedCause);
@@ -337,6 +357,7 @@ class Run {
     }
     if (what === 'query') this.stats.explainFailed++; else this.stats.failed++;
     const finding = toFinding(e, f.path, st, prefixLength, this.severity, what);
+    if (this.memoryNote && (e.code === '53200' || e.code === '53400')) finding.message += ` ${this.memoryNote}`;
     this.findings.push(finding);
     const c: Cause = { finding, count: 0, kind: 'error' };
     this.causes.push(c);

@@ -41,9 +41,21 @@ export function snapshotFile(dir: string): string {
 
 export interface Started { db: PGliteType; from: 'memory' | 'disk' | 'initdb' }
 
-/** A new PGlite with these extensions, from the snapshot when there is one. */
-export async function startPglite(extensions: Record<string, Extension>, snapshotDir: string | null): Promise<Started> {
+/** Server settings given at start-up (so RESET ALL keeps them): `-c name=value` pairs. */
+function startParams(PGlite: PGliteModule['PGlite'], settings: Record<string, string>): string[] | undefined {
+  const defaults = (PGlite as unknown as { defaultStartParams?: unknown }).defaultStartParams;
+  if (!Object.keys(settings).length || !Array.isArray(defaults)) return undefined;
+  return [...defaults.map(String), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+}
+
+/**
+ * A new PGlite with these extensions, from the snapshot when there is one. `settings`: server
+ * settings for its whole life (temp_file_limit, see limits.ts).
+ */
+export async function startPglite(extensions: Record<string, Extension>, snapshotDir: string | null, settings: Record<string, string> = {}): Promise<Started> {
   const { PGlite } = pglite();
+  const params = startParams(PGlite, settings);
+  const options = params ? { startParams: params } : {};
   const file = snapshotDir ? snapshotFile(snapshotDir) : undefined;
   let data = inMemory, from: Started['from'] = 'memory';
   if (!data && file) {
@@ -52,7 +64,7 @@ export async function startPglite(extensions: Record<string, Extension>, snapsho
   if (data) {
     let db: PGliteType | undefined;
     try {
-      db = new PGlite({ loadDataDir: new Blob([data]), extensions });
+      db = new PGlite({ loadDataDir: new Blob([data]), extensions, ...options });
       await db.waitReady;
       inMemory = data;
       return { db, from };
@@ -62,7 +74,7 @@ export async function startPglite(extensions: Record<string, Extension>, snapsho
       if (file && from === 'disk') try { fs.rmSync(file, { force: true }); } catch { /* cannot clean: initdb below anyway */ }
     }
   }
-  const db = new PGlite({ extensions });
+  const db = new PGlite({ extensions, ...options });
   await db.waitReady;
   try {
     const dump = await db.dumpDataDir('gzip');

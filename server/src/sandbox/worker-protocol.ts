@@ -5,6 +5,7 @@
 import type { Finding } from '../model';
 import type { EvidenceRequest, RecommendationEvidence } from './evidence';
 import type { SandboxInput } from './input';
+import type { SandboxLimits } from './limits';
 import type { PlanNode } from './plan';
 import type { SandboxStats } from './sandbox';
 
@@ -20,19 +21,37 @@ export interface WorkerData {
    */
   keystrokes?: SharedArrayBuffer;
   epoch?: number;
+  /**
+   * The memory limit (limits.ts): PostgreSQL's WebAssembly memory and temp_file_limit are derived
+   * from it. The host's watchdog enforces the time and the process's memory.
+   */
+  limits?: SandboxLimits;
+  /** Added to "out of memory" errors: the setting that raises the limit, as the user knows it. */
+  memoryNote?: string;
+  /**
+   * Where the worker is, for the watchdog (an Int32Array of 4): [0] the request id, [1] 1 while a
+   * statement runs (then [2] its file and [3] its index in the input), 2 while a table is filled
+   * (its name is in the last 'table' message), 0 otherwise.
+   */
+  position?: SharedArrayBuffer;
 }
+
+/** Indexes of `WorkerData.position`. */
+export const POS_ID = 0, POS_WHAT = 1, POS_FILE = 2, POS_STATEMENT = 3;
+export const POS_NONE = 0, POS_IN_STATEMENT = 1, POS_IN_TABLE = 2;
 
 export interface ExplainStatement { start: number; end: number; text: string; params?: boolean }
 
 export type ToWorker =
-  | { type: 'run'; id: number; input: SandboxInput }
+  /** `progress`: post 'progress' messages while rows are generated. */
+  | { type: 'run'; id: number; input: SandboxInput; progress?: boolean }
   | { type: 'explain'; id: number; path: string; stmt: ExplainStatement }
   /**
    * After a 'run' (second phase, evidence.ts): fill the replayed tables with `rows` generated rows a
    * table (none when 0), then measure each recommendation's queries without and with its index.
    * `generation`: the count in the shared buffer when it was sent; a newer count stops it.
    */
-  | { type: 'evidence'; id: number; rows: number; requests: EvidenceRequest[]; generation: number };
+  | { type: 'evidence'; id: number; rows: number; requests: EvidenceRequest[]; generation: number; generated?: string[] };
 
 /** The evidence phase's answer. `superseded`: stopped because a newer run was asked for (nothing measured is kept). */
 export interface WorkerEvidence {
@@ -57,6 +76,9 @@ export type FromWorker =
   /** Sent once the worker has loaded PGlite; `unavailable` when it could not (not shipped, broken install). */
   | { type: 'hello'; unavailable?: string }
   | { type: 'phase'; id: number; phase: 'replaying' | 'explaining' | 'filling' | 'measuring' }
+  /** Before a table is filled with generated rows (the watchdog reports it if it is stopped there). */
+  | { type: 'table'; id: number; table: string }
+  | { type: 'progress'; id: number; done: number; total: number; table: string }
   | { type: 'ran'; id: number; findings: Finding[]; stats: SandboxStats }
   | { type: 'explained'; id: number; result: WorkerExplained }
   | { type: 'evidenced'; id: number; result: WorkerEvidence }

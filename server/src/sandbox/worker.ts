@@ -8,8 +8,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { measureEvidence } from './evidence';
 import { Sandbox } from './sandbox';
 import { walkPlan } from './plan';
+import { capWasmMemory, tempFileLimitKb, wasmMemoryMb } from './limits';
 import { pglite } from './snapshot';
-import type { FromWorker, ToWorker, WorkerData, WorkerEvidence } from './worker-protocol';
+import { POS_FILE, POS_ID, POS_IN_STATEMENT, POS_IN_TABLE, POS_NONE, POS_STATEMENT, POS_WHAT, type FromWorker, type ToWorker, type WorkerData, type WorkerEvidence } from './worker-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('sandbox-worker.js runs as a worker thread of the language server');
@@ -48,11 +49,28 @@ function yieldToTyping(maxPauseMs = MAX_PAUSE_MS): void {
   }
 }
 
+// PostgreSQL's memory: its WebAssembly heap and its temporary files are capped (limits.ts), so a
+// statement that wants more fails with PostgreSQL's own "out of memory" error.
+const settings: Record<string, string> = {};
+if (data.limits) {
+  capWasmMemory(wasmMemoryMb(data.limits.memoryMb));
+  settings.temp_file_limit = `${tempFileLimitKb(data.limits.memoryMb)}kB`;
+}
+const position = data.position ? new Int32Array(data.position) : undefined;
+function at(what: number, file = 0, statement = 0): void {
+  if (!position) return;
+  Atomics.store(position, POS_FILE, file);
+  Atomics.store(position, POS_STATEMENT, statement);
+  Atomics.store(position, POS_WHAT, what);
+}
+
 let current = 0;
 const sandbox = new Sandbox({
   snapshotDir: data.snapshotDir ?? null,
   onPhase: (phase) => post({ type: 'phase', id: current, phase }),
-  beforeStatement: yieldToTyping,
+  beforeStatement: (file, statement) => { at(POS_NONE); yieldToTyping(); at(POS_IN_STATEMENT, file, statement); },
+  settings,
+  memoryNote: data.memoryNote,
 });
 
 try {
@@ -68,9 +86,15 @@ port.on('message', (m: ToWorker) => { chain = chain.then(() => handle(m)); });
 
 async function handle(m: ToWorker): Promise<void> {
   current = m.id;
+  if (position) Atomics.store(position, POS_ID, m.id);
+  at(POS_NONE);
   try {
     if (m.type === 'run') {
-      const r = await sandbox.run(m.input);
+      const r = await sandbox.run(m.input, {
+        beforeTable: (table) => { at(POS_NONE); post({ type: 'table', id: m.id, table }); at(POS_IN_TABLE); },
+        progress: m.progress ? (done, total, table) => post({ type: 'progress', id: m.id, done, total, table }) : undefined,
+      });
+      at(POS_NONE);
       post({ type: 'ran', id: m.id, findings: r.findings, stats: r.stats });
     } else if (m.type === 'explain') {
       const out = await sandbox.explain(m.path, m.stmt);
@@ -89,6 +113,7 @@ async function handle(m: ToWorker): Promise<void> {
   } catch (e) {
     post({ type: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });
   }
+  at(POS_NONE);
 }
 
 function quoteLiteral(s: string): string {
@@ -105,7 +130,7 @@ class Superseded extends Error {}
 async function evidence(m: Extract<ToWorker, { type: 'evidence' }>): Promise<WorkerEvidence> {
   const t0 = performance.now();
   const stale = () => !!wanted && Atomics.load(wanted, 0) !== m.generation;
-  const generated = new Set<string>();
+  const generated = new Set<string>(m.generated ?? []);
   let info: WorkerEvidence['data'];
   if (stale()) return { evidence: [], superseded: true, ms: 0 };
   if (m.rows > 0) {
@@ -113,7 +138,8 @@ async function evidence(m: Extract<ToWorker, { type: 'evidence' }>): Promise<Wor
     try {
       const stats = await sandbox.fill({
         rows: m.rows,
-        progress: () => { if (stale()) throw new Superseded(); yieldToTyping(EVIDENCE_MAX_PAUSE_MS); },
+        progress: () => { at(POS_NONE); if (stale()) throw new Superseded(); yieldToTyping(EVIDENCE_MAX_PAUSE_MS); },
+        beforeTable: (table) => { post({ type: 'table', id: m.id, table }); at(POS_IN_TABLE); },
       });
       for (const t of stats.tables) if (t.rows > 0) generated.add(t.table.replace(/"/g, ''));
       info = { rowsPerTable: stats.rowsPerTable, filled: stats.filled, tables: stats.tables.length, ms: Math.round(stats.ms) };
