@@ -224,19 +224,19 @@ describe('evidence phase: watchdog and superseding', () => {
   });
 
   test('a save during the evidence phase supersedes it: the new replay starts after the table being filled, not after all of them', async () => {
-    // six tables of about 1 s of inserts each: the phase alone would take 6 s or more
-    const ws = workspace({ 'migrations/001_init.sql': slowTables(6, 0.0005), 'queries/q.sql': slowQueries(6) });
-    const client = await LspClient.start({ folder: ws, sandbox: true, settings: { debounceMs: 5, sandbox: { enabled: true, rows: 1000 } } });
+    // twenty tables of about 5 s of inserts each: the phase alone would take 100 s or more. A new run
+    // that waited for the whole phase would miss the 45 s wait below by a wide margin; one that starts
+    // after the table being filled meets it even on a loaded machine. (The watchdog is set far away so
+    // that it cannot be what ends the phase.)
+    const ws = workspace({ 'migrations/001_init.sql': slowTables(20, 0.005), 'queries/q.sql': slowQueries(20) });
+    const client = await LspClient.start({ folder: ws, sandbox: true, settings: { debounceMs: 5, sandbox: { enabled: true, rows: 1000, timeoutSeconds: 600 } } });
     try {
       await client.waitForStatus((s) => s.sandbox?.evidence?.state === 'measuring', 60_000);
       const n = client.statuses.length;
-      const t0 = performance.now();
       const q = fileUri(path.join(ws, 'queries/q.sql'));
-      await client.open(q, slowQueries(6));
+      await client.open(q, slowQueries(20));
       await client.save(q);
-      await client.waitForStatus((s) => client.statuses.indexOf(s) >= n && (s.sandbox?.state === 'replaying' || s.sandbox?.state === 'starting'), 30_000);
-      const ms = performance.now() - t0;
-      assert.ok(ms < 4500, `the new run started ${Math.round(ms)} ms after the save`);
+      await client.waitForStatus((s) => client.statuses.indexOf(s) >= n && (s.sandbox?.state === 'replaying' || s.sandbox?.state === 'starting'), 45_000);
       assert.ok(!client.statuses.slice(n).some((s) => s.sandbox?.evidence?.state === 'done'), 'the superseded phase reported nothing');
     } finally {
       await client.stop();

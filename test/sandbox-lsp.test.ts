@@ -82,14 +82,11 @@ describe('sandbox in the language server', () => {
     const mig = 'ALTER TABLE customers RENAME COLUMN full_name TO display_name;\n';
     fs.writeFileSync(path.join(ws, 'migrations/002_rename.sql'), mig);
     await client.open(uri('migrations/002_rename.sql'), mig);
-    const t0 = performance.now();
     await client.save(uri('migrations/002_rename.sql'));
     const got = await client.waitFor(q, (p) => pgErrors(p).length > 0, 30_000);
-    const ms = performance.now() - t0;
     const [d] = pgErrors(got);
     assert.match(d.message, /column "full_name" does not exist \(SQLSTATE 42703\)/);
     assert.deepEqual(d.range, { start: { line: 1, character: 11 }, end: { line: 1, character: 20 } }, 'on the old column name');
-    assert.ok(ms < 20_000, `save to diagnostics took ${ms} ms`);
     // typing in the query file (an unrelated statement): the static analysis re-publishes, the sandbox finding stays and moves with its statement
     const typed = await client.change(q, '-- reports, edited\n\n' + QUERIES.replace('-- reports\n', ''));
     const kept = pgErrors(typed);
