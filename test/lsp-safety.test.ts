@@ -10,6 +10,8 @@ import type { CodeAction, Diagnostic, PublishDiagnosticsParams } from 'vscode-la
 import { applyTextEdits, editsFor, fileUri, LspClient, SERVER } from './lspClient';
 import { generate } from '../bench/editor';
 import { FramingCheck } from '../server/src/lsp/transport';
+import { Project } from '../server/src/engine/project';
+import { initParser } from '../server/src/sql/parse';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
@@ -272,5 +274,68 @@ describe('cancellation', () => {
     const responses = r.stdout.split(/Content-Length: \d+\r\n\r\n/).filter(Boolean).map((b) => JSON.parse(b)).filter((m) => m.id !== undefined && m.method === undefined);
     assert.equal(responses.find((m) => m.id === 2)?.error?.code, -32800, JSON.stringify(responses));
     assert.ok(responses.some((m) => m.id === 3 && 'result' in m), 'the hover that was not cancelled is answered');
+  });
+});
+
+describe('schema rules and hovers on big workspaces work in slices', () => {
+  /** users, then n tables each with a foreign key to it and no index on it (one fk-without-index finding each). */
+  function tables(n: number): Record<string, string> {
+    const files: Record<string, string> = { 'migrations/0000_users.sql': USERS };
+    for (let i = 1; i <= n; i++) files[`migrations/${String(i).padStart(4, '0')}_t${i}.sql`] = `CREATE TABLE t${i} (id bigint PRIMARY KEY, users_id bigint NOT NULL REFERENCES users (id));\n`;
+    return files;
+  }
+
+  test('judging the schema of 1,000 tables pauses between tables (no schema rule judges them all in one step)', async () => {
+    await initParser();
+    const project = new Project();
+    for (const [rel, text] of Object.entries(tables(1000))) project.setFile(`/w/${rel}`, text);
+    const steps = project.analyzeSteps();
+    let afterReplay = 0;
+    let r = steps.next();
+    while (!r.done) {
+      if (project.peekSchema()) afterReplay++; // the statement rules, then the schema rules
+      r = steps.next();
+    }
+    const findings = [...r.value.values()].flat().filter((f) => f.rule === 'fk-without-index');
+    assert.equal(findings.length, 1000);
+    // 1,001 statements judged one per step; the schema rules add at least one step per table
+    assert.ok(afterReplay >= 1001 + 1000, `steps after the replay: ${afterReplay}`);
+  });
+
+  test('findings asked for one file are those of a whole-workspace analysis, fixes included', async () => {
+    await initParser();
+    const project = new Project();
+    for (const [rel, text] of Object.entries(tables(50))) project.setFile(`/w/${rel}`, text);
+    const target = '/w/migrations/0025_t25.sql';
+    const all = project.analyze().get(target);
+    const one = project.analyze([target]).get(target);
+    assert.ok(all!.some((f) => f.rule === 'fk-without-index' && f.fixes?.length));
+    assert.deepEqual(one, all);
+  });
+
+  test('after a DDL edit in a 2,000-file workspace, a hover waits for the schema without holding up a request sent after it, and shows the new column', async () => {
+    const files = tables(2000);
+    files['migrations/2001_orders.sql'] = 'CREATE TABLE orders (id bigint PRIMARY KEY, users_id bigint NOT NULL);\n';
+    const ws = workspace(files);
+    const client = await LspClient.start({ folder: ws, settings: { debounceMs: 5 } });
+    try {
+      await client.waitForStatus((s) => s.state === 'ready', 120_000);
+      const probe = fileUri(path.join(ws, 'queries/probe.sql'));
+      await client.open(probe, 'SELECT id FROM users;\n', 60_000);
+      const orders = fileUri(path.join(ws, 'migrations/2001_orders.sql'));
+      await client.open(orders, files['migrations/2001_orders.sql'], 60_000);
+      // the edit adds a column: the schema must be replayed for the hover (one the edit's own analysis has not built yet)
+      void client.change(orders, 'CREATE TABLE orders (id bigint PRIMARY KEY, users_id bigint NOT NULL, note text);\n', 60_000).catch(() => undefined);
+      const answered: string[] = [];
+      const hover = client.hover(orders, 0, 15).then((h) => { answered.push('hover'); return h; });
+      const zero = { line: 0, character: 0 };
+      const ping = client.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: probe }, range: { start: zero, end: zero }, context: { diagnostics: [], only: ['quickfix'] } })
+        .then(() => { answered.push('codeAction'); });
+      const [h] = await Promise.all([hover, ping]);
+      assert.deepEqual(answered, ['codeAction', 'hover'], 'the request sent after the hover is answered while the schema is replayed');
+      assert.match(JSON.stringify(h), /note/, 'the hover shows the schema after the edit, not the one before it');
+    } finally {
+      await client.stop();
+    }
   });
 });
