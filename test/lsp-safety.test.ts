@@ -12,6 +12,7 @@ import { generate } from '../bench/editor';
 import { FramingCheck } from '../server/src/lsp/transport';
 import { Project } from '../server/src/engine/project';
 import { initParser } from '../server/src/sql/parse';
+import { SCHEMA_TREE_REQUEST, type SchemaTreeResult } from '../server/src/lsp/schema-protocol';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
@@ -336,6 +337,28 @@ describe('schema rules and hovers on big workspaces work in slices', () => {
       const [h] = await Promise.all([hover, ping]);
       assert.deepEqual(answered, ['codeAction', 'hover'], 'the request sent after the hover is answered while the schema is replayed');
       assert.match(JSON.stringify(h), /note/, 'the hover shows the schema after the edit, not the one before it');
+    } finally {
+      await client.stop();
+    }
+  });
+
+  test('the Schema view of a 2,000-file workspace is built without holding up a request sent after it', async () => {
+    const ws = workspace(tables(2000));
+    const client = await LspClient.start({ folder: ws, settings: { debounceMs: 5 } });
+    try {
+      await client.waitForStatus((s) => s.state === 'ready', 120_000);
+      const probe = fileUri(path.join(ws, 'queries/probe.sql'));
+      await client.open(probe, 'SELECT id FROM users;\n', 60_000);
+      const answered: string[] = [];
+      const tree = client.conn.sendRequest<SchemaTreeResult>(SCHEMA_TREE_REQUEST, {}).then((r) => { answered.push('schemaTree'); return r; });
+      const zero = { line: 0, character: 0 };
+      const ping = client.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: probe }, range: { start: zero, end: zero }, context: { diagnostics: [], only: ['quickfix'] } })
+        .then(() => { answered.push('codeAction'); });
+      const [r] = await Promise.all([tree, ping]);
+      assert.deepEqual(answered, ['codeAction', 'schemaTree'], 'the request sent after the Schema view\'s is answered while the workspace is analysed');
+      assert.equal(r.status, 'ok');
+      const t1 = r.folders[0].tables.find((t) => t.name === 't1');
+      assert.ok(t1?.findings.some((f) => f.rule === 'fk-without-index'), JSON.stringify(t1));
     } finally {
       await client.stop();
     }
