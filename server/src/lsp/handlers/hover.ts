@@ -64,7 +64,9 @@ export async function schemaFor(server: DbeServer, project: Project): Promise<Sc
     let b = building.get(project);
     if (!b || b.revision !== project.revision) {
       const revision = project.revision;
-      b = { revision, epoch: server.schemaEpoch, settings: project.settingsRevision, done: runSliced(project.schemaSteps(), () => !server.shuttingDown && project.revision === revision) };
+      // an analysis that finishes its replay first provides the schema (peekSchema): this one stops then
+      b = { revision, epoch: server.schemaEpoch, settings: project.settingsRevision,
+        done: runSliced(project.schemaSteps(), () => !server.shuttingDown && project.revision === revision && !project.peekSchema()) };
       building.set(project, b);
     }
     const mine = b;
