@@ -114,8 +114,14 @@ export class IndexMap extends Map<string, Index> {
     if (was && was.table !== ix.table) {
       // the key keeps its place in the map: rebuild the filing so each table's order stays the map's
       this.refile();
+    } else if (was) {
+      // same table: the key keeps its place in the table's list too
+      this.byTable!.get(was.table)!.set(key, ix);
+      this.filed!.set(key, { table: ix.table, name: ix.name });
+      const n = (this.names!.get(was.name) ?? 1) - 1;
+      if (n > 0) this.names!.set(was.name, n); else this.names!.delete(was.name);
+      this.names!.set(ix.name, (this.names!.get(ix.name) ?? 0) + 1);
     } else {
-      if (was) this.unfile(key);
       this.file(key, ix);
     }
     return this;
