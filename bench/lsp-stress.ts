@@ -8,7 +8,8 @@
 //    open migration: time to its diagnostics and probe wait meanwhile;
 //  - twoMegabytes: a 1.9 MB document: cost of a keystroke (to its versioned diagnostics) and probe wait;
 //  - the largest publishDiagnostics message (bytes of its JSON) and the most diagnostics in one.
-// Probe waits are the event loop's blocking as a user sees it: how long a hover waits for its turn.
+// Probe waits are how long a user waits for a hover (its turn, and the schema it needs); ping waits
+// are the event loop's blocking alone (a quick-fix request with nothing to compute).
 // Usage: npm run build && node --import tsx bench/lsp-stress.ts [--server dist/server.js] [--only name,...] [--timeout-s N]
 // Prints one JSON line. Exit code 0 unless the server failed.
 import * as fs from 'node:fs';
@@ -45,10 +46,14 @@ function peakRssMb(pid: number | undefined): number | undefined {
   } catch { return undefined; }
 }
 
-/** Sends hovers one after another (10 ms apart) until stopped; returns the longest wait. */
-function probe(client: LspClient, uri: string): { stop: () => Promise<{ maxMs: number; count: number }> } {
+/**
+ * Sends hovers one after another (10 ms apart) until stopped, and alongside them quick-fix code
+ * action requests (no diagnostics: nothing to compute). Returns the longest wait of each: a hover
+ * may wait for the schema it needs (replayed in slices); a ping only for its turn.
+ */
+function probe(client: LspClient, uri: string): { stop: () => Promise<{ maxMs: number; count: number; pingMaxMs: number }> } {
   let running = true;
-  let maxMs = 0, count = 0;
+  let maxMs = 0, count = 0, pingMaxMs = 0;
   const loop = (async () => {
     while (running) {
       const t = performance.now();
@@ -58,7 +63,16 @@ function probe(client: LspClient, uri: string): { stop: () => Promise<{ maxMs: n
       await new Promise((r) => setTimeout(r, 10));
     }
   })();
-  return { stop: async () => { running = false; await loop; return { maxMs: round(maxMs), count }; } };
+  const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  const pings = (async () => {
+    while (running) {
+      const t = performance.now();
+      await client.conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics: [], only: ['quickfix'] } }).catch(() => null);
+      pingMaxMs = Math.max(pingMaxMs, performance.now() - t);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  return { stop: async () => { running = false; await loop; await pings; return { maxMs: round(maxMs), count, pingMaxMs: round(pingMaxMs) }; } };
 }
 
 function waitVersion(client: LspClient, uri: string, version: number): Promise<PublishDiagnosticsParams> {
@@ -120,8 +134,8 @@ async function bigDocument(): Promise<unknown> {
     const waits2 = await p2.stop();
     const olderPublications = client.timeline.slice(published).filter((e) => e.method === 'diagnostics' && e.params.uri === uri && e.params.version !== v).length;
     return {
-      bigDocument: { statements: (text.match(/;\n/g) ?? []).length, bytes: text.length, diagnostics: first.diagnostics.length, firstDiagnosticsMs: round(firstMs), probeMaxWaitMs: waits.maxMs, probes: waits.count },
-      replacements: { count: REPLACEMENTS, lastDiagnosticsMs: round(replaceMs), olderVersionPublications: olderPublications, diagnostics: last.diagnostics.length, probeMaxWaitMs: waits2.maxMs, peakRssMbBefore: rssBefore, peakRssMb: peakRssMb(client.child.pid) },
+      bigDocument: { statements: (text.match(/;\n/g) ?? []).length, bytes: text.length, diagnostics: first.diagnostics.length, firstDiagnosticsMs: round(firstMs), probeMaxWaitMs: waits.maxMs, pingMaxWaitMs: waits.pingMaxMs, probes: waits.count },
+      replacements: { count: REPLACEMENTS, lastDiagnosticsMs: round(replaceMs), olderVersionPublications: olderPublications, diagnostics: last.diagnostics.length, probeMaxWaitMs: waits2.maxMs, pingMaxWaitMs: waits2.pingMaxMs, peakRssMbBefore: rssBefore, peakRssMb: peakRssMb(client.child.pid) },
     };
   });
 }
@@ -161,7 +175,7 @@ async function workspace(): Promise<unknown> {
     // the other open document is re-judged against the new schema (longer debounce)
     await new Promise((r) => setTimeout(r, 500));
     const waits2 = await p2.stop();
-    return { workspace: { files: WORKSPACE_FILES, indexMs: round(indexMs), probeMaxWaitMsWhileIndexing: waits.maxMs, ddlEditDiagnosticsMs: round(editMs), probeMaxWaitMsAfterDdlEdit: waits2.maxMs } };
+    return { workspace: { files: WORKSPACE_FILES, indexMs: round(indexMs), probeMaxWaitMsWhileIndexing: waits.maxMs, pingMaxWaitMsWhileIndexing: waits.pingMaxMs, ddlEditDiagnosticsMs: round(editMs), probeMaxWaitMsAfterDdlEdit: waits2.maxMs, pingMaxWaitMsAfterDdlEdit: waits2.pingMaxMs } };
   });
 }
 
@@ -189,7 +203,7 @@ async function twoMegabytes(): Promise<unknown> {
     }
     const waits = await p.stop();
     costs.sort((a, b) => a - b);
-    return { twoMegabytes: { bytes: Buffer.byteLength(text), diagnostics: first.diagnostics.length, firstDiagnosticsMs: round(firstMs), keystrokeMedianMs: round(costs[2]), keystrokeMaxMs: round(costs[4]), probeMaxWaitMs: waits.maxMs } };
+    return { twoMegabytes: { bytes: Buffer.byteLength(text), diagnostics: first.diagnostics.length, firstDiagnosticsMs: round(firstMs), keystrokeMedianMs: round(costs[2]), keystrokeMaxMs: round(costs[4]), probeMaxWaitMs: waits.maxMs, pingMaxWaitMs: waits.pingMaxMs } };
   });
 }
 

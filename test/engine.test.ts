@@ -8,6 +8,8 @@ import { Project } from '../server/src/engine/project';
 import { defaultConfig, mergeConfig, ConfigError, globToRegExp } from '../server/src/config';
 import { isDownMigration, migrationSortKey } from '../server/src/engine/order';
 import { LineIndex, ByteMap } from '../server/src/text';
+import { Schema, type Index, type Table } from '../server/src/schema';
+import { freshIndexName } from '../server/src/rules/schema/util';
 import { KNOWN_RULE_IDS } from '../server/src/rules';
 import { lintText, ready } from './helpers';
 
@@ -181,4 +183,52 @@ test('fixes in templated SQL write the template placeholder back, not its masked
   const f2 = lintText(amb).findings.find((f) => f.rule === 'fk-without-index');
   assert.ok(f2, 'still reported');
   assert.equal(f2!.fixes, undefined);
+});
+
+test("a table's indexes are listed in creation order through any sequence of creates, replacements, drops and renames", () => {
+  // the schema files indexes by table (server/src/schema.ts); the lists must stay exactly what a scan of every index gives
+  const schema = new Schema();
+  let seed = 7;
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const tables = ['public.a', 'public.b', 'public.c', 's.d'];
+  // names from a pool that includes the ones freshIndexName tries for t (x)
+  const nameOf = (n: number) => (n < 4 ? ['idx_t_x', 'idx_t_x_1', 'idx_t_x_2', 'idx_t_x_3'][n] : `ix${n}`);
+  const index = (name: string, table: string): Index => ({
+    name, table, columns: ['x'], exprs: [''], opclasses: [''], method: 'btree', unique: false, predicate: '', predicateText: '', include: [], loc: { path: '/m.sql', start: 0, end: 0 },
+  });
+  for (let step = 0; step < 3000; step++) {
+    const keys = [...schema.indexes.keys()];
+    const op = rand(6);
+    if (op <= 1 || keys.length === 0) {
+      const name = nameOf(rand(60)); // sometimes an existing key: replaced in place (same or another table)
+      schema.indexes.set(`public.${name}`, index(name, tables[rand(tables.length)]));
+    } else if (op === 2) {
+      schema.indexes.delete(keys[rand(keys.length)]);
+    } else if (op === 3) {
+      // ALTER INDEX ... RENAME: the key changes, the index moves to the end
+      const k = keys[rand(keys.length)];
+      const ix = schema.indexes.get(k)!;
+      schema.indexes.delete(k);
+      ix.name = rand(3) ? `${nameOf(rand(60))}r` : nameOf(rand(4));
+      schema.indexes.set(`public.${ix.name}`, ix);
+    } else if (op === 4) {
+      // ALTER TABLE ... RENAME: its indexes move to the new table key
+      const from = tables[rand(tables.length)], to = tables[rand(tables.length)];
+      for (const ix of schema.indexesOf({ key: from } as Table)) ix.table = to;
+      schema.indexes.refile();
+    } else {
+      const k = keys[rand(keys.length)];
+      const old = schema.indexes.get(k)!;
+      schema.indexes.set(k, index(old.name, rand(2) ? old.table : tables[rand(tables.length)]));
+    }
+    for (const t of tables) {
+      const expected = [...schema.indexes.values()].filter((ix) => ix.table === t);
+      const got = schema.indexesOf({ key: t } as Table);
+      assert.equal(got.length, expected.length, `step ${step}, ${t}`);
+      got.forEach((ix, i) => assert.equal(ix, expected[i], `step ${step}, ${t}, #${i}`));
+    }
+    const names = new Set([...schema.indexes.values()].map((ix) => ix.name));
+    const fresh = freshIndexName(schema, { name: 't', key: 'public.t', schema: 'public' } as Table, ['x']);
+    assert.ok(!names.has(fresh), `step ${step}: ${fresh} is taken`);
+  }
 });

@@ -10,6 +10,9 @@ import type { CodeAction, Diagnostic, PublishDiagnosticsParams } from 'vscode-la
 import { applyTextEdits, editsFor, fileUri, LspClient, SERVER } from './lspClient';
 import { generate } from '../bench/editor';
 import { FramingCheck } from '../server/src/lsp/transport';
+import { Project } from '../server/src/engine/project';
+import { initParser } from '../server/src/sql/parse';
+import { SCHEMA_TREE_REQUEST, type SchemaTreeResult } from '../server/src/lsp/schema-protocol';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
@@ -198,15 +201,17 @@ describe('big inputs: the server stays responsive and publishes only what is cur
   test('after 1,000 full replacements in quick succession, only the last version\'s diagnostics are published', async () => {
     const big = uri('migrations/002_replaced.sql');
     const text = generate(6000); // ~2,000 statements
-    await client.open(big, text);
-    const from = client.timeline.length;
     // one stream of 1,000 didChange messages, written straight to the server's stdin (as an editor
-    // would send them while a script rewrites the file): nothing of the test runs between them
+    // would send them while a script rewrites the file): nothing of the test runs between them. It is
+    // built before the document is opened, so that it follows the first publication at once (building
+    // it takes longer than the server needs to re-publish the open documents after the new table).
     const v = 1001;
     const frames = Buffer.concat(Array.from({ length: 1000 }, (_, i) => {
       const body = JSON.stringify({ jsonrpc: '2.0', method: 'textDocument/didChange', params: { textDocument: { uri: big, version: i + 2 }, contentChanges: [{ text: text.replace("'x1'", `'x1_${i}'`) }] } });
       return Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     }));
+    await client.open(big, text);
+    const from = client.timeline.length;
     client.child.stdin!.write(frames);
     const last = await client.waitFor(big, (p) => p.version === v, 120_000);
     assert.ok(last.diagnostics.length > 0);
@@ -272,5 +277,90 @@ describe('cancellation', () => {
     const responses = r.stdout.split(/Content-Length: \d+\r\n\r\n/).filter(Boolean).map((b) => JSON.parse(b)).filter((m) => m.id !== undefined && m.method === undefined);
     assert.equal(responses.find((m) => m.id === 2)?.error?.code, -32800, JSON.stringify(responses));
     assert.ok(responses.some((m) => m.id === 3 && 'result' in m), 'the hover that was not cancelled is answered');
+  });
+});
+
+describe('schema rules and hovers on big workspaces work in slices', () => {
+  /** users, then n tables each with a foreign key to it and no index on it (one fk-without-index finding each). */
+  function tables(n: number): Record<string, string> {
+    const files: Record<string, string> = { 'migrations/0000_users.sql': USERS };
+    for (let i = 1; i <= n; i++) files[`migrations/${String(i).padStart(4, '0')}_t${i}.sql`] = `CREATE TABLE t${i} (id bigint PRIMARY KEY, users_id bigint NOT NULL REFERENCES users (id));\n`;
+    return files;
+  }
+
+  test('judging the schema of 1,000 tables pauses between tables (no schema rule judges them all in one step)', async () => {
+    await initParser();
+    const project = new Project();
+    for (const [rel, text] of Object.entries(tables(1000))) project.setFile(`/w/${rel}`, text);
+    const steps = project.analyzeSteps();
+    let afterReplay = 0;
+    let r = steps.next();
+    while (!r.done) {
+      if (project.peekSchema()) afterReplay++; // the statement rules, then the schema rules
+      r = steps.next();
+    }
+    const findings = [...r.value.values()].flat().filter((f) => f.rule === 'fk-without-index');
+    assert.equal(findings.length, 1000);
+    // 1,001 statements judged one per step; the schema rules add at least one step per table
+    assert.ok(afterReplay >= 1001 + 1000, `steps after the replay: ${afterReplay}`);
+  });
+
+  test('findings asked for one file are those of a whole-workspace analysis, fixes included', async () => {
+    await initParser();
+    const project = new Project();
+    for (const [rel, text] of Object.entries(tables(50))) project.setFile(`/w/${rel}`, text);
+    const target = '/w/migrations/0025_t25.sql';
+    const all = project.analyze().get(target);
+    const one = project.analyze([target]).get(target);
+    assert.ok(all!.some((f) => f.rule === 'fk-without-index' && f.fixes?.length));
+    assert.deepEqual(one, all);
+  });
+
+  test('after a DDL edit in a 2,000-file workspace, a hover waits for the schema without holding up a request sent after it, and shows the new column', async () => {
+    const files = tables(2000);
+    files['migrations/2001_orders.sql'] = 'CREATE TABLE orders (id bigint PRIMARY KEY, users_id bigint NOT NULL);\n';
+    const ws = workspace(files);
+    const client = await LspClient.start({ folder: ws, settings: { debounceMs: 5 } });
+    try {
+      await client.waitForStatus((s) => s.state === 'ready', 120_000);
+      const probe = fileUri(path.join(ws, 'queries/probe.sql'));
+      await client.open(probe, 'SELECT id FROM users;\n', 60_000);
+      const orders = fileUri(path.join(ws, 'migrations/2001_orders.sql'));
+      await client.open(orders, files['migrations/2001_orders.sql'], 60_000);
+      // the edit adds a column: the schema must be replayed for the hover (one the edit's own analysis has not built yet)
+      void client.change(orders, 'CREATE TABLE orders (id bigint PRIMARY KEY, users_id bigint NOT NULL, note text);\n', 60_000).catch(() => undefined);
+      const answered: string[] = [];
+      const hover = client.hover(orders, 0, 15).then((h) => { answered.push('hover'); return h; });
+      const zero = { line: 0, character: 0 };
+      const ping = client.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: probe }, range: { start: zero, end: zero }, context: { diagnostics: [], only: ['quickfix'] } })
+        .then(() => { answered.push('codeAction'); });
+      const [h] = await Promise.all([hover, ping]);
+      assert.deepEqual(answered, ['codeAction', 'hover'], 'the request sent after the hover is answered while the schema is replayed');
+      assert.match(JSON.stringify(h), /note/, 'the hover shows the schema after the edit, not the one before it');
+    } finally {
+      await client.stop();
+    }
+  });
+
+  test('the Schema view of a 2,000-file workspace is built without holding up a request sent after it', async () => {
+    const ws = workspace(tables(2000));
+    const client = await LspClient.start({ folder: ws, settings: { debounceMs: 5 } });
+    try {
+      await client.waitForStatus((s) => s.state === 'ready', 120_000);
+      const probe = fileUri(path.join(ws, 'queries/probe.sql'));
+      await client.open(probe, 'SELECT id FROM users;\n', 60_000);
+      const answered: string[] = [];
+      const tree = client.conn.sendRequest<SchemaTreeResult>(SCHEMA_TREE_REQUEST, {}).then((r) => { answered.push('schemaTree'); return r; });
+      const zero = { line: 0, character: 0 };
+      const ping = client.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: probe }, range: { start: zero, end: zero }, context: { diagnostics: [], only: ['quickfix'] } })
+        .then(() => { answered.push('codeAction'); });
+      const [r] = await Promise.all([tree, ping]);
+      assert.deepEqual(answered, ['codeAction', 'schemaTree'], 'the request sent after the Schema view\'s is answered while the workspace is analysed');
+      assert.equal(r.status, 'ok');
+      const t1 = r.folders[0].tables.find((t) => t.name === 't1');
+      assert.ok(t1?.findings.some((f) => f.rule === 'fk-without-index'), JSON.stringify(t1));
+    } finally {
+      await client.stop();
+    }
   });
 });

@@ -180,7 +180,7 @@ function createTable(schema: Schema, stmt: Statement, n: Node): void {
 
 function dropTable(schema: Schema, key: string): void {
   if (!schema.tables.delete(key)) return;
-  for (const [k, ix] of schema.indexes) if (ix.table === key) schema.indexes.delete(k);
+  for (const k of schema.indexes.keysOfTable(key)) schema.indexes.delete(k);
   schema.version++;
 }
 
@@ -238,7 +238,7 @@ function alterTable(schema: Schema, stmt: Statement, n: Node): void {
       }
       case 'AT_DropColumn': {
         t.columns.delete(cmd.name);
-        for (const [k, ix] of schema.indexes) if (ix.table === t.key && ix.columns.includes(cmd.name)) schema.indexes.delete(k);
+        for (const k of schema.indexes.keysOfTable(t.key)) if (schema.indexes.get(k)!.columns.includes(cmd.name)) schema.indexes.delete(k);
         t.foreignKeys = t.foreignKeys.filter((fk: ForeignKey) => !fk.columns.includes(cmd.name));
         if (t.primaryKey?.columns.includes(cmd.name)) t.primaryKey = undefined;
         break;
@@ -273,7 +273,7 @@ function alterTable(schema: Schema, stmt: Statement, n: Node): void {
         t.foreignKeys = t.foreignKeys.filter((fk: ForeignKey) => fk.name !== name);
         t.checks = t.checks.filter((ck: Check) => ck.name !== name);
         if (t.primaryKey && (t.primaryKey.name === name || `${t.name}_pkey` === name)) t.primaryKey = undefined;
-        for (const [k, ix] of schema.indexes) if (ix.table === t.key && ix.constraint && ix.name === name) schema.indexes.delete(k);
+        for (const k of schema.indexes.keysOfTable(t.key)) { const ix = schema.indexes.get(k)!; if (ix.constraint && ix.name === name) schema.indexes.delete(k); }
         break;
       }
       case 'AT_AttachPartition': {
@@ -308,7 +308,8 @@ function rename(schema: Schema, stmt: Statement, n: Node): void {
       t.name = n.newname;
       t.key = tableKey(t.schema, t.name);
       schema.tables.set(t.key, t);
-      for (const ix of schema.indexes.values()) if (ix.table === oldKey) ix.table = t.key;
+      for (const ix of schema.indexes.ofTable(oldKey)) ix.table = t.key;
+      schema.indexes.refile();
       for (const other of schema.tables.values()) for (const fk of other.foreignKeys) if (fk.refTable === oldKey) fk.refTable = t.key;
       break;
     }
@@ -321,7 +322,7 @@ function rename(schema: Schema, stmt: Statement, n: Node): void {
       t.columns.clear();
       for (const [k, v] of cols) t.columns.set(k, v);
       const swap = (list: (string | null)[]) => list.map((c) => (c === n.subname ? n.newname : c));
-      for (const ix of schema.indexes.values()) if (ix.table === t.key) { ix.columns = swap(ix.columns); ix.include = swap(ix.include) as string[]; }
+      for (const ix of schema.indexes.ofTable(t.key)) { ix.columns = swap(ix.columns); ix.include = swap(ix.include) as string[]; }
       for (const fk of t.foreignKeys) fk.columns = swap(fk.columns) as string[];
       if (t.primaryKey) t.primaryKey.columns = swap(t.primaryKey.columns) as string[];
       for (const other of schema.tables.values()) for (const fk of other.foreignKeys) if (fk.refTable === t.key) fk.refColumns = swap(fk.refColumns) as string[];
@@ -332,7 +333,7 @@ function rename(schema: Schema, stmt: Statement, n: Node): void {
       const key = tableKey(rv.schemaname, rv.relname);
       let ix = schema.indexes.get(key);
       let k = key;
-      if (!ix && !rv.schemaname) for (const [kk, v] of schema.indexes) if (v.name === rv.relname) { ix = v; k = kk; break; }
+      if (!ix && !rv.schemaname && schema.indexes.hasName(rv.relname)) for (const [kk, v] of schema.indexes) if (v.name === rv.relname) { ix = v; k = kk; break; }
       if (!ix) return;
       schema.indexes.delete(k);
       ix.name = n.newname;
@@ -366,7 +367,7 @@ function drop(schema: Schema, n: Node): void {
       for (const parts of names) {
         const name = parts[parts.length - 1];
         const sch = parts.length > 1 ? parts[parts.length - 2] : undefined;
-        if (!schema.indexes.delete(tableKey(sch, name)) && !sch) {
+        if (!schema.indexes.delete(tableKey(sch, name)) && !sch && schema.indexes.hasName(name)) {
           for (const [k, v] of schema.indexes) if (v.name === name) { schema.indexes.delete(k); break; }
         }
       }

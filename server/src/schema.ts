@@ -74,9 +74,96 @@ export function tableKey(schema: string | undefined, name: string): string {
   return `${schema ?? 'public'}.${name}`;
 }
 
+/**
+ * The schema's indexes by key ("schema.name"), in creation order, which also files them by table and
+ * counts their names, so that "the indexes of this table" and "is this index name taken" do not scan
+ * every index (thousands of tables made that quadratic). It stays a Map: iteration order, get, set
+ * and delete behave as before. Code that moves an index to another table (`ix.table = ...`) must
+ * call `refile()` afterwards.
+ */
+export class IndexMap extends Map<string, Index> {
+  /** table key -> (index key -> index), each in the map's own order. */
+  private byTable: Map<string, Map<string, Index>> | undefined;
+  /** index key -> the table and name it was filed under. */
+  private filed: Map<string, { table: string; name: string }> | undefined;
+  private names: Map<string, number> | undefined;
+
+  private file(key: string, ix: Index): void {
+    this.byTable ??= new Map(); this.filed ??= new Map(); this.names ??= new Map();
+    let bucket = this.byTable.get(ix.table);
+    if (!bucket) this.byTable.set(ix.table, bucket = new Map());
+    bucket.set(key, ix);
+    this.filed.set(key, { table: ix.table, name: ix.name });
+    this.names.set(ix.name, (this.names.get(ix.name) ?? 0) + 1);
+  }
+
+  private unfile(key: string): void {
+    const was = this.filed?.get(key);
+    if (!was) return;
+    this.filed!.delete(key);
+    const bucket = this.byTable!.get(was.table);
+    bucket?.delete(key);
+    if (bucket && bucket.size === 0) this.byTable!.delete(was.table);
+    const n = (this.names!.get(was.name) ?? 1) - 1;
+    if (n > 0) this.names!.set(was.name, n); else this.names!.delete(was.name);
+  }
+
+  override set(key: string, ix: Index): this {
+    const was = this.filed?.get(key);
+    super.set(key, ix);
+    if (was && was.table !== ix.table) {
+      // the key keeps its place in the map: rebuild the filing so each table's order stays the map's
+      this.refile();
+    } else if (was) {
+      // same table: the key keeps its place in the table's list too
+      this.byTable!.get(was.table)!.set(key, ix);
+      this.filed!.set(key, { table: ix.table, name: ix.name });
+      const n = (this.names!.get(was.name) ?? 1) - 1;
+      if (n > 0) this.names!.set(was.name, n); else this.names!.delete(was.name);
+      this.names!.set(ix.name, (this.names!.get(ix.name) ?? 0) + 1);
+    } else {
+      this.file(key, ix);
+    }
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    this.unfile(key);
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    super.clear();
+    this.byTable = undefined; this.filed = undefined; this.names = undefined;
+  }
+
+  /** Files every index again (after indexes moved to another table, e.g. a renamed table). */
+  refile(): void {
+    this.byTable = undefined; this.filed = undefined; this.names = undefined;
+    for (const [k, ix] of this) this.file(k, ix);
+  }
+
+  /** The indexes on a table (by its key), in the map's order. */
+  ofTable(table: string): Index[] {
+    const bucket = this.byTable?.get(table);
+    return bucket ? [...bucket.values()] : [];
+  }
+
+  /** The keys of the indexes on a table, in the map's order. */
+  keysOfTable(table: string): string[] {
+    const bucket = this.byTable?.get(table);
+    return bucket ? [...bucket.keys()] : [];
+  }
+
+  /** True when an index of that name exists (in any schema). */
+  hasName(name: string): boolean {
+    return (this.names?.get(name) ?? 0) > 0;
+  }
+}
+
 export class Schema {
   readonly tables = new Map<string, Table>();
-  readonly indexes = new Map<string, Index>();
+  readonly indexes = new IndexMap();
   /** Bumped on every change; cheap staleness checks for caches. */
   version = 0;
 
@@ -89,9 +176,7 @@ export class Schema {
   }
 
   indexesOf(t: Table): Index[] {
-    const out: Index[] = [];
-    for (const ix of this.indexes.values()) if (ix.table === t.key) out.push(ix);
-    return out;
+    return this.indexes.ofTable(t.key);
   }
 
   /** Index key for the map: schema-qualified like tables. */

@@ -173,13 +173,14 @@ interface Query { unit: Unit; stmt: Statement }
  * top-level queries except those of migration files in a migration convention (a data fix in a
  * migration runs once: it wants no index).
  */
-function workspaceQueries(files: readonly SourceFile[]): Query[] {
+function* workspaceQueries(files: readonly SourceFile[]): Generator<void, Query[], void> {
   const out: Query[] = [];
   // functions and views by name: only the latest definition runs (CREATE OR REPLACE, DROP)
   const defined = new Map<string, Query[]>();
   for (const f of files) {
     if (f.isDown || f.skipped) continue;
     const oneOff = f.replayed && MIGRATION_NAME.test(baseName(f.path));
+    yield;
     for (const stmt of f.statements) {
       if (!stmt.node || stmt.templated) continue;
       if (stmt.kind === 'DropStmt') { for (const k of droppedNames(stmt.node)) for (const d of [...defined.keys()]) if (d === k || d.startsWith(`${k}(`)) defined.delete(d); continue; }
@@ -545,12 +546,13 @@ const SOFT_DELETE = /^(deleted|archived|removed)(_at|_on|_date|_time)?$/;
  * Small lookup tables: at most 5 columns, filled only by `INSERT ... VALUES` lists (at most 1,000 rows
  * in all) in the migrations, never by COPY, and never written by a function or query file.
  */
-function lookupTables(files: readonly SourceFile[], schema: Schema, queries: Query[]): Set<string> {
+function* lookupTables(files: readonly SourceFile[], schema: Schema, queries: Query[]): Generator<void, Set<string>, void> {
   const rows = new Map<string, number>();
   const written = new Set<string>();
   const keyOfRv = (rv: Node | undefined) => (rv?.relname ? schema.table(rv.schemaname, rv.relname)?.key : undefined);
   for (const f of files) {
     if (f.isDown || !f.replayed) continue;
+    yield;
     for (const s of f.statements) {
       if (s.kind === 'InsertStmt') {
         const k = keyOfRv(s.node!.relation);
@@ -566,6 +568,7 @@ function lookupTables(files: readonly SourceFile[], schema: Schema, queries: Que
   }
   for (const q of queries) {
     if (!q.unit.nested && q.stmt.file.replayed) continue;
+    yield;
     walk(q.unit.root, (kind, n) => {
       if (kind === 'InsertStmt' || kind === 'UpdateStmt' || kind === 'DeleteStmt') { const k = keyOfRv(n.relation); if (k) written.add(k); }
     });
@@ -635,17 +638,30 @@ const recommendationCache = new WeakMap<Schema, { files: readonly SourceFile[]; 
 
 /** Index recommendations for the workspace's queries (files in migration order, the final schema). */
 export function recommendIndexes(files: readonly SourceFile[], schema: Schema): IndexRecommendation[] {
+  const steps = recommendIndexesSteps(files, schema);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * recommendIndexes() in steps: pauses after each file, query and table (a rule on the language
+ * server's side lets requests be answered in between). The schema and files must not change until
+ * it is done.
+ */
+export function* recommendIndexesSteps(files: readonly SourceFile[], schema: Schema): Generator<void, IndexRecommendation[], void> {
   const hit = recommendationCache.get(schema);
   if (hit && hit.files === files) return hit.recs;
-  const recs = computeRecommendations(files, schema);
+  const recs = yield* computeRecommendations(files, schema);
   recommendationCache.set(schema, { files, recs });
   return recs;
 }
 
-function computeRecommendations(files: readonly SourceFile[], schema: Schema): IndexRecommendation[] {
-  const queries = workspaceQueries(files);
+function* computeRecommendations(files: readonly SourceFile[], schema: Schema): Generator<void, IndexRecommendation[], void> {
+  const queries = yield* workspaceQueries(files);
   if (queries.length === 0) return [];
-  const lookups = lookupTables(files, schema, queries);
+  const lookups = yield* lookupTables(files, schema, queries);
   const indexCache = new Map<string, IndexLike[]>();
   const indexesOf = (t: Table) => {
     let v = indexCache.get(t.key);
@@ -659,6 +675,7 @@ function computeRecommendations(files: readonly SourceFile[], schema: Schema): I
   };
   const groups = new Map<string, Candidate[]>();
   for (const q of queries) {
+    yield;
     for (const raw of unitAccesses(q.unit, schema)) {
       const table = schema.tables.get(raw.tableKey);
       if (!table) continue;
@@ -677,6 +694,7 @@ function computeRecommendations(files: readonly SourceFile[], schema: Schema): I
   const taken = new Set([...schema.indexes.values()].map((ix) => `${ix.table.split('.')[0]}.${ix.name}`));
   const out: IndexRecommendation[] = [];
   for (const cands of groups.values()) {
+    yield;
     const t = cands[0].access.table;
     // equality columns most queries share go first, so that one index serves them all
     const freq = new Map<string, number>();

@@ -186,14 +186,30 @@ export class Project {
 
   /** The schema after every migration. */
   schema(): Schema {
-    if (!this.finalSchema) {
-      const schema = new Schema();
-      const base = this.activeBase();
-      if (base) for (const s of base.statements) applyStatement(schema, s);
-      for (const f of this.order()) if (f.replayed) for (const s of f.statements) applyStatement(schema, s);
-      this.finalSchema = schema;
+    const steps = this.schemaSteps();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
     }
-    return this.finalSchema;
+  }
+
+  /**
+   * schema() in steps: pauses after each replayed statement (the language server answers requests in
+   * between). The result is kept as the project's schema only if no file, configuration or base
+   * changed meanwhile; callers stop a run whose project changed (`revision`).
+   */
+  *schemaSteps(): Generator<void, Schema, void> {
+    if (this.finalSchema) return this.finalSchema;
+    const revision = this.revision;
+    const schema = new Schema();
+    const base = this.activeBase();
+    if (base) for (const s of base.statements) applyStatement(schema, s);
+    for (const f of this.order()) {
+      if (!f.replayed) continue;
+      for (const s of f.statements) { applyStatement(schema, s); yield; }
+    }
+    if (this.revision === revision) this.finalSchema = schema;
+    return schema;
   }
 
   /**
@@ -291,12 +307,14 @@ export class Project {
     };
     for (const r of schemaRules) {
       const sev = this.severityOf(r.meta.id) as Severity;
+      let steps: void | Generator<void, void, void> = undefined;
       try {
-        r.onSchema!({
+        steps = r.onSchema!({
           schema,
           file: (p) => this.files.get(p),
           files: () => this.order(),
           before,
+          wants: (p) => out.has(p) || (!!base && p === base.path),
           report: ({ loc, message, fixes }) => {
             const list = out.get(loc.path) ?? (base && loc.path === base.path ? baseFindings : undefined);
             if (list) list.push({ rule: r.meta.id, severity: sev, message, path: loc.path, start: loc.start, end: loc.end, fixes: this.cleanFixes(fixes, r.meta.id, loc) });
@@ -304,6 +322,18 @@ export class Project {
         });
       } catch (e: any) {
         this.internalErrors.push({ rule: r.meta.id, path: '(schema)', message: String(e?.stack ?? e) });
+      }
+      // a generator rule: one step at a time (a throw ends it, as it ends a plain rule)
+      if (steps) {
+        for (;;) {
+          try {
+            if (steps.next().done) break;
+          } catch (e: any) {
+            this.internalErrors.push({ rule: r.meta.id, path: '(schema)', message: String(e?.stack ?? e) });
+            break;
+          }
+          yield;
+        }
       }
       yield;
     }

@@ -58,6 +58,12 @@ export interface SchemaContext {
    */
   files(): readonly SourceFile[];
   report(r: { loc: Loc; message: string; fixes?: Fix[] }): void;
+  /**
+   * False when findings at this path are not wanted (the editor asks about a few files of a big
+   * workspace): report() would drop them, so a rule may skip building them, fixes included. Absent:
+   * every path is wanted.
+   */
+  wants?(path: string): boolean;
   /** True when `a` was written before `b` in migration (replay) order: earlier file, or same file and earlier offset. */
   before?(a: Loc, b: Loc): boolean;
 }
@@ -73,6 +79,10 @@ export interface Rule {
   beforeStatement?(ctx: StatementContext): void;
   /** Final phase: judged against the schema after all migrations (queries). */
   onStatement?(ctx: StatementContext): void;
-  /** Final phase: judged once over the final schema (design rules). */
-  onSchema?(ctx: SchemaContext): void;
+  /**
+   * Final phase: judged once over the final schema (design rules). A rule with much work per table
+   * may be a generator that yields between tables: the language server then answers requests in
+   * between (the CLI runs it straight through). It must not change anything it was given.
+   */
+  onSchema?(ctx: SchemaContext): void | Generator<void, void, void>;
 }

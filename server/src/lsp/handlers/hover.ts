@@ -10,18 +10,20 @@ import type { Measured } from '../sandbox-host';
 import { formatCost, MIN_SAVING, rowsPhrase, worthIt } from '../../sandbox/evidence';
 import { guard, type DbeServer } from '../server';
 import { symbolAt } from '../symbols';
+import { runSliced } from '../slices';
 
 export function register(server: DbeServer): void {
   server.connection.onHover(guard(server, 'hover', null as Hover | null, (params: HoverParams) => hover(server, params)));
 }
 
-export function hover(server: DbeServer, params: HoverParams): Hover | null {
+export async function hover(server: DbeServer, params: HoverParams): Promise<Hover | null> {
   // while the workspace is indexed the schema is incomplete (and rebuilt after every file): no answer yet
   if (!server.settings.enable || !server.ready) return null;
   const found = server.fileFor(params.textDocument.uri);
   if (!found) return null;
   const { folder, file, key } = found;
-  const schema = schemaForHover(server, folder.project);
+  const schema = await schemaFor(server, folder.project);
+  if (!schema) return null;
   const offset = file.lines.offset(params.position);
   const sym = symbolAt(file, offset, schema);
   const measured = server.diagnostics?.measuredAt(key, file, offset) ?? [];
@@ -34,22 +36,50 @@ export function hover(server: DbeServer, params: HoverParams): Hover | null {
 }
 
 const lastSchemas = new WeakMap<Project, { schema: Schema; epoch: number; settings: number }>();
+/** The schema being replayed in slices for a request, per project, and the project revision it is for. */
+const building = new WeakMap<Project, { revision: number; epoch: number; settings: number; done: Promise<Schema | undefined> }>();
 
-/**
- * The schema for a hover without replaying the project while an analysis is under way: when the
- * project's schema is not computed for its current files, the last one computed serves if no
- * schema-changing statement, configuration or base has changed since (same schema epoch): the same
- * DDL gives the same tables. Otherwise it is computed here.
- */
-function schemaForHover(server: DbeServer, project: Project): Schema {
+/** The project's schema if one fits now: computed for its files, or the last one while the schema epoch is the same. */
+function fittingSchema(server: DbeServer, project: Project): Schema | undefined {
   const now = { epoch: server.schemaEpoch, settings: project.settingsRevision };
   const ready = project.peekSchema();
   if (ready) { lastSchemas.set(project, { schema: ready, ...now }); return ready; }
   const last = lastSchemas.get(project);
   if (last && last.epoch === now.epoch && last.settings === now.settings) return last.schema;
-  const schema = project.schema();
-  lastSchemas.set(project, { schema, ...now });
-  return schema;
+  return undefined;
+}
+
+/**
+ * The schema for a hover or a definition without replaying the project in one piece: when the
+ * project's schema is not computed for its current files, the last one computed serves if no
+ * schema-changing statement, configuration or base has changed since (same schema epoch): the same
+ * DDL gives the same tables. Otherwise it is replayed in slices (requests waiting for it share one
+ * replay), so other requests are answered meanwhile; a replay overtaken by a change of the project is
+ * started again (a few times, then undefined: no answer rather than a wrong one).
+ */
+export async function schemaFor(server: DbeServer, project: Project): Promise<Schema | undefined> {
+  for (let attempt = 0; attempt < 5 && !server.shuttingDown; attempt++) {
+    const fit = fittingSchema(server, project);
+    if (fit) return fit;
+    let b = building.get(project);
+    if (!b || b.revision !== project.revision) {
+      const revision = project.revision;
+      // an analysis that finishes its replay first provides the schema (peekSchema): this one stops then
+      b = { revision, epoch: server.schemaEpoch, settings: project.settingsRevision,
+        done: runSliced(project.schemaSteps(), () => !server.shuttingDown && project.revision === revision && !project.peekSchema()) };
+      building.set(project, b);
+    }
+    const mine = b;
+    const schema = await mine.done;
+    if (building.get(project) === mine) building.delete(project);
+    if (schema) {
+      // still right for the epoch it was started in, even when other files changed since
+      const last = lastSchemas.get(project);
+      if (!last || (last.epoch <= mine.epoch && last.settings <= mine.settings)) lastSchemas.set(project, { schema, epoch: mine.epoch, settings: mine.settings });
+      if (mine.epoch === server.schemaEpoch && mine.settings === project.settingsRevision) return schema;
+    }
+  }
+  return undefined;
 }
 
 /** The planner's costs for one measured missing-index finding (see sandbox/evidence.ts). */

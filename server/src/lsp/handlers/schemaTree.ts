@@ -18,6 +18,7 @@ import type { Finding, Loc, SourceFile, Statement } from '../../model';
 import type { Schema, Table } from '../../schema';
 import type { Config } from '../../config';
 import { fixToWorkspaceEdit } from '../convert';
+import { runSliced } from '../slices';
 import type { Folder } from '../folder';
 import {
   ADVISOR_RULES, INDEX_MIGRATION_REQUEST, SCHEMA_TREE_REQUEST,
@@ -27,14 +28,14 @@ import {
 import type { DbeServer } from '../server';
 
 export function register(server: DbeServer): void {
-  server.connection.onRequest(SCHEMA_TREE_REQUEST, (params: SchemaTreeParams) => {
-    try { return schemaTree(server, params ?? {}); } catch (e) {
+  server.connection.onRequest(SCHEMA_TREE_REQUEST, async (params: SchemaTreeParams) => {
+    try { return await schemaTree(server, params ?? {}); } catch (e) {
       server.error('schemaTree', e);
       return new ResponseError(ErrorCodes.InternalError, `The schema could not be built: ${e instanceof Error ? e.message : String(e)}`);
     }
   });
-  server.connection.onRequest(INDEX_MIGRATION_REQUEST, (params: IndexMigrationParams) => {
-    try { return writeIndexMigration(server, params ?? {}); } catch (e) {
+  server.connection.onRequest(INDEX_MIGRATION_REQUEST, async (params: IndexMigrationParams) => {
+    try { return await writeIndexMigration(server, params ?? {}); } catch (e) {
       server.error('indexMigration', e);
       return new ResponseError(ErrorCodes.InternalError, `The index migration could not be written: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -44,14 +45,24 @@ export function register(server: DbeServer): void {
 /** Every folder's findings, recomputed only when a file or the configuration changed. */
 const analyses = new WeakMap<Project, { files: readonly SourceFile[]; config: Config; findings: Map<string, Finding[]> }>();
 
-function findingsOf(server: DbeServer, project: Project): Map<string, Finding[]> {
-  const files = project.order();
-  const hit = analyses.get(project);
-  if (hit && hit.config === project.config && hit.files.length === files.length && hit.files.every((f, i) => f === files[i])) return hit.findings;
-  const findings = project.analyze();
-  for (const e of project.internalErrors.splice(0)) server.error(`rule ${e.rule} (${e.path})`, e.message);
-  analyses.set(project, { files: files.slice(), config: project.config, findings });
-  return findings;
+/**
+ * The whole folder's findings. The analysis runs in slices (other requests are answered meanwhile);
+ * one overtaken by a change of the project starts again, a few times, and then the request fails
+ * with a message rather than answer for files that are no longer there.
+ */
+async function findingsOf(server: DbeServer, project: Project): Promise<Map<string, Finding[]>> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const files = project.order();
+    const hit = analyses.get(project);
+    if (hit && hit.config === project.config && hit.files.length === files.length && hit.files.every((f, i) => f === files[i])) return hit.findings;
+    const revision = project.revision;
+    const findings = await runSliced(project.analyzeSteps(), () => !server.shuttingDown && project.revision === revision);
+    for (const e of project.internalErrors.splice(0)) server.error(`rule ${e.rule} (${e.path})`, e.message);
+    if (!findings) continue;
+    analyses.set(project, { files: files.slice(), config: project.config, findings });
+    return findings;
+  }
+  throw new Error('the workspace kept changing while it was analysed; try again in a moment');
 }
 
 function syncOpen(server: DbeServer): void {
@@ -65,14 +76,16 @@ function selectFolders(server: DbeServer, uri: string | undefined): Folder[] {
   return all.filter((f) => f.uri === key);
 }
 
-export function schemaTree(server: DbeServer, params: SchemaTreeParams): SchemaTreeResult {
+export async function schemaTree(server: DbeServer, params: SchemaTreeParams): Promise<SchemaTreeResult> {
   if (!server.ready) return { status: 'not-ready', trusted: server.trusted, folders: [] };
   if (!server.settings.enable) return { status: 'disabled', trusted: server.trusted, folders: [] };
   syncOpen(server);
-  const folders = selectFolders(server, params.folder)
-    // the catch-all of files outside every folder only matters when it holds something
-    .filter((f) => f.uri || f.project.size > 0)
-    .map((f) => folderTree(server, f));
+  const folders: SchemaFolder[] = [];
+  // the catch-all of files outside every folder only matters when it holds something
+  for (const f of selectFolders(server, params.folder).filter((x) => x.uri || x.project.size > 0)) {
+    const findings = await findingsOf(server, f.project);
+    folders.push(folderTree(server, f, findings)); // at once: the project is the one analysed
+  }
   return { status: 'ok', trusted: server.trusted, folders };
 }
 
@@ -124,9 +137,8 @@ function kindOf(t: Table): TableKind {
   return t.kind;
 }
 
-function folderTree(server: DbeServer, folder: Folder): SchemaFolder {
+function folderTree(server: DbeServer, folder: Folder, findings: Map<string, Finding[]>): SchemaFolder {
   const project = folder.project;
-  const findings = findingsOf(server, project);
   const schema = project.schema();
   const uriOf = (k: string) => server.clientUri(k);
   const location = (loc: Loc | undefined): LspLocation | undefined => {
@@ -205,7 +217,7 @@ function mergeEdits(edits: WorkspaceEdit[]): WorkspaceEdit {
   return { documentChanges };
 }
 
-export function writeIndexMigration(server: DbeServer, params: IndexMigrationParams): IndexMigrationResult {
+export async function writeIndexMigration(server: DbeServer, params: IndexMigrationParams): Promise<IndexMigrationResult> {
   if (!server.ready) return { message: 'DB Engineer is still reading the workspace; try again in a moment.', uris: [], count: 0 };
   if (!server.settings.enable) return { message: 'DB Engineer is disabled (dbEngineer.enable).', uris: [], count: 0 };
   syncOpen(server);
@@ -218,7 +230,7 @@ export function writeIndexMigration(server: DbeServer, params: IndexMigrationPar
   let count = 0;
   for (const folder of folders) {
     const project = folder.project;
-    const recs = [...findingsOf(server, project).values()].flat().filter((f) => advisor.has(f.rule));
+    const recs = [...(await findingsOf(server, project)).values()].flat().filter((f) => advisor.has(f.rule));
     if (!recs.length && folders.length > 1) continue;
     const r = indexMigration(project, recs);
     const say = (m: string) => messages.push(folders.length > 1 ? `${folder.name}: ${m}` : m);

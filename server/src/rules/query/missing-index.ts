@@ -1,4 +1,4 @@
-import { keyList, recommendIndexes, type IndexRecommendation } from '../../advisor/indexes';
+import { keyList, recommendIndexesSteps, type IndexRecommendation } from '../../advisor/indexes';
 import { placeMigration, placesInline } from '../../engine/placement';
 import type { Fix, Loc, SourceFile, Statement } from '../../model';
 import type { Rule, SchemaContext } from '../types';
@@ -59,8 +59,9 @@ export const rule: Rule = {
       'Evidence, with `--sandbox` (or `"sandbox": true`): after the migrations, the sandbox fills every table with generated rows (`"sandbox": { "rows": N }`, default 10,000 a table; 0 turns it off) and ANALYZEs them; then, for each recommendation, in a transaction that is rolled back, it takes the planner\'s estimated total cost of each query the index serves (`EXPLAIN`, `GENERIC_PLAN` for `$n` parameters), creates the index, takes the cost again, and rolls back. Each finding gets its own query\'s costs: in the message ("planner: cost 1,234 → 8.3 with the index, on 10,000 generated rows in orders") and as `evidence.costBefore`/`costAfter` (with `indexUsed`, `tableRows`, `generated`) in the JSON; `dbe advise --sandbox` shows them per query and the largest saving per index. When the planner would not use the index for that query, or the plan gets less than 10% cheaper with it, the finding is kept but lowered to `hint`, with the reason in the message, rather than withdrawn: generated data is uniform where real data is not, and a lookup that is unselective on it may be selective on yours. Queries inside function bodies are measured with the function\'s parameters bound as `$n` (as PL/pgSQL plans them); one that uses a PL/pgSQL local variable, and any query PostgreSQL rejects, is not measured and keeps its finding unchanged. The generated rows are the same on every run (a fixed random seed), so the verdicts are stable.',
     ].join('\n\n'),
   },
-  onSchema(ctx) {
-    for (const r of recommendIndexes(ctx.files(), ctx.schema)) {
+  *onSchema(ctx) {
+    for (const r of yield* recommendIndexesSteps(ctx.files(), ctx.schema)) {
+      yield; // one recommendation at a time (the editor answers requests in between)
       const fix = indexFix(ctx, r);
       const cols = keyList(r);
       const extra = `${r.include.length ? ` INCLUDE (${r.include.join(', ')})` : ''}${r.predicate ? ` WHERE ${r.predicate}` : ''}`;

@@ -156,10 +156,11 @@ export const rule: Rule = {
     notes:
       'Reported: `*_ids` columns of a string type, and `*_ids` arrays of integers or uuids (or of strings when the table the name points at exists); `*_list` columns of a string type; and string columns into which an INSERT of the workspace puts a list literal such as `\'1,2,3\'`. Not reported: `json`/`jsonb` documents, `tsvector`, and arrays of values that are not references, such as `tags text[]` or an array of an enum: a bounded set of labels read and written with its row is a common, acceptable denormalization (a GIN index serves `tags @> ARRAY[...]`), and there is no row to point a foreign key at. `*_ids text[]` holding identifiers issued elsewhere (OAuth client ids) is left alone when no table of that name exists. The refactor (when both tables have a one-column primary key and the referenced table is found from the name: `product_ids` -> products) writes the expand step (junction table with both foreign keys, the composite primary key, the reverse index, and `INSERT ... SELECT` over `unnest(string_to_array(...))` or `unnest(array)`, skipping ids that match no row) and, as a separate later migration, the contract step dropping the old column; its rollback rebuilds the lists (sorted, without duplicates).',
   },
-  onSchema(ctx) {
+  *onSchema(ctx) {
     let lists: ReturnType<typeof insertedLists> | undefined;
     for (const t of ctx.schema.tables.values()) {
       if (!isJudgedTable(t)) continue;
+      yield; // one table at a time (the editor answers requests in between)
       for (const col of t.columns.values()) {
         if (!TEXT.has(col.type) && !INT.has(col.type) && col.type !== 'uuid') continue;
         lists ??= insertedLists(ctx);

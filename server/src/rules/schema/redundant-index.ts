@@ -77,7 +77,7 @@ export const rule: Rule = {
     notes:
       'Two indexes are compared only when they are on the same table with the same access method and the same partial-index predicate; key columns, expressions, operator classes and (for multi-column keys) sort orders must match position by position, and the redundant index\'s INCLUDE columns must be in the other index. Prefixes count only for btree; other methods need an exact duplicate. A unique index is never redundant to a longer or non-unique index (it enforces a rule); of two identical indexes the later one is reported. PRIMARY KEY and UNIQUE constraints are never reported (they are the ones to keep). Partitions are not checked: their indexes are usually attached to an index of the partitioned parent, which is where duplicates are judged. In a project whose migrations follow a naming convention, applied migrations are never edited: the fix is a new migration with `DROP INDEX CONCURRENTLY IF EXISTS` (plain DROP INDEX on a partitioned table), whose rollback recreates the index; deleting the CREATE INDEX is offered only in the newest migration (the one being written). Elsewhere (one schema file) two fixes: delete the CREATE INDEX statement when it has not run anywhere yet, or add `DROP INDEX CONCURRENTLY IF EXISTS` at the end of the file (CONCURRENTLY cannot run inside a transaction block). The delete is never offered when the CREATE INDEX is the only statement of its file (it would leave the migration empty); a project with down migrations whose names follow no known convention gets no fix (its migrations are taken as applied, and no new migration can be named); when a down migration drops the index, only the new migration is offered (deleting, or dropping it in the same file, would make that rollback fail).',
   },
-  onSchema(ctx) {
+  *onSchema(ctx) {
     const all = [...ctx.schema.indexes.values()];
     const position = new Map(all.map((ix, i) => [ix, i] as const));
     const byTable = new Map<string, Index[]>();
@@ -86,6 +86,7 @@ export const rule: Rule = {
       const t = ctx.schema.tables.get(key);
       // partitions: their indexes are usually attached to the parent's and cannot be dropped on their own
       if (!t || t.partitionOf || list.length < 2) continue;
+      yield; // one table at a time (the editor answers requests in between)
       for (const a of list) {
         let reason: string | undefined;
         for (const b of list) {

@@ -28,12 +28,14 @@ export const rule: Rule = {
     notes:
       'Only indexes created with CREATE INDEX are checked (PRIMARY KEY and UNIQUE constraints must cover every row). Not reported when deleted_at is a key, expression or INCLUDE column of the index, when the predicate already mentions deleted_at (e.g. `WHERE deleted_at IS NOT NULL` for purge jobs), or when the index is the only one covering a foreign key: foreign-key checks and cascades from the parent table must find deleted rows too. The fix appends `WHERE deleted_at IS NULL` (or `AND`s it to an existing predicate). On a unique index that makes uniqueness apply to live rows only, and `INSERT ... ON CONFLICT` must then repeat the predicate to use it. No fix is offered when deleted_at was added after the index was created (the fix would reference a column that does not exist yet there).',
   },
-  onSchema(ctx) {
+  *onSchema(ctx) {
     for (const t of ctx.schema.tables.values()) {
       const del = t.columns.get(COLUMN);
       if (!del || t.kind === 'view') continue;
+      yield; // one table at a time (the editor answers requests in between)
       for (const ix of ctx.schema.indexesOf(t)) {
         if (ix.constraint || ix.columns.length === 0) continue;
+        if (ctx.wants && !ctx.wants(ix.loc.path)) continue; // reported at ix.loc.path (indexNameLoc)
         if (ix.columns.includes(COLUMN) || ix.include.includes(COLUMN) || ix.exprs.some(mentions) || mentions(ix.predicate)) continue;
         if (servesForeignKey(ctx.schema, t, ix)) continue;
         const { loc, stmt } = indexNameLoc(ctx, ix);

@@ -153,10 +153,9 @@ export function foreignKeyLoc(ctx: SchemaContext, fk: ForeignKey): Loc {
 /** An unused index name built from a table and columns. */
 export function freshIndexName(schema: Schema, t: Table, cols: string[]): string {
   const base = objectName(['idx', t.name, ...cols]);
-  const taken = new Set([...schema.indexes.values()].map((ix) => ix.name));
-  if (!taken.has(base)) return base;
+  if (!schema.indexes.hasName(base)) return base;
   for (let n = 1; ; n++) {
     const candidate = objectName([base.slice(0, 60), String(n)]);
-    if (!taken.has(candidate)) return candidate;
+    if (!schema.indexes.hasName(candidate)) return candidate;
   }
 }
