@@ -1,6 +1,7 @@
 import { strings } from '../../sql/ast';
 import { fileTokens } from '../../sql/spans';
 import type { Fix } from '../../model';
+import { newestMigration, placesInline } from '../../engine/placement';
 import type { Rule, StatementContext } from '../types';
 import { alterSegments, findWords, isEmptyInFile, q, segmentRange, span, tableRef } from './util';
 
@@ -17,7 +18,7 @@ export const rule: Rule = {
     good: 'CREATE INDEX CONCURRENTLY idx_orders_user_id ON orders (user_id);',
     fixable: true,
     notes:
-      'Tables created earlier in the same file and temporary tables are not flagged (they are empty). Partitioned parent tables are not flagged: CONCURRENTLY is not supported there; create the index ON ONLY the parent, build each partition\'s index concurrently and ATTACH it. CONCURRENTLY cannot run inside a transaction block, so when the migration is transactional the quick fix is not offered: run the statement in a migration that opts out of the transaction. A concurrent build that fails leaves an INVALID index behind: drop it and retry. For `ADD CONSTRAINT ... UNIQUE / PRIMARY KEY` and `ADD COLUMN ... UNIQUE / PRIMARY KEY`, build a unique index concurrently first and attach it with `ADD CONSTRAINT name UNIQUE USING INDEX index_name`.',
+      'Tables created earlier in the same file and temporary tables are not flagged (they are empty). Partitioned parent tables are not flagged: CONCURRENTLY is not supported there; create the index ON ONLY the parent, build each partition\'s index concurrently and ATTACH it. CONCURRENTLY cannot run inside a transaction block, so when the migration is transactional the quick fix is not offered: run the statement in a migration that opts out of the transaction. Nor is it offered when the statement shares its file with other statements (golang-migrate, `psql -c` and many ORMs send a file as one query string, which PostgreSQL runs as one implicit transaction), nor, in a project whose migrations follow a naming convention, in a migration other than the newest (an applied migration is never edited). A concurrent build that fails leaves an INVALID index behind: drop it and retry. For `ADD CONSTRAINT ... UNIQUE / PRIMARY KEY` and `ADD COLUMN ... UNIQUE / PRIMARY KEY`, build a unique index concurrently first and attach it with `ADD CONSTRAINT name UNIQUE USING INDEX index_name`.',
   },
   beforeStatement(ctx) {
     if (ctx.kind === 'IndexStmt') return checkIndex(ctx);
@@ -39,14 +40,22 @@ function checkIndex(ctx: StatementContext): void {
   if (i < 0 || i > 2) return;
   const range = span(toks, 0, i);
   const fixes: Fix[] = [];
-  if (!ctx.inTransaction) {
+  // CONCURRENTLY cannot run inside a transaction block, and a query string holding several statements
+  // is one implicit transaction: golang-migrate (and psql -c, and many ORMs) send a whole file that way.
+  // So the word is added in place only when the statement is alone in its file; and in a project whose
+  // migrations follow a convention, only in the newest migration (an applied one is never edited).
+  const alone = ctx.file.statements.every((s) => s === ctx.stmt || !s.node);
+  const files = ctx.files();
+  const applied = !placesInline(files) && newestMigration(files)?.path !== ctx.file.path;
+  if (!ctx.inTransaction && alone && !applied) {
     fixes.push({
       title: 'Build the index CONCURRENTLY',
       edits: [{ path: ctx.file.path, start: toks[i].end, end: toks[i].end, newText: toks[i].text === toks[i].text.toLowerCase() ? ' concurrently' : ' CONCURRENTLY' }],
     });
   }
   const what = n.idxname ? `index ${q(n.idxname)}` : 'this index';
-  const tx = ctx.inTransaction ? ', in a migration that does not run inside a transaction' : '';
+  const tx = ctx.inTransaction ? ', in a migration that does not run inside a transaction'
+    : !alone ? ', alone in a migration of its own (a file sent as one query runs as one transaction, which CONCURRENTLY refuses)' : '';
   ctx.report({
     ...range,
     message: `Building ${what} blocks all writes to ${q(ref.display)} until it is finished; use CREATE ${n.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY${tx}.`,
