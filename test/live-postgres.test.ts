@@ -405,6 +405,8 @@ describe('live database (PostgreSQL 15 on loopback)', { skip }, () => {
       await c.query('ALTER TABLE policed ENABLE ROW LEVEL SECURITY');
       await c.query('ALTER TABLE policed FORCE ROW LEVEL SECURITY');
       await c.query('CREATE POLICY p ON policed USING (touch() = 1)');
+      // declared IMMUTABLE (a lie): the planner folds sly(1) while planning, so it must be judged before any EXPLAIN
+      await c.query(`CREATE FUNCTION sly(int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT $1 + length(dblink_exec('${conn}', 'DELETE FROM guarded')) $$`);
     }, 'app', APP_PASS);
     const victim = new Client({ host: '127.0.0.1', port: cluster.port, user: 'app', password: APP_PASS, database: 'shop' });
     await victim.connect();
@@ -427,6 +429,7 @@ describe('live database (PostgreSQL 15 on loopback)', { skip }, () => {
       ['SELECT id FROM sneakier;', /dblink_exec\([a-z,]*\)/],
       ['SELECT id FROM policed;', /touch\(\) \(volatile, plpgsql, owned by app\)/],
       ['SELECT txid_current();', /txid_current\(\) \(stable, internal, owned by dbe_admin\) reaches outside the query/],
+      ['SELECT sly(1);', /sly\(integer\) \(immutable, sql, owned by app\) is not one of PostgreSQL's own functions/],
     ];
     write(tmp, { 'guard/q.sql': cases.map((c) => c[0]).join('\n') + '\n' });
     try {

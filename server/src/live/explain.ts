@@ -65,7 +65,12 @@ export async function explainLive(s: LiveSession, sql: string, o: { params: bool
       return { ok: true, value: { plan: planTree(raw), raw, generic: true, analyzed: false } };
     }
     if (o.analyze) {
-      // first the plan without running anything, then every function the query can call is judged
+      // Planning itself can run a function: the planner folds an immutable call with constant
+      // arguments (and a function can lie about being immutable). So what the statement names is
+      // judged before anything is planned; then the plan, made without running the query, adds what
+      // only it shows, and everything is judged again.
+      const early = await analyzeGuard(s, o.stmt.node, undefined);
+      if (early) throw new LiveError(early);
       const planOnly = 'EXPLAIN (VERBOSE, FORMAT JSON) ';
       const pre = await s.tryQuery<{ 'QUERY PLAN': unknown }>(planOnly + text);
       if (!pre.ok) return { ok: false, error: { message: pre.message, code: pre.code, position: pre.position }, prefix: planOnly.length };
