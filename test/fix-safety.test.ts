@@ -10,6 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { collectProjects } from '../server/src/cli/collect';
 import { lintProject } from '../server/src/cli/lint-project';
+import { finish } from '../server/src/cli/lint-command';
+import { parseArgs } from '../server/src/cli/args';
 import { fixProblem } from '../server/src/engine/fix-check';
 import { sha256, writeAllOrNothing } from '../server/src/engine/safe-write';
 import { initParser } from '../server/src/sql/parse';
@@ -109,6 +111,13 @@ describe('--fix never loses a byte', () => {
     assert.equal(result.filesFixed, 0);
     assert.equal(result.fixesApplied, 0);
     assert.deepEqual(result.fixNotes, ['--fix wrote no file: a.sql changed on disk since it was read']);
+    // a script running dbe lint --fix must be able to tell: exit 2, the note on stderr (found in review: it exited 0)
+    const err: string[] = [];
+    const cmd = parseArgs(['lint', dir, '--fix']);
+    assert.equal(cmd.kind, 'lint');
+    const code = finish((cmd as Extract<typeof cmd, { kind: 'lint' }>).options, { out: () => undefined, err: (t) => err.push(t), cwd: dir }, [result], result.files);
+    assert.equal(code, 2);
+    assert.match(err.join(''), /dbe: --fix wrote no file: a\.sql changed on disk since it was read\n/);
   });
 
   test('a Latin-1 file keeps its bytes: "not rewritten: not UTF-8"', () => {

@@ -59,5 +59,7 @@ export function finish(o: LintOptions, io: Io, results: ProjectResult[], files: 
   timed('write', () => io.out(text));
   const timing = timingReport('main');
   if (timing) io.err(timing);
+  // fixes were due but none was written (a file changed meanwhile, a write failed): a script must see it
+  if (o.fix && results.some((r) => r.fixWriteFailed)) return 2;
   return files.some((f) => f.diagnostics.some((d) => RANK[d.severity] >= fail)) ? 1 : 0;
 }

@@ -30,6 +30,8 @@ export interface ProjectResult {
   filesFixed: number;
   /** --fix: one line each about what was not fixed or not written, and why. */
   fixNotes?: string[];
+  /** --fix prepared fixes but wrote none of them (a file changed on disk, a write failed): exit 2. */
+  fixWriteFailed?: boolean;
   /** Parse-cache entries for the shard that writes the cache ("send"). */
   cacheAdds?: CacheEntry[];
   /** The project's cache, not yet written ("defer"; main thread only, never posted). */
@@ -115,8 +117,10 @@ function lintWith(project: Project, spec: ProjectSpec, sources: ({ path: string 
   let fixesApplied = 0;
   let filesFixed = 0;
   const fixNotes: string[] = [];
+  let fixWriteFailed = false;
   if (options.fix) {
     const out = fixProject(project, spec, sources, options, results, fixNotes);
+    fixWriteFailed = out.writeFailed;
     results = out.results;
     fixesApplied = out.fixesApplied;
     filesFixed = out.filesFixed;
@@ -139,6 +143,7 @@ function lintWith(project: Project, spec: ProjectSpec, sources: ({ path: string 
   }
   const out: ProjectResult = { files, internalErrors, fixesApplied, filesFixed };
   if (fixNotes.length) out.fixNotes = fixNotes;
+  if (fixWriteFailed) out.fixWriteFailed = true;
   if (store && mode === 'send' && store.dirty) out.cacheAdds = store.addedEntries();
   if (store && mode === 'defer') out.store = store;
   return out;
@@ -157,7 +162,7 @@ function firstLine(s: string): string {
  * a file whose fixes together would parse worse is not written (with every file a fix of it also
  * touched); a file that changed on disk since it was read stops the write. Each case is one note.
  */
-function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: string } & Source)[], options: LintProjectOptions, results: Map<string, Finding[]>, notes: string[]): { results: Map<string, Finding[]>; fixesApplied: number; filesFixed: number } {
+function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: string } & Source)[], options: LintProjectOptions, results: Map<string, Finding[]>, notes: string[]): { results: Map<string, Finding[]>; fixesApplied: number; filesFixed: number; writeFailed: boolean } {
   const show = (p: string) => path.relative(options.cwd, p) || p;
   const original = new Map(sources.map((s) => [s.path, s] as const));
   const roots = [spec.root];
@@ -242,7 +247,7 @@ function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: strin
   let fixesApplied = 0;
   for (const g of groups) if (g.paths.every((p) => written.has(p) || !changed.includes(p)) && g.paths.some((p) => written.has(p))) fixesApplied++;
   if (!outcome.ok || rejected.size) results = project.analyze(options.targets);
-  return { results, fixesApplied, filesFixed: written.size };
+  return { results, fixesApplied, filesFixed: written.size, writeFailed: !outcome.ok };
 }
 
 /** The files one applied fix changed. */
