@@ -21,6 +21,7 @@ const HANG = 20_000;
 const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
 // As root, permissions do not stop reading: the permission cases run the CLI as "nobody" instead.
 const NOBODY = 65534;
+const NOBODY_CLI = path.join(TMP, 'dist', 'cli.js');
 
 interface Run { code: number | null; stdout: string; stderr: string; hung: boolean }
 
@@ -32,8 +33,10 @@ function dbe(args: string[], opts: { cwd?: string; asNobody?: boolean } = {}): R
     timeout: HANG,
     killSignal: 'SIGKILL',
   };
-  if (opts.asNobody && IS_ROOT) { o.uid = NOBODY; o.gid = NOBODY; }
-  const r = spawnSync(process.execPath, [CLI, ...args], o);
+  const asNobody = !!opts.asNobody && IS_ROOT;
+  if (asNobody) { o.uid = NOBODY; o.gid = NOBODY; }
+  // "nobody" may not be able to reach the checkout (a clone in a private folder): it runs a copy of the bundle in TMP
+  const r = spawnSync(process.execPath, [asNobody ? NOBODY_CLI : CLI, ...args], o);
   const hung = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' || r.signal === 'SIGKILL';
   return { code: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), hung };
 }
@@ -81,6 +84,13 @@ before(() => {
   fs.chmodSync(TMP, 0o755);
   fs.mkdirSync(path.join(TMP, '.cache'), { mode: 0o777 });
   fs.chmodSync(path.join(TMP, '.cache'), 0o777);
+  // the bundle and its WebAssembly, readable by "nobody" (the checkout itself may sit in a private folder)
+  fs.mkdirSync(path.join(TMP, 'dist'), { mode: 0o755 });
+  for (const f of fs.readdirSync(path.join(ROOT, 'dist'))) {
+    if (f.endsWith('.map')) continue;
+    fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(TMP, 'dist', f));
+    fs.chmodSync(path.join(TMP, 'dist', f), 0o644);
+  }
 });
 after(() => { fs.rmSync(TMP, { recursive: true, force: true }); });
 
