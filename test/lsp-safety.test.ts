@@ -154,6 +154,17 @@ describe('code actions never trust the diagnostics a client sends back', () => {
     assert.equal((await client.codeActions(u, [real()]))[0].title, 'Use IS NULL');
   });
 
+  test('a light-bulb request sent right after an edit, before the server has published for it, waits and gets the fix', async () => {
+    const d = real();
+    const v = client.version(u) + 1;
+    // the same finding at the same place after the edit (a comment appended): the request races the publication
+    await client.conn.sendNotification('textDocument/didChange', { textDocument: { uri: u, version: v }, contentChanges: [{ text: TEXT + '-- edited\n' }] });
+    (client as unknown as { versions: Map<string, number> }).versions.set(u, v);
+    const actions = await client.codeActions(u, [d]);
+    assert.equal(actions[0]?.title, 'Use IS NULL', JSON.stringify(actions));
+    assert.match(everyEdit(actions), /IS NULL/);
+  });
+
   test('after the document changed, the old publication\'s diagnostics get no action until the new one is published', async () => {
     const d = real();
     const v = client.version(u) + 1;

@@ -29,11 +29,34 @@ function wanted(params: CodeActionParams, kind: string): boolean {
   return !only || only.some((k) => kind === k || kind.startsWith(k + '.'));
 }
 
-export function codeActions(server: DbeServer, params: CodeActionParams): CodeAction[] {
+/** How long a code-action request waits for the publication of the editor's current text (then: no actions). */
+const WAIT_FOR_PUBLICATION_MS = 3000;
+
+export async function codeActions(server: DbeServer, params: CodeActionParams): Promise<CodeAction[]> {
   // a request of the wrong shape gets no actions (and no stack trace in the log)
   if (!isObject(params) || !isObject(params.textDocument) || typeof params.textDocument.uri !== 'string' || !isObject(params.context) || !sameShapeRange(params.range)) return [];
+  if (wanted(params, CodeActionKind.QuickFix)) await publicationOfCurrentText(server, params.textDocument.uri);
   const quick = wanted(params, CodeActionKind.QuickFix) ? diagnosticActions(server, params) : [];
   return wanted(params, CodeActionKind.RefactorRewrite) ? [...quick, ...refactorActions(server, params)] : quick;
+}
+
+/**
+ * Waits (a bounded time) until the server has published diagnostics for the document's current text:
+ * a light-bulb request sent right after a file is opened or edited would otherwise find no
+ * publication to match and offer nothing (seen in the end-to-end suite under load).
+ */
+async function publicationOfCurrentText(server: DbeServer, uri: string): Promise<void> {
+  const key = server.key(uri);
+  const deadline = Date.now() + WAIT_FOR_PUBLICATION_MS;
+  for (;;) {
+    const doc = server.document(key);
+    const shown = server.diagnostics.shown(key);
+    if (!doc || !server.open.has(key)) return;
+    if (shown && shown.version === doc.version && !server.stale.has(key)) return;
+    const left = deadline - Date.now();
+    if (left <= 0) return;
+    await server.diagnostics.nextShown(key, left);
+  }
 }
 
 /** Refactors at the cursor or selection (editor-free ones from server/src/refactors), as workspace edits. */

@@ -279,6 +279,28 @@ export class Diagnostics {
   /** The diagnostics last published for an open document and the version they were computed from. */
   shown(key: string): { version: number | undefined; diagnostics: Diagnostic[] } | undefined { return this.shownNow.get(key); }
 
+  private readonly shownWaiters = new Map<string, (() => void)[]>();
+
+  /**
+   * Resolves at the next publication for an open document `key`, or after `ms` (whichever is first).
+   * A code-action request that arrives between an edit (or the opening of a file) and the publication
+   * for that text waits for it rather than answering with nothing.
+   */
+  nextShown(key: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const list = this.shownWaiters.get(key) ?? [];
+      const done = () => { clearTimeout(timer); resolve(); };
+      const timer = setTimeout(() => {
+        const l = this.shownWaiters.get(key);
+        const i = l ? l.indexOf(done) : -1;
+        if (i >= 0) l!.splice(i, 1);
+        resolve();
+      }, ms);
+      list.push(done);
+      this.shownWaiters.set(key, list);
+    });
+  }
+
   /** Forgets a closed document. */
   forget(key: string): void {
     this.cancel(key);
@@ -319,6 +341,8 @@ export class Diagnostics {
     const sig = `${version}\0${JSON.stringify(diagnostics)}`;
     if (onlyIfChanged && this.lastSent.get(key) === sig) return;
     if (s.open.has(key)) { this.lastSent.set(key, sig); this.shownNow.set(key, { version, diagnostics }); } else { this.lastSent.delete(key); this.shownNow.delete(key); }
+    const waiting = this.shownWaiters.get(key);
+    if (waiting && s.open.has(key)) { this.shownWaiters.delete(key); for (const w of waiting) w(); }
     void s.connection.sendDiagnostics({ uri: s.clientUri(key), version, diagnostics }).catch((e) => s.error('publishDiagnostics', e));
   }
 }
