@@ -40,7 +40,7 @@ export function formatText(files: FileReport[], cwd: string, quiet: boolean): st
   const s = summarize(files);
   if (!quiet || out.length) {
     // A fixed shape (no singulars) so scripts can read it.
-    out.push(`${s.files} files, ${s.errors} errors, ${s.warnings} warnings, ${s.infos} infos` + (s.hints ? `, ${s.hints} hints` : ''));
+    out.push(`${count(s.files, 'file')}, ${count(s.errors, 'error')}, ${count(s.warnings, 'warning')}, ${count(s.infos, 'info')}` + (s.hints ? `, ${count(s.hints, 'hint')}` : ''));
   }
   return out.length ? out.join('\n') + '\n' : '';
 }
@@ -132,3 +132,6 @@ function sarifResult(d: JsonDiagnostic, uri: string, ruleIndex: number) {
   }
   return out;
 }
+
+/** "1 error", "2 errors". */
+function count(n: number, word: string): string { return `${n} ${word}${n === 1 ? '' : 's'}`; }
