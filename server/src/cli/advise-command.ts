@@ -9,7 +9,7 @@ import { initParser } from '../sql/parse';
 import type { AdviseOptions } from './args';
 import { collectProjects, relTo, type ProjectSpec } from './collect';
 import { displayPath } from './format';
-import { addSource, readSource } from './lint-project';
+import { addProjectFiles } from './lint-project';
 import type { Io } from './lint-command';
 import { formatCost, rowsPhrase, worthIt } from '../sandbox/evidence';
 
@@ -46,7 +46,7 @@ interface Advised { advice: ProjectAdvice; project: Project; spec: ProjectSpec; 
 
 function adviseProject(spec: ProjectSpec, cwd: string): Advised {
   const project = new Project(spec.config, (p) => relTo(spec.root, p));
-  for (const f of spec.files) addSource(project, f, readSource(f, spec.config.maxFileBytes));
+  addProjectFiles(project, spec);
   const results = project.analyze();
   const at = (p: string, offset: number): Where => {
     const pos = project.getFile(p)!.lines.position(offset);

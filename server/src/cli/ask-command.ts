@@ -10,7 +10,7 @@ import { expandSlash } from '../chat/commands';
 import { loadSystemPrompt } from '../chat/persona-source';
 import type { AskCliOptions } from './args';
 import { collectProjects, InputError, relTo } from './collect';
-import { addNamedSource, addSource, readSource } from './lint-project';
+import { addNamedSource, addProjectFiles } from './lint-project';
 
 export interface AskIo {
   out(s: string): void;
@@ -30,7 +30,7 @@ export async function askCommand(o: AskCliOptions, io: AskIo): Promise<number> {
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new InputError(`not a project directory: ${o.project ?? root}`);
   const [spec] = collectProjects([root], undefined, io.cwd);
   const project = new Project(spec.config, (p) => relTo(spec.root, p));
-  for (const f of spec.files) addSource(project, f, readSource(f, spec.config.maxFileBytes));
+  addProjectFiles(project, spec);
   let file: string | undefined;
   if (o.file) {
     file = path.resolve(io.cwd, o.file);

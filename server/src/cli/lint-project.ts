@@ -44,26 +44,22 @@ export interface ProjectResult {
  */
 export const MAX_FIX_PASSES = 50;
 
-/** A file as read for linting: its text, size, and (when read whole) the hash and UTF-8 validity --fix checks. */
-export type Source = DiskSource;
-
-/**
- * Reads a project file. Never throws and never blocks: a file that is not a regular file (a named
- * pipe, a socket, a device, a dangling or looping symbolic link) or cannot be read comes back with
- * `unreadable`, which the engine reports as one finding on it (decision 0013).
- */
-export function readSource(file: string, maxFileBytes: number): DiskSource {
-  return readDiskSource(file, maxFileBytes);
-}
-
-/** Puts a file read by readSource into the project. */
+/** Puts a file read by readDiskSource into the project. */
 export function addSource(project: Project, file: string, source: DiskSource): void {
   project.setFile(file, source.text, { size: source.size, unreadable: source.unreadable });
 }
 
+/**
+ * Reads every file of `spec` into the project. Never throws and never blocks: a file that is not a
+ * regular file or cannot be read comes in with `unreadable`, reported as one finding on it (decision 0013).
+ */
+export function addProjectFiles(project: Project, spec: ProjectSpec): void {
+  for (const f of spec.files) addSource(project, f, readDiskSource(f, spec.config.maxFileBytes));
+}
+
 /** The file a command was asked about, read into the project: one that was not analysed is an input error. */
 export function addNamedSource(project: Project, file: string, shown: string, maxFileBytes: number): void {
-  if (!project.hasFile(file)) addSource(project, file, readSource(file, maxFileBytes));
+  if (!project.hasFile(file)) addSource(project, file, readDiskSource(file, maxFileBytes));
   const skipped = project.getFile(file)!.skipped;
   if (skipped) throw new InputError(`${shown}: ${skipped}`);
 }
@@ -92,7 +88,7 @@ export function lintProject(spec: ProjectSpec, options: LintProjectOptions): Pro
     if (r === undefined) rels.set(p, (r = relTo(spec.root, p)));
     return r;
   };
-  const sources = spec.files.map((f) => ({ path: f, ...timed('read', () => readSource(f, spec.config.maxFileBytes)) }));
+  const sources = spec.files.map((f) => ({ path: f, ...timed('read', () => readDiskSource(f, spec.config.maxFileBytes, { forWrite: options.fix })) }));
   // A project whose files, configuration and dbe build are all unchanged: the report is on disk.
   const results = options.cache && !options.fix && !options.targets ? timed('result-cache', () => ResultCache.for(spec, sources, options.cwd)) : undefined;
   const hit = results && timed('result-cache', () => results.load());
@@ -162,7 +158,7 @@ function firstLine(s: string): string {
  * a file whose fixes together would parse worse is not written (with every file a fix of it also
  * touched); a file that changed on disk since it was read stops the write. Each case is one note.
  */
-function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: string } & Source)[], options: LintProjectOptions, results: Map<string, Finding[]>, notes: string[]): { results: Map<string, Finding[]>; fixesApplied: number; filesFixed: number; writeFailed: boolean } {
+function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: string } & DiskSource)[], options: LintProjectOptions, results: Map<string, Finding[]>, notes: string[]): { results: Map<string, Finding[]>; fixesApplied: number; filesFixed: number; writeFailed: boolean } {
   const show = (p: string) => path.relative(options.cwd, p) || p;
   const original = new Map(sources.map((s) => [s.path, s] as const));
   const roots = [spec.root];

@@ -19,7 +19,7 @@ import type { ExplainOptions, LintOptions } from './args';
 import { collectProjects, InputError, relTo, type ProjectSpec } from './collect';
 import { finish, type Io } from './lint-command';
 import type { FileReport } from './lint-project';
-import { addNamedSource, addSource, readSource } from './lint-project';
+import { addNamedSource, addProjectFiles } from './lint-project';
 
 export interface LiveCliOptions { database?: string; statementTimeoutMs?: number; trustConfigDatabase?: boolean }
 export interface SlowOptions extends LiveCliOptions { limit: number; order: SlowOrder; format: 'text' | 'json'; config?: string }
@@ -67,7 +67,7 @@ async function withSession<T>(o: LiveCliOptions, config: Config | undefined, io:
 
 function projectOf(spec: ProjectSpec): Project {
   const project = new Project(spec.config, (p) => relTo(spec.root, p));
-  for (const f of spec.files) addSource(project, f, readSource(f, spec.config.maxFileBytes));
+  addProjectFiles(project, spec);
   return project;
 }
 

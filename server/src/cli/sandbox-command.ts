@@ -18,7 +18,7 @@ import { runChecked, SandboxStopped, WorkerSandbox, type LimitNames } from '../s
 import type { ExplainOptions, LintOptions } from './args';
 import { collectProjects, InputError, relTo, type ProjectSpec } from './collect';
 import type { FileReport } from './lint-project';
-import { addNamedSource, addSource, readSource } from './lint-project';
+import { addNamedSource, addProjectFiles } from './lint-project';
 import { terminalSafe } from './terminal';
 import { cacheDir } from './parse-cache';
 import { mark, timingOn } from './timing';
@@ -27,7 +27,7 @@ export interface SandboxIo { out(s: string): void; err(s: string): void; cwd: st
 
 function projectOf(spec: ProjectSpec): Project {
   const project = new Project(spec.config, (p) => relTo(spec.root, p));
-  for (const f of spec.files) addSource(project, f, readSource(f, spec.config.maxFileBytes));
+  addProjectFiles(project, spec);
   return project;
 }
 

@@ -12,9 +12,9 @@ export interface DiskSource {
   size: number;
   /** Why it was not read ("it is a named pipe (FIFO), not a regular file"), when it was not. */
   unreadable?: string;
-  /** sha256 of the bytes read, when the whole file was read (--fix writes only over these bytes). */
+  /** With forWrite: sha256 of the bytes read, when the whole file was read (--fix writes only over these bytes). */
   hash?: string;
-  /** False when the bytes are not valid UTF-8 (the text then holds U+FFFD) or were not read whole: never rewritten. */
+  /** With forWrite: false when the bytes are not valid UTF-8 (the text then holds U+FFFD) or were not read whole (never rewritten). */
   utf8?: boolean;
 }
 
@@ -44,8 +44,11 @@ function reasonOf(file: string, e: any): string {
   return `it cannot be read (${code ?? String(e?.message ?? e)})`;
 }
 
-/** Reads `file` (following symbolic links) if it is a regular file; never throws, never blocks on a pipe. */
-export function readDiskSource(file: string, maxFileBytes: number): DiskSource {
+/**
+ * Reads `file` (following symbolic links) if it is a regular file; never throws, never blocks on a pipe.
+ * `forWrite` (--fix): also the hash and UTF-8 check that writing it back needs; reading to analyse skips them.
+ */
+export function readDiskSource(file: string, maxFileBytes: number, o: { forWrite?: boolean } = {}): DiskSource {
   let st: fs.Stats;
   try { st = fs.statSync(file); } catch (e) { return { text: '', size: 0, unreadable: reasonOf(file, e) }; }
   if (!st.isFile()) return { text: '', size: 0, unreadable: `it is ${kindOf(st)}, not a regular file` };
@@ -62,7 +65,8 @@ export function readDiskSource(file: string, maxFileBytes: number): DiskSource {
       return { text: buf.subarray(0, n).toString('utf8'), size, utf8: false };
     }
     const buf = fs.readFileSync(fd);
-    return { text: buf.toString('utf8'), size: buf.length, hash: sha256(buf), utf8: isUtf8(buf) };
+    const text = buf.toString('utf8');
+    return o.forWrite ? { text, size: buf.length, hash: sha256(buf), utf8: isUtf8(buf) } : { text, size: buf.length };
   } catch (e) {
     return { text: '', size: 0, unreadable: reasonOf(file, e) };
   } finally {
