@@ -28,6 +28,21 @@ export interface RuleMeta {
   notes?: string;
 }
 
+/**
+ * What the migration tool does with a file, as far as the locking rules care. Conventions that are
+ * not known for sure leave both flags false (a wrong finding costs more than a missing one).
+ */
+export interface RunnerInfo {
+  /** The migration convention detected for the file's folder ('plain' when none). */
+  convention: string;
+  /** The tool opens a transaction around the whole file (Flyway, Diesel, goose, dbmate by default; `migrations.transactional`). */
+  wraps: boolean;
+  /** The tool sends the whole file as one multi-statement query (golang-migrate, Prisma): an implicit transaction. */
+  oneQuery: boolean;
+  /** The statement undoes an earlier migration (a down file, or a goose/dbmate down section). */
+  down: boolean;
+}
+
 export interface Report { start: number; end: number; message: string; fixes?: Fix[] }
 
 export interface StatementContext {
@@ -39,8 +54,10 @@ export interface StatementContext {
   schema: Schema;
   /** Keys of tables created earlier in the same file (new and empty when this statement runs). */
   newTables: ReadonlySet<string>;
-  /** True inside an explicit BEGIN ... COMMIT block, or when the project says migrations run in a transaction. */
+  /** True inside an explicit BEGIN ... COMMIT block, or when the file's runner runs it in a transaction (see `runner`). */
   inTransaction: boolean;
+  /** How the project's migration tool runs this statement's file (engine/conventions.ts). */
+  runner: RunnerInfo;
   /** Converts a byte location inside the statement (from the AST) to a file offset. */
   offset(byteLoc: number | undefined): number;
   /** Every file of the project, in migration (replay) order (e.g. to place a new migration). */
