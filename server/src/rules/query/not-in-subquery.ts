@@ -27,7 +27,12 @@ function fromRels(items: Node[] | undefined, ctx: StatementContext, nullable: bo
 function notNullColumn(sub: Node, ctx: StatementContext): string | undefined {
   const sel = sub.subselect?.SelectStmt;
   if (!sel || sel.op && sel.op !== 'SETOP_NONE' || (sel.targetList ?? []).length !== 1) return undefined;
-  const cr = sel.targetList[0].ResTarget?.val?.ColumnRef;
+  // min(col) / max(col) per group: each group has rows, so it is NULL only if col is
+  const val = sel.targetList[0].ResTarget?.val;
+  const agg = val?.FuncCall;
+  const aggName = agg ? strings(agg.funcname).slice(-1)[0]?.toLowerCase() : undefined;
+  const perGroup = agg && (aggName === 'min' || aggName === 'max') && (agg.args ?? []).length === 1 && !agg.agg_filter && !agg.over && (sel.groupClause ?? []).length > 0 && !sel.havingClause;
+  const cr = perGroup ? agg.args[0].ColumnRef : val?.ColumnRef;
   const f = cr ? strings(cr.fields) : [];
   if (f.length === 0 || f.length > 3 || cr.fields.some((x: Node) => x.A_Star)) return undefined;
   const col = f[f.length - 1];
@@ -64,7 +69,7 @@ export const rule: Rule = {
     bad: 'SELECT id FROM users WHERE id NOT IN (SELECT user_id FROM orders);',
     good: 'SELECT id FROM users u WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id);',
     fixable: false,
-    notes: 'When the subquery selects a column that is never NULL (a NOT NULL or primary-key column of a table no outer join makes nullable, or one its WHERE requires `IS NOT NULL`), the NULL trap does not apply and the message keeps only the plan: NOT IN runs as a hashed subplan while the subquery\'s rows fit in work_mem and is re-run for every outer row when they do not, where NOT EXISTS is an anti-join. `<> ALL (SELECT ...)` is the same predicate and is reported too. `NOT IN (1, 2, 3)` with a list of values is fine. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
+    notes: 'When the subquery selects a column that is never NULL (a NOT NULL or primary-key column of a table no outer join makes nullable, or one its WHERE requires `IS NOT NULL`; also `min(col)` or `max(col)` of such a column per GROUP BY group), the NULL trap does not apply and the message keeps only the plan: NOT IN runs as a hashed subplan while the subquery\'s rows fit in work_mem and is re-run for every outer row when they do not, where NOT EXISTS is an anti-join. `<> ALL (SELECT ...)` is the same predicate and is reported too. `NOT IN (1, 2, 3)` with a list of values is fine. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
   },
   textFilter: /\bnot\s+in\b|(<>|!=)\s*all\b/i,
   onStatement(outer) {
