@@ -160,6 +160,7 @@ export const rule: Rule = {
       const col = cmd.name;
       const added = addedInFile(ctx, col);
       const type = added?.type ?? ref.table?.columns.get(col)?.typeText ?? '<type>';
+      const colSql = /^[a-z_][a-z0-9_]*$/.test(col) ? col : `"${col.replace(/"/g, '""')}"`;
       // a column added by this very migration: a CHECK ... NOT VALID then VALIDATE buys nothing
       // there (the ADD COLUMN's lock is held anyway when the file runs in a transaction); a constant
       // default declared in the ADD COLUMN makes NOT NULL instant (PostgreSQL 11+: no rewrite, no scan)
@@ -167,7 +168,7 @@ export const rule: Rule = {
         ? `SET NOT NULL on ${q(ref.display + '.' + col)} scans the whole table under an ACCESS EXCLUSIVE lock; first add CHECK (${col} IS NOT NULL) NOT VALID and VALIDATE it, then SET NOT NULL and drop the check.`
         : added.value !== undefined
           ? `SET NOT NULL on ${q(ref.display + '.' + col)}, added in this migration, scans the whole table under an ACCESS EXCLUSIVE lock; declare it in the ADD COLUMN instead: \`ADD COLUMN ${col} ${type} NOT NULL DEFAULT ${added.value}\` is instant since PostgreSQL 11 (no rewrite, no scan), and needs no backfill or SET NOT NULL.`
-          : `SET NOT NULL on ${q(ref.display + '.' + col)}, added in this migration, scans the whole table under an ACCESS EXCLUSIVE lock; if every row gets the same value, declare it in the ADD COLUMN (\`ADD COLUMN ${col} ${type} NOT NULL DEFAULT <value>\` is instant since PostgreSQL 11); if the values are computed${added.computed ? ' (as in this backfill)' : ''}, backfill in batches and set NOT NULL in a later migration, after validating a CHECK (${col} IS NOT NULL) NOT VALID.`;
+          : `SET NOT NULL on ${q(ref.display + '.' + col)}, added in this migration, scans the whole table under an ACCESS EXCLUSIVE lock; if every row gets the same value, declare it in the ADD COLUMN (\`ADD COLUMN ${col} ${type} NOT NULL DEFAULT <value>\` is instant since PostgreSQL 11); if the values are computed${added.computed ? ' (as they are here)' : ''}, backfill in batches and set NOT NULL in a later migration, after validating a CHECK (${col} IS NOT NULL) NOT VALID.`;
       ctx.report({ ...range, message });
     });
   },
