@@ -167,8 +167,8 @@ export const rule: Rule = {
       const message = !added
         ? `SET NOT NULL on ${q(ref.display + '.' + col)} scans the whole table under an ACCESS EXCLUSIVE lock; first add CHECK (${col} IS NOT NULL) NOT VALID and VALIDATE it, then SET NOT NULL and drop the check.`
         : added.value !== undefined
-          ? `SET NOT NULL on ${q(ref.display + '.' + col)}, added in this migration, scans the whole table under an ACCESS EXCLUSIVE lock; declare it in the ADD COLUMN instead: \`ADD COLUMN ${col} ${type} NOT NULL DEFAULT ${added.value}\` is instant since PostgreSQL 11 (no rewrite, no scan), and needs no backfill or SET NOT NULL.`
-          : `SET NOT NULL on ${q(ref.display + '.' + col)}, added in this migration, scans the whole table under an ACCESS EXCLUSIVE lock; if every row gets the same value, declare it in the ADD COLUMN (\`ADD COLUMN ${col} ${type} NOT NULL DEFAULT <value>\` is instant since PostgreSQL 11); if the values are computed${added.computed ? ' (as they are here)' : ''}, backfill in batches and set NOT NULL in a later migration, after validating a CHECK (${col} IS NOT NULL) NOT VALID.`;
+          ? `SET NOT NULL on ${q(ref.display + '.' + col)}, added in this migration, scans the whole table under an ACCESS EXCLUSIVE lock; declare it in the ADD COLUMN instead: \`ADD COLUMN ${colSql} ${type} NOT NULL DEFAULT ${added.value}\` is instant since PostgreSQL 11 (no rewrite, no scan), and needs no backfill or SET NOT NULL.`
+          : `SET NOT NULL on ${q(ref.display + '.' + col)}, added in this migration, scans the whole table under an ACCESS EXCLUSIVE lock; if every row gets the same value, declare it in the ADD COLUMN (\`ADD COLUMN ${colSql} ${type} NOT NULL DEFAULT <value>\` is instant since PostgreSQL 11); if the values are computed${added.computed ? ' (as they are here)' : ''}, backfill in batches and set NOT NULL in a later migration, after validating a CHECK (${col} IS NOT NULL) NOT VALID.`;
       ctx.report({ ...range, message });
     });
   },
