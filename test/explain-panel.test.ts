@@ -141,6 +141,9 @@ describe('plan panel script (dist/explain.js) in a DOM', () => {
     assert.equal(nodes[1].querySelector('.relation')!.textContent, ' on orders o');
     assert.ok(nodes[1].classList.contains('seq-large'), 'orders: 2,040 rows, highlighted');
     assert.match(nodes[1].querySelector('.warn')!.textContent!, /Sequential scan of orders \(2,040 rows estimated\)/);
+    // orders has no Filter: it is read whole for the hash join, so no "index on the filtered columns"
+    assert.doesNotMatch(nodes[1].querySelector('.warn')!.textContent!, /filtered columns/);
+    assert.match(nodes[1].querySelector('.warn')!.textContent!, /no filter of its own\) to join it on \(o\.customer_id = c\.id\); when the other side is small, an index on this table's join column/);
     assert.ok(nodes[3].classList.contains('seq') && !nodes[3].classList.contains('seq-large'), 'customers: 6 rows, a seq scan but not highlighted');
     // nesting: the Hash's child sits under it
     assert.equal(nodes[3].closest('ul')!.parentElement!.querySelector('.type')!.textContent, 'Hash');
@@ -151,12 +154,20 @@ describe('plan panel script (dist/explain.js) in a DOM', () => {
     assert.deepEqual(v.posted.at(-1), { type: 'reveal' });
   });
 
+  test('a large scan with no filter and no join above it gets no index advice', () => {
+    const v = load();
+    const plan = node({ nodeType: 'Aggregate', rows: 1, totalCost: 40, children: [node({ nodeType: 'Seq Scan', relation: 'orders', rows: 5000, totalCost: 35, seqScan: true })] });
+    v.send({ type: 'result', result: { ...PLAN, query: 'SELECT count(*) FROM orders', plan } });
+    const warn = v.doc.querySelector('.seq-large .warn')!.textContent!;
+    assert.equal(warn, 'Sequential scan of orders (5,000 rows estimated): every row is read; the query has no condition on this table.');
+  });
+
   test('table statistics decide when there are some; errors show as text, markup inert', () => {
     const v = load();
     v.send({ type: 'result', result: { ...PLAN, tableRows: { customers: 50_000, orders: 10 }, replayFailures: 2 } });
     const nodes = [...v.doc.querySelectorAll('.node')];
     assert.ok(nodes[3].classList.contains('seq-large'), 'customers holds 50,000 rows');
-    assert.match(nodes[3].querySelector('.warn')!.textContent!, /customers \(50,000 rows\)/);
+    assert.match(nodes[3].querySelector('.warn')!.textContent!, /customers \(50,000 rows\): every row is read to keep those matching \(email = \$1\); an index on the filtered columns may help/);
     assert.match(v.doc.querySelector('.notice')!.textContent!, /2 migration statements failed in the sandbox/);
     v.send({ type: 'result', result: { ok: false, kind: 'rejected', path: 'q.sql', line: 3, message: 'PostgreSQL rejects this query: column "<img src=x onerror=alert(1)>" does not exist (SQLSTATE 42703).' } });
     assert.equal(v.doc.querySelector('.error h2')!.textContent, 'PostgreSQL rejects this query');

@@ -2,7 +2,7 @@
 // The plan panel's script (dist/explain.js, browser sandbox): draws the plan the extension posts as a
 // tree of nodes (type, relation, index, estimated rows, cost, conditions), sequential scans of large
 // tables highlighted. DOM APIs and textContent only: nothing from the plan is parsed as markup.
-import { isLargeSeqScan, LARGE_TABLE_ROWS, scanRows, type ExplainPlan, type ExplainResult, type PlanNode } from '../../../server/src/lsp/explain-protocol';
+import { isLargeSeqScan, LARGE_TABLE_ROWS, seqScanNote, type ExplainPlan, type ExplainResult, type PlanNode } from '../../../server/src/lsp/explain-protocol';
 import type { FromExplainWebview, ToExplainWebview } from './protocol';
 
 interface VsCodeApi { postMessage(msg: unknown): void; getState(): unknown; setState(state: unknown): void }
@@ -32,7 +32,7 @@ function header(path: string, line: number, extra?: string): HTMLElement {
   return h;
 }
 
-function nodeBox(n: PlanNode, r: ExplainPlan, rootCost: number): HTMLElement {
+function nodeBox(n: PlanNode, parents: PlanNode[], r: ExplainPlan, rootCost: number): HTMLElement {
   const large = isLargeSeqScan(n, r.tableRows);
   const box = el('div', 'node' + (n.seqScan ? ' seq' : '') + (large ? ' seq-large' : ''));
   const title = el('div', 'title');
@@ -49,10 +49,7 @@ function nodeBox(n: PlanNode, r: ExplainPlan, rootCost: number): HTMLElement {
   share.title = `${rootCost > 0 ? Math.round((100 * n.totalCost) / rootCost) : 0}% of the plan's total cost`;
   nums.appendChild(share);
   box.appendChild(nums);
-  if (large) {
-    const rows = scanRows(n, r.tableRows);
-    box.appendChild(el('div', 'warn', `Sequential scan of ${n.relation ?? 'a table'} (${fmt(rows)} rows${r.tableRows[n.relation ?? ''] !== undefined ? '' : ' estimated'}): every row is read; an index on the filtered columns may help.`));
-  }
+  if (large) box.appendChild(el('div', 'warn', seqScanNote(n, parents, r.tableRows)));
   if (n.details.length) {
     const dl = el('dl', 'details');
     for (const d of n.details) { dl.appendChild(el('dt', undefined, d.label)); dl.appendChild(el('dd', undefined, d.value)); }
@@ -61,12 +58,12 @@ function nodeBox(n: PlanNode, r: ExplainPlan, rootCost: number): HTMLElement {
   return box;
 }
 
-function tree(n: PlanNode, r: ExplainPlan, rootCost: number): HTMLLIElement {
+function tree(n: PlanNode, parents: PlanNode[], r: ExplainPlan, rootCost: number): HTMLLIElement {
   const li = el('li');
-  li.appendChild(nodeBox(n, r, rootCost));
+  li.appendChild(nodeBox(n, parents, r, rootCost));
   if (n.children.length) {
     const ul = el('ul');
-    for (const c of n.children) ul.appendChild(tree(c, r, rootCost));
+    for (const c of n.children) ul.appendChild(tree(c, [n, ...parents], r, rootCost));
     li.appendChild(ul);
   }
   return li;
@@ -78,7 +75,7 @@ function showPlan(r: ExplainPlan): void {
   if (r.replayFailures) app.appendChild(el('p', 'notice', `${r.replayFailures} migration statement${r.replayFailures === 1 ? '' : 's'} failed in the sandbox, so this plan may not match your schema (see the postgres-error diagnostics).`));
   if (!Object.keys(r.tableRows).length) app.appendChild(el('p', 'note', 'The sandbox\'s tables have no statistics: rows and costs are the planner\'s estimates for tables it knows nothing about.'));
   const ul = el('ul', 'tree');
-  ul.appendChild(tree(r.plan, r, r.plan.totalCost));
+  ul.appendChild(tree(r.plan, [], r, r.plan.totalCost));
   app.appendChild(ul);
   app.appendChild(el('p', 'legend', `Highlighted: sequential scans of tables with at least ${fmt(LARGE_TABLE_ROWS)} rows (from the table's statistics, else the planner's estimate).`));
   const q = el('details', 'query');

@@ -166,6 +166,22 @@ function plpgsqlUnits(text: string, params: Set<string>): Unit[] {
 const MIGRATION_NAME = /^(\d|V\d+__)|\d{4}-?\d{2}-?\d{2}[-_]?\d{6}|(^|[._-])up\.sql$/i;
 function baseName(p: string): string { return p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1); }
 
+/**
+ * A replayed file that is a migration step, whose top-level statements run once: named like one
+ * (`001_x.sql`, `V1__x.sql`, `x.up.sql`), or in a folder named like one (Prisma's
+ * `20230404095503_init/migration.sql`, Diesel's `2022-07-07-182650_x/up.sql`) or like a migrations
+ * folder (`migrations/`, `db/migrate/`). Only the file's own folder counts: the absolute path's
+ * upper folders say nothing about the project's layout. A single schema file outside such folders
+ * keeps its queries (a workspace of one file is both schema and queries).
+ */
+export function isMigrationStep(f: SourceFile): boolean {
+  if (!f.replayed) return false;
+  if (MIGRATION_NAME.test(baseName(f.path))) return true;
+  const dir = f.path.replace(/[\\/]+[^\\/]*$/, '');
+  const parent = baseName(dir);
+  return parent !== '' && parent !== dir && (MIGRATION_NAME.test(parent) || /(^|[^a-z])migrat/i.test(parent));
+}
+
 interface Query { unit: Unit; stmt: Statement }
 
 /**
@@ -179,7 +195,7 @@ function* workspaceQueries(files: readonly SourceFile[]): Generator<void, Query[
   const defined = new Map<string, Query[]>();
   for (const f of files) {
     if (f.isDown || f.skipped) continue;
-    const oneOff = f.replayed && MIGRATION_NAME.test(baseName(f.path));
+    const oneOff = isMigrationStep(f);
     yield;
     for (const stmt of f.statements) {
       if (!stmt.node || stmt.templated) continue;
@@ -298,7 +314,8 @@ function fingerprint(unit: Unit, schema: Schema): string {
     if (!t) return '-';
     let cols = '';
     for (const c of t.columns.values()) cols += `${c.name}:${c.type}${c.array ? '[]' : ''}${c.notNull ? '!' : ''},`;
-    return `${t.key}/${t.kind}/${t.partitionOf ?? ''}/${cols}`;
+    // the unique keys too: a table joined on one is probed per row (blockAccesses)
+    return `${t.key}/${t.kind}/${t.partitionOf ?? ''}/${cols}/${uniqueKeys(schema, t).map((k) => k.join(',')).join(';')}`;
   }).join('|');
 }
 
@@ -309,14 +326,25 @@ function unitAccesses(unit: Unit, schema: Schema): RawAccess[] {
   let list: RawAccess[] = [];
   try {
     for (const b of queryBlocks(unit.root, schema, unit.params)) {
-      for (const a of blockAccesses(b)) list.push({ ...a, tableKey: a.table.key });
+      for (const a of blockAccesses(b, schema)) list.push({ ...a, tableKey: a.table.key });
     }
   } catch { list = []; }
   accessCache.set(unit, { fp, list });
   return list;
 }
 
-function blockAccesses(b: Block): Omit<Access, 'query'>[] {
+/** Column sets of the table's plain (non-partial, non-expression) unique btree indexes, primary key included. */
+function uniqueKeys(schema: Schema, t: Table): string[][] {
+  const out: string[][] = [];
+  if (t.primaryKey?.columns.length) out.push(t.primaryKey.columns);
+  for (const ix of schema.indexesOf(t)) {
+    if (!(ix.unique || ix.constraint) || ix.predicate || ix.method !== 'btree' || ix.columns.some((c) => c === null)) continue;
+    out.push(ix.columns as string[]);
+  }
+  return out;
+}
+
+function blockAccesses(b: Block, schema: Schema): Omit<Access, 'query'>[] {
   const tables = new Set(b.rels.filter((r) => r.kind === 'table' && r.table && r.table.kind === 'table' && !r.catalog));
   if (tables.size === 0) return [];
   const per = new Map<Rel, { eq: string[]; range: string[]; nulls: Set<string>; conj: Set<string>; uses: string[] }>();
@@ -369,22 +397,51 @@ function blockAccesses(b: Block): Omit<Access, 'query'>[] {
   // A join key is looked up on the side reached from the other: starting from the tables with filters
   // of their own (constants, parameters, outer columns), each join leads to a table looked up per row
   // of one already reached. Without any filter the join reads whole tables (a hash join): no lookups.
+  // A table joined on a unique key of its own (the join columns, with its own `=` columns, cover its
+  // primary key or a UNIQUE index) is probed through that index once per row of the other side: its
+  // own filter is checked on the one row found (`JOIN org o ON o.id = t.org_id AND o.type = 'x'`:
+  // o is found by its primary key). So it starts nothing while the other side can be reached from
+  // a filter of its own; only when it cannot is the probed table a starting point after all.
+  const probed = new Set<Rel>();
+  for (const r of tables) {
+    const a = per.get(r);
+    if (!a || (a.eq.length === 0 && a.range.length === 0)) continue;
+    const joinCols = new Set<string>();
+    for (const [l, rr] of joins) { if (l.rel === r && l.column) joinCols.add(l.column); if (rr.rel === r && rr.column) joinCols.add(rr.column); }
+    if (joinCols.size === 0) continue;
+    const have = new Set([...a.eq, ...joinCols]);
+    if (uniqueKeys(schema, r.table!).some((k) => k.some((c) => joinCols.has(c)) && k.every((c) => have.has(c)))) probed.add(r);
+  }
   const reached = new Set<Rel>();
-  for (const r of b.rels) { const a = per.get(r); if (a && (a.eq.length > 0 || a.range.length > 0)) reached.add(r); }
+  for (const r of b.rels) { const a = per.get(r); if (!probed.has(r) && a && (a.eq.length > 0 || a.range.length > 0)) reached.add(r); }
   const pending = joins.slice();
-  for (let grew = true; grew;) {
-    grew = false;
-    for (let i = 0; i < pending.length; i++) {
-      const [l, r] = pending[i];
-      const inl = reached.has(l.rel), inr = reached.has(r.rel);
-      if (inl === inr) { if (inl) pending.splice(i--, 1); continue; }
-      const inner = inl ? r : l;
-      get(inner.rel).eq.push(inner.id);
-      get(inner.rel).uses.push(`join key ${inner.column}`);
-      reached.add(inner.rel);
-      pending.splice(i--, 1);
-      grew = true;
+  const spread = () => {
+    for (let grew = true; grew;) {
+      grew = false;
+      for (let i = 0; i < pending.length; i++) {
+        const [l, r] = pending[i];
+        const inl = reached.has(l.rel), inr = reached.has(r.rel);
+        if (inl === inr) { if (inl) pending.splice(i--, 1); continue; }
+        const inner = inl ? r : l;
+        get(inner.rel).eq.push(inner.id);
+        get(inner.rel).uses.push(`join key ${inner.column}`);
+        reached.add(inner.rel);
+        pending.splice(i--, 1);
+        grew = true;
+      }
     }
+  };
+  spread();
+  // probed tables nothing else reaches start after all: first those an index already finds by
+  // their own `=` columns (a film_actor row by the actor_id its primary key leads with), then the rest
+  const leads = (r: Rel) => {
+    const eq = new Set(per.get(r)!.eq);
+    return eq.size > 0 && schema.indexesOf(r.table!).some((ix) => ix.method === 'btree' && !ix.predicate
+      && ix.columns.length >= eq.size && ix.columns.slice(0, eq.size).every((c) => c !== null && eq.has(c)));
+  };
+  for (const first of [true, false]) {
+    const start = [...probed].filter((r) => !reached.has(r) && (!first || leads(r)));
+    if (start.length) { for (const r of start) reached.add(r); spread(); }
   }
   // ORDER BY ... LIMIT on one table's columns
   const orderBy = new Map<Rel, IndexKey[]>();

@@ -56,3 +56,24 @@ export function scanRows(node: PlanNode, tableRows: Record<string, number>): num
 export function isLargeSeqScan(node: PlanNode, tableRows: Record<string, number>): boolean {
   return node.seqScan && scanRows(node, tableRows) >= LARGE_TABLE_ROWS;
 }
+
+/**
+ * What the plan panel says about a large sequential scan. An index on "the filtered columns" is only
+ * suggested when the scan has a Filter; a scan feeding a join is pointed at the join column; a scan
+ * with neither reads the rows the query asks for, and gets no advice. `parents`: the node's
+ * ancestors, nearest first.
+ */
+export function seqScanNote(node: PlanNode, parents: readonly PlanNode[], tableRows: Record<string, number>): string {
+  const rows = scanRows(node, tableRows);
+  const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  const head = `Sequential scan of ${node.relation ?? 'a table'} (${fmt(rows)} rows${tableRows[node.relation ?? ''] !== undefined ? '' : ' estimated'}): every row is read`;
+  const filter = node.details.find((d) => d.label === 'Filter');
+  if (filter) return `${head} to keep those matching ${filter.value}; an index on the filtered columns may help.`;
+  // the join above it (through a Hash or Materialize node that only holds its rows)
+  const join = parents.find((p) => p.nodeType !== 'Hash' && p.nodeType !== 'Materialize');
+  if (join && /Join|Nested Loop/.test(join.nodeType)) {
+    const cond = join.details.find((d) => d.label === 'Hash Cond' || d.label === 'Merge Cond' || d.label === 'Join Filter');
+    return `${head} (it has no filter of its own) to join it${cond ? ` on ${cond.value}` : ''}; when the other side is small, an index on this table's join column would let the planner look its rows up instead.`;
+  }
+  return `${head}; the query has no condition on this table.`;
+}

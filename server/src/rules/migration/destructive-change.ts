@@ -65,10 +65,10 @@ export const rule: Rule = {
     good: '-- after the application stopped using users.legacy_login (deployed earlier):\nALTER TABLE users ALTER COLUMN legacy_login DROP NOT NULL;',
     fixable: false,
     notes:
-      'Not reported in down (rollback) migrations, where dropping what the up migration created is the point, nor for tables or columns created earlier in the same file (work tables). `DROP ... IF EXISTS` of a table the project never created is not reported. Views and materialized views hold no data of their own and are not reported, nor DROP SCHEMA without CASCADE (it fails unless the schema is empty).',
+      'Not reported in down (rollback) migrations, where dropping what the up migration created is the point, nor for tables or columns created earlier in the same file (work tables, and backups made with `CREATE TABLE ... AS` or `SELECT ... INTO`: they held nothing before the migration ran). `DROP ... IF EXISTS` of a table the project never created is not reported. Views and materialized views hold no data of their own and are not reported, nor DROP SCHEMA without CASCADE (it fails unless the schema is empty).',
   },
   beforeStatement(ctx) {
-    if (ctx.file.isDown) return;
+    if (ctx.file.isDown || ctx.runner.down) return;
     const n = ctx.node;
     if (ctx.kind === 'DropStmt') {
       const objects: Node[] = n.objects ?? [];
@@ -83,7 +83,9 @@ export const rule: Rule = {
           if (!t && n.missing_ok) return;
           if (t && t.kind !== 'table') return;
           const key = t?.key ?? tableKey(schema, name);
-          if (ctx.newTables.has(key)) return;
+          // a work or backup table this file created (CREATE TABLE, CREATE TABLE AS, SELECT INTO) held
+          // nothing before the migration ran: dropping it loses nothing
+          if (ctx.newTables.has(key) || isNewInFile(ctx, { relname: name, schemaname: schema })) return;
           ctx.report({
             ...runRange(ctx, runs, i, objects.length),
             message: `DROP TABLE ${q(displayName(schema, name))} deletes its data for good and breaks code still using it; ${ADVICE}.`,

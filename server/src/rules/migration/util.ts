@@ -47,6 +47,7 @@ export function isNewInFile(ctx: StatementContext, rv: Node | undefined): boolea
     if (s.kind === 'ViewStmt') v = s.node?.view;
     else if (s.kind === 'CreateStmt') v = s.node?.relation;
     else if (s.kind === 'CreateTableAsStmt') v = (s.node?.into?.IntoClause ?? s.node?.into)?.rel;
+    else if (s.kind === 'SelectStmt' && s.node?.intoClause) v = (s.node.intoClause.IntoClause ?? s.node.intoClause).rel; // SELECT ... INTO backup
     else continue;
     if (!v?.relname || v.relname !== rv.relname) continue;
     // an unqualified name on either side may resolve to the other through the search path

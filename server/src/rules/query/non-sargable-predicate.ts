@@ -79,7 +79,7 @@ export const rule: Rule = {
     good: "CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_lower_email_idx ON users (lower(email));\nSELECT id FROM users WHERE lower(email) = 'a@example.com';",
     fixable: false,
     notes:
-      'Checked in WHERE and JOIN ... ON of SELECT, UPDATE and DELETE (including subqueries, CTEs and views) for `=`, `<`, `>`, `<=`, `>=`, IN and BETWEEN. Not reported when an index of the table has the same expression (compared structurally, ignoring aliases and text casts), for casts that keep the column\'s type or are binary-coercible text casts, and for columns of system catalogs. Casts are only reported when the schema knows the column\'s type. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
+      'Checked in WHERE and JOIN ... ON of SELECT, UPDATE and DELETE (including subqueries, CTEs and views) for `=`, `<`, `>`, `<=`, `>=`, IN and BETWEEN. Not reported when an index of the table has the same expression (compared structurally, ignoring aliases and text casts), for casts that keep the column\'s type or are binary-coercible text casts, and for columns of system catalogs. Casts are only reported when the schema knows the column\'s type. Not reported either when the other side of the comparison is a bare column of another table of the same query (`JOIN e ON e.secondary_id = \'doc_\' || d.id`): that bare column is the one looked up by index, and the computed side is evaluated once per row of a table read anyway. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
   },
   textFilter: /\b(where|join)\b/i,
   onStatement(outer) {
@@ -87,9 +87,14 @@ export const rule: Rule = {
       for (const b of blocksOf(ctx)) {
         for (const filter of b.filters) {
           for (const sides of comparisons(filter.expr)) {
-            for (const side of sides) {
+            for (const [i, side] of sides.entries()) {
               const w = wrappedColumn(side, b);
               if (!w) continue;
+              // `e.x = f(d.y)`: the bare column of another table of the join is the side looked up by
+              // index; f(d.y) is computed once per row of d, which is read anyway
+              const other = sides.length === 2 ? sides[1 - i] : undefined;
+              const bare = other?.ColumnRef ? resolveColumn(other.ColumnRef, b) : undefined;
+              if (bare && bare.rel !== w.col.rel && b.rels.includes(bare.rel) && bare.rel.kind === 'table') continue;
               const t = w.col.table;
               if (t) {
                 const target = normShape(side);

@@ -35,17 +35,64 @@ function timeKey(t: Table): Column | undefined {
   return undefined;
 }
 
-/** Tables that a statement of the workspace updates (UPDATE t ...): not append-only. */
-function updatedTables(ctx: SchemaContext): Set<Table> {
-  const out = new Set<Table>();
+/** What the workspace's statements say about the tables, read once. */
+interface Usage {
+  /** Tables a statement updates (UPDATE t ...): not append-only. */
+  updated: Set<Table>;
+  /** Parents and children of table inheritance (INHERITS): partitioned the old way already. */
+  inherited: Set<string>;
+  /** Statement texts of the up migrations, function bodies and query files, lower-cased (for the signs of volume). */
+  texts: string[];
+}
+
+function usage(ctx: SchemaContext): Usage {
+  const out: Usage = { updated: new Set(), inherited: new Set(), texts: [] };
   for (const f of ctx.files()) {
+    if (f.isDown) continue;
     for (const s of f.statements) {
-      if (s.kind !== 'UpdateStmt' || !s.node?.relation?.relname) continue;
-      const t = ctx.schema.table(s.node.relation.schemaname, s.node.relation.relname);
-      if (t) out.add(t);
+      out.texts.push(s.text.toLowerCase());
+      if (s.kind === 'UpdateStmt' && s.node?.relation?.relname) {
+        const t = ctx.schema.table(s.node.relation.schemaname, s.node.relation.relname);
+        if (t) out.updated.add(t);
+      } else if (s.kind === 'CreateStmt' && !s.node?.partbound && (s.node?.inhRelations ?? []).length) {
+        const rv = s.node!.relation;
+        const child = rv?.relname && ctx.schema.table(rv.schemaname, rv.relname);
+        if (child) out.inherited.add(child.key);
+        for (const p of s.node!.inhRelations) {
+          const parent = p.RangeVar?.relname && ctx.schema.table(p.RangeVar.schemaname, p.RangeVar.relname);
+          if (parent) out.inherited.add(parent.key);
+        }
+      }
     }
   }
   return out;
+}
+
+const esc = (s: string) => s.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Why the table is known to grow large, or undefined: the name and a time column alone say what
+ * the rows are, not how many ("Partition by month for large tables"). Signs: a retention DELETE by
+ * the time column somewhere in the workspace (a query file, a function, a pg_cron job), a BRIN
+ * index on the time column (chosen for huge append-only tables), a trigger function writing it
+ * (a row per change of other tables), or a migration copying 100,000 rows or more into it.
+ */
+function volumeSign(ctx: SchemaContext, t: Table, key: Column, use: Usage): string | undefined {
+  if (ctx.schema.indexesOf(t).some((ix) => ix.method === 'brin' && ix.columns[0] === key.name)) return `its BRIN index on ${key.name}`;
+  const name = `(?:[\\w"]+\\.)?"?${esc(t.name)}"?(?![\\w"])`;
+  const col = `"?${esc(key.name)}"?(?![\\w"])`;
+  const retention = new RegExp(`\\bdelete\\s+from\\s+(?:only\\s+)?${name}[^;]*?\\bwhere\\b[^;]*?(?<![\\w"])${col}\\s*(?:<|<=|between)`);
+  const retention2 = new RegExp(`\\bdelete\\s+from\\s+(?:only\\s+)?${name}[^;]*?\\bwhere\\b[^;]*?>=?\\s*(?:[\\w."]+\\.)?${col}`);
+  const insert = new RegExp(`\\binsert\\s+into\\s+${name}`);
+  for (const text of use.texts) {
+    if (retention.test(text) || retention2.test(text)) return `the retention DELETE by ${key.name}`;
+    if (/\breturns\s+trigger\b/.test(text) && insert.test(text)) return 'the trigger that writes a row into it for every change it records';
+    if (/^\s*insert\b/.test(text) && insert.test(text)) {
+      const m = /\blimit\s+(\d+)\s*;?\s*$/.exec(text);
+      if (m && Number(m[1]) >= 100_000) return `the migration copying up to ${Number(m[1]).toLocaleString('en-US')} rows into it`;
+    }
+  }
+  return undefined;
 }
 
 const ACTION: Record<string, string> = { c: ' ON DELETE CASCADE', n: ' ON DELETE SET NULL', d: ' ON DELETE SET DEFAULT', r: ' ON DELETE RESTRICT' };
@@ -211,28 +258,31 @@ export const rule: Rule = {
     principle: 'Schema Design Standards: "Partition by month for large tables", Data Modeling Principles: "Plan for scale from day one", and Special Instructions: "Include data retention and archival strategies".',
     rationale:
       'Events, logs, audit trails and measurements only grow, are written at the recent end and are mostly read by time range, and old rows are eventually deleted. In one table, that retention is a huge DELETE that bloats the table and its indexes, every index keeps growing, and vacuum has to walk years of cold rows. Range partitioning by month keeps each partition and its indexes small, lets queries on recent data touch one partition, and turns retention into `DETACH PARTITION` / `DROP TABLE` of a month, which is instant. Partitioning an existing big table later is a project; planning it while the table is young is cheap.',
-    bad: 'CREATE TABLE page_events (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  user_id bigint,\n  kind text NOT NULL,\n  created_at timestamptz NOT NULL DEFAULT now()\n);',
+    bad: "CREATE TABLE page_events (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  user_id bigint,\n  kind text NOT NULL,\n  created_at timestamptz NOT NULL DEFAULT now()\n);\n-- the nightly retention job\nDELETE FROM page_events WHERE created_at < now() - interval '90 days';",
     good: "CREATE TABLE page_events (\n  id bigint GENERATED ALWAYS AS IDENTITY,\n  user_id bigint,\n  kind text NOT NULL,\n  created_at timestamptz NOT NULL DEFAULT now(),\n  PRIMARY KEY (id, created_at)\n) PARTITION BY RANGE (created_at);\nCREATE TABLE page_events_p2025_01 PARTITION OF page_events FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');",
     fixable: true,
     notes:
-      'A table is a candidate when its name has a word such as events, log(s) (also compounds such as modlog or changelog, not blog or catalog), audit, measurements, metrics, readings, telemetry, activity or history, it has a time column (`occurred_at`, `recorded_at`, `created_at`, `timestamp`, `ts`, `published_at`, ... of a timestamp or date type), and it looks append-only: no `updated_at`-style column, no UPDATE of it anywhere in the workspace, no columns of a thing with a lifetime (`starts_at`, `ends_at`, `title`, `slug`: calendar events are not event logs), and no foreign key of another table points at it (a partitioned table can be referenced only through a key that includes the partition key). The size of a table is unknown to a static check, hence info: silence it for tables that stay small. The fix "Partition by month" (for a table with a primary key) writes three migrations: a new partitioned table created `LIKE` the old one, with the primary key extended by the time column, the plain indexes and the foreign keys (with their ON DELETE actions) recreated, monthly partitions from the oldest row to three months ahead plus a default partition, and a trigger copying new rows; then the copy of the existing rows (`ON CONFLICT DO NOTHING`, to be batched on a big table); then the switch-over in one transaction: drop the trigger, swap the names, hand the serial sequence over or continue the identity numbering. The old table stays, renamed `<table>_unpartitioned`, until you drop it. Unique indexes without the time column and expression or partial indexes cannot be carried over automatically; the migration names them.',
+      'A table is a candidate when its name has a word such as events, log(s) (also compounds such as modlog or changelog, not blog or catalog), audit, measurements, metrics, readings, telemetry, activity or history, it has a time column (`occurred_at`, `recorded_at`, `created_at`, `timestamp`, `ts`, `published_at`, ... of a timestamp or date type), and it looks append-only: no `updated_at`-style column, no UPDATE of it anywhere in the workspace, no columns of a thing with a lifetime (`starts_at`, `ends_at`, `title`, `slug`: calendar events are not event logs), and no foreign key of another table points at it (a partitioned table can be referenced only through a key that includes the partition key). The persona partitions "large tables", so a name and a time column are not enough: the project must also show that the table grows large, by a retention `DELETE FROM t WHERE <time column> < ...` anywhere in the workspace (a query file, a function body, a pg_cron job), a BRIN index on the time column, a trigger function that inserts into it (a row for every change it records), or a migration copying 100,000 rows or more into it (`INSERT ... SELECT ... LIMIT 100000`); the message names the sign. Partitioned tables, their partitions (`PARTITION OF`, `ATTACH PARTITION`) and tables in an inheritance hierarchy (`INHERITS`: partitioned the old way) are not reported. The actual size is still unknown to a static check, hence info: silence it for tables that stay small. The fix "Partition by month" (for a table with a primary key) writes three migrations: a new partitioned table created `LIKE` the old one, with the primary key extended by the time column, the plain indexes and the foreign keys (with their ON DELETE actions) recreated, monthly partitions from the oldest row to three months ahead plus a default partition, and a trigger copying new rows; then the copy of the existing rows (`ON CONFLICT DO NOTHING`, to be batched on a big table); then the switch-over in one transaction: drop the trigger, swap the names, hand the serial sequence over or continue the identity numbering. The old table stays, renamed `<table>_unpartitioned`, until you drop it. Unique indexes without the time column and expression or partial indexes cannot be carried over automatically; the migration names them.',
   },
   onSchema(ctx) {
-    let updated: Set<Table> | undefined;
+    let use: Usage | undefined;
     const referenced = new Set<string>();
     for (const t of ctx.schema.tables.values()) for (const fk of t.foreignKeys) if (fk.refTable !== t.key) referenced.add(fk.refTable);
     for (const t of ctx.schema.tables.values()) {
+      // partitions (PARTITION OF, ATTACH PARTITION) and partitioned tables are partitioned already
       if (!isJudgedTable(t) || t.partitioned) continue;
       if (!nameWords(t.name).some(timeSeriesWord)) continue;
       const key = timeKey(t);
       if (!key || referenced.has(t.key)) continue;
       if ([...t.columns.keys()].some((c) => MUTABLE.test(c))) continue;
-      updated ??= updatedTables(ctx);
-      if (updated.has(t)) continue;
+      use ??= usage(ctx);
+      if (use.updated.has(t) || use.inherited.has(t.key)) continue;
+      const sign = volumeSign(ctx, t, key, use);
+      if (!sign) continue;
       const fix = refactor(ctx, t, key);
       ctx.report({
         loc: t.loc,
-        message: `Table ${t.name} looks append-only and keyed by time (${key.name}) but is not partitioned: retention means huge DELETEs and its indexes grow forever; partition it by range on ${key.name} (monthly), so old months are dropped instantly and recent queries touch one partition.`,
+        message: `Table ${t.name} looks append-only and keyed by time (${key.name}), and ${sign} shows it grows large, but it is not partitioned: retention means huge DELETEs and its indexes grow forever; partition it by range on ${key.name} (monthly), so old months are dropped instantly and recent queries touch one partition.`,
         fixes: fix ? [fix] : undefined,
       });
     }

@@ -58,6 +58,24 @@ function redundancy(ctx: SchemaContext, a: Index, b: Index, aLater: boolean): st
     : `is a leading prefix of ${what} ${b.name} (${keyText(b)}), which serves the same lookups`;
 }
 
+/**
+ * The redundant indexes of one table's list (creation order), each with why. Partitions are not
+ * judged (their indexes are attached to the parent's). Also asked by soft-delete-index-missing-predicate,
+ * which gives no advice on an index that should be dropped.
+ */
+export function redundantOf(ctx: SchemaContext, t: Table | undefined, list: Index[], position: (ix: Index) => number): Map<Index, string> {
+  const out = new Map<Index, string>();
+  if (!t || t.partitionOf || list.length < 2) return out;
+  for (const a of list) {
+    for (const b of list) {
+      if (a === b) continue;
+      const reason = redundancy(ctx, a, b, position(a) > position(b));
+      if (reason) { out.set(a, reason); break; }
+    }
+  }
+  return out;
+}
+
 function qualifiedName(t: Table, name: string): string {
   return t.schema === 'public' ? ident(name) : `${ident(t.schema)}.${ident(name)}`;
 }
@@ -87,14 +105,7 @@ export const rule: Rule = {
       // partitions: their indexes are usually attached to the parent's and cannot be dropped on their own
       if (!t || t.partitionOf || list.length < 2) continue;
       yield; // one table at a time (the editor answers requests in between)
-      for (const a of list) {
-        let reason: string | undefined;
-        for (const b of list) {
-          if (a === b) continue;
-          reason = redundancy(ctx, a, b, position.get(a)! > position.get(b)!);
-          if (reason) break;
-        }
-        if (!reason) continue;
+      for (const [a, reason] of redundantOf(ctx, t, list, (ix) => position.get(ix)!)) {
         const { loc, stmt } = indexNameLoc(ctx, a);
         const fixes: Fix[] = stmt ? fixesFor(ctx, t, a, stmt) : [];
         const created = stmt?.node?.idxname && stmt.node.idxname !== a.name ? ` (created as ${stmt.node.idxname})` : '';

@@ -2,10 +2,13 @@ import type { Fix, TextEdit } from '../../model';
 import type { Index, Schema, Table } from '../../schema';
 import { fileTokens } from '../../sql/spans';
 import { indexCovers, indexNameLoc } from './util';
+import { redundantOf } from './redundant-index';
 import type { Rule } from '../types';
 
 const COLUMN = 'deleted_at';
 const mentions = (shapeOrText: string) => shapeOrText.includes(`"sval":"${COLUMN}"`);
+/** A predicate that already leaves deleted rows out by another marker (`WHERE is_deleted = false`, `WHERE NOT archived`). */
+const SOFT_MARKER = /"sval":"(is_)?(deleted|archived|removed)(_at|_on)?"/;
 
 /** True when `ix` is the only index that lets a foreign key's checks find every row (see fk-without-index). */
 function servesForeignKey(schema: Schema, t: Table, ix: Index): boolean {
@@ -26,15 +29,22 @@ export const rule: Rule = {
     good: 'CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, deleted_at timestamptz);\nCREATE INDEX idx_users_email ON users (email) WHERE deleted_at IS NULL;',
     fixable: true,
     notes:
-      'Only indexes created with CREATE INDEX are checked (PRIMARY KEY and UNIQUE constraints must cover every row). Not reported when deleted_at is a key, expression or INCLUDE column of the index, when the predicate already mentions deleted_at (e.g. `WHERE deleted_at IS NOT NULL` for purge jobs), or when the index is the only one covering a foreign key: foreign-key checks and cascades from the parent table must find deleted rows too. The fix appends `WHERE deleted_at IS NULL` (or `AND`s it to an existing predicate). On a unique index that makes uniqueness apply to live rows only, and `INSERT ... ON CONFLICT` must then repeat the predicate to use it. No fix is offered when deleted_at was added after the index was created (the fix would reference a column that does not exist yet there).',
+      'Only indexes created with CREATE INDEX are checked (PRIMARY KEY and UNIQUE constraints must cover every row). Not reported when deleted_at is a key, expression or INCLUDE column of the index, when the predicate already mentions deleted_at (e.g. `WHERE deleted_at IS NOT NULL` for purge jobs) or another soft-delete marker (`WHERE is_deleted = false`, `WHERE NOT archived`), when `redundant-index` reports the index (it should be dropped, not narrowed), or when the index is the only one covering a foreign key: foreign-key checks and cascades from the parent table must find deleted rows too. The fix appends `WHERE deleted_at IS NULL` (or `AND`s it to an existing predicate). On a unique index that makes uniqueness apply to live rows only, and `INSERT ... ON CONFLICT` must then repeat the predicate to use it. No fix is offered when deleted_at was added after the index was created (the fix would reference a column that does not exist yet there).',
   },
   *onSchema(ctx) {
+    let position: Map<Index, number> | undefined;
     for (const t of ctx.schema.tables.values()) {
       const del = t.columns.get(COLUMN);
       if (!del || t.kind === 'view') continue;
       yield; // one table at a time (the editor answers requests in between)
-      for (const ix of ctx.schema.indexesOf(t)) {
-        if (ix.constraint || ix.columns.length === 0) continue;
+      const indexes = ctx.schema.indexesOf(t);
+      // an index redundant-index says to drop gets that finding only: no advice on how to keep it
+      position ??= new Map([...ctx.schema.indexes.values()].map((ix, i) => [ix, i] as const));
+      const at = position;
+      const redundant = redundantOf(ctx, t, indexes, (ix) => at.get(ix) ?? 0);
+      for (const ix of indexes) {
+        if (ix.constraint || ix.columns.length === 0 || redundant.has(ix)) continue;
+        if (SOFT_MARKER.test(ix.predicate)) continue;
         if (ctx.wants && !ctx.wants(ix.loc.path)) continue; // reported at ix.loc.path (indexNameLoc)
         if (ix.columns.includes(COLUMN) || ix.include.includes(COLUMN) || ix.exprs.some(mentions) || mentions(ix.predicate)) continue;
         if (servesForeignKey(ctx.schema, t, ix)) continue;
