@@ -5,6 +5,10 @@ import { rule as alterColumnType } from './alter-column-type';
 import { rule as breakingRename } from './breaking-rename';
 import { rule as concurrentlyInTransaction } from './concurrently-in-transaction';
 import { rule as createIndexNonConcurrently } from './create-index-non-concurrently';
+import { rule as dropIndexNonConcurrently } from './drop-index-non-concurrently';
+import { rule as reindexNonConcurrently } from './reindex-non-concurrently';
+import { rule as refreshMatviewNonConcurrently } from './refresh-matview-non-concurrently';
+import { rule as detachPartitionNonConcurrently } from './detach-partition-non-concurrently';
 import { rule as destructiveChange } from './destructive-change';
 import { rule as setNotNullOnExistingColumn } from './set-not-null-on-existing-column';
 import { rule as missingRollback } from './missing-rollback';
@@ -19,4 +23,8 @@ export const migrationRules: Rule[] = [
   destructiveChange,
   breakingRename,
   missingRollback,
+  dropIndexNonConcurrently,
+  reindexNonConcurrently,
+  refreshMatviewNonConcurrently,
+  detachPartitionNonConcurrently,
 ];

@@ -1,6 +1,7 @@
 // Helpers shared by the migration-safety rules: which table a statement touches, whether it is new
 // in this file, and where in the statement text each ALTER TABLE sub-command sits.
 import type { Statement } from '../../model';
+import { newestMigration, placesInline } from '../../engine/placement';
 import { tableKey, type Table } from '../../schema';
 import type { Node, Token } from '../../sql/parse';
 import { fileTokens, tokenIndexAt } from '../../sql/spans';
@@ -162,4 +163,44 @@ export function explicitTransaction(ctx: StatementContext): Statement | undefine
     else if (k === 'TRANS_STMT_COMMIT' || k === 'TRANS_STMT_ROLLBACK' || k === 'TRANS_STMT_PREPARE') open = undefined;
   }
   return open;
+}
+
+/**
+ * Whether CONCURRENTLY can be added to this statement in place. It cannot run inside a transaction
+ * block (explicit, or the runner's), and a query string holding several statements is one implicit
+ * transaction (golang-migrate, `psql -c` and many ORMs send a whole file that way): so only a
+ * statement alone in its file is edited. In a project whose migrations follow a naming convention,
+ * only the newest migration is edited (an applied one never is). `advice` ends the message with
+ * where the statement must go instead ('' when it can stay).
+ */
+export function concurrentlyInPlace(ctx: StatementContext): { fix: boolean; advice: string } {
+  const alone = ctx.file.statements.every((s) => s === ctx.stmt || !s.node);
+  const files = ctx.files();
+  const applied = !placesInline(files) && newestMigration(files)?.path !== ctx.file.path;
+  const advice = ctx.inTransaction ? ', in a migration that does not run inside a transaction'
+    : !alone || ctx.runner.oneQuery ? ', alone in a migration of its own (a file sent as one query runs as one transaction, which CONCURRENTLY refuses)' : '';
+  return { fix: !ctx.inTransaction && !ctx.runner.oneQuery && alone && !applied, advice };
+}
+
+/** `word` in the case of the keyword `like` (lower case when it was written so). */
+export function keywordCase(like: Token, word: string): string {
+  return like.text === like.text.toLowerCase() ? word.toLowerCase() : word.toUpperCase();
+}
+
+/**
+ * True when a later statement of the same file drops the table (a down migration dropping an index,
+ * then its table): the table's own ACCESS EXCLUSIVE lock follows anyway, so a finding about a lock
+ * on it before that would change nothing.
+ */
+export function droppedLaterInFile(ctx: StatementContext, table: Table): boolean {
+  for (const s of ctx.file.statements) {
+    if (s.index <= ctx.stmt.index || s.kind !== 'DropStmt' || s.node?.removeType !== 'OBJECT_TABLE') continue;
+    for (const o of s.node.objects ?? []) {
+      const parts: string[] = (o.List?.items ?? []).map((i: Node) => i.String?.sval ?? '');
+      const name = parts[parts.length - 1];
+      const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+      if (name === table.name && (!schema || schema === table.schema)) return true;
+    }
+  }
+  return false;
 }
