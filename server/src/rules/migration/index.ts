@@ -9,6 +9,8 @@ import { rule as dropIndexNonConcurrently } from './drop-index-non-concurrently'
 import { rule as reindexNonConcurrently } from './reindex-non-concurrently';
 import { rule as refreshMatviewNonConcurrently } from './refresh-matview-non-concurrently';
 import { rule as detachPartitionNonConcurrently } from './detach-partition-non-concurrently';
+import { rule as identifierTooLong } from './identifier-too-long';
+import { rule as enumValueUsedInSameTransaction } from './enum-value-used-in-same-transaction';
 import { rule as destructiveChange } from './destructive-change';
 import { rule as setNotNullOnExistingColumn } from './set-not-null-on-existing-column';
 import { rule as missingRollback } from './missing-rollback';
@@ -27,4 +29,6 @@ export const migrationRules: Rule[] = [
   reindexNonConcurrently,
   refreshMatviewNonConcurrently,
   detachPartitionNonConcurrently,
+  identifierTooLong,
+  enumValueUsedInSameTransaction,
 ];
