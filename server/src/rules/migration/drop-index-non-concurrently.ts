@@ -3,7 +3,7 @@ import { Schema, type Index } from '../../schema';
 import type { Fix } from '../../model';
 import type { Node } from '../../sql/parse';
 import type { Rule, StatementContext } from '../types';
-import { concurrentlyInPlace, displayName, droppedLaterInFile, findWords, keywordCase, q, span } from './util';
+import { concurrentlyInPlace, displayName, droppedLaterInFile, lockedEarlierInTransaction, findWords, keywordCase, q, span } from './util';
 
 export const rule: Rule = {
   meta: {
@@ -18,7 +18,7 @@ export const rule: Rule = {
     good: 'DROP INDEX CONCURRENTLY idx_orders_user_id;',
     fixable: true,
     notes:
-      'Not reported when the index or its table was created earlier in the same file (nothing uses them yet: squawk\'s `require-concurrent-index-deletion` reports those too, DB Engineer deliberately does not), on partitioned tables (PostgreSQL cannot drop a partitioned index concurrently), when the same file drops the table afterwards (a down migration: the DROP TABLE locks it anyway), or for an index backing a PRIMARY KEY or UNIQUE constraint (DROP INDEX refuses it; drop the constraint). An index the project does not create is assumed to be on an existing table, unless the file drops tables afterwards. The quick fix adds CONCURRENTLY only where it can run: not inside a transaction (BEGIN, or a migration tool that wraps each file), not in a file of several statements (a file sent as one query is one transaction), not in an applied migration of a project with a naming convention, not when the statement drops several indexes (CONCURRENTLY takes one) or says CASCADE (CONCURRENTLY refuses it). squawk\'s fix adds CONCURRENTLY to a DROP of several indexes too, which PostgreSQL rejects ("DROP INDEX CONCURRENTLY does not support dropping multiple objects"): DB Engineer asks for one statement per index instead. A concurrent drop that fails leaves the index INVALID: run it again.',
+      'Not reported when the index or its table was created earlier in the same file (nothing uses them yet: squawk\'s `require-concurrent-index-deletion` reports those too, DB Engineer deliberately does not), on partitioned tables (PostgreSQL cannot drop a partitioned index concurrently), when the same file drops the table afterwards (a down migration: the DROP TABLE locks it anyway), when an earlier statement of the same transaction already holds an ACCESS EXCLUSIVE lock on the table until it commits (an ALTER TABLE adding or dropping a column, changing a type or a default, TRUNCATE, LOCK TABLE: the drop adds no lock of its own there), or for an index backing a PRIMARY KEY or UNIQUE constraint (DROP INDEX refuses it; drop the constraint). An index the project does not create is assumed to be on an existing table, unless the file drops tables afterwards. The quick fix adds CONCURRENTLY only where it can run: not inside a transaction (BEGIN, or a migration tool that wraps each file), not in a file of several statements (a file sent as one query is one transaction), not in an applied migration of a project with a naming convention, not when the statement drops several indexes (CONCURRENTLY takes one) or says CASCADE (CONCURRENTLY refuses it). squawk\'s fix adds CONCURRENTLY to a DROP of several indexes too, which PostgreSQL rejects ("DROP INDEX CONCURRENTLY does not support dropping multiple objects"): DB Engineer asks for one statement per index instead. A concurrent drop that fails leaves the index INVALID: run it again.',
   },
   textFilter: /\bdrop\s+index\b/i,
   beforeStatement(ctx) {
@@ -39,6 +39,7 @@ export const rule: Rule = {
         const t = ctx.schema.tables.get(ix.table);
         if (t?.partitioned) continue; // no CONCURRENTLY for partitioned indexes
         if (t && droppedLaterInFile(ctx, t)) continue; // its table goes next (a down migration)
+        if (t && lockedEarlierInTransaction(ctx, t)) continue; // the transaction already holds the same lock
       } else if (builtEarlierInFile(ctx, name)) {
         continue; // built earlier in this file on a table the project does not show
       } else if (dropsATableLater(ctx)) {

@@ -204,3 +204,37 @@ export function droppedLaterInFile(ctx: StatementContext, table: Table): boolean
   }
   return false;
 }
+
+/** ALTER TABLE sub-commands that take an ACCESS EXCLUSIVE lock on the table. */
+const EXCLUSIVE_CMDS = new Set([
+  'AT_AddColumn', 'AT_DropColumn', 'AT_AlterColumnType', 'AT_SetNotNull', 'AT_DropNotNull', 'AT_ColumnDefault',
+  'AT_DropConstraint', 'AT_AddIdentity', 'AT_DropIdentity', 'AT_SetTableSpace', 'AT_SetLogged', 'AT_SetUnLogged',
+]);
+
+/**
+ * A statement earlier in the same transaction that already holds an ACCESS EXCLUSIVE lock on the
+ * table until the transaction ends (ALTER TABLE adding or dropping a column, changing a type,
+ * TRUNCATE, LOCK TABLE): a later statement's lock on that table then adds nothing, and a finding
+ * about it would only repeat what the earlier statement does. Undefined outside a transaction.
+ */
+export function lockedEarlierInTransaction(ctx: StatementContext, table: Table): Statement | undefined {
+  if (!ctx.inTransaction && !ctx.runner.oneQuery) return undefined;
+  const begin = explicitTransaction(ctx);
+  const same = (rv: Node | undefined) => !!rv?.relname && ctx.schema.table(rv.schemaname, rv.relname)?.key === table.key;
+  for (const s of ctx.file.statements) {
+    if (s.index >= ctx.stmt.index) break;
+    if (begin && s.index <= begin.index) continue;
+    const n = s.node;
+    if (!n) continue;
+    if (s.kind === 'AlterTableStmt' && same(n.relation) && (n.cmds ?? []).some((c: Node) => {
+      const cmd = c.AlterTableCmd;
+      if (EXCLUSIVE_CMDS.has(cmd?.subtype)) return true;
+      const k = cmd?.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
+      return !!k && k.contype !== 'CONSTR_FOREIGN';
+    })) return s;
+    if (s.kind === 'TruncateStmt' && (n.relations ?? []).some((r: Node) => same(r.RangeVar))) return s;
+    if (s.kind === 'LockStmt' && (n.mode ?? 8) === 8 && (n.relations ?? []).some((r: Node) => same(r.RangeVar))) return s;
+    if (s.kind === 'RenameStmt' && (n.renameType === 'OBJECT_TABLE' || n.renameType === 'OBJECT_COLUMN') && same(n.relation)) return s;
+  }
+  return undefined;
+}
