@@ -22,7 +22,7 @@ export const rule: Rule = {
     good: 'REINDEX INDEX CONCURRENTLY idx_orders_user_id;',
     fixable: true,
     notes:
-      'Only reported when the project targets PostgreSQL 12 or later (`postgresVersion` in .dbe.json; before 12 there is no alternative). REINDEX SYSTEM is not reported: system catalogs cannot be reindexed concurrently. An index or table created earlier in the same file is not reported (squawk\'s and postgres-language-server\'s `require-concurrent-reindex` report those too and offer CONCURRENTLY inside transactions; DB Engineer deliberately does not: nothing uses a new, empty object yet, and PostgreSQL refuses the fix there). The quick fix adds CONCURRENTLY only where it can run: not inside a transaction (BEGIN, or a migration tool that wraps each file), not in a file of several statements (a file sent as one query is one transaction), not in an applied migration of a project with a naming convention, and not on a partitioned table or index (concurrent reindexing of partitioned relations needs PostgreSQL 14 and runs partition by partition: check it by hand). A concurrent rebuild that fails leaves an INVALID `_ccnew` index behind: drop it and retry.',
+      'Only reported when the project targets PostgreSQL 12 or later (`postgresVersion` in .dbe.json; before 12 there is no alternative). REINDEX SYSTEM, and REINDEX of a system catalog or its index (`pg_catalog`, or an unqualified `pg_` name), are not reported: system catalogs cannot be reindexed concurrently. An index or table created earlier in the same file is not reported (squawk\'s and postgres-language-server\'s `require-concurrent-reindex` report those too and offer CONCURRENTLY inside transactions; DB Engineer deliberately does not: nothing uses a new, empty object yet, and PostgreSQL refuses the fix there). The quick fix adds CONCURRENTLY only where it can run: not inside a transaction (BEGIN, or a migration tool that wraps each file), not in a file of several statements (a file sent as one query is one transaction), not in an applied migration of a project with a naming convention, and not on a partitioned table or index (concurrent reindexing of partitioned relations needs PostgreSQL 14 and runs partition by partition: check it by hand). A concurrent rebuild that fails leaves an INVALID `_ccnew` index behind: drop it and retry.',
   },
   textFilter: /\breindex\b/i,
   beforeStatement(ctx) {
@@ -31,6 +31,8 @@ export const rule: Rule = {
     const kind = KINDS[n.kind];
     if (!kind) return;
     if ((n.params ?? []).some((p: Node) => p?.DefElem?.defname === 'concurrently')) return;
+    // system catalogs cannot be reindexed concurrently: nothing better to suggest
+    if (n.relation && (n.relation.schemaname === 'pg_catalog' || (!n.relation.schemaname && /^pg_/.test(n.relation.relname ?? '')))) return;
     let what: string;
     let blocks: string;
     let partitioned = false;
@@ -40,7 +42,7 @@ export const rule: Rule = {
       if (!ref) return;
       partitioned = !!ref.table?.partitioned;
       what = `the indexes of ${q(ref.display)}`;
-      blocks = 'blocks writes to the table, and queries that use those indexes,';
+      blocks = 'blocks writes to the table, and queries that use those indexes, until it is finished';
     } else if (kind === 'index') {
       const rv = n.relation;
       if (!rv?.relname) return;
@@ -53,10 +55,10 @@ export const rule: Rule = {
       }
       const t = ix && ctx.schema.tables.get(ix.table);
       what = `index ${q(displayName(rv.schemaname, rv.relname))}${t ? ` (on ${q(t.key === tableKey(undefined, t.name) ? t.name : t.key)})` : ''}`;
-      blocks = 'blocks writes to its table, and queries that use the index,';
+      blocks = 'blocks writes to its table, and queries that use the index, until it is finished';
     } else {
       what = `every index of ${kind} ${q(n.name ?? 'the current database')}`;
-      blocks = 'blocks writes to each table, and queries that use its indexes, while they are rebuilt, and';
+      blocks = 'blocks writes to each table, and queries that use its indexes, while that table is rebuilt';
     }
     const toks = fileTokens(ctx.stmt);
     // REINDEX [ ( options ) ] { INDEX | TABLE | SCHEMA | DATABASE } name: the word goes after the kind
@@ -72,7 +74,7 @@ export const rule: Rule = {
     }
     ctx.report({
       ...span(toks, 0, k),
-      message: `Rebuilding ${what} ${blocks} until it is finished; use REINDEX ${kind.toUpperCase()} CONCURRENTLY${place.advice}.`,
+      message: `Rebuilding ${what} ${blocks}; use REINDEX ${kind.toUpperCase()} CONCURRENTLY${place.advice}.`,
       fixes,
     });
   },
