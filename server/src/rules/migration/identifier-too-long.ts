@@ -46,8 +46,8 @@ export const rule: Rule = {
   },
   beforeStatement(ctx) {
     if (ctx.runner.down) return;
-    // cheap: no identifier token of 64+ characters, no finding (a 63-byte name may be up to 63 characters)
-    if (!/[^\s,;()."]{22,}|"[^"]{22,}"/.test(ctx.stmt.text)) return;
+    // cheap: a name over 63 bytes has at least 16 characters (UTF-8 takes at most 4 bytes a character)
+    if (!/[^\s,;()."]{16,}|"[^"]{16,}"/.test(ctx.stmt.text)) return;
     const defs = defined(ctx);
     if (defs.length === 0) return;
     const toks = fileTokens(ctx.stmt);
