@@ -170,16 +170,18 @@ export function explicitTransaction(ctx: StatementContext): Statement | undefine
  * block (explicit, or the runner's), and a query string holding several statements is one implicit
  * transaction (golang-migrate, `psql -c` and many ORMs send a whole file that way): so only a
  * statement alone in its file is edited. In a project whose migrations follow a naming convention,
- * only the newest migration is edited (an applied one never is). `advice` ends the message with
- * where the statement must go instead ('' when it can stay).
+ * only the newest migration is edited (an applied one never is), and never a rollback step.
+ * `advice` ends the message with where the statement must go instead ('' when it can stay).
  */
 export function concurrentlyInPlace(ctx: StatementContext): { fix: boolean; advice: string } {
   const alone = ctx.file.statements.every((s) => s === ctx.stmt || !s.node);
   const files = ctx.files();
   const applied = !placesInline(files) && newestMigration(files)?.path !== ctx.file.path;
   const advice = ctx.inTransaction ? ', in a migration that does not run inside a transaction'
-    : !alone || ctx.runner.oneQuery ? ', alone in a migration of its own (a file sent as one query runs as one transaction, which CONCURRENTLY refuses)' : '';
-  return { fix: !ctx.inTransaction && !ctx.runner.oneQuery && alone && !applied, advice };
+    : !alone ? ', alone in a migration of its own (a file sent as one query runs as one transaction, which CONCURRENTLY refuses)' : '';
+  // a rollback step: whether the tool runs it in a transaction is often decided elsewhere (the up
+  // file's marker, a flag), and an edit that makes a rollback fail fails when it is needed most
+  return { fix: !ctx.inTransaction && alone && !applied && !ctx.runner.down, advice };
 }
 
 /** `word` in the case of the keyword `like` (lower case when it was written so). */
