@@ -5,6 +5,12 @@ import { rule as alterColumnType } from './alter-column-type';
 import { rule as breakingRename } from './breaking-rename';
 import { rule as concurrentlyInTransaction } from './concurrently-in-transaction';
 import { rule as createIndexNonConcurrently } from './create-index-non-concurrently';
+import { rule as dropIndexNonConcurrently } from './drop-index-non-concurrently';
+import { rule as reindexNonConcurrently } from './reindex-non-concurrently';
+import { rule as refreshMatviewNonConcurrently } from './refresh-matview-non-concurrently';
+import { rule as detachPartitionNonConcurrently } from './detach-partition-non-concurrently';
+import { rule as identifierTooLong } from './identifier-too-long';
+import { rule as enumValueUsedInSameTransaction } from './enum-value-used-in-same-transaction';
 import { rule as destructiveChange } from './destructive-change';
 import { rule as setNotNullOnExistingColumn } from './set-not-null-on-existing-column';
 import { rule as missingRollback } from './missing-rollback';
@@ -19,4 +25,10 @@ export const migrationRules: Rule[] = [
   destructiveChange,
   breakingRename,
   missingRollback,
+  dropIndexNonConcurrently,
+  reindexNonConcurrently,
+  refreshMatviewNonConcurrently,
+  detachPartitionNonConcurrently,
+  identifierTooLong,
+  enumValueUsedInSameTransaction,
 ];

@@ -1,6 +1,7 @@
 // Helpers shared by the migration-safety rules: which table a statement touches, whether it is new
 // in this file, and where in the statement text each ALTER TABLE sub-command sits.
 import type { Statement } from '../../model';
+import { newestMigration, placesInline } from '../../engine/placement';
 import { tableKey, type Table } from '../../schema';
 import type { Node, Token } from '../../sql/parse';
 import { fileTokens, tokenIndexAt } from '../../sql/spans';
@@ -163,4 +164,80 @@ export function explicitTransaction(ctx: StatementContext): Statement | undefine
     else if (k === 'TRANS_STMT_COMMIT' || k === 'TRANS_STMT_ROLLBACK' || k === 'TRANS_STMT_PREPARE') open = undefined;
   }
   return open;
+}
+
+/**
+ * Whether CONCURRENTLY can be added to this statement in place. It cannot run inside a transaction
+ * block (explicit, or the runner's), and a query string holding several statements is one implicit
+ * transaction (golang-migrate, `psql -c` and many ORMs send a whole file that way): so only a
+ * statement alone in its file is edited. In a project whose migrations follow a naming convention,
+ * only the newest migration is edited (an applied one never is), and never a rollback step.
+ * `advice` ends the message with where the statement must go instead ('' when it can stay).
+ */
+export function concurrentlyInPlace(ctx: StatementContext): { fix: boolean; advice: string } {
+  const alone = ctx.file.statements.every((s) => s === ctx.stmt || !s.node);
+  const files = ctx.files();
+  const applied = !placesInline(files) && newestMigration(files)?.path !== ctx.file.path;
+  const advice = ctx.inTransaction ? ', in a migration that does not run inside a transaction'
+    : !alone ? ', alone in a migration of its own (a file sent as one query runs as one transaction, which CONCURRENTLY refuses)' : '';
+  // a rollback step: whether the tool runs it in a transaction is often decided elsewhere (the up
+  // file's marker, a flag), and an edit that makes a rollback fail fails when it is needed most
+  return { fix: !ctx.inTransaction && alone && !applied && !ctx.runner.down, advice };
+}
+
+/** `word` in the case of the keyword `like` (lower case when it was written so). */
+export function keywordCase(like: Token, word: string): string {
+  return like.text === like.text.toLowerCase() ? word.toLowerCase() : word.toUpperCase();
+}
+
+/**
+ * True when a later statement of the same file drops the table (a down migration dropping an index,
+ * then its table): the table's own ACCESS EXCLUSIVE lock follows anyway, so a finding about a lock
+ * on it before that would change nothing.
+ */
+export function droppedLaterInFile(ctx: StatementContext, table: Table): boolean {
+  for (const s of ctx.file.statements) {
+    if (s.index <= ctx.stmt.index || s.kind !== 'DropStmt' || s.node?.removeType !== 'OBJECT_TABLE') continue;
+    for (const o of s.node.objects ?? []) {
+      const parts: string[] = (o.List?.items ?? []).map((i: Node) => i.String?.sval ?? '');
+      const name = parts[parts.length - 1];
+      const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+      if (name === table.name && (!schema || schema === table.schema)) return true;
+    }
+  }
+  return false;
+}
+
+/** ALTER TABLE sub-commands that take an ACCESS EXCLUSIVE lock on the table. */
+const EXCLUSIVE_CMDS = new Set([
+  'AT_AddColumn', 'AT_DropColumn', 'AT_AlterColumnType', 'AT_SetNotNull', 'AT_DropNotNull', 'AT_ColumnDefault',
+  'AT_DropConstraint', 'AT_AddIdentity', 'AT_DropIdentity', 'AT_SetTableSpace', 'AT_SetLogged', 'AT_SetUnLogged',
+]);
+
+/**
+ * A statement earlier in the same transaction that already holds an ACCESS EXCLUSIVE lock on the
+ * table until the transaction ends (ALTER TABLE adding or dropping a column, changing a type,
+ * TRUNCATE, LOCK TABLE): a later statement's lock on that table then adds nothing, and a finding
+ * about it would only repeat what the earlier statement does. Undefined outside a transaction.
+ */
+export function lockedEarlierInTransaction(ctx: StatementContext, table: Table): Statement | undefined {
+  if (!ctx.inTransaction && !ctx.runner.oneQuery) return undefined;
+  const begin = explicitTransaction(ctx);
+  const same = (rv: Node | undefined) => !!rv?.relname && ctx.schema.table(rv.schemaname, rv.relname)?.key === table.key;
+  for (const s of ctx.file.statements) {
+    if (s.index >= ctx.stmt.index) break;
+    if (begin && s.index <= begin.index) continue;
+    const n = s.node;
+    if (!n) continue;
+    if (s.kind === 'AlterTableStmt' && same(n.relation) && (n.cmds ?? []).some((c: Node) => {
+      const cmd = c.AlterTableCmd;
+      if (EXCLUSIVE_CMDS.has(cmd?.subtype)) return true;
+      const k = cmd?.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
+      return !!k && k.contype !== 'CONSTR_FOREIGN';
+    })) return s;
+    if (s.kind === 'TruncateStmt' && (n.relations ?? []).some((r: Node) => same(r.RangeVar))) return s;
+    if (s.kind === 'LockStmt' && (n.mode ?? 8) === 8 && (n.relations ?? []).some((r: Node) => same(r.RangeVar))) return s;
+    if (s.kind === 'RenameStmt' && (n.renameType === 'OBJECT_TABLE' || n.renameType === 'OBJECT_COLUMN') && same(n.relation)) return s;
+  }
+  return undefined;
 }

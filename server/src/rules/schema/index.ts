@@ -13,6 +13,7 @@ import { rule as repeatingColumnGroup } from './repeating-column-group';
 import { rule as multiValuedColumn } from './multi-valued-column';
 import { rule as eavTable } from './eav-table';
 import { rule as partitionCandidate } from './partition-candidate';
+import { rule as fkTypeMismatch } from './fk-type-mismatch';
 
 export const schemaRules: Rule[] = [
   missingPrimaryKey,
@@ -28,4 +29,5 @@ export const schemaRules: Rule[] = [
   multiValuedColumn,
   eavTable,
   partitionCandidate,
+  fkTypeMismatch,
 ];

@@ -1,0 +1,81 @@
+import type { Column } from '../../schema';
+import type { Rule } from '../types';
+import { foreignKeyLoc } from './util';
+
+/** Canonical types (as the schema records them) by what they are; only these are compared. */
+const CANON: Record<string, string> = {
+  int2: 'smallint', smallserial: 'smallint', serial2: 'smallint',
+  int4: 'integer', serial: 'integer', serial4: 'integer',
+  int8: 'bigint', bigserial: 'bigint', serial8: 'bigint',
+  numeric: 'numeric', float4: 'real', float8: 'double precision',
+  uuid: 'uuid', bool: 'boolean', bytea: 'bytea', date: 'date',
+  timestamp: 'timestamp', timestamptz: 'timestamptz', time: 'time', timetz: 'timetz', interval: 'interval',
+  text: 'string', varchar: 'string', bpchar: 'string', citext: 'string',
+  json: 'json', jsonb: 'jsonb', inet: 'inet', cidr: 'cidr', macaddr: 'macaddr', oid: 'oid', money: 'money',
+};
+const WIDTH: Record<string, number> = { smallint: 16, integer: 32, bigint: 64 };
+const LIMIT: Record<number, string> = { 16: '32,767', 32: '2,147,483,647' };
+
+/** The column's type as written, without DEFAULT-like noise. */
+function shown(c: Column): string { return c.typeText.trim().toLowerCase(); }
+
+export const rule: Rule = {
+  meta: {
+    id: 'fk-type-mismatch',
+    title: 'Foreign key column of a different type than the key it references',
+    category: 'schema',
+    severity: 'warning',
+    principle: 'Data Modeling Principles: "Data integrity over application logic" and "Plan for scale from day one"; Schema Design Standards: "Use foreign key constraints" (the persona\'s `user_id BIGINT NOT NULL REFERENCES users(id)` matches the `BIGSERIAL` key).',
+    rationale:
+      'A foreign key column should have exactly the type of the key it references. A narrower column (integer referencing a bigint key) cannot hold the key values once they pass its range, so inserts start failing on a date nobody planned for. A wider one (bigint referencing an integer key) works, but says the key will outgrow its type: widen the key before it runs out. Across types (a timestamp referencing a timestamptz, a numeric referencing an integer) every reference check and join converts one side, which depends on settings such as the session time zone or makes the planner skip the index of the other side.',
+    bad: 'CREATE TABLE users (id bigserial PRIMARY KEY);\nCREATE TABLE orders (id bigserial PRIMARY KEY, user_id integer NOT NULL REFERENCES users (id));',
+    good: 'CREATE TABLE users (id bigserial PRIMARY KEY);\nCREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id));',
+    fixable: false,
+    notes:
+      'Judged on the final schema (a type changed by a later migration counts). `serial` is `integer` and `bigserial` is `bigint` here. `text`, `varchar(n)`, `char(n)` and `citext` are not compared with each other (they compare as text and share the index; a length limit that differs is a design choice), nor are length or precision modifiers. Domains, enums, arrays and types the project does not define in a way DB Engineer knows are skipped: when the type is not known for sure, nothing is said. PostgreSQL itself refuses a foreign key between types it cannot compare (text referencing uuid): that fails at migration time. squawk and postgres-language-server have no equivalent (their `prefer-bigint-over-int` reports every integer column, which int-primary-key covers for keys). No quick fix: changing a column type rewrites the table under an ACCESS EXCLUSIVE lock (see alter-column-type), which needs a planned migration.',
+  },
+  onSchema(ctx) {
+    const seen = new Set<string>();
+    for (const t of ctx.schema.tables.values()) {
+      if (t.kind !== 'table' || t.partitionOf) continue;
+      for (const fk of t.foreignKeys) {
+        if (ctx.wants && !ctx.wants(fk.loc.path)) continue;
+        const at = `${fk.loc.path}:${fk.loc.start}`;
+        if (seen.has(at)) continue; // a key copied by LIKE / INHERITS: once
+        const parent = ctx.schema.tables.get(fk.refTable);
+        if (!parent) continue;
+        const refCols = fk.refColumns.length ? fk.refColumns : parent.primaryKey?.columns ?? [];
+        if (refCols.length !== fk.columns.length || refCols.length === 0) continue;
+        const problems: string[] = [];
+        let narrower = false;
+        for (let i = 0; i < fk.columns.length; i++) {
+          const c = t.columns.get(fk.columns[i]);
+          const r = parent.columns.get(refCols[i]);
+          if (!c || !r || c.array || r.array) { problems.length = 0; break; }
+          const a = CANON[c.type], b = CANON[r.type];
+          if (!a || !b) { problems.length = 0; break; } // a domain, an enum, something not known for sure
+          if (a === b) continue;
+          const what = `${t.name}.${c.name} is ${shown(c)} but ${parent.name}.${r.name} is ${shown(r)}`;
+          if (WIDTH[a] && WIDTH[b]) {
+            if (WIDTH[a] < WIDTH[b]) {
+              narrower = true;
+              problems.push(`${what}: key values above ${LIMIT[WIDTH[a]]} cannot be stored in it, so inserts start failing when ${parent.name} passes that; make it ${b}`);
+            } else {
+              problems.push(`${what}: the column is ready for keys its ${b} key cannot hold; widen ${parent.name}.${r.name} to ${a} (or narrow the column) so the two match`);
+            }
+          } else if (a === 'timestamp' || b === 'timestamp') {
+            problems.push(`${what}: every check and join converts between them through the session TimeZone, so the same instant can fail to match; use one type (timestamptz)`);
+          } else {
+            problems.push(`${what}: every reference check and join converts one side, and an index on the converted side cannot be used; use ${b}`);
+          }
+        }
+        if (problems.length === 0) continue;
+        seen.add(at);
+        ctx.report({
+          loc: foreignKeyLoc(ctx, fk),
+          message: `Foreign key type mismatch${narrower ? ' (overflow)' : ''}: ${problems.join('; ')}.`,
+        });
+      }
+    }
+  },
+};
