@@ -33,6 +33,8 @@ export interface FileMigration {
   role: string;
   /** The tool of the file's migration set ('plain' when none). */
   convention: string;
+  /** The folder (project-relative) of the file's migration set; undefined outside any set. */
+  set?: string;
   /** The tool opens a transaction around the file. */
   wraps: boolean;
   /** The tool sends the file as one multi-statement query. */

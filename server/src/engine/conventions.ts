@@ -293,8 +293,11 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
     const { set, c } = a;
     const p: PlannedFile = { rel: f.rel, role: c.role, version: c.version, wraps: transactional, oneQuery: false, why: c.why };
     switch (set.convention) {
-      case 'flyway': case 'pop': case 'sqitch': p.wraps = true; break;
-      case 'diesel': p.wraps = true; break; // unless metadata.toml says run_in_transaction = false (not a .sql file: not read)
+      case 'pop': case 'sqitch': p.wraps = true; break;
+      // Flyway runs a file holding CONCURRENTLY outside a transaction on its own (its PostgreSQL parser
+      // detects it); Diesel when the migration's metadata.toml says run_in_transaction = false, which
+      // is not a .sql file and is not read: a file that uses CONCURRENTLY is taken to have said so.
+      case 'flyway': case 'diesel': p.wraps = transactional || !/\bconcurrently\b/i.test(text); break;
       case 'golang-migrate': p.oneQuery = true; break;
       case 'prisma': p.oneQuery = true; break;
       case 'goose': {

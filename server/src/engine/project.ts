@@ -115,8 +115,8 @@ export class Project {
       });
       this.plan = plan;
       const pathOf = (rel: string | undefined) => (rel === undefined ? undefined : byRel.get(rel)?.path);
-      const setOf = new Map<string, string>();
-      for (const set of plan.sets) for (const f of set.files) setOf.set(f.rel, set.convention);
+      const setOf = new Map<string, string>(), folderOf = new Map<string, string>();
+      for (const set of plan.sets) for (const f of set.files) { setOf.set(f.rel, set.convention); folderOf.set(f.rel, set.folder); }
       this.toolTables = new Map();
       for (const set of plan.sets) {
         const ddl = TOOL_TABLES[set.convention];
@@ -130,7 +130,7 @@ export class Project {
       this.ordered = plan.files.map((p) => {
         const f = byRel.get(p.rel)!;
         f.migration = {
-          role: p.role, convention: setOf.get(p.rel) ?? 'plain', wraps: p.wraps, oneQuery: p.oneQuery,
+          role: p.role, convention: setOf.get(p.rel) ?? 'plain', set: folderOf.get(p.rel), wraps: p.wraps, oneQuery: p.oneQuery,
           downFrom: p.downFrom, upFrom: p.upFrom, undoes: pathOf(p.undoes), downFile: pathOf(p.downFile),
         };
         f.isDown = p.role === 'down';
