@@ -437,8 +437,9 @@ export function describePlan(plan: MigrationPlan): string[] {
     if (count('down')) parts.push(`${count('down')} down`);
     for (const r of ['repeatable', 'verify', 'other-dialect'] as FileRole[]) if (count(r)) parts.push(`${count(r)} ${r}`);
     const first = s.files.find((f) => f.role === 'up'), last = [...s.files].reverse().find((f) => f.role === 'up');
-    out.push(`migrations: ${s.folder || '.'}/ is ${s.convention} (${s.detectedBy}): ${parts.join(', ')}${first && last ? `; replayed from ${base(first.rel)} to ${base(last.rel)}` : ''}${plan.order !== 'tool' ? ` in ${plan.order} order (migrations.order)` : ''}`);
-    for (const w of s.warnings) out.push(`  warning: ${w}`);
+    const short = (rel: string) => (s.folder && rel.startsWith(s.folder + '/') ? rel.slice(s.folder.length + 1) : rel);
+    out.push(`migrations: ${s.folder || '.'}/ is ${s.convention} (${s.detectedBy}): ${parts.join(', ')}${first && last ? `; replayed from ${short(first.rel)} to ${short(last.rel)}` : ''}${plan.order !== 'tool' ? ` in ${plan.order} order (migrations.order)` : ''}`);
+    for (const w of s.warnings) out.push(`migrations: ${s.folder || "."}/: warning: ${w}`);
   }
   for (const f of plan.files) if (f.role === 'install-alternative') out.push(`migrations: ${f.rel} is not replayed: ${f.why}`);
   return out;
