@@ -442,12 +442,15 @@ export class Project {
 
 
 /** How the file's tool runs it (migrations.transactional forces a transaction whatever the tool). */
-function runnerOf(file: SourceFile, config: Config): { convention: string; wraps: boolean; oneQuery: boolean } {
+function runnerOf(file: SourceFile, config: Config): { convention: string; wraps: boolean; oneQuery: boolean; wrapsBy?: string } {
   const m = file.migration;
+  const convention = m?.convention ?? 'plain';
+  const byTool = !!m?.wraps && !config.migrations.transactional;
   return {
-    convention: m?.convention ?? 'plain',
+    convention,
     wraps: config.migrations.transactional || !!m?.wraps,
     oneQuery: !config.migrations.transactional && !m?.wraps && !!m?.oneQuery,
+    wrapsBy: config.migrations.transactional ? 'migrations.transactional' : byTool ? convention : undefined,
   };
 }
 

@@ -43,7 +43,8 @@ export const rule: Rule = {
       const line = ctx.file.lines.range(begin.start, begin.start).start.line + 1;
       message = `${what} cannot run inside a transaction block (opened by ${begin.text.split(/[^A-Za-z]/)[0].toUpperCase()} on line ${line}); move it outside BEGIN ... COMMIT.`;
     } else if (ctx.runner.wraps) {
-      const why = ctx.runner.convention === 'plain' ? 'migrations.transactional' : `${ctx.runner.convention} wraps each migration in one`;
+      const by = ctx.runner.wrapsBy ?? 'migrations.transactional';
+      const why = by === 'migrations.transactional' ? by : `${by} wraps each migration in one`;
       message = `${what} cannot run inside a transaction block, and this project's migrations run in one (${why}); put it in its own migration that runs without a transaction.`;
     } else {
       message = `${what} cannot run inside a transaction block, and ${ctx.runner.convention} sends this file to PostgreSQL as one query, which runs its statements as one transaction; put it alone in a migration of its own.`;
