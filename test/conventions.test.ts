@@ -183,7 +183,45 @@ test('migrations.order "path" keeps path order and warns where the tool would ru
 
 test('a file the tool would not run, in its folder, is named in a warning', () => {
   const plan = planMigrations(files({ 'm/1_a.up.sql': '', 'm/2_b.up.sql': '', 'm/seed.sql': '' }));
-  assert.match(plan.sets[0].warnings.join('\n'), /m\/seed\.sql is not named as a golang-migrate migration/);
+  assert.match(plan.sets[0].warnings.join('\n'), /m\/seed\.sql is not named as a golang-migrate migration: the tool does not run it/);
+  // golang-migrate skips names it cannot parse: not replayed
+  assert.equal(plan.files.find((f) => f.rel === 'm/seed.sql')!.role, 'ignored');
+});
+
+test('dbmate sorts by file name as text; transaction:false still sends the up section as one query', () => {
+  const plan = planMigrations(files({
+    'db/migrations/20210101000000_b.sql': '-- migrate:up\nSELECT 1;\n', 'db/migrations/10000000000000_a.sql': '-- migrate:up transaction:false\nSELECT 1;\nSELECT 2;\n',
+    'db/migrations/9_c.sql': '-- migrate:up\nSELECT 1;\n',
+  }));
+  assert.deepEqual(plan.files.map((f) => path.basename(f.rel)), ['10000000000000_a.sql', '20210101000000_b.sql', '9_c.sql']);
+  assert.deepEqual(plan.files.map((f) => [f.wraps, f.oneQuery]), [[false, true], [true, false], [true, false]]);
+});
+
+test('postgrator: NNNN.do.x.sql forward, NNNN.undo.x.sql its rollback, each file one query', () => {
+  const plan = planMigrations(files({ 'm/0002.do.b.sql': '', 'm/0001.undo.a.sql': '', 'm/0001.do.a.sql': '', 'm/0010.do.c.sql': '' }));
+  const set = plan.sets[0];
+  assert.equal(set.convention, 'postgrator');
+  assert.deepEqual(set.files.map((f) => [path.basename(f.rel), f.role]), [['0001.do.a.sql', 'up'], ['0001.undo.a.sql', 'down'], ['0002.do.b.sql', 'up'], ['0010.do.c.sql', 'up']]);
+  assert.equal(set.files[1].undoes, 'm/0001.do.a.sql');
+  assert.ok(set.files.every((f) => f.oneQuery));
+});
+
+test('sqitch: nested change paths pair by name; name@tag.sql copies of reworked changes are not replayed; a lone deploy/ folder is not sqitch', () => {
+  const plan = planMigrations(files({
+    'schema/deploy/tables/user.sql': '', 'schema/deploy/tables/user@1.0.sql': '', 'schema/revert/tables/user.sql': '', 'schema/verify/tables/user.sql': '',
+  }));
+  const set = plan.sets[0];
+  assert.equal(set.folder, 'schema');
+  const role = (rel: string) => plan.files.find((f) => f.rel === rel)!;
+  assert.equal(role('schema/deploy/tables/user@1.0.sql').role, 'reworked');
+  assert.equal(role('schema/revert/tables/user.sql').undoes, 'schema/deploy/tables/user.sql');
+  assert.ok(set.files.every((f) => !f.wraps), 'sqitch runs the script with psql and adds no transaction');
+  assert.deepEqual(planMigrations(files({ 'deploy/setup.sql': '' })).sets, []);
+});
+
+test('a dump in a folder holding migrations (dbmate\'s db/schema.sql) is a second install path', () => {
+  const plan = planMigrations(files({ 'db/schema.sql': '', 'db/migrations/20240101000000_a.sql': '-- migrate:up\nSELECT 1;\n' }));
+  assert.equal(plan.files.find((f) => f.rel === 'db/schema.sql')!.role, 'install-alternative');
 });
 
 // ---- What the user sees

@@ -9,11 +9,11 @@
 /** A migration tool whose files we recognise. `plain`: none; files are replayed in path order. */
 export type ToolConvention =
   | 'golang-migrate' | 'goose' | 'flyway' | 'dbmate' | 'diesel' | 'prisma' | 'rails-structure' | 'sqitch'
-  | 'pop' | 'supabase' | 'numbered' | 'versioned-folders' | 'plain';
+  | 'pop' | 'supabase' | 'postgrator' | 'numbered' | 'versioned-folders' | 'plain';
 
 export const TOOL_CONVENTIONS: readonly ToolConvention[] = [
   'golang-migrate', 'goose', 'flyway', 'dbmate', 'diesel', 'prisma', 'rails-structure', 'sqitch', 'pop', 'supabase',
-  'numbered', 'versioned-folders', 'plain',
+  'postgrator', 'numbered', 'versioned-folders', 'plain',
 ];
 
 /** What a file is to its migration tool. */
@@ -30,6 +30,10 @@ export type FileRole =
   | 'other-dialect'
   /** A full schema file beside versioned migrations (a second install path): judged on its own, not replayed. */
   | 'install-alternative'
+  /** sqitch `name@tag.sql`: an older copy of a reworked change (its place is in sqitch.plan, not read): not replayed. */
+  | 'reworked'
+  /** In a tool's folder but not named as the tool reads names (golang-migrate, Supabase skip it): not replayed. */
+  | 'ignored'
   /** The file's statements are run by hand or by something we do not know: replayed, in path order. */
   | 'plain';
 
@@ -125,6 +129,7 @@ const NUMBERED_RE = /^(\d+)[_-](.+)\.sql$/i;
 const DIESEL_DIR_RE = /^(\d{4}-\d{2}-\d{2}-\d{6}|\d{14})_.+$/;
 const PRISMA_DIR_RE = /^(\d{14})_.+$/;
 const VERSION_DIR_RE = /^v(\d+(?:\.\d+)*)$/i;
+const POSTGRATOR_RE = /^(\d+)\.(do|undo)\.(.+)\.sql$/i;
 const GOOSE_UP_RE = /^--\s*\+goose\s+up\b/im;
 const GOOSE_DOWN_RE = /^--\s*\+goose\s+down\b/im;
 const GOOSE_NOTX_RE = /^--\s*\+goose\s+no\s+transaction\b/im;
@@ -148,9 +153,19 @@ function candidates(rel: string, text: string): Candidate[] {
   if (vm && base(grand).toLowerCase() === 'versioned') {
     out.push({ convention: 'versioned-folders', folder: grand, version: vm[1], role: 'up', why: `version folder v${vm[1]}` });
   }
-  if (['deploy', 'revert', 'verify'].includes(parent.toLowerCase())) {
-    const p = parent.toLowerCase();
-    out.push({ convention: 'sqitch', folder: grand, role: p === 'deploy' ? 'up' : p === 'revert' ? 'down' : 'verify', pairKey: rel.slice(d.length + 1), why: `sqitch ${p}/` });
+  // sqitch: <top>/deploy/<change path>.sql, with revert/ and verify/ beside deploy/ (changes may be nested)
+  const segs = rel.split('/');
+  for (let i = segs.length - 2; i >= 0; i--) {
+    const p = segs[i].toLowerCase();
+    if (p !== 'deploy' && p !== 'revert' && p !== 'verify') continue;
+    const change = segs.slice(i + 1).join('/');
+    const reworked = /@[^/]*\.sql$/.test(change);
+    out.push({
+      convention: 'sqitch', folder: segs.slice(0, i).join('/'), pairKey: change,
+      role: reworked ? 'reworked' : p === 'deploy' ? 'up' : p === 'revert' ? 'down' : 'verify',
+      why: reworked ? `sqitch ${p}/ older copy of a reworked change` : `sqitch ${p}/`,
+    });
+    break;
   }
   if (lower === 'structure.sql' && parent.toLowerCase() === 'db') {
     out.push({ convention: 'rails-structure', folder: d, role: 'up', why: 'Rails db/structure.sql (a full schema dump)' });
@@ -169,6 +184,8 @@ function candidates(rel: string, text: string): Candidate[] {
   }
   m = GOLANG_RE.exec(b);
   if (m) out.push({ convention: 'golang-migrate', folder: d, version: m[1], role: m[3].toLowerCase() === 'up' ? 'up' : 'down', pairKey: m[1], why: `version ${BigInt(m[1])} ${m[3].toLowerCase()}` });
+  m = POSTGRATOR_RE.exec(b);
+  if (m) out.push({ convention: 'postgrator', folder: d, version: m[1], role: m[2].toLowerCase() === 'do' ? 'up' : 'down', pairKey: String(BigInt(m[1])), why: `postgrator ${m[2].toLowerCase()} ${BigInt(m[1])}` });
   m = NUMBERED_RE.exec(b);
   if (m && !/\.(up|down)\.sql$/i.test(b)) {
     if (GOOSE_UP_RE.test(text)) out.push({ convention: 'goose', folder: d, version: m[1], role: 'up', why: `goose version ${BigInt(m[1])}` });
@@ -180,9 +197,9 @@ function candidates(rel: string, text: string): Candidate[] {
 }
 
 /** Which convention wins when a folder's files allow several (a dialect infix makes golang-migrate names pop's). */
-const PRIORITY: ToolConvention[] = ['diesel', 'prisma', 'versioned-folders', 'sqitch', 'flyway', 'pop', 'golang-migrate', 'goose', 'dbmate', 'supabase', 'numbered', 'rails-structure'];
+const PRIORITY: ToolConvention[] = ['diesel', 'prisma', 'versioned-folders', 'sqitch', 'flyway', 'pop', 'golang-migrate', 'postgrator', 'goose', 'dbmate', 'supabase', 'numbered', 'rails-structure'];
 
-export const KEEPS_DOWN: ReadonlySet<ToolConvention> = new Set(['golang-migrate', 'diesel', 'pop', 'sqitch', 'goose', 'dbmate']);
+export const KEEPS_DOWN: ReadonlySet<ToolConvention> = new Set(['golang-migrate', 'diesel', 'pop', 'sqitch', 'goose', 'dbmate', 'postgrator']);
 
 /** The table each tool records applied migrations in (created by the tool before the first migration). */
 export const TOOL_TABLES: Partial<Record<ToolConvention, string>> = {
@@ -194,6 +211,7 @@ export const TOOL_TABLES: Partial<Record<ToolConvention, string>> = {
   prisma: 'CREATE TABLE IF NOT EXISTS _prisma_migrations (id varchar(36) NOT NULL PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL, logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count integer NOT NULL DEFAULT 0);',
   pop: 'CREATE TABLE IF NOT EXISTS schema_migration (version varchar(48) NOT NULL, version_self integer NOT NULL DEFAULT 0);',
   supabase: 'CREATE SCHEMA IF NOT EXISTS supabase_migrations; CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations (version text NOT NULL PRIMARY KEY, statements text[], name text);',
+  postgrator: 'CREATE TABLE IF NOT EXISTS schemaversion (version bigint PRIMARY KEY, name text, md5 text, run_at timestamptz);',
   sqitch: 'CREATE SCHEMA IF NOT EXISTS sqitch; CREATE TABLE IF NOT EXISTS sqitch.changes (change_id text NOT NULL PRIMARY KEY, change text NOT NULL, project text NOT NULL, note text NOT NULL DEFAULT \'\', committed_at timestamptz NOT NULL DEFAULT clock_timestamp()); CREATE TABLE IF NOT EXISTS sqitch.tags (tag_id text NOT NULL PRIMARY KEY, tag text NOT NULL, project text NOT NULL);',
 };
 
@@ -230,6 +248,8 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
   for (const [folder, m] of byFolder) {
     const popDialect = (m.get('pop') ?? []).some((c) => !c.why.includes('all dialects'));
     if (!popDialect) m.delete('pop');
+    // a folder merely named deploy/ is not sqitch's: it needs revert/ or verify/ beside it
+    if (!(m.get('sqitch') ?? []).some((c) => c.role === 'down' || c.role === 'verify')) m.delete('sqitch');
     let best: ToolConvention | undefined;
     if (options.convention && m.has(options.convention)) best = options.convention;
     else {
@@ -267,11 +287,13 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
 
   // Full schema files beside versioned folders (temporal's schema.sql next to versioned/): a second install path.
   const installAlt = new Map<string, string>();
-  for (const set of sets.values()) {
-    if (set.convention !== 'versioned-folders') continue;
-    const home = dir(set.folder);
-    for (const f of inputs) {
-      if (dir(f.rel) === home && /^schema\.sql$/i.test(base(f.rel)) && !assigned.has(f.rel)) installAlt.set(f.rel, set.folder);
+  // Likewise a dump (schema.sql, structure.sql) in a folder that holds a migration set (dbmate's db/schema.sql).
+  for (const f of inputs) {
+    if (assigned.has(f.rel) || !/^(schema|structure)\.sql$/i.test(base(f.rel))) continue;
+    const home = dir(f.rel);
+    for (const set of sets.values()) {
+      if (set.convention === 'rails-structure') continue;
+      if (home === '' || set.folder === home || set.folder.startsWith(home + '/') || (set.convention === 'versioned-folders' && dir(set.folder) === home)) { installAlt.set(f.rel, set.folder); break; }
     }
   }
 
@@ -293,7 +315,11 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
     const { set, c } = a;
     const p: PlannedFile = { rel: f.rel, role: c.role, version: c.version, wraps: transactional, oneQuery: false, why: c.why };
     switch (set.convention) {
-      case 'pop': case 'sqitch': p.wraps = true; break;
+      // pop runs each migration in a transaction; sqitch runs the script with psql and adds none (its
+      // templates write BEGIN ... COMMIT in the script, which the engine sees)
+      case 'pop': p.wraps = true; break;
+      // postgrator sends the whole file as one query
+      case 'postgrator': p.oneQuery = true; break;
       // Flyway runs a file holding CONCURRENTLY outside a transaction on its own (its PostgreSQL parser
       // detects it); Diesel when the migration's metadata.toml says run_in_transaction = false, which
       // is not a .sql file and is not read: a file that uses CONCURRENTLY is taken to have said so.
@@ -310,7 +336,9 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
       }
       case 'dbmate': {
         const upm = DBMATE_UP_RE.exec(text);
+        // the up section is sent as one Exec: without its transaction it is still one implicit transaction
         p.wraps = transactional || !/transaction\s*:\s*false/i.test(upm?.[1] ?? '');
+        p.oneQuery = !p.wraps;
         if (upm) p.upFrom = upm.index;
         const down = offsetOf(DBMATE_DOWN_RE, text);
         if (down !== undefined) p.downFrom = down;
@@ -318,7 +346,7 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
       }
       default: break;
     }
-    if (c.role === 'repeatable' || c.role === 'verify' || c.role === 'other-dialect') p.wraps = transactional || set.convention === 'flyway';
+    if (c.role === 'repeatable' || c.role === 'verify' || c.role === 'other-dialect' || c.role === 'reworked') p.wraps = transactional || (set.convention === 'flyway' && p.wraps);
     planned.set(f.rel, p);
     set.files.push(p);
   }
@@ -333,6 +361,8 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
         if (x.role !== y.role) return x.role === 'repeatable' ? 1 : -1;
         return x.rel < y.rel ? -1 : x.rel > y.rel ? 1 : 0;
       }
+      // dbmate sorts its files by name, as strings
+      if (set.convention === 'dbmate') return base(x.rel) < base(y.rel) ? -1 : base(x.rel) > base(y.rel) ? 1 : 0;
       if (x.version !== undefined && y.version !== undefined) {
         const v = compareVersions(x.version, y.version);
         if (v) return v;
@@ -398,7 +428,11 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
     const p = planned.get(f.rel)!;
     if (assigned.has(f.rel) || p.role !== 'plain') continue;
     const set = sets.get(dir(f.rel));
-    if (set && set.convention !== 'rails-structure') {
+    if (set && IGNORES_OTHERS.has(set.convention)) {
+      p.role = 'ignored';
+      p.why = `not named as ${set.convention} names migrations: the tool does not run it; not replayed`;
+      set.warnings.push(`${f.rel} is not named as a ${set.convention} migration: the tool does not run it, so it is not replayed`);
+    } else if (set && set.convention !== 'rails-structure') {
       p.why = `not named as ${set.convention} names migrations: the tool may not run it; replayed in path order`;
       set.warnings.push(`${f.rel} is not named as a ${set.convention} migration: replayed in path order, which may not be what the tool does`);
     }
@@ -427,6 +461,9 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
   return { order, sets: setList, files: all };
 }
 
+/** Tools that skip files whose names they cannot parse (golang-migrate source/parse.go; Supabase CLI `^([0-9]+)_(.*)\.sql$`). */
+const IGNORES_OTHERS: ReadonlySet<ToolConvention> = new Set(['golang-migrate', 'supabase']);
+
 /** One line per set (and its warnings) for `dbe lint --verbose`. */
 export function describePlan(plan: MigrationPlan): string[] {
   const out: string[] = [];
@@ -435,7 +472,7 @@ export function describePlan(plan: MigrationPlan): string[] {
     const count = (r: FileRole) => s.files.filter((f) => f.role === r).length;
     const parts = [`${count('up')} up`];
     if (count('down')) parts.push(`${count('down')} down`);
-    for (const r of ['repeatable', 'verify', 'other-dialect'] as FileRole[]) if (count(r)) parts.push(`${count(r)} ${r}`);
+    for (const r of ['repeatable', 'verify', 'other-dialect', 'reworked', 'ignored'] as FileRole[]) if (count(r)) parts.push(`${count(r)} ${r}`);
     const first = s.files.find((f) => f.role === 'up'), last = [...s.files].reverse().find((f) => f.role === 'up');
     const short = (rel: string) => (s.folder && rel.startsWith(s.folder + '/') ? rel.slice(s.folder.length + 1) : rel);
     out.push(`migrations: ${s.folder || '.'}/ is ${s.convention} (${s.detectedBy}): ${parts.join(', ')}${first && last ? `; replayed from ${short(first.rel)} to ${short(last.rel)}` : ''}${plan.order !== 'tool' ? ` in ${plan.order} order (migrations.order)` : ''}`);

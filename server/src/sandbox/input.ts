@@ -92,7 +92,7 @@ export function fileRole(file: SourceFile, includeConfigured: boolean, rel = fil
   if (file.isDown) return 'down';
   // sqitch verify scripts, another dialect's migrations, a second install path: not run here
   const r = file.migration?.role;
-  if (r === 'verify' || r === 'other-dialect' || r === 'install-alternative') return 'down';
+  if (r === 'verify' || r === 'other-dialect' || r === 'install-alternative' || r === 'reworked') return 'down';
   if (!file.replayed) return 'queries';
   if (includeConfigured || looksLikeMigration(rel)) return 'migration';
   let queries = 0;
