@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { planMigrations, compareVersions, type PlanInput } from '../server/src/engine/conventions';
+import { planMigrations, compareVersions, sqitchOrder, type PlanInput } from '../server/src/engine/conventions';
 import { Project } from '../server/src/engine/project';
 import { defaultConfig, mergeConfig, ConfigError, type Config } from '../server/src/config';
 import type { Finding } from '../server/src/model';
@@ -136,7 +136,7 @@ test('sqitch: deploy scripts are forward steps, revert scripts rollbacks, verify
   assert.equal(set.convention, 'sqitch');
   assert.deepEqual(set.files.map((f) => [f.rel, f.role]), [['deploy/users.sql', 'up'], ['revert/users.sql', 'down'], ['verify/users.sql', 'verify']]);
   assert.equal(set.files[1].undoes, 'deploy/users.sql');
-  assert.ok(set.warnings.some((w) => /sqitch\.plan is not read/.test(w)));
+  assert.ok(set.warnings.some((w) => /no sqitch\.plan read/.test(w)));
 });
 
 test('Supabase, numbered files and Rails structure.sql', () => {
@@ -217,6 +217,38 @@ test('sqitch: nested change paths pair by name; name@tag.sql copies of reworked 
   assert.equal(role('schema/revert/tables/user.sql').undoes, 'schema/deploy/tables/user.sql');
   assert.ok(set.files.every((f) => !f.wraps), 'sqitch runs the script with psql and adds no transaction');
   assert.deepEqual(planMigrations(files({ 'deploy/setup.sql': '' })).sets, []);
+});
+
+test('sqitch.plan decides the order; an earlier instance of a reworked change is its name@tag copy; a script the plan does not name is not replayed', () => {
+  const planText = '%syntax-version=1.0.0\n%project=x\n\nschemas/main 2021-10-21T16:10:32Z A <a@b> # schema\ntables/user [schemas/main] 2021-10-21T16:10:32Z A <a@b> # users\n@v1.0 2021-11-01T00:00:00Z A <a@b> # tag\n\ntables/user [tables/user@v1.0] 2021-12-01T00:00:00Z A <a@b> # rework\n';
+  assert.deepEqual(sqitchOrder(planText), ['schemas/main', 'tables/user@v1.0', 'tables/user']);
+  const plan = planMigrations(files({
+    'db/deploy/tables/user.sql': '', 'db/deploy/tables/user@v1.0.sql': '', 'db/deploy/schemas/main.sql': '', 'db/deploy/zzz_unused.sql': '',
+    'db/revert/tables/user.sql': '', 'db/verify/tables/user.sql': '', 'db/revert/schemas/main.sql': '',
+  }), { sqitchPlans: new Map([['db', planText]]) });
+  const set = plan.sets[0];
+  assert.deepEqual(set.files.filter((f) => f.role === 'up').map((f) => f.rel), ['db/deploy/schemas/main.sql', 'db/deploy/tables/user@v1.0.sql', 'db/deploy/tables/user.sql']);
+  assert.equal(set.files.find((f) => f.rel === 'db/deploy/zzz_unused.sql')!.role, 'ignored');
+  assert.ok(!set.warnings.some((w) => /no sqitch\.plan/.test(w)));
+});
+
+test('dbe lint reads a sqitch project\'s sqitch.plan: deploy scripts replayed in its order, not path order', () => {
+  const dir = path.join(TMP, 'sqitch');
+  const write = (rel: string, text: string) => { fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true }); fs.writeFileSync(path.join(dir, rel), text); };
+  // path order would run a_orders (which needs users) before z_users
+  write('sqitch.plan', '%project=x\nz_users 2021-10-21T16:10:32Z A <a@b> # users\na_orders [z_users] 2021-10-21T16:10:32Z A <a@b> # orders\n');
+  write('deploy/z_users.sql', 'BEGIN;\nCREATE TABLE users (id bigint PRIMARY KEY, name text);\nCOMMIT;\n');
+  write('deploy/a_orders.sql', 'BEGIN;\nALTER TABLE users ALTER COLUMN name TYPE varchar(100);\nCOMMIT;\n');
+  write('revert/z_users.sql', 'BEGIN;\nDROP TABLE users;\nCOMMIT;\n');
+  write('revert/a_orders.sql', 'BEGIN;\nALTER TABLE users ALTER COLUMN name TYPE text;\nCOMMIT;\n');
+  write('verify/z_users.sql', 'SELECT id FROM users WHERE false;\n');
+  const r = spawnSync(process.execPath, [CLI, 'lint', dir, '--format', 'json', '--fail-on', 'none', '--no-cache', '--verbose'], { encoding: 'utf8', cwd: TMP, env: { ...process.env, DBE_CACHE_DIR: path.join(TMP, '.cache') } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /is sqitch .*replayed from deploy\/z_users\.sql to deploy\/a_orders\.sql/);
+  const report = JSON.parse(r.stdout);
+  const orders = report.files.find((f: any) => f.path.endsWith('deploy/a_orders.sql'));
+  const type = orders.diagnostics.find((d: any) => d.rule === 'alter-column-type');
+  assert.match(type.message, /from text to varchar\(100\)/i, 'users is known when a_orders runs');
 });
 
 test('a dump in a folder holding migrations (dbmate\'s db/schema.sql) is a second install path', () => {

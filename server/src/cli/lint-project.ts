@@ -58,6 +58,18 @@ export function addSource(project: Project, file: string, source: DiskSource): v
  */
 export function addProjectFiles(project: Project, spec: ProjectSpec): void {
   for (const f of spec.files) addSource(project, f, readDiskSource(f, spec.config.maxFileBytes));
+  addMigrationMeta(project, spec);
+}
+
+/** What the migration tools read besides SQL: a sqitch project's sqitch.plan (its deploy order). */
+export function addMigrationMeta(project: Project, spec: ProjectSpec): void {
+  for (const set of project.migrationPlan().sets) {
+    if (set.convention !== 'sqitch') continue;
+    const file = path.join(spec.root, set.folder, 'sqitch.plan');
+    if (!fs.existsSync(file)) continue;
+    const src = readDiskSource(file, spec.config.maxFileBytes);
+    if (!src.unreadable) project.setSqitchPlan(set.folder, src.text);
+  }
 }
 
 /** The file a command was asked about, read into the project: one that was not analysed is an input error. */
@@ -112,6 +124,7 @@ export function lintProject(spec: ProjectSpec, options: LintProjectOptions): Pro
 
 function lintWith(project: Project, spec: ProjectSpec, sources: ({ path: string } & DiskSource)[], options: LintProjectOptions, store: DiskParseCache | undefined): ProjectResult {
   for (const s of sources) timed('split+parse', () => addSource(project, s.path, s));
+  addMigrationMeta(project, spec);
   let results = timed('analyze', () => project.analyze(options.targets));
   let fixesApplied = 0;
   let filesFixed = 0;

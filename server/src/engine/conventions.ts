@@ -83,6 +83,8 @@ export interface MigrationPlan {
 
 export interface PlanInput { rel: string; text: string }
 export interface PlanOptions {
+  /** Text of sqitch.plan files by their folder (project-relative): the deploy order of that sqitch project. */
+  sqitchPlans?: ReadonlyMap<string, string>;
   order?: 'tool' | 'path' | 'natural';
   /** migrations.convention: read every migration folder as this tool's. */
   convention?: ToolConvention;
@@ -214,6 +216,32 @@ export const TOOL_TABLES: Partial<Record<ToolConvention, string>> = {
   postgrator: 'CREATE TABLE IF NOT EXISTS schemaversion (version bigint PRIMARY KEY, name text, md5 text, run_at timestamptz);',
   sqitch: 'CREATE SCHEMA IF NOT EXISTS sqitch; CREATE TABLE IF NOT EXISTS sqitch.changes (change_id text NOT NULL PRIMARY KEY, change text NOT NULL, project text NOT NULL, note text NOT NULL DEFAULT \'\', committed_at timestamptz NOT NULL DEFAULT clock_timestamp()); CREATE TABLE IF NOT EXISTS sqitch.tags (tag_id text NOT NULL PRIMARY KEY, tag text NOT NULL, project text NOT NULL);',
 };
+
+// ---------------------------------------------------------------------------------------------
+// sqitch.plan
+
+/**
+ * The deploy order a sqitch.plan gives: change paths (`tables/user`, or `tables/user@v1.0` for an
+ * earlier instance of a reworked change, whose script is the copy named after the first tag that
+ * follows it) in plan order.
+ */
+export function sqitchOrder(plan: string): string[] {
+  const entries: { name: string; tag?: string }[] = [];
+  for (const raw of plan.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('%') || line.startsWith('#')) continue;
+    if (line.startsWith('@')) {
+      const tag = line.split(/\s+/)[0];
+      for (let i = entries.length - 1; i >= 0 && entries[i].tag === undefined; i--) entries[i].tag = tag;
+      continue;
+    }
+    const name = line.split(/\s+/)[0].replace(/^[+-]/, '');
+    if (name) entries.push({ name });
+  }
+  const last = new Map<string, number>();
+  entries.forEach((e, i) => last.set(e.name, i));
+  return entries.map((e, i) => (last.get(e.name) !== i && e.tag ? `${e.name}${e.tag}` : e.name));
+}
 
 // ---------------------------------------------------------------------------------------------
 // The plan
@@ -352,9 +380,28 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
   }
 
   // Order and pair each set.
+  let sqitchRank: Map<string, number> | undefined;
   const roleRank = (r: FileRole) => (r === 'up' ? 0 : r === 'down' ? 1 : r === 'other-dialect' ? 2 : r === 'verify' ? 3 : 4);
   for (const set of sets.values()) {
     set.keepsDown = KEEPS_DOWN.has(set.convention) || set.files.some((f) => f.role === 'down');
+    sqitchRank = undefined;
+    const sqitchPlan = set.convention === 'sqitch' ? options.sqitchPlans?.get(set.folder) : undefined;
+    if (sqitchPlan !== undefined) {
+      const order = sqitchOrder(sqitchPlan);
+      sqitchRank = new Map(order.map((c, i) => [c, i] as const));
+      // the plan decides what is deployed: a reworked copy it names is a forward step, a script it does not name is not run
+      for (const f of set.files) {
+        const c = assigned.get(f.rel)!.c;
+        const change = (c.pairKey ?? '').replace(/\.sql$/i, '');
+        const kind = /^sqitch (deploy|revert|verify)\//.exec(c.why)?.[1];
+        if (!sqitchRank.has(change)) {
+          if (kind === 'deploy') { f.role = 'ignored'; f.why = 'a sqitch deploy script sqitch.plan does not name: not deployed'; }
+        } else if (f.role === 'reworked') {
+          f.role = kind === 'deploy' ? 'up' : kind === 'revert' ? 'down' : 'verify';
+          f.why = `sqitch ${kind}/, an earlier instance of a reworked change (sqitch.plan)`;
+        }
+      }
+    }
     const key = (f: PlannedFile) => assigned.get(f.rel)!.c.pairKey;
     set.files.sort((x, y) => {
       if (x.role === 'repeatable' || y.role === 'repeatable') {
@@ -367,10 +414,14 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
         const v = compareVersions(x.version, y.version);
         if (v) return v;
       }
-      // sqitch (no plan read): deploy/x, then revert/x, verify/x
+      // sqitch: changes in sqitch.plan order (path order without it); deploy/x, then revert/x, verify/x
       if (set.convention === 'sqitch') {
         const kx = key(x) ?? '', ky = key(y) ?? '';
-        if (kx !== ky) return kx < ky ? -1 : 1;
+        if (kx !== ky) {
+          const rx = sqitchRank?.get(kx.replace(/\.sql$/i, '')), ry = sqitchRank?.get(ky.replace(/\.sql$/i, ''));
+          if (rx !== undefined || ry !== undefined) return (rx ?? Infinity) - (ry ?? Infinity) || (kx < ky ? -1 : 1);
+          return kx < ky ? -1 : 1;
+        }
       }
       const r = roleRank(x.role) - roleRank(y.role);
       if (r) return r;
@@ -407,7 +458,11 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
     }
     const ch = chosen.get(set.folder);
     if (ch?.others.length) set.warnings.push(`files of another convention (${ch.others.join(', ')}) are mixed into ${set.folder || '.'}/: they are read as ${set.convention} files or in path order`);
-    if (set.convention === 'sqitch') set.warnings.push('sqitch.plan is not read: deploy scripts are replayed in path order');
+    if (set.convention === 'sqitch' && sqitchPlan === undefined) set.warnings.push('no sqitch.plan read: deploy scripts are replayed in path order');
+    if (sqitchPlan !== undefined) {
+      const ignored = set.files.filter((f) => f.role === 'ignored').length;
+      if (ignored) set.warnings.push(`${ignored} deploy script${ignored === 1 ? '' : 's'} not named in sqitch.plan: not replayed`);
+    }
     if (set.convention === 'versioned-folders' && set.files.some((f, i) => i > 0 && set.files[i - 1].version === f.version)) {
       set.warnings.push('several files in one version folder: replayed in path order (the tool\'s manifest.json, which lists their order, is not read)');
     }

@@ -97,6 +97,18 @@ export class Project {
   get size(): number { return this.files.size; }
 
   private plan: MigrationPlan | undefined;
+  private sqitchPlans = new Map<string, string>();
+
+  /**
+   * The text of a sqitch.plan (its deploy order) for the sqitch project in `folder` (relative to the
+   * project root, `/` separators); undefined removes it. The caller reads it (the engine reads no disk).
+   */
+  setSqitchPlan(folder: string, text: string | undefined): void {
+    if (text === undefined) { if (this.sqitchPlans.delete(folder)) this.invalidate(); return; }
+    if (this.sqitchPlans.get(folder) === text) return;
+    this.sqitchPlans.set(folder, text);
+    this.invalidate();
+  }
   /** Per file (by path): the tool tables to create just before it (the first file of a tool's set). */
   private toolTables = new Map<string, SourceFile[]>();
 
@@ -111,7 +123,7 @@ export class Project {
       for (const f of this.files.values()) byRel.set(this.relPath(f.path).replace(/\\/g, '/'), f);
       const m = this.config.migrations;
       const plan = planMigrations([...byRel].map(([rel, f]) => ({ rel, text: f.text })), {
-        order: m.order, convention: m.convention as ToolConvention | undefined, transactional: m.transactional,
+        sqitchPlans: this.sqitchPlans, order: m.order, convention: m.convention as ToolConvention | undefined, transactional: m.transactional,
       });
       this.plan = plan;
       const pathOf = (rel: string | undefined) => (rel === undefined ? undefined : byRel.get(rel)?.path);
