@@ -103,7 +103,20 @@ export function versionParts(v: string): bigint[] {
 
 /** Compares versions part by part, numerically (Flyway: 1.10 > 1.2; golang-migrate: 100 > 20). */
 export function compareVersions(a: string, b: string): number {
-  const pa = versionParts(a), pb = versionParts(b);
+  return compareParts(versionParts(a), versionParts(b));
+}
+
+const partsCache = new Map<string, bigint[]>();
+function partsOf(v: string): bigint[] {
+  let p = partsCache.get(v);
+  if (!p) {
+    if (partsCache.size > 50_000) partsCache.clear();
+    partsCache.set(v, (p = versionParts(v)));
+  }
+  return p;
+}
+
+function compareParts(pa: bigint[], pb: bigint[]): number {
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
     const x = pa[i] ?? 0n, y = pb[i] ?? 0n;
     if (x !== y) return x < y ? -1 : 1;
@@ -198,6 +211,17 @@ function candidates(rel: string, text: string): Candidate[] {
   return out;
 }
 
+/** candidates() of the last files seen (the editor plans again after every edit; most files did not change). */
+const candidateCache = new Map<string, { text: string; list: Candidate[] }>();
+function cachedCandidates(rel: string, text: string): Candidate[] {
+  const hit = candidateCache.get(rel);
+  if (hit && hit.text === text) return hit.list;
+  if (candidateCache.size > 50_000) candidateCache.clear();
+  const list = candidates(rel, text);
+  candidateCache.set(rel, { text, list });
+  return list;
+}
+
 /** Which convention wins when a folder's files allow several (a dialect infix makes golang-migrate names pop's). */
 const PRIORITY: ToolConvention[] = ['diesel', 'prisma', 'versioned-folders', 'sqitch', 'flyway', 'pop', 'golang-migrate', 'postgrator', 'goose', 'dbmate', 'supabase', 'numbered', 'rails-structure'];
 
@@ -259,7 +283,7 @@ function offsetOf(re: RegExp, text: string): number | undefined {
 export function planMigrations(inputs: readonly PlanInput[], options: PlanOptions = {}): MigrationPlan {
   const order = options.order ?? 'tool';
   const texts = new Map(inputs.map((f) => [f.rel, f.text] as const));
-  const cands = new Map(inputs.map((f) => [f.rel, candidates(f.rel, f.text)] as const));
+  const cands = new Map(inputs.map((f) => [f.rel, cachedCandidates(f.rel, f.text)] as const));
 
   // Each folder's convention: the most files, ties broken by PRIORITY; pop only when some file has a dialect infix.
   const byFolder = new Map<string, Map<ToolConvention, Candidate[]>>();
@@ -411,7 +435,7 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
       // dbmate sorts its files by name, as strings
       if (set.convention === 'dbmate') return base(x.rel) < base(y.rel) ? -1 : base(x.rel) > base(y.rel) ? 1 : 0;
       if (x.version !== undefined && y.version !== undefined) {
-        const v = compareVersions(x.version, y.version);
+        const v = compareParts(partsOf(x.version), partsOf(y.version));
         if (v) return v;
       }
       // sqitch: changes in sqitch.plan order (path order without it); deploy/x, then revert/x, verify/x
