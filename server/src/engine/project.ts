@@ -130,8 +130,16 @@ export class Project {
       const setOf = new Map<string, string>(), folderOf = new Map<string, string>();
       for (const set of plan.sets) for (const f of set.files) { setOf.set(f.rel, set.convention); folderOf.set(f.rel, set.folder); }
       this.toolTables = new Map();
+      // Tables the project's own files create (harbor creates schema_migrations in a docker init
+      // script): the tool's table is not added again, or replaying both would fail.
+      const created = new Set<string>();
+      for (const f of this.files.values()) {
+        for (const st of f.statements) if (st.kind === 'CreateStmt' && st.node?.relation?.relname) created.add(String(st.node.relation.relname).toLowerCase());
+      }
       for (const set of plan.sets) {
         const ddl = TOOL_TABLES[set.convention];
+        const name = ddl && /CREATE TABLE IF NOT EXISTS (?:\w+\.)?(\w+)/.exec(ddl)?.[1];
+        if (name && created.has(name.toLowerCase())) continue;
         const first = set.files.find((f) => f.role === 'up' || f.role === 'repeatable');
         if (!ddl || !first) continue;
         const at = byRel.get(first.rel)!.path;
