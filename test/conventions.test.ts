@@ -327,15 +327,6 @@ test('engine: the tool\'s history table exists for the migrations (schema_migrat
   assert.ok(project({ 'x.sql': 'CREATE TABLE t (id int);' }).schema().table(undefined, 'schema_migrations') === undefined, 'not without the tool');
 });
 
-test('engine: a project that creates the tool\'s table itself (harbor\'s docker init script) gets it once, from its own file', () => {
-  const p = project({
-    'make/migrations/postgresql/0001_init.up.sql': 'CREATE TABLE t (id bigint PRIMARY KEY);\n',
-    'make/photon/db/initial-registry.sql': 'CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL, extra int);\n',
-  });
-  assert.ok(p.schema().table(undefined, 'schema_migrations')!.columns.has('extra'));
-  assert.deepEqual(p.toolTablesBefore(p.getFile('make/migrations/postgresql/0001_init.up.sql')!), []);
-});
-
 test('engine: a full schema beside versioned migrations is judged on its own, the versioned ones are replayed', () => {
   const p = project({
     'pg/schema.sql': 'CREATE TABLE executions (id bigint PRIMARY KEY, state int);\nCREATE INDEX executions_state ON executions (state);\nCREATE TABLE only_in_schema_sql (id int);\n',

@@ -130,16 +130,8 @@ export class Project {
       const setOf = new Map<string, string>(), folderOf = new Map<string, string>();
       for (const set of plan.sets) for (const f of set.files) { setOf.set(f.rel, set.convention); folderOf.set(f.rel, set.folder); }
       this.toolTables = new Map();
-      // Tables the project's own files create (harbor creates schema_migrations in a docker init
-      // script): the tool's table is not added again, or replaying both would fail.
-      const created = new Set<string>();
-      for (const f of this.files.values()) {
-        for (const st of f.statements) if (st.kind === 'CreateStmt' && st.node?.relation?.relname) created.add(String(st.node.relation.relname).toLowerCase());
-      }
       for (const set of plan.sets) {
         const ddl = TOOL_TABLES[set.convention];
-        const name = ddl && /CREATE TABLE IF NOT EXISTS (?:\w+\.)?(\w+)/.exec(ddl)?.[1];
-        if (name && created.has(name.toLowerCase())) continue;
         const first = set.files.find((f) => f.role === 'up' || f.role === 'repeatable');
         if (!ddl || !first) continue;
         const at = byRel.get(first.rel)!.path;
@@ -327,10 +319,12 @@ export class Project {
       const into = alone ? new Schema() : schema;
       if (alone && base) for (const s of base.statements) applyStatement(into, s);
       const runner = runnerOf(file, this.config);
-      const multi = file.statements.filter((s) => s.node).length > 1;
+      // a file sent as one query is one transaction when it holds several statements (per section: dbmate sends each section alone)
+      const upCount = file.statements.filter((s) => s.node && !isDownStatement(s)).length;
+      const downCount = file.statements.filter((s) => s.node && isDownStatement(s)).length;
       for (const stmt of file.statements) {
         if (findings && stmt.node && stmt.kind && (!only || only(stmt))) {
-          const tx = inTx || runner.wraps || (runner.oneQuery && multi);
+          const tx = inTx || runner.wraps || (runner.oneQuery && (isDownStatement(stmt) ? downCount : upCount) > 1);
           const ctx = this.context(stmt, into, newTables, tx, findings, undefined);
           for (const r of replayRules) if (!r.textFilter || r.textFilter.test(stmt.text)) this.run(r, stmt, () => r.beforeStatement!(ctx(r)));
         }

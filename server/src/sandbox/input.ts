@@ -31,7 +31,7 @@ export interface SandboxStatement {
   text: string;
   kind: string;
   action: Action;
-  /** Why it is skipped ("templated", "server", "unparsed", "ddl-in-queries", "session-role", "stopped"). */
+  /** Why it is skipped ("templated", "server", "unparsed", "ddl-in-queries", "session-role", "stopped", "tool-table"). */
   skip?: string;
   /** skip "stopped": the sandbox's time or memory limit stopped it in an earlier attempt; the finding's message. */
   stopped?: string;
@@ -116,18 +116,25 @@ export function sandboxInput(project: Project, options: InputOptions = {}): Sand
   const named = new Set<string>();
   const created = new Set<string>();
   const extensions = new Set<string>();
+  const toolTables = new Set<string>();
   for (const file of project.order()) {
     if (file.skipped) continue;
     // the migration tool's history table (schema_migrations...), created before its first migration
     for (const t of project.toolTablesBefore(file)) {
       files.push({ path: t.path, role: 'migration', statements: t.statements.map((s) => describe(s, 'migration')!).filter(Boolean) });
+      for (const s of t.statements) if (s.kind === 'CreateStmt') toolTables.add(String(s.node?.relation?.relname).toLowerCase());
     }
     const role = fileRole(file, includeConfigured, project.relativePath(file.path));
     const statements: SandboxStatement[] = [];
     for (const s of file.statements) {
       // a goose / dbmate down section is a rollback: not run
       if (role !== 'down' && isDownStatement(s)) continue;
-      const out = describe(s, role);
+      let out = describe(s, role);
+      // the project creates the tool's history table itself too (harbor's docker init script): the
+      // tool's is there already, and in the project's setup that script runs on a fresh database
+      if (out?.action === 'run' && s.kind === 'CreateStmt' && toolTables.has(String(s.node?.relation?.relname ?? '').toLowerCase())) {
+        out = { ...out, action: 'skip', skip: 'tool-table' };
+      }
       if (!out) continue;
       statements.push(out);
       if (out.action === 'run' && s.node) {
