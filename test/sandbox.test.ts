@@ -258,6 +258,8 @@ describe('classification and metadata', () => {
       'goose/00002_b.sql': '-- +goose Up\nINSERT INTO g VALUES (1);\nINSERT INTO goose_db_version (version_id, is_applied) VALUES (2, true);\n',
       // harbor's docker init script creates golang-migrate's table itself, on a fresh database
       'photon/initial.sql': 'CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);\n',
+      // a table of the same name in another schema is the project's own (supabase's auth.schema_migrations)
+      'photon/zauth.sql': "CREATE SCHEMA auth;\nCREATE TABLE auth.schema_migrations (version varchar(255) PRIMARY KEY);\nINSERT INTO auth.schema_migrations VALUES ('1');\n",
     };
     const d = writeProject(files);
     const p = projectOf(d, files, { sandbox: { rows: 0 } });

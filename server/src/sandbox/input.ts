@@ -122,7 +122,7 @@ export function sandboxInput(project: Project, options: InputOptions = {}): Sand
     // the migration tool's history table (schema_migrations...), created before its first migration
     for (const t of project.toolTablesBefore(file)) {
       files.push({ path: t.path, role: 'migration', statements: t.statements.map((s) => describe(s, 'migration')!).filter(Boolean) });
-      for (const s of t.statements) if (s.kind === 'CreateStmt') toolTables.add(String(s.node?.relation?.relname).toLowerCase());
+      for (const s of t.statements) if (s.kind === 'CreateStmt') toolTables.add(qualifiedName(s.node?.relation));
     }
     const role = fileRole(file, includeConfigured, project.relativePath(file.path));
     const statements: SandboxStatement[] = [];
@@ -132,7 +132,7 @@ export function sandboxInput(project: Project, options: InputOptions = {}): Sand
       let out = describe(s, role);
       // the project creates the tool's history table itself too (harbor's docker init script): the
       // tool's is there already, and in the project's setup that script runs on a fresh database
-      if (out?.action === 'run' && s.kind === 'CreateStmt' && toolTables.has(String(s.node?.relation?.relname ?? '').toLowerCase())) {
+      if (out?.action === 'run' && s.kind === 'CreateStmt' && toolTables.has(qualifiedName(s.node?.relation))) {
         out = { ...out, action: 'skip', skip: 'tool-table' };
       }
       if (!out) continue;
@@ -154,6 +154,11 @@ export function sandboxInput(project: Project, options: InputOptions = {}): Sand
     checkQueries: options.checkQueries ?? true,
     rows: options.rows ?? project.config.sandboxRows,
   };
+}
+
+/** `schema.name` of a table (lower case; an unqualified name is taken to be in public, the default search_path). */
+function qualifiedName(rv: Node | undefined): string {
+  return `${String(rv?.schemaname ?? 'public').toLowerCase()}.${String(rv?.relname ?? '').toLowerCase()}`;
 }
 
 function describe(s: Statement, role: SandboxFile['role']): SandboxStatement | undefined {
