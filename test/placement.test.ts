@@ -37,6 +37,22 @@ describe('placeMigration', () => {
     assert.match(r.edits[0].newText, /^-- Add index on orders \(user_id\)\n/);
     parsesClean(r.edits[0].newText);
   });
+  test('goose and dbmate: one new file with the tool\'s Up and Down sections and its switch for running without a transaction', () => {
+    const g = project({
+      'db/00001_init.sql': '-- +goose Up\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n-- +goose Down\nDROP TABLE orders;\n',
+      'db/00002_more.sql': '-- +goose Up\nSELECT 1;\n',
+    });
+    const r = placeMigration(g.order(), plan(g, 'db/00001_init.sql'));
+    assert.deepEqual(r.edits.map((e) => e.path), ['/p/db/00003_add_index_on_orders_user_id.sql']);
+    assert.match(r.edits[0].newText, /^-- \+goose NO TRANSACTION\n-- \+goose Up\n[\s\S]*CREATE INDEX CONCURRENTLY[\s\S]*\n-- \+goose Down\nDROP INDEX CONCURRENTLY IF EXISTS idx_orders_user_id;\n$/);
+    parsesClean(r.edits[0].newText);
+    const d = project({
+      'db/migrations/20240101000000_init.sql': '-- migrate:up\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n-- migrate:down\nDROP TABLE orders;\n',
+      'db/migrations/20240102000000_more.sql': '-- migrate:up\nSELECT 1;\n-- migrate:down\n',
+    });
+    const r2 = placeMigration(d.order(), plan(d, 'db/migrations/20240101000000_init.sql'));
+    assert.match(r2.edits[0].newText, /^-- migrate:up transaction:false\n[\s\S]*\n-- migrate:down\nDROP INDEX CONCURRENTLY/);
+  });
   test('golang-migrate: up and down files; a note that CONCURRENTLY needs a file of its own', () => {
     const p = project({ 'm/000001_init.up.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);', 'm/000001_init.down.sql': 'DROP TABLE orders;' });
     const r = placeMigration(p.order(), plan(p, 'm/000001_init.up.sql'));

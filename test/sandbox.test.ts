@@ -247,6 +247,33 @@ describe('classification and metadata', () => {
     }
   });
 
+  test('as the migration tool runs them: its history table exists, a goose Down section and a down file are not run, versions in numeric order', async () => {
+    const files = {
+      'pg/1_init.up.sql': 'CREATE TABLE t (id int PRIMARY KEY);\n',
+      'pg/1_init.down.sql': 'DROP TABLE t;\n',
+      'pg/10_more.up.sql': 'ALTER TABLE t ADD COLUMN b int;\n',
+      'pg/2_add.up.sql': 'ALTER TABLE t ADD COLUMN a int;\n',
+      'pg/3_fix.up.sql': 'UPDATE schema_migrations SET dirty = false WHERE version = 2;\n',
+      'goose/00001_a.sql': '-- +goose Up\nCREATE TABLE g (id int PRIMARY KEY);\n\n-- +goose Down\nDROP TABLE g;\n',
+      'goose/00002_b.sql': '-- +goose Up\nINSERT INTO g VALUES (1);\nINSERT INTO goose_db_version (version_id, is_applied) VALUES (2, true);\n',
+      // harbor's docker init script creates golang-migrate's table itself, on a fresh database
+      'photon/initial.sql': 'CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);\n',
+      // a table of the same name in another schema is the project's own (supabase's auth.schema_migrations)
+      'photon/zauth.sql': "CREATE SCHEMA auth;\nCREATE TABLE auth.schema_migrations (version varchar(255) PRIMARY KEY);\nINSERT INTO auth.schema_migrations VALUES ('1');\n",
+    };
+    const d = writeProject(files);
+    const p = projectOf(d, files, { sandbox: { rows: 0 } });
+    const sb = new Sandbox({ snapshotDir: CACHE });
+    try {
+      const check = await checkProject(p, sb);
+      assert.deepEqual([...check.findings.values()].flat().map((f) => f.message), []);
+      assert.deepEqual(await sb.rows('SELECT count(*)::int AS n FROM g'), [{ n: 1 }]);
+      assert.equal(check.stats!.skipped['tool-table'], 1);
+    } finally {
+      await sb.close();
+    }
+  });
+
   test('the postgres-error documentation example triggers it, the corrected one does not', async () => {
     const meta = RULES_BY_ID.get('postgres-error')!.meta;
     const badQuery = meta.bad.split('-- queries/users.sql\n')[1];

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RE2JS } from 're2js';
 import { readDiskSource } from './engine/read-file';
+import { TOOL_CONVENTIONS } from './engine/conventions';
 import { SEVERITIES, type SeveritySetting } from './model';
 
 export interface Config {
@@ -11,8 +12,14 @@ export interface Config {
   migrations: {
     /** Globs (relative to the project root) of files replayed as migrations, in path order. Empty: every .sql file. */
     include: string[];
-    /** "path": plain path order; "natural": numbers inside names compare as numbers (2 before 10). */
-    order: 'path' | 'natural';
+    /**
+     * "tool" (default): each migration folder in the order its migration tool runs it (numeric
+     * versions, engine/conventions.ts); "path": plain path order; "natural": numbers inside names
+     * compare as numbers (2 before 10).
+     */
+    order: 'tool' | 'path' | 'natural';
+    /** Read every migration folder as this tool's (e.g. "golang-migrate") instead of detecting it. */
+    convention?: string;
     /** Each migration file runs inside a transaction (Diesel, Flyway, Alembic default): CONCURRENTLY cannot run there. */
     transactional: boolean;
   };
@@ -36,7 +43,7 @@ export interface Config {
 export function defaultConfig(): Config {
   return {
     rules: {},
-    migrations: { include: [], order: 'path', transactional: false },
+    migrations: { include: [], order: 'tool', transactional: false },
     postgresVersion: 16,
     ignore: ['**/node_modules/**', '**/.git/**'],
     maxFileBytes: 2 * 1024 * 1024,
@@ -71,9 +78,18 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
     const m = r.migrations as Record<string, unknown>;
     if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new ConfigError(`${source}: "migrations" must be an object`);
     if (m.include !== undefined) out.migrations.include = stringList(m.include, `${source}: "migrations.include"`);
+    for (const k of Object.keys(m)) {
+      if (!['include', 'order', 'transactional', 'convention'].includes(k)) throw new ConfigError(`${source}: unknown setting "migrations.${k}" (known: include, order, transactional, convention)`);
+    }
     if (m.order !== undefined) {
-      if (m.order !== 'path' && m.order !== 'natural') throw new ConfigError(`${source}: "migrations.order" must be "path" or "natural"`);
+      if (m.order !== 'tool' && m.order !== 'path' && m.order !== 'natural') throw new ConfigError(`${source}: "migrations.order" must be "tool", "path" or "natural"`);
       out.migrations.order = m.order;
+    }
+    if (m.convention !== undefined) {
+      if (typeof m.convention !== 'string' || !(TOOL_CONVENTIONS as readonly string[]).includes(m.convention)) {
+        throw new ConfigError(`${source}: "migrations.convention" must be one of ${TOOL_CONVENTIONS.map((c) => `"${c}"`).join(', ')}`);
+      }
+      out.migrations.convention = m.convention;
     }
     if (m.transactional !== undefined) {
       if (typeof m.transactional !== 'boolean') throw new ConfigError(`${source}: "migrations.transactional" must be true or false`);

@@ -21,6 +21,42 @@ export interface SourceFile {
   replayed: boolean;
   /** Set when the file was not analysed (too large); the reason becomes one diagnostic. */
   skipped?: string;
+  /**
+   * What the project's migration tool makes of the file (engine/conventions.ts), set when the
+   * project orders its files: role, tool, rollback pairing, down section, how it is run.
+   */
+  migration?: FileMigration;
+}
+
+export interface FileMigration {
+  /** 'up', 'down', 'repeatable', 'verify', 'other-dialect', 'install-alternative', 'plain' (see conventions.ts FileRole). */
+  role: string;
+  /** The tool of the file's migration set ('plain' when none). */
+  convention: string;
+  /** The folder (project-relative) of the file's migration set; undefined outside any set. */
+  set?: string;
+  /** The tool opens a transaction around the file. */
+  wraps: boolean;
+  /** The tool sends the file as one multi-statement query. */
+  oneQuery: boolean;
+  /** Goose / dbmate: offset where the down section starts (statements from there are a rollback). */
+  downFrom?: number;
+  /** Offset of the up section's marker, when the file has one. */
+  upFrom?: number;
+  /** For a down: the path (project key) of the up migration it undoes. */
+  undoes?: string;
+  /** For an up: the path (project key) of its down migration. */
+  downFile?: string;
+}
+
+/** True when the statement belongs to a rollback: a down file, or the down section of a goose/dbmate file. */
+export function isDownStatement(stmt: { file: SourceFile; start: number }): boolean {
+  const f = stmt.file;
+  if (f.isDown) return true;
+  const m = f.migration;
+  if (m?.downFrom === undefined || stmt.start < m.downFrom) return false;
+  // an Up section after the Down section (unusual) is forward again
+  return !(m.upFrom !== undefined && m.upFrom > m.downFrom && stmt.start >= m.upFrom);
 }
 
 export interface Statement {

@@ -10,6 +10,8 @@ export interface LintOptions {
   config?: string;
   failOn: FailOn;
   quiet: boolean;
+  /** --verbose: print each project's migration plan (tool detected, order, warnings) on stderr. */
+  verbose?: boolean;
   /** Use the on-disk parse cache (default true; --no-cache turns it off). */
   cache: boolean;
   /** Threads to use (default: see parallel.ts defaultThreads; 1 = everything on the main thread). */
@@ -193,6 +195,7 @@ function parseLint(args: string[]): LintOptions {
       }
       case '--fix': noValue(); o.fix = true; break;
       case '--quiet': case '-q': noValue(); o.quiet = true; break;
+      case '--verbose': noValue(); o.verbose = true; break;
       case '--no-cache': noValue(); o.cache = false; break;
       case '--cache': noValue(); o.cache = true; break;
       case '--sandbox': noValue(); o.sandbox = true; break;

@@ -27,6 +27,7 @@ Lint options:
       --fail-on error|warning     exit 1 when a finding reaches this severity (default error;
                                   info and hint are accepted too; none: never)
   -q, --quiet                     report only findings that reach the --fail-on severity
+      --verbose                   print on stderr each project's migration tool, replay order and warnings
       --no-cache                  do not read or write the on-disk parse cache
   -j, --jobs N                    threads to use (default: 1 below 4 CPUs, else half the CPUs, at most 4)
       --sandbox                   also replay the migrations in an embedded PostgreSQL 18 (PGlite) and

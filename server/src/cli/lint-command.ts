@@ -32,6 +32,12 @@ export async function lintCommand(o: LintOptions, io: Io): Promise<number> {
   const units = [...mine, ...theirs.flatMap((w) => w.results)];
   saveDeferredCaches(units);
   const results: ProjectResult[] = units.map((u) => u.result);
+  if (o.verbose) {
+    // a project linted in shards reports its plan once per shard: print each line once
+    const lines = new Set<string>();
+    for (const r of results) for (const l of r.plan ?? []) lines.add(l);
+    for (const l of lines) io.err(`dbe: ${l}\n`);
+  }
   // Reports in a stable order: projects as given, files in path order.
   const byPath = new Map<string, FileReport>();
   for (const r of results) for (const f of r.files) if (!byPath.has(f.path)) byPath.set(f.path, f);

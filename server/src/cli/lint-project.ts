@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Project } from '../engine/project';
+import { describePlan } from '../engine/conventions';
 import { applyEdits } from '../engine/edits';
 import { coveredWhole, parseSummary, worseParse } from '../engine/fix-check';
 import { notWritable, outsideRoots, writeAllOrNothing, type PlannedWrite } from '../engine/safe-write';
@@ -32,6 +33,8 @@ export interface ProjectResult {
   fixNotes?: string[];
   /** --fix prepared fixes but wrote none of them (a file changed on disk, a write failed): exit 2. */
   fixWriteFailed?: boolean;
+  /** The project's migration plan, one line each (engine/conventions.ts describePlan): `dbe lint --verbose` prints it. */
+  plan?: string[];
   /** Parse-cache entries for the shard that writes the cache ("send"). */
   cacheAdds?: CacheEntry[];
   /** The project's cache, not yet written ("defer"; main thread only, never posted). */
@@ -55,6 +58,18 @@ export function addSource(project: Project, file: string, source: DiskSource): v
  */
 export function addProjectFiles(project: Project, spec: ProjectSpec): void {
   for (const f of spec.files) addSource(project, f, readDiskSource(f, spec.config.maxFileBytes));
+  addMigrationMeta(project, spec);
+}
+
+/** What the migration tools read besides SQL: a sqitch project's sqitch.plan (its deploy order). */
+export function addMigrationMeta(project: Project, spec: ProjectSpec): void {
+  for (const set of project.migrationPlan().sets) {
+    if (set.convention !== 'sqitch') continue;
+    const file = path.join(spec.root, set.folder, 'sqitch.plan');
+    if (!fs.existsSync(file)) continue;
+    const src = readDiskSource(file, spec.config.maxFileBytes);
+    if (!src.unreadable) project.setSqitchPlan(set.folder, src.text);
+  }
 }
 
 /** The file a command was asked about, read into the project: one that was not analysed is an input error. */
@@ -109,6 +124,7 @@ export function lintProject(spec: ProjectSpec, options: LintProjectOptions): Pro
 
 function lintWith(project: Project, spec: ProjectSpec, sources: ({ path: string } & DiskSource)[], options: LintProjectOptions, store: DiskParseCache | undefined): ProjectResult {
   for (const s of sources) timed('split+parse', () => addSource(project, s.path, s));
+  addMigrationMeta(project, spec);
   let results = timed('analyze', () => project.analyze(options.targets));
   let fixesApplied = 0;
   let filesFixed = 0;
@@ -123,6 +139,8 @@ function lintWith(project: Project, spec: ProjectSpec, sources: ({ path: string 
   }
   const mode = options.saveCache ?? 'save';
   if (store && mode === 'save') timed('cache-save', () => store.save());
+  const root = path.relative(options.cwd, spec.root) || '.';
+  const plan = describePlan(project.migrationPlan()).map((l) => `${root}: ${l}`);
   const report = timed('report', () => toJsonReport(project, results, (p) => path.relative(options.cwd, p) || p));
   const files: FileReport[] = [];
   let i = 0;
@@ -137,7 +155,7 @@ function lintWith(project: Project, spec: ProjectSpec, sources: ({ path: string 
     const line = `internal error in rule ${e.rule} on ${e.path === '(schema)' ? '' : 'file '}${where}: ${firstLine(e.message)}`;
     if (!seenErr.has(line)) { seenErr.add(line); internalErrors.push(line); }
   }
-  const out: ProjectResult = { files, internalErrors, fixesApplied, filesFixed };
+  const out: ProjectResult = { files, internalErrors, fixesApplied, filesFixed, plan };
   if (fixNotes.length) out.fixNotes = fixNotes;
   if (fixWriteFailed) out.fixWriteFailed = true;
   if (store && mode === 'send' && store.dirty) out.cacheAdds = store.addedEntries();

@@ -41,6 +41,17 @@ export class ResultCache {
     const h = crypto.createHash('sha1');
     h.update(`${FORMAT}\0${VERSION}\0${id}\0${parserVersion}\0${cwd}\0${spec.root}\0${spec.kind}\0${JSON.stringify(spec.config)}\0`);
     for (const s of sources) h.update(`${s.path}\0${s.size}\0${s.unreadable ?? ''}\0${s.text.length}\0`).update(s.text).update('\0');
+    // a sqitch.plan decides the replay order of its deploy scripts (engine/conventions.ts): part of the input
+    const plans = new Set<string>();
+    for (const s of sources) {
+      const m = /^(.*)[\\/](deploy|revert|verify)[\\/]/.exec(s.path);
+      if (m) plans.add(m[1] + path.sep + 'sqitch.plan');
+    }
+    for (const f of [...plans].sort()) {
+      let text = '';
+      try { text = fs.readFileSync(f, 'utf8'); } catch { text = '\u0000absent'; }
+      h.update(`${f}\0${text.length}\0`).update(text).update('\0');
+    }
     const name = crypto.createHash('sha1').update(`${spec.root}\0${spec.kind}\0${spec.kind === 'files' ? spec.files.join('\0') : ''}`).digest('hex').slice(0, 20);
     return new ResultCache(path.join(cacheDir(), `results-${name}.json`), h.digest('hex'));
   }

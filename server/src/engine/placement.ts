@@ -121,16 +121,30 @@ export function placeMigration(files: readonly SourceFile[], plan: MigrationPlan
   if (!folder || files.length < 2) {
     return { edits: [insertAfterStatement(plan.anchor, plan.up)], mode: 'inline', convention: folder?.convention ?? 'plain', path: plan.anchor.file.path };
   }
-  return placeInFolder(folder, plan).placement;
+  return placeInFolder(folder, plan, toolOf(files, folder.dir)).placement;
 }
 
-function placeInFolder(folder: { dir: string; convention: Convention; entries: string[] }, plan: MigrationPlan): { placement: Placement; name: MigrationName } {
+/** The tool the folder's files were detected for (engine/conventions.ts): goose and dbmate files need their section markers. */
+function toolOf(files: readonly SourceFile[], dir: string): string | undefined {
+  return files.find((f) => f.migration?.set !== undefined && (dirOf(f.path) === dir || dirOf(dirOf(f.path)) === dir))?.migration?.convention;
+}
+
+function placeInFolder(folder: { dir: string; convention: Convention; entries: string[] }, plan: MigrationPlan, tool?: string): { placement: Placement; name: MigrationName } {
   const name = nextMigrationName(folder.entries, plan.title);
   const sep = sepOf(folder.dir || plan.anchor.file.path);
   const join = (rel: string) => (folder.dir ? folder.dir + sep : '') + rel.split('/').join(sep);
   const header = `-- ${plan.title.replace(/\s+/g, ' ')}\n-- Written by DB Engineer.`;
   const edits: TextEdit[] = [];
   const note = (sql: string) => (plan.nonTransactional && folder.convention === 'golang-migrate' ? golangMigrateNote(sql) : '');
+  if (tool === 'goose' || tool === 'dbmate') {
+    // one file, the rollback in its down section; the tool's own switch for running without a transaction
+    const down = plan.down?.trim() || '-- Nothing to undo.';
+    const text = tool === 'goose'
+      ? `${plan.nonTransactional ? '-- +goose NO TRANSACTION\n' : ''}-- +goose Up\n${header}\n${plan.up.trim()}\n\n-- +goose Down\n${down}\n`
+      : `-- migrate:up${plan.nonTransactional ? ' transaction:false' : ''}\n${header}\n${plan.up.trim()}\n\n-- migrate:down\n${down}\n`;
+    edits.push({ path: join(name.up), start: 0, end: 0, newText: text, create: true });
+    return { placement: { edits, mode: 'new-file', convention: folder.convention, path: join(name.up) }, name };
+  }
   edits.push({ path: join(name.up), start: 0, end: 0, newText: `${header}\n${note(plan.up)}\n${plan.up.trim()}\n`, create: true });
   if (name.down && hasDown(folder.convention)) {
     const down = plan.down?.trim() || '-- Nothing to undo.';
@@ -178,8 +192,9 @@ export function placeMigrations(files: readonly SourceFile[], plans: readonly Mi
     }));
   }
   const entries = [...folder.entries];
+  const tool = toolOf(files, folder.dir);
   return plans.map((plan) => {
-    const { placement, name } = placeInFolder({ ...folder, entries }, plan);
+    const { placement, name } = placeInFolder({ ...folder, entries }, plan, tool);
     // the next plan is named after this one
     if (name.up.includes('/')) entries.push(name.up.slice(0, name.up.indexOf('/') + 1));
     else entries.push(name.up, ...(name.down ? [name.down] : []));

@@ -3,14 +3,15 @@
 import { ALL_RULES, RULES_BY_ID } from '../rules';
 import type { Rule, StatementContext } from '../rules/types';
 import { defaultConfig, matchesAny, type Config } from '../config';
-import type { Finding, Fix, Severity, SourceFile, Statement } from '../model';
+import { isDownStatement, type Finding, type Fix, type Severity, type SourceFile, type Statement } from '../model';
 import { applyStatement, fileOffset } from '../replay';
 import { Schema } from '../schema';
 import { kindOf } from '../sql/ast';
 import { parseStatement } from '../sql/parse';
 import { splitStatements } from '../sql/split';
 import { LineIndex, tokenishEnd } from '../text';
-import { migrationSortKey, isDownMigration } from './order';
+import { isDownMigration } from './order';
+import { planMigrations, TOOL_TABLES, type MigrationPlan, type ToolConvention } from './conventions';
 import { applySuppressions } from './suppress';
 import { fixProblem } from './fix-check';
 
@@ -95,17 +96,78 @@ export class Project {
   hasFile(path: string): boolean { return this.files.has(path); }
   get size(): number { return this.files.size; }
 
-  /** Files in migration (replay) order. */
+  private plan: MigrationPlan | undefined;
+  private sqitchPlans = new Map<string, string>();
+
+  /**
+   * The text of a sqitch.plan (its deploy order) for the sqitch project in `folder` (relative to the
+   * project root, `/` separators); undefined removes it. The caller reads it (the engine reads no disk).
+   */
+  setSqitchPlan(folder: string, text: string | undefined): void {
+    if (text === undefined) { if (this.sqitchPlans.delete(folder)) this.invalidate(); return; }
+    if (this.sqitchPlans.get(folder) === text) return;
+    this.sqitchPlans.set(folder, text);
+    this.invalidate();
+  }
+  /** Per file (by path): the tool tables to create just before it (the first file of a tool's set). */
+  private toolTables = new Map<string, SourceFile[]>();
+
+  /**
+   * Files in migration (replay) order: each migration set in its tool's order (engine/conventions.ts),
+   * or in path / natural order when migrations.order says so. Ordering also decides each file's
+   * role (file.migration, isDown, replayed).
+   */
   order(): SourceFile[] {
     if (!this.ordered) {
-      const natural = this.config.migrations.order === 'natural';
-      this.ordered = [...this.files.values()].sort((a, b) => {
-        const ka = migrationSortKey(this.relPath(a.path)), kb = migrationSortKey(this.relPath(b.path));
-        if (natural) return ka.localeCompare(kb, 'en', { numeric: true });
-        return ka < kb ? -1 : ka > kb ? 1 : 0;
+      const byRel = new Map<string, SourceFile>();
+      for (const f of this.files.values()) byRel.set(this.relPath(f.path).replace(/\\/g, '/'), f);
+      const m = this.config.migrations;
+      const plan = planMigrations([...byRel].map(([rel, f]) => ({ rel, text: f.text })), {
+        sqitchPlans: this.sqitchPlans, order: m.order, convention: m.convention as ToolConvention | undefined, transactional: m.transactional,
+      });
+      this.plan = plan;
+      const pathOf = (rel: string | undefined) => (rel === undefined ? undefined : byRel.get(rel)?.path);
+      const setOf = new Map<string, string>(), folderOf = new Map<string, string>();
+      for (const set of plan.sets) for (const f of set.files) { setOf.set(f.rel, set.convention); folderOf.set(f.rel, set.folder); }
+      this.toolTables = new Map();
+      for (const set of plan.sets) {
+        const ddl = TOOL_TABLES[set.convention];
+        const first = set.files.find((f) => f.role === 'up' || f.role === 'repeatable');
+        if (!ddl || !first) continue;
+        const at = byRel.get(first.rel)!.path;
+        const list = this.toolTables.get(at) ?? [];
+        list.push(toolTableFile(set.convention, ddl, this.config));
+        this.toolTables.set(at, list);
+      }
+      this.ordered = plan.files.map((p) => {
+        const f = byRel.get(p.rel)!;
+        f.migration = {
+          role: p.role, convention: setOf.get(p.rel) ?? 'plain', set: folderOf.get(p.rel), wraps: p.wraps, oneQuery: p.oneQuery,
+          downFrom: p.downFrom, upFrom: p.upFrom, undoes: pathOf(p.undoes), downFile: pathOf(p.downFile),
+        };
+        f.isDown = p.role === 'down';
+        const included = m.include.length === 0 || matchesAny(p.rel, m.include);
+        f.replayed = included && (p.role === 'up' || p.role === 'repeatable' || p.role === 'plain');
+        return f;
       });
     }
     return this.ordered;
+  }
+
+  /**
+   * How the project's migration tools run its files: per migration set (a folder a tool is pointed
+   * at) its convention, files in order with their role and why, and warnings where the order is
+   * ambiguous. Plain data (engine/conventions.ts MigrationPlan); paths are project-relative.
+   */
+  migrationPlan(): MigrationPlan {
+    this.order();
+    return this.plan!;
+  }
+
+  /** The tool tables (schema_migrations...) created just before `file`, as the tool creates them before its first migration. */
+  toolTablesBefore(file: SourceFile): readonly SourceFile[] {
+    this.order();
+    return this.toolTables.get(file.path) ?? [];
   }
 
   /** Bumped on every change of files, configuration or base (a paused analyzeSteps is then out of date). */
@@ -205,8 +267,9 @@ export class Project {
     const base = this.activeBase();
     if (base) for (const s of base.statements) applyStatement(schema, s);
     for (const f of this.order()) {
+      for (const t of this.toolTablesBefore(f)) for (const s of t.statements) applyStatement(schema, s);
       if (!f.replayed) continue;
-      for (const s of f.statements) { applyStatement(schema, s); yield; }
+      for (const s of f.statements) { if (!isDownStatement(s)) applyStatement(schema, s); yield; }
     }
     if (this.revision === revision) this.finalSchema = schema;
     return schema;
@@ -249,9 +312,20 @@ export class Project {
       const findings = out.get(file.path);
       const newTables = new Set<string>();
       let inTx = false;
+      for (const t of this.toolTablesBefore(file)) for (const s of t.statements) applyStatement(schema, s);
+      // A second install path (a full schema beside versioned migrations) runs on an empty database:
+      // it is judged against its own schema, and does not change the project's.
+      const alone = file.migration?.role === 'install-alternative';
+      const into = alone ? new Schema() : schema;
+      if (alone && base) for (const s of base.statements) applyStatement(into, s);
+      const runner = runnerOf(file, this.config);
+      // a file sent as one query is one transaction when it holds several statements (per section: dbmate sends each section alone)
+      const upCount = file.statements.filter((s) => s.node && !isDownStatement(s)).length;
+      const downCount = file.statements.filter((s) => s.node && isDownStatement(s)).length;
       for (const stmt of file.statements) {
         if (findings && stmt.node && stmt.kind && (!only || only(stmt))) {
-          const ctx = this.context(stmt, schema, newTables, inTx || this.config.migrations.transactional, findings, undefined);
+          const tx = inTx || runner.wraps || (runner.oneQuery && (isDownStatement(stmt) ? downCount : upCount) > 1);
+          const ctx = this.context(stmt, into, newTables, tx, findings, undefined);
           for (const r of replayRules) if (!r.textFilter || r.textFilter.test(stmt.text)) this.run(r, stmt, () => r.beforeStatement!(ctx(r)));
         }
         if (stmt.kind === 'TransactionStmt') {
@@ -259,12 +333,12 @@ export class Project {
           if (k === 'TRANS_STMT_BEGIN' || k === 'TRANS_STMT_START') inTx = true;
           else if (k === 'TRANS_STMT_COMMIT' || k === 'TRANS_STMT_ROLLBACK' || k === 'TRANS_STMT_PREPARE') inTx = false;
         }
-        if (file.replayed) {
-          const before = stmt.kind === 'CreateStmt' || stmt.kind === 'CreateTableAsStmt' ? schema.tables.size : -1;
-          applyStatement(schema, stmt);
+        if ((file.replayed || alone) && !isDownStatement(stmt)) {
+          const before = stmt.kind === 'CreateStmt' || stmt.kind === 'CreateTableAsStmt' ? into.tables.size : -1;
+          applyStatement(into, stmt);
           if (before >= 0) {
             const rv = stmt.kind === 'CreateStmt' ? stmt.node!.relation : (stmt.node!.into?.IntoClause ?? stmt.node!.into)?.rel;
-            const t = rv && schema.table(rv.schemaname, rv.relname);
+            const t = rv && into.table(rv.schemaname, rv.relname);
             if (t) newTables.add(t.key);
           }
         }
@@ -361,13 +435,18 @@ export class Project {
 
   private context(stmt: Statement, schema: Schema, newTables: Set<string>, inTransaction: boolean, findings: Finding[], _u: undefined) {
     return (r: Rule): StatementContext => {
-      const sev = this.severityOf(r.meta.id) as Severity;
+      const down = isDownStatement(stmt);
+      let sev = this.severityOf(r.meta.id) as Severity;
+      // A rollback runs rarely, right after its up migration, usually on tables just created: a
+      // locking rule says so at most as information.
+      if (down && r.meta.category === 'migration' && (sev === 'error' || sev === 'warning')) sev = 'info';
+      const runner = runnerOf(stmt.file, this.config);
       return {
         stmt, kind: stmt.kind!, node: stmt.node!, file: stmt.file, schema, newTables, inTransaction,
         offset: (loc) => fileOffset(stmt, loc),
         files: () => this.order(),
         postgresVersion: this.config.postgresVersion,
-        runner: { convention: 'plain', wraps: this.config.migrations.transactional, oneQuery: false, down: stmt.file.isDown },
+        runner: { ...runner, down },
         report: ({ start, end, message, fixes }) => {
           findings.push({ rule: r.meta.id, severity: sev, message, path: stmt.file.path, start, end: Math.max(end, start), fixes: this.cleanFixes(fixes, r.meta.id, { path: stmt.file.path, start }) });
         },
@@ -376,6 +455,24 @@ export class Project {
   }
 }
 
+
+/** How the file's tool runs it (migrations.transactional forces a transaction whatever the tool). */
+function runnerOf(file: SourceFile, config: Config): { convention: string; wraps: boolean; oneQuery: boolean; wrapsBy?: string } {
+  const m = file.migration;
+  const convention = m?.convention ?? 'plain';
+  const byTool = !!m?.wraps && !config.migrations.transactional;
+  return {
+    convention,
+    wraps: config.migrations.transactional || !!m?.wraps,
+    oneQuery: !config.migrations.transactional && !m?.wraps && !!m?.oneQuery,
+    wrapsBy: config.migrations.transactional ? 'migrations.transactional' : byTool ? convention : undefined,
+  };
+}
+
+/** The table a migration tool keeps its history in, as a file of DDL replayed before the tool's first migration. */
+function toolTableFile(convention: string, ddl: string, config: Config): SourceFile {
+  return buildFile(`(${convention} history table)`, ddl, config, `(${convention} history table)`);
+}
 
 /** Splits and parses a file into statements (parses are cached per statement text). */
 export function buildFile(path: string, text: string, config: Config, rel: string, disk?: DiskInfo): SourceFile {

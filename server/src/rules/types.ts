@@ -41,6 +41,8 @@ export interface RunnerInfo {
   oneQuery: boolean;
   /** The statement undoes an earlier migration (a down file, or a goose/dbmate down section). */
   down: boolean;
+  /** Why `wraps` holds: "migrations.transactional" (the configuration) or the tool's name. */
+  wrapsBy?: string;
 }
 
 export interface Report { start: number; end: number; message: string; fixes?: Fix[] }

@@ -12,11 +12,14 @@
 // - Queries files (those, and files outside `migrations.include`) are never executed: each query is
 //   checked with EXPLAIN against the schema after every migration, inside a read-only transaction.
 //   Their SET statements run (queries depend on search_path); their DDL is ignored.
-// - Down migrations are not touched. Templated statements and statements that did not parse are
+// - Down migrations (and goose/dbmate down sections, sqitch verify scripts, other dialects' files, a
+//   second install path) are not touched; a migration tool's history table is created before the
+//   tool's first migration, as the tool does.
+// - Templated statements and statements that did not parse are
 //   skipped (syntax-error reports the latter).
 import type { Project } from '../engine/project';
 import type { Node } from '../sql/parse';
-import type { SourceFile, Statement } from '../model';
+import { isDownStatement, type SourceFile, type Statement } from '../model';
 import { isShipped } from './extensions';
 
 export type Action = 'run' | 'explain' | 'skip';
@@ -28,7 +31,7 @@ export interface SandboxStatement {
   text: string;
   kind: string;
   action: Action;
-  /** Why it is skipped ("templated", "server", "unparsed", "ddl-in-queries", "session-role", "stopped"). */
+  /** Why it is skipped ("templated", "server", "unparsed", "ddl-in-queries", "session-role", "stopped", "tool-table"). */
   skip?: string;
   /** skip "stopped": the sandbox's time or memory limit stopped it in an earlier attempt; the finding's message. */
   stopped?: string;
@@ -87,6 +90,9 @@ export function looksLikeMigration(rel: string): boolean {
 /** How the sandbox treats a file (see the header). `rel`: its path relative to the project. */
 export function fileRole(file: SourceFile, includeConfigured: boolean, rel = file.path): SandboxFile['role'] {
   if (file.isDown) return 'down';
+  // sqitch verify scripts, another dialect's migrations, a second install path: not run here
+  const r = file.migration?.role;
+  if (r === 'verify' || r === 'other-dialect' || r === 'install-alternative' || r === 'reworked') return 'down';
   if (!file.replayed) return 'queries';
   if (includeConfigured || looksLikeMigration(rel)) return 'migration';
   let queries = 0;
@@ -110,12 +116,25 @@ export function sandboxInput(project: Project, options: InputOptions = {}): Sand
   const named = new Set<string>();
   const created = new Set<string>();
   const extensions = new Set<string>();
+  const toolTables = new Set<string>();
   for (const file of project.order()) {
     if (file.skipped) continue;
+    // the migration tool's history table (schema_migrations...), created before its first migration
+    for (const t of project.toolTablesBefore(file)) {
+      files.push({ path: t.path, role: 'migration', statements: t.statements.map((s) => describe(s, 'migration')!).filter(Boolean) });
+      for (const s of t.statements) if (s.kind === 'CreateStmt') toolTables.add(qualifiedName(s.node?.relation));
+    }
     const role = fileRole(file, includeConfigured, project.relativePath(file.path));
     const statements: SandboxStatement[] = [];
     for (const s of file.statements) {
-      const out = describe(s, role);
+      // a goose / dbmate down section is a rollback: not run
+      if (role !== 'down' && isDownStatement(s)) continue;
+      let out = describe(s, role);
+      // the project creates the tool's history table itself too (harbor's docker init script): the
+      // tool's is there already, and in the project's setup that script runs on a fresh database
+      if (out?.action === 'run' && s.kind === 'CreateStmt' && toolTables.has(qualifiedName(s.node?.relation))) {
+        out = { ...out, action: 'skip', skip: 'tool-table' };
+      }
       if (!out) continue;
       statements.push(out);
       if (out.action === 'run' && s.node) {
@@ -135,6 +154,11 @@ export function sandboxInput(project: Project, options: InputOptions = {}): Sand
     checkQueries: options.checkQueries ?? true,
     rows: options.rows ?? project.config.sandboxRows,
   };
+}
+
+/** `schema.name` of a table (lower case; an unqualified name is taken to be in public, the default search_path). */
+function qualifiedName(rv: Node | undefined): string {
+  return `${String(rv?.schemaname ?? 'public').toLowerCase()}.${String(rv?.relname ?? '').toLowerCase()}`;
 }
 
 function describe(s: Statement, role: SandboxFile['role']): SandboxStatement | undefined {

@@ -15,7 +15,7 @@ export const rule: Rule = {
     good: 'CREATE INDEX CONCURRENTLY idx_orders_user_id ON orders (user_id);',
     fixable: false,
     notes:
-      'A transaction is recognised from BEGIN / START TRANSACTION earlier in the same file, or from `"migrations": {"transactional": true}` in .dbe.json for tools that wrap every migration in a transaction (Diesel, Flyway, Alembic by default). Put such statements in their own migration and turn the transaction off for it (Diesel: `run_in_transaction = false` in metadata.toml; Flyway: `executeInTransaction=false`). REFRESH MATERIALIZED VIEW CONCURRENTLY may run in a transaction and is not flagged.',
+      'A transaction is recognised from BEGIN / START TRANSACTION earlier in the same file; from the migration tool detected for the file\'s folder: Flyway, Diesel, ory/pop, goose (unless `-- +goose NO TRANSACTION`) and dbmate (unless `-- migrate:up transaction:false`) wrap every migration in a transaction, and golang-migrate\'s PostgreSQL driver and Prisma Migrate send a file of several statements as one query, which PostgreSQL runs as one implicit transaction (a file with a single statement is not affected); or from `"migrations": {"transactional": true}` in .dbe.json (Alembic, and any tool not detected). Put such statements in their own migration and turn the transaction off for it (Diesel: `run_in_transaction = false` in metadata.toml; Flyway: `executeInTransaction=false`). REFRESH MATERIALIZED VIEW CONCURRENTLY may run in a transaction and is not flagged.',
   },
   beforeStatement(ctx) {
     if (!ctx.inTransaction) return;
@@ -42,8 +42,12 @@ export const rule: Rule = {
     if (begin) {
       const line = ctx.file.lines.range(begin.start, begin.start).start.line + 1;
       message = `${what} cannot run inside a transaction block (opened by ${begin.text.split(/[^A-Za-z]/)[0].toUpperCase()} on line ${line}); move it outside BEGIN ... COMMIT.`;
+    } else if (ctx.runner.wraps) {
+      const by = ctx.runner.wrapsBy ?? 'migrations.transactional';
+      const why = by === 'migrations.transactional' ? by : `${by} wraps each migration in one`;
+      message = `${what} cannot run inside a transaction block, and this project's migrations run in one (${why}); put it in its own migration that runs without a transaction.`;
     } else {
-      message = `${what} cannot run inside a transaction block, and this project's migrations run in one (migrations.transactional); put it in its own migration that runs without a transaction.`;
+      message = `${what} cannot run inside a transaction block, and ${ctx.runner.convention} sends this file to PostgreSQL as one query, which runs its statements as one transaction; put it alone in a migration of its own.`;
     }
     ctx.report({ ...range, message });
   },

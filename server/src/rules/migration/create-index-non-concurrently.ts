@@ -3,7 +3,7 @@ import { fileTokens } from '../../sql/spans';
 import type { Fix } from '../../model';
 import { newestMigration, placesInline } from '../../engine/placement';
 import type { Rule, StatementContext } from '../types';
-import { alterSegments, findWords, isEmptyInFile, q, segmentRange, span, tableRef } from './util';
+import { alterSegments, explicitTransaction, findWords, isEmptyInFile, q, segmentRange, span, tableRef } from './util';
 
 export const rule: Rule = {
   meta: {
@@ -54,7 +54,9 @@ function checkIndex(ctx: StatementContext): void {
     });
   }
   const what = n.idxname ? `index ${q(n.idxname)}` : 'this index';
-  const tx = ctx.inTransaction ? ', in a migration that does not run inside a transaction'
+  // a file the tool sends as one query (golang-migrate, Prisma) is a transaction only because it holds several statements
+  const oneQuery = ctx.runner.oneQuery && !ctx.runner.wraps && !explicitTransaction(ctx);
+  const tx = ctx.inTransaction && !oneQuery ? ', in a migration that does not run inside a transaction'
     : !alone ? ', alone in a migration of its own (a file sent as one query runs as one transaction, which CONCURRENTLY refuses)' : '';
   ctx.report({
     ...range,

@@ -68,7 +68,7 @@ export const rule: Rule = {
       'Not reported in down (rollback) migrations, where dropping what the up migration created is the point, nor for tables or columns created earlier in the same file (work tables, and backups made with `CREATE TABLE ... AS` or `SELECT ... INTO`: they held nothing before the migration ran). `DROP ... IF EXISTS` of a table the project never created is not reported. Views and materialized views hold no data of their own and are not reported, nor DROP SCHEMA without CASCADE (it fails unless the schema is empty).',
   },
   beforeStatement(ctx) {
-    if (ctx.file.isDown || ctx.runner.down) return;
+    if (ctx.runner.down) return;
     const n = ctx.node;
     if (ctx.kind === 'DropStmt') {
       const objects: Node[] = n.objects ?? [];

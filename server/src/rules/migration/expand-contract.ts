@@ -452,7 +452,7 @@ function downEdits(t: Target, steps: Steps): TextEdit[] {
  */
 export function typeChangeFix(ctx: StatementContext, table: Table | undefined, cmd: Node): Fix | undefined {
   const n = ctx.node;
-  if (!table || ctx.file.isDown || (n.cmds ?? []).length !== 1) return undefined;
+  if (!table || ctx.runner.down || (n.cmds ?? []).length !== 1) return undefined;
   const t: Target = { ctx, table, rv: n.relation };
   const col = table.columns.get(cmd.name);
   if (columnObstacle(t, col, cmd.name) || !col) return undefined;

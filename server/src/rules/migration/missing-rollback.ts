@@ -1,6 +1,5 @@
 import type { Fix, SourceFile, Statement } from '../../model';
-import { detectConvention, hasDown } from '../../engine/migration-name';
-import { baseOf, dirOf, entriesOf } from '../../engine/placement';
+import { baseOf, dirOf } from '../../engine/placement';
 import { applyStatement } from '../../replay';
 import { Schema, type Table } from '../../schema';
 import { strings } from '../../sql/ast';
@@ -11,33 +10,34 @@ import { fileOffset } from '../../replay';
 import type { Rule, SchemaContext } from '../types';
 
 /**
- * Where the rollback of an up migration goes, in a folder whose convention keeps rollbacks and that
- * holds at least one: golang-migrate / sqlx `N_name.up.sql` -> `N_name.down.sql`, Diesel `<dir>/up.sql`
- * -> `<dir>/down.sql`. Undefined for files of other conventions.
+ * Where the rollback of an up migration goes, when its tool pairs every up with a down and none
+ * pairs with this one (engine/conventions.ts pairs them as the tool does: golang-migrate and pop by
+ * version number, so `30_add_x.up.sql` is undone by `30_drop_x.down.sql`, and pop's generic
+ * `X.down.sql` undoes `X.postgres.up.sql`; Diesel by directory; sqitch by name). Checked only in a
+ * migration set that holds at least one down (a golang-migrate project may deliberately keep none).
+ * Undefined when the file has its rollback, or its convention keeps none.
  */
-function expectedDown(files: readonly SourceFile[], f: SourceFile, folders: Map<string, boolean>): string | undefined {
-  const base = baseOf(f.path);
-  const dir = dirOf(f.path);
-  const keeps = (folder: string, conv: string): boolean => {
-    const k = `${conv}\u0000${folder}`;
-    let v = folders.get(k);
-    if (v === undefined) {
-      const entries = entriesOf(files, folder);
-      const d = detectConvention(entries).convention;
-      const someDown = conv === 'diesel'
-        ? files.some((x) => x.isDown && dirOf(dirOf(x.path)) === folder && baseOf(x.path).toLowerCase() === 'down.sql')
-        : entries.some((e) => /\.down\.sql$/i.test(e));
-      v = d === conv && hasDown(d) && someDown;
-      folders.set(k, v);
-    }
-    return v;
-  };
-  if (/^\d+_.+\.up\.sql$/i.test(base) && keeps(dir, 'golang-migrate')) return f.path.replace(/\.up\.sql$/i, (m) => (m === '.UP.SQL' ? '.DOWN.SQL' : '.down.sql'));
-  if (base.toLowerCase() === 'up.sql' && /^(\d{4}-\d{2}-\d{2}-\d{6}|\d{14})_.+$/.test(baseOf(dir)) && keeps(dirOf(dir), 'diesel')) {
-    return f.path.replace(/up\.sql$/i, (m) => (m === 'UP.SQL' ? 'DOWN.SQL' : 'down.sql'));
+function expectedDown(files: readonly SourceFile[], f: SourceFile, sets: Map<string, boolean>): string | undefined {
+  const m = f.migration;
+  if (!m || m.role !== 'up' || m.downFile || !PAIRED.has(m.convention) || m.set === undefined) return undefined;
+  const k = `${m.convention}\u0000${m.set}`;
+  let some = sets.get(k);
+  if (some === undefined) {
+    some = files.some((x) => x.migration?.role === 'down' && x.migration.convention === m.convention && x.migration.set === m.set);
+    sets.set(k, some);
   }
-  return undefined;
+  if (!some) return undefined;
+  const keepCase = (from: RegExp, to: string) => f.path.replace(from, (x) => (x === x.toUpperCase() ? to.toUpperCase() : to));
+  switch (m.convention) {
+    case 'golang-migrate': case 'pop': return keepCase(/up\.sql$/i, 'down.sql');
+    case 'diesel': return keepCase(/up\.sql$/i, 'down.sql');
+    case 'sqitch': return f.path.replace(/([\/\\])deploy([\/\\])(?=[^\/\\]*$)/, '$1revert$2');
+    default: return undefined;
+  }
 }
+
+/** Conventions that keep one down file per up file. */
+const PAIRED = new Set(['golang-migrate', 'pop', 'diesel', 'sqitch']);
 
 const q = quoteIdent;
 function rel(rv: Node | undefined): string {
@@ -251,7 +251,7 @@ export const rule: Rule = {
     good: '-- file: migrations/000001_users.up.sql\nCREATE TABLE users (id bigint PRIMARY KEY);\n-- file: migrations/000001_users.down.sql\nDROP TABLE users;\n-- file: migrations/000002_orders.up.sql\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id));\nCREATE INDEX idx_orders_user_id ON orders (user_id);\n-- file: migrations/000002_orders.down.sql\nDROP INDEX IF EXISTS idx_orders_user_id;\nDROP TABLE orders;',
     fixable: true,
     notes:
-      'Checked in folders whose convention keeps rollbacks: golang-migrate / sqlx (`N_name.up.sql` beside `N_name.down.sql`) and Diesel (`<timestamp>_name/up.sql` beside `down.sql`), and only when the folder already holds at least one down migration (a golang-migrate project may deliberately keep none). Empty up migrations (comments only) are not reported. Reported once per up file, at its first statement. The fix creates the down file with a best-effort rollback of the file\'s statements in reverse order: what it creates is dropped (tables, views, indexes, sequences, types, functions with their argument types, triggers, schemas, extensions), added columns and constraints are dropped (unnamed primary, unique and foreign keys by PostgreSQL\'s default names), renames are reversed, SET/DROP NOT NULL and type changes are inverted, and what it drops is recreated when the project knows its definition (tables and columns come back empty). Each statement that cannot be undone automatically (data changes, DO blocks, CREATE OR REPLACE of an unknown earlier version, unknown definitions) is named in a comment. Review the result before relying on it.',
+      'Checked in migration folders whose tool pairs each up with a down file, paired as the tool pairs them: golang-migrate / sqlx by version number (`30_add_x.up.sql` is undone by `30_drop_x.down.sql`: only the number counts), ory/pop by version with a generic `X.down.sql` serving `X.postgres.up.sql`, Diesel by directory (`<timestamp>_name/up.sql` beside `down.sql`), sqitch by name (`deploy/x.sql` and `revert/x.sql`); and only when the folder already holds at least one down migration (a golang-migrate project may deliberately keep none). goose and dbmate keep the rollback as a section of the same file and are not checked. Empty up migrations (comments only) are not reported. Reported once per up file, at its first statement. The fix creates the down file with a best-effort rollback of the file\'s statements in reverse order: what it creates is dropped (tables, views, indexes, sequences, types, functions with their argument types, triggers, schemas, extensions), added columns and constraints are dropped (unnamed primary, unique and foreign keys by PostgreSQL\'s default names), renames are reversed, SET/DROP NOT NULL and type changes are inverted, and what it drops is recreated when the project knows its definition (tables and columns come back empty). Each statement that cannot be undone automatically (data changes, DO blocks, CREATE OR REPLACE of an unknown earlier version, unknown definitions) is named in a comment. Review the result before relying on it.',
   },
   onSchema(ctx: SchemaContext) {
     const files = ctx.files();
