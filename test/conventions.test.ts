@@ -130,6 +130,23 @@ test('ory/pop: a generic X.down.sql undoes X.postgres.up.sql; other dialects are
   assert.equal(role('20191100000002_x.up.sql').role, 'up');
 });
 
+test('ory/pop: an .autocommit. migration runs outside a transaction (popx), every other one inside; its dialect is still read', () => {
+  const plan = planMigrations(files({
+    'm/20260616000000000000_idx.postgres.autocommit.up.sql': 'CREATE INDEX CONCURRENTLY i ON t (a);',
+    'm/20260616000000000000_idx.mysql.autocommit.up.sql': 'CREATE INDEX i ON t (a);',
+    'm/20260616000000000000_idx.postgres.autocommit.down.sql': 'DROP INDEX CONCURRENTLY i;',
+    'm/20260617000000000000_col.postgres.up.sql': 'ALTER TABLE t ADD COLUMN b int;',
+  }));
+  const set = plan.sets[0];
+  assert.equal(set.convention, 'pop');
+  const file = (n: string) => set.files.find((f) => f.rel === `m/${n}`)!;
+  assert.equal(file('20260616000000000000_idx.mysql.autocommit.up.sql').role, 'other-dialect');
+  assert.equal(file('20260616000000000000_idx.postgres.autocommit.up.sql').role, 'up');
+  assert.equal(file('20260616000000000000_idx.postgres.autocommit.up.sql').wraps, false);
+  assert.equal(file('20260616000000000000_idx.postgres.autocommit.down.sql').undoes, 'm/20260616000000000000_idx.postgres.autocommit.up.sql');
+  assert.equal(file('20260617000000000000_col.postgres.up.sql').wraps, true);
+});
+
 test('sqitch: deploy scripts are forward steps, revert scripts rollbacks, verify scripts neither', () => {
   const plan = planMigrations(files({ 'deploy/users.sql': '', 'revert/users.sql': '', 'verify/users.sql': '' }));
   const set = plan.sets[0];

@@ -137,7 +137,9 @@ const base = (rel: string) => rel.slice(rel.lastIndexOf('/') + 1);
 const dir = (rel: string) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
 
 const GOLANG_RE = /^(\d+)_(.+)\.(up|down)\.sql$/i;
-const POP_RE = /^(\d+)_(.+?)(?:\.(postgres|mysql|sqlite3|cockroach))?\.(up|down)\.sql$/i;
+// popx (ory/x popx/match.go): `<version>_<name>[.<dialect>][.autocommit].(up|down).sql`; an autocommit
+// migration runs outside a transaction (popx/migrator.go), every other one on PostgreSQL inside one.
+const POP_RE = /^(\d+)_(.+?)(?:\.(postgres|mysql|sqlite3|cockroach))?(\.autocommit)?\.(up|down)\.sql$/i;
 const FLYWAY_RE = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const FLYWAY_R_RE = /^R__(.+)\.sql$/;
 const NUMBERED_RE = /^(\d+)[_-](.+)\.sql$/i;
@@ -193,8 +195,8 @@ function candidates(rel: string, text: string): Candidate[] {
     const dialect = m[3]?.toLowerCase();
     out.push({
       convention: 'pop', folder: d, version: m[1], pairKey: m[1],
-      role: dialect && dialect !== 'postgres' ? 'other-dialect' : m[4].toLowerCase() === 'up' ? 'up' : 'down',
-      why: dialect ? `pop ${dialect} ${m[4].toLowerCase()}` : `pop ${m[4].toLowerCase()} (all dialects)`,
+      role: dialect && dialect !== 'postgres' ? 'other-dialect' : m[5].toLowerCase() === 'up' ? 'up' : 'down',
+      why: `pop ${dialect ?? ''}${dialect ? ' ' : ''}${m[4] ? 'autocommit ' : ''}${m[5].toLowerCase()}${dialect ? '' : ' (all dialects)'}`,
     });
   }
   m = GOLANG_RE.exec(b);
@@ -369,7 +371,7 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
     switch (set.convention) {
       // pop runs each migration in a transaction; sqitch runs the script with psql and adds none (its
       // templates write BEGIN ... COMMIT in the script, which the engine sees)
-      case 'pop': p.wraps = true; break;
+      case 'pop': p.wraps = transactional || !/\.autocommit\.(up|down)\.sql$/i.test(f.rel); break;
       // postgrator sends the whole file as one query
       case 'postgrator': p.oneQuery = true; break;
       // Flyway runs a file holding CONCURRENTLY outside a transaction on its own (its PostgreSQL parser
