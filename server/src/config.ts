@@ -15,6 +15,8 @@ export interface Config {
     order: 'path' | 'natural';
     /** Each migration file runs inside a transaction (Diesel, Flyway, Alembic default): CONCURRENTLY cannot run there. */
     transactional: boolean;
+    /** The lock_timeout the missing-lock-timeout fix writes (a PostgreSQL duration such as "5s"). */
+    lockTimeout: string;
   };
   /** Major version of the target PostgreSQL (affects version-dependent advice). */
   postgresVersion: number;
@@ -36,7 +38,7 @@ export interface Config {
 export function defaultConfig(): Config {
   return {
     rules: {},
-    migrations: { include: [], order: 'path', transactional: false },
+    migrations: { include: [], order: 'path', transactional: false, lockTimeout: '5s' },
     postgresVersion: 16,
     ignore: ['**/node_modules/**', '**/.git/**'],
     maxFileBytes: 2 * 1024 * 1024,
@@ -78,6 +80,13 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
     if (m.transactional !== undefined) {
       if (typeof m.transactional !== 'boolean') throw new ConfigError(`${source}: "migrations.transactional" must be true or false`);
       out.migrations.transactional = m.transactional;
+    }
+    if (m.lockTimeout !== undefined) {
+      // a positive whole number of ms, s or min: the value is written into SQL by a fix
+      if (typeof m.lockTimeout !== 'string' || !/^[1-9][0-9]{0,6}\s?(ms|s|min)$/.test(m.lockTimeout)) {
+        throw new ConfigError(`${source}: "migrations.lockTimeout" must be a duration such as "5s", "500ms" or "1min"`);
+      }
+      out.migrations.lockTimeout = m.lockTimeout;
     }
   }
   if (r.postgresVersion !== undefined) {

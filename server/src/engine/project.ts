@@ -366,6 +366,7 @@ export class Project {
         stmt, kind: stmt.kind!, node: stmt.node!, file: stmt.file, schema, newTables, inTransaction,
         offset: (loc) => fileOffset(stmt, loc),
         files: () => this.order(),
+        lockTimeout: this.config.migrations.lockTimeout,
         runner: { convention: 'plain', wraps: this.config.migrations.transactional, oneQuery: false, down: stmt.file.isDown },
         report: ({ start, end, message, fixes }) => {
           findings.push({ rule: r.meta.id, severity: sev, message, path: stmt.file.path, start, end: Math.max(end, start), fixes: this.cleanFixes(fixes, r.meta.id, { path: stmt.file.path, start }) });

@@ -58,6 +58,8 @@ export interface StatementContext {
   inTransaction: boolean;
   /** How the project's migration tool runs this statement's file (engine/conventions.ts). */
   runner: RunnerInfo;
+  /** The lock_timeout fixes write (`migrations.lockTimeout` in .dbe.json, default '5s'). */
+  lockTimeout: string;
   /** Converts a byte location inside the statement (from the AST) to a file offset. */
   offset(byteLoc: number | undefined): number;
   /** Every file of the project, in migration (replay) order (e.g. to place a new migration). */

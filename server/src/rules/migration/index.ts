@@ -8,6 +8,7 @@ import { rule as createIndexNonConcurrently } from './create-index-non-concurren
 import { rule as destructiveChange } from './destructive-change';
 import { rule as setNotNullOnExistingColumn } from './set-not-null-on-existing-column';
 import { rule as missingRollback } from './missing-rollback';
+import { rule as missingLockTimeout } from './missing-lock-timeout';
 
 export const migrationRules: Rule[] = [
   createIndexNonConcurrently,
@@ -19,4 +20,5 @@ export const migrationRules: Rule[] = [
   destructiveChange,
   breakingRename,
   missingRollback,
+  missingLockTimeout,
 ];
