@@ -9,6 +9,7 @@ import { rule as destructiveChange } from './destructive-change';
 import { rule as setNotNullOnExistingColumn } from './set-not-null-on-existing-column';
 import { rule as missingRollback } from './missing-rollback';
 import { rule as missingLockTimeout } from './missing-lock-timeout';
+import { rule as tableRewrite } from './table-rewrite';
 
 export const migrationRules: Rule[] = [
   createIndexNonConcurrently,
@@ -21,4 +22,5 @@ export const migrationRules: Rule[] = [
   breakingRename,
   missingRollback,
   missingLockTimeout,
+  tableRewrite,
 ];
