@@ -10,6 +10,7 @@ import { rule as setNotNullOnExistingColumn } from './set-not-null-on-existing-c
 import { rule as missingRollback } from './missing-rollback';
 import { rule as missingLockTimeout } from './missing-lock-timeout';
 import { rule as tableRewrite } from './table-rewrite';
+import { rule as addCheckWithoutNotValid } from './add-check-without-not-valid';
 
 export const migrationRules: Rule[] = [
   createIndexNonConcurrently,
@@ -23,4 +24,5 @@ export const migrationRules: Rule[] = [
   missingRollback,
   missingLockTimeout,
   tableRewrite,
+  addCheckWithoutNotValid,
 ];
