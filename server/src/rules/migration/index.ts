@@ -11,6 +11,7 @@ import { rule as missingRollback } from './missing-rollback';
 import { rule as missingLockTimeout } from './missing-lock-timeout';
 import { rule as tableRewrite } from './table-rewrite';
 import { rule as addCheckWithoutNotValid } from './add-check-without-not-valid';
+import { rule as validateInSameTransaction } from './validate-in-same-transaction';
 
 export const migrationRules: Rule[] = [
   createIndexNonConcurrently,
@@ -25,4 +26,5 @@ export const migrationRules: Rule[] = [
   missingLockTimeout,
   tableRewrite,
   addCheckWithoutNotValid,
+  validateInSameTransaction,
 ];
