@@ -12,6 +12,7 @@ import { rule as missingLockTimeout } from './missing-lock-timeout';
 import { rule as tableRewrite } from './table-rewrite';
 import { rule as addCheckWithoutNotValid } from './add-check-without-not-valid';
 import { rule as validateInSameTransaction } from './validate-in-same-transaction';
+import { rule as transactionNesting } from './transaction-nesting';
 
 export const migrationRules: Rule[] = [
   createIndexNonConcurrently,
@@ -27,4 +28,5 @@ export const migrationRules: Rule[] = [
   tableRewrite,
   addCheckWithoutNotValid,
   validateInSameTransaction,
+  transactionNesting,
 ];

@@ -1,0 +1,90 @@
+import type { Fix, Statement, TextEdit } from '../../model';
+import { newestMigration, placesInline } from '../../engine/placement';
+import type { Rule, StatementContext } from '../types';
+import { statementHead } from './util';
+
+type Kind = 'begin' | 'end' | 'end-chain' | undefined;
+function kindOf(s: Statement): Kind {
+  if (s.kind !== 'TransactionStmt') return undefined;
+  const k = s.node?.kind;
+  if (k === 'TRANS_STMT_BEGIN' || k === 'TRANS_STMT_START') return 'begin';
+  if (k === 'TRANS_STMT_COMMIT' || k === 'TRANS_STMT_ROLLBACK') return s.node?.chain ? 'end-chain' : 'end';
+  if (k === 'TRANS_STMT_PREPARE') return 'end';
+  return undefined;
+}
+
+/** True when an explicit transaction is open just before `ctx.stmt` (BEGIN not yet closed). */
+function openBefore(ctx: StatementContext): boolean {
+  let open = false;
+  for (const s of ctx.file.statements) {
+    if (s.index >= ctx.stmt.index) break;
+    const k = kindOf(s);
+    if (k === 'begin') open = true;
+    else if (k === 'end') open = false;
+  }
+  return open;
+}
+
+/** An edit removing a statement and the line break after it. */
+function removal(s: Statement): TextEdit {
+  const text = s.file.text;
+  let end = s.end;
+  if (text[end] === '\r' && text[end + 1] === '\n') end += 2;
+  else if (text[end] === '\n') end += 1;
+  return { path: s.file.path, start: s.start, end, newText: '' };
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'transaction-nesting',
+    title: 'BEGIN inside a transaction, or COMMIT / ROLLBACK outside one',
+    category: 'migration',
+    severity: 'warning',
+    principle: 'Special Instructions: "Always consider ACID properties for transactional systems", and "Provide rollback strategies for migrations".',
+    rationale:
+      'PostgreSQL has no nested transactions: a BEGIN inside a transaction is ignored with a warning, and the first COMMIT ends the outer transaction. When the migration tool runs each file in a transaction (Flyway, Diesel, goose and dbmate by default), a BEGIN ... COMMIT written in the file therefore commits the tool\'s transaction in the middle: the statements after it, and the tool\'s own bookkeeping, run outside any transaction, so a failure half-way leaves the database half-migrated and the migration recorded wrongly. A COMMIT or ROLLBACK with no transaction open only warns, but it shows that statements meant to be atomic are not.',
+    bad: '-- the migration tool runs this file in a transaction\nBEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMIT;',
+    good: '-- the migration tool runs this file in a transaction\nALTER TABLE orders ADD COLUMN note text;',
+    fixable: true,
+    notes:
+      'A transaction run by the migration tool is recognised when the tool is known to wrap each file (`migrations.transactional` in .dbe.json, or a detected Flyway / Diesel / goose / dbmate layout). Files that open and close their own BEGIN ... COMMIT in a project whose tool is not known to wrap them are correct and not reported; nor are they for golang-migrate and Prisma, which send a file as one query (a BEGIN there turns PostgreSQL\'s implicit transaction into an explicit one, as intended). To run statements outside the tool\'s transaction (CREATE INDEX CONCURRENTLY, ALTER TYPE ... ADD VALUE used at once), turn the transaction off for that migration (Diesel: `run_in_transaction = false` in metadata.toml; Flyway: `executeInTransaction=false`; goose: `-- +goose NO TRANSACTION`) instead of committing inside it. The quick fix removes a BEGIN ... COMMIT pair that encloses a whole file the tool already wraps (offered only in a single-file project or the newest migration); other cases have no automatic fix, since a COMMIT in the middle of a file may be there on purpose.',
+  },
+  textFilter: /\b(begin|start|commit|end|rollback|abort|prepare)\b/i,
+  beforeStatement(ctx) {
+    if (ctx.kind !== 'TransactionStmt') return;
+    const k = kindOf(ctx.stmt);
+    if (!k) return;
+    const wraps = ctx.runner.wraps && !ctx.runner.oneQuery;
+    const open = openBefore(ctx);
+    if (k === 'begin') {
+      if (open) {
+        ctx.report({ ...statementHead(ctx.stmt), message: 'BEGIN inside a transaction that is already open: PostgreSQL ignores it (with a warning), and the first COMMIT ends the outer transaction; use SAVEPOINT for a nested step, or close the first transaction.' });
+      } else if (wraps) {
+        ctx.report({ ...statementHead(ctx.stmt), message: 'The migration tool already runs this file in a transaction: this BEGIN is ignored (with a warning), and the COMMIT that closes it commits the tool\'s transaction, so what follows runs outside one; remove BEGIN and COMMIT, or turn the tool\'s transaction off for this migration.', fixes: pairFix(ctx) });
+      }
+      return;
+    }
+    if (open) return;
+    const word = ctx.file.text.slice(ctx.stmt.start, ctx.stmt.end).trim().split(/\s+/)[0].toUpperCase().replace(/;$/, '');
+    if (wraps) {
+      // a COMMIT closing a BEGIN that was itself reported (or the tool's transaction): say what it does
+      if (ctx.file.statements.some((s) => s.index < ctx.stmt.index && kindOf(s) === 'begin')) return;
+      ctx.report({ ...statementHead(ctx.stmt), message: `${word} ends the transaction the migration tool runs this file in: the statements after it, and the tool's own record of the migration, run outside a transaction; turn the tool's transaction off for this migration instead.` });
+      return;
+    }
+    ctx.report({ ...statementHead(ctx.stmt), message: `${word} with no transaction open: PostgreSQL only warns and does nothing, so the statements before it were not run as one transaction; start them with BEGIN, or remove the ${word}.` });
+  },
+};
+
+/** Removes the BEGIN and its COMMIT when together they enclose every statement of the file. */
+function pairFix(ctx: StatementContext): Fix[] {
+  const stmts = ctx.file.statements.filter((s) => s.node);
+  if (stmts[0] !== ctx.stmt) return [];
+  const last = stmts[stmts.length - 1];
+  if (!last || last === ctx.stmt || kindOf(last) !== 'end' || last.node?.kind !== 'TRANS_STMT_COMMIT') return [];
+  // no other transaction statement in between
+  if (stmts.slice(1, -1).some((s) => s.kind === 'TransactionStmt')) return [];
+  const files = ctx.files();
+  if (!placesInline(files) && newestMigration(files)?.path !== ctx.file.path) return [];
+  return [{ title: 'Remove BEGIN and COMMIT (the migration tool runs the file in a transaction)', edits: [removal(ctx.stmt), removal(last)] }];
+}
