@@ -43,11 +43,11 @@ export const rule: Rule = {
     principle: 'Special Instructions: "Always consider ACID properties for transactional systems", and "Provide rollback strategies for migrations".',
     rationale:
       'PostgreSQL has no nested transactions: a BEGIN inside a transaction is ignored with a warning, and the first COMMIT ends the outer transaction. When the migration tool runs each file in a transaction (Flyway, Diesel, goose and dbmate by default), a BEGIN ... COMMIT written in the file therefore commits the tool\'s transaction in the middle: the statements after it, and the tool\'s own bookkeeping, run outside any transaction, so a failure half-way leaves the database half-migrated and the migration recorded wrongly. A COMMIT or ROLLBACK with no transaction open only warns, but it shows that statements meant to be atomic are not.',
-    bad: '-- the migration tool runs this file in a transaction\nBEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMIT;',
-    good: '-- the migration tool runs this file in a transaction\nALTER TABLE orders ADD COLUMN note text;',
+    bad: 'BEGIN;\nCREATE TABLE orders (id bigint PRIMARY KEY);\nBEGIN;\nCREATE TABLE order_lines (order_id bigint NOT NULL);\nCOMMIT;\nCREATE TABLE invoices (id bigint PRIMARY KEY);\nCOMMIT;',
+    good: 'BEGIN;\nCREATE TABLE orders (id bigint PRIMARY KEY);\nSAVEPOINT lines;\nCREATE TABLE order_lines (order_id bigint NOT NULL);\nRELEASE SAVEPOINT lines;\nCREATE TABLE invoices (id bigint PRIMARY KEY);\nCOMMIT;',
     fixable: true,
     notes:
-      'A transaction run by the migration tool is recognised when the tool is known to wrap each file (`migrations.transactional` in .dbe.json, or a detected Flyway / Diesel / goose / dbmate layout). Files that open and close their own BEGIN ... COMMIT in a project whose tool is not known to wrap them are correct and not reported; nor are they for golang-migrate and Prisma, which send a file as one query (a BEGIN there turns PostgreSQL\'s implicit transaction into an explicit one, as intended). To run statements outside the tool\'s transaction (CREATE INDEX CONCURRENTLY, ALTER TYPE ... ADD VALUE used at once), turn the transaction off for that migration (Diesel: `run_in_transaction = false` in metadata.toml; Flyway: `executeInTransaction=false`; goose: `-- +goose NO TRANSACTION`) instead of committing inside it. The quick fix removes a BEGIN ... COMMIT pair that encloses a whole file the tool already wraps (offered only in a single-file project or the newest migration); other cases have no automatic fix, since a COMMIT in the middle of a file may be there on purpose.',
+      'A transaction run by the migration tool is recognised when the tool is known to wrap each file (`migrations.transactional` in .dbe.json, or a detected Flyway / Diesel / goose / dbmate layout). Files that open and close their own BEGIN ... COMMIT in a project whose tool is not known to wrap them are correct and not reported; nor are they for golang-migrate and Prisma, which send a file as one query (a BEGIN there turns PostgreSQL\'s implicit transaction into an explicit one, as intended). To run statements outside the tool\'s transaction (CREATE INDEX CONCURRENTLY, ALTER TYPE ... ADD VALUE used at once), turn the transaction off for that migration (Diesel: `run_in_transaction = false` in metadata.toml; Flyway: `executeInTransaction=false`; goose: `-- +goose NO TRANSACTION`) instead of committing inside it. The quick fixes remove a BEGIN ... COMMIT pair that encloses a whole file the tool already wraps, and a COMMIT or ROLLBACK that does nothing (no transaction open, none run by the tool); they are offered only in a single-file project or the newest migration. A COMMIT in the middle of a file the tool wraps gets no automatic fix: it may be there on purpose.',
   },
   textFilter: /\b(begin|start|commit|end|rollback|abort|prepare)\b/i,
   beforeStatement(ctx) {
@@ -72,7 +72,14 @@ export const rule: Rule = {
       ctx.report({ ...statementHead(ctx.stmt), message: `${word} ends the transaction the migration tool runs this file in: the statements after it, and the tool's own record of the migration, run outside a transaction; turn the tool's transaction off for this migration instead.` });
       return;
     }
-    ctx.report({ ...statementHead(ctx.stmt), message: `${word} with no transaction open: PostgreSQL only warns and does nothing, so the statements before it were not run as one transaction; start them with BEGIN, or remove the ${word}.` });
+    const files = ctx.files();
+    const editable = placesInline(files) || newestMigration(files)?.path === ctx.file.path;
+    ctx.report({
+      ...statementHead(ctx.stmt),
+      message: `${word} with no transaction open: PostgreSQL only warns and does nothing, so the statements before it were not run as one transaction; start them with BEGIN, or remove the ${word}.`,
+      // removing a statement that does nothing changes nothing the database sees
+      fixes: editable ? [{ title: `Remove the ${word} (it does nothing)`, edits: [removal(ctx.stmt)] }] : [],
+    });
   },
 };
 
