@@ -3,7 +3,7 @@ import type { Node, Token } from '../../sql/parse';
 import type { Statement } from '../../model';
 import type { Rule, StatementContext } from '../types';
 import { volatileCall } from './add-column-not-null-without-default';
-import { alterSegments, isEmptyInFile, q, relationRange, segmentRange, statementHead } from './util';
+import { alterSegments, displayName, isEmptyInFile, q, relationRange, segmentRange, statementHead } from './util';
 
 /**
  * The volatility the project declares for a function, by its last CREATE FUNCTION before `stmt` (in
@@ -44,6 +44,9 @@ function projectVolatileCall(ctx: StatementContext, expr: Node | undefined): str
   return found;
 }
 
+const WORDS: Record<string, string> = {
+  AT_SetLogged: 'SET LOGGED', AT_SetUnLogged: 'SET UNLOGGED', AT_SetAccessMethod: 'SET ACCESS METHOD', AT_SetTableSpace: 'SET TABLESPACE', AT_SetExpression: 'SET EXPRESSION',
+};
 const HOW: Record<string, (t: string) => string> = {
   AT_SetLogged: (t) => `SET LOGGED rewrites ${t} (and writes all of it to the WAL)`,
   AT_SetUnLogged: (t) => `SET UNLOGGED rewrites ${t}`,
@@ -90,11 +93,14 @@ export const rule: Rule = {
     let segs: Token[][] | undefined;
     let computed = false;
     const range = (i: number) => { if (!computed) { segs = alterSegments(ctx); computed = true; } return segmentRange(ctx, segs, i); };
+    // PostgreSQL rewrites the table once per ALTER TABLE, whatever the number of reasons: one finding
+    // per statement, on the first reason (temporal's visibility migration adds 40 generated columns)
+    const causes: { start: number; end: number; message: string; what: string }[] = [];
     (n.cmds ?? []).forEach((c: Node, i: number) => {
       const cmd = c.AlterTableCmd;
       if (!cmd) return;
       if (HOW[cmd.subtype]) {
-        ctx.report({ ...range(i), message: `${HOW[cmd.subtype](q(name))} under an ACCESS EXCLUSIVE lock: no reads or writes until it is done.` });
+        causes.push({ ...range(i), what: WORDS[cmd.subtype], message: `${HOW[cmd.subtype](q(name))} under an ACCESS EXCLUSIVE lock: no reads or writes until it is done.` });
         return;
       }
       if (cmd.subtype !== 'AT_AddColumn') return;
@@ -107,19 +113,23 @@ export const rule: Rule = {
       const col = q(`${name}.${def.colname}`);
       const gen = cons.find((k) => k.contype === 'CONSTR_GENERATED' && k.generated_kind !== 'v');
       if (gen) {
-        ctx.report({ start, end, message: `Adding the STORED generated column ${col} computes it for every row and rewrites ${q(name)} under an ACCESS EXCLUSIVE lock; add a plain column and backfill it in batches (kept up to date by the application or a trigger), or a VIRTUAL column on PostgreSQL 18.` });
+        causes.push({ start, end, what: q(def.colname), message: `Adding the STORED generated column ${col} computes it for every row and rewrites ${q(name)} under an ACCESS EXCLUSIVE lock; add a plain column and backfill it in batches (kept up to date by the application or a trigger), or a VIRTUAL column on PostgreSQL 18.` });
         return;
       }
       const dflt = cons.find((k) => k.contype === 'CONSTR_DEFAULT');
       if (!dflt || volatileCall(dflt.raw_expr)) return; // built-in volatile: add-column-not-null-without-default
       const fn = projectVolatileCall(ctx, dflt.raw_expr);
       if (!fn) return;
-      ctx.report({ start, end, message: `Adding column ${col} with a DEFAULT that calls ${fn}, which this project defines as VOLATILE, computes it for every row and rewrites ${q(name)} under an ACCESS EXCLUSIVE lock; add the column without the default, backfill in batches, then SET DEFAULT (or declare the function STABLE or IMMUTABLE if it truly is).` });
+      causes.push({ start, end, what: q(def.colname), message: `Adding column ${col} with a DEFAULT that calls ${fn}, which this project defines as VOLATILE, computes it for every row and rewrites ${q(name)} under an ACCESS EXCLUSIVE lock; add the column without the default, backfill in batches, then SET DEFAULT (or declare the function STABLE or IMMUTABLE if it truly is).` });
     });
+    if (causes.length === 0) return;
+    const [first, ...more] = causes;
+    const also = more.length === 0 ? '' : ` The same statement also ${more.length === 1 ? 'needs it for' : `needs it for ${more.length} more:`} ${more.slice(0, 5).map((m) => m.what).join(', ')}${more.length > 5 ? ', ...' : ''} (one rewrite for all).`;
+    ctx.report({ start: first.start, end: first.end, message: first.message + also });
   },
 };
 
-function display(rv: Node): string { return rv.schemaname ? `${rv.schemaname}.${rv.relname}` : rv.relname; }
+function display(rv: Node): string { return displayName(rv.schemaname, rv.relname); }
 
 /** A table the project's migrations created before this file and that this file did not create or empty. */
 function existing(ctx: StatementContext, rv: Node | undefined): boolean {
