@@ -47,7 +47,7 @@ export const rule: Rule = {
     good: 'BEGIN;\nCREATE TABLE orders (id bigint PRIMARY KEY);\nSAVEPOINT lines;\nCREATE TABLE order_lines (order_id bigint NOT NULL);\nRELEASE SAVEPOINT lines;\nCREATE TABLE invoices (id bigint PRIMARY KEY);\nCOMMIT;',
     fixable: true,
     notes:
-      'A transaction run by the migration tool is recognised when the tool is known to wrap each file (`migrations.transactional` in .dbe.json, or a detected Flyway / Diesel / goose / dbmate layout). Files that open and close their own BEGIN ... COMMIT in a project whose tool is not known to wrap them are correct and not reported; nor are they for golang-migrate and Prisma, which send a file as one query (a BEGIN there turns PostgreSQL\'s implicit transaction into an explicit one, as intended). To run statements outside the tool\'s transaction (CREATE INDEX CONCURRENTLY, ALTER TYPE ... ADD VALUE used at once), turn the transaction off for that migration (Diesel: `run_in_transaction = false` in metadata.toml; Flyway: `executeInTransaction=false`; goose: `-- +goose NO TRANSACTION`) instead of committing inside it. The quick fixes remove a BEGIN ... COMMIT pair that encloses a whole file the tool already wraps, and a COMMIT or ROLLBACK that does nothing (no transaction open, none run by the tool); they are offered only in a single-file project or the newest migration. A COMMIT in the middle of a file the tool wraps gets no automatic fix: it may be there on purpose.',
+      'A transaction run by the migration tool is recognised when the tool is known to wrap each file (`migrations.transactional` in .dbe.json, or a detected Flyway / Diesel / goose / dbmate layout). Files that open and close their own BEGIN ... COMMIT in a project whose tool is not known to wrap them are correct and not reported; nor are they for golang-migrate and Prisma, which send a file as one query (a BEGIN there turns PostgreSQL\'s implicit transaction into an explicit one, as intended). To run statements outside the tool\'s transaction (CREATE INDEX CONCURRENTLY, ALTER TYPE ... ADD VALUE used at once), turn the transaction off for that migration (Diesel: `run_in_transaction = false` in metadata.toml; Flyway: `executeInTransaction=false`; goose: `-- +goose NO TRANSACTION`) instead of committing inside it. A COMMIT or ROLLBACK with no BEGIN before it, in a project whose tool is not known, is reported without claiming which case it is: it does nothing if the tool runs statements one by one, and ends the tool\'s transaction midway if the tool wraps the file (kratos splits pop\'s transaction that way); either way the file is not atomic. The quick fixes remove a BEGIN ... COMMIT pair that encloses a whole file the tool already wraps, and turn a BEGIN ... COMMIT nested in an explicit transaction into SAVEPOINT ... RELEASE SAVEPOINT (not when a statement after it must run outside a transaction); they are offered only in a single-file project or the newest migration. A stray COMMIT gets no automatic fix: it may be there on purpose.',
   },
   textFilter: /\b(begin|start|commit|end|rollback|abort|prepare)\b/i,
   beforeStatement(ctx) {
@@ -58,7 +58,7 @@ export const rule: Rule = {
     const open = openBefore(ctx);
     if (k === 'begin') {
       if (open) {
-        ctx.report({ ...statementHead(ctx.stmt), message: 'BEGIN inside a transaction that is already open: PostgreSQL ignores it (with a warning), and the first COMMIT ends the outer transaction; use SAVEPOINT for a nested step, or close the first transaction.' });
+        ctx.report({ ...statementHead(ctx.stmt), message: 'BEGIN inside a transaction that is already open: PostgreSQL ignores it (with a warning), and the first COMMIT ends the outer transaction; use SAVEPOINT for a nested step, or close the first transaction.', fixes: savepointFix(ctx) });
       } else if (wraps) {
         ctx.report({ ...statementHead(ctx.stmt), message: 'The migration tool already runs this file in a transaction: this BEGIN is ignored (with a warning), and the COMMIT that closes it commits the tool\'s transaction, so what follows runs outside one; remove BEGIN and COMMIT, or turn the tool\'s transaction off for this migration.', fixes: pairFix(ctx) });
       }
@@ -72,13 +72,18 @@ export const rule: Rule = {
       ctx.report({ ...statementHead(ctx.stmt), message: `${word} ends the transaction the migration tool runs this file in: the statements after it, and the tool's own record of the migration, run outside a transaction; turn the tool's transaction off for this migration instead.` });
       return;
     }
-    const files = ctx.files();
-    const editable = placesInline(files) || newestMigration(files)?.path === ctx.file.path;
+    // golang-migrate / Prisma: a COMMIT ends PostgreSQL's implicit transaction of the multi-statement query, on purpose
+    if (ctx.runner.oneQuery) return;
+    // Not known to be wrapped: either a stray COMMIT that does nothing, or one that ends the
+    // transaction of a tool DB Engineer does not know (kratos' `COMMIT TRANSACTION;BEGIN TRANSACTION;`
+    // splits pop's). Both mean the statements before and after it are not one transaction; removing
+    // it would change the second case, so there is no automatic fix.
+    const begun = ctx.file.statements.some((s) => s.index < ctx.stmt.index && kindOf(s) === 'begin');
     ctx.report({
       ...statementHead(ctx.stmt),
-      message: `${word} with no transaction open: PostgreSQL only warns and does nothing, so the statements before it were not run as one transaction; start them with BEGIN, or remove the ${word}.`,
-      // removing a statement that does nothing changes nothing the database sees
-      fixes: editable ? [{ title: `Remove the ${word} (it does nothing)`, edits: [removal(ctx.stmt)] }] : [],
+      message: begun
+        ? `${word} with no transaction open: the transaction begun above was already ended by an earlier ${word === 'ROLLBACK' || word === 'ABORT' ? 'COMMIT or ROLLBACK' : 'COMMIT'}, so the statements in between ran outside it; PostgreSQL only warns here. Make it one transaction (use SAVEPOINT for a nested step).`
+        : `${word} with no BEGIN before it in this file: if the migration tool runs the file in a transaction, this ends it midway, so what follows is not atomic with what precedes; if not, PostgreSQL only warns and it does nothing. Either way the file does not run as one transaction: remove the ${word}, or if the split is intended, make the parts separate migrations.`,
     });
   },
 };
@@ -94,4 +99,32 @@ function pairFix(ctx: StatementContext): Fix[] {
   const files = ctx.files();
   if (!placesInline(files) && newestMigration(files)?.path !== ctx.file.path) return [];
   return [{ title: 'Remove BEGIN and COMMIT (the migration tool runs the file in a transaction)', edits: [removal(ctx.stmt), removal(last)] }];
+}
+
+/**
+ * For a BEGIN nested in an explicit transaction and closed by COMMIT before the outer one ends: the
+ * nested step as a savepoint (`SAVEPOINT` / `RELEASE SAVEPOINT`), which keeps the outer transaction
+ * atomic as the file evidently means. Not offered when a statement after it could only run outside a
+ * transaction block (it ran there before: the inner COMMIT ended the transaction).
+ */
+function savepointFix(ctx: StatementContext): Fix[] {
+  const stmts = ctx.file.statements;
+  const close = stmts.find((s) => s.index > ctx.stmt.index && kindOf(s) !== undefined);
+  if (!close || kindOf(close) !== 'end' || close.node?.kind !== 'TRANS_STMT_COMMIT') return [];
+  const outer = stmts.find((s) => s.index > close.index && kindOf(s) !== undefined);
+  if (!outer || kindOf(outer) !== 'end') return [];
+  const between = stmts.filter((s) => s.index > close.index && s.index < outer.index);
+  if (between.some((s) => /\b(concurrently|vacuum|system|database|tablespace)\b/i.test(s.text) || s.kind === 'TransactionStmt')) return [];
+  const files = ctx.files();
+  if (!placesInline(files) && newestMigration(files)?.path !== ctx.file.path) return [];
+  const taken = new Set(stmts.filter((s) => s.kind === 'TransactionStmt').map((s) => String(s.node?.savepoint_name ?? '').toLowerCase()));
+  let name = 'nested_step';
+  for (let i = 2; taken.has(name); i++) name = `nested_step_${i}`;
+  return [{
+    title: 'Make the nested BEGIN ... COMMIT a savepoint',
+    edits: [
+      { path: ctx.file.path, start: ctx.stmt.start, end: ctx.stmt.end, newText: `SAVEPOINT ${name};` },
+      { path: ctx.file.path, start: close.start, end: close.end, newText: `RELEASE SAVEPOINT ${name};` },
+    ],
+  }];
 }
