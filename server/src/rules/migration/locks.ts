@@ -65,9 +65,22 @@ function indexTable(schema: Schema, names: string[]): Table | undefined {
   return idx ? schema.tables.get(idx.table) : undefined;
 }
 
-function hasOption(list: Node[] | undefined, name: string): boolean {
-  return (list ?? []).some((o: Node) => o.DefElem?.defname === name && o.DefElem?.arg?.Boolean?.boolval !== false && o.DefElem?.arg?.String?.sval !== 'false');
+/**
+ * True when a utility option such as `(CONCURRENTLY)`, `(FULL true)` or `(FULL 'on')` is on; false
+ * when absent or turned off (`false`, `off`, `no`, `0`), as PostgreSQL reads boolean options.
+ */
+export function optionOn(list: Node[] | undefined, name: string): boolean {
+  const d = (list ?? []).map((o: Node) => o.DefElem).find((e: Node | undefined) => e?.defname === name);
+  if (!d) return false;
+  const a = d.arg;
+  if (!a) return true;
+  if (a.Boolean) return !!a.Boolean.boolval;
+  if (a.Integer) return !!a.Integer.ival;
+  if (a.String) return !/^(f|fa|fal|fals|false|of|off|n|no|0)$/i.test(String(a.String.sval ?? '').trim());
+  return true;
 }
+
+const LOCK_MODES: Record<number, LockMode> = { 5: 'SHARE', 6: 'SHARE ROW EXCLUSIVE', 7: 'EXCLUSIVE', 8: 'ACCESS EXCLUSIVE' };
 
 /**
  * The write-blocking lock the statement takes on a table that existed before this migration file,
@@ -117,7 +130,7 @@ export function blockingLock(ctx: StatementContext): TakenLock | undefined {
       return undefined;
     }
     case 'ReindexStmt': {
-      if (hasOption(n.params, 'concurrently')) return undefined;
+      if (optionOn(n.params, 'concurrently')) return undefined;
       if (n.kind !== 'REINDEX_OBJECT_TABLE' && n.kind !== 'REINDEX_OBJECT_INDEX') return undefined;
       if (n.kind === 'REINDEX_OBJECT_TABLE') {
         const t = existing(ctx, n.relation);
@@ -131,7 +144,7 @@ export function blockingLock(ctx: StatementContext): TakenLock | undefined {
       return t && { mode: 'ACCESS EXCLUSIVE', ...t, what: 'CLUSTER' };
     }
     case 'VacuumStmt': {
-      if (!n.is_vacuumcmd || !hasOption(n.options, 'full')) return undefined;
+      if (!n.is_vacuumcmd || !optionOn(n.options, 'full')) return undefined;
       for (const r of n.rels ?? []) {
         const t = existing(ctx, r.VacuumRelation?.relation);
         if (t) return { mode: 'ACCESS EXCLUSIVE', ...t, what: 'VACUUM FULL' };
@@ -152,6 +165,15 @@ export function blockingLock(ctx: StatementContext): TakenLock | undefined {
       if (n.relationType && n.relationType !== 'OBJECT_TABLE') return undefined;
       const t = existing(ctx, n.relation);
       return t && { mode: 'ACCESS EXCLUSIVE', ...t, what: 'ALTER TABLE ... RENAME' };
+    }
+    case 'LockStmt': {
+      const mode = LOCK_MODES[n.mode as number];
+      if (!mode) return undefined;
+      for (const r of n.relations ?? []) {
+        const t = existing(ctx, r.RangeVar);
+        if (t) return { mode, ...t, what: 'LOCK TABLE' };
+      }
+      return undefined;
     }
     case 'CreateStmt': {
       // CREATE TABLE ... PARTITION OF takes ACCESS EXCLUSIVE on the parent

@@ -3,6 +3,7 @@ import type { Node, Token } from '../../sql/parse';
 import type { Statement } from '../../model';
 import type { Rule, StatementContext } from '../types';
 import { volatileCall } from './add-column-not-null-without-default';
+import { optionOn } from './locks';
 import { alterSegments, displayName, isEmptyInFile, q, relationRange, segmentRange, statementHead } from './util';
 
 /**
@@ -73,7 +74,7 @@ export const rule: Rule = {
   beforeStatement(ctx) {
     const n = ctx.node;
     if (ctx.kind === 'VacuumStmt') {
-      if (!n.is_vacuumcmd || !(n.options ?? []).some((o: Node) => o.DefElem?.defname === 'full' && o.DefElem?.arg?.Boolean?.boolval !== false)) return;
+      if (!n.is_vacuumcmd || !optionOn(n.options, 'full')) return;
       for (const r of n.rels ?? []) {
         const rv = r.VacuumRelation?.relation;
         if (!existing(ctx, rv)) continue;
