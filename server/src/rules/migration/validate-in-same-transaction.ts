@@ -10,17 +10,21 @@ function sameTable(a: Node | undefined, b: Node | undefined): boolean {
 
 /**
  * The earlier statement of the same transaction that added constraint `name` to the table NOT VALID,
- * and the lock it took, or undefined.
+ * and the lock it took, or undefined (also when the VALIDATE runs outside any transaction).
  */
 function addedNotValid(ctx: StatementContext, name: string): { stmt: Statement; lock: string } | undefined {
-  const whole = ctx.runner.wraps || ctx.runner.oneQuery;
-  const begin = explicitTransaction(ctx);
-  if (!whole && !begin) return undefined;
-  const from = whole ? 0 : begin!.index + 1;
+  // walk the file: the tool's transaction (when it wraps the file) lasts until an explicit COMMIT or
+  // ROLLBACK ends it; a BEGIN opens a new one; constraints added NOT VALID count in their transaction only
+  let inTx = ctx.runner.wraps || ctx.runner.oneQuery;
   let found: { stmt: Statement; lock: string } | undefined;
   for (const s of ctx.file.statements) {
-    if (s.index < from) continue;
     if (s.index >= ctx.stmt.index) break;
+    if (s.kind === 'TransactionStmt') {
+      const k = s.node?.kind;
+      if (k === 'TRANS_STMT_BEGIN' || k === 'TRANS_STMT_START') { inTx = true; found = undefined; }
+      else if (k === 'TRANS_STMT_COMMIT' || k === 'TRANS_STMT_ROLLBACK' || k === 'TRANS_STMT_PREPARE') { inTx = !!s.node?.chain; found = undefined; }
+      continue;
+    }
     if (s.kind !== 'AlterTableStmt' || !sameTable(s.node?.relation, ctx.node.relation)) continue;
     for (const c of s.node?.cmds ?? []) {
       const k = c.AlterTableCmd?.subtype === 'AT_AddConstraint' ? c.AlterTableCmd.def?.Constraint : undefined;
@@ -29,7 +33,7 @@ function addedNotValid(ctx: StatementContext, name: string): { stmt: Statement; 
       }
     }
   }
-  return found;
+  return inTx ? found : undefined;
 }
 
 export const rule: Rule = {
@@ -46,7 +50,7 @@ export const rule: Rule = {
     fixable: true,
     fixSchema: 'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric NOT NULL);',
     notes:
-      'A transaction is recognised from BEGIN / START TRANSACTION in the file, or from the migration tool when it runs each file in one transaction (Flyway, Diesel, goose and dbmate by default, `migrations.transactional` in .dbe.json) or sends it as one query (golang-migrate, Prisma). Tables created or emptied earlier in the same file are not reported (nothing to scan). The quick fix moves the VALIDATE out of the transaction: in a project whose migrations follow a convention, into a new migration after the newest (offered only in the newest migration: an applied one is never edited); elsewhere, right after the COMMIT. It is offered when the VALIDATE is a statement of its own.',
+      'A transaction is recognised from BEGIN / START TRANSACTION in the file, or from the migration tool when it runs each file in one transaction (Flyway, Diesel, goose and dbmate by default, `migrations.transactional` in .dbe.json) or sends it as one query (golang-migrate, Prisma). Tables created or emptied earlier in the same file are not reported (nothing to scan). Without a transaction (no BEGIN, and a tool not known to wrap the file) each statement commits on its own and nothing is reported (postgres-language-server assumes a transaction there; DB Engineer does not). A COMMIT between the ADD and the VALIDATE ends the transaction, the tool\'s included. The quick fix moves the VALIDATE out of the transaction: in a project whose migrations follow a convention, into a new migration after the newest (offered only in the newest migration: an applied one is never edited); elsewhere, right after the COMMIT. It is offered when the VALIDATE is a statement of its own.',
   },
   textFilter: /\bvalidate\b/i,
   beforeStatement(ctx) {
