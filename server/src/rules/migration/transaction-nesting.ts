@@ -13,16 +13,24 @@ function kindOf(s: Statement): Kind {
   return undefined;
 }
 
-/** True when an explicit transaction is open just before `ctx.stmt` (BEGIN not yet closed). */
-function openBefore(ctx: StatementContext): boolean {
-  let open = false;
+/**
+ * PostgreSQL's transaction state just before `ctx.stmt`, replaying the file's BEGIN / COMMIT /
+ * ROLLBACK: whether a transaction is open, whether the file's own BEGIN opened it (else the tool
+ * did), and whether a BEGIN was ignored inside it (that one is reported; its COMMIT is not again).
+ */
+function stateBefore(ctx: StatementContext, wraps: boolean): { inTx: boolean; explicit: boolean; ignoredBegin: boolean } {
+  let inTx = wraps;
+  let explicit = false;
+  let ignoredBegin = false;
   for (const s of ctx.file.statements) {
     if (s.index >= ctx.stmt.index) break;
     const k = kindOf(s);
-    if (k === 'begin') open = true;
-    else if (k === 'end') open = false;
+    if (k === 'begin') {
+      if (inTx) ignoredBegin = true;
+      else { inTx = true; explicit = true; ignoredBegin = false; }
+    } else if (k === 'end') { inTx = false; explicit = false; ignoredBegin = false; }
   }
-  return open;
+  return { inTx, explicit, ignoredBegin };
 }
 
 /** An edit removing a statement and the line break after it. */
@@ -55,21 +63,19 @@ export const rule: Rule = {
     const k = kindOf(ctx.stmt);
     if (!k) return;
     const wraps = ctx.runner.wraps && !ctx.runner.oneQuery;
-    const open = openBefore(ctx);
+    const st = stateBefore(ctx, wraps);
     if (k === 'begin') {
-      if (open) {
+      if (st.inTx && st.explicit) {
         ctx.report({ ...statementHead(ctx.stmt), message: 'BEGIN inside a transaction that is already open: PostgreSQL ignores it (with a warning), and the first COMMIT ends the outer transaction; use SAVEPOINT for a nested step, or close the first transaction.', fixes: savepointFix(ctx) });
-      } else if (wraps) {
+      } else if (st.inTx) {
         ctx.report({ ...statementHead(ctx.stmt), message: 'The migration tool already runs this file in a transaction: this BEGIN is ignored (with a warning), and the COMMIT that closes it commits the tool\'s transaction, so what follows runs outside one; remove BEGIN and COMMIT, or turn the tool\'s transaction off for this migration.', fixes: pairFix(ctx) });
       }
       return;
     }
-    if (open) return;
+    if (st.inTx && (st.explicit || st.ignoredBegin)) return;
     const word = ctx.file.text.slice(ctx.stmt.start, ctx.stmt.end).trim().split(/\s+/)[0].toUpperCase().replace(/;$/, '');
-    if (wraps) {
-      // a COMMIT closing a BEGIN that was itself reported (or the tool's transaction): say what it does
-      if (ctx.file.statements.some((s) => s.index < ctx.stmt.index && kindOf(s) === 'begin')) return;
-      ctx.report({ ...statementHead(ctx.stmt), message: `${word} ends the transaction the migration tool runs this file in: the statements after it, and the tool's own record of the migration, run outside a transaction; turn the tool's transaction off for this migration instead.` });
+    if (st.inTx) {
+      ctx.report({ ...statementHead(ctx.stmt), message: `${word} ends the transaction the migration tool runs this file in: the statements after it, and the tool's own record of the migration, run outside that transaction; turn the tool's transaction off for this migration instead.` });
       return;
     }
     // golang-migrate / Prisma: a COMMIT ends PostgreSQL's implicit transaction of the multi-statement query, on purpose
@@ -78,11 +84,11 @@ export const rule: Rule = {
     // transaction of a tool DB Engineer does not know (kratos' `COMMIT TRANSACTION;BEGIN TRANSACTION;`
     // splits pop's). Both mean the statements before and after it are not one transaction; removing
     // it would change the second case, so there is no automatic fix.
-    const begun = ctx.file.statements.some((s) => s.index < ctx.stmt.index && kindOf(s) === 'begin');
+    const begun = wraps || ctx.file.statements.some((s) => s.index < ctx.stmt.index && kindOf(s) === 'begin');
     ctx.report({
       ...statementHead(ctx.stmt),
       message: begun
-        ? `${word} with no transaction open: the transaction begun above was already ended by an earlier ${word === 'ROLLBACK' || word === 'ABORT' ? 'COMMIT or ROLLBACK' : 'COMMIT'}, so what followed it ran outside a transaction; PostgreSQL only warns here. Make it one transaction (use SAVEPOINT for a nested step).`
+        ? `${word} with no transaction open: the transaction open above was already ended by an earlier ${word === 'ROLLBACK' || word === 'ABORT' ? 'COMMIT or ROLLBACK' : 'COMMIT'}, so what followed it ran outside a transaction; PostgreSQL only warns here. Make it one transaction (use SAVEPOINT for a nested step).`
         : `${word} with no BEGIN before it in this file: if the migration tool runs the file in a transaction, this ends it midway, so what follows is not atomic with what precedes; if not, PostgreSQL only warns and it does nothing. Either way the file does not run as one transaction: remove the ${word}, or if the split is intended, make the parts separate migrations.`,
     });
   },
