@@ -44,7 +44,7 @@ export const rule: Rule = {
     if (ctx.kind !== 'AlterTableStmt' || (n.objtype && n.objtype !== 'OBJECT_TABLE')) return;
     if (!n.relation || isEmptyInFile(ctx, n.relation)) return;
     const ref = tableRef(ctx, n.relation);
-    if (!ref?.table || ref.table.kind !== 'table') return;
+    if (!ref?.table || ref.table.kind !== 'table' || ref.table.createdIn === ctx.file.path) return;
     let segs: Token[][] | undefined;
     let computed = false;
     const segments = () => { if (!computed) { segs = alterSegments(ctx); computed = true; } return segs; };

@@ -47,7 +47,8 @@ function existing(ctx: StatementContext, rv: Node | undefined): { table: Table; 
   if (!rv?.relname || rv.relpersistence === 't') return undefined;
   const table = ctx.schema.table(rv.schemaname, rv.relname);
   if (!table || table.kind === 'view') return undefined;
-  if (ctx.newTables.has(table.key) || isNewInFile(ctx, rv)) return undefined;
+  // created in this file, even under another name since (a RENAME keeps the table's createdIn)
+  if (ctx.newTables.has(table.key) || table.createdIn === ctx.file.path || isNewInFile(ctx, rv)) return undefined;
   return { table, display: displayName(rv.schemaname, rv.relname) };
 }
 
@@ -115,7 +116,7 @@ export function blockingLock(ctx: StatementContext): TakenLock | undefined {
         for (const o of n.objects ?? []) {
           const names = (o.List?.items ?? []).map((x: Node) => x.String?.sval ?? '');
           const table = indexTable(ctx.schema, names);
-          if (table && !ctx.newTables.has(table.key) && table.kind !== 'view') {
+          if (table && !ctx.newTables.has(table.key) && table.createdIn !== ctx.file.path && table.kind !== 'view') {
             return { mode: 'ACCESS EXCLUSIVE', table, display: table.schema === 'public' ? table.name : table.key, what: 'DROP INDEX' };
           }
         }
@@ -137,7 +138,7 @@ export function blockingLock(ctx: StatementContext): TakenLock | undefined {
         return t && { mode: 'SHARE', ...t, what: 'REINDEX' };
       }
       const table = n.relation?.relname ? indexTable(ctx.schema, [n.relation.schemaname, n.relation.relname].filter(Boolean)) : undefined;
-      return table && !ctx.newTables.has(table.key) ? { mode: 'SHARE', table, display: table.schema === 'public' ? table.name : table.key, what: 'REINDEX' } : undefined;
+      return table && !ctx.newTables.has(table.key) && table.createdIn !== ctx.file.path ? { mode: 'SHARE', table, display: table.schema === 'public' ? table.name : table.key, what: 'REINDEX' } : undefined;
     }
     case 'ClusterStmt': {
       const t = existing(ctx, n.relation);

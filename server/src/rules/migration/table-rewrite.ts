@@ -136,6 +136,6 @@ function display(rv: Node): string { return displayName(rv.schemaname, rv.relnam
 function existing(ctx: StatementContext, rv: Node | undefined): boolean {
   if (!rv?.relname) return false;
   const t = ctx.schema.table(rv.schemaname, rv.relname);
-  if (!t || t.kind === 'view') return false;
+  if (!t || t.kind === 'view' || t.createdIn === ctx.file.path) return false;
   return !isEmptyInFile(ctx, rv);
 }
