@@ -134,6 +134,14 @@ test('configuration: severities, off, clear errors for bad values', () => {
   assert.throws(() => mergeConfig(defaultConfig(), [], '.dbe.json'), /JSON object/);
 });
 
+test('configuration: migrations.lockTimeout is a duration, never arbitrary SQL (a fix writes it into a migration)', () => {
+  assert.equal(mergeConfig(defaultConfig(), { migrations: { lockTimeout: '750ms' } }, '.dbe.json').migrations.lockTimeout, '750ms');
+  assert.equal(defaultConfig().migrations.lockTimeout, '5s');
+  for (const bad of ["5s'; DROP TABLE users; --", '0s', 5, '', '5 hours']) {
+    assert.throws(() => mergeConfig(defaultConfig(), { migrations: { lockTimeout: bad } }, '.dbe.json'), (e: Error) => e instanceof ConfigError && /migrations.lockTimeout/.test(e.message));
+  }
+});
+
 test('globs', () => {
   assert.ok(globToRegExp('db/**/*.sql').test('db/a/b/c.sql'));
   assert.ok(globToRegExp('db/**/*.sql').test('db/c.sql'));

@@ -22,6 +22,8 @@ export interface Config {
     convention?: string;
     /** Each migration file runs inside a transaction (Diesel, Flyway, Alembic default): CONCURRENTLY cannot run there. */
     transactional: boolean;
+    /** The lock_timeout the missing-lock-timeout fix writes (a PostgreSQL duration such as "5s"). */
+    lockTimeout: string;
   };
   /** Major version of the target PostgreSQL (affects version-dependent advice). */
   postgresVersion: number;
@@ -43,7 +45,7 @@ export interface Config {
 export function defaultConfig(): Config {
   return {
     rules: {},
-    migrations: { include: [], order: 'tool', transactional: false },
+    migrations: { include: [], order: 'tool', transactional: false, lockTimeout: '5s' },
     postgresVersion: 16,
     ignore: ['**/node_modules/**', '**/.git/**'],
     maxFileBytes: 2 * 1024 * 1024,
@@ -79,7 +81,7 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
     if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new ConfigError(`${source}: "migrations" must be an object`);
     if (m.include !== undefined) out.migrations.include = stringList(m.include, `${source}: "migrations.include"`);
     for (const k of Object.keys(m)) {
-      if (!['include', 'order', 'transactional', 'convention'].includes(k)) throw new ConfigError(`${source}: unknown setting "migrations.${k}" (known: include, order, transactional, convention)`);
+      if (!['include', 'order', 'transactional', 'convention', 'lockTimeout'].includes(k)) throw new ConfigError(`${source}: unknown setting "migrations.${k}" (known: include, order, transactional, convention, lockTimeout)`);
     }
     if (m.order !== undefined) {
       if (m.order !== 'tool' && m.order !== 'path' && m.order !== 'natural') throw new ConfigError(`${source}: "migrations.order" must be "tool", "path" or "natural"`);
@@ -94,6 +96,13 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
     if (m.transactional !== undefined) {
       if (typeof m.transactional !== 'boolean') throw new ConfigError(`${source}: "migrations.transactional" must be true or false`);
       out.migrations.transactional = m.transactional;
+    }
+    if (m.lockTimeout !== undefined) {
+      // a positive whole number of ms, s or min: the value is written into SQL by a fix
+      if (typeof m.lockTimeout !== 'string' || !/^[1-9][0-9]{0,6}\s?(ms|s|min)$/.test(m.lockTimeout)) {
+        throw new ConfigError(`${source}: "migrations.lockTimeout" must be a duration such as "5s", "500ms" or "1min"`);
+      }
+      out.migrations.lockTimeout = m.lockTimeout;
     }
   }
   if (r.postgresVersion !== undefined) {

@@ -171,7 +171,7 @@ export function indexMigration(project: Project, findings: Finding[]): IndexMigr
   const title = kept.length === 1
     ? `Add index ${names[0] ?? 'recommended by DB Engineer'}`
     : `Add ${kept.length} recommended indexes`;
-  const placement = placeMigration(files, { title, up: statements.join('\n'), down: down.join('\n'), anchor, nonTransactional: concurrent });
+  const placement = placeMigration(files, { title, up: statements.join('\n'), down: down.join('\n'), anchor, nonTransactional: concurrent, lockTimeout: project.config.migrations.lockTimeout });
   const parts = [`${kept.length} CREATE INDEX statement${kept.length === 1 ? '' : 's'} from ${findings.length} recommendation${findings.length === 1 ? '' : 's'}`];
   if (downgraded) parts.push(`${downgraded} built without CONCURRENTLY, which cannot run inside the transaction this migration runs in`);
   if (withoutFix) parts.push(`${withoutFix} without a fix left out`);

@@ -24,6 +24,8 @@ export interface MigrationPlan {
    * where it has a way (Diesel `metadata.toml`, a Flyway script configuration file).
    */
   nonTransactional?: boolean;
+  /** The lock_timeout a new migration file starts with when it locks a table (`migrations.lockTimeout`; default '5s'). */
+  lockTimeout?: string;
 }
 
 export interface Placement {
@@ -115,6 +117,27 @@ function golangMigrateNote(sql: string): string {
 }
 
 
+/** Statements that wait for a lock blocking writes (see rules/migration/locks.ts, missing-lock-timeout). */
+const LOCKING = [
+  /^alter\s+table\b/i, /^create\s+(unique\s+)?index\s+(?!concurrently\b)/i, /^drop\s+(table|materialized\s+view)\b/i,
+  /^drop\s+index\s+(?!concurrently\b)/i, /^(truncate|cluster|lock)\b/i, /^vacuum\s*\(?\s*full\b/i,
+  /^refresh\s+materialized\s+view\s+(?!concurrently\b)/i, /^create\s+(or\s+replace\s+)?(constraint\s+)?trigger\b/i,
+  /^reindex\s+(?!\(\s*concurrently\b)(?!\w+\s+concurrently\b)/i,
+];
+const VALIDATE_ONLY = /^alter\s+table\s+(if\s+exists\s+)?(only\s+)?[\w."]+\s+validate\s+constraint\s+[\w"]+\s*;?\s*$/i;
+
+/**
+ * `SET lock_timeout = '...';` for a migration DB Engineer writes whose statements wait for a lock
+ * that blocks writes: it follows its own missing-lock-timeout rule. Not in a golang-migrate file that
+ * must run outside a transaction (one more statement would make it one implicit transaction).
+ */
+function lockTimeoutLine(sql: string, plan: MigrationPlan, convention: Convention): string {
+  if (plan.nonTransactional && convention === 'golang-migrate') return '';
+  if (/\block_timeout\b/i.test(sql)) return ''; // the plan sets its own (expand-contract's switch step)
+  const locks = splitStatements(sql).statements.some((s) => !VALIDATE_ONLY.test(s.text.trim()) && LOCKING.some((r) => r.test(s.text.trim())));
+  return locks ? `SET lock_timeout = '${plan.lockTimeout ?? '5s'}';\n` : '';
+}
+
 /** The edits that put `plan` into the project (files in migration order). */
 export function placeMigration(files: readonly SourceFile[], plan: MigrationPlan): Placement {
   const folder = migrationFolder(files);
@@ -140,12 +163,12 @@ function placeInFolder(folder: { dir: string; convention: Convention; entries: s
     // one file, the rollback in its down section; the tool's own switch for running without a transaction
     const down = plan.down?.trim() || '-- Nothing to undo.';
     const text = tool === 'goose'
-      ? `${plan.nonTransactional ? '-- +goose NO TRANSACTION\n' : ''}-- +goose Up\n${header}\n${plan.up.trim()}\n\n-- +goose Down\n${down}\n`
-      : `-- migrate:up${plan.nonTransactional ? ' transaction:false' : ''}\n${header}\n${plan.up.trim()}\n\n-- migrate:down\n${down}\n`;
+      ? `${plan.nonTransactional ? '-- +goose NO TRANSACTION\n' : ''}-- +goose Up\n${header}\n${lockTimeoutLine(plan.up, plan, folder.convention)}${plan.up.trim()}\n\n-- +goose Down\n${down}\n`
+      : `-- migrate:up${plan.nonTransactional ? ' transaction:false' : ''}\n${header}\n${lockTimeoutLine(plan.up, plan, folder.convention)}${plan.up.trim()}\n\n-- migrate:down\n${down}\n`;
     edits.push({ path: join(name.up), start: 0, end: 0, newText: text, create: true });
     return { placement: { edits, mode: 'new-file', convention: folder.convention, path: join(name.up) }, name };
   }
-  edits.push({ path: join(name.up), start: 0, end: 0, newText: `${header}\n${note(plan.up)}\n${plan.up.trim()}\n`, create: true });
+  edits.push({ path: join(name.up), start: 0, end: 0, newText: `${header}\n${note(plan.up)}\n${lockTimeoutLine(plan.up, plan, folder.convention)}${plan.up.trim()}\n`, create: true });
   if (name.down && hasDown(folder.convention)) {
     const down = plan.down?.trim() || '-- Nothing to undo.';
     edits.push({ path: join(name.down), start: 0, end: 0, newText: `-- Rollback: ${plan.title.replace(/\s+/g, ' ')}\n${note(down)}\n${down}\n`, create: true });

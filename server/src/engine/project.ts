@@ -446,6 +446,7 @@ export class Project {
         offset: (loc) => fileOffset(stmt, loc),
         files: () => this.order(),
         postgresVersion: this.config.postgresVersion,
+        lockTimeout: this.config.migrations.lockTimeout,
         runner: { ...runner, down },
         report: ({ start, end, message, fixes }) => {
           findings.push({ rule: r.meta.id, severity: sev, message, path: stmt.file.path, start, end: Math.max(end, start), fixes: this.cleanFixes(fixes, r.meta.id, { path: stmt.file.path, start }) });

@@ -62,6 +62,8 @@ export interface StatementContext {
   runner: RunnerInfo;
   /** The PostgreSQL major version the project targets (`postgresVersion` in .dbe.json, 16 by default). */
   postgresVersion: number;
+  /** The lock_timeout fixes write (`migrations.lockTimeout` in .dbe.json, default '5s'). */
+  lockTimeout: string;
   /** Converts a byte location inside the statement (from the AST) to a file offset. */
   offset(byteLoc: number | undefined): number;
   /** Every file of the project, in migration (replay) order (e.g. to place a new migration). */

@@ -9,7 +9,7 @@ const VOLATILE = new Set([
   'uuid_generate_v4', 'gen_random_bytes', 'clock_timestamp', 'timeofday', 'nextval', 'txid_current', 'pg_current_xact_id',
 ]);
 
-function volatileCall(expr: Node | undefined): string | undefined {
+export function volatileCall(expr: Node | undefined): string | undefined {
   let found: string | undefined;
   walk(expr, (kind, n) => {
     if (found) return false;

@@ -14,6 +14,11 @@ import { rule as enumValueUsedInSameTransaction } from './enum-value-used-in-sam
 import { rule as destructiveChange } from './destructive-change';
 import { rule as setNotNullOnExistingColumn } from './set-not-null-on-existing-column';
 import { rule as missingRollback } from './missing-rollback';
+import { rule as missingLockTimeout } from './missing-lock-timeout';
+import { rule as tableRewrite } from './table-rewrite';
+import { rule as addCheckWithoutNotValid } from './add-check-without-not-valid';
+import { rule as validateInSameTransaction } from './validate-in-same-transaction';
+import { rule as transactionNesting } from './transaction-nesting';
 
 export const migrationRules: Rule[] = [
   createIndexNonConcurrently,
@@ -31,4 +36,9 @@ export const migrationRules: Rule[] = [
   detachPartitionNonConcurrently,
   identifierTooLong,
   enumValueUsedInSameTransaction,
+  missingLockTimeout,
+  tableRewrite,
+  addCheckWithoutNotValid,
+  validateInSameTransaction,
+  transactionNesting,
 ];

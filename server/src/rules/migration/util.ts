@@ -1,7 +1,7 @@
 // Helpers shared by the migration-safety rules: which table a statement touches, whether it is new
 // in this file, and where in the statement text each ALTER TABLE sub-command sits.
-import type { Statement } from '../../model';
-import { newestMigration, placesInline } from '../../engine/placement';
+import type { Statement, TextEdit } from '../../model';
+import { insertAfterStatement, newestMigration, placeMigration, placesInline } from '../../engine/placement';
 import { tableKey, type Table } from '../../schema';
 import type { Node, Token } from '../../sql/parse';
 import { fileTokens, tokenIndexAt } from '../../sql/spans';
@@ -240,4 +240,26 @@ export function lockedEarlierInTransaction(ctx: StatementContext, table: Table):
     if (s.kind === 'RenameStmt' && (n.renameType === 'OBJECT_TABLE' || n.renameType === 'OBJECT_COLUMN') && same(n.relation)) return s;
   }
   return undefined;
+}
+
+/**
+ * Edits that run `sql` (an `ALTER TABLE ... VALIDATE CONSTRAINT`) after the transaction that holds
+ * `ctx.stmt`'s lock has ended: in a project whose migrations follow a convention, a new migration
+ * (only when `ctx.stmt` is in the newest one: an applied migration is never edited); elsewhere right
+ * after the statement, or after the COMMIT of the explicit transaction holding it. Undefined when no
+ * such place exists (the migration tool runs the whole file in one transaction and there is no
+ * migration folder to put a new file in).
+ */
+export function validateLater(ctx: StatementContext, sql: string, title: string): TextEdit[] | undefined {
+  const files = ctx.files();
+  if (!placesInline(files)) {
+    if (newestMigration(files)?.path !== ctx.file.path) return undefined;
+    return placeMigration(files, { title, up: sql, anchor: ctx.stmt }).edits;
+  }
+  if (ctx.runner.wraps || ctx.runner.oneQuery) return undefined;
+  if (!explicitTransaction(ctx)) return [insertAfterStatement(ctx.stmt, sql)];
+  const end = ctx.file.statements.find((s) => s.index > ctx.stmt.index && s.kind === 'TransactionStmt'
+    && (s.node?.kind === 'TRANS_STMT_COMMIT' || s.node?.kind === 'TRANS_STMT_ROLLBACK' || s.node?.kind === 'TRANS_STMT_PREPARE'));
+  if (!end || end.node?.kind !== 'TRANS_STMT_COMMIT') return undefined;
+  return [insertAfterStatement(end, sql)];
 }
