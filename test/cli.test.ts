@@ -416,6 +416,32 @@ describe('dbe lint --fix with new migrations', () => {
   });
 });
 
+describe('dbe lint --fix never edits an applied migration', () => {
+  test('examples/shop (a copy): 001-003 stay byte-identical; the type changes become new migrations', () => {
+    const src = path.join(ROOT, 'examples', 'shop');
+    const dir = path.join(TMP, 'shop');
+    fs.cpSync(src, dir, { recursive: true });
+    // 004 is the newest migration (the one being written): fixes may edit it in place
+    const applied = ['001_create_users.sql', '002_create_orders.sql', '003_order_changes.sql'];
+    const r = dbe(['lint', dir, '--fix', '--format', 'json']);
+    noStack(r.stderr);
+    assert.match(r.stderr, /applied [1-9]\d* fix/);
+    for (const f of applied) {
+      const was = fs.readFileSync(path.join(src, 'migrations', f));
+      assert.ok(fs.readFileSync(path.join(dir, 'migrations', f)).equals(was), `${f} was edited by --fix`);
+    }
+    const created = fs.readdirSync(path.join(dir, 'migrations')).filter((f) => !fs.existsSync(path.join(src, 'migrations', f)));
+    const read = (re: RegExp) => {
+      const f = created.find((x) => re.test(x));
+      assert.ok(f, `no new migration matching ${re} among ${created.join(', ')}`);
+      return fs.readFileSync(path.join(dir, 'migrations', f!), 'utf8');
+    };
+    assert.match(read(/_alter_users_created_at_to_timestamptz\.sql$/), /^ALTER TABLE users ALTER COLUMN created_at TYPE timestamptz USING created_at AT TIME ZONE 'UTC';$/m);
+    assert.match(read(/_alter_users_country_to_varchar_2\.sql$/), /^ALTER TABLE users ALTER COLUMN country TYPE varchar\(2\);$/m);
+    assert.match(read(/_alter_users_id_to_bigint\.sql$/), /^ALTER TABLE users ALTER COLUMN id TYPE bigint;$/m);
+  });
+});
+
 describe('dbe advise', () => {
   const files = {
     'schema.sql': [

@@ -155,6 +155,21 @@ export function newestMigration(files: readonly SourceFile[]): SourceFile | unde
   return ups[ups.length - 1];
 }
 
+/**
+ * True when `file` is a migration that has already run somewhere, so a fix must not edit it: the
+ * databases where it ran never see the edit, and the file would then lie about them. In a project
+ * whose migrations follow a convention that is every replayed file except the newest migration (the
+ * one being written); in a project with down migrations but no known naming convention, every
+ * replayed file (which one is being written cannot be told). One schema file, or files with neither a
+ * convention nor downs: false. Files that are not replayed (queries, down migrations) are never
+ * applied migrations.
+ */
+export function isAppliedMigration(files: readonly SourceFile[], file: SourceFile): boolean {
+  if (!file.replayed) return false;
+  if (!placesInline(files)) return newestMigration(files)?.path !== file.path;
+  return files.some((f) => f.isDown);
+}
+
 /** True when placeMigration(s) put SQL inline (after its anchor) rather than into new files. */
 export function placesInline(files: readonly SourceFile[]): boolean {
   return files.length < 2 || !migrationFolder(files);

@@ -1,7 +1,7 @@
 import type { Node } from '../../sql/parse';
 import { fileTokens } from '../../sql/spans';
 import type { Rule, StatementContext } from '../types';
-import { columnRenameFix, tableRenameFix } from './expand-contract';
+import { columnRenameFix, tableRenameFix, type Why } from './expand-contract';
 import { findWords, isNewInFile, q, span, statementHead, tableRef } from './util';
 
 const RELATION_KINDS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE']);
@@ -78,23 +78,30 @@ export const rule: Rule = {
         ? `expose ${q(n.newname)} as an extra column of the view, move the code over, then remove ${q(n.subname)} later`
         : `add ${q(n.newname)} as a new column, sync and backfill it, move the code over, then drop ${q(n.subname)} later`;
       if (droppedInFile(ctx, rv, n.newname)) return; // the switch of an expand/contract change
-      const fix = ofView ? undefined : columnRenameFix(ctx, ref.table, n.subname, n.newname);
+      const why: Why = {};
+      const fix = ofView ? undefined : columnRenameFix(ctx, ref.table, n.subname, n.newname, why);
       ctx.report({
         ...range,
-        message: `Renaming column ${q(ref.display + '.' + n.subname)} to ${q(n.newname)} breaks running code that still uses the old name; ${advice}.`,
+        message: `Renaming column ${q(ref.display + '.' + n.subname)} to ${q(n.newname)} breaks running code that still uses the old name; ${advice}.${noFix(why)}`,
         fixes: fix ? [fix] : undefined,
       });
       return;
     }
     if (oldNameReplaced(ctx, rv)) return;
     const kind = ref.table ? (ref.table.kind === 'matview' ? 'materialized view' : ref.table.kind) : KIND_WORD[n.renameType] ?? 'table';
-    const fix = kind === 'table' && n.renameType === 'OBJECT_TABLE' ? tableRenameFix(ctx, ref.table, n.newname) : undefined;
+    const why: Why = {};
+    const fix = kind === 'table' && n.renameType === 'OBJECT_TABLE' ? tableRenameFix(ctx, ref.table, n.newname, why) : undefined;
     ctx.report({
       ...range,
       fixes: fix ? [fix] : undefined,
       message: kind === 'table'
-        ? `Renaming table ${q(ref.display)} to ${q(n.newname)} breaks running code that still uses the old name; keep the old name working (e.g. a view ${q(rv.relname)} over the renamed table) until the code has moved over.`
+        ? `Renaming table ${q(ref.display)} to ${q(n.newname)} breaks running code that still uses the old name; keep the old name working (e.g. a view ${q(rv.relname)} over the renamed table) until the code has moved over.${noFix(why)}`
         : `Renaming ${kind} ${q(ref.display)} to ${q(n.newname)} breaks running code that still uses the old name; create it under the new name as well, move the code over, then drop the old one.`,
     });
   },
 };
+
+/** The sentence saying why the expand/contract fix is not offered (empty when there is a fix or no reason). */
+function noFix(why: Why): string {
+  return why.reason ? ` No quick fix: ${why.reason}.` : '';
+}

@@ -1,3 +1,4 @@
+import { columnTypeFix, fixOf } from './type-fix';
 import { arraySuffix, matchCase } from './util';
 import type { Rule } from '../types';
 
@@ -32,7 +33,10 @@ export const rule: Rule = {
         ctx.report({
           loc: col.typeLoc,
           message: `Column ${t.name}.${col.name} is ${col.typeText}, which pads values with blanks; use ${repl.toLowerCase()}${unbounded ? '' : ' (or text)'}.`,
-          fixes: [{ title: `Change the type to ${repl}`, edits: [{ path: col.typeLoc.path, start: col.typeLoc.start, end: col.typeLoc.end, newText: repl }] }],
+          fixes: fixOf(columnTypeFix(ctx, t, col, {
+            inPlace: repl, alterTo: repl, downTo: col.typeText,
+            values: ['The conversion removes the trailing blanks char(n) padded the values with; the length limit stays.'],
+          })),
         });
       }
     }

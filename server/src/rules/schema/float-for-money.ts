@@ -1,3 +1,4 @@
+import { columnTypeFix, fixOf } from './type-fix';
 import { arraySuffix, matchCase, nameWords } from './util';
 import type { Rule } from '../types';
 
@@ -44,7 +45,10 @@ export const rule: Rule = {
         ctx.report({
           loc: col.typeLoc,
           message: `Column ${t.name}.${col.name} holds money in floating point (${col.typeText}), which cannot represent cents exactly; use numeric(12,2).`,
-          fixes: [{ title: `Change the type to ${exact}`, edits: [{ path: col.typeLoc.path, start: col.typeLoc.start, end: col.typeLoc.end, newText: exact }] }],
+          fixes: fixOf(columnTypeFix(ctx, t, col, {
+            inPlace: exact, alterTo: exact, downTo: col.typeText,
+            values: ['The existing values are rounded to cents, and a value of 10,000,000,000 or more makes the migration fail: choose a wider numeric first if the data needs it.'],
+          })),
         });
       }
     }

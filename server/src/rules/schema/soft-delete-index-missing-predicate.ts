@@ -1,4 +1,5 @@
 import type { Fix, TextEdit } from '../../model';
+import { isAppliedMigration } from '../../engine/placement';
 import type { Index, Schema, Table } from '../../schema';
 import { fileTokens } from '../../sql/spans';
 import { indexCovers, indexNameLoc } from './util';
@@ -26,7 +27,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, deleted_at timestamptz);\nCREATE INDEX idx_users_email ON users (email) WHERE deleted_at IS NULL;',
     fixable: true,
     notes:
-      'Only indexes created with CREATE INDEX are checked (PRIMARY KEY and UNIQUE constraints must cover every row). Not reported when deleted_at is a key, expression or INCLUDE column of the index, when the predicate already mentions deleted_at (e.g. `WHERE deleted_at IS NOT NULL` for purge jobs), or when the index is the only one covering a foreign key: foreign-key checks and cascades from the parent table must find deleted rows too. The fix appends `WHERE deleted_at IS NULL` (or `AND`s it to an existing predicate). On a unique index that makes uniqueness apply to live rows only, and `INSERT ... ON CONFLICT` must then repeat the predicate to use it. No fix is offered when deleted_at was added after the index was created (the fix would reference a column that does not exist yet there).',
+      'Only indexes created with CREATE INDEX are checked (PRIMARY KEY and UNIQUE constraints must cover every row). Not reported when deleted_at is a key, expression or INCLUDE column of the index, when the predicate already mentions deleted_at (e.g. `WHERE deleted_at IS NOT NULL` for purge jobs), or when the index is the only one covering a foreign key: foreign-key checks and cascades from the parent table must find deleted rows too. The fix appends `WHERE deleted_at IS NULL` (or `AND`s it to an existing predicate). On a unique index that makes uniqueness apply to live rows only, and `INSERT ... ON CONFLICT` must then repeat the predicate to use it. No fix is offered when deleted_at was added after the index was created (the fix would reference a column that does not exist yet there), nor when the index is created in an applied migration (every migration but the newest in a project whose migrations follow a naming convention): editing it would change nothing in the databases where it ran. There, build the partial index in a new migration (`CREATE INDEX CONCURRENTLY ... WHERE deleted_at IS NULL` under a new name), then `DROP INDEX CONCURRENTLY` the old one.',
   },
   *onSchema(ctx) {
     for (const t of ctx.schema.tables.values()) {
@@ -41,7 +42,8 @@ export const rule: Rule = {
         const { loc, stmt } = indexNameLoc(ctx, ix);
         const fixes: Fix[] = [];
         const columnExists = ctx.before ? ctx.before(del.loc, ix.loc) : del.loc.path === ix.loc.path && del.loc.start < ix.loc.start;
-        if (stmt && columnExists) {
+        // an applied migration is never edited: the index it built stays as it is in the databases
+        if (stmt && columnExists && !isAppliedMigration(ctx.files(), stmt.file)) {
           const toks = fileTokens(stmt).filter((tk) => tk.text !== ';');
           let depth = 0, where = -1;
           toks.forEach((tk, i) => {

@@ -1,3 +1,4 @@
+import { columnTypeFix, fixOf } from './type-fix';
 import { arraySuffix, matchCase } from './util';
 import type { Rule } from '../types';
 
@@ -31,7 +32,12 @@ export const rule: Rule = {
         ctx.report({
           loc: col.typeLoc,
           message: `Column ${t.name}.${col.name} is timestamp without time zone; use ${wide.toLowerCase()} so it stores an absolute instant.`,
-          fixes: [{ title: `Change the type to ${wide}`, edits: [{ path: col.typeLoc.path, start: col.typeLoc.start, end: col.typeLoc.end, newText: wide }] }],
+          fixes: fixOf(columnTypeFix(ctx, t, col, {
+            inPlace: wide, alterTo: wide, using: "$col AT TIME ZONE 'UTC'", downTo: col.typeText, downUsing: "$col AT TIME ZONE 'UTC'",
+            values: [
+              'The existing values are read as UTC (USING ... AT TIME ZONE \'UTC\'). If they were written in another time zone (for example by DEFAULT now() on a server whose TimeZone is not UTC), name that zone instead; without USING they would be read in the TimeZone of whichever session runs this migration.',
+            ],
+          })),
         });
       }
     }
