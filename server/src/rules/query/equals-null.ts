@@ -1,4 +1,5 @@
 import { walk } from '../../sql/ast';
+import { isAppliedMigration } from '../../engine/placement';
 import { fileTokens, tokenIndexAt } from '../../sql/spans';
 import type { Rule } from '../types';
 
@@ -33,7 +34,8 @@ export const rule: Rule = {
       const fixes = [];
       if (isNull(n.rexpr) && i >= 0 && toks[i + 1] && toks[i + 1].text.toLowerCase() === 'null') {
         end = toks[i + 1].end;
-        fixes.push({ title: `Use ${replacement}`, edits: [{ path: ctx.file.path, start, end, newText: replacement }] });
+        // a statement of an applied migration has run as written: editing it would change nothing there
+        if (!isAppliedMigration(ctx.files(), ctx.file)) fixes.push({ title: `Use ${replacement}`, edits: [{ path: ctx.file.path, start, end, newText: replacement }] });
       } else if (i > 0 && toks[i - 1].text.toLowerCase() === 'null') {
         start = toks[i - 1].start;
       }

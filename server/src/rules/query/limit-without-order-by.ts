@@ -1,4 +1,5 @@
 import type { Fix } from '../../model';
+import { isAppliedMigration } from '../../engine/placement';
 import type { Schema, Table } from '../../schema';
 import { firstLocation, strings, walk } from '../../sql/ast';
 import type { Node } from '../../sql/parse';
@@ -88,7 +89,8 @@ export const rule: Rule = {
         const end = loc === undefined ? (kw >= 0 ? tokens[kw].end : start + 1) : exprRange(ctx, lim).end;
         const fixes: Fix[] = [];
         const pk = single?.table?.primaryKey?.columns;
-        if (pk && pk.length && kw >= 0 && !(sel.lockingClause ?? []).length) {
+        // a statement of an applied migration has run as written: editing it would change nothing there
+        if (pk && pk.length && kw >= 0 && !(sel.lockingClause ?? []).length && !isAppliedMigration(ctx.files(), ctx.file)) {
           // ORDER BY goes before LIMIT and before OFFSET, whichever comes first
           let at = start;
           if (sel.limitOffset) {

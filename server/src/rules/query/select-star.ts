@@ -1,4 +1,5 @@
 import type { Fix } from '../../model';
+import { isAppliedMigration } from '../../engine/placement';
 import type { Table } from '../../schema';
 import { strings } from '../../sql/ast';
 import { parseStatement } from '../../sql/parse';
@@ -75,7 +76,8 @@ function check(ctx: StatementContext): void {
       // an alias with its own column names (t AS x(a, b)) renames the columns: leave those alone
       const lists = covered.map((r) => (r.kind === 'table' && !(r.rv!.alias?.colnames ?? []).length ? knownColumns(r.table) : undefined));
       // `TABLE t` has no `*` to replace: reported, not rewritten
-      if (star && lists.every(Boolean) && !hasMergedJoin(sel.fromClause)) {
+      // a statement of an applied migration has run as written: editing it would change nothing there
+      if (star && lists.every(Boolean) && !hasMergedJoin(sel.fromClause) && !isAppliedMigration(ctx.files(), ctx.file)) {
         const qualify = b.rels.length > 1 || !!qualifier;
         const cols = covered.flatMap((r, k) => lists[k]!.map((c) => (qualify ? `${quoteIdent(r.ref, false)}.${quoteIdent(c, true)}` : quoteIdent(c, false))));
         fixes.push({ title: 'Expand * into columns', edits: [{ path: ctx.file.path, start, end, newText: cols.join(', ') }] });

@@ -1,5 +1,6 @@
 import type { Column, Schema, Table } from '../../schema';
-import type { Fix, Loc } from '../../model';
+import type { Fix, Loc, Statement } from '../../model';
+import { isAppliedMigration, placeMigration, placeMigrations, placesInline } from '../../engine/placement';
 import { ident, insertAfter, isJudgedTable, objectName, statementOf, tableRef } from './util';
 import type { Rule, SchemaContext } from '../types';
 
@@ -78,10 +79,9 @@ export const rule: Rule = {
         const stmt = at && statementOf(ctx, at);
         if (stmt) {
           const name = objectName([t.name, col.name, 'fkey']);
-          const sql =
-            `ALTER TABLE ${tableRef(t)} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${ident(col.name)}) REFERENCES ${tableRef(target)} (${ident(key.column)}) NOT VALID;\n` +
-            `ALTER TABLE ${tableRef(t)} VALIDATE CONSTRAINT ${ident(name)};`;
-          fixes.push({ title: `Add foreign key ${name} to ${target.name} (${key.column}) (NOT VALID, then VALIDATE)`, edits: [insertAfter(stmt, sql)] });
+          const add = `ALTER TABLE ${tableRef(t)} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${ident(col.name)}) REFERENCES ${tableRef(target)} (${ident(key.column)}) NOT VALID;`;
+          const fix = foreignKeyFix(ctx, stmt, t, name, add, `${target.name} (${key.column})`);
+          if (fix) fixes.push(fix);
         }
         ctx.report({
           loc: col.loc,
@@ -92,3 +92,31 @@ export const rule: Rule = {
     }
   },
 };
+
+/**
+ * The fix adding the foreign key NOT VALID and validating it in a later transaction (a VALIDATE in the
+ * same transaction as the ADD would hold the ADD's lock through the validation scan). In a project
+ * whose migrations follow a convention: the ADD right after `stmt` in the migration being written and
+ * the VALIDATE in a new migration, or, when `stmt` is in an applied migration (never edited), both in
+ * new migrations. Elsewhere both go right after `stmt`, unless its file counts as applied.
+ */
+function foreignKeyFix(ctx: SchemaContext, stmt: Statement, t: Table, name: string, add: string, target: string): Fix | undefined {
+  const files = ctx.files();
+  const applied = isAppliedMigration(files, stmt.file);
+  const validate = `ALTER TABLE ${tableRef(t)} VALIDATE CONSTRAINT ${ident(name)};`;
+  const base = (p: string) => p.split(/[\\/]/).pop();
+  if (placesInline(files)) {
+    if (applied) return undefined;
+    return { title: `Add foreign key ${name} to ${target} (NOT VALID, then VALIDATE)`, edits: [insertAfter(stmt, `${add}\n${validate}`)] };
+  }
+  const validatePlan = { title: `validate ${name}`, up: validate, anchor: stmt };
+  if (!applied) {
+    const placed = placeMigration(files, validatePlan);
+    return { title: `Add foreign key ${name} to ${target} NOT VALID, then VALIDATE it in a new migration ${base(placed.path)}`, edits: [insertAfter(stmt, add), ...placed.edits] };
+  }
+  const [a, v] = placeMigrations(files, [
+    { title: `add ${name}`, up: add, down: `ALTER TABLE ${tableRef(t)} DROP CONSTRAINT IF EXISTS ${ident(name)};`, anchor: stmt },
+    validatePlan,
+  ]);
+  return { title: `Add foreign key ${name} to ${target} in new migrations ${base(a.path)} (NOT VALID) and ${base(v.path)} (VALIDATE)`, edits: [...a.edits, ...v.edits] };
+}
