@@ -17,6 +17,8 @@ export const rule: Rule = {
     bad: 'SELECT id FROM users WHERE deleted_at = NULL;',
     good: 'SELECT id FROM users WHERE deleted_at IS NULL;',
     fixable: true,
+    notes:
+      'No fix is offered for a statement in an applied migration (every migration but the newest, in a project whose migrations follow a naming convention): it has run as written, and editing it would only make new databases differ from the existing ones (a data fix `WHERE x = NULL` that matched no row would start changing rows there).',
   },
   textFilter: /(=|<>|!=)\s*\(*\s*null\b|\bnull\s*\)*\s*(=|<>|!=)/i,
   onStatement(ctx) {
