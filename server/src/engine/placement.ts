@@ -152,7 +152,18 @@ export function newestMigration(files: readonly SourceFile[]): SourceFile | unde
   const folder = migrationFolder(files);
   if (!folder) return undefined;
   const ups = files.filter((f) => f.replayed && !f.skipped && (dirOf(f.path) === folder.dir || dirOf(dirOf(f.path)) === folder.dir));
-  return ups[ups.length - 1];
+  // Unpadded versions (1_a, 9_b, 100_c) sort 100_c before 9_b in path order: the newest is the one
+  // with the highest version number, when every file has one (a later file wins a tie: Diesel's dates)
+  let newest = ups[ups.length - 1];
+  let best = -1n;
+  for (const f of ups) {
+    const name = dirOf(f.path) === folder.dir ? baseOf(f.path) : baseOf(dirOf(f.path));
+    const m = /^[Vv]?(\d+)/.exec(name);
+    if (!m) return ups[ups.length - 1];
+    const v = BigInt(m[1]);
+    if (v >= best) { best = v; newest = f; }
+  }
+  return newest;
 }
 
 /**

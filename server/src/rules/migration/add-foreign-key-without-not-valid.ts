@@ -140,7 +140,12 @@ function reportConstraint(ctx: StatementContext, table: string, k: Node, seg: To
  * undefined when the file runs as one transaction and no new migration can be written.
  */
 function validatePlace(ctx: StatementContext): 'new-migration' | 'after-statement' | Statement | undefined {
-  if (!placesInline(ctx.files())) return 'new-migration';
+  const migrations = !placesInline(ctx.files());
+  // a rollback step: the VALIDATE belongs to the same rollback, which migration tools run as one
+  // transaction (or one query); a new (up) migration would run it where the constraint does not exist
+  if (ctx.file.isDown || ctx.runner.down) {
+    if (migrations) return undefined;
+  } else if (migrations) return 'new-migration';
   if (ctx.runner.wraps || ctx.runner.oneQuery) return undefined;
   if (!explicitTransaction(ctx)) return ctx.inTransaction ? undefined : 'after-statement';
   for (const s of ctx.file.statements) {
