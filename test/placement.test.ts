@@ -157,6 +157,8 @@ describe('isAppliedMigration: which files a fix may edit', () => {
     assert.equal(newestMigration(p.order())?.path, '/p/m/124_c.up.sql');
     assert.equal(isAppliedMigration(p.order(), file(p, 'm/9_b.up.sql')), true);
     assert.equal(isAppliedMigration(p.order(), file(p, 'm/124_c.up.sql')), false);
+    assert.equal(isAppliedMigration(p.order(), file(p, 'm/124_c.down.sql')), false, 'the rollback of the migration being written may be edited with it');
+    assert.equal(isAppliedMigration(p.order(), file(p, 'm/9_b.down.sql')), true);
   });
   test('one schema file, or files with neither a convention nor downs: nothing is applied', () => {
     const one = project({ 'schema.sql': 'CREATE TABLE a (id bigint PRIMARY KEY);' });
@@ -170,6 +172,6 @@ describe('isAppliedMigration: which files a fix may edit', () => {
       'b_more_up.sql': 'CREATE TABLE more (id bigint PRIMARY KEY);', 'b_more_down.sql': 'DROP TABLE more;',
     });
     assert.equal(isAppliedMigration(p.order(), file(p, 'b_more_up.sql')), true);
-    assert.equal(isAppliedMigration(p.order(), file(p, 'b_more_down.sql')), false, 'a rollback has not run: it is not an applied migration');
+    assert.equal(isAppliedMigration(p.order(), file(p, 'b_more_down.sql')), true, 'the rollback of an applied migration is part of it');
   });
 });

@@ -172,13 +172,29 @@ export function newestMigration(files: readonly SourceFile[]): SourceFile | unde
  * whose migrations follow a convention that is every replayed file except the newest migration (the
  * one being written); in a project with down migrations but no known naming convention, every
  * replayed file (which one is being written cannot be told). One schema file, or files with neither a
- * convention nor downs: false. Files that are not replayed (queries, down migrations) are never
- * applied migrations.
+ * convention nor downs: false. A down migration counts as applied when its up migration does (or,
+ * without one, when the project's migrations do); other files that are not replayed (queries) never.
  */
 export function isAppliedMigration(files: readonly SourceFile[], file: SourceFile): boolean {
+  if (file.isDown) {
+    // a rollback belongs to its up migration: editing the rollback of an applied migration (with what
+    // the final schema knows) can break the one step that has to work when a deploy goes wrong
+    const up = upPathOf(file.path);
+    const pair = up ? files.find((f) => f.path === up) : undefined;
+    if (pair) return isAppliedMigration(files, pair);
+    return !placesInline(files) || files.some((f) => f.isDown);
+  }
   if (!file.replayed) return false;
   if (!placesInline(files)) return newestMigration(files)?.path !== file.path;
   return files.some((f) => f.isDown);
+}
+
+/** The up migration paired with a down migration's path (`x.down.sql`, `x_down.sql`, `x/down.sql`). */
+function upPathOf(path: string): string | undefined {
+  const m = /(^|[\\/._-])(down)(\.sql)$/i.exec(path);
+  if (!m) return undefined;
+  const up = m[2] === 'DOWN' ? 'UP' : 'up';
+  return path.slice(0, m.index) + m[1] + up + m[3];
 }
 
 /** True when placeMigration(s) put SQL inline (after its anchor) rather than into new files. */
