@@ -197,6 +197,12 @@ function upPathOf(path: string): string | undefined {
   return path.slice(0, m.index) + m[1] + up + m[3];
 }
 
+/** A new migration's name for a fix title: the file name, with its folder when the name is generic (Diesel's `<dir>/up.sql`). */
+export function migrationLabel(key: string): string {
+  const base = baseOf(key);
+  return /^(up|down|migration)\.sql$/i.test(base) ? `${baseOf(dirOf(key))}/${base}` : base;
+}
+
 /** True when placeMigration(s) put SQL inline (after its anchor) rather than into new files. */
 export function placesInline(files: readonly SourceFile[]): boolean {
   return files.length < 2 || !migrationFolder(files);

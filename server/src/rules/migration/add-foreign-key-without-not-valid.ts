@@ -2,7 +2,7 @@ import { strings } from '../../sql/ast';
 import type { Node, Token } from '../../sql/parse';
 import { tokenIndexAt } from '../../sql/spans';
 import type { Fix, Statement, TextEdit } from '../../model';
-import { isAppliedMigration, placeMigration, placesInline } from '../../engine/placement';
+import { isAppliedMigration, migrationLabel, placeMigration, placesInline } from '../../engine/placement';
 import type { Rule, StatementContext } from '../types';
 import { alterSegments, explicitTransaction, findWords, isEmptyInFile, nameEnd, q, quoteIdent, relationRange, span, tableRef } from './util';
 
@@ -112,7 +112,7 @@ function reportConstraint(ctx: StatementContext, table: string, k: Node, seg: To
       });
       if (placed.mode !== 'new-file') named = false;
       edits.push(...placed.edits);
-      title = `Add the foreign key NOT VALID, then VALIDATE it in a new migration ${placed.path.split(/[\\/]/).pop()}`;
+      title = `Add the foreign key NOT VALID, then VALIDATE it in a new migration ${migrationLabel(placed.path)}`;
     } else if (where === 'after-statement') {
       if (close) edits.push({ path, start: last.end, end: last.end, newText: ` NOT VALID;\n${validate}` });
       else {

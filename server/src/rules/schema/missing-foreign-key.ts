@@ -1,6 +1,6 @@
 import type { Column, Schema, Table } from '../../schema';
 import type { Fix, Loc, Statement } from '../../model';
-import { isAppliedMigration, placeMigration, placeMigrations, placesInline } from '../../engine/placement';
+import { isAppliedMigration, migrationLabel, placeMigration, placeMigrations, placesInline } from '../../engine/placement';
 import { ident, insertAfter, isJudgedTable, objectName, statementOf, tableRef } from './util';
 import type { Rule, SchemaContext } from '../types';
 
@@ -104,7 +104,7 @@ function foreignKeyFix(ctx: SchemaContext, stmt: Statement, t: Table, name: stri
   const files = ctx.files();
   const applied = isAppliedMigration(files, stmt.file);
   const validate = `ALTER TABLE ${tableRef(t)} VALIDATE CONSTRAINT ${ident(name)};`;
-  const base = (p: string) => p.split(/[\\/]/).pop();
+  const base = migrationLabel;
   if (placesInline(files)) {
     if (applied) return undefined;
     return { title: `Add foreign key ${name} to ${target} (NOT VALID, then VALIDATE)`, edits: [insertAfter(stmt, `${add}\n${validate}`)] };

@@ -11,7 +11,7 @@
 // - in a project whose migrations are all taken as applied but where no new migration can be named
 //   (down files, no known convention): no fix.
 import type { Fix } from '../../model';
-import { isAppliedMigration, placeMigration } from '../../engine/placement';
+import { isAppliedMigration, migrationLabel, placeMigration } from '../../engine/placement';
 import type { Column, Table } from '../../schema';
 import type { SchemaContext } from '../types';
 import { ident, statementOf, tableRef } from './util';
@@ -93,7 +93,7 @@ export function columnTypeFix(ctx: SchemaContext, t: Table, col: Column, change:
   ].join('\n');
   const placed = placeMigration(files, { title: `alter ${what} to ${change.alterTo}`, up, down, anchor: stmt });
   if (placed.mode !== 'new-file') return undefined;
-  const name = placed.path.split(/[\\/]/).pop();
+  const name = migrationLabel(placed.path);
   return {
     title: `Change ${what} to ${change.alterTo} in a new migration ${name} (its migration has already run; this rewrites ${tables.join(', ')} under an ACCESS EXCLUSIVE lock)`,
     edits: placed.edits,
