@@ -440,6 +440,21 @@ describe('dbe lint --fix never edits an applied migration', () => {
     assert.match(read(/_alter_users_country_to_varchar_2\.sql$/), /^ALTER TABLE users ALTER COLUMN country TYPE varchar\(2\);$/m);
     assert.match(read(/_alter_users_id_to_bigint\.sql$/), /^ALTER TABLE users ALTER COLUMN id TYPE bigint;$/m);
   });
+
+  test('the migrations a --fix run writes do not turn the one being written into an applied one: both of its fixes apply', () => {
+    const dir = project({
+      'db/001_accounts.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY, note text, code text);\n',
+      'db/002_narrow.sql': 'ALTER TABLE accounts ALTER COLUMN note TYPE varchar(200);\nALTER TABLE accounts ALTER COLUMN code TYPE varchar(8);\n',
+    });
+    const r = dbe(['lint', dir, '--fix', '--format', 'json']);
+    noStack(r.stderr);
+    const after = json(dbe(['lint', dir, '--format', 'json']));
+    const left = after.files.flatMap((f: any) => f.diagnostics.filter((d: any) => d.rule === 'alter-column-type' && /002_narrow/.test(f.path)).map((d: any) => d.message));
+    assert.deepEqual(left, [], 'a type change of the migration being written was left without its fix');
+    const text = fs.readFileSync(path.join(dir, 'db/002_narrow.sql'), 'utf8');
+    assert.match(text, /ADD COLUMN note_new varchar\(200\)/);
+    assert.match(text, /ADD COLUMN code_new varchar\(8\)/);
+  });
 });
 
 describe('dbe advise', () => {

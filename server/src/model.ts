@@ -21,6 +21,11 @@ export interface SourceFile {
   replayed: boolean;
   /** Set when the file was not analysed (too large); the reason becomes one diagnostic. */
   skipped?: string;
+  /**
+   * Created by a fix during this `dbe lint --fix` run: it has run nowhere, and it does not make the
+   * migration being written an applied one (engine/placement.ts).
+   */
+  createdByFix?: boolean;
 }
 
 export interface Statement {

@@ -290,6 +290,7 @@ function applyFirstFixes(project: Project, results: Map<string, Finding[]>, grou
   let changed = false;
   for (const [file, edits] of taken) {
     if (edits.some((e) => e.create)) {
+      project.markCreatedByFix(file);
       project.setFile(file, edits.map((e) => e.newText).join(''));
       changed = true;
       continue;

@@ -151,7 +151,10 @@ function placeInFolder(folder: { dir: string; convention: Convention; entries: s
 export function newestMigration(files: readonly SourceFile[]): SourceFile | undefined {
   const folder = migrationFolder(files);
   if (!folder) return undefined;
-  const ups = files.filter((f) => f.replayed && !f.skipped && (dirOf(f.path) === folder.dir || dirOf(dirOf(f.path)) === folder.dir));
+  const all = files.filter((f) => f.replayed && !f.skipped && (dirOf(f.path) === folder.dir || dirOf(dirOf(f.path)) === folder.dir));
+  // migrations fixes created during this --fix run come after the one being written: it stays that one
+  const written = all.filter((f) => !f.createdByFix);
+  const ups = written.length ? written : all;
   // Unpadded versions (1_a, 9_b, 100_c) sort 100_c before 9_b in path order: the newest is the one
   // with the highest version number, when every file has one (a later file wins a tie: Diesel's dates)
   let newest = ups[ups.length - 1];
@@ -176,6 +179,7 @@ export function newestMigration(files: readonly SourceFile[]): SourceFile | unde
  * without one, when the project's migrations do); other files that are not replayed (queries) never.
  */
 export function isAppliedMigration(files: readonly SourceFile[], file: SourceFile): boolean {
+  if (file.createdByFix) return false;
   if (file.isDown) {
     // a rollback belongs to its up migration: editing the rollback of an applied migration (with what
     // the final schema knows) can break the one step that has to work when a deploy goes wrong

@@ -49,9 +49,13 @@ function comment(lines: string[]): string {
   return out.join('\n');
 }
 
+/**
+ * The ALTER COLUMN ... TYPE, marked so that alter-column-type does not report (or rewrite into the
+ * online change) the rewrite this migration chose and says it does.
+ */
 function alter(t: Table, col: Column, type: string, using?: string): string {
   const c = ident(col.name);
-  return `ALTER TABLE ${tableRef(t)} ALTER COLUMN ${c} TYPE ${type}${using ? ` USING ${using.split('$col').join(c)}` : ''};`;
+  return `-- dbe-ignore alter-column-type\nALTER TABLE ${tableRef(t)} ALTER COLUMN ${c} TYPE ${type}${using ? ` USING ${using.split('$col').join(c)}` : ''};`;
 }
 
 /**
