@@ -1,7 +1,7 @@
 import { walk } from '../../sql/ast';
-import { isAppliedMigration } from '../../engine/placement';
 import { fileTokens, tokenIndexAt } from '../../sql/spans';
 import type { Rule } from '../types';
+import { ranAsWritten } from './util';
 
 const isNull = (n: any) => !!n?.A_Const?.isnull;
 
@@ -37,7 +37,7 @@ export const rule: Rule = {
       if (isNull(n.rexpr) && i >= 0 && toks[i + 1] && toks[i + 1].text.toLowerCase() === 'null') {
         end = toks[i + 1].end;
         // a statement of an applied migration has run as written: editing it would change nothing there
-        if (!isAppliedMigration(ctx.files(), ctx.file)) fixes.push({ title: `Use ${replacement}`, edits: [{ path: ctx.file.path, start, end, newText: replacement }] });
+        if (!ranAsWritten(ctx)) fixes.push({ title: `Use ${replacement}`, edits: [{ path: ctx.file.path, start, end, newText: replacement }] });
       } else if (i > 0 && toks[i - 1].text.toLowerCase() === 'null') {
         start = toks[i - 1].start;
       }

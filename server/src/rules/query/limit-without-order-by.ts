@@ -1,10 +1,9 @@
 import type { Fix } from '../../model';
-import { isAppliedMigration } from '../../engine/placement';
 import type { Schema, Table } from '../../schema';
 import { firstLocation, strings, walk } from '../../sql/ast';
 import type { Node } from '../../sql/parse';
 import type { Rule } from '../types';
-import { columnRefs, conjuncts, exprRange, keywordBefore, quoteIdent, resolveColumn, toks, type Block, queryContexts, blocksOf } from './util';
+import { columnRefs, conjuncts, exprRange, keywordBefore, quoteIdent, resolveColumn, toks, type Block, queryContexts, blocksOf, ranAsWritten } from './util';
 
 /** True when the WHERE clause pins every column of a unique index of `t` with `=`: at most one row. */
 function pinsUniqueKey(b: Block, t: Table, schema: Schema): boolean {
@@ -90,7 +89,7 @@ export const rule: Rule = {
         const fixes: Fix[] = [];
         const pk = single?.table?.primaryKey?.columns;
         // a statement of an applied migration has run as written: editing it would change nothing there
-        if (pk && pk.length && kw >= 0 && !(sel.lockingClause ?? []).length && !isAppliedMigration(ctx.files(), ctx.file)) {
+        if (pk && pk.length && kw >= 0 && !(sel.lockingClause ?? []).length && !ranAsWritten(ctx)) {
           // ORDER BY goes before LIMIT and before OFFSET, whichever comes first
           let at = start;
           if (sel.limitOffset) {

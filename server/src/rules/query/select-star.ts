@@ -1,12 +1,11 @@
 import type { Fix } from '../../model';
-import { isAppliedMigration } from '../../engine/placement';
 import type { Table } from '../../schema';
 import { strings } from '../../sql/ast';
 import { parseStatement } from '../../sql/parse';
 import type { Token } from '../../sql/parse';
 import { tokenIndexAt } from '../../sql/spans';
 import type { Rule, StatementContext } from '../types';
-import { hasMergedJoin, quoteIdent, toks, type Rel, queryContexts, blocksOf } from './util';
+import { hasMergedJoin, quoteIdent, toks, type Rel, queryContexts, blocksOf, ranAsWritten } from './util';
 
 /** The ordered column names of a known table, or undefined when we cannot be sure we know all of them. */
 function knownColumns(t: Table | undefined): string[] | undefined {
@@ -77,7 +76,7 @@ function check(ctx: StatementContext): void {
       const lists = covered.map((r) => (r.kind === 'table' && !(r.rv!.alias?.colnames ?? []).length ? knownColumns(r.table) : undefined));
       // `TABLE t` has no `*` to replace: reported, not rewritten
       // a statement of an applied migration has run as written: editing it would change nothing there
-      if (star && lists.every(Boolean) && !hasMergedJoin(sel.fromClause) && !isAppliedMigration(ctx.files(), ctx.file)) {
+      if (star && lists.every(Boolean) && !hasMergedJoin(sel.fromClause) && !ranAsWritten(ctx)) {
         const qualify = b.rels.length > 1 || !!qualifier;
         const cols = covered.flatMap((r, k) => lists[k]!.map((c) => (qualify ? `${quoteIdent(r.ref, false)}.${quoteIdent(c, true)}` : quoteIdent(c, false))));
         fixes.push({ title: 'Expand * into columns', edits: [{ path: ctx.file.path, start, end, newText: cols.join(', ') }] });
