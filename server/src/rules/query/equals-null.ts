@@ -18,7 +18,7 @@ export const rule: Rule = {
     good: 'SELECT id FROM users WHERE deleted_at IS NULL;',
     fixable: true,
     notes:
-      'No fix is offered for a statement in an applied migration (every migration but the newest, in a project whose migrations follow a naming convention): it has run as written, and editing it would only make new databases differ from the existing ones (a data fix `WHERE x = NULL` that matched no row would start changing rows there).',
+      'No fix is offered for a statement of an applied migration (every migration but the newest, in a project whose migrations follow a naming convention) that changed something (DML, DDL, SELECT INTO; a plain SELECT is still fixed): it has run as written, and editing it would only make new databases differ from the existing ones (a data fix `WHERE x = NULL` that matched no row would start changing rows there).',
   },
   textFilter: /(=|<>|!=)\s*\(*\s*null\b|\bnull\s*\)*\s*(=|<>|!=)/i,
   onStatement(ctx) {
