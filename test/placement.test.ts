@@ -160,6 +160,16 @@ describe('isAppliedMigration: which files a fix may edit', () => {
     assert.equal(isAppliedMigration(p.order(), file(p, 'm/124_c.down.sql')), false, 'the rollback of the migration being written may be edited with it');
     assert.equal(isAppliedMigration(p.order(), file(p, 'm/9_b.down.sql')), true);
   });
+  test('Flyway: versions are applied but the newest; a repeatable migration (R__) is edited, it runs again when it changes', () => {
+    const p = project({
+      'db/V1__init.sql': 'CREATE TABLE a (id bigint PRIMARY KEY);', 'db/V2__more.sql': 'CREATE TABLE b (id bigint PRIMARY KEY);',
+      'db/R__views.sql': 'CREATE OR REPLACE VIEW v AS SELECT id FROM a;',
+    });
+    assert.equal(newestMigration(p.order())?.path, '/p/db/V2__more.sql');
+    assert.equal(isAppliedMigration(p.order(), file(p, 'db/V1__init.sql')), true);
+    assert.equal(isAppliedMigration(p.order(), file(p, 'db/V2__more.sql')), false);
+    assert.equal(isAppliedMigration(p.order(), file(p, 'db/R__views.sql')), false);
+  });
   test('one schema file, or files with neither a convention nor downs: nothing is applied', () => {
     const one = project({ 'schema.sql': 'CREATE TABLE a (id bigint PRIMARY KEY);' });
     assert.equal(isAppliedMigration(one.order(), file(one, 'schema.sql')), false);

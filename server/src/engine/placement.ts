@@ -147,13 +147,16 @@ function placeInFolder(folder: { dir: string; convention: Convention; entries: s
   return { placement: { edits, mode: 'new-file', convention: folder.convention, path: join(name.up) }, name };
 }
 
+/** Flyway repeatable migrations (`R__views.sql`): re-applied whenever their text changes. */
+const REPEATABLE = /^R__.+\.sql$/;
+
 /** The newest replayed file of the migrations folder (the migration being written), if any. */
 export function newestMigration(files: readonly SourceFile[]): SourceFile | undefined {
   const folder = migrationFolder(files);
   if (!folder) return undefined;
   const all = files.filter((f) => f.replayed && !f.skipped && (dirOf(f.path) === folder.dir || dirOf(dirOf(f.path)) === folder.dir));
   // migrations fixes created during this --fix run come after the one being written: it stays that one
-  const written = all.filter((f) => !f.createdByFix);
+  const written = all.filter((f) => !f.createdByFix && !REPEATABLE.test(baseOf(f.path)));
   const ups = written.length ? written : all;
   // Unpadded versions (1_a, 9_b, 100_c) sort 100_c before 9_b in path order: the newest is the one
   // with the highest version number, when every file has one (a later file wins a tie: Diesel's dates)
@@ -180,6 +183,8 @@ export function newestMigration(files: readonly SourceFile[]): SourceFile | unde
  */
 export function isAppliedMigration(files: readonly SourceFile[], file: SourceFile): boolean {
   if (file.createdByFix) return false;
+  // a Flyway repeatable migration runs again whenever it changes: editing it is how it is changed
+  if (REPEATABLE.test(baseOf(file.path))) return false;
   if (file.isDown) {
     // a rollback belongs to its up migration: editing the rollback of an applied migration (with what
     // the final schema knows) can break the one step that has to work when a deploy goes wrong
