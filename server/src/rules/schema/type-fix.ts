@@ -74,6 +74,8 @@ export function columnTypeFix(ctx: SchemaContext, t: Table, col: Column, change:
   // a templated statement's names are masked: no SQL can be written from them
   if (!stmt || stmt.templated || col.array) return undefined;
   const all = [{ table: t, column: col }, ...(change.also ?? [])];
+  // PostgreSQL refuses to change the type of a column a view uses: such a migration would only fail
+  if (all.some((x) => usedByView(ctx, x.table, x.column))) return undefined;
   const names = all.map((x) => x.table.name);
   const tables = [...new Set(names)];
   const what = `${t.name}.${col.name}`;
@@ -106,3 +108,14 @@ export function columnTypeFix(ctx: SchemaContext, t: Table, col: Column, change:
 
 /** A report's fixes: the one fix, or none. */
 export function fixOf(f: Fix | undefined): Fix[] | undefined { return f ? [f] : undefined; }
+
+const word = (name: string) => new RegExp(`(^|[^A-Za-z0-9_$])"?${name.replace(/[$]/g, '\\$&')}"?([^A-Za-z0-9_$]|$)`, 'i');
+
+/** True when a view or materialized view may read the column (its text names the table, and the column or `*`). */
+function usedByView(ctx: SchemaContext, t: Table, col: Column): boolean {
+  for (const v of ctx.schema.tables.values()) {
+    if (v.kind === 'table' || !v.definition) continue;
+    if (word(t.name).test(v.definition) && (word(col.name).test(v.definition) || v.definition.includes('*'))) return true;
+  }
+  return false;
+}
