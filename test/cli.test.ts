@@ -416,6 +416,47 @@ describe('dbe lint --fix with new migrations', () => {
   });
 });
 
+describe('dbe lint --fix never edits an applied migration', () => {
+  test('examples/shop (a copy): 001-003 stay byte-identical; the type changes become new migrations', () => {
+    const src = path.join(ROOT, 'examples', 'shop');
+    const dir = path.join(TMP, 'shop');
+    fs.cpSync(src, dir, { recursive: true });
+    // 004 is the newest migration (the one being written): fixes may edit it in place
+    const applied = ['001_create_users.sql', '002_create_orders.sql', '003_order_changes.sql'];
+    const r = dbe(['lint', dir, '--fix', '--format', 'json']);
+    noStack(r.stderr);
+    assert.match(r.stderr, /applied [1-9]\d* fix/);
+    for (const f of applied) {
+      const was = fs.readFileSync(path.join(src, 'migrations', f));
+      assert.ok(fs.readFileSync(path.join(dir, 'migrations', f)).equals(was), `${f} was edited by --fix`);
+    }
+    const created = fs.readdirSync(path.join(dir, 'migrations')).filter((f) => !fs.existsSync(path.join(src, 'migrations', f)));
+    const read = (re: RegExp) => {
+      const f = created.find((x) => re.test(x));
+      assert.ok(f, `no new migration matching ${re} among ${created.join(', ')}`);
+      return fs.readFileSync(path.join(dir, 'migrations', f!), 'utf8');
+    };
+    assert.match(read(/_alter_users_created_at_to_timestamptz\.sql$/), /^ALTER TABLE users ALTER COLUMN created_at TYPE timestamptz USING created_at AT TIME ZONE 'UTC';$/m);
+    assert.match(read(/_alter_users_country_to_varchar_2\.sql$/), /^ALTER TABLE users ALTER COLUMN country TYPE varchar\(2\);$/m);
+    assert.match(read(/_alter_users_id_to_bigint\.sql$/), /^ALTER TABLE users ALTER COLUMN id TYPE bigint;$/m);
+  });
+
+  test('the migrations a --fix run writes do not turn the one being written into an applied one: both of its fixes apply', () => {
+    const dir = project({
+      'db/001_accounts.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY, note text, code text);\n',
+      'db/002_narrow.sql': 'ALTER TABLE accounts ALTER COLUMN note TYPE varchar(200);\nALTER TABLE accounts ALTER COLUMN code TYPE varchar(8);\n',
+    });
+    const r = dbe(['lint', dir, '--fix', '--format', 'json']);
+    noStack(r.stderr);
+    const after = json(dbe(['lint', dir, '--format', 'json']));
+    const left = after.files.flatMap((f: any) => f.diagnostics.filter((d: any) => d.rule === 'alter-column-type' && /002_narrow/.test(f.path)).map((d: any) => d.message));
+    assert.deepEqual(left, [], 'a type change of the migration being written was left without its fix');
+    const text = fs.readFileSync(path.join(dir, 'db/002_narrow.sql'), 'utf8');
+    assert.match(text, /ADD COLUMN note_new varchar\(200\)/);
+    assert.match(text, /ADD COLUMN code_new varchar\(8\)/);
+  });
+});
+
 describe('dbe advise', () => {
   const files = {
     'schema.sql': [

@@ -4,13 +4,19 @@
 // and no file left without a statement.
 // (2) Every fix that was applied fixed its finding: a finding that offered a fix does not come back
 // with the same rule at the same statement (same text), unless --fix said why it left it (a note
-// naming the file and the rule, or the file as not rewritten). Slow (minutes): `npm run test:fix-corpus`.
+// naming the file and the rule, or the file as not rewritten). (3) No applied migration is edited
+// (engine/placement.ts isAppliedMigration: every migration but the newest, in a project whose
+// migrations follow a convention): it ran as written, and fixes write new migrations instead.
+// Slow (minutes): `npm run test:fix-corpus`.
 import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultConfig } from '../server/src/config';
+import { isAppliedMigration } from '../server/src/engine/placement';
+import { Project } from '../server/src/engine/project';
 import { initParser } from '../server/src/sql/parse';
 import { splitStatements } from '../server/src/sql/split';
 import { LineIndex } from '../server/src/text';
@@ -85,12 +91,17 @@ before(async () => { await initParser(); });
 
 describe('dbe lint --fix on the corpus', { skip }, () => {
   for (const name of projects()) {
-    test(`${name}: no file parses worse, and applied fixes fix their findings`, () => {
+    test(`${name}: no file parses worse, applied fixes fix their findings, applied migrations stay as they are`, () => {
       const dir = path.join(TMP, name.replace(/\//g, '+'));
       copyWritable(path.join(CORPUS, name), dir);
       const texts = new Map<string, string>();
       const before = report(dir);
       for (const f of before.files.keys()) texts.set(f, fs.readFileSync(path.join(dir, f), 'utf8'));
+      // the files a fix must not edit, as the engine judges them before --fix
+      const project = new Project(defaultConfig(), (k) => path.relative(dir, k).split(path.sep).join('/'));
+      for (const [f, t] of texts) project.setFile(path.join(dir, f), t);
+      const order = project.order();
+      const frozen = [...texts.keys()].filter((f) => { const sf = project.getFile(path.join(dir, f)); return !!sf && isAppliedMigration(order, sf); });
       const started = performance.now();
       const fixed = report(dir, ['--fix']);
       const seconds = (performance.now() - started) / 1000;
@@ -138,6 +149,11 @@ describe('dbe lint --fix on the corpus', { skip }, () => {
       }
       assert.ok(unreached <= left, `${unreached} findings still offer the fix they offered before, but --fix said ${left} were left`);
       assert.deepEqual(back, [], 'fixed findings that came back');
+
+      // (3) applied migrations are byte-identical
+      const edited = frozen.filter((f) => fs.readFileSync(path.join(dir, f), 'utf8') !== texts.get(f));
+      console.log(`# ${name}: ${frozen.length} applied migrations, ${edited.length} edited`);
+      assert.deepEqual(edited, [], 'applied migrations edited by --fix');
     });
   }
 });

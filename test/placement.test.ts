@@ -5,7 +5,7 @@ import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Project } from '../server/src/engine/project';
 import { defaultConfig } from '../server/src/config';
-import { placeMigration, placeMigrations } from '../server/src/engine/placement';
+import { isAppliedMigration, newestMigration, placeMigration, placeMigrations } from '../server/src/engine/placement';
 import { nextMigrationName } from '../server/src/engine/migration-name';
 import { applyEdits } from '../server/src/engine/edits';
 import { parseStatement } from '../server/src/sql/parse';
@@ -159,5 +159,45 @@ describe('placeMigrations', () => {
     const n = project({ 'db/001_init.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY);', 'db/002_more.sql': 'SELECT 1;' });
     assert.equal(placeMigration(n.order(), steps(n, 'db/001_init.sql')[0]).path, '/p/db/003_backfill_orders.sql');
     assert.deepEqual(placeMigrations(n.order(), steps(n, 'db/001_init.sql')).map((x) => x.path), ['/p/db/003_backfill_orders.sql', '/p/db/004_switch_orders.sql']);
+  });
+});
+
+describe('isAppliedMigration: which files a fix may edit', () => {
+  const file = (p: Project, path: string) => p.getFile(`/p/${path}`)!;
+  test('unpadded versions (1_, 9_, 124_): the newest is 124, not 9 (which sorts last by path)', () => {
+    const p = project({
+      'm/1_init.up.sql': 'CREATE TABLE a (id bigint PRIMARY KEY);', 'm/1_init.down.sql': 'DROP TABLE a;',
+      'm/9_b.up.sql': 'CREATE TABLE b (id bigint PRIMARY KEY);', 'm/9_b.down.sql': 'DROP TABLE b;',
+      'm/124_c.up.sql': 'CREATE TABLE c (id bigint PRIMARY KEY);', 'm/124_c.down.sql': 'DROP TABLE c;',
+    });
+    assert.equal(newestMigration(p.order())?.path, '/p/m/124_c.up.sql');
+    assert.equal(isAppliedMigration(p.order(), file(p, 'm/9_b.up.sql')), true);
+    assert.equal(isAppliedMigration(p.order(), file(p, 'm/124_c.up.sql')), false);
+    assert.equal(isAppliedMigration(p.order(), file(p, 'm/124_c.down.sql')), false, 'the rollback of the migration being written may be edited with it');
+    assert.equal(isAppliedMigration(p.order(), file(p, 'm/9_b.down.sql')), true);
+  });
+  test('Flyway: versions are applied but the newest; a repeatable migration (R__) is edited, it runs again when it changes', () => {
+    const p = project({
+      'db/V1__init.sql': 'CREATE TABLE a (id bigint PRIMARY KEY);', 'db/V2__more.sql': 'CREATE TABLE b (id bigint PRIMARY KEY);',
+      'db/R__views.sql': 'CREATE OR REPLACE VIEW v AS SELECT id FROM a;',
+    });
+    assert.equal(newestMigration(p.order())?.path, '/p/db/V2__more.sql');
+    assert.equal(isAppliedMigration(p.order(), file(p, 'db/V1__init.sql')), true);
+    assert.equal(isAppliedMigration(p.order(), file(p, 'db/V2__more.sql')), false);
+    assert.equal(isAppliedMigration(p.order(), file(p, 'db/R__views.sql')), false);
+  });
+  test('one schema file, or files with neither a convention nor downs: nothing is applied', () => {
+    const one = project({ 'schema.sql': 'CREATE TABLE a (id bigint PRIMARY KEY);' });
+    assert.equal(isAppliedMigration(one.order(), file(one, 'schema.sql')), false);
+    const two = project({ 'schema.sql': 'CREATE TABLE a (id bigint PRIMARY KEY);', 'queries.sql': 'SELECT id FROM a;' });
+    assert.equal(isAppliedMigration(two.order(), file(two, 'schema.sql')), false);
+  });
+  test('down migrations without a known naming convention: every up file counts as applied', () => {
+    const p = project({
+      'a_users_up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);', 'a_users_down.sql': 'DROP TABLE users;',
+      'b_more_up.sql': 'CREATE TABLE more (id bigint PRIMARY KEY);', 'b_more_down.sql': 'DROP TABLE more;',
+    });
+    assert.equal(isAppliedMigration(p.order(), file(p, 'b_more_up.sql')), true);
+    assert.equal(isAppliedMigration(p.order(), file(p, 'b_more_down.sql')), true, 'the rollback of an applied migration is part of it');
   });
 });

@@ -26,6 +26,11 @@ export interface SourceFile {
    * project orders its files: role, tool, rollback pairing, down section, how it is run.
    */
   migration?: FileMigration;
+  /**
+   * Created by a fix during this `dbe lint --fix` run: it has run nowhere, and it does not make the
+   * migration being written an applied one (engine/placement.ts).
+   */
+  createdByFix?: boolean;
 }
 
 export interface FileMigration {

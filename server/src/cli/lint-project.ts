@@ -277,7 +277,12 @@ function applyFirstFixes(project: Project, results: Map<string, Finding[]>, grou
   const passGroups: Group[] = [];
   const all: Finding[] = [];
   for (const list of results.values()) for (const f of list) if (f.fixes?.length) all.push(f);
-  all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.start - b.start || a.end - b.end);
+  // Of the fixes that write a new migration (one per pass), those that also edit an existing file go
+  // first: that file is the migration being written, and once the run has written other new
+  // migrations after it, the next run takes it for an applied one (engine/placement.ts) and offers
+  // those fixes no more.
+  const late = (f: Finding) => { const e = f.fixes![0].edits; return e.some((x) => x.create) && !e.some((x) => !x.create) ? 1 : 0; };
+  all.sort((a, b) => late(a) - late(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.start - b.start || a.end - b.end);
   let created = false;
   for (const f of all) {
     const edits = f.fixes![0].edits;
@@ -308,6 +313,7 @@ function applyFirstFixes(project: Project, results: Map<string, Finding[]>, grou
   let changed = false;
   for (const [file, edits] of taken) {
     if (edits.some((e) => e.create)) {
+      project.markCreatedByFix(file);
       project.setFile(file, edits.map((e) => e.newText).join(''));
       changed = true;
       continue;

@@ -184,12 +184,69 @@ function placeInFolder(folder: { dir: string; convention: Convention; entries: s
   return { placement: { edits, mode: 'new-file', convention: folder.convention, path: join(name.up) }, name };
 }
 
+/** Flyway repeatable migrations (`R__views.sql`): re-applied whenever their text changes. */
+const REPEATABLE = /^R__.+\.sql$/;
+
 /** The newest replayed file of the migrations folder (the migration being written), if any. */
 export function newestMigration(files: readonly SourceFile[]): SourceFile | undefined {
   const folder = migrationFolder(files);
   if (!folder) return undefined;
-  const ups = files.filter((f) => f.replayed && !f.skipped && (dirOf(f.path) === folder.dir || dirOf(dirOf(f.path)) === folder.dir));
-  return ups[ups.length - 1];
+  const all = files.filter((f) => f.replayed && !f.skipped && (dirOf(f.path) === folder.dir || dirOf(dirOf(f.path)) === folder.dir));
+  // migrations fixes created during this --fix run come after the one being written: it stays that one
+  const written = all.filter((f) => !f.createdByFix && !REPEATABLE.test(baseOf(f.path)));
+  const ups = written.length ? written : all;
+  // Unpadded versions (1_a, 9_b, 100_c) sort 100_c before 9_b in path order: the newest is the one
+  // with the highest version number, when every file has one (a later file wins a tie: Diesel's dates)
+  let newest = ups[ups.length - 1];
+  let best = -1n;
+  for (const f of ups) {
+    const name = dirOf(f.path) === folder.dir ? baseOf(f.path) : baseOf(dirOf(f.path));
+    const m = /^[Vv]?(\d+)/.exec(name);
+    if (!m) return ups[ups.length - 1];
+    const v = BigInt(m[1]);
+    if (v >= best) { best = v; newest = f; }
+  }
+  return newest;
+}
+
+/**
+ * True when `file` is a migration that has already run somewhere, so a fix must not edit it: the
+ * databases where it ran never see the edit, and the file would then lie about them. In a project
+ * whose migrations follow a convention that is every replayed file except the newest migration (the
+ * one being written); in a project with down migrations but no known naming convention, every
+ * replayed file (which one is being written cannot be told). One schema file, or files with neither a
+ * convention nor downs: false. A down migration counts as applied when its up migration does (or,
+ * without one, when the project's migrations do); other files that are not replayed (queries) never.
+ */
+export function isAppliedMigration(files: readonly SourceFile[], file: SourceFile): boolean {
+  if (file.createdByFix) return false;
+  // a Flyway repeatable migration runs again whenever it changes: editing it is how it is changed
+  if (REPEATABLE.test(baseOf(file.path))) return false;
+  if (file.isDown) {
+    // a rollback belongs to its up migration: editing the rollback of an applied migration (with what
+    // the final schema knows) can break the one step that has to work when a deploy goes wrong
+    const up = upPathOf(file.path);
+    const pair = up ? files.find((f) => f.path === up) : undefined;
+    if (pair) return isAppliedMigration(files, pair);
+    return !placesInline(files) || files.some((f) => f.isDown);
+  }
+  if (!file.replayed) return false;
+  if (!placesInline(files)) return newestMigration(files)?.path !== file.path;
+  return files.some((f) => f.isDown);
+}
+
+/** The up migration paired with a down migration's path (`x.down.sql`, `x_down.sql`, `x/down.sql`). */
+function upPathOf(path: string): string | undefined {
+  const m = /(^|[\\/._-])(down)(\.sql)$/i.exec(path);
+  if (!m) return undefined;
+  const up = m[2] === 'DOWN' ? 'UP' : 'up';
+  return path.slice(0, m.index) + m[1] + up + m[3];
+}
+
+/** A new migration's name for a fix title: the file name, with its folder when the name is generic (Diesel's `<dir>/up.sql`). */
+export function migrationLabel(key: string): string {
+  const base = baseOf(key);
+  return /^(up|down|migration)\.sql$/i.test(base) ? `${baseOf(dirOf(key))}/${base}` : base;
 }
 
 /** True when placeMigration(s) put SQL inline (after its anchor) rather than into new files. */

@@ -53,8 +53,17 @@ export class Project {
   setConfig(config: Config): void {
     this.config = config;
     this.settingsRevision++;
-    for (const f of [...this.files.values()]) this.files.set(f.path, buildFile(f.path, f.text, config, this.relPath(f.path), this.disk.get(f.path)));
+    for (const f of [...this.files.values()]) this.files.set(f.path, this.mark(buildFile(f.path, f.text, config, this.relPath(f.path), this.disk.get(f.path))));
     this.invalidate();
+  }
+
+  /** Paths of files a fix created during this run (`dbe lint --fix`): see SourceFile.createdByFix. */
+  private createdByFix = new Set<string>();
+  /** Records that a fix created `path` (before it is set): its SourceFile says so from then on. */
+  markCreatedByFix(path: string): void { this.createdByFix.add(path); }
+  private mark(file: SourceFile): SourceFile {
+    if (this.createdByFix.has(file.path)) file.createdByFix = true;
+    return file;
   }
 
   /** What the disk said of files read from it (their size in bytes; why one could not be read). */
@@ -67,7 +76,7 @@ export class Project {
    */
   setFile(path: string, text: string, disk?: DiskInfo): SourceFile {
     if (disk) this.disk.set(path, disk); else this.disk.delete(path);
-    const file = buildFile(path, text, this.config, this.relPath(path), disk);
+    const file = this.mark(buildFile(path, text, this.config, this.relPath(path), disk));
     this.files.set(path, file);
     this.invalidate();
     return file;
@@ -75,6 +84,7 @@ export class Project {
 
   removeFile(path: string): boolean {
     this.disk.delete(path);
+    this.createdByFix.delete(path);
     const had = this.files.delete(path);
     if (had) this.invalidate();
     return had;

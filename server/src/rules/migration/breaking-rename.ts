@@ -1,7 +1,7 @@
 import type { Node } from '../../sql/parse';
 import { fileTokens } from '../../sql/spans';
 import type { Rule, StatementContext } from '../types';
-import { columnRenameFix, tableRenameFix } from './expand-contract';
+import { columnRenameFix, tableRenameFix, type Why } from './expand-contract';
 import { findWords, isNewInFile, q, span, statementHead, tableRef } from './util';
 
 const RELATION_KINDS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE']);
@@ -52,7 +52,7 @@ export const rule: Rule = {
     fixable: true,
     fixSchema: 'CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);',
     notes:
-      'Not reported in down (rollback) migrations, nor for tables or views created earlier in the same file. Renaming a table away is not reported when the same file puts a table or view back under the old name (an atomic swap inside one transaction, or a compatibility view), nor renaming a column to the name of a column the same file dropped just before (the switch step of an expand/contract change). The fix writes the expand/contract sequence. For a column of a table: step 1 (in place of the rename) adds the new column and a BEFORE INSERT OR UPDATE trigger that keeps both columns equal whichever one the code writes (it only assigns NEW, so it cannot recurse), plus a NOT VALID NOT NULL check when the old column is NOT NULL; step 2 creates a procedure that backfills in batches of 5000 rows along the primary key, committing each batch (run it with CALL outside a transaction); plain indexes on the column are built again on the new one (CREATE INDEX CONCURRENTLY, a migration each, outside a transaction); the contract step, for a later release, checks the backfill, drops the trigger, sets NOT NULL and the default on the new column and drops the old one. For a table: the rename plus an updatable view under the old name listing its columns, and a later migration that drops the view. Later steps become new migrations in the project\'s convention, with rollbacks where it keeps down files (and the paired down migration of step 1 gets its undo in place of the reverse rename), or follow step 1 in a project without one. The fix is not offered for views, for tables or columns the project does not know, without a single-column primary key, for the primary key itself, identity, serial or generated columns, columns with a foreign key (either way), a CHECK constraint, an expression or partial index or a UNIQUE constraint, or a default whose text cannot be found.',
+      'Not reported in down (rollback) migrations, nor for tables or views created earlier in the same file. Renaming a table away is not reported when the same file puts a table or view back under the old name (an atomic swap inside one transaction, or a compatibility view), nor renaming a column to the name of a column the same file dropped just before (the switch step of an expand/contract change). The fix writes the expand/contract sequence. For a column of a table: step 1 (in place of the rename) adds the new column and a BEFORE INSERT OR UPDATE trigger that keeps both columns equal whichever one the code writes (it only assigns NEW, so it cannot recurse), plus a NOT VALID NOT NULL check when the old column is NOT NULL; step 2 creates a procedure that backfills in batches of 5000 rows along the primary key, committing each batch (run it with CALL outside a transaction); plain indexes on the column are built again on the new one (CREATE INDEX CONCURRENTLY, a migration each, outside a transaction); the contract step, for a later release, checks the backfill, drops the trigger, sets NOT NULL and the default on the new column and drops the old one. For a table: the rename plus an updatable view under the old name listing its columns, and a later migration that drops the view. Later steps become new migrations in the project\'s convention, with rollbacks where it keeps down files (and the paired down migration of step 1 gets its undo in place of the reverse rename), or follow step 1 in a project without one. The fix is not offered for views, for tables or columns the project does not know, without a single-column primary key, for the primary key itself, identity, serial or generated columns, columns with a foreign key (either way), a CHECK constraint, an expression or partial index or a UNIQUE constraint, or a default whose text cannot be found. A rename cannot be made safe by rewriting one statement: old and new names must both work while old and new code run side by side, which takes several steps over more than one release (the expand/contract fix). When the fix is not offered, the message says why; it is never offered in an applied migration (every migration but the newest, in a project whose migrations follow a naming convention): the rename has run wherever that migration ran.',
   },
   beforeStatement(ctx) {
     if (ctx.runner.down || ctx.kind !== 'RenameStmt') return;
@@ -78,23 +78,30 @@ export const rule: Rule = {
         ? `expose ${q(n.newname)} as an extra column of the view, move the code over, then remove ${q(n.subname)} later`
         : `add ${q(n.newname)} as a new column, sync and backfill it, move the code over, then drop ${q(n.subname)} later`;
       if (droppedInFile(ctx, rv, n.newname)) return; // the switch of an expand/contract change
-      const fix = ofView ? undefined : columnRenameFix(ctx, ref.table, n.subname, n.newname);
+      const why: Why = {};
+      const fix = ofView ? undefined : columnRenameFix(ctx, ref.table, n.subname, n.newname, why);
       ctx.report({
         ...range,
-        message: `Renaming column ${q(ref.display + '.' + n.subname)} to ${q(n.newname)} breaks running code that still uses the old name; ${advice}.`,
+        message: `Renaming column ${q(ref.display + '.' + n.subname)} to ${q(n.newname)} breaks running code that still uses the old name; ${advice}.${noFix(why)}`,
         fixes: fix ? [fix] : undefined,
       });
       return;
     }
     if (oldNameReplaced(ctx, rv)) return;
     const kind = ref.table ? (ref.table.kind === 'matview' ? 'materialized view' : ref.table.kind) : KIND_WORD[n.renameType] ?? 'table';
-    const fix = kind === 'table' && n.renameType === 'OBJECT_TABLE' ? tableRenameFix(ctx, ref.table, n.newname) : undefined;
+    const why: Why = {};
+    const fix = kind === 'table' && n.renameType === 'OBJECT_TABLE' ? tableRenameFix(ctx, ref.table, n.newname, why) : undefined;
     ctx.report({
       ...range,
       fixes: fix ? [fix] : undefined,
       message: kind === 'table'
-        ? `Renaming table ${q(ref.display)} to ${q(n.newname)} breaks running code that still uses the old name; keep the old name working (e.g. a view ${q(rv.relname)} over the renamed table) until the code has moved over.`
+        ? `Renaming table ${q(ref.display)} to ${q(n.newname)} breaks running code that still uses the old name; keep the old name working (e.g. a view ${q(rv.relname)} over the renamed table) until the code has moved over.${noFix(why)}`
         : `Renaming ${kind} ${q(ref.display)} to ${q(n.newname)} breaks running code that still uses the old name; create it under the new name as well, move the code over, then drop the old one.`,
     });
   },
 };
+
+/** The sentence saying why the expand/contract fix is not offered (empty when there is a fix or no reason). */
+function noFix(why: Why): string {
+  return why.reason ? ` No quick fix: ${why.reason}.` : '';
+}

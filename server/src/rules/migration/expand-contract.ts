@@ -9,7 +9,7 @@
 // Steps 2 and 3 become new migrations in the project's convention (with rollbacks where it keeps
 // down files), or follow the expand step in a project without one.
 import type { Fix, Statement, TextEdit } from '../../model';
-import { placeMigrations, placesInline, type MigrationPlan } from '../../engine/placement';
+import { isAppliedMigration, placeMigrations, placesInline, type MigrationPlan } from '../../engine/placement';
 import { defaultSource, fileOffset } from '../../replay';
 import type { Column, Index, Table } from '../../schema';
 import { firstLocation, strings, walk } from '../../sql/ast';
@@ -20,6 +20,10 @@ import type { StatementContext } from '../types';
 import { explicitTransaction, quoteIdent as ident } from './util';
 
 const BATCH = 5000;
+
+/** Why a fix was not offered, for the finding's message. */
+export interface Why { reason?: string }
+function no(why: Why, reason: string): undefined { why.reason = reason; return undefined; }
 const SERIAL_TYPES: Record<string, string> = { serial: 'integer', serial4: 'integer', bigserial: 'bigint', serial8: 'bigint', smallserial: 'smallint', serial2: 'smallint' };
 /** Names of the backfill procedure's own variables: a column with one of these names would be ambiguous. */
 const PROC_VARS = ['_batch', '_ids', '_last'];
@@ -406,16 +410,19 @@ function freshColumn(table: Table, base: string): string {
 }
 
 /** The fix: the statement replaced by the expand step, the later steps placed as migrations. */
-function toFix(t: Target, title: string, steps: Steps): Fix | undefined {
+function toFix(t: Target, title: string, steps: Steps, why: Why): Fix | undefined {
   const stmt = t.ctx.stmt;
+  // step 1 replaces the statement: never in a migration that has already run (the databases where it
+  // ran keep what it did, and the file would lie about them)
+  if (isAppliedMigration(t.ctx.files(), t.ctx.file)) return no(why, 'this migration has already run, and a fix edits only the migration being written (the newest)');
   const plans: MigrationPlan[] = steps.later.map((s) => ({ ...s, anchor: stmt }));
   const placed = placeMigrations(t.ctx.files(), plans);
   const replace = (text: string): TextEdit => ({ path: stmt.file.path, start: stmt.start, end: stmt.end, newText: text });
   if (placed.length === 1 && placed[0].mode === 'inline') {
     // no convention: every step right here, the later ones in their own transactions
-    if (explicitTransaction(t.ctx)) return undefined;
+    if (explicitTransaction(t.ctx)) return no(why, 'the statement is inside an explicit transaction block, and the later steps must run in transactions of their own');
     // CONCURRENTLY (an index step) cannot run in a file the migration tool wraps in a transaction
-    if (t.ctx.inTransaction && steps.later.some((s) => s.nonTransactional)) return undefined;
+    if (t.ctx.inTransaction && steps.later.some((s) => s.nonTransactional)) return no(why, 'the file runs inside a transaction, where the index on the new column cannot be built CONCURRENTLY');
     const wrap = !t.ctx.inTransaction;
     const later = steps.later.map((s, i) => (wrap && i === steps.later.length - 1 ? `BEGIN;\n${s.up}\nCOMMIT;` : s.up));
     return { title, edits: [replace([steps.expand, ...later].join('\n\n'))] };
@@ -497,31 +504,34 @@ export function typeChangeFix(ctx: StatementContext, table: Table | undefined, c
   const steps = columnSteps(t, {
     src: cmd.name, dst, dstType, srcType: col.typeText, fromNew, fromRow, twoWay: false, takeName: true, notNull: col.notNull, default: dflt,
   }, `${disp}.${cmd.name} changes to ${dstType}`);
-  const fix = toFix(t, `Change ${disp}.${cmd.name} online: add ${dst} ${dstType}, sync and backfill it in batches, then switch`, steps);
+  const fix = toFix(t, `Change ${disp}.${cmd.name} online: add ${dst} ${dstType}, sync and backfill it in batches, then switch`, steps, {});
   return fix && parsesAll(fix) ? fix : undefined;
 }
 
 /** The expand/contract fix of `ALTER TABLE t RENAME COLUMN a TO b`. */
-export function columnRenameFix(ctx: StatementContext, table: Table | undefined, from: string, to: string): Fix | undefined {
-  if (!table || table.columns.has(to)) return undefined;
+export function columnRenameFix(ctx: StatementContext, table: Table | undefined, from: string, to: string, why: Why = {}): Fix | undefined {
+  if (!table) return no(why, 'the project does not know the table');
+  if (table.columns.has(to)) return no(why, `the table already has a column ${to}`);
   const t: Target = { ctx, table, rv: ctx.node.relation };
   const col = table.columns.get(from);
-  if (columnObstacle(t, col, from) || !col) return undefined;
+  const obstacle = columnObstacle(t, col, from);
+  if (obstacle || !col) return no(why, obstacle ?? 'the project does not know the column');
   const dflt = col.hasDefault ? currentDefault(t, from) : null;
-  if (dflt === undefined || (col.hasDefault && dflt === null)) return undefined;
+  if (dflt === undefined || (col.hasDefault && dflt === null)) return no(why, 'the text of the column\'s default cannot be found');
   const disp = displayOf(t);
   const steps = columnSteps(t, {
     src: from, dst: to, dstType: col.typeText, srcType: col.typeText, fromNew: `NEW.${ident(from)}`, fromRow: ident(from),
     twoWay: true, takeName: false, notNull: col.notNull, default: dflt,
   }, `${disp}.${from} is renamed to ${to}`);
-  const fix = toFix(t, `Rename ${disp}.${from} online: add ${to} with a two-way sync trigger, backfill it in batches, drop ${from} in a later release`, steps);
+  const fix = toFix(t, `Rename ${disp}.${from} online: add ${to} with a two-way sync trigger, backfill it in batches, drop ${from} in a later release`, steps, why);
   return fix && parsesAll(fix) ? fix : undefined;
 }
 
 /** The expand/contract fix of `ALTER TABLE t RENAME TO u`: the rename plus a compatibility view. */
-export function tableRenameFix(ctx: StatementContext, table: Table | undefined, to: string): Fix | undefined {
-  if (!table || table.kind !== 'table' || table.columns.size === 0) return undefined;
-  if (ctx.schema.table(ctx.node.relation.schemaname ?? table.schema, to)) return undefined;
+export function tableRenameFix(ctx: StatementContext, table: Table | undefined, to: string, why: Why = {}): Fix | undefined {
+  if (!table || table.columns.size === 0) return no(why, 'the project does not know the table\'s columns (the compatibility view must list them)');
+  if (table.kind !== 'table') return no(why, 'not a plain table');
+  if (ctx.schema.table(ctx.node.relation.schemaname ?? table.schema, to)) return no(why, `a table or view ${to} already exists`);
   const t: Target = { ctx, table, rv: ctx.node.relation };
   const old = tableSql(t);
   const renamed = t.rv.schemaname ? `${ident(t.rv.schemaname)}.${ident(to)}` : ident(to);
@@ -545,7 +555,7 @@ export function tableRenameFix(ctx: StatementContext, table: Table | undefined, 
       down: view,
     }],
   };
-  const fix = toFix(t, `Rename ${disp} online: rename to ${to} with a compatibility view ${disp}, dropped in a later release`, steps);
+  const fix = toFix(t, `Rename ${disp} online: rename to ${to} with a compatibility view ${disp}, dropped in a later release`, steps, why);
   return fix && parsesAll(fix) ? fix : undefined;
 }
 

@@ -1,6 +1,7 @@
 import { walk } from '../../sql/ast';
 import { fileTokens, tokenIndexAt } from '../../sql/spans';
 import type { Rule } from '../types';
+import { ranAsWritten } from './util';
 
 const isNull = (n: any) => !!n?.A_Const?.isnull;
 
@@ -16,6 +17,8 @@ export const rule: Rule = {
     bad: 'SELECT id FROM users WHERE deleted_at = NULL;',
     good: 'SELECT id FROM users WHERE deleted_at IS NULL;',
     fixable: true,
+    notes:
+      'No fix is offered for a statement of an applied migration (every migration but the newest, in a project whose migrations follow a naming convention) that changed something (DML, DDL, SELECT INTO; a plain SELECT is still fixed): it has run as written, and editing it would only make new databases differ from the existing ones (a data fix `WHERE x = NULL` that matched no row would start changing rows there).',
   },
   textFilter: /(=|<>|!=)\s*\(*\s*null\b|\bnull\s*\)*\s*(=|<>|!=)/i,
   onStatement(ctx) {
@@ -33,7 +36,8 @@ export const rule: Rule = {
       const fixes = [];
       if (isNull(n.rexpr) && i >= 0 && toks[i + 1] && toks[i + 1].text.toLowerCase() === 'null') {
         end = toks[i + 1].end;
-        fixes.push({ title: `Use ${replacement}`, edits: [{ path: ctx.file.path, start, end, newText: replacement }] });
+        // a statement of an applied migration has run as written: editing it would change nothing there
+        if (!ranAsWritten(ctx)) fixes.push({ title: `Use ${replacement}`, edits: [{ path: ctx.file.path, start, end, newText: replacement }] });
       } else if (i > 0 && toks[i - 1].text.toLowerCase() === 'null') {
         start = toks[i - 1].start;
       }

@@ -3,7 +3,7 @@ import type { Schema, Table } from '../../schema';
 import { firstLocation, strings, walk } from '../../sql/ast';
 import type { Node } from '../../sql/parse';
 import type { Rule } from '../types';
-import { columnRefs, conjuncts, exprRange, keywordBefore, quoteIdent, resolveColumn, toks, type Block, queryContexts, blocksOf } from './util';
+import { columnRefs, conjuncts, exprRange, keywordBefore, quoteIdent, resolveColumn, toks, type Block, queryContexts, blocksOf, ranAsWritten } from './util';
 
 /** True when the WHERE clause pins every column of a unique index of `t` with `=`: at most one row. */
 function pinsUniqueKey(b: Block, t: Table, schema: Schema): boolean {
@@ -56,7 +56,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE events (id bigint PRIMARY KEY, kind text);\nSELECT id, kind FROM events WHERE kind = \'signup\' ORDER BY id LIMIT 10;',
     fixable: true,
     notes:
-      'Not reported: LIMIT inside EXISTS (...) (only existence matters), `LIMIT 0` and `LIMIT ALL`, a query without FROM, an aggregate query without GROUP BY (one row), a WHERE clause that fixes every column of the primary key or of a unique index with `=` (at most one row; for a table the workspace does not define, `id = ...` is taken as its key), `FOR UPDATE SKIP LOCKED` queue consumers, and a subquery in the WHERE clause of an UPDATE or DELETE (the batching idiom `DELETE ... WHERE id IN (SELECT id ... LIMIT 1000)`, where any batch will do). The quick fix inserts `ORDER BY` on the primary key of the single table the query reads, when the schema knows it. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
+      'Not reported: LIMIT inside EXISTS (...) (only existence matters), `LIMIT 0` and `LIMIT ALL`, a query without FROM, an aggregate query without GROUP BY (one row), a WHERE clause that fixes every column of the primary key or of a unique index with `=` (at most one row; for a table the workspace does not define, `id = ...` is taken as its key), `FOR UPDATE SKIP LOCKED` queue consumers, and a subquery in the WHERE clause of an UPDATE or DELETE (the batching idiom `DELETE ... WHERE id IN (SELECT id ... LIMIT 1000)`, where any batch will do). The quick fix inserts `ORDER BY` on the primary key of the single table the query reads, when the schema knows it. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well. No fix is offered for a statement of an applied migration (every migration but the newest, in a project whose migrations follow a naming convention) that changed something (DML, DDL, SELECT INTO; a plain SELECT is still fixed): it has run as written, and editing it would only make new databases differ from the existing ones.',
   },
   textFilter: /\b(limit|fetch)\b/i,
   onStatement(outer) {
@@ -88,7 +88,8 @@ export const rule: Rule = {
         const end = loc === undefined ? (kw >= 0 ? tokens[kw].end : start + 1) : exprRange(ctx, lim).end;
         const fixes: Fix[] = [];
         const pk = single?.table?.primaryKey?.columns;
-        if (pk && pk.length && kw >= 0 && !(sel.lockingClause ?? []).length) {
+        // a statement of an applied migration has run as written: editing it would change nothing there
+        if (pk && pk.length && kw >= 0 && !(sel.lockingClause ?? []).length && !ranAsWritten(ctx)) {
           // ORDER BY goes before LIMIT and before OFFSET, whichever comes first
           let at = start;
           if (sel.limitOffset) {

@@ -5,7 +5,7 @@ import { parseStatement } from '../../sql/parse';
 import type { Token } from '../../sql/parse';
 import { tokenIndexAt } from '../../sql/spans';
 import type { Rule, StatementContext } from '../types';
-import { hasMergedJoin, quoteIdent, toks, type Rel, queryContexts, blocksOf } from './util';
+import { hasMergedJoin, quoteIdent, toks, type Rel, queryContexts, blocksOf, ranAsWritten } from './util';
 
 /** The ordered column names of a known table, or undefined when we cannot be sure we know all of them. */
 function knownColumns(t: Table | undefined): string[] | undefined {
@@ -39,7 +39,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE users (id bigint PRIMARY KEY, email text, bio text);\nSELECT id, email FROM users WHERE id = 1;',
     fixable: true,
     notes:
-      '`count(*)` and `EXISTS (SELECT * ...)` are not reported (no columns are fetched). A `*` over relations that are only CTEs, subqueries or set-returning functions is not reported either: their columns are listed where they are defined. Queries that read only system catalogs (pg_*, information_schema) and `COPY (SELECT * ...) TO` exports are left alone. The quick fix expands the `*` when every relation it covers is a table or view whose columns the workspace schema knows, qualifying the columns with the alias when the query reads several relations; it is not offered for JOIN ... USING / NATURAL JOIN, whose merged columns a plain list would not reproduce. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
+      '`count(*)` and `EXISTS (SELECT * ...)` are not reported (no columns are fetched). A `*` over relations that are only CTEs, subqueries or set-returning functions is not reported either: their columns are listed where they are defined. Queries that read only system catalogs (pg_*, information_schema) and `COPY (SELECT * ...) TO` exports are left alone. The quick fix expands the `*` when every relation it covers is a table or view whose columns the workspace schema knows, qualifying the columns with the alias when the query reads several relations; it is not offered for JOIN ... USING / NATURAL JOIN, whose merged columns a plain list would not reproduce. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well. No fix is offered for a statement of an applied migration (every migration but the newest, in a project whose migrations follow a naming convention) that changed something (DML, DDL, SELECT INTO; a plain SELECT is still fixed): it has run as written, and editing it would only make new databases differ from the existing ones.',
   },
   onStatement(ctx) { for (const c of queryContexts(ctx)) check(c); },
 };
@@ -75,7 +75,8 @@ function check(ctx: StatementContext): void {
       // an alias with its own column names (t AS x(a, b)) renames the columns: leave those alone
       const lists = covered.map((r) => (r.kind === 'table' && !(r.rv!.alias?.colnames ?? []).length ? knownColumns(r.table) : undefined));
       // `TABLE t` has no `*` to replace: reported, not rewritten
-      if (star && lists.every(Boolean) && !hasMergedJoin(sel.fromClause)) {
+      // a statement of an applied migration has run as written: editing it would change nothing there
+      if (star && lists.every(Boolean) && !hasMergedJoin(sel.fromClause) && !ranAsWritten(ctx)) {
         const qualify = b.rels.length > 1 || !!qualifier;
         const cols = covered.flatMap((r, k) => lists[k]!.map((c) => (qualify ? `${quoteIdent(r.ref, false)}.${quoteIdent(c, true)}` : quoteIdent(c, false))));
         fixes.push({ title: 'Expand * into columns', edits: [{ path: ctx.file.path, start, end, newText: cols.join(', ') }] });

@@ -10,6 +10,7 @@ import { fileOffset } from '../../replay';
 import type { Statement } from '../../model';
 import { fileTokens, tokenIndexAt } from '../../sql/spans';
 import type { StatementContext } from '../types';
+import { isAppliedMigration } from '../../engine/placement';
 
 /** One relation of a FROM clause. */
 export interface Rel {
@@ -388,4 +389,15 @@ export function queryContexts(ctx: StatementContext): StatementContext[] {
 /** The query blocks of a context's statement (see queryBlocks), with SQL-function parameters known. */
 export function blocksOf(ctx: StatementContext): Block[] {
   return queryBlocks(rootOf(ctx), ctx.schema, bodyParams.get(ctx.stmt));
+}
+
+/**
+ * True when a fix must leave the statement as it is: it is in an applied migration
+ * (engine/placement.ts isAppliedMigration) and changed something when it ran (DML, DDL, SELECT INTO),
+ * so an edit would only make new databases differ from the existing ones. A plain SELECT changed
+ * nothing: fixing it is harmless.
+ */
+export function ranAsWritten(ctx: StatementContext): boolean {
+  if (ctx.kind === 'SelectStmt' && !ctx.node.intoClause) return false;
+  return isAppliedMigration(ctx.files(), ctx.file);
 }

@@ -1,3 +1,4 @@
+import { columnTypeFix, fixOf } from './type-fix';
 import { arraySuffix, matchCase } from './util';
 import type { Rule } from '../types';
 
@@ -14,7 +15,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE countries (code varchar(2) PRIMARY KEY, name text NOT NULL);',
     fixable: true,
     notes:
-      'Not reported for the internal one-byte type `"char"` (quoted). `char` without a length means `char(1)`; the fix writes `varchar(1)`; a bare `bpchar` (no length, no limit) becomes `text`. After changing a column that holds data, values keep their padding blanks: trim them with `USING rtrim(col)` if they should go.',
+      'Not reported for the internal one-byte type `"char"` (quoted). `char` without a length means `char(1)`; the fix writes `varchar(1)`; a bare `bpchar` (no length, no limit) becomes `text`. Converting a column that holds data drops the padding: a cast from char(n) to varchar or text removes trailing blanks. The type is rewritten in place only where it has not run yet (one schema file, the newest migration); in an applied migration (every migration but the newest, in a project whose migrations follow a naming convention) the file is never edited: the fix writes a new migration with `ALTER COLUMN ... TYPE varchar(n)` (rollback: back to char(n)), whose comment says that it rewrites the table under an ACCESS EXCLUSIVE lock. No such migration is offered when a view uses the column (PostgreSQL refuses to change its type while a view depends on it: drop and recreate the view around the change).',
   },
   onSchema(ctx) {
     // columns copied by LIKE / INHERITS share the source's type location: report it once
@@ -32,7 +33,10 @@ export const rule: Rule = {
         ctx.report({
           loc: col.typeLoc,
           message: `Column ${t.name}.${col.name} is ${col.typeText}, which pads values with blanks; use ${repl.toLowerCase()}${unbounded ? '' : ' (or text)'}.`,
-          fixes: [{ title: `Change the type to ${repl}`, edits: [{ path: col.typeLoc.path, start: col.typeLoc.start, end: col.typeLoc.end, newText: repl }] }],
+          fixes: fixOf(columnTypeFix(ctx, t, col, {
+            inPlace: repl, alterTo: repl, downTo: col.typeText,
+            values: ['The conversion removes the trailing blanks char(n) padded the values with; the length limit stays.'],
+          })),
         });
       }
     }

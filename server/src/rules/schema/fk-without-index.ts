@@ -1,5 +1,5 @@
 import type { Fix } from '../../model';
-import { newestMigration, placeMigration, placesInline } from '../../engine/placement';
+import { isAppliedMigration, newestMigration, placeMigration, placesInline } from '../../engine/placement';
 import { coveringIndexes, foreignKeyLoc, freshIndexName, ident, insertAfter, statementOf, tableRef } from './util';
 import type { Rule } from '../types';
 import { keyList, recommendIndexesSteps } from '../../advisor/indexes';
@@ -52,7 +52,7 @@ export const rule: Rule = {
               down: `DROP INDEX${concurrently ? ' CONCURRENTLY' : ''} IF EXISTS ${t.schema === 'public' ? ident(name) : `${ident(t.schema)}.${ident(name)}`};`,
             });
             fixes.push({ title: `Create index ${name} on ${t.name} (${cols}) in a new migration ${placed.path.split(/[\\/]/).pop()}`, edits: placed.edits });
-          } else {
+          } else if (writing || !isAppliedMigration(files, stmt.file)) {
             const concurrently = t.createdIn !== fk.loc.path && !t.partitioned;
             const sql = `CREATE INDEX${concurrently ? ' CONCURRENTLY' : ''} ${on};`;
             fixes.push({ title: `Add ${concurrently ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX'} ${name} on ${t.name} (${cols})`, edits: [insertAfter(stmt, sql)] });

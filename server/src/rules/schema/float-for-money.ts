@@ -1,3 +1,4 @@
+import { columnTypeFix, fixOf } from './type-fix';
 import { arraySuffix, matchCase, nameWords } from './util';
 import type { Rule } from '../types';
 
@@ -25,7 +26,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE invoices (id bigserial PRIMARY KEY, total_amount numeric(12,2) NOT NULL);',
     fixable: true,
     notes:
-      'A column counts as money when a word of its name (split on `_` and camelCase) is one of price, amount, cost, total, subtotal, fee, balance, salary, tax, revenue, payment, charge, discount, wage, budget, refund, income, expense, paid, payout, earnings, money, cash, debit, credit, fare, tip, deposit, profit, cents or a currency code, and no word says it is a ratio or a count (rate, ratio, percent, pct, count, score, weight, factor, quantity, ...). The fix writes `numeric(12,2)`: ten digits before the point and cents; pick a wider precision or more decimals (e.g. for exchange rates or crypto) when the data needs them.',
+      'A column counts as money when a word of its name (split on `_` and camelCase) is one of price, amount, cost, total, subtotal, fee, balance, salary, tax, revenue, payment, charge, discount, wage, budget, refund, income, expense, paid, payout, earnings, money, cash, debit, credit, fare, tip, deposit, profit, cents or a currency code, and no word says it is a ratio or a count (rate, ratio, percent, pct, count, score, weight, factor, quantity, ...). The fix writes `numeric(12,2)`: ten digits before the point and cents; pick a wider precision or more decimals (e.g. for exchange rates or crypto) when the data needs them. The type is rewritten in place only where it has not run yet (one schema file, the newest migration); in an applied migration (every migration but the newest, in a project whose migrations follow a naming convention) the file is never edited: the fix writes a new migration with `ALTER COLUMN ... TYPE numeric(12,2)` (rollback: back to the floating-point type), whose comment says that it rewrites the table under an ACCESS EXCLUSIVE lock, rounds the stored values to cents and fails on a value of 10^10 or more. No such migration is offered when a view uses the column (PostgreSQL refuses to change its type while a view depends on it: drop and recreate the view around the change).',
   },
   onSchema(ctx) {
     // columns copied by LIKE / INHERITS share the source's type location: report it once
@@ -44,7 +45,10 @@ export const rule: Rule = {
         ctx.report({
           loc: col.typeLoc,
           message: `Column ${t.name}.${col.name} holds money in floating point (${col.typeText}), which cannot represent cents exactly; use numeric(12,2).`,
-          fixes: [{ title: `Change the type to ${exact}`, edits: [{ path: col.typeLoc.path, start: col.typeLoc.start, end: col.typeLoc.end, newText: exact }] }],
+          fixes: fixOf(columnTypeFix(ctx, t, col, {
+            inPlace: exact, alterTo: exact, downTo: col.typeText,
+            values: ['The existing values are rounded to cents, and a value of 10,000,000,000 or more makes the migration fail: choose a wider numeric first if the data needs it.'],
+          })),
         });
       }
     }

@@ -1,6 +1,7 @@
 import type { Column, Table } from '../../schema';
-import { arraySuffix, matchCase } from './util';
-import type { Rule } from '../types';
+import { columnTypeFix, fixOf, type TypeChange } from './type-fix';
+import { arraySuffix, matchCase, tableRef } from './util';
+import type { Rule, SchemaContext } from '../types';
 
 const NARROW: Record<string, string> = {
   int4: 'bigint', int2: 'bigint', serial: 'bigserial', serial4: 'bigserial', smallserial: 'bigserial', serial2: 'bigserial',
@@ -34,7 +35,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric(12,2));',
     fixable: true,
     notes:
-      'Checks the column of a one-column primary key, and in a composite key the columns fed by a sequence or identity (the other columns of a composite key usually reference another table, whose own key is where the width is decided). A key column that is also a foreign key (a one-to-one extension table) is not reported either: its width follows the referenced key. The fix rewrites the type where it was last written (serial/smallserial -> bigserial, int/integer/smallint -> bigint); widen the foreign-key columns that reference it too. Small lookup tables that can never grow past a few thousand rows may keep a narrow key: suppress the finding there.',
+      'Checks the column of a one-column primary key, and in a composite key the columns fed by a sequence or identity (the other columns of a composite key usually reference another table, whose own key is where the width is decided). A key column that is also a foreign key (a one-to-one extension table) is not reported either: its width follows the referenced key. The fix rewrites the type where it was last written (serial/smallserial -> bigserial, int/integer/smallint -> bigint); widen the foreign-key columns that reference it too. Small lookup tables that can never grow past a few thousand rows may keep a narrow key: suppress the finding there. That edit is made only where the type has not run yet (one schema file, the newest migration). In an applied migration (every migration but the newest, in a project whose migrations follow a naming convention) the file is never edited: the fix writes a new migration that sets the key to bigint with `ALTER COLUMN ... TYPE bigint`, widens a serial column\'s sequence (`ALTER SEQUENCE ... AS bigint`, found with pg_get_serial_sequence; an identity column\'s sequence follows its column by itself) and the int or smallint foreign-key columns that reference the key, with a comment saying that it rewrites those tables under ACCESS EXCLUSIVE locks; its rollback narrows them again. No such migration is offered when a view uses the column (PostgreSQL refuses to change its type while a view depends on it: drop and recreate the view around the change).',
   },
   onSchema(ctx) {
     // columns copied by LIKE / INHERITS share the source's type location: report it once
@@ -51,9 +52,51 @@ export const rule: Rule = {
         ctx.report({
           loc: col.typeLoc,
           message: `Primary key ${t.name}.${col.name} is a ${bits}-bit ${col.typeText}, which overflows at ${bits === '16' ? '32,767' : '2,147,483,647'}; use ${wide.toLowerCase()}.`,
-          fixes: [{ title: `Change the type to ${wide}`, edits: [{ path: col.typeLoc.path, start: col.typeLoc.start, end: col.typeLoc.end, newText: wide }] }],
+          fixes: fixOf(columnTypeFix(ctx, t, col, change(ctx, t, col, wide))),
         });
       }
     }
   },
 };
+
+const SERIAL: Record<string, string> = { serial: 'integer', serial4: 'integer', smallserial: 'smallint', serial2: 'smallint' };
+
+/** SQL string literal. */
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * The change for a new migration: the key column to bigint, the sequence behind a serial column too
+ * (an identity column's sequence follows its column by itself; a serial's stays integer and would
+ * still run out at 2,147,483,647), and the narrow single-column foreign keys that reference the key.
+ */
+function change(ctx: SchemaContext, t: Table, col: Column, wide: string): TypeChange {
+  const narrow = SERIAL[col.type] ?? col.typeText;
+  const also: TypeChange['also'] = [];
+  for (const other of ctx.schema.tables.values()) {
+    if (other.kind !== 'table' || other.partitionOf) continue;
+    for (const fk of other.foreignKeys) {
+      const refCols = fk.refColumns.length ? fk.refColumns : t.primaryKey?.columns ?? [];
+      if (fk.refTable !== t.key || fk.columns.length !== 1 || refCols.length !== 1 || refCols[0] !== col.name) continue;
+      const c = other.columns.get(fk.columns[0]);
+      if (!c || c.array || !['int4', 'int2'].includes(c.type)) continue;
+      if (also.some((a) => a.table === other && a.column === c)) continue;
+      also.push({ table: other, column: c, alterTo: 'bigint', downTo: c.typeText });
+    }
+  }
+  const values = ['Every value fits: the change only widens.'];
+  if (also.length) values.push(`The foreign-key columns that reference it are widened too (${also.map((a) => `${a.table.name}.${a.column.name}`).join(', ')}); each foreign key is checked again.`);
+  const serial = col.type in SERIAL;
+  if (serial) values.push('The sequence behind the serial column stays integer unless it is widened too (ALTER SEQUENCE ... AS bigint, below).');
+  const seq = (type: string) => [
+    'DO $$',
+    `DECLARE seq text := pg_get_serial_sequence(${lit(tableRef(t))}, ${lit(col.name)});`,
+    'BEGIN',
+    `  IF seq IS NOT NULL THEN EXECUTE format('ALTER SEQUENCE %s AS ${type}', seq); END IF;`,
+    'END $$;',
+  ].join('\n');
+  return {
+    inPlace: wide, alterTo: 'bigint', downTo: narrow, values, also,
+    extraUp: serial ? [seq('bigint')] : undefined,
+    extraDown: serial ? [seq(narrow)] : undefined,
+  };
+}

@@ -1,5 +1,6 @@
 import type { Column, Schema, Table } from '../../schema';
-import type { Fix, Loc } from '../../model';
+import type { Fix, Loc, Statement } from '../../model';
+import { isAppliedMigration, migrationLabel, placeMigration, placeMigrations, placesInline } from '../../engine/placement';
 import { ident, insertAfter, isJudgedTable, objectName, statementOf, tableRef } from './util';
 import type { Rule, SchemaContext } from '../types';
 
@@ -55,7 +56,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE users (id bigserial PRIMARY KEY);\nCREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id));\nCREATE INDEX idx_orders_user_id ON orders (user_id);',
     fixable: true,
     notes:
-      'A column `<x>_id` is matched to a table named x, xs, xes or (for x ending in y) x-ies, in the same schema first, that has a one-column primary key (or, lacking one, a one-column unique key). It is not reported when any foreign key of the table includes the column, when the column names its own table (`customer_id` in customers), or when the types are not of the same family (integers, uuid, strings): a `text` external id next to a `bigint` key is something else. The fix inserts `ADD CONSTRAINT ... NOT VALID` and `VALIDATE CONSTRAINT` after the statement that added the column (or after the referenced table or key, if those come later). Polymorphic or cross-database references are legitimate exceptions: suppress the finding. References added by dynamic SQL (EXECUTE) are invisible to the replay; plain statements inside DO blocks are seen. Once the key exists, fk-without-index asks for the index that should go with it.',
+      'A column `<x>_id` is matched to a table named x, xs, xes or (for x ending in y) x-ies, in the same schema first, that has a one-column primary key (or, lacking one, a one-column unique key). It is not reported when any foreign key of the table includes the column, when the column names its own table (`customer_id` in customers), or when the types are not of the same family (integers, uuid, strings): a `text` external id next to a `bigint` key is something else. The fix inserts `ADD CONSTRAINT ... NOT VALID` and `VALIDATE CONSTRAINT` after the statement that added the column (or after the referenced table or key, if those come later). In a project whose migrations follow a naming convention the VALIDATE goes into a new migration (in the same transaction it would hold the ADD\'s lock through the scan), and when that statement is in an applied migration (every migration but the newest, in a project whose migrations follow a naming convention), both statements go into new migrations: an applied migration is never edited. Polymorphic or cross-database references are legitimate exceptions: suppress the finding. References added by dynamic SQL (EXECUTE) are invisible to the replay; plain statements inside DO blocks are seen. Once the key exists, fk-without-index asks for the index that should go with it.',
   },
   onSchema(ctx) {
     for (const t of ctx.schema.tables.values()) {
@@ -78,10 +79,9 @@ export const rule: Rule = {
         const stmt = at && statementOf(ctx, at);
         if (stmt) {
           const name = objectName([t.name, col.name, 'fkey']);
-          const sql =
-            `ALTER TABLE ${tableRef(t)} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${ident(col.name)}) REFERENCES ${tableRef(target)} (${ident(key.column)}) NOT VALID;\n` +
-            `ALTER TABLE ${tableRef(t)} VALIDATE CONSTRAINT ${ident(name)};`;
-          fixes.push({ title: `Add foreign key ${name} to ${target.name} (${key.column}) (NOT VALID, then VALIDATE)`, edits: [insertAfter(stmt, sql)] });
+          const add = `ALTER TABLE ${tableRef(t)} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${ident(col.name)}) REFERENCES ${tableRef(target)} (${ident(key.column)}) NOT VALID;`;
+          const fix = foreignKeyFix(ctx, stmt, t, name, add, `${target.name} (${key.column})`);
+          if (fix) fixes.push(fix);
         }
         ctx.report({
           loc: col.loc,
@@ -92,3 +92,31 @@ export const rule: Rule = {
     }
   },
 };
+
+/**
+ * The fix adding the foreign key NOT VALID and validating it in a later transaction (a VALIDATE in the
+ * same transaction as the ADD would hold the ADD's lock through the validation scan). In a project
+ * whose migrations follow a convention: the ADD right after `stmt` in the migration being written and
+ * the VALIDATE in a new migration, or, when `stmt` is in an applied migration (never edited), both in
+ * new migrations. Elsewhere both go right after `stmt`, unless its file counts as applied.
+ */
+function foreignKeyFix(ctx: SchemaContext, stmt: Statement, t: Table, name: string, add: string, target: string): Fix | undefined {
+  const files = ctx.files();
+  const applied = isAppliedMigration(files, stmt.file);
+  const validate = `ALTER TABLE ${tableRef(t)} VALIDATE CONSTRAINT ${ident(name)};`;
+  const base = migrationLabel;
+  if (placesInline(files)) {
+    if (applied) return undefined;
+    return { title: `Add foreign key ${name} to ${target} (NOT VALID, then VALIDATE)`, edits: [insertAfter(stmt, `${add}\n${validate}`)] };
+  }
+  const validatePlan = { title: `validate ${name}`, up: validate, anchor: stmt };
+  if (!applied) {
+    const placed = placeMigration(files, validatePlan);
+    return { title: `Add foreign key ${name} to ${target} NOT VALID, then VALIDATE it in a new migration ${base(placed.path)}`, edits: [insertAfter(stmt, add), ...placed.edits] };
+  }
+  const [a, v] = placeMigrations(files, [
+    { title: `add ${name}`, up: add, down: `ALTER TABLE ${tableRef(t)} DROP CONSTRAINT IF EXISTS ${ident(name)};`, anchor: stmt },
+    validatePlan,
+  ]);
+  return { title: `Add foreign key ${name} to ${target} in new migrations ${base(a.path)} (NOT VALID) and ${base(v.path)} (VALIDATE)`, edits: [...a.edits, ...v.edits] };
+}

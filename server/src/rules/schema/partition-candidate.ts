@@ -2,7 +2,7 @@ import type { Fix } from '../../model';
 import { fileOffset } from '../../replay';
 import type { Column, ForeignKey, Table } from '../../schema';
 import { walk } from '../../sql/ast';
-import { placeMigrations } from '../../engine/placement';
+import { isAppliedMigration, placeMigrations, placesInline } from '../../engine/placement';
 import { anchorOf, ident, objectName, sibling, tableRef } from './refactor';
 import { isJudgedTable, nameWords, statementOf } from './util';
 import type { Rule, SchemaContext } from '../types';
@@ -240,6 +240,8 @@ function refactor(ctx: SchemaContext, t: Table, key: Column): Fix | undefined {
     `CREATE TABLE ${oldRef} (LIKE ${src} INCLUDING ALL);`,
     `INSERT INTO ${oldRef} (${list}) SELECT ${list} FROM ${src};`,
   ].join('\n');
+  // inline after the anchor: never into a migration that has already run (no convention to name a new one by)
+  if (placesInline(ctx.files()) && isAppliedMigration(ctx.files(), anchor.file)) return undefined;
   const edits = placeMigrations(ctx.files(), [
     { title: `Create ${newName} partitioned by month`, up: expand, down: expandDown, anchor },
     { title: `Copy ${t.name} rows into ${newName}`, up: copy, down: `-- Nothing to undo: ${newName} is dropped by the previous migration's rollback.`, anchor },

@@ -2,7 +2,7 @@
 // child table points at, the statement a refactor is anchored to, and the expand/contract pair of
 // migrations (engine/placement.ts placeMigrations) that carries it out.
 import type { Fix, Loc, SourceFile, Statement } from '../../model';
-import { placeMigrations, type MigrationPlan } from '../../engine/placement';
+import { isAppliedMigration, placeMigrations, placesInline, type MigrationPlan } from '../../engine/placement';
 import type { Column, Schema, Table } from '../../schema';
 import { ident, objectName, statementOf, tableRef } from './util';
 import type { SchemaContext } from '../types';
@@ -84,7 +84,9 @@ export function contractComment(what: string): string {
  * A refactor as two migrations, expand then contract: new files in the project's convention (with
  * rollbacks where it keeps them), or both inline after the anchor statement in a project without one.
  */
-export function expandContract(files: readonly SourceFile[], title: string, expand: Omit<MigrationPlan, 'anchor'>, contract: Omit<MigrationPlan, 'anchor'>, anchor: Statement): Fix {
+export function expandContract(files: readonly SourceFile[], title: string, expand: Omit<MigrationPlan, 'anchor'>, contract: Omit<MigrationPlan, 'anchor'>, anchor: Statement): Fix | undefined {
+  // inline after the anchor: never into a migration that has already run (no convention to name a new one by)
+  if (placesInline(files) && isAppliedMigration(files, anchor.file)) return undefined;
   const edits = placeMigrations(files, [{ ...expand, anchor }, { ...contract, anchor }]).flatMap((p) => p.edits);
   return { title, edits };
 }

@@ -1,3 +1,4 @@
+import { columnTypeFix, fixOf } from './type-fix';
 import { arraySuffix, matchCase } from './util';
 import type { Rule } from '../types';
 
@@ -14,7 +15,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE sessions (id bigserial PRIMARY KEY, expires_at timestamptz NOT NULL);',
     fixable: true,
     notes:
-      'Reported where the column\'s type was last written; a later `ALTER COLUMN ... TYPE timestamptz` clears it. The fix keeps the precision (`timestamp(3)` -> `timestamptz(3)`). Converting a column that already holds data reinterprets the stored values in the session TimeZone: write `USING col AT TIME ZONE \'UTC\'` if they were recorded in UTC. A column that really means a local wall-clock time (an opening hour, a scheduled local time) is a legitimate exception: suppress it there.',
+      'Reported where the column\'s type was last written; a later `ALTER COLUMN ... TYPE timestamptz` clears it. The fix keeps the precision (`timestamp(3)` -> `timestamptz(3)`). The type is rewritten in place only where it has not run yet (one schema file, the newest migration). In an applied migration (every migration but the newest, in a project whose migrations follow a naming convention) the file is never edited: the fix writes a new migration, `ALTER TABLE ... ALTER COLUMN ... TYPE timestamptz USING col AT TIME ZONE \'UTC\'` (its rollback goes back through UTC too), whose comment says that it rewrites the table under an ACCESS EXCLUSIVE lock. The USING clause reads the stored values as UTC, the common case; without it they would be read in the TimeZone of whichever session runs the migration. Name another zone there when the values were written in one. (PostgreSQL 12+ skips the rewrite of a plain `TYPE timestamptz` when the session TimeZone is UTC: `SET timezone = \'UTC\'` and no USING is the cheaper equivalent where the migration\'s session can be controlled.) A column that really means a local wall-clock time (an opening hour, a scheduled local time) is a legitimate exception: suppress it there. No such migration is offered when a view uses the column (PostgreSQL refuses to change its type while a view depends on it: drop and recreate the view around the change).',
   },
   onSchema(ctx) {
     // columns copied by LIKE / INHERITS share the source's type location: report it once
@@ -31,7 +32,12 @@ export const rule: Rule = {
         ctx.report({
           loc: col.typeLoc,
           message: `Column ${t.name}.${col.name} is timestamp without time zone; use ${wide.toLowerCase()} so it stores an absolute instant.`,
-          fixes: [{ title: `Change the type to ${wide}`, edits: [{ path: col.typeLoc.path, start: col.typeLoc.start, end: col.typeLoc.end, newText: wide }] }],
+          fixes: fixOf(columnTypeFix(ctx, t, col, {
+            inPlace: wide, alterTo: wide, using: "$col AT TIME ZONE 'UTC'", downTo: col.typeText, downUsing: "$col AT TIME ZONE 'UTC'",
+            values: [
+              'The existing values are read as UTC (USING ... AT TIME ZONE \'UTC\'). If they were written in another time zone (for example by DEFAULT now() on a server whose TimeZone is not UTC), name that zone instead; without USING they would be read in the TimeZone of whichever session runs this migration.',
+            ],
+          })),
         });
       }
     }
