@@ -144,13 +144,14 @@ describe('dbe lint output', () => {
   test('JSON contract: shape, every file listed, 0-based UTF-16 ranges', () => {
     // A non-ASCII line (accents, and an astral character that takes two UTF-16 units) before the finding.
     const line = "SELECT 'héllo 😀 wörld' AS greeting, id FROM users WHERE deleted_at = NULL;";
-    const dir = project({ '01_a.sql': `-- émoji 😀 comment\n${line}\n`, '02_clean.sql': 'SELECT 1;\n', 'sub/03_x.sql': 'SELECT 2;\n' });
+    // 02_a.sql is the newest numbered migration (the one being written): fixes may edit it, not 01
+    const dir = project({ '01_clean.sql': 'SELECT 1;\n', '02_a.sql': `-- émoji 😀 comment\n${line}\n`, 'sub/03_x.sql': 'SELECT 2;\n' });
     const r = dbe(['lint', dir, '--format', 'json'], { cwd: dir });
     assert.equal(r.code, 1);
     const j = json(r);
     assert.deepEqual(Object.keys(j).sort(), ['files', 'summary', 'version']);
     assert.equal(j.version, 1);
-    assert.deepEqual(j.files.map((f: any) => f.path), ['01_a.sql', '02_clean.sql', path.join('sub', '03_x.sql')]);
+    assert.deepEqual(j.files.map((f: any) => f.path), ['01_clean.sql', '02_a.sql', path.join('sub', '03_x.sql')]);
     for (const k of ['files', 'errors', 'warnings', 'infos']) assert.equal(typeof j.summary[k], 'number', k);
     assert.equal(j.summary.files, 3);
     const all = j.files.flatMap((f: any) => f.diagnostics);
@@ -169,14 +170,14 @@ describe('dbe lint output', () => {
         }
       }
     }
-    const eq = j.files[0].diagnostics.find((d: any) => d.rule === 'equals-null');
-    assert.ok(eq, JSON.stringify(j.files[0]));
+    const eq = j.files[1].diagnostics.find((d: any) => d.rule === 'equals-null');
+    assert.ok(eq, JSON.stringify(j.files[1]));
     // UTF-16 column of "=": JavaScript string indices are UTF-16 units.
     assert.deepEqual(eq.range.start, { line: 1, character: line.indexOf('= NULL') });
     assert.equal(eq.range.start.line, eq.range.end.line);
     assert.ok(eq.fixes.length >= 1, 'equals-null offers its fix');
     const edit = eq.fixes[0].edits[0];
-    assert.equal(edit.path, '01_a.sql');
+    assert.equal(edit.path, '02_a.sql');
     assert.equal(edit.range.start.line, 1);
     // The edit applied at its UTF-16 range gives IS NULL.
     const fixed = line.slice(0, edit.range.start.character) + edit.newText + line.slice(edit.range.end.character);
@@ -535,6 +536,11 @@ describe('dbe lint parse cache and threads', () => {
     }
     const corrupt = dbe(['lint', dir, '--format', 'json'], { env });
     assert.equal(corrupt.stdout, cold.stdout);
+    // A damaged letter that leaves valid JSON (a message's text): still the real report, from a fresh run.
+    const results = path.join(cache, entries[1]);
+    fs.writeFileSync(results, fs.readFileSync(results, 'utf8').replace('every column of t3;', 'every colu7n of t3;'));
+    assert.match(fs.readFileSync(results, 'utf8'), /colu7n/);
+    assert.equal(dbe(['lint', dir, '--format', 'json'], { env }).stdout, cold.stdout);
     assert.equal(corrupt.stderr, cold.stderr);
     for (const name of entries) fs.writeFileSync(path.join(cache, name), 'garbage');
     assert.equal(dbe(['lint', dir, '--format', 'json'], { env }).stdout, cold.stdout);

@@ -14,7 +14,7 @@ import { cacheDir } from './parse-cache';
 import { VERSION } from './version';
 import { terminalSafe } from './terminal';
 
-const FORMAT = 1;
+const FORMAT = 2;
 let buildId: string | null | undefined;
 
 /** Hash of the running bundle; null when not running from one (result caching is then off). */
@@ -60,6 +60,8 @@ export class ResultCache {
     try {
       const raw = JSON.parse(fs.readFileSync(this.file, 'utf8'));
       if (raw?.key !== this.key || !Array.isArray(raw.result?.files) || !Array.isArray(raw.result?.internalErrors)) return undefined;
+      // a damaged byte can leave valid JSON (a letter of a message changed): the sum catches it
+      if (raw.sum !== sum(JSON.stringify(raw.result))) return undefined;
       // Marks the file as recently used, for pruning.
       try { const now = new Date(); fs.utimesSync(this.file, now, now); } catch { /* read-only: fine */ }
       return { files: raw.result.files, internalErrors: raw.result.internalErrors, fixesApplied: 0, filesFixed: 0 };
@@ -71,7 +73,8 @@ export class ResultCache {
   /** Never throws: a cache that cannot be written only costs speed. */
   save(result: ProjectResult): void {
     try {
-      const text = JSON.stringify({ key: this.key, result: { files: result.files, internalErrors: result.internalErrors } });
+      const body = JSON.stringify({ files: result.files, internalErrors: result.internalErrors });
+      const text = `{"key":${JSON.stringify(this.key)},"sum":${JSON.stringify(sum(body))},"result":${body}}`;
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
       const tmp = `${this.file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
       try {
@@ -86,3 +89,6 @@ export class ResultCache {
     }
   }
 }
+
+/** The checksum of a cached result's text. */
+function sum(text: string): string { return crypto.createHash('sha1').update(text).digest('hex'); }
