@@ -192,6 +192,9 @@ export function newestMigration(files: readonly SourceFile[]): SourceFile | unde
   const folder = migrationFolder(files);
   if (!folder) return undefined;
   const all = files.filter((f) => f.replayed && !f.skipped && (dirOf(f.path) === folder.dir || dirOf(dirOf(f.path)) === folder.dir));
+  // the tool's own order (engine/conventions.ts) when the folder is one of its sets: its last up
+  const inSet = all.filter((f) => f.migration?.set !== undefined && f.migration.role === 'up' && !f.createdByFix);
+  if (inSet.length) return inSet[inSet.length - 1];
   // migrations fixes created during this --fix run come after the one being written: it stays that one
   const written = all.filter((f) => !f.createdByFix && !REPEATABLE.test(baseOf(f.path)));
   const ups = written.length ? written : all;
@@ -220,6 +223,9 @@ export function newestMigration(files: readonly SourceFile[]): SourceFile | unde
  */
 export function isAppliedMigration(files: readonly SourceFile[], file: SourceFile): boolean {
   if (file.createdByFix) return false;
+  // a file of a migration set the project's tool was recognised for (engine/conventions.ts): judged
+  // by that set's own order, so a project with several sets (two databases) has a newest in each
+  if (file.migration?.set !== undefined && file.migration.convention !== 'plain') return appliedInSets(files).has(file.path);
   // a Flyway repeatable migration runs again whenever it changes: editing it is how it is changed
   if (REPEATABLE.test(baseOf(file.path))) return false;
   if (file.isDown) {
@@ -233,6 +239,40 @@ export function isAppliedMigration(files: readonly SourceFile[], file: SourceFil
   if (!file.replayed) return false;
   if (!placesInline(files)) return newestMigration(files)?.path !== file.path;
   return files.some((f) => f.isDown);
+}
+
+const appliedCache = new WeakMap<readonly SourceFile[], Set<string>>();
+
+/**
+ * Paths of the applied files of the recognised migration sets: every up but the last of its set (in
+ * the tool's order; files a --fix run created do not count), the rollbacks of those ups (a rollback
+ * with no up it undoes, too), and files the tool does not run as a forward step of this database
+ * (sqitch verify scripts, other dialects, reworked copies, skipped names: not DB Engineer's to edit).
+ * Flyway repeatables and a full schema beside the migrations (a second install path) are edited
+ * as they are: they are not applied.
+ */
+function appliedInSets(files: readonly SourceFile[]): Set<string> {
+  const hit = appliedCache.get(files);
+  if (hit) return hit;
+  const last = new Map<string, string>();
+  for (const f of files) {
+    const m = f.migration;
+    if (m?.set !== undefined && m.role === 'up' && !f.createdByFix && !f.skipped) last.set(m.set, f.path);
+  }
+  const applied = new Set<string>();
+  for (const f of files) {
+    const m = f.migration;
+    if (m?.set === undefined || f.createdByFix) continue;
+    if (m.role === 'up') { if (last.get(m.set) !== f.path) applied.add(f.path); }
+    else if (m.role !== 'down' && m.role !== 'repeatable' && m.role !== 'install-alternative' && m.role !== 'plain') applied.add(f.path);
+  }
+  for (const f of files) {
+    const m = f.migration;
+    if (m?.set === undefined || m.role !== 'down' || f.createdByFix) continue;
+    if (!m.undoes || applied.has(m.undoes)) applied.add(f.path);
+  }
+  appliedCache.set(files, applied);
+  return applied;
 }
 
 /** The up migration paired with a down migration's path (`x.down.sql`, `x_down.sql`, `x/down.sql`). */

@@ -13,6 +13,7 @@ import { LineIndex, tokenishEnd } from '../text';
 import { isDownMigration } from './order';
 import { planMigrations, TOOL_TABLES, type MigrationPlan, type ToolConvention } from './conventions';
 import { applySuppressions } from './suppress';
+import { isAppliedMigration } from './placement';
 import { fixProblem } from './fix-check';
 
 /** A file as read from disk: its size there in bytes, or why it could not be read (see engine/read-file.ts). */
@@ -202,11 +203,26 @@ export class Project {
     const cleaned = this.unmaskFixes(fixes);
     if (!cleaned) return undefined;
     const kept = cleaned.filter((fix) => {
-      const reason = fixProblem(fix, (p) => this.files.get(p));
+      const reason = this.editsAppliedMigration(fix) ?? fixProblem(fix, (p) => this.files.get(p));
       if (reason) this.droppedFixes.push({ rule, path: at.path, start: at.start, title: fix.title, reason });
       return !reason;
     });
     return kept.length ? kept : undefined;
+  }
+
+  /**
+   * The engine's own guarantee that no fix edits a migration that has already run (whatever a rule
+   * offered): the databases where it ran never see the edit, and the file would then lie about them.
+   * New files (create) are how such fixes are written instead.
+   */
+  private editsAppliedMigration(fix: Fix): string | undefined {
+    const files = this.order();
+    for (const e of fix.edits) {
+      if (e.create) continue;
+      const f = this.files.get(e.path);
+      if (f && isAppliedMigration(files, f)) return `it would edit ${this.relPath(e.path)}, a migration that has already run (a fix writes a new migration instead)`;
+    }
+    return undefined;
   }
 
   private unmaskFixes(fixes: Fix[] | undefined): Fix[] | undefined {

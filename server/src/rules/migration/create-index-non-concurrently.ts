@@ -1,7 +1,7 @@
 import { strings } from '../../sql/ast';
 import { fileTokens } from '../../sql/spans';
 import type { Fix } from '../../model';
-import { isAppliedMigration, newestMigration, placesInline } from '../../engine/placement';
+import { isAppliedMigration } from '../../engine/placement';
 import type { Rule, StatementContext } from '../types';
 import { alterSegments, explicitTransaction, findWords, isEmptyInFile, q, segmentRange, span, tableRef } from './util';
 
@@ -46,7 +46,7 @@ function checkIndex(ctx: StatementContext): void {
   // migrations follow a convention, only in the newest migration (an applied one is never edited).
   const alone = ctx.file.statements.every((s) => s === ctx.stmt || !s.node);
   const files = ctx.files();
-  const applied = isAppliedMigration(files, ctx.file) || (!placesInline(files) && newestMigration(files)?.path !== ctx.file.path);
+  const applied = isAppliedMigration(files, ctx.file);
   if (!ctx.inTransaction && alone && !applied) {
     fixes.push({
       title: 'Build the index CONCURRENTLY',

@@ -1,7 +1,7 @@
 import { walk } from '../../sql/ast';
 import type { Node } from '../../sql/parse';
 import type { SourceFile, Statement } from '../../model';
-import { newestMigration, placesInline } from '../../engine/placement';
+import { isAppliedMigration } from '../../engine/placement';
 import type { Rule, StatementContext } from '../types';
 import { blockingLock } from './locks';
 import { explicitTransaction, q, statementHead } from './util';
@@ -116,7 +116,7 @@ export const rule: Rule = {
     // written): the others have run, and their lock waits are history (one finding per applied
     // migration was hundreds of findings nobody can act on: kratos 284, lemmy 260).
     const files = ctx.files();
-    if (!placesInline(files) && newestMigration(files)?.path !== ctx.file.path) return;
+    if (isAppliedMigration(files, ctx.file)) return;
     reported.add(ctx.newTables);
     const ins = insertion(ctx.file, ctx.stmt, ctx.runner.wraps || ctx.runner.oneQuery || !!explicitTransaction(ctx), ctx.lockTimeout);
     const blocks = lock.mode === 'ACCESS EXCLUSIVE' ? 'every query on' : 'every write to';

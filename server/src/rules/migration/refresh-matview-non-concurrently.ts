@@ -1,7 +1,7 @@
 import { fileTokens } from '../../sql/spans';
 import type { Fix } from '../../model';
 import type { Index, Table } from '../../schema';
-import { newestMigration, placesInline } from '../../engine/placement';
+import { isAppliedMigration } from '../../engine/placement';
 import type { Rule, StatementContext } from '../types';
 import { findWords, isNewInFile, keywordCase, q, span, tableRef } from './util';
 
@@ -35,7 +35,7 @@ export const rule: Rule = {
     if (v < 0) return;
     const key = ref.table && uniqueKey(ctx, ref.table);
     const files = ctx.files();
-    const applied = !placesInline(files) && newestMigration(files)?.path !== ctx.file.path;
+    const applied = isAppliedMigration(files, ctx.file);
     const fixes: Fix[] = [];
     if (key && !applied && ref.table && !createdEmpty(ctx, ref.table)) {
       fixes.push({

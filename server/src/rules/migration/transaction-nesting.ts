@@ -1,5 +1,5 @@
 import type { Fix, Statement, TextEdit } from '../../model';
-import { newestMigration, placesInline } from '../../engine/placement';
+import { isAppliedMigration } from '../../engine/placement';
 import type { Rule, StatementContext } from '../types';
 import { statementHead } from './util';
 
@@ -103,7 +103,7 @@ function pairFix(ctx: StatementContext): Fix[] {
   // no other transaction statement in between
   if (stmts.slice(1, -1).some((s) => s.kind === 'TransactionStmt')) return [];
   const files = ctx.files();
-  if (!placesInline(files) && newestMigration(files)?.path !== ctx.file.path) return [];
+  if (isAppliedMigration(files, ctx.file)) return [];
   return [{ title: 'Remove BEGIN and COMMIT (the migration tool runs the file in a transaction)', edits: [removal(ctx.stmt), removal(last)] }];
 }
 
@@ -122,7 +122,7 @@ function savepointFix(ctx: StatementContext): Fix[] {
   const between = stmts.filter((s) => s.index > close.index && s.index < outer.index);
   if (between.some((s) => /\b(concurrently|vacuum|system|database|tablespace)\b/i.test(s.text) || s.kind === 'TransactionStmt')) return [];
   const files = ctx.files();
-  if (!placesInline(files) && newestMigration(files)?.path !== ctx.file.path) return [];
+  if (isAppliedMigration(files, ctx.file)) return [];
   const taken = new Set(stmts.filter((s) => s.kind === 'TransactionStmt').map((s) => String(s.node?.savepoint_name ?? '').toLowerCase()));
   let name = 'nested_step';
   for (let i = 2; taken.has(name); i++) name = `nested_step_${i}`;

@@ -1,7 +1,7 @@
 // Helpers shared by the migration-safety rules: which table a statement touches, whether it is new
 // in this file, and where in the statement text each ALTER TABLE sub-command sits.
 import type { Statement, TextEdit } from '../../model';
-import { insertAfterStatement, newestMigration, placeMigration, placesInline } from '../../engine/placement';
+import { insertAfterStatement, isAppliedMigration, placeMigration, placesInline } from '../../engine/placement';
 import { tableKey, type Table } from '../../schema';
 import type { Node, Token } from '../../sql/parse';
 import { fileTokens, tokenIndexAt } from '../../sql/spans';
@@ -177,7 +177,7 @@ export function explicitTransaction(ctx: StatementContext): Statement | undefine
 export function concurrentlyInPlace(ctx: StatementContext): { fix: boolean; advice: string } {
   const alone = ctx.file.statements.every((s) => s === ctx.stmt || !s.node);
   const files = ctx.files();
-  const applied = !placesInline(files) && newestMigration(files)?.path !== ctx.file.path;
+  const applied = isAppliedMigration(files, ctx.file);
   const advice = ctx.inTransaction ? ', in a migration that does not run inside a transaction'
     : !alone ? ', alone in a migration of its own (a file sent as one query runs as one transaction, which CONCURRENTLY refuses)' : '';
   // a rollback step: whether the tool runs it in a transaction is often decided elsewhere (the up
@@ -253,7 +253,7 @@ export function lockedEarlierInTransaction(ctx: StatementContext, table: Table):
 export function validateLater(ctx: StatementContext, sql: string, title: string): TextEdit[] | undefined {
   const files = ctx.files();
   if (!placesInline(files)) {
-    if (newestMigration(files)?.path !== ctx.file.path) return undefined;
+    if (isAppliedMigration(files, ctx.file)) return undefined;
     return placeMigration(files, { title, up: sql, anchor: ctx.stmt }).edits;
   }
   if (ctx.runner.wraps || ctx.runner.oneQuery) return undefined;
