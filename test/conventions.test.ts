@@ -399,3 +399,25 @@ test('dbe lint --verbose names the tool, the order and the warnings on stderr; t
   const quiet = spawnSync(process.execPath, [CLI, 'lint', dir, '--format', 'json', '--fail-on', 'none', '--no-cache'], { encoding: 'utf8', cwd: TMP, env: { ...process.env, DBE_CACHE_DIR: path.join(TMP, '.cache') } });
   assert.doesNotMatch(quiet.stderr, /golang-migrate/, 'only with --verbose');
 });
+
+test('two databases in one repository (temporal): each versioned set has its own newest migration; no fix edits an older one', () => {
+  const p = project({
+    'schema/main/versioned/v1.0/base.sql': 'CREATE TABLE jobs (id bigint PRIMARY KEY, run_at timestamp NOT NULL);\n',
+    'schema/main/versioned/v1.2/more.sql': 'ALTER TABLE jobs ADD COLUMN note text;\n',
+    'schema/main/versioned/v1.10/newest.sql': 'ALTER TABLE jobs ADD COLUMN owner text;\n',
+    'schema/visibility/versioned/v1.0/base.sql': 'CREATE TABLE runs (id bigint PRIMARY KEY, started timestamp NOT NULL);\n',
+    'schema/visibility/versioned/v1.1/more.sql': 'ALTER TABLE runs ADD COLUMN state text;\n',
+  });
+  const all = [...p.analyze().entries()];
+  const edited = new Set<string>();
+  for (const [, list] of all) for (const f of list) for (const fix of f.fixes ?? []) for (const e of fix.edits) if (!e.create) edited.add(e.path);
+  // only the newest migration of each set may be edited
+  for (const path of edited) assert.ok(['schema/main/versioned/v1.10/newest.sql', 'schema/visibility/versioned/v1.1/more.sql'].includes(path), `a fix edits ${path}`);
+  // missing-lock-timeout: the migration being written in each set, not the applied v1.2
+  const lockFindings = all.flatMap(([file, list]) => list.filter((f) => f.rule === 'missing-lock-timeout').map(() => file)).sort();
+  assert.deepEqual(lockFindings, ['schema/main/versioned/v1.10/newest.sql', 'schema/visibility/versioned/v1.1/more.sql']);
+  // the type fix on an applied file is still offered, as a new migration, or not at all: never as an edit
+  const ts = findings(p, 'schema/main/versioned/v1.0/base.sql', 'timestamp-without-time-zone');
+  assert.equal(ts.length, 1);
+  assert.ok((ts[0].fixes ?? []).every((fix) => fix.edits.every((e) => e.create || e.path !== 'schema/main/versioned/v1.0/base.sql')));
+});
