@@ -48,9 +48,11 @@ export function summarizePlan(plan: MigrationPlan, opts: SummaryOptions = {}): M
       },
     });
   }
-  // a full schema file beside the migrations belongs to no set: shown with the deepest set that contains it
+  // a file the tool does not run may belong to no set (a full schema beside the migrations, a name
+  // the tool skips): shown with the deepest set that contains it
+  const inSets = new Set(plan.sets.flatMap((s) => s.files.map((f) => f.rel)));
   for (const f of plan.files) {
-    if (f.role !== 'install-alternative') continue;
+    if (!NOT_REPLAYED.has(f.role) || inSets.has(f.rel)) continue;
     const home = out.filter((o) => within(o.summary.folder, f.rel)).sort((a, b) => b.summary.folder.length - a.summary.folder.length)[0] ?? out[0];
     if (!home.files.includes(f)) home.files.push(f);
   }
