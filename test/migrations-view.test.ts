@@ -46,6 +46,8 @@ describe('status tooltip: the migration convention', () => {
       ' Migrations: db/migrations is golang-migrate (124 up, 123 down), replayed from 001_init.up.sql to 124_audit.up.sql in path order (migrations.order).');
     assert.equal(migrationsText([{ workspace: 'api', folder: '', convention: 'plain', detectedBy: 'no migration tool recognised', up: 1, down: 0, order: 'tool', first: 'schema.sql', last: 'schema.sql', warnings: [] }]),
       ' Migrations (api): no migration tool recognised; 1 file replayed (schema.sql) in path order.');
+    assert.equal(migrationsText([{ folder: '', convention: 'plain', detectedBy: 'no migration tool recognised', up: 2, down: 2, order: 'tool', first: 'a_up.sql', last: 'b_up.sql', warnings: [] }]),
+      ' Migrations: no migration tool recognised; 2 files replayed from a_up.sql to b_up.sql in path order, 2 rollbacks judged after their up.');
     const many = migrationsText([{ ...GOLANG, workspace: 'api', warnings: ['w1', 'w2', 'w3', 'w4', 'w5'] }]);
     assert.match(many, /⚠ api: db\/migrations: w3\. ⚠ api: db\/migrations: 2 more warnings in the Schema view\.$/);
     assert.doesNotMatch(many, /w4/);

@@ -50,7 +50,7 @@ export function migrationsText(list: MigrationSummary[] | undefined): string {
   const out: string[] = [];
   for (const m of list) {
     const where = migrationFolderName(m);
-    if (m.convention === 'plain') out.push(` Migrations${m.workspace !== undefined ? ` (${m.workspace})` : ''}: no migration tool recognised; ${plural(m.up, 'file')} ${replayedText(m)}.`);
+    if (m.convention === 'plain') out.push(` Migrations${m.workspace !== undefined ? ` (${m.workspace})` : ''}: no migration tool recognised; ${plural(m.up, 'file')} ${replayedText(m)}${m.down ? `, ${plural(m.down, 'rollback')} judged after ${m.down === 1 ? 'its' : 'their'} up` : ''}.`);
     else out.push(` Migrations: ${where} is ${m.convention} (${migrationCounts(m)}), ${replayedText(m)}.`);
     for (const w of m.warnings.slice(0, TOOLTIP_WARNINGS)) out.push(` ⚠ ${where}: ${w.replace(/\.?$/, '.')}`);
     if (m.warnings.length > TOOLTIP_WARNINGS) out.push(` ⚠ ${where}: ${m.warnings.length - TOOLTIP_WARNINGS} more warning${m.warnings.length - TOOLTIP_WARNINGS === 1 ? '' : 's'} in the Schema view.`);

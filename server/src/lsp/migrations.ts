@@ -17,7 +17,13 @@ export interface SummaryOptions {
   uriOf?: (rel: string) => string | undefined;
 }
 
-const within = (folder: string, rel: string) => folder === '' || rel.startsWith(folder + '/');
+/** Path segments a set's folder shares with a file's folder (a schema.sql beside `versioned/` goes with that set). */
+function shared(folder: string, rel: string): number {
+  const a = folder ? folder.split('/') : [], b = rel.split('/').slice(0, -1);
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+}
 
 export function summarizePlan(plan: MigrationPlan, opts: SummaryOptions = {}): MigrationSummary[] {
   const out: { summary: MigrationSummary; files: PlannedFile[] }[] = [];
@@ -49,11 +55,11 @@ export function summarizePlan(plan: MigrationPlan, opts: SummaryOptions = {}): M
     });
   }
   // a file the tool does not run may belong to no set (a full schema beside the migrations, a name
-  // the tool skips): shown with the deepest set that contains it
+  // the tool skips): shown with the set whose folder is nearest
   const inSets = new Set(plan.sets.flatMap((s) => s.files.map((f) => f.rel)));
   for (const f of plan.files) {
     if (!NOT_REPLAYED.has(f.role) || inSets.has(f.rel)) continue;
-    const home = out.filter((o) => within(o.summary.folder, f.rel)).sort((a, b) => b.summary.folder.length - a.summary.folder.length)[0] ?? out[0];
+    const home = out.reduce((best, o) => (shared(o.summary.folder, f.rel) > shared(best.summary.folder, f.rel) ? o : best), out[0]);
     if (!home.files.includes(f)) home.files.push(f);
   }
   return out.map(({ summary, files }) => {
