@@ -95,6 +95,8 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   watchers = [
     vscode.workspace.createFileSystemWatcher('**/*.sql'),
     vscode.workspace.createFileSystemWatcher('**/.dbe.json'),
+    // sqitch's deploy order (issue #11)
+    vscode.workspace.createFileSystemWatcher('**/sqitch.plan'),
   ];
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file', language: 'sql' }, { scheme: 'untitled', language: 'sql' }],

@@ -4,7 +4,7 @@
 // progress in the window.
 import * as vscode from 'vscode';
 import type { SandboxStatus, StatusParams } from '../../server/src/lsp/status-protocol';
-import { evidenceText } from './status-text';
+import { evidenceText, migrationsText } from './status-text';
 
 export const SHOW_STATUS_COMMAND = 'dbEngineer.showStatus';
 
@@ -58,7 +58,7 @@ export class StatusItem implements vscode.Disposable {
     }
     const sb = sandboxText(s.sandbox);
     this.item.text = `$(database) DB Engineer: ${s.files}${sb.text}`;
-    this.item.tooltip = `${files} in ${s.folders || 1} folder${s.folders > 1 ? 's' : ''} analysed${s.ms !== undefined ? ` (indexed in ${s.ms} ms)` : ''}.${sb.tooltip} Click for the server log.`;
+    this.item.tooltip = `${files} in ${s.folders || 1} folder${s.folders > 1 ? 's' : ''} analysed${s.ms !== undefined ? ` (indexed in ${s.ms} ms)` : ''}.${migrationsText(s.migrations)}${sb.tooltip} Click for the server log.`;
   }
 
   /** A replay that takes over a second shows window progress until the sandbox is ready, failed or off. */

@@ -10,6 +10,8 @@ import {
   type IndexMigrationResult, type IndexRecommendation, type LspLocation, type SchemaColumn, type SchemaFinding,
   type SchemaFolder, type SchemaForeignKey, type SchemaIndex, type SchemaTable, type SchemaTreeResult,
 } from '../../../server/src/lsp/schema-protocol';
+import type { MigrationSummary } from '../../../server/src/lsp/migrations-protocol';
+import { migrationCounts, replayedText } from '../status-text';
 import { toWorkspaceEdit } from './edit';
 
 export const SCHEMA_VIEW_ID = 'dbEngineer.schema';
@@ -28,6 +30,10 @@ export type SchemaNode =
   | { kind: 'message'; id: string; text: string; tooltip?: string; command?: vscode.Command }
   | { kind: 'folder'; id: string; folder: SchemaFolder }
   | { kind: 'recommendations'; id: string; folder: SchemaFolder }
+  /** A migration folder: its tool, counts; children: the plan's warnings and the files not replayed. */
+  | { kind: 'migrations'; id: string; migrations: MigrationSummary }
+  | { kind: 'migrationWarning'; id: string; text: string }
+  | { kind: 'notReplayed'; id: string; path: string; uri?: string; why: string }
   | { kind: 'recommendation'; id: string; rec: IndexRecommendation }
   | { kind: 'table'; id: string; table: SchemaTable }
   | { kind: 'group'; id: string; group: Group; table: SchemaTable }
@@ -87,6 +93,7 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
     if (!node) return (this.roots ??= this.loadRoots());
     switch (node.kind) {
       case 'folder': return folderChildren(node.folder);
+      case 'migrations': return migrationChildren(node.id, node.migrations);
       case 'recommendations': return node.folder.recommendations.map((rec, i) => ({ kind: 'recommendation', id: `${node.id}/${i}:${rec.rule}:${rec.message}`, rec }));
       case 'table': {
         const t = node.table;
@@ -173,6 +180,31 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
         const it = item(`Index recommendations (${n})`, n ? Expanded : None, 'lightbulb');
         it.tooltip = n ? 'Indexes DB Engineer recommends. Click one to apply it, or write them all into one migration.' : 'No index is missing.';
         it.contextValue = n ? 'dbEngineer.indexRecommendations' : 'dbEngineer.indexRecommendationsEmpty';
+        return it;
+      }
+      case 'migrations': {
+        const m = node.migrations;
+        const open = m.warnings.length > 0 || !!m.notReplayed?.length;
+        const label = m.convention === 'plain'
+          ? `Migrations: no tool recognised, ${m.up} file${m.up === 1 ? '' : 's'}`
+          : `Migrations: ${m.convention}, ${migrationCounts(m)}`;
+        const it = item(label, open ? (m.warnings.length ? Expanded : Collapsed) : None, m.warnings.length ? 'warning' : 'versions');
+        it.description = m.convention === 'plain' ? '' : m.folder || '.';
+        it.tooltip = `${m.folder || '.'}: ${m.convention === 'plain' ? 'no migration tool recognised' : `${m.convention}, detected by ${m.detectedBy}`}; ${replayedText(m)}.`
+          + (m.warnings.length ? `\n\n${m.warnings.length} warning${m.warnings.length === 1 ? '' : 's'}: the order may not be the tool's.` : '');
+        it.contextValue = 'dbEngineer.migrations';
+        return it;
+      }
+      case 'migrationWarning': {
+        const it = item(node.text, None, 'warning');
+        it.tooltip = node.text;
+        return it;
+      }
+      case 'notReplayed': {
+        const it = item(node.path, None, 'circle-slash');
+        it.description = node.why;
+        it.tooltip = `${node.path} is not replayed: ${node.why}`;
+        if (node.uri) it.command = { title: 'Open file', command: 'vscode.open', arguments: [vscode.Uri.parse(node.uri), { preview: true }] };
         return it;
       }
       case 'recommendation': {
@@ -283,8 +315,18 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
 function folderChildren(f: SchemaFolder): SchemaNode[] {
   const base = `folder:${f.uri ?? f.name}`;
   const out: SchemaNode[] = [{ kind: 'recommendations', id: `${base}/recommendations`, folder: f }];
+  for (const m of f.migrations ?? []) out.push({ kind: 'migrations', id: `${base}/migrations:${m.folder}`, migrations: m });
   if (!f.tables.length) out.push(message(`${base}/no-tables`, 'No tables yet: no CREATE TABLE in this folder\'s SQL files.'));
   for (const t of f.tables) out.push({ kind: 'table', id: `${base}/table:${t.schema}.${t.name}`, table: t });
+  return out;
+}
+
+/** A migration folder's warnings, then its files not replayed (with why; a count when there are more than the server sent). */
+function migrationChildren(id: string, m: MigrationSummary): SchemaNode[] {
+  const out: SchemaNode[] = m.warnings.map((text, i) => ({ kind: 'migrationWarning', id: `${id}/warning:${i}`, text }));
+  for (const n of m.notReplayed ?? []) out.push({ kind: 'notReplayed', id: `${id}/skipped:${n.path}`, path: n.path, uri: n.uri, why: n.why });
+  const more = (m.notReplayedCount ?? 0) - (m.notReplayed?.length ?? 0);
+  if (more > 0) out.push(message(`${id}/more`, `${more} more file${more === 1 ? '' : 's'} not replayed (dbe lint --verbose lists them)`));
   return out;
 }
 

@@ -6,6 +6,8 @@ import { Project } from '../engine/project';
 import { readDiskSource } from '../engine/read-file';
 import { KNOWN_RULE_IDS } from '../rules';
 import { effectiveConfig, type Settings } from './settings';
+import type { MigrationSummary } from './migrations-protocol';
+import { summarizePlan } from './migrations';
 import { fileUriKey, fsPathOf, relativeTo } from './uri';
 
 const MAX_SCAN_FILES = 50_000;
@@ -142,5 +144,48 @@ export class Folder {
     for (const f of [...this.project.order()]) {
       if (!seen.has(f.path) && openText(f.path) === undefined) this.project.removeFile(f.path);
     }
+    this.loadMigrationMeta();
+  }
+
+  /** Folders (project-relative) whose sqitch.plan the project holds. */
+  private sqitchPlans = new Set<string>();
+
+  /**
+   * What the migration tools read besides SQL: the sqitch.plan of each sqitch project in the folder
+   * (its deploy order), read with the safe reader; a plan gone, unreadable or too large is forgotten
+   * (path order then, with the plan's warning). Returns true when the replay order may have changed.
+   */
+  loadMigrationMeta(): boolean {
+    const root = this.fsPath;
+    if (!root) return false;
+    const revision = this.project.revision;
+    const sets = this.project.migrationPlan().sets.filter((s) => s.convention === 'sqitch');
+    const now = new Set<string>();
+    for (const s of sets) {
+      const file = path.join(root, ...(s.folder ? s.folder.split('/') : []), 'sqitch.plan');
+      let exists = false;
+      try { exists = fs.statSync(file).isFile(); } catch { /* none */ }
+      const src = exists ? readDiskSource(file, this.project.config.maxFileBytes) : undefined;
+      if (src && !src.unreadable && src.size <= this.project.config.maxFileBytes) {
+        this.project.setSqitchPlan(s.folder, src.text);
+        now.add(s.folder);
+      } else {
+        this.project.setSqitchPlan(s.folder, undefined);
+      }
+    }
+    for (const folder of this.sqitchPlans) if (!now.has(folder)) this.project.setSqitchPlan(folder, undefined);
+    this.sqitchPlans = now;
+    return this.project.revision !== revision;
+  }
+
+  /** How the folder's migrations are replayed (status tooltip, Schema view); see ./migrations.ts. */
+  migrationSummary(opts: { workspace?: string; details?: boolean } = {}): MigrationSummary[] {
+    const plan = this.project.migrationPlan();
+    let byRel: Map<string, string> | undefined;
+    const uriOf = (rel: string) => {
+      byRel ??= new Map(this.project.order().map((f) => [this.project.relativePath(f.path).replace(/\\/g, '/'), f.path] as const));
+      return byRel.get(rel);
+    };
+    return summarizePlan(plan, { ...opts, uriOf });
   }
 }

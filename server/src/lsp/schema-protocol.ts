@@ -1,6 +1,7 @@
 // The dbEngineer/schemaTree and dbEngineer/indexMigration requests, shared by the server's handler
-// (./handlers/schemaTree.ts) and the VS Code client's Schema view (client/src/schema/). No imports,
-// so the client bundles only these declarations.
+// (./handlers/schemaTree.ts) and the VS Code client's Schema view (client/src/schema/). Type-only
+// imports, so the client bundles only these declarations.
+import type { MigrationSummary } from './migrations-protocol';
 
 export const SCHEMA_TREE_REQUEST = 'dbEngineer/schemaTree';
 export const INDEX_MIGRATION_REQUEST = 'dbEngineer/indexMigration';
@@ -102,6 +103,8 @@ export interface SchemaFolder {
   name: string;
   tables: SchemaTable[];
   recommendations: IndexRecommendation[];
+  /** How the folder's migrations are replayed (issue #11): one entry per migration folder; absent from older servers. */
+  migrations?: MigrationSummary[];
 }
 
 export interface SchemaTreeParams {

@@ -77,6 +77,11 @@ export class DbeServer {
       const files = this.allFolders().reduce((n, f) => n + f.project.size, 0);
       const params: StatusParams = { state, trusted: this.trusted, files, folders: this.folders.length, ...(ms !== undefined ? { ms: Math.round(ms) } : {}) };
       if (this.sandbox) params.sandbox = this.sandbox.status;
+      // the migration tool of each folder (issue #11): once indexed (the plan comes with the replay order, cached)
+      if (state === 'ready' && this.trusted) {
+        const several = this.folders.length > 1;
+        params.migrations = this.folders.flatMap((f) => f.migrationSummary(several ? { workspace: f.name } : {}));
+      }
       void this.connection.sendNotification(STATUS_NOTIFICATION, params).catch(() => { /* client gone */ });
     } catch { /* connection closed */ }
   }

@@ -1,5 +1,6 @@
 // The dbEngineer/status notification (server to client), shared by the server and the VS Code
-// client's status bar item. No imports, so the client bundles only these lines.
+// client's status bar item. Type-only imports, so the client bundles only these lines.
+import type { MigrationSummary } from './migrations-protocol';
 
 export const STATUS_NOTIFICATION = 'dbEngineer/status';
 
@@ -18,6 +19,11 @@ export interface StatusParams {
 export interface StatusParams {
   /** The embedded PostgreSQL (issue #6); absent from servers that predate it. */
   sandbox?: SandboxStatus;
+  /**
+   * Issue #11: per migration folder of each workspace folder, the tool detected and how its files are
+   * replayed (without notReplayed); absent while indexing, in Restricted Mode and from older servers.
+   */
+  migrations?: MigrationSummary[];
 }
 
 /**

@@ -59,7 +59,7 @@ export function register(server: DbeServer): void {
     try {
       await refreshSettings(server);
       if (server.trusted && server.support.watchedFilesDynamic && !options.clientWatchesFiles) {
-        await c.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.sql' }, { globPattern: '**/.dbe.json' }] })
+        await c.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.sql' }, { globPattern: '**/.dbe.json' }, { globPattern: '**/sqitch.plan' }] })
           .catch((e) => server.error('register watchers', e));
       }
       registerFolderChanges(server);

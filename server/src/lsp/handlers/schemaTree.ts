@@ -198,7 +198,9 @@ function folderTree(server: DbeServer, folder: Folder, findings: Map<string, Fin
       findings: perTable.get(t.key) ?? [],
       location: location(t.loc),
     }));
-  return { ...(folder.uri ? { uri: folder.uri } : {}), name: folder.name, tables, recommendations };
+  const migrations = folder.uri && server.trusted ? folder.migrationSummary({ details: true }) : [];
+  for (const m of migrations) for (const n of m.notReplayed ?? []) if (n.uri) n.uri = uriOf(n.uri);
+  return { ...(folder.uri ? { uri: folder.uri } : {}), name: folder.name, tables, recommendations, ...(migrations.length ? { migrations } : {}) };
 }
 
 /** Several WorkspaceEdits as one (documentChanges as soon as one of them needs them). */

@@ -57,6 +57,11 @@ function isConfigFile(server: DbeServer, key: string): boolean {
   return server.allFolders().some((f) => f.configFilePath(server.settings) === fp);
 }
 
+function isSqitchPlan(key: string): boolean {
+  const fp = fsPathOf(key);
+  return !!fp && path.basename(fp) === 'sqitch.plan';
+}
+
 export function watchedFiles(server: DbeServer, params: DidChangeWatchedFilesParams): void {
   if (!server.trusted) return;
   // while the workspace is indexed, changes are kept and applied once it is (see ./initialize.ts)
@@ -74,6 +79,11 @@ export function watchedFiles(server: DbeServer, params: DidChangeWatchedFilesPar
     const folder = server.folderFor(key);
     if (!folder.contains(key)) continue;
     sqlFolders.add(folder);
+    if (isSqitchPlan(key)) {
+      // sqitch's deploy order changed (or the plan came or went): the files' order, and so findings, may change
+      if (folder.loadMigrationMeta()) schemaChanged = true;
+      continue;
+    }
     if (!key.endsWith('.sql')) {
       // A deleted directory: drop what was under it.
       if (change.type === FileChangeType.Deleted) {
@@ -89,6 +99,8 @@ export function watchedFiles(server: DbeServer, params: DidChangeWatchedFilesPar
     else folder.loadFromDisk(key);
     if (before !== ddlSignature(folder.project.getFile(key))) schemaChanged = true;
   }
+  // files that came or went may make (or unmake) a sqitch project: its plan is read (or forgotten)
+  for (const f of sqlFolders) if (!configFolders.has(f) && f.loadMigrationMeta()) schemaChanged = true;
   if (configFolders.size) {
     for (const f of configFolders) {
       loadFolderConfig(server, f);
