@@ -421,3 +421,15 @@ test('two databases in one repository (temporal): each versioned set has its own
   assert.equal(ts.length, 1);
   assert.ok((ts[0].fixes ?? []).every((fix) => fix.edits.every((e) => e.create || e.path !== 'schema/main/versioned/v1.0/base.sql')));
 });
+
+test('Prisma: a fix that writes a new migration writes <timestamp>_<name>/migration.sql, the file Prisma runs, and no down.sql', () => {
+  const p = project({
+    'prisma/migrations/20230404095503_init/migration.sql': 'CREATE TABLE "Doc" (id bigint PRIMARY KEY, "createdAt" timestamp NOT NULL);\n',
+    'prisma/migrations/20230411134605_title/migration.sql': 'ALTER TABLE "Doc" ADD COLUMN title text;\n',
+  });
+  const ts = findings(p, 'prisma/migrations/20230404095503_init/migration.sql', 'timestamp-without-time-zone');
+  assert.equal(ts.length, 1);
+  const created = (ts[0].fixes ?? []).flatMap((f) => f.edits).filter((e) => e.create).map((e) => e.path);
+  assert.ok(created.length >= 1, 'the fix writes a new migration');
+  for (const path of created) assert.match(path, /^prisma\/migrations\/\d{14}_[a-z0-9_]+\/migration\.sql$/);
+});

@@ -168,6 +168,16 @@ function placeInFolder(folder: { dir: string; convention: Convention; entries: s
     edits.push({ path: join(name.up), start: 0, end: 0, newText: text, create: true });
     return { placement: { edits, mode: 'new-file', convention: folder.convention, path: join(name.up) }, name };
   }
+  if (tool === 'prisma') {
+    // Prisma runs <timestamp>_<name>/migration.sql (one query, no rollback file): a Diesel-like folder
+    // name with Prisma's file in it
+    const dir = name.up.slice(0, name.up.lastIndexOf('/'));
+    const up = `${dir}/migration.sql`;
+    const lock = plan.nonTransactional ? '' : lockTimeoutLine(plan.up, plan, folder.convention);
+    const one = plan.nonTransactional ? '-- Keep this statement alone in its file: Prisma sends a migration as one query, which\n-- PostgreSQL runs as one transaction when it holds several statements, and CONCURRENTLY refuses that.\n' : '';
+    edits.push({ path: join(up), start: 0, end: 0, newText: `${header}\n${one}\n${lock}${plan.up.trim()}\n`, create: true });
+    return { placement: { edits, mode: 'new-file', convention: folder.convention, path: join(up) }, name: { ...name, up, down: undefined } };
+  }
   edits.push({ path: join(name.up), start: 0, end: 0, newText: `${header}\n${note(plan.up)}\n${lockTimeoutLine(plan.up, plan, folder.convention)}${plan.up.trim()}\n`, create: true });
   if (name.down && hasDown(folder.convention)) {
     const down = plan.down?.trim() || '-- Nothing to undo.';
