@@ -1,8 +1,8 @@
-import { typeInfo, type TypeInfo } from '../../sql/ast';
+import { strings, typeInfo, type TypeInfo } from '../../sql/ast';
 import type { Node } from '../../sql/parse';
 import { typeExtent } from '../../sql/spans';
 import type { Column } from '../../schema';
-import type { Rule } from '../types';
+import type { Rule, StatementContext } from '../types';
 import { typeChangeFix } from './expand-contract';
 import { isEmptyInFile, q, tableRef } from './util';
 
@@ -50,7 +50,7 @@ export const rule: Rule = {
     fixable: true,
     fixSchema: 'CREATE TABLE orders (id integer PRIMARY KEY, total integer NOT NULL DEFAULT 0);',
     notes:
-      'The fix writes the online change: step 1 (in place of the statement) adds the new column and a BEFORE INSERT OR UPDATE trigger that fills it (through the USING expression, when there is one), plus a NOT VALID `CHECK (... IS NOT NULL)` when the old column is NOT NULL; step 2 creates a procedure that backfills in batches of 5000 rows along the primary key and commits each batch (run it with CALL outside a transaction: a migration\'s transaction cannot commit in the middle); plain indexes on the column are built again on the new one, each with CREATE INDEX CONCURRENTLY in a migration of its own that runs outside a transaction; the switch, in one transaction, refuses to run while a row is not backfilled, validates the check, drops the trigger, sets NOT NULL and the old default, drops the old column and gives the new column (and its indexes) the old names. Steps 2 and 3 become new migrations in the project\'s convention, with rollbacks where it keeps down files (and the paired down migration of step 1 gets its undo in place of the statement that reverted the type change); in a project without a convention they follow step 1 in the same file. The fix is not offered when the project does not know enough to do it safely: unknown table or column type, no single-column primary key to batch by, the column is (part of) the primary key, an identity, serial or generated column, has a foreign key or is referenced by one, is used by a CHECK constraint, an expression or partial index, or the index of a UNIQUE constraint, has a default whose text cannot be found, or the ALTER TABLE has more than one command or a COLLATE clause. Tables created earlier in the same file are not flagged. The old type comes from the replayed schema; when the column is unknown to the project the change is flagged, since it usually rewrites, unless the new type is plain text, varchar or numeric without a limit (most likely a widening). timestamp to timestamptz skips the rewrite only when the session TimeZone is UTC (PostgreSQL 12+); it is flagged because the migration cannot tell. Nor is it offered in an applied migration (every migration but the newest, in a project whose migrations follow a naming convention): step 1 replaces the statement, and that migration has already run.',
+      'The fix writes the online change: step 1 (in place of the statement) adds the new column and a BEFORE INSERT OR UPDATE trigger that fills it (through the USING expression, when there is one), plus a NOT VALID `CHECK (... IS NOT NULL)` when the old column is NOT NULL; step 2 creates a procedure that backfills in batches of 5000 rows along the primary key and commits each batch (run it with CALL outside a transaction: a migration\'s transaction cannot commit in the middle); plain indexes on the column are built again on the new one, each with CREATE INDEX CONCURRENTLY in a migration of its own that runs outside a transaction; the switch, in one transaction, refuses to run while a row is not backfilled, validates the check, drops the trigger, sets NOT NULL and the old default, drops the old column and gives the new column (and its indexes) the old names. Steps 2 and 3 become new migrations in the project\'s convention, with rollbacks where it keeps down files (and the paired down migration of step 1 gets its undo in place of the statement that reverted the type change); in a project without a convention they follow step 1 in the same file. The fix is not offered when the project does not know enough to do it safely: unknown table or column type, no single-column primary key to batch by, the column is (part of) the primary key, an identity, serial or generated column, has a foreign key or is referenced by one, is used by a CHECK constraint, an expression or partial index, or the index of a UNIQUE constraint, has a default whose text cannot be found, or the ALTER TABLE has more than one command or a COLLATE clause. Tables created earlier in the same file are not flagged. The old type comes from the replayed schema; when the column is unknown to the project the change is flagged, since it usually rewrites, unless the new type is plain text, varchar or numeric without a limit (most likely a widening). timestamp to timestamptz (and back, same precision, no USING expression but the column) skips the rewrite on PostgreSQL 12+ when the session TimeZone is UTC: it is not flagged when an earlier statement of the same file sets the time zone to UTC (`SET timezone = \'UTC\'`, as lemmy\'s migrations do), and flagged otherwise, since the migration cannot tell the session\'s zone. Nor is it offered in an applied migration (every migration but the newest, in a project whose migrations follow a naming convention): step 1 replaces the statement, and that migration has already run.',
   },
   beforeStatement(ctx) {
     const n = ctx.node;
@@ -67,6 +67,9 @@ export const rule: Rule = {
       const col: Column | undefined = ref.table?.columns.get(cmd.name);
       const using = !!def.raw_default;
       if (col && !using && !def.collClause && binaryCompatible(col, neu)) continue;
+      // timestamp <-> timestamptz needs no rewrite on PostgreSQL 12+ when the session's time zone is UTC,
+      // which the migration itself set earlier (lemmy's fix-timezones: SET timezone = 'UTC')
+      if (col && !def.collClause && utcSwitch(ctx, col, neu, def, cmd.name)) continue;
       // old type unknown: a change to an unlimited text or numeric type is most likely a widening
       if (!col && !using && !neu.array && neu.mods.length === 0 && ['text', 'varchar', 'numeric'].includes(neu.name)) continue;
       const typeStart = ctx.offset(def.typeName.location);
@@ -85,3 +88,34 @@ export const rule: Rule = {
     }
   },
 };
+
+/** Time zones with a fixed zero offset: in them timestamp and timestamptz are binary compatible. */
+const UTC_ZONES = new Set(['utc', 'etc/utc', 'gmt', 'etc/gmt', 'zulu', 'etc/zulu', 'uct', 'etc/uct', 'universal', 'etc/universal', 'z']);
+
+/**
+ * timestamp to timestamptz (or back), same precision, without a USING expression other than the
+ * column itself, on PostgreSQL 12+, after a statement of the same file set the session's TimeZone to
+ * UTC (and nothing set it to another zone in between): PostgreSQL then changes only the catalog.
+ */
+function utcSwitch(ctx: StatementContext, col: Column, neu: TypeInfo, def: Node, name: string): boolean {
+  if (ctx.postgresVersion < 12 || col.array || neu.array) return false;
+  const pair = new Set([col.type, neu.name]);
+  if (!(pair.has('timestamp') && pair.has('timestamptz')) || col.type === neu.name) return false;
+  if (JSON.stringify(col.typeMods ?? []) !== JSON.stringify(neu.mods ?? [])) return false;
+  const u = def.raw_default;
+  if (u && !(u.ColumnRef && strings(u.ColumnRef.fields).join('.') === name)) return false;
+  let utc = false;
+  for (const s of ctx.file.statements) {
+    if (s.index >= ctx.stmt.index) break;
+    const n = s.node;
+    if (s.kind !== 'VariableSetStmt' || !n) continue;
+    const v = String(n.name ?? '').toLowerCase();
+    if (v !== 'timezone') continue;
+    if (n.kind === 'VAR_RESET' || n.kind === 'VAR_SET_DEFAULT') { utc = false; continue; }
+    const arg = n.args?.[0]?.A_Const;
+    const text = String(arg?.sval?.sval ?? '').toLowerCase();
+    const zero = arg?.ival !== undefined && (arg.ival.ival ?? 0) === 0;
+    utc = UTC_ZONES.has(text) || zero;
+  }
+  return utc;
+}
