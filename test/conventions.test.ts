@@ -433,3 +433,19 @@ test('Prisma: a fix that writes a new migration writes <timestamp>_<name>/migrat
   assert.ok(created.length >= 1, 'the fix writes a new migration');
   for (const path of created) assert.match(path, /^prisma\/migrations\/\d{14}_[a-z0-9_]+\/migration\.sql$/);
 });
+
+test('ory/pop: a new migration DB Engineer writes is X.postgres.up.sql (a bare X.up.sql runs on every database pop serves), with X.postgres.down.sql', () => {
+  const p = project({
+    'm/20200101000000000000_init.postgres.up.sql': 'CREATE TABLE tokens (id bigint PRIMARY KEY, expires_at timestamp NOT NULL);\n',
+    'm/20200101000000000000_init.postgres.down.sql': 'DROP TABLE tokens;\n',
+    'm/20200101000000000000_init.mysql.up.sql': 'CREATE TABLE tokens (id bigint PRIMARY KEY, expires_at datetime NOT NULL);\n',
+    'm/20200102000000000000_more.postgres.up.sql': 'ALTER TABLE tokens ADD COLUMN note text;\n',
+    'm/20200102000000000000_more.postgres.down.sql': 'ALTER TABLE tokens DROP COLUMN note;\n',
+  });
+  const ts = findings(p, 'm/20200101000000000000_init.postgres.up.sql', 'timestamp-without-time-zone');
+  assert.equal(ts.length, 1);
+  const created = (ts[0].fixes ?? []).flatMap((f) => f.edits).filter((e) => e.create).map((e) => e.path).sort();
+  assert.equal(created.length, 2, JSON.stringify(created));
+  assert.match(created[0], /^m\/\d{20}_[a-z0-9_]+\.postgres\.down\.sql$/);
+  assert.match(created[1], /^m\/\d{20}_[a-z0-9_]+\.postgres\.up\.sql$/);
+});

@@ -153,8 +153,15 @@ function toolOf(files: readonly SourceFile[], dir: string): string | undefined {
 }
 
 function placeInFolder(folder: { dir: string; convention: Convention; entries: string[] }, plan: MigrationPlan, tool?: string): { placement: Placement; name: MigrationName } {
-  const name = nextMigrationName(folder.entries, plan.title);
-  const sep = sepOf(folder.dir || plan.anchor.file.path);
+  let name = nextMigrationName(folder.entries, plan.title);
+  if (tool === 'pop') {
+    // pop (popx/match.go): the dialect infix keeps the SQL to PostgreSQL (a bare X.up.sql runs on every
+    // database the project supports), and `.autocommit` runs it outside pop's transaction
+    const infix = `.postgres${plan.nonTransactional ? '.autocommit' : ''}`;
+    name = { ...name, up: name.up.replace(/\.up\.sql$/i, `${infix}.up.sql`), down: name.down?.replace(/\.down\.sql$/i, `${infix}.down.sql`) };
+  }
+  // the anchor's path tells the separator when the folder's own name has none (a relative `m`)
+  const sep = sepOf(/[\\/]/.test(folder.dir) ? folder.dir : plan.anchor.file.path);
   const join = (rel: string) => (folder.dir ? folder.dir + sep : '') + rel.split('/').join(sep);
   const header = `-- ${plan.title.replace(/\s+/g, ' ')}\n-- Written by DB Engineer.`;
   const edits: TextEdit[] = [];
