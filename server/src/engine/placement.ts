@@ -254,7 +254,13 @@ export function isAppliedMigration(files: readonly SourceFile[], file: SourceFil
     return !placesInline(files) || files.some((f) => f.isDown);
   }
   if (!file.replayed) return false;
-  if (!placesInline(files)) return newestMigration(files)?.path !== file.path;
+  // a file outside every recognised migration set (queries/report.sql beside migrations/) is no migration
+  if (files.some((f) => f.migration?.set !== undefined && f.migration.convention !== 'plain')) return false;
+  const folder = migrationFolder(files);
+  if (folder && files.length >= 2) {
+    if (dirOf(file.path) !== folder.dir && dirOf(dirOf(file.path)) !== folder.dir) return false;
+    return newestMigration(files)?.path !== file.path;
+  }
   return files.some((f) => f.isDown);
 }
 

@@ -210,6 +210,24 @@ export class Project {
     return kept.length ? kept : undefined;
   }
 
+  private rollbacksOf: { files: readonly SourceFile[]; paths: Set<string> } | undefined;
+  /**
+   * Files holding a rollback of a migration that has already run: down files whose up is applied
+   * (engine/placement.ts isAppliedMigration), and goose/dbmate files that are themselves applied
+   * (their Down section). Cached per order.
+   */
+  private appliedRollbacks(): Set<string> {
+    const files = this.order();
+    if (this.rollbacksOf?.files === files) return this.rollbacksOf.paths;
+    const paths = new Set<string>();
+    for (const f of files) {
+      const hasDown = f.isDown || f.migration?.downFrom !== undefined;
+      if (hasDown && isAppliedMigration(files, f)) paths.add(f.path);
+    }
+    this.rollbacksOf = { files, paths };
+    return paths;
+  }
+
   /**
    * The engine's own guarantee that no fix edits a migration that has already run (whatever a rule
    * offered): the databases where it ran never see the edit, and the file would then lie about them.
@@ -348,8 +366,11 @@ export class Project {
       // a file sent as one query is one transaction when it holds several statements (per section: dbmate sends each section alone)
       const upCount = file.statements.filter((s) => s.node && !isDownStatement(s)).length;
       const downCount = file.statements.filter((s) => s.node && isDownStatement(s)).length;
+      // The rollback of a migration that has already run is history: nobody edits it, and its locks and
+      // queries are judged when it was written (only its syntax is still checked)
+      const historyDown = !!findings && this.appliedRollbacks().has(file.path);
       for (const stmt of file.statements) {
-        if (findings && stmt.node && stmt.kind && (!only || only(stmt))) {
+        if (findings && stmt.node && stmt.kind && (!only || only(stmt)) && !(historyDown && isDownStatement(stmt))) {
           const tx = inTx || runner.wraps || (runner.oneQuery && (isDownStatement(stmt) ? downCount : upCount) > 1);
           const ctx = this.context(stmt, into, newTables, tx, findings, undefined);
           for (const r of replayRules) if (!r.textFilter || r.textFilter.test(stmt.text)) this.run(r, stmt, () => r.beforeStatement!(ctx(r)));
@@ -394,6 +415,7 @@ export class Project {
           continue;
         }
         if (!stmt.node || !stmt.kind || (only && !only(stmt))) continue;
+        if (isDownStatement(stmt) && this.appliedRollbacks().has(file.path)) continue;
         const ctx = this.context(stmt, schema, newTables, false, findings, undefined);
         for (const r of stmtRules) if (!r.textFilter || r.textFilter.test(stmt.text)) this.run(r, stmt, () => r.onStatement!(ctx(r)));
         yield;
