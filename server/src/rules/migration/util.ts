@@ -191,13 +191,13 @@ export function keywordCase(like: Token, word: string): string {
 }
 
 /**
- * True when a later statement of the same file drops the table (a down migration dropping an index,
- * then its table): the table's own ACCESS EXCLUSIVE lock follows anyway, so a finding about a lock
- * on it before that would change nothing.
+ * True when another statement of the same file drops the table: later (a down migration dropping an
+ * index, then its table: the table's own ACCESS EXCLUSIVE lock follows anyway) or earlier (the index
+ * went with its table, and `DROP INDEX IF EXISTS` then locks nothing: ente's rollbacks).
  */
 export function droppedLaterInFile(ctx: StatementContext, table: Table): boolean {
   for (const s of ctx.file.statements) {
-    if (s.index <= ctx.stmt.index || s.kind !== 'DropStmt' || s.node?.removeType !== 'OBJECT_TABLE') continue;
+    if (s.index === ctx.stmt.index || s.kind !== 'DropStmt' || s.node?.removeType !== 'OBJECT_TABLE') continue;
     for (const o of s.node.objects ?? []) {
       const parts: string[] = (o.List?.items ?? []).map((i: Node) => i.String?.sval ?? '');
       const name = parts[parts.length - 1];

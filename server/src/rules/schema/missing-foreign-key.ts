@@ -9,6 +9,8 @@ const FAMILY: Record<string, string> = {
   uuid: 'uuid', text: 'text', varchar: 'text', bpchar: 'text', citext: 'text',
 };
 
+const POLYMORPHIC_SUFFIXES = ['type', 'kind', 'table', 'class', 'model'];
+
 /** Table names a `<x>_id` column may point at: x, xs, xes, and x(y -> ies). */
 function candidates(x: string): string[] {
   const out = [x, `${x}s`, `${x}es`];
@@ -56,7 +58,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE users (id bigserial PRIMARY KEY);\nCREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id));\nCREATE INDEX idx_orders_user_id ON orders (user_id);',
     fixable: true,
     notes:
-      'A column `<x>_id` is matched to a table named x, xs, xes or (for x ending in y) x-ies, in the same schema first, that has a one-column primary key (or, lacking one, a one-column unique key). It is not reported when any foreign key of the table includes the column, when the column names its own table (`customer_id` in customers), or when the types are not of the same family (integers, uuid, strings): a `text` external id next to a `bigint` key is something else. The fix inserts `ADD CONSTRAINT ... NOT VALID` and `VALIDATE CONSTRAINT` after the statement that added the column (or after the referenced table or key, if those come later). In a project whose migrations follow a naming convention the VALIDATE goes into a new migration (in the same transaction it would hold the ADD\'s lock through the scan), and when that statement is in an applied migration (every migration but the newest, in a project whose migrations follow a naming convention), both statements go into new migrations: an applied migration is never edited. Polymorphic or cross-database references are legitimate exceptions: suppress the finding. References added by dynamic SQL (EXECUTE) are invisible to the replay; plain statements inside DO blocks are seen. Once the key exists, fk-without-index asks for the index that should go with it.',
+      'A column `<x>_id` is matched to a table named x, xs, xes or (for x ending in y) x-ies, in the same schema first, that has a one-column primary key (or, lacking one, a one-column unique key). It is not reported when any foreign key of the table includes the column, when the column names its own table (`customer_id` in customers), or when the types are not of the same family (integers, uuid, strings): a `text` external id next to a `bigint` key is something else. The fix inserts `ADD CONSTRAINT ... NOT VALID` and `VALIDATE CONSTRAINT` after the statement that added the column (or after the referenced table or key, if those come later). In a project whose migrations follow a naming convention the VALIDATE goes into a new migration (in the same transaction it would hold the ADD\'s lock through the scan), and when that statement is in an applied migration (every migration but the newest, in a project whose migrations follow a naming convention), both statements go into new migrations: an applied migration is never edited. A polymorphic reference, where a `<x>_type` (or `_kind`, `_table`, `_class`, `_model`) column beside `<x>_id` says which table the id belongs to, is not reported: no single foreign key fits it. Other cross-database references are legitimate exceptions: suppress the finding. References added by dynamic SQL (EXECUTE) are invisible to the replay; plain statements inside DO blocks are seen. Once the key exists, fk-without-index asks for the index that should go with it.',
   },
   onSchema(ctx) {
     for (const t of ctx.schema.tables.values()) {
@@ -67,6 +69,9 @@ export const rule: Rule = {
         if (!m || referenced.has(col.name)) continue;
         // `customer_id` in table customers is the table's own identifier, not a reference
         if (candidates(m[1]).includes(t.name)) continue;
+        // a polymorphic reference: `<x>_type` beside `<x>_id` says which table the id belongs to (harbor's
+        // role_permission.role_type is 'projectmember' or 'robotaccount'): no single foreign key fits
+        if (POLYMORPHIC_SUFFIXES.some((sfx) => t.columns.has(`${m[1]}_${sfx}`))) continue;
         const target = findTarget(ctx.schema, t, m[1]);
         if (!target) continue;
         const key = singleKey(ctx.schema, target);
