@@ -453,3 +453,17 @@ test('ory/pop: a new migration DB Engineer writes is X.postgres.up.sql (a bare X
   assert.match(created[0], /^m\/\d{20}_[a-z0-9_]+\.postgres\.down\.sql$/);
   assert.match(created[1], /^m\/\d{20}_[a-z0-9_]+\.postgres\.up\.sql$/);
 });
+
+test('Diesel 2.2 names (2025-10-08-084508-0000_x) are Diesel migrations too, in version order after the older names', () => {
+  const plan = planMigrations(files({
+    'migrations/2025-10-08-084508-0000_b/up.sql': '', 'migrations/2025-10-08-084508-0000_b/down.sql': '',
+    'migrations/2025-09-19-090047_a/up.sql': '', 'migrations/2025-09-19-090047_a/down.sql': '',
+    'migrations/2025-11-05-181519-0000_c/up.sql': '',
+  }));
+  assert.equal(plan.sets.length, 1);
+  assert.equal(plan.sets[0].convention, 'diesel');
+  assert.deepEqual(plan.sets[0].files.filter((f) => f.role === 'up').map((f) => f.rel), [
+    'migrations/2025-09-19-090047_a/up.sql', 'migrations/2025-10-08-084508-0000_b/up.sql', 'migrations/2025-11-05-181519-0000_c/up.sql',
+  ]);
+  assert.deepEqual(plan.sets[0].warnings, []);
+});

@@ -95,9 +95,11 @@ export interface PlanOptions {
 // ---------------------------------------------------------------------------------------------
 // Versions
 
-/** A version as numbers (`1.10` -> [1, 10]; `2024-01-01-120000` -> [20240101120000]). */
+/** A version as numbers (`1.10` -> [1, 10]; `2024-01-01-120000` -> [20240101120000]; Diesel 2.2's `2024-01-01-120000-0000` -> [20240101120000, 0]). */
 export function versionParts(v: string): bigint[] {
   if (/^\d{4}-\d{2}-\d{2}-\d{6}$/.test(v)) return [BigInt(v.replace(/-/g, ''))];
+  const d = /^(\d{4}-\d{2}-\d{2}-\d{6})-(\d{4})$/.exec(v);
+  if (d) return [BigInt(d[1].replace(/-/g, '')), BigInt(d[2])];
   return v.split(/[._]/).filter((p) => p !== '').map((p) => (/^\d+$/.test(p) ? BigInt(p) : 0n));
 }
 
@@ -143,7 +145,8 @@ const POP_RE = /^(\d+)_(.+?)(?:\.(postgres|mysql|sqlite3|cockroach))?(\.autocomm
 const FLYWAY_RE = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const FLYWAY_R_RE = /^R__(.+)\.sql$/;
 const NUMBERED_RE = /^(\d+)[_-](.+)\.sql$/i;
-const DIESEL_DIR_RE = /^(\d{4}-\d{2}-\d{2}-\d{6}|\d{14})_.+$/;
+// Diesel's directories: `2019-02-26-002946_name`, `20190226002946_name`, and Diesel 2.2's `2025-10-08-084508-0000_name`
+const DIESEL_DIR_RE = /^(\d{4}-\d{2}-\d{2}-\d{6}(?:-\d{4})?|\d{14})_.+$/;
 const PRISMA_DIR_RE = /^(\d{14})_.+$/;
 const VERSION_DIR_RE = /^v(\d+(?:\.\d+)*)$/i;
 const POSTGRATOR_RE = /^(\d+)\.(do|undo)\.(.+)\.sql$/i;

@@ -48,7 +48,7 @@ export function detectConvention(entries: string[]): Detected {
   // Up to 11 digits is a sequence number; 12 to 14 is a timestamp.
   const numbered = grab(files.filter((f) => !/\.(up|down)\.sql$/i.test(f)), /^(\d{1,11})[_-].+\.sql$/i);
   const stamped = grab(files.filter((f) => !/\.(up|down)\.sql$/i.test(f)), /^(\d{12,14})[_-].+\.sql$/i);
-  const diesel = grab(dirs, /^(\d{4}-\d{2}-\d{2}-\d{6}|\d{14})_.+$/);
+  const diesel = grab(dirs, /^(\d{4}-\d{2}-\d{2}-\d{6}|\d{14})(?:-\d{4})?_.+$/);
   const counts: [Convention, number][] = [
     ['flyway', flyway.length], ['golang-migrate', golang.length], ['timestamp', stamped.length],
     ['numbered', numbered.length], ['diesel', diesel.length],
