@@ -467,3 +467,51 @@ test('Diesel 2.2 names (2025-10-08-084508-0000_x) are Diesel migrations too, in 
   ]);
   assert.deepEqual(plan.sets[0].warnings, []);
 });
+
+test('Rails db/structure.sql is a dump of what ran: no fix edits it', () => {
+  const p = project({
+    'db/structure.sql': "SET search_path = '';\nCREATE TABLE public.posts (id integer NOT NULL, created_at timestamp without time zone NOT NULL, PRIMARY KEY (id));\n",
+  });
+  const all = [...p.analyze().values()].flat();
+  assert.ok(all.some((f) => f.rule === 'timestamp-without-time-zone'), 'still reported');
+  for (const f of all) for (const fix of f.fixes ?? []) for (const e of fix.edits) assert.ok(e.create || e.path !== 'db/structure.sql', `${f.rule}: ${fix.title}`);
+});
+
+test('goose: a new migration holding a DO block wraps it in StatementBegin/End (goose splits at every line ending with ;)', () => {
+  const p = project({
+    'migrations/00001_users.sql': '-- +goose Up\nCREATE TABLE users (id serial PRIMARY KEY, email text);\n\n-- +goose Down\nDROP TABLE users;\n',
+    'migrations/00002_more.sql': '-- +goose Up\nALTER TABLE users ADD COLUMN name text;\n\n-- +goose Down\nALTER TABLE users DROP COLUMN name;\n',
+  });
+  const [f] = findings(p, 'migrations/00001_users.sql', 'int-primary-key');
+  assert.ok(f, 'int-primary-key reported');
+  const created = (f.fixes ?? []).flatMap((x) => x.edits).filter((e) => e.create);
+  assert.equal(created.length, 1);
+  const text = created[0].newText;
+  // the serial's sequence is widened in a DO block (pg_get_serial_sequence)
+  const begin = text.indexOf('-- +goose StatementBegin'), dollar = text.indexOf('$$'), end = text.indexOf('-- +goose StatementEnd');
+  assert.ok(dollar >= 0, text);
+  assert.ok(begin >= 0 && begin < dollar && dollar < end, text);
+  assert.match(text, /^-- \+goose Up\n/);
+  assert.match(text, /SET LOCAL lock_timeout/);
+});
+
+test('Supabase: a migration file is one batch (one implicit transaction): CONCURRENTLY beside other statements fails there', () => {
+  const p = project({
+    'supabase/migrations/20240101000000_init.sql': 'CREATE TABLE items (id bigint PRIMARY KEY, name text);\n',
+    'supabase/migrations/20240102000000_idx.sql': 'ALTER TABLE items ADD COLUMN note text;\nCREATE INDEX CONCURRENTLY items_name_idx ON items (name);\n',
+  });
+  assert.equal(findings(p, 'supabase/migrations/20240102000000_idx.sql', 'concurrently-in-transaction').length, 1);
+});
+
+test('sqitch: no fix creates a deploy script that sqitch.plan does not name (sqitch would never run it)', () => {
+  const p = project({
+    // numbered change names (as cas-cif's deploy/migrations/001_x.sql): they look like a numbered folder
+    'deploy/m/001_users.sql': 'BEGIN;\nCREATE TABLE users (id bigint PRIMARY KEY, email text, created timestamp);\nCOMMIT;\n',
+    'deploy/m/002_orders.sql': 'BEGIN;\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\nCOMMIT;\n',
+    'revert/m/001_users.sql': 'DROP TABLE users;\n', 'revert/m/002_orders.sql': 'DROP TABLE orders;\n',
+  });
+  p.setSqitchPlan('', '%project=t\n\nm/001_users 2024-01-01T00:00:00Z A <a@b>\nm/002_orders 2024-01-02T00:00:00Z A <a@b>\n');
+  const all = [...p.analyze().values()].flat();
+  for (const f of all) for (const fix of f.fixes ?? []) for (const e of fix.edits) assert.ok(!e.create, `${f.rule}: ${fix.title} creates ${e.path}`);
+  assert.ok(p.droppedFixes.some((d) => /sqitch\.plan/.test(d.reason)), JSON.stringify(p.droppedFixes));
+});

@@ -383,6 +383,9 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
       case 'flyway': case 'diesel': p.wraps = transactional || !/\bconcurrently\b/i.test(text); break;
       case 'golang-migrate': p.oneQuery = true; break;
       case 'prisma': p.oneQuery = true; break;
+      // Supabase CLI sends a file's statements as one batch (pgconn pipeline, one Sync): one implicit
+      // transaction (supabase/cli pkg/migration/file.go; maintainers in supabase/cli#2898)
+      case 'supabase': p.oneQuery = true; break;
       case 'goose': {
         p.wraps = transactional || !GOOSE_NOTX_RE.test(text);
         const up = offsetOf(GOOSE_UP_RE, text), down = offsetOf(GOOSE_DOWN_RE, text);

@@ -131,11 +131,43 @@ const VALIDATE_ONLY = /^alter\s+table\s+(if\s+exists\s+)?(only\s+)?[\w."]+\s+val
  * that blocks writes: it follows its own missing-lock-timeout rule. Not in a golang-migrate file that
  * must run outside a transaction (one more statement would make it one implicit transaction).
  */
-function lockTimeoutLine(sql: string, plan: MigrationPlan, convention: Convention): string {
+function lockTimeoutLine(sql: string, plan: MigrationPlan, convention: Convention, tool?: string): string {
   if (plan.nonTransactional && convention === 'golang-migrate') return '';
   if (/\block_timeout\b/i.test(sql)) return ''; // the plan sets its own (expand-contract's switch step)
   const locks = splitStatements(sql).statements.some((s) => !VALIDATE_ONLY.test(s.text.trim()) && LOCKING.some((r) => r.test(s.text.trim())));
-  return locks ? `SET lock_timeout = '${plan.lockTimeout ?? '5s'}';\n` : '';
+  if (!locks) return '';
+  // In a transaction the tool opens (or a file it sends as one query) SET LOCAL ends with it. Anywhere
+  // else a plain SET would stay on the tool's connection for the migrations after this one (a later
+  // CREATE INDEX CONCURRENTLY that times out leaves an INVALID index): the file resets it (lockTimeoutEnd).
+  return `SET ${inTransactionRun(plan, tool) ? 'LOCAL ' : ''}lock_timeout = '${plan.lockTimeout ?? '5s'}';\n`;
+}
+
+/** Tools that run a migration file inside a transaction, or as one query (an implicit transaction). */
+const TRANSACTION_TOOLS = new Set(['flyway', 'diesel', 'goose', 'dbmate', 'pop', 'prisma', 'golang-migrate', 'postgrator', 'supabase']);
+function inTransactionRun(plan: MigrationPlan, tool: string | undefined): boolean {
+  return !plan.nonTransactional && !!tool && TRANSACTION_TOOLS.has(tool);
+}
+
+/** `RESET lock_timeout;` after a migration whose plain SET would otherwise outlive it. */
+function lockTimeoutEnd(head: string): string {
+  return head.startsWith('SET lock_timeout') ? '\nRESET lock_timeout;\n' : '';
+}
+
+/**
+ * goose splits a file at every line that ends with `;` unless the statement sits between
+ * `-- +goose StatementBegin` and `-- +goose StatementEnd` (internal/sqlparser/parser.go): a statement
+ * holding a dollar-quoted body (DO, CREATE FUNCTION) gets those markers.
+ */
+function gooseBlocks(sql: string): string {
+  const stmts = splitStatements(sql).statements;
+  if (!stmts.some((st) => /\$[A-Za-z_]*\$/.test(st.text))) return sql;
+  let out = '', at = 0;
+  for (const st of stmts) {
+    if (!/\$[A-Za-z_]*\$/.test(st.text)) continue;
+    out += sql.slice(at, st.start) + `-- +goose StatementBegin\n${sql.slice(st.start, st.end)}\n-- +goose StatementEnd`;
+    at = st.end;
+  }
+  return out + sql.slice(at);
 }
 
 /** The edits that put `plan` into the project (files in migration order). */
@@ -165,13 +197,14 @@ function placeInFolder(folder: { dir: string; convention: Convention; entries: s
   const join = (rel: string) => (folder.dir ? folder.dir + sep : '') + rel.split('/').join(sep);
   const header = `-- ${plan.title.replace(/\s+/g, ' ')}\n-- Written by DB Engineer.`;
   const edits: TextEdit[] = [];
-  const note = (sql: string) => (plan.nonTransactional && folder.convention === 'golang-migrate' ? golangMigrateNote(sql) : '');
+  const note = (sql: string) => (plan.nonTransactional && folder.convention === 'golang-migrate' && (!tool || tool === 'golang-migrate') ? golangMigrateNote(sql) : '');
   if (tool === 'goose' || tool === 'dbmate') {
     // one file, the rollback in its down section; the tool's own switch for running without a transaction
     const down = plan.down?.trim() || '-- Nothing to undo.';
+    const lock = plan.nonTransactional ? '' : lockTimeoutLine(plan.up, plan, folder.convention, tool);
     const text = tool === 'goose'
-      ? `${plan.nonTransactional ? '-- +goose NO TRANSACTION\n' : ''}-- +goose Up\n${header}\n${lockTimeoutLine(plan.up, plan, folder.convention)}${plan.up.trim()}\n\n-- +goose Down\n${down}\n`
-      : `-- migrate:up${plan.nonTransactional ? ' transaction:false' : ''}\n${header}\n${lockTimeoutLine(plan.up, plan, folder.convention)}${plan.up.trim()}\n\n-- migrate:down\n${down}\n`;
+      ? `${plan.nonTransactional ? '-- +goose NO TRANSACTION\n' : ''}-- +goose Up\n${header}\n${lock}${gooseBlocks(plan.up.trim())}\n${lockTimeoutEnd(lock)}\n-- +goose Down\n${gooseBlocks(down)}\n`
+      : `-- migrate:up${plan.nonTransactional ? ' transaction:false' : ''}\n${header}\n${lock}${plan.up.trim()}\n${lockTimeoutEnd(lock)}\n-- migrate:down\n${down}\n`;
     edits.push({ path: join(name.up), start: 0, end: 0, newText: text, create: true });
     return { placement: { edits, mode: 'new-file', convention: folder.convention, path: join(name.up) }, name };
   }
@@ -180,12 +213,13 @@ function placeInFolder(folder: { dir: string; convention: Convention; entries: s
     // name with Prisma's file in it
     const dir = name.up.slice(0, name.up.lastIndexOf('/'));
     const up = `${dir}/migration.sql`;
-    const lock = plan.nonTransactional ? '' : lockTimeoutLine(plan.up, plan, folder.convention);
+    const lock = plan.nonTransactional ? '' : lockTimeoutLine(plan.up, plan, folder.convention, tool);
     const one = plan.nonTransactional ? '-- Keep this statement alone in its file: Prisma sends a migration as one query, which\n-- PostgreSQL runs as one transaction when it holds several statements, and CONCURRENTLY refuses that.\n' : '';
     edits.push({ path: join(up), start: 0, end: 0, newText: `${header}\n${one}\n${lock}${plan.up.trim()}\n`, create: true });
     return { placement: { edits, mode: 'new-file', convention: folder.convention, path: join(up) }, name: { ...name, up, down: undefined } };
   }
-  edits.push({ path: join(name.up), start: 0, end: 0, newText: `${header}\n${note(plan.up)}\n${lockTimeoutLine(plan.up, plan, folder.convention)}${plan.up.trim()}\n`, create: true });
+  const lock = lockTimeoutLine(plan.up, plan, folder.convention, tool);
+  edits.push({ path: join(name.up), start: 0, end: 0, newText: `${header}\n${note(plan.up)}\n${lock}${plan.up.trim()}\n${lockTimeoutEnd(lock)}`, create: true });
   if (name.down && hasDown(folder.convention)) {
     const down = plan.down?.trim() || '-- Nothing to undo.';
     edits.push({ path: join(name.down), start: 0, end: 0, newText: `-- Rollback: ${plan.title.replace(/\s+/g, ' ')}\n${note(down)}\n${down}\n`, create: true });
@@ -271,8 +305,8 @@ const appliedCache = new WeakMap<readonly SourceFile[], Set<string>>();
  * the tool's order; files a --fix run created do not count), the rollbacks of those ups (a rollback
  * with no up it undoes, too), and files the tool does not run as a forward step of this database
  * (sqitch verify scripts, other dialects, reworked copies, skipped names: not DB Engineer's to edit).
- * Flyway repeatables and a full schema beside the migrations (a second install path) are edited
- * as they are: they are not applied.
+ * Flyway repeatables are edited as they are (Flyway runs them again when they change). A Rails
+ * structure.sql and a full schema beside versioned migrations are dumps of what ran: applied.
  */
 function appliedInSets(files: readonly SourceFile[]): Set<string> {
   const hit = appliedCache.get(files);
@@ -286,8 +320,11 @@ function appliedInSets(files: readonly SourceFile[]): Set<string> {
   for (const f of files) {
     const m = f.migration;
     if (m?.set === undefined || f.createdByFix) continue;
-    if (m.role === 'up') { if (last.get(m.set) !== f.path) applied.add(f.path); }
-    else if (m.role !== 'down' && m.role !== 'repeatable' && m.role !== 'install-alternative' && m.role !== 'plain') applied.add(f.path);
+    // a Rails structure.sql is a dump of the applied schema that Rails writes (schema_migrations rows
+    // included): never edited by a fix, like a full schema beside versioned migrations
+    if (m.convention === 'rails-structure' || m.role === 'install-alternative') applied.add(f.path);
+    else if (m.role === 'up') { if (last.get(m.set) !== f.path) applied.add(f.path); }
+    else if (m.role !== 'down' && m.role !== 'repeatable' && m.role !== 'plain') applied.add(f.path);
   }
   for (const f of files) {
     const m = f.migration;

@@ -235,6 +235,12 @@ export class Project {
    */
   private editsAppliedMigration(fix: Fix): string | undefined {
     const files = this.order();
+    const sqitch = this.plan?.sets.filter((st) => st.convention === 'sqitch') ?? [];
+    for (const e of fix.edits) {
+      if (!e.create || !sqitch.length) continue;
+      const rel = this.relPath(e.path).replace(/\\/g, '/');
+      if (sqitch.some((st) => !st.folder || rel.startsWith(`${st.folder}/`))) return `it would create ${rel}, which sqitch never runs until the change is added to sqitch.plan (sqitch add) with its revert and verify scripts`;
+    }
     for (const e of fix.edits) {
       if (e.create) continue;
       const f = this.files.get(e.path);
@@ -487,7 +493,8 @@ export class Project {
       let sev = this.severityOf(r.meta.id) as Severity;
       // A rollback runs rarely, right after its up migration, usually on tables just created: a
       // locking rule says so at most as information.
-      if (down && r.meta.category === 'migration' && (sev === 'error' || sev === 'warning')) sev = 'info';
+      // locking advice on a rollback is advice; a statement that cannot run there at all is not
+      if (down && r.meta.category === 'migration' && !FAILS_OUTRIGHT.has(r.meta.id) && (sev === 'error' || sev === 'warning')) sev = 'info';
       const runner = runnerOf(stmt.file, this.config);
       return {
         stmt, kind: stmt.kind!, node: stmt.node!, file: stmt.file, schema, newTables, inTransaction,
@@ -522,6 +529,9 @@ function runnerOf(file: SourceFile, config: Config): { convention: string; wraps
 function toolTableFile(convention: string, ddl: string, config: Config): SourceFile {
   return buildFile(`(${convention} history table)`, ddl, config, `(${convention} history table)`);
 }
+
+/** Rules whose findings are statements PostgreSQL refuses, not lock advice: full severity in a rollback too. */
+const FAILS_OUTRIGHT = new Set(['concurrently-in-transaction', 'enum-value-used-in-same-transaction']);
 
 /** Splits and parses a file into statements (parses are cached per statement text). */
 export function buildFile(path: string, text: string, config: Config, rel: string, disk?: DiskInfo): SourceFile {

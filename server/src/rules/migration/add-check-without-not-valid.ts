@@ -70,7 +70,8 @@ function report(ctx: StatementContext, table: Table, display: string, k: Node, s
   const name = k.conname ?? checkName(table, rel.relname, k.raw_expr);
   const fixes: Fix[] = [];
   const check = seg ? findWords(seg, ['check']) : -1;
-  if (seg && seg.length && check >= 0 && !table.partitioned) {
+  // not in a rollback: a VALIDATE written as a new forward migration would never run after it
+  if (seg && seg.length && check >= 0 && !table.partitioned && !ctx.runner.down) {
     const path = ctx.file.path;
     const relR = relationRange(ctx, rel);
     const relText = ctx.file.text.slice(relR.start, relR.end);

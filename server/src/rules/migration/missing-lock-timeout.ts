@@ -92,6 +92,21 @@ function insertion(file: SourceFile, stmt: Statement, local: boolean, value: str
   return { start: at, newText: `SET ${local ? 'LOCAL ' : ''}lock_timeout = '${value}';\n` };
 }
 
+/**
+ * A plain `SET lock_timeout` (no transaction around the file) stays on the migration tool's connection
+ * for the migrations after this one, where a CREATE INDEX CONCURRENTLY that times out leaves an
+ * INVALID index: the file resets it at its end (before a goose/dbmate Down section).
+ */
+function resetAtEnd(file: SourceFile, set: string): { path: string; start: number; end: number; newText: string }[] {
+  if (!/^SET lock_timeout/.test(set)) return [];
+  const m = file.migration;
+  const ups = file.statements.filter((s) => s.node && (m?.downFrom === undefined || s.start < m.downFrom));
+  const last = ups[ups.length - 1];
+  if (!last) return [];
+  const closed = file.text.slice(last.start, last.end).trimEnd().endsWith(';');
+  return [{ path: file.path, start: last.end, end: last.end, newText: `${closed ? '' : ';'}\nRESET lock_timeout;` }];
+}
+
 export const rule: Rule = {
   meta: {
     id: 'missing-lock-timeout',
@@ -105,7 +120,7 @@ export const rule: Rule = {
     good: "-- file: 001_orders.sql\nCREATE TABLE orders (id bigint PRIMARY KEY);\n-- file: 002_note.sql\nSET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN note text;",
     fixable: true,
     notes:
-      "Reported once per migration file, on the first statement that takes a lock blocking writes (SHARE or stronger: ACCESS EXCLUSIVE for most ALTER TABLE forms, DROP, TRUNCATE, CLUSTER, VACUUM FULL, REFRESH MATERIALIZED VIEW, RENAME; SHARE ROW EXCLUSIVE for ADD FOREIGN KEY and CREATE TRIGGER; SHARE for CREATE INDEX and REINDEX) on a table created by an earlier migration. Forms that take SHARE UPDATE EXCLUSIVE (VALIDATE CONSTRAINT, SET STATISTICS, storage parameters, ATTACH PARTITION, CREATE INDEX CONCURRENTLY, DETACH PARTITION CONCURRENTLY) let reads and writes go on and are not reported. Unlike squawk's require-timeout-settings, tables created earlier in the same file are not reported (nobody else can hold a lock on them), nor tables the project's migrations never create (DB Engineer cannot tell what they are), nor rollback (down) migrations. A `SET lock_timeout` (or `SELECT set_config('lock_timeout', ...)`) earlier in the same file counts; `SET LOCAL` counts only inside a transaction (the migration tool's, or BEGIN ... COMMIT), since outside one PostgreSQL ignores it (postgres-language-server accepts it anywhere); a value of 0, DEFAULT or RESET turns it off again. A timeout set on the role or in the migration tool's connection is not visible in the SQL: turn the rule off in .dbe.json then. In a project whose migrations follow a naming convention (numbered, Flyway, golang-migrate, Diesel, timestamped), only the newest migration is reported: the older ones have run, a timeout cannot be added to them after the fact, and editing an applied migration breaks the tools' checksums; on real projects reporting every file gave one finding per migration (825 on eight projects, none of which sets lock_timeout anywhere). Projects without a convention (one schema file, plain folders) are reported in every file. The quick fix writes `SET lock_timeout = '5s';` before the first statement (after leading comments and goose/dbmate markers), `SET LOCAL` right after a leading BEGIN or when the migration tool runs the file in a transaction, or right before the statement when the file turned its own timeout off; the value is `migrations.lockTimeout` in .dbe.json. A migration that times out must be retried: run it from a tool or script that retries.",
+      "Reported once per migration file, on the first statement that takes a lock blocking writes (SHARE or stronger: ACCESS EXCLUSIVE for most ALTER TABLE forms, DROP, TRUNCATE, CLUSTER, VACUUM FULL, REFRESH MATERIALIZED VIEW, RENAME; SHARE ROW EXCLUSIVE for ADD FOREIGN KEY and CREATE TRIGGER; SHARE for CREATE INDEX and REINDEX) on a table created by an earlier migration. Forms that take SHARE UPDATE EXCLUSIVE (VALIDATE CONSTRAINT, SET STATISTICS, storage parameters, ATTACH PARTITION, CREATE INDEX CONCURRENTLY, DETACH PARTITION CONCURRENTLY) let reads and writes go on and are not reported. Unlike squawk's require-timeout-settings, tables created earlier in the same file are not reported (nobody else can hold a lock on them), nor tables the project's migrations never create (DB Engineer cannot tell what they are), nor rollback (down) migrations. A `SET lock_timeout` (or `SELECT set_config('lock_timeout', ...)`) earlier in the same file counts; `SET LOCAL` counts only inside a transaction (the migration tool's, or BEGIN ... COMMIT), since outside one PostgreSQL ignores it (postgres-language-server accepts it anywhere); a value of 0, DEFAULT or RESET turns it off again. A timeout set on the role or in the migration tool's connection is not visible in the SQL: turn the rule off in .dbe.json then. In a project whose migrations follow a naming convention (numbered, Flyway, golang-migrate, Diesel, timestamped), only the newest migration is reported: the older ones have run, a timeout cannot be added to them after the fact, and editing an applied migration breaks the tools' checksums; on real projects reporting every file gave one finding per migration (825 on eight projects, none of which sets lock_timeout anywhere). Projects without a convention (one schema file, plain folders) are reported in every file. The quick fix writes `SET lock_timeout = '5s';` before the first statement (after leading comments and goose/dbmate markers), `SET LOCAL` right after a leading BEGIN or when the migration tool runs the file in a transaction, or right before the statement when the file turned its own timeout off; a plain SET (no transaction around the file) gets `RESET lock_timeout;` after the file's last statement, so that it does not stay on the migration tool's connection for the migrations after it (where a CREATE INDEX CONCURRENTLY that times out leaves an INVALID index); the value is `migrations.lockTimeout` in .dbe.json. A migration that times out must be retried: run it from a tool or script that retries.",
   },
   beforeStatement(ctx) {
     if (ctx.runner.down || reported.has(ctx.newTables)) return;
@@ -123,7 +138,7 @@ export const rule: Rule = {
     ctx.report({
       ...statementHead(ctx.stmt),
       message: `${lock.what} takes ${lock.mode === 'ACCESS EXCLUSIVE' ? 'an' : 'a'} ${lock.mode} lock on ${q(lock.display)} with no lock_timeout set: behind a long transaction it waits, and ${blocks} ${q(lock.display)} queues behind it; start the migration with SET lock_timeout = '${ctx.lockTimeout}' (and retry when it times out).`,
-      fixes: ins ? [{ title: `Set lock_timeout to ${ctx.lockTimeout} at the start of the migration`, edits: [{ path: ctx.file.path, start: ins.start, end: ins.start, newText: ins.newText }] }] : [],
+      fixes: ins ? [{ title: `Set lock_timeout to ${ctx.lockTimeout} at the start of the migration`, edits: [{ path: ctx.file.path, start: ins.start, end: ins.start, newText: ins.newText }, ...resetAtEnd(ctx.file, ins.newText)] }] : [],
     });
   },
 };
