@@ -361,7 +361,7 @@ test('engine: a full schema beside versioned migrations is judged on its own, th
   assert.deepEqual(findings(p, 'pg/schema.sql', 'create-index-non-concurrently'), []);
   assert.equal(findings(p, 'pg/versioned/v1.10/index.sql', 'create-index-non-concurrently').length, 1);
   const plan = p.migrationPlan();
-  assert.deepEqual(plan.files.map((f) => f.role), ['install-alternative', 'up', 'up', 'up']);
+  assert.deepEqual(plan.files.map((f) => f.role), ['up', 'up', 'up', 'install-alternative']); // files outside the sets come after them
 });
 
 test('config: migrations.order "tool" is the default; "path" and "natural" override; migrations.convention is checked', () => {
@@ -514,4 +514,14 @@ test('sqitch: no fix creates a deploy script that sqitch.plan does not name (sqi
   const all = [...p.analyze().values()].flat();
   for (const f of all) for (const fix of f.fixes ?? []) for (const e of fix.edits) assert.ok(!e.create, `${f.rule}: ${fix.title} creates ${e.path}`);
   assert.ok(p.droppedFixes.some((d) => /sqitch\.plan/.test(d.reason)), JSON.stringify(p.droppedFixes));
+});
+
+test('files outside every migration set (lemmy replaceable_schema, a seed) replay after the migrations they build on', () => {
+  const plan = planMigrations(files({
+    'crates/db/replaceable_schema/triggers.sql': '', 'migrations/2019-02-26-002946_a/up.sql': '', 'migrations/2019-02-26-002946_a/down.sql': '',
+    'migrations/2019-03-01-000000_b/up.sql': '',
+  }));
+  assert.deepEqual(names(plan.files), [
+    'migrations/2019-02-26-002946_a/up.sql', 'migrations/2019-02-26-002946_a/down.sql', 'migrations/2019-03-01-000000_b/up.sql', 'crates/db/replaceable_schema/triggers.sql',
+  ]);
 });

@@ -525,7 +525,7 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
     }
   }
 
-  // The whole order: each set as a block at its first file's path position; other files by path.
+  // The whole order: each set as a block at its first file's path position; then the other files by path.
   const setOf = (rel: string) => assigned.get(rel)?.set;
   const anchor = new Map<MigrationSet, string>();
   for (const set of sets.values()) anchor.set(set, set.files.map((f) => pathKey(f.rel)).sort()[0]);
@@ -533,9 +533,11 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
   if (order === 'tool') {
     const items: { key: string; files: PlannedFile[] }[] = [];
     for (const set of sets.values()) items.push({ key: anchor.get(set)!, files: set.files });
-    for (const p of planned.values()) if (!setOf(p.rel)) items.push({ key: pathKey(p.rel), files: [p] });
     items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    all = items.flatMap((i) => i.files);
+    // Files outside every migration set (functions, views, triggers, seeds kept apart, like lemmy's
+    // replaceable_schema or Supabase's seed.sql) run against the schema the migrations built: after them
+    const rest = [...planned.values()].filter((p) => !setOf(p.rel)).sort((a, b) => (pathKey(a.rel) < pathKey(b.rel) ? -1 : 1));
+    all = [...items.flatMap((i) => i.files), ...rest];
   } else {
     all = [...planned.values()].sort((a, b) => {
       const ka = pathKey(a.rel), kb = pathKey(b.rel);
