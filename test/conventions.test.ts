@@ -525,3 +525,21 @@ test('files outside every migration set (lemmy replaceable_schema, a seed) repla
     'migrations/2019-02-26-002946_a/up.sql', 'migrations/2019-02-26-002946_a/down.sql', 'migrations/2019-03-01-000000_b/up.sql', 'crates/db/replaceable_schema/triggers.sql',
   ]);
 });
+
+test('pop: a migration that must run outside a transaction is .autocommit. only where the project uses popx autocommit files; elsewhere it is not written', () => {
+  const base = {
+    'm/20200101000000_init.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON users (email);\nCREATE INDEX users_email_id_idx ON users (email, id);\n',
+    'm/20200101000000_init.down.sql': 'DROP TABLE users;\n',
+    'm/20200102000000_more.postgres.up.sql': 'ALTER TABLE users ADD COLUMN note text;\n',
+  };
+  const creates = (p: Project) => [...p.analyze().values()].flat().filter((f) => f.rule === 'redundant-index')
+    .flatMap((f) => f.fixes ?? []).flatMap((x) => x.edits).filter((e) => e.create).map((e) => e.path);
+  // gobuffalo pop (supabase auth): no .autocommit files, so no CONCURRENTLY migration can be written
+  const plain = project(base);
+  assert.deepEqual(creates(plain), []);
+  assert.ok(plain.droppedFixes.some((d) => /CONCURRENTLY fails/.test(d.reason)), JSON.stringify(plain.droppedFixes));
+  // ory popx (kratos): the project already runs .autocommit migrations
+  const popx = project({ ...base, 'm/20200101000001_idx.postgres.autocommit.up.sql': 'CREATE INDEX CONCURRENTLY users_note_idx ON users (note);\n' });
+  const made = creates(popx);
+  assert.ok(made.length >= 1 && made.every((x) => /\.postgres\.autocommit\.(up|down)\.sql$/.test(x)), JSON.stringify(made));
+});

@@ -189,7 +189,10 @@ function placeInFolder(folder: { dir: string; convention: Convention; entries: s
   if (tool === 'pop') {
     // pop (popx/match.go): the dialect infix keeps the SQL to PostgreSQL (a bare X.up.sql runs on every
     // database the project supports), and `.autocommit` runs it outside pop's transaction
-    const infix = `.postgres${plan.nonTransactional ? '.autocommit' : ''}`;
+    // `.autocommit` is ory/x popx's; gobuffalo pop (supabase auth) would not read such a name: only in a
+    // folder that already uses it (a CONCURRENTLY migration elsewhere is dropped by the engine)
+    const autocommit = plan.nonTransactional && folder.entries.some((e) => /\.autocommit\.(up|down)\.sql$/i.test(e));
+    const infix = `.postgres${autocommit ? '.autocommit' : ''}`;
     name = { ...name, up: name.up.replace(/\.up\.sql$/i, `${infix}.up.sql`), down: name.down?.replace(/\.down\.sql$/i, `${infix}.down.sql`) };
   }
   // the anchor's path tells the separator when the folder's own name has none (a relative `m`)

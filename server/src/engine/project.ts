@@ -236,6 +236,12 @@ export class Project {
   private editsAppliedMigration(fix: Fix): string | undefined {
     const files = this.order();
     const sqitch = this.plan?.sets.filter((st) => st.convention === 'sqitch') ?? [];
+    const pop = this.plan?.sets.filter((st) => st.convention === 'pop') ?? [];
+    for (const e of fix.edits) {
+      if (!e.create || !pop.length || !/\bconcurrently\b/i.test(e.newText) || /\.autocommit\.(up|down)\.sql$/i.test(e.path)) continue;
+      const rel = this.relPath(e.path).replace(/\\/g, '/');
+      if (pop.some((st) => rel.startsWith(`${st.folder}/`) || (!st.folder && !rel.includes('/')))) return `it would create ${rel}, which pop runs inside a transaction, where CONCURRENTLY fails (this pop has no .autocommit migrations)`;
+    }
     for (const e of fix.edits) {
       if (!e.create || !sqitch.length) continue;
       const rel = this.relPath(e.path).replace(/\\/g, '/');

@@ -1,5 +1,5 @@
 import type { Fix, Statement } from '../../model';
-import { newestMigration, placeMigration, placesInline } from '../../engine/placement';
+import { migrationLabel, newestMigration, placeMigration, placesInline } from '../../engine/placement';
 import { strings } from '../../sql/ast';
 import type { Index, Table } from '../../schema';
 import { ident, indexNameLoc, statementOf } from './util';
@@ -150,7 +150,7 @@ function fixesFor(ctx: SchemaContext, t: Table, a: Index, stmt: Statement): Fix[
     const recreate = recreateSql(stmt, !t.partitioned);
     const placed = placeMigration(files, { title: `drop ${a.name}`, anchor: stmt, nonTransactional: !t.partitioned, up: drop, down: recreate });
     if (placed.mode === 'new-file') {
-      fixes.push({ title: `Drop index ${a.name} in a new migration ${placed.path.split(/[\\/]/).pop()} (its rollback recreates it)`, edits: placed.edits });
+      fixes.push({ title: `Drop index ${a.name} in a new migration ${migrationLabel(placed.path)} (its rollback recreates it)`, edits: placed.edits });
     }
     return fixes;
   }
