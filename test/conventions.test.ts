@@ -543,3 +543,18 @@ test('pop: a migration that must run outside a transaction is .autocommit. only 
   const made = creates(popx);
   assert.ok(made.length >= 1 && made.every((x) => /\.postgres\.autocommit\.(up|down)\.sql$/.test(x)), JSON.stringify(made));
 });
+
+test('a set that only repeats migrations of a larger set (a vendored copy, kratos oryx/networkx) is replayed once, from the larger set', () => {
+  const net = 'CREATE TABLE networks (id uuid PRIMARY KEY);\n';
+  const p = project({
+    'oryx/networkx/migrations/sql/20150100000001000000_networks.postgres.up.sql': net,
+    'oryx/networkx/migrations/sql/20150100000001000000_networks.postgres.down.sql': 'DROP TABLE networks;\n',
+    'persistence/sql/migrations/sql/20150100000001000000_networks.postgres.up.sql': net,
+    'persistence/sql/migrations/sql/20150100000001000000_networks.postgres.down.sql': 'DROP TABLE networks;\n',
+    'persistence/sql/migrations/sql/20200101000000000000_identities.postgres.up.sql': 'CREATE TABLE identities (id uuid PRIMARY KEY, nid uuid REFERENCES networks (id));\n',
+  });
+  const plan = p.migrationPlan();
+  const replayed = plan.files.filter((f) => f.role === 'up').map((f) => f.rel);
+  assert.deepEqual(replayed, ['persistence/sql/migrations/sql/20150100000001000000_networks.postgres.up.sql', 'persistence/sql/migrations/sql/20200101000000000000_identities.postgres.up.sql']);
+  assert.ok(plan.sets.some((s) => s.warnings.some((w) => /a copy/.test(w))));
+});

@@ -525,6 +525,27 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
     }
   }
 
+  // A set whose every forward step is, by name and text, a step of another, larger set is a copy of
+  // those migrations (kratos keeps ory/x's networkx migrations in oryx/ and runs its own copy of them
+  // from persistence/sql): replaying both fails with "already exists"; only the larger set's run.
+  const stepKey = (f: PlannedFile) => `${f.rel.slice(f.rel.lastIndexOf('/') + 1)}\u0000${texts.get(f.rel) ?? ''}`;
+  for (const s of sets.values()) {
+    const ups = s.files.filter((f) => f.role === 'up');
+    if (!ups.length) continue;
+    const other = [...sets.values()].find((o) => {
+      if (o === s) return false;
+      const theirs = new Set(o.files.filter((f) => f.role === 'up').map(stepKey));
+      return theirs.size > ups.length && ups.every((u) => theirs.has(stepKey(u)));
+    });
+    if (!other) continue;
+    for (const f of s.files) {
+      if (f.role !== 'up' && f.role !== 'down') continue;
+      f.role = 'ignored';
+      f.why = `the same migration as one in ${other.folder || '.'}/ (a copy): replayed once, from there`;
+    }
+    s.warnings.push(`every migration here is also in ${other.folder || '.'}/ (a copy, e.g. a library's migrations the project runs as its own): replayed once, from there`);
+  }
+
   // The whole order: each set as a block at its first file's path position; then the other files by path.
   const setOf = (rel: string) => assigned.get(rel)?.set;
   const anchor = new Map<MigrationSet, string>();
