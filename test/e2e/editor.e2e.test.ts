@@ -106,6 +106,8 @@ describe('a trusted workspace', () => {
     const before = new Set(fs.readdirSync(dir));
     await wb.command('Focus on Schema View');
     const tree = wb.page.locator('.pane', { hasText: 'Schema' }).locator('.monaco-list-row');
+    // the tree may be scrolled down by the previous step (a table opened): rows out of view are not rendered
+    await wb.page.keyboard.press('Home');
     await tree.filter({ hasText: /Index recommendations/ }).first().waitFor({ timeout: 20_000 });
     // collapse the table opened by the previous step, then go to the first recommendation by keyboard
     const users = tree.filter({ hasText: /^users/ }).first();
