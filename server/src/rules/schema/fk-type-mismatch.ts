@@ -16,6 +16,13 @@ const CANON: Record<string, string> = {
 const WIDTH: Record<string, number> = { smallint: 16, integer: 32, bigint: 64 };
 const LIMIT: Record<number, string> = { 16: '32,767', 32: '2,147,483,647' };
 
+/** Implicit casts between the canonical kinds above (pg_cast, castcontext 'i'): from>to. */
+const IMPLICIT = new Set([
+  'smallint>numeric', 'integer>numeric', 'bigint>numeric', 'smallint>real', 'integer>real', 'bigint>real',
+  'smallint>double precision', 'integer>double precision', 'bigint>double precision', 'numeric>real', 'numeric>double precision',
+  'real>double precision', 'date>timestamp', 'date>timestamptz', 'timestamp>timestamptz', 'time>interval', 'time>timetz', 'cidr>inet',
+]);
+
 /** The column's type as written, without DEFAULT-like noise. */
 function shown(c: Column): string { return c.typeText.trim().toLowerCase(); }
 
@@ -32,7 +39,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE users (id bigserial PRIMARY KEY);\nCREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id));',
     fixable: false,
     notes:
-      'Judged on the final schema (a type changed by a later migration counts). `serial` is `integer` and `bigserial` is `bigint` here. `text`, `varchar(n)`, `char(n)` and `citext` are not compared with each other (they compare as text and share the index; a length limit that differs is a design choice), nor are length or precision modifiers. Domains, enums, arrays and types the project does not define in a way DB Engineer knows are skipped: when the type is not known for sure, nothing is said. PostgreSQL itself refuses a foreign key between types it cannot compare (text referencing uuid): that fails at migration time. squawk and postgres-language-server have no equivalent (their `prefer-bigint-over-int` reports every integer column, which int-primary-key covers for keys). No quick fix: changing a column type rewrites the table under an ACCESS EXCLUSIVE lock (see alter-column-type), which needs a planned migration.',
+      'Judged on the final schema (a type changed by a later migration counts). `serial` is `integer` and `bigserial` is `bigint` here. `text`, `varchar(n)`, `char(n)` and `citext` are not compared with each other (they compare as text and share the index; a length limit that differs is a design choice), nor are length or precision modifiers. Domains, enums, arrays and types the project does not define in a way DB Engineer knows are skipped: when the type is not known for sure, nothing is said. PostgreSQL itself refuses a foreign key between types it cannot compare (text referencing uuid): that fails at migration time. squawk and postgres-language-server have no equivalent (their `prefer-bigint-over-int` reports every integer column, which int-primary-key covers for keys). No quick fix: changing a column type rewrites the table under an ACCESS EXCLUSIVE lock (see alter-column-type), which needs a planned migration. When the referencing type has no implicit cast to the key\'s (text referencing uuid, numeric referencing integer), PostgreSQL refuses the key ("foreign key constraint ... cannot be implemented"): the message says the statement fails (checked on PostgreSQL 15).',
   },
   onSchema(ctx) {
     const seen = new Set<string>();
@@ -47,7 +54,7 @@ export const rule: Rule = {
         const refCols = fk.refColumns.length ? fk.refColumns : parent.primaryKey?.columns ?? [];
         if (refCols.length !== fk.columns.length || refCols.length === 0) continue;
         const problems: string[] = [];
-        let narrower = false;
+        let narrower = false, refused = false;
         for (let i = 0; i < fk.columns.length; i++) {
           const c = t.columns.get(fk.columns[i]);
           const r = parent.columns.get(refCols[i]);
@@ -61,10 +68,15 @@ export const rule: Rule = {
               narrower = true;
               problems.push(`${what}: key values above ${LIMIT[WIDTH[a]]} cannot be stored in it, so inserts start failing when ${parent.name} passes that; make it ${b}`);
             } else {
-              problems.push(`${what}: the column is ready for keys its ${b} key cannot hold; widen ${parent.name}.${r.name} to ${a} (or narrow the column) so the two match`);
+              problems.push(`${what}: the column is ready for keys that ${parent.name}.${r.name} (${b}) cannot hold; widen ${parent.name}.${r.name} to ${a} (or narrow the column) so the two match`);
             }
           } else if (a === 'timestamp' || b === 'timestamp') {
             problems.push(`${what}: every check and join converts between them through the session TimeZone, so the same instant can fail to match; use one type (timestamptz)`);
+          } else if (!IMPLICIT.has(`${a}>${b}`)) {
+            // PostgreSQL needs the referencing type to be implicitly coercible to the key's: "foreign key
+            // constraint ... cannot be implemented" (text referencing uuid)
+            refused = true;
+            problems.push(`${what}: PostgreSQL refuses this foreign key (there is no implicit cast from ${shown(c)} to ${shown(r)}), so the statement that adds it fails; use ${b}`);
           } else {
             problems.push(`${what}: every reference check and join converts one side, and an index on the converted side cannot be used; use ${b}`);
           }
@@ -73,7 +85,7 @@ export const rule: Rule = {
         seen.add(at);
         ctx.report({
           loc: foreignKeyLoc(ctx, fk),
-          message: `Foreign key type mismatch${narrower ? ' (overflow)' : ''}: ${problems.join('; ')}.`,
+          message: `Foreign key type mismatch${refused ? ' (refused by PostgreSQL)' : narrower ? ' (overflow)' : ''}: ${problems.join('; ')}.`,
         });
       }
     }
