@@ -59,10 +59,16 @@ function timeoutInForce(ctx: StatementContext): boolean {
   let inTx = false;
   let session = false;
   let local = false;
+  let sessionAtBegin = false;
   for (const s of ctx.file.statements) {
     if (s.index >= ctx.stmt.index) break;
-    if (isBegin(s)) inTx = true;
-    else if (isEnd(s)) { inTx = false; if (!wrapped) local = false; }
+    if (isBegin(s)) { inTx = true; sessionAtBegin = session; }
+    else if (isEnd(s)) {
+      // a ROLLBACK undoes a SET made in the transaction it ends, as it undoes everything else
+      if (inTx && s.node?.kind === 'TRANS_STMT_ROLLBACK') session = sessionAtBegin;
+      inTx = false;
+      if (!wrapped) local = false;
+    }
     const e = timeoutEffect(s);
     if (e === 'set') session = true;
     // SET LOCAL outside a transaction does nothing (PostgreSQL only warns)
