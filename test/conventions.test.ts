@@ -400,6 +400,9 @@ test('dbe lint --verbose names the tool, the order and the warnings on stderr; t
   assert.ok(JSON.parse(r.stdout).files.length === 5);
   assert.match(r.stderr, /migrations\/ is golang-migrate \(5 files named as golang-migrate names them\): 4 up, 1 down; replayed from 1_init\.up\.sql to 100_c\.up\.sql/);
   assert.match(r.stderr, /warning: migrations\/20_a\.up\.sql and migrations\/20_b\.up\.sql have the same version 20/);
+  // every file, in replay order, so the order itself can be checked
+  const listed = [...r.stderr.matchAll(/migrations: +\d+\. (\S+) \((\w+)/g)].map((m) => `${m[1]} ${m[2]}`);
+  assert.deepEqual(listed, ['1_init.up.sql up', '1_init.down.sql down', '20_a.up.sql up', '20_b.up.sql up', '100_c.up.sql up']);
   const quiet = spawnSync(process.execPath, [CLI, 'lint', dir, '--format', 'json', '--fail-on', 'none', '--no-cache'], { encoding: 'utf8', cwd: TMP, env: { ...process.env, DBE_CACHE_DIR: path.join(TMP, '.cache') } });
   assert.doesNotMatch(quiet.stderr, /golang-migrate/, 'only with --verbose');
 });

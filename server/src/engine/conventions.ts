@@ -587,6 +587,8 @@ export function describePlan(plan: MigrationPlan): string[] {
     const short = (rel: string) => (s.folder && rel.startsWith(s.folder + '/') ? rel.slice(s.folder.length + 1) : rel);
     out.push(`migrations: ${s.folder || '.'}/ is ${s.convention} (${s.detectedBy}): ${parts.join(', ')}${first && last ? `; replayed from ${short(first.rel)} to ${short(last.rel)}` : ''}${plan.order !== 'tool' ? ` in ${plan.order} order (migrations.order)` : ''}`);
     for (const w of s.warnings) out.push(`migrations: ${s.folder || "."}/: warning: ${w}`);
+    // every file in the order it is replayed, so the order can be checked, not only its ends
+    s.files.forEach((f, i) => out.push(`migrations:   ${String(i + 1).padStart(String(s.files.length).length)}. ${short(f.rel)} (${f.role}${f.version ? `, version ${f.version}` : ''})`));
   }
   for (const f of plan.files) if (f.role === 'install-alternative') out.push(`migrations: ${f.rel} is not replayed: ${f.why}`);
   return out;
