@@ -561,3 +561,17 @@ test('a set that only repeats migrations of a larger set (a vendored copy, krato
   assert.deepEqual(replayed, ['persistence/sql/migrations/sql/20150100000001000000_networks.postgres.up.sql', 'persistence/sql/migrations/sql/20200101000000000000_identities.postgres.up.sql']);
   assert.ok(plan.sets.some((s) => s.warnings.some((w) => /a copy/.test(w))));
 });
+
+test('sqitch: an earlier instance of a reworked change is the copy named after the first tag after it whose script exists (not only the first tag)', () => {
+  const plan = '%project=t\n\nusers 2024-01-01T00:00:00Z A <a@b>\n@v1 2024-01-02T00:00:00Z A <a@b>\n@v2 2024-01-03T00:00:00Z A <a@b>\nusers [users@v2] 2024-01-04T00:00:00Z A <a@b>\n';
+  assert.deepEqual(sqitchOrder(plan, (c) => c === 'users@v2'), ['users@v2', 'users']);
+  const p = project({
+    'deploy/users@v2.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n',
+    'deploy/users.sql': 'ALTER TABLE users ADD COLUMN email text;\n',
+    'revert/users@v2.sql': 'DROP TABLE users;\n', 'revert/users.sql': 'ALTER TABLE users DROP COLUMN email;\n',
+  });
+  p.setSqitchPlan('', plan);
+  const ups = p.migrationPlan().files.filter((f) => f.role === 'up').map((f) => f.rel);
+  assert.deepEqual(ups, ['deploy/users@v2.sql', 'deploy/users.sql']);
+  assert.ok(p.schema().table(undefined, 'users')?.columns.has('email'));
+});

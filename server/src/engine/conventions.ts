@@ -251,25 +251,30 @@ export const TOOL_TABLES: Partial<Record<ToolConvention, string>> = {
 
 /**
  * The deploy order a sqitch.plan gives: change paths (`tables/user`, or `tables/user@v1.0` for an
- * earlier instance of a reworked change, whose script is the copy named after the first tag that
- * follows it) in plan order.
+ * earlier instance of a reworked change) in plan order. The script of an earlier instance is the copy
+ * named after a tag that follows it: sqitch tries each tag after it, up to the change's next rework,
+ * and takes the first whose script exists (App::Sqitch::Plan::Change path_segments); `exists` says
+ * which exist (without it, the first tag).
  */
-export function sqitchOrder(plan: string): string[] {
-  const entries: { name: string; tag?: string }[] = [];
+export function sqitchOrder(plan: string, exists?: (change: string) => boolean): string[] {
+  const entries: { name: string; at: number }[] = [];
+  const tags: { tag: string; at: number }[] = [];
+  let at = 0;
   for (const raw of plan.split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || line.startsWith('%') || line.startsWith('#')) continue;
-    if (line.startsWith('@')) {
-      const tag = line.split(/\s+/)[0];
-      for (let i = entries.length - 1; i >= 0 && entries[i].tag === undefined; i--) entries[i].tag = tag;
-      continue;
-    }
+    at++;
+    if (line.startsWith('@')) { tags.push({ tag: line.split(/\s+/)[0], at }); continue; }
     const name = line.split(/\s+/)[0].replace(/^[+-]/, '');
-    if (name) entries.push({ name });
+    if (name) entries.push({ name, at });
   }
-  const last = new Map<string, number>();
-  entries.forEach((e, i) => last.set(e.name, i));
-  return entries.map((e, i) => (last.get(e.name) !== i && e.tag ? `${e.name}${e.tag}` : e.name));
+  return entries.map((e, i) => {
+    const next = entries.find((x, j) => j > i && x.name === e.name);
+    if (!next) return e.name;
+    const between = tags.filter((t) => t.at > e.at && t.at < next.at).map((t) => `${e.name}${t.tag}`);
+    if (!between.length) return e.name;
+    return (exists && between.find(exists)) ?? between[0];
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -419,7 +424,8 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
     sqitchRank = undefined;
     const sqitchPlan = set.convention === 'sqitch' ? options.sqitchPlans?.get(set.folder) : undefined;
     if (sqitchPlan !== undefined) {
-      const order = sqitchOrder(sqitchPlan);
+      const deployed = new Set(set.files.filter((f) => /^sqitch deploy\//.test(assigned.get(f.rel)!.c.why)).map((f) => (assigned.get(f.rel)!.c.pairKey ?? '').replace(/\.sql$/i, '')));
+      const order = sqitchOrder(sqitchPlan, (change) => deployed.has(change));
       sqitchRank = new Map(order.map((c, i) => [c, i] as const));
       // the plan decides what is deployed: a reworked copy it names is a forward step, a script it does not name is not run
       for (const f of set.files) {
