@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { splitStatements } from '../server/src/sql/split';
 import { Project } from '../server/src/engine/project';
 import { defaultConfig, mergeConfig, ConfigError, globToRegExp } from '../server/src/config';
-import { isDownMigration, migrationSortKey } from '../server/src/engine/order';
+import { isDownMigration } from '../server/src/engine/order';
+import { pathKey } from '../server/src/engine/conventions';
 import { LineIndex, ByteMap } from '../server/src/text';
 import { Schema, type Index, type Table } from '../server/src/schema';
 import { freshIndexName } from '../server/src/rules/schema/util';
@@ -108,7 +109,7 @@ test('down migrations are recognised and sorted after their up migration', () =>
   assert.ok(isDownMigration('db/U2__undo.sql'));
   assert.ok(!isDownMigration('migrations/2020-01-01_x/up.sql'));
   assert.ok(!isDownMigration('lockdown.sql'));
-  const keys = ['m/1/down.sql', 'm/1/up.sql', 'm/2/up.sql'].sort((a, b) => (migrationSortKey(a) < migrationSortKey(b) ? -1 : 1));
+  const keys = ['m/1/down.sql', 'm/1/up.sql', 'm/2/up.sql'].sort((a, b) => (pathKey(a) < pathKey(b) ? -1 : 1));
   assert.deepEqual(keys, ['m/1/up.sql', 'm/1/down.sql', 'm/2/up.sql']);
 });
 

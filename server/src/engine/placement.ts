@@ -279,7 +279,8 @@ export function isAppliedMigration(files: readonly SourceFile[], file: SourceFil
   if (file.createdByFix) return false;
   // a file of a migration set the project's tool was recognised for (engine/conventions.ts): judged
   // by that set's own order, so a project with several sets (two databases) has a newest in each
-  if (file.migration?.set !== undefined && file.migration.convention !== 'plain') return appliedInSets(files).has(file.path);
+  const sets = appliedInSets(files);
+  if (file.migration?.set !== undefined && file.migration.convention !== 'plain') return sets.applied.has(file.path);
   // a Flyway repeatable migration runs again whenever it changes: editing it is how it is changed
   if (REPEATABLE.test(baseOf(file.path))) return false;
   if (file.isDown) {
@@ -292,7 +293,7 @@ export function isAppliedMigration(files: readonly SourceFile[], file: SourceFil
   }
   if (!file.replayed) return false;
   // a file outside every recognised migration set (queries/report.sql beside migrations/) is no migration
-  if (files.some((f) => f.migration?.set !== undefined && f.migration.convention !== 'plain')) return false;
+  if (sets.any) return false;
   const folder = migrationFolder(files);
   if (folder && files.length >= 2) {
     if (dirOf(file.path) !== folder.dir && dirOf(dirOf(file.path)) !== folder.dir) return false;
@@ -301,19 +302,20 @@ export function isAppliedMigration(files: readonly SourceFile[], file: SourceFil
   return files.some((f) => f.isDown);
 }
 
-const appliedCache = new WeakMap<readonly SourceFile[], Set<string>>();
+const appliedCache = new WeakMap<readonly SourceFile[], { applied: Set<string>; any: boolean }>();
 
 /**
- * Paths of the applied files of the recognised migration sets: every up but the last of its set (in
+ * Whether the project has recognised migration sets (`any`), and the paths of their applied files: every up but the last of its set (in
  * the tool's order; files a --fix run created do not count), the rollbacks of those ups (a rollback
  * with no up it undoes, too), and files the tool does not run as a forward step of this database
  * (sqitch verify scripts, other dialects, reworked copies, skipped names: not DB Engineer's to edit).
  * Flyway repeatables are edited as they are (Flyway runs them again when they change). A Rails
  * structure.sql and a full schema beside versioned migrations are dumps of what ran: applied.
  */
-function appliedInSets(files: readonly SourceFile[]): Set<string> {
+function appliedInSets(files: readonly SourceFile[]): { applied: Set<string>; any: boolean } {
   const hit = appliedCache.get(files);
   if (hit) return hit;
+  const any = files.some((f) => f.migration?.set !== undefined && f.migration.convention !== 'plain');
   const last = new Map<string, string>();
   for (const f of files) {
     const m = f.migration;
@@ -334,8 +336,9 @@ function appliedInSets(files: readonly SourceFile[]): Set<string> {
     if (m?.set === undefined || m.role !== 'down' || f.createdByFix) continue;
     if (!m.undoes || applied.has(m.undoes)) applied.add(f.path);
   }
-  appliedCache.set(files, applied);
-  return applied;
+  const out = { applied, any };
+  appliedCache.set(files, out);
+  return out;
 }
 
 /** The up migration paired with a down migration's path (`x.down.sql`, `x_down.sql`, `x/down.sql`). */

@@ -3,7 +3,7 @@ import { Schema, type Index } from '../../schema';
 import type { Fix } from '../../model';
 import type { Node } from '../../sql/parse';
 import type { Rule, StatementContext } from '../types';
-import { concurrentlyInPlace, displayName, droppedLaterInFile, lockedEarlierInTransaction, findWords, keywordCase, q, span } from './util';
+import { concurrentlyInPlace, displayName, droppedInFile, lockedEarlierInTransaction, findWords, keywordCase, q, span } from './util';
 
 export const rule: Rule = {
   meta: {
@@ -38,7 +38,7 @@ export const rule: Rule = {
         if (ix.loc.path === ctx.file.path && ix.loc.start < ctx.stmt.start) continue; // created in this file
         const t = ctx.schema.tables.get(ix.table);
         if (t?.partitioned) continue; // no CONCURRENTLY for partitioned indexes
-        if (t && droppedLaterInFile(ctx, t)) continue; // its table goes too (a down migration), before or after
+        if (t && droppedInFile(ctx, t)) continue; // its table goes too (a down migration), before or after
         if (t && lockedEarlierInTransaction(ctx, t)) continue; // the transaction already holds the same lock
       } else if (builtEarlierInFile(ctx, name)) {
         continue; // built earlier in this file on a table the project does not show

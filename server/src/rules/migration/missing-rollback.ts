@@ -29,8 +29,7 @@ function expectedDown(files: readonly SourceFile[], f: SourceFile, sets: Map<str
   if (!some) return undefined;
   const keepCase = (from: RegExp, to: string) => f.path.replace(from, (x) => (x === x.toUpperCase() ? to.toUpperCase() : to));
   switch (m.convention) {
-    case 'golang-migrate': case 'pop': return keepCase(/up\.sql$/i, 'down.sql');
-    case 'diesel': return keepCase(/up\.sql$/i, 'down.sql');
+    case 'golang-migrate': case 'pop': case 'diesel': return keepCase(/up\.sql$/i, 'down.sql');
     case 'sqitch': return f.path.replace(/([\/\\])deploy([\/\\])(?=[^\/\\]*$)/, '$1revert$2');
     default: return undefined;
   }

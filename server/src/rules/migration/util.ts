@@ -195,7 +195,7 @@ export function keywordCase(like: Token, word: string): string {
  * index, then its table: the table's own ACCESS EXCLUSIVE lock follows anyway) or earlier (the index
  * went with its table, and `DROP INDEX IF EXISTS` then locks nothing: ente's rollbacks).
  */
-export function droppedLaterInFile(ctx: StatementContext, table: Table): boolean {
+export function droppedInFile(ctx: StatementContext, table: Table): boolean {
   for (const s of ctx.file.statements) {
     if (s.index === ctx.stmt.index || s.kind !== 'DropStmt' || s.node?.removeType !== 'OBJECT_TABLE') continue;
     for (const o of s.node.objects ?? []) {
