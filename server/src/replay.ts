@@ -192,10 +192,12 @@ function createIndex(schema: Schema, stmt: Statement, n: Node): void {
   const exprs: string[] = [];
   const opclasses: string[] = [];
   const desc: boolean[] = [];
+  const nulls: ('' | 'first' | 'last')[] = [];
   for (const p of n.indexParams ?? []) {
     const e = p.IndexElem;
     if (!e) continue;
     desc.push(e.ordering === 'SORTBY_DESC');
+    nulls.push(e.nulls_ordering === 'SORTBY_NULLS_FIRST' ? 'first' : e.nulls_ordering === 'SORTBY_NULLS_LAST' ? 'last' : '');
     if (e.name) { columns.push(e.name); exprs.push(''); }
     else { columns.push(null); exprs.push(shape(e.expr)); }
     opclasses.push(strings(e.opclass).join('.'));
@@ -210,12 +212,41 @@ function createIndex(schema: Schema, stmt: Statement, n: Node): void {
     predicateText = m ? m[1].replace(/;\s*$/, '').trim() : '';
   }
   schema.indexes.set(key, {
-    name, table: t.key, columns, exprs, opclasses, desc, method: (n.accessMethod ?? 'btree').toLowerCase(), unique: !!n.unique,
+    name, table: t.key, columns, exprs, opclasses, desc, nulls, keyText: indexKeyTexts(stmt, rv.location, columns.length), method: (n.accessMethod ?? 'btree').toLowerCase(), unique: !!n.unique,
     predicate: n.whereClause ? shape(n.whereClause) : '', predicateText,
     include: (n.indexIncludingParams ?? []).map((p: Node) => p.IndexElem?.name).filter(Boolean),
     loc: locOf(stmt, start, stmt.end),
   });
   schema.version++;
+}
+
+/**
+ * The key elements of a CREATE INDEX as written, from the scanner's tokens: the parenthesised list
+ * after the table name, split at its top-level commas. [] when the count does not match the parse.
+ */
+function indexKeyTexts(stmt: Statement, relLoc: number | undefined, count: number): string[] {
+  if (relLoc === undefined) return [];
+  const toks = fileTokens(stmt);
+  const from = fileOffset(stmt, relLoc);
+  let i = toks.findIndex((t) => t.start >= from && t.text === '(');
+  if (i < 0) return [];
+  const out: string[] = [];
+  let depth = 0;
+  let first = -1;
+  for (i++; i < toks.length; i++) {
+    const t = toks[i];
+    if (depth === 0 && (t.text === ',' || t.text === ')')) {
+      if (first < 0) return [];
+      out.push(stmt.file.text.slice(toks[first].start, toks[i - 1].end).replace(/\s+/g, ' '));
+      first = -1;
+      if (t.text === ')') break;
+      continue;
+    }
+    if (t.text === '(') depth++;
+    else if (t.text === ')') depth--;
+    if (first < 0) first = i;
+  }
+  return out.length === count ? out : [];
 }
 
 function alterTable(schema: Schema, stmt: Statement, n: Node): void {

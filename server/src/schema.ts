@@ -29,6 +29,10 @@ export interface Index {
   opclasses: string[];
   /** Descending key elements, aligned with columns (absent: all ascending, e.g. constraint indexes). */
   desc?: boolean[];
+  /** NULLS FIRST / LAST of each key element as written ('' when default), aligned with columns. */
+  nulls?: ('' | 'first' | 'last')[];
+  /** Each key element as written in CREATE INDEX (`created_at DESC NULLS LAST`, `lower(email) text_pattern_ops`); absent for constraint indexes. */
+  keyText?: string[];
   method: string;
   unique: boolean;
   /** Index backing a PRIMARY KEY or UNIQUE constraint. */

@@ -21,6 +21,12 @@ export interface Settings {
   /** Hosts ("host" or "host:port") the user confirmed for the password (application scope: no workspace can set it). */
   trustedDatabaseHosts: string[];
   sandbox: SandboxSettings;
+  explain: ExplainSettings;
+}
+
+export interface ExplainSettings {
+  /** The "Explain" code lens above each query (the command and the sandbox stay available without it). */
+  codeLens: boolean;
 }
 
 export interface SandboxSettings {
@@ -46,7 +52,7 @@ export const EDITOR_SANDBOX_ROWS = 2000;
 export const MAX_EDITOR_SANDBOX_ROWS = 100_000;
 
 export function defaultSettings(): Settings {
-  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, trustedDatabaseHosts: [], sandbox: { enabled: true, timeoutSeconds: 60, rows: EDITOR_SANDBOX_ROWS, memoryMb: 1024 } };
+  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, trustedDatabaseHosts: [], sandbox: { enabled: true, timeoutSeconds: 60, rows: EDITOR_SANDBOX_ROWS, memoryMb: 1024 }, explain: { codeLens: true } };
 }
 
 const VALID = new Set<string>([...SEVERITIES, 'off']);
@@ -76,6 +82,8 @@ export function parseSettings(raw: unknown): Settings {
     if (typeof o.rows === 'number' && Number.isFinite(o.rows) && o.rows >= 0) out.sandbox.rows = Math.min(Math.floor(o.rows), MAX_EDITOR_SANDBOX_ROWS);
     if (typeof o.memoryMb === 'number' && Number.isFinite(o.memoryMb) && o.memoryMb > 0) out.sandbox.memoryMb = Math.min(Math.max(Math.floor(o.memoryMb), 512), 16_384);
   }
+  const ex = r.explain;
+  if (ex && typeof ex === 'object' && !Array.isArray(ex) && typeof (ex as Record<string, unknown>).codeLens === 'boolean') out.explain.codeLens = (ex as Record<string, boolean>).codeLens;
   return out;
 }
 

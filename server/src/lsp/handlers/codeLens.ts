@@ -1,5 +1,5 @@
 // textDocument/codeLens: "Explain" above each query (SELECT, INSERT, UPDATE, DELETE, MERGE, WITH)
-// when the sandbox is on for the file's folder. The lens runs the client command dbEngineer.explain
+// when the sandbox is on for the file's folder and dbEngineer.explain.codeLens is not false. The lens runs the client command dbEngineer.explain
 // with [uri, line]; the plan comes from the dbEngineer/explain request (./explain.ts).
 import type { CodeLens, CodeLensParams } from 'vscode-languageserver';
 import { isQuery } from '../../sandbox/input';
@@ -11,7 +11,7 @@ export function register(server: DbeServer): void {
 }
 
 export function codeLenses(server: DbeServer, p: CodeLensParams): CodeLens[] {
-  if (!server.ready) return [];
+  if (!server.ready || !server.settings.explain.codeLens) return [];
   const key = server.key(p.textDocument.uri);
   const folder = server.folderFor(key);
   if (!server.sandbox.enabledFor(folder)) return [];

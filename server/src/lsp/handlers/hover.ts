@@ -142,10 +142,11 @@ export function tableMarkdown(folder: Folder, t: Table, indexes: Index[]): strin
   if (ixs.length) {
     out.push('**Indexes:**', '');
     for (const ix of ixs) {
-      const cols = ix.columns.map((c) => c ?? '(expression)').join(', ');
+      const cols = indexKeys(ix).join(', ');
       const where = ix.predicateText ? ` WHERE ${ix.predicateText}` : '';
       const include = ix.include.length ? ` INCLUDE (${ix.include.join(', ')})` : '';
-      out.push(`- ${code(ix.name)}${ix.unique ? ' unique' : ''} ${ix.method} (${cols})${include}${where}`);
+      // as code: an expression or predicate holds `*` and `_`, which Markdown would eat
+      out.push(`- ${code(ix.name)}${ix.unique ? ' unique' : ''} ${code(`${ix.method} (${cols})${include}${where}`.replace(/\s+/g, ' '))}`);
     }
     out.push('');
   }
@@ -159,6 +160,17 @@ export function tableMarkdown(folder: Folder, t: Table, indexes: Index[]): strin
   }
   out.push(`Defined in ${code(definedAt(folder, project, t.loc))}`);
   return out.join('\n');
+}
+
+/** An index's key elements with their options (opclass, DESC, NULLS FIRST/LAST): as written when known. */
+function indexKeys(ix: Index): string[] {
+  if (ix.keyText?.length === ix.columns.length) return ix.keyText;
+  return ix.columns.map((c, i) => [
+    c ?? '(expression)',
+    ix.opclasses[i] || '',
+    ix.desc?.[i] ? 'DESC' : '',
+    ix.nulls?.[i] ? `NULLS ${ix.nulls[i].toUpperCase()}` : '',
+  ].filter(Boolean).join(' '));
 }
 
 export function columnMarkdown(folder: Folder, t: Table, c: Column): string {
