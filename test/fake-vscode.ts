@@ -37,6 +37,10 @@ export interface Recorder {
   shown: string[];
   /** Webview panels created (window.createWebviewPanel), with what they were given and posted. */
   panels: FakePanel[];
+  /** What workspace.applyEdit does with the recorded ops (default: nothing, answers true), e.g. the Refactor Preview's ticks. */
+  onApplyEdit?: (ops: any[]) => boolean;
+  /** Files that exist (URI string -> text): workspace.fs.stat finds them, openTextDocument reads them. */
+  files: Map<string, string>;
 }
 
 export interface FakePanel {
@@ -48,7 +52,7 @@ export const rec: Recorder = {
   commands: new Map(), views: new Map(), participants: new Map(), secrets: new Map(), workspaceState: new Map(),
   config: {}, info: [], errors: [], inputBoxAnswers: [], warningAnswers: [], applied: [], executed: [], clipboard: '', requests: [],
   contextAnswer: { chips: [{ kind: 'file', label: 'q.sql', chars: 10 }], text: 'FILE q.sql' }, answers: new Map(), activeEditor: undefined,
-  diagnosticListeners: [], shown: [], panels: [],
+  diagnosticListeners: [], shown: [], panels: [], files: new Map(),
   statusItems: [], progress: [], notifications: new Map(), stateListeners: [], outputShown: 0,
 };
 
@@ -168,8 +172,16 @@ const vscode = {
       // ConfigurationTarget.Global (1) writes the user value; others the workspace value
       update: async (k: string, v: unknown, target?: number) => { rec.config[`${target === 1 ? '' : 'ws:'}${section}.${k}`] = v; },
     }),
-    applyEdit: async (e: WorkspaceEdit) => { rec.applied.push(e.ops); return true; },
-    fs: { readDirectory: async () => [], stat: async () => { throw new Error('ENOENT'); } },
+    applyEdit: async (e: WorkspaceEdit) => { rec.applied.push(e.ops); return rec.onApplyEdit ? rec.onApplyEdit(e.ops) : true; },
+    fs: {
+      readDirectory: async () => [],
+      stat: async (u: Uri) => { if (rec.files.has(String(u))) return { type: 1 }; throw new Error('ENOENT'); },
+    },
+    openTextDocument: async (u: Uri) => {
+      const text = rec.files.get(String(u));
+      if (text === undefined) throw new Error(`cannot open ${String(u)}`);
+      return { uri: u, getText: () => text };
+    },
   },
   languages: {
     onDidChangeDiagnostics: (fn: (e: { uris: Uri[] }) => any) => { rec.diagnosticListeners.push(fn); return disposable; },

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Hover } from 'vscode-languageserver-protocol';
 import { fileUri, LspClient, ROOT } from './lspClient';
+import { INDEX_MIGRATION_REQUEST, SCHEMA_TREE_REQUEST, type IndexMigrationResult, type SchemaTreeResult } from '../server/src/lsp/schema-protocol';
 
 const CORPUS = path.resolve(ROOT, '..', 'shared', 'corpus');
 const dirs: string[] = [];
@@ -131,5 +132,38 @@ describe('dbEngineer.explain.codeLens', () => {
     } finally {
       await client.stop();
     }
+  });
+});
+
+describe('Schema view: the written migration and the view count the same recommendations', () => {
+  async function counts(folder: string): Promise<{ view: number; message: string; count: number }> {
+    const client = await LspClient.start({ folder, createFiles: true });
+    try {
+      let tree: SchemaTreeResult | undefined;
+      for (let i = 0; i < 1200 && (!tree || tree.status === 'not-ready'); i++) {
+        tree = await client.conn.sendRequest<SchemaTreeResult>(SCHEMA_TREE_REQUEST, {});
+        if (tree.status === 'not-ready') await new Promise((r) => setTimeout(r, 50));
+      }
+      const m = await client.conn.sendRequest<IndexMigrationResult>(INDEX_MIGRATION_REQUEST, {});
+      return { view: tree!.folders[0].recommendations.length, message: m.message, count: m.count };
+    } finally {
+      await client.stop();
+    }
+  }
+
+  test('examples/shop: "Index recommendations (4)" and "4 CREATE INDEX statements from 4 recommendations"', async () => {
+    const c = await counts(copyOf(path.join(ROOT, 'examples', 'shop')));
+    assert.equal(c.view, 4);
+    assert.equal(c.count, 4);
+    assert.match(c.message, /^4 CREATE INDEX statements from 4 recommendations\b/, c.message);
+  });
+
+  test('pagila (corpus): the message counts the view\'s recommendations', async (t) => {
+    if (!fs.existsSync(path.join(CORPUS, 'pagila'))) { t.skip(`corpus not found at ${CORPUS}`); return; }
+    const c = await counts(copyOf(path.join(CORPUS, 'pagila')));
+    assert.ok(c.view > 0, 'pagila has index recommendations');
+    const m = /(?:from|None of the) (\d+) (?:index )?recommendations?/.exec(c.message);
+    assert.ok(m, c.message);
+    assert.equal(Number(m[1]), c.view, c.message);
   });
 });

@@ -83,6 +83,17 @@ async function child(parent: Node, label: string): Promise<Node> {
   return found;
 }
 const treeRequests = () => rec.requests.filter((q) => q.method === SCHEMA_TREE_REQUEST);
+/** The Refactor Preview applied with these ops ticked (default all): created files exist, inserted text lands in them. */
+function preview(ticked: (op: any) => boolean = () => true): (ops: any[]) => boolean {
+  return (ops) => {
+    const kept = ops.filter(ticked);
+    for (const o of kept) {
+      if (o.op === 'create') rec.files.set(o.uri, '');
+      else if (rec.files.has(o.uri)) rec.files.set(o.uri, rec.files.get(o.uri) + o.text);
+    }
+    return kept.length > 0;
+  };
+}
 
 before(async () => {
   vscode.workspace.workspaceFolders = [{ uri: vscode.Uri.file('/ws'), name: 'ws', index: 0 }];
@@ -93,6 +104,8 @@ before(async () => {
 after(async () => { await ext.deactivate(); });
 beforeEach(() => {
   rec.answers.set(SCHEMA_TREE_REQUEST, TREE);
+  rec.onApplyEdit = undefined;
+  rec.files.clear();
   vscode.workspace.isTrusted = true;
   vscode.workspace.workspaceFolders = [{ uri: vscode.Uri.file('/ws'), name: 'ws', index: 0 }];
 });
@@ -172,6 +185,7 @@ describe('Schema view', () => {
 
   test('"Write all index recommendations into one migration" applies the combined edit (previewed) and opens the new file', async () => {
     rec.answers.set(INDEX_MIGRATION_REQUEST, MIGRATION);
+    rec.onApplyEdit = preview();
     const before = rec.applied.length;
     await vscode.commands.executeCommand(tree.WRITE_INDEX_MIGRATION_COMMAND);
     assert.deepEqual(rec.requests.at(-1), { method: INDEX_MIGRATION_REQUEST, params: {} });
@@ -195,6 +209,65 @@ describe('Schema view', () => {
     await vscode.commands.executeCommand(tree.WRITE_INDEX_MIGRATION_COMMAND);
     assert.equal(rec.applied.length, n);
     assert.equal(rec.info.at(-1), 'DB Engineer: There are no index recommendations to write.');
+  });
+
+  test('a recommendation is one line naming the index (not the fix title cut off at its migration name); the tooltip has the whole title', () => {
+    const title = 'Create index idx_user_sessions_user_id on user_sessions (user_id) in a new migration 005_add_idx_user_sessions_user_id.sql';
+    const recNode: Node = { kind: 'recommendation', id: 'r', rec: { rule: 'fk-without-index', severity: 'warning', message: 'm', table: 'public.user_sessions', fix: { title, edit: MIGRATION.edit! } } };
+    const it = item(recNode);
+    assert.equal(it.label, 'idx_user_sessions_user_id on user_sessions (user_id)');
+    assert.equal(it.description, 'user_sessions · fk-without-index');
+    assert.match(it.tooltip, /Click to preview and apply: Create index idx_user_sessions_user_id on user_sessions \(user_id\) in a new migration 005_add_idx_user_sessions_user_id\.sql/);
+    const inline = { ...recNode, rec: { ...recNode.rec, fix: { title: 'Create index idx_orders_user_id on orders (user_id) after the CREATE TABLE of orders', edit: MIGRATION.edit! } } } as Node;
+    assert.equal(item(inline).label, 'idx_orders_user_id on orders (user_id)');
+  });
+
+  test('write all, nothing ticked in the Refactor Preview (or discarded): the message says so and how to apply; no file is opened', async () => {
+    rec.answers.set(INDEX_MIGRATION_REQUEST, MIGRATION);
+    rec.onApplyEdit = preview(() => false);
+    const shown = rec.shown.length;
+    await vscode.commands.executeCommand(tree.WRITE_INDEX_MIGRATION_COMMAND);
+    assert.equal(rec.info.at(-1), 'DB Engineer: the migration with 1 recommended index was not applied: nothing was ticked in the Refactor Preview, or the preview was discarded (DB Engineer\'s changes start unticked there: tick them, then press Apply).');
+    assert.equal(rec.shown.length, shown);
+  });
+
+  test('write all, the new file left unticked but its text ticked: "applied only in part", naming the file', async () => {
+    rec.answers.set(INDEX_MIGRATION_REQUEST, MIGRATION);
+    rec.onApplyEdit = preview((o) => o.op !== 'create');
+    await vscode.commands.executeCommand(tree.WRITE_INDEX_MIGRATION_COMMAND);
+    assert.equal(rec.info.at(-1), 'DB Engineer: the migration with 1 recommended index was applied only in part: 002_add_index_idx_orders_user_id.sql was left unticked in the Refactor Preview, so not created.');
+  });
+
+  test('apply one: the file ticked but its text not: created empty, and the message says so', async () => {
+    const recNode: Node = { kind: 'recommendation', id: 'r', rec: { rule: 'fk-without-index', severity: 'warning', message: 'm', fix: { title: 'Create index idx_orders_user_id on orders (user_id) in a new migration 002_add_index_idx_orders_user_id.sql', edit: MIGRATION.edit! } } };
+    rec.onApplyEdit = preview((o) => o.op === 'create');
+    await vscode.commands.executeCommand(tree.APPLY_RECOMMENDATION_COMMAND, recNode);
+    assert.equal(rec.info.at(-1), 'DB Engineer: "idx_orders_user_id on orders (user_id)" was applied only in part: 002_add_index_idx_orders_user_id.sql was created empty, because its text was left unticked in the Refactor Preview; delete it and apply again.');
+  });
+
+  test('apply one, its migration file exists already: not applied, the reason given, and no preview opened', async () => {
+    const recNode: Node = { kind: 'recommendation', id: 'r', rec: { rule: 'fk-without-index', severity: 'warning', message: 'm', fix: { title: 'Create index idx_orders_user_id on orders (user_id) in a new migration 002_add_index_idx_orders_user_id.sql', edit: MIGRATION.edit! } } };
+    rec.files.set(NEW, 'SELECT 1;\n');
+    const applied = rec.applied.length;
+    await vscode.commands.executeCommand(tree.APPLY_RECOMMENDATION_COMMAND, recNode);
+    assert.equal(rec.applied.length, applied, 'no edit sent to VS Code');
+    assert.equal(rec.info.at(-1), 'DB Engineer: "idx_orders_user_id on orders (user_id)" was not applied: 002_add_index_idx_orders_user_id.sql exists already (written since the recommendation was made); refresh the Schema view and try again.');
+    assert.equal(rec.files.get(NEW), 'SELECT 1;\n', 'the existing file is untouched');
+  });
+
+  test('apply one, all ticked: the new migration is opened and no complaint is shown', async () => {
+    const recNode: Node = { kind: 'recommendation', id: 'r', rec: { rule: 'fk-without-index', severity: 'warning', message: 'm', fix: { title: 'Create index idx_orders_user_id on orders (user_id) in a new migration 002_add_index_idx_orders_user_id.sql', edit: MIGRATION.edit! } } };
+    rec.onApplyEdit = preview();
+    const info = rec.info.length;
+    await vscode.commands.executeCommand(tree.APPLY_RECOMMENDATION_COMMAND, recNode);
+    assert.equal(rec.info.length, info);
+    assert.equal(rec.shown.at(-1), NEW);
+    assert.match(rec.files.get(NEW)!, /CREATE INDEX CONCURRENTLY idx_orders_user_id/);
+  });
+
+  test('the table tooltip counts in English: "1 foreign key", not "1 foreign keys"', async () => {
+    const top = await roots();
+    assert.equal(item(top[1]).tooltip, 'public.orders: 3 columns, 2 indexes, 1 foreign key');
   });
 
   test('diagnostics changes refresh the tree once they settle; other files do not', async () => {

@@ -96,3 +96,8 @@ export function codePointsToUtf16(text: string, cp: number): number {
   }
   return i;
 }
+
+/** A count with its noun in the right number: "1 error", "2 errors", "1 index", "3 indexes". */
+export function counted(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}

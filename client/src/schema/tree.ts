@@ -12,7 +12,8 @@ import {
 } from '../../../server/src/lsp/schema-protocol';
 import type { MigrationSummary } from '../../../server/src/lsp/migrations-protocol';
 import { migrationCounts, replayedText } from '../status-text';
-import { toWorkspaceEdit } from './edit';
+import { applyReviewed } from './apply';
+import { counted } from '../../../server/src/text';
 
 export const SCHEMA_VIEW_ID = 'dbEngineer.schema';
 export const REFRESH_SCHEMA_COMMAND = 'dbEngineer.refreshSchema';
@@ -171,7 +172,7 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
       }
       case 'folder': {
         const it = item(node.folder.name, Expanded, 'root-folder');
-        it.description = `${node.folder.tables.length} tables`;
+        it.description = counted(node.folder.tables.length, 'table');
         it.contextValue = 'dbEngineer.schemaFolder';
         return it;
       }
@@ -209,7 +210,7 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
       }
       case 'recommendation': {
         const rec = node.rec;
-        const it = item(rec.fix?.title ?? rec.message, None, 'lightbulb');
+        const it = item(recommendationLabel(rec), None, 'lightbulb');
         it.description = [rec.table ? shortTable(rec.table) : '', rec.rule].filter(Boolean).join(' · ');
         it.tooltip = rec.fix ? `${rec.message}\n\nClick to preview and apply: ${rec.fix.title}` : `${rec.message}\n\n(no fix to apply: click to open it)`;
         it.command = rec.fix
@@ -227,7 +228,7 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
         if (t.partitionOf) parts.push(`partition of ${shortTable(t.partitionOf)}`);
         if (t.findings.length) parts.push(`${t.findings.length} finding${t.findings.length === 1 ? '' : 's'}`);
         it.description = parts.join(' · ');
-        it.tooltip = `${t.schema}.${t.name}: ${t.columns.length} columns, ${t.indexes.length} indexes, ${t.foreignKeys.length} foreign keys`;
+        it.tooltip = `${t.schema}.${t.name}: ${counted(t.columns.length, 'column')}, ${counted(t.indexes.length, 'index', 'indexes')}, ${counted(t.foreignKeys.length, 'foreign key')}`;
         it.command = openCommand(t.location);
         it.contextValue = 'dbEngineer.table';
         return it;
@@ -275,17 +276,17 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
     }
   }
 
-  /** Applies a recommendation's fix after the refactor preview. */
+  /** Applies a recommendation's fix after the refactor preview; says why when nothing (or only part) was applied. */
   async applyRecommendation(node?: SchemaNode): Promise<void> {
     if (node?.kind !== 'recommendation') return;
     const fix = node.rec.fix;
     if (!fix) { void vscode.window.showInformationMessage(`DB Engineer: this recommendation has no fix to apply (${node.rec.message}).`); return; }
-    const ok = await vscode.workspace.applyEdit(toWorkspaceEdit(fix.edit, { label: `DB Engineer: ${fix.title}`, needsConfirmation: true }));
-    if (!ok) { void vscode.window.showInformationMessage('DB Engineer: the change was not applied.'); return; }
+    const r = await applyReviewed(fix.edit, `DB Engineer: ${fix.title}`, `"${recommendationLabel(node.rec)}"`);
+    if (r.problem) void vscode.window.showInformationMessage(`DB Engineer: ${r.problem}`);
+    if (!r.ok) return;
     // a new migration: show it (VS Code holds its text unsaved until the user saves)
-    const created = (fix.edit.documentChanges ?? []).find((c: any) => c && c.kind === 'create') as { uri?: string } | undefined;
-    if (created?.uri) {
-      try { await vscode.window.showTextDocument(vscode.Uri.parse(created.uri), { preview: false }); } catch { /* unchecked in the preview: not created */ }
+    for (const u of r.created.slice(0, 1)) {
+      try { await vscode.window.showTextDocument(vscode.Uri.parse(u), { preview: false }); } catch { /* gone again: nothing to show */ }
     }
     this.scheduleRefresh();
   }
@@ -303,13 +304,27 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
       return;
     }
     if (!r?.edit) { void vscode.window.showInformationMessage(`DB Engineer: ${r?.message ?? 'there is nothing to write.'}`); return; }
-    const label = `DB Engineer: ${r.count} recommended index${r.count === 1 ? '' : 'es'} in one migration`;
-    const ok = await vscode.workspace.applyEdit(toWorkspaceEdit(r.edit, { label, needsConfirmation: true }));
-    if (!ok) { void vscode.window.showInformationMessage('DB Engineer: the migration was not written.'); return; }
-    for (const u of r.uris.slice(0, 1)) await vscode.window.showTextDocument(vscode.Uri.parse(u), { preview: false });
-    void vscode.window.showInformationMessage(`DB Engineer: ${r.message}`);
+    const indexes = counted(r.count, 'recommended index', 'recommended indexes');
+    const done = await applyReviewed(r.edit, `DB Engineer: ${indexes} in one migration`, `the migration with ${indexes}`);
+    if (done.problem) void vscode.window.showInformationMessage(`DB Engineer: ${done.problem}`);
+    if (!done.ok) return;
+    const shown = done.created[0] ?? (r.uris.length && !r.edit.documentChanges?.some((d) => 'kind' in d) ? r.uris[0] : undefined);
+    if (shown) await vscode.window.showTextDocument(vscode.Uri.parse(shown), { preview: false });
+    if (!done.problem) void vscode.window.showInformationMessage(`DB Engineer: ${r.message}`);
     this.scheduleRefresh();
   }
+}
+
+/**
+ * A recommendation on one line of the view: the index it creates (`idx_orders_user_id on orders
+ * (user_id)`), without the "Create index" and the migration's file name of the fix title, which the
+ * sidebar cut off; the whole title is in the tooltip and the Refactor Preview.
+ */
+export function recommendationLabel(rec: IndexRecommendation): string {
+  const title = rec.fix?.title;
+  if (!title) return rec.message;
+  const m = /^Create index (\S+ on .+?)(?: in a new migration \S+| after the .+)?$/.exec(title);
+  return m ? m[1] : title;
 }
 
 function folderChildren(f: SchemaFolder): SchemaNode[] {

@@ -20,6 +20,7 @@ import { collectProjects, InputError, relTo, type ProjectSpec } from './collect'
 import { finish, type Io } from './lint-command';
 import type { FileReport } from './lint-project';
 import { addNamedSource, addProjectFiles } from './lint-project';
+import { counted } from '../text';
 
 export interface LiveCliOptions { database?: string; statementTimeoutMs?: number; trustConfigDatabase?: boolean }
 export interface SlowOptions extends LiveCliOptions { limit: number; order: SlowOrder; format: 'text' | 'json'; config?: string }
@@ -95,8 +96,8 @@ export async function liveLint(o: LintOptions, io: Io): Promise<number> {
   }
   if (fromCatalog && o.format === 'text') {
     const c = snapshot.counts;
-    io.err(`dbe: schema from ${snapshot.source} (${c.tables} tables, ${c.views} views, ${c.indexes} indexes)`
-      + (aboutCatalog.length ? `; ${aboutCatalog.length} finding${aboutCatalog.length === 1 ? '' : 's'} about the database's own objects (${[...new Set(aboutCatalog.map((f) => f.rule))].join(', ')}) are in dbe health` : '') + '\n');
+    io.err(`dbe: schema from ${snapshot.source} (${counted(c.tables, 'table')}, ${counted(c.views, 'view')}, ${counted(c.indexes, 'index', 'indexes')})`
+      + (aboutCatalog.length ? `; ${counted(aboutCatalog.length, 'finding')} about the database's own objects (${[...new Set(aboutCatalog.map((f) => f.rule))].join(', ')}) ${aboutCatalog.length === 1 ? 'is' : 'are'} in dbe health` : '') + '\n');
   }
   return finish(o, io, [{ files, internalErrors: internal, fixesApplied: 0, filesFixed: 0 }], files);
 }
@@ -194,7 +195,7 @@ export async function slowCommand(o: SlowOptions, io: Io): Promise<number> {
   if (!judged.length) { io.out(`dbe slow: pg_stat_statements of ${db} holds no statements yet\n`); return 0; }
   const lines = [`dbe slow: the ${judged.length} statement${judged.length === 1 ? '' : 's'} of ${db} with the most ${o.order === 'mean' ? 'mean' : 'total'} execution time (pg_stat_statements), judged against the live schema`];
   judged.forEach((q, i) => {
-    lines.push('', `${i + 1}. ${q.calls} call${q.calls === 1 ? '' : 's'}, mean ${q.meanMs.toFixed(3)} ms, total ${q.totalMs.toFixed(1)} ms, ${q.rows} rows`);
+    lines.push('', `${i + 1}. ${counted(q.calls, 'call')}, mean ${q.meanMs.toFixed(3)} ms, total ${q.totalMs.toFixed(1)} ms, ${counted(q.rows, 'row')}`);
     const text = q.query.replace(/\s+/g, ' ').trim();
     lines.push(`   ${text.length > 240 ? text.slice(0, 237) + '...' : text}`);
     if (q.skipped) lines.push(`   (not judged: ${q.skipped})`);

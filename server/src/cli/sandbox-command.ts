@@ -22,6 +22,7 @@ import { addNamedSource, addProjectFiles } from './lint-project';
 import { terminalSafe } from './terminal';
 import { cacheDir } from './parse-cache';
 import { mark, timingOn } from './timing';
+import { counted } from '../text';
 
 export interface SandboxIo { out(s: string): void; err(s: string): void; cwd: string; errControl?(s: string): void }
 
@@ -104,7 +105,7 @@ export async function addSandboxFindings(o: LintOptions, specs: ProjectSpec[], f
       mark('sandbox', performance.now() - t);
       if (timingOn && check.stats) {
         const s = check.stats;
-        io.err(`dbe sandbox ${relTo(io.cwd, spec.root) || '.'}: start ${s.startMs.toFixed(0)} ms (${s.startedFrom}), replay ${s.replayMs.toFixed(0)} ms, explain ${s.explainMs.toFixed(0)} ms; ran ${s.ran}, failed ${s.failed} (+${s.followOns} follow-ons), explained ${s.explained}, rejected ${s.explainFailed}\n`);
+        io.err(`dbe sandbox ${relTo(io.cwd, spec.root) || '.'}: start ${s.startMs.toFixed(0)} ms (${s.startedFrom}), replay ${s.replayMs.toFixed(0)} ms, explain ${s.explainMs.toFixed(0)} ms; ran ${s.ran}, failed ${s.failed} (+${counted(s.followOns, 'follow-on')}), explained ${s.explained}, rejected ${s.explainFailed}\n`);
         if (s.data) io.err(`dbe sandbox ${relTo(io.cwd, spec.root) || '.'}: ${dataSummary(s.data)}\n`);
       }
     } finally {
@@ -123,7 +124,7 @@ export function dataSummary(d: DataStats): string {
   const reasons = new Map<string, number>();
   for (const t of d.tables) if (t.skipped) { const k = t.skipped.replace(/ \(.*$|: .*$/, ''); reasons.set(k, (reasons.get(k) ?? 0) + 1); }
   const why = [...reasons].map(([k, n]) => `${n} ${k}`).join('; ');
-  return `generated ${d.inserted.toLocaleString('en-US')} rows (${d.rowsPerTable.toLocaleString('en-US')} a table) into ${d.filled} of ${d.tables.length} tables in ${d.ms.toFixed(0)} ms${d.skipped ? `; ${d.skipped} skipped: ${why}` : ''}`;
+  return `generated ${counted(d.inserted, 'row')} (${d.rowsPerTable.toLocaleString('en-US')} a table) into ${d.filled} of ${counted(d.tables.length, 'table')} in ${d.ms.toFixed(0)} ms${d.skipped ? `; ${d.skipped} skipped: ${why}` : ''}`;
 }
 
 /**
@@ -226,7 +227,7 @@ export async function explainCommand(o: ExplainOptions, io: SandboxIo): Promise<
     } else {
       const data = replay.stats.data;
       const basis = data && data.filled
-        ? `on ${data.rowsPerTable.toLocaleString('en-US')} generated rows a table (${data.filled} of ${data.tables.length} tables filled; sandbox.rows in .dbe.json)`
+        ? `on ${counted(data.rowsPerTable, 'generated row')} a table (${data.filled} of ${counted(data.tables.length, 'table')} filled; sandbox.rows in .dbe.json)`
         : 'the sandbox holds no generated data, so rows and costs are the planner\'s estimates for the tables as the migrations leave them';
       io.out(`${shown}:${startLine}: ${out.generic ? 'generic plan (the query has parameters)' : 'plan'}; ${basis}\n`);
       io.out(formatPlan(plan));

@@ -6,6 +6,8 @@
 // (`dbe lint --verbose`), the editor can show it. What each tool does, and where we were not sure
 // (then the conservative choice), is in docs/decisions/0016-migration-conventions.md.
 
+import { counted } from '../text';
+
 /** A migration tool whose files we recognise. `plain`: none; files are replayed in path order. */
 export type ToolConvention =
   | 'golang-migrate' | 'goose' | 'flyway' | 'dbmate' | 'diesel' | 'prisma' | 'rails-structure' | 'sqitch'
@@ -583,7 +585,7 @@ const IGNORES_OTHERS: ReadonlySet<ToolConvention> = new Set(['golang-migrate', '
 /** One line per set (and its warnings) for `dbe lint --verbose`. */
 export function describePlan(plan: MigrationPlan): string[] {
   const out: string[] = [];
-  if (!plan.sets.length) out.push(`migrations: no migration tool recognised; ${plan.files.length} file(s) replayed in ${plan.order === 'natural' ? 'natural' : 'path'} order`);
+  if (!plan.sets.length) out.push(`migrations: no migration tool recognised; ${counted(plan.files.length, 'file')} replayed in ${plan.order === 'natural' ? 'natural' : 'path'} order`);
   for (const s of plan.sets) {
     const count = (r: FileRole) => s.files.filter((f) => f.role === r).length;
     const parts = [`${count('up')} up`];

@@ -27,6 +27,7 @@
 //   again with its user triggers disabled; when it still fails, it is skipped with PostgreSQL's
 //   message.
 import type { PGlite } from '@electric-sql/pglite';
+import { counted } from '../text';
 
 export interface DataOptions {
   /** Target rows per table (the `sandbox.rows` setting). */
@@ -549,7 +550,7 @@ async function fillTable(db: Db, t: Table, late: Set<Constraint>, ctx: FillConte
       : 'every generated row was refused (NULL in a NOT NULL column, or a UNIQUE conflict)';
     return { result: { ...result, skipped: why } };
   }
-  if (inserted < ctx.target) notes.push(`${inserted} rows rather than ${ctx.target}: ${cap < ctx.target ? 'a UNIQUE foreign key takes each parent row once' : 'the rest violated a CHECK or UNIQUE constraint or fell outside the partitions'}`);
+  if (inserted < ctx.target) notes.push(`${counted(inserted, 'row')} rather than ${ctx.target}: ${cap < ctx.target ? 'a UNIQUE foreign key takes each parent row once' : 'the rest violated a CHECK or UNIQUE constraint or fell outside the partitions'}`);
   if (notes.length) result.notes = notes;
   return { result, deferred: deferred.length ? deferred : undefined };
 }

@@ -9,6 +9,7 @@ import { catalogFile, hasMigrations, readCatalog, type CatalogSnapshot } from '.
 import { LiveError, LiveSession, parseDatabaseUrl, passwordWithheld, resolveDatabaseUrl } from '../../live/connect';
 import type { SourceFile } from '../../model';
 import { guardVoid, type DbeServer } from '../server';
+import { counted } from '../../text';
 
 import { DB_PASSWORD_NOTIFICATION, type DbPasswordParams } from '../live-protocol';
 
@@ -86,7 +87,7 @@ export async function refreshLive(server: DbeServer): Promise<void> {
       st.file = catalogFile(snap);
       st.lastError = undefined;
       const c = snap.counts;
-      log(server, `DB Engineer: schema from ${snap.source} (${c.tables} tables, ${c.views} views, ${c.indexes} indexes) for folders without migrations.`);
+      log(server, `DB Engineer: schema from ${snap.source} (${counted(c.tables, 'table')}, ${counted(c.views, 'view')}, ${counted(c.indexes, 'index', 'indexes')}) for folders without migrations.`);
     } catch (e) {
       st.snapshot = undefined;
       st.file = undefined;

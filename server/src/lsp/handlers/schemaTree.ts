@@ -219,6 +219,22 @@ function mergeEdits(edits: WorkspaceEdit[]): WorkspaceEdit {
   return { documentChanges };
 }
 
+/**
+ * The recommendations as the Schema view lists them: missing-index reports the same index for each
+ * query it serves, and fk-without-index may carry it too; each proposed index (first fix title) counts
+ * once, so the counts of the written migration's message and of the view agree.
+ */
+function distinctRecommendations(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const title = f.fixes?.[0]?.title;
+    if (!title) return true;
+    if (seen.has(title)) return false;
+    seen.add(title);
+    return true;
+  });
+}
+
 export async function writeIndexMigration(server: DbeServer, params: IndexMigrationParams): Promise<IndexMigrationResult> {
   if (!server.ready) return { message: 'DB Engineer is still reading the workspace; try again in a moment.', uris: [], count: 0 };
   if (!server.settings.enable) return { message: 'DB Engineer is disabled (dbEngineer.enable).', uris: [], count: 0 };
@@ -232,7 +248,7 @@ export async function writeIndexMigration(server: DbeServer, params: IndexMigrat
   let count = 0;
   for (const folder of folders) {
     const project = folder.project;
-    const recs = [...(await findingsOf(server, project)).values()].flat().filter((f) => advisor.has(f.rule));
+    const recs = distinctRecommendations([...(await findingsOf(server, project)).values()].flat().filter((f) => advisor.has(f.rule)));
     if (!recs.length && folders.length > 1) continue;
     const r = indexMigration(project, recs);
     const say = (m: string) => messages.push(folders.length > 1 ? `${folder.name}: ${m}` : m);
