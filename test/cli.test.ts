@@ -608,3 +608,17 @@ describe('dbe lint reporting of internal errors', () => {
     assert.equal(out.join(''), '1 file, 0 errors, 0 warnings, 0 infos\n');
   });
 });
+
+describe('counts read as English: "1 error", never "1 errors" or "1 file(s)"', () => {
+  test('the summary and --verbose count one file, one error, one warning in the singular', () => {
+    const dir = project({ 'only.sql': 'SELECT * FROM t WHERE a = NULL;\n' });
+    const r = dbe(['lint', dir, '--verbose'], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout.trim().split('\n').at(-1), '1 file, 1 error, 1 warning, 0 infos');
+    assert.match(r.stderr, /no migration tool recognised; 1 file replayed in path order/);
+    assert.doesNotMatch(r.stdout + r.stderr, /\b1 (errors|warnings|files)\b|\(s\)/);
+    const two = dbe(['lint', project({ 'a.sql': CLEAN, 'b.sql': 'CREATE TABLE u (id bigint PRIMARY KEY);\n' }), '--verbose']);
+    assert.match(two.stderr, /2 files replayed in path order/);
+    assert.equal(two.stdout.trim(), '2 files, 0 errors, 0 warnings, 0 infos');
+  });
+});
