@@ -35,10 +35,10 @@ describe('status bar: the sandbox state', () => {
     const item = rec.statusItems.at(-1);
     const base = { state: 'ready' as const, trusted: true, files: 12, folders: 1, ms: 40 };
     s.update({ ...base, sandbox: { state: 'ready', ran: 16, failed: 0, explained: 8, rejected: 0, findings: 0, ms: 950, folder: 'shop' } });
-    assert.equal(item.text, '$(database) DB Engineer: 12 · sandbox ✓');
+    assert.equal(item.text, '$(database) DB Engineer: 12 files · sandbox ✓');
     assert.match(String(item.tooltip), /Sandbox ready \(shop\): 16 migration statements ran, 8 queries explained in 950 ms; PostgreSQL accepts everything\./);
     s.update({ ...base, sandbox: { state: 'ready', ran: 3, failed: 1, explained: 1, rejected: 1, findings: 2, ms: 700 } });
-    assert.equal(item.text, '$(database) DB Engineer: 12 · sandbox ⚠ 2');
+    assert.equal(item.text, '$(database) DB Engineer: 12 files · sandbox ⚠ 2 errors');
     assert.match(String(item.tooltip), /1 failed, 1 query explained, 1 rejected .*2 PostgreSQL errors shown as postgres-error/);
 
     const before = rec.progress.length;
@@ -51,14 +51,14 @@ describe('status bar: the sandbox state', () => {
     s.update({ ...base, sandbox: { state: 'failed', reason: 'the sandbox\'s replay took longer than 60 s' } });
     await new Promise((r) => setImmediate(r));
     assert.equal(rec.progress.at(-1)!.done, true, 'the progress ends with the run');
-    assert.equal(item.text, '$(database) DB Engineer: 12 · sandbox ✗');
+    assert.equal(item.text, '$(database) DB Engineer: 12 files · sandbox ✗');
     assert.match(String(item.tooltip), /Sandbox failed: the sandbox's replay took longer than 60 s/);
 
     s.update({ ...base, sandbox: { state: 'off', reason: 'turned off by "sandbox": false in .dbe.json' } });
-    assert.equal(item.text, '$(database) DB Engineer: 12', 'off: no sandbox part in the text');
+    assert.equal(item.text, '$(database) DB Engineer: 12 files', 'off: no sandbox part in the text');
     assert.match(String(item.tooltip), /Sandbox off: turned off by "sandbox": false in \.dbe\.json\./);
     s.update(base);
-    assert.equal(item.text, '$(database) DB Engineer: 12', 'a server without a sandbox: as before');
+    assert.equal(item.text, '$(database) DB Engineer: 12 files', 'a server without a sandbox: as before');
     s.dispose();
   });
 });

@@ -203,7 +203,10 @@ describe('status bar and first run', () => {
     notify!({ state: 'indexing', trusted: true, files: 0, folders: 1 });
     assert.match(item.text, /indexing/);
     notify!({ state: 'ready', trusted: true, files: 12, folders: 1, ms: 80 });
-    assert.match(item.text, /DB Engineer: 12$/);
+    assert.equal(item.text, '$(database) DB Engineer: 12 files', 'the number says what it counts');
+    notify!({ state: 'ready', trusted: true, files: 1, folders: 1 });
+    assert.equal(item.text, '$(database) DB Engineer: 1 file');
+    notify!({ state: 'ready', trusted: true, files: 12, folders: 1, ms: 80 });
     assert.match(String(item.tooltip), /12 SQL files in 1 folder analysed \(indexed in 80 ms\)/);
     assert.equal(rec.progress.length, before, 'fast indexing shows no progress');
     notify!({ state: 'indexing', trusted: true, files: 12, folders: 1 });

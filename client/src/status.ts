@@ -57,7 +57,8 @@ export class StatusItem implements vscode.Disposable {
       return;
     }
     const sb = sandboxText(s.sandbox);
-    this.item.text = `$(database) DB Engineer: ${s.files}${sb.text}`;
+    // the count says what it counts: "DB Engineer: 12 files", not a bare "12"
+    this.item.text = `$(database) DB Engineer: ${plural(s.files, 'file')}${sb.text}`;
     this.item.tooltip = `${files} in ${s.folders || 1} folder${s.folders > 1 ? 's' : ''} analysed${s.ms !== undefined ? ` (indexed in ${s.ms} ms)` : ''}.${migrationsText(s.migrations)}${sb.tooltip} Click for the server log.`;
   }
 
@@ -117,7 +118,7 @@ export function sandboxText(sb: SandboxStatus | undefined): { text: string; tool
         sb.rejected ? `${sb.rejected} rejected` : '',
       ].filter(Boolean).join(', ');
       return {
-        text: n ? ` · sandbox ⚠ ${n}` : ' · sandbox ✓',
+        text: n ? ` · sandbox ⚠ ${plural(n, 'error')}` : ' · sandbox ✓',
         tooltip: ` Sandbox ready${folder}: ${counts}${sb.ms !== undefined ? ` in ${sb.ms} ms` : ''}; ${n ? `${plural(n, 'PostgreSQL error')} shown as postgres-error` : 'PostgreSQL accepts everything'}.${evidenceText(sb.evidence)}`,
       };
     }
