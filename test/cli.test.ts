@@ -622,3 +622,20 @@ describe('counts read as English: "1 error", never "1 errors" or "1 file(s)"', (
     assert.equal(two.stdout.trim(), '2 files, 0 errors, 0 warnings, 0 infos');
   });
 });
+
+describe('dbe rules <id>: the rule\'s documentation as shipped', () => {
+  test('prints the page after its path; an unknown id is one line and exit 2', () => {
+    const r = dbe(['rules', 'equals-null']);
+    assert.equal(r.code, 0, r.stderr);
+    const page = path.join(ROOT, 'docs', 'rules', 'equals-null.md');
+    assert.equal(r.stdout, `# ${page}\n\n${fs.readFileSync(page, 'utf8')}`);
+    const j = json(dbe(['rules', 'equals-null', '--format', 'json']));
+    assert.equal(j.path, page);
+    assert.equal(j.severity, 'error');
+    const bad = dbe(['rules', 'no-such-rule']);
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr, 'dbe: there is no rule "no-such-rule" (dbe rules lists them)\n');
+    assert.equal(bad.stdout, '');
+    assert.match(dbe(['--help']).stdout, /dbe rules <id> +print a rule's documentation/);
+  });
+});

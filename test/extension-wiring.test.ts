@@ -245,6 +245,36 @@ describe('status bar and first run', () => {
     assert.ok(ignore.includes('!media/**') && ignore.includes('!examples/**'), 'walkthrough media and the example project are packaged');
     assert.deepEqual(walk.steps.map((s: any) => s.id), ['openExample', 'applyFix', 'setApiKey', 'askChat']);
   });
+  test('"Show documentation for <rule>" opens the page shipped in the extension in the Markdown preview, never a web page', async () => {
+    const fsApi = vscode.workspace.fs as any;
+    const saved = { ...fsApi };
+    const savedExec = vscode.commands.executeCommand;
+    const savedOpen = vscode.env.openExternal;
+    const executed: any[][] = [];
+    const external: unknown[] = [];
+    fsApi.stat = async (u: any) => { if (!fs.existsSync(u.fsPath)) throw new Error('ENOENT'); return {}; };
+    (vscode.commands as any).executeCommand = async (id: string, ...args: any[]) => { executed.push([id, ...args]); };
+    (vscode.env as any).openExternal = async (u: unknown) => { external.push(u); return true; };
+    try {
+      await rec.commands.get('dbEngineer.openRuleDocs')!('equals-null');
+      assert.equal(executed.length, 1);
+      assert.equal(executed[0][0], 'markdown.showPreview');
+      assert.equal(executed[0][1].fsPath, path.join(ROOT, 'docs', 'rules', 'equals-null.md'));
+      assert.ok(fs.existsSync(executed[0][1].fsPath), 'the page exists, and docs/rules/** is packaged');
+      assert.match(fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8'), /^!docs\/rules\/\*\*$/m);
+      const errors = rec.errors.length;
+      await rec.commands.get('dbEngineer.openRuleDocs')!('no-such-rule');
+      await rec.commands.get('dbEngineer.openRuleDocs')!('../../package');
+      assert.equal(executed.length, 1, 'nothing opened for a rule without a page or a path-like id');
+      assert.equal(rec.errors.length, errors + 2);
+      assert.match(rec.errors.at(-2)!, /no documentation page for no-such-rule/);
+      assert.deepEqual(external, [], 'no browser');
+    } finally {
+      Object.assign(fsApi, saved);
+      (vscode.commands as any).executeCommand = savedExec;
+      (vscode.env as any).openExternal = savedOpen;
+    }
+  });
   test('Open Example Project copies the bundled example into global storage and opens it', async () => {
     const tmp = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'dbe-example-'));
     const copied: string[] = [];

@@ -167,3 +167,36 @@ describe('Schema view: the written migration and the view count the same recomme
     assert.equal(Number(m[1]), c.view, c.message);
   });
 });
+
+describe('rule documentation: the diagnostic\'s link is the page shipped beside the server', () => {
+  async function links(folder: string, file: string): Promise<{ code: string; href: string }[]> {
+    const client = await LspClient.start({ folder });
+    try {
+      const p = await client.open(fileUri(file), fs.readFileSync(file, 'utf8'), 60_000);
+      return p.diagnostics.map((d) => ({ code: String(d.code), href: d.codeDescription?.href ?? '' }));
+    } finally {
+      await client.stop();
+    }
+  }
+  function check(found: { code: string; href: string }[]): void {
+    assert.ok(found.length > 0, 'some findings');
+    for (const { code, href } of found) {
+      assert.ok(href.startsWith('file://'), `${code}: ${href} is a file, not a web page`);
+      const page = new URL(href);
+      assert.equal(path.basename(page.pathname), `${code}.md`);
+      assert.ok(fs.existsSync(page), `${code}: ${page.pathname} exists`);
+      assert.equal(path.dirname(page.pathname), path.join(ROOT, 'docs', 'rules'));
+    }
+  }
+
+  test('examples/shop: every finding of queries/reports.sql links to its docs/rules page', async () => {
+    const ws = copyOf(path.join(ROOT, 'examples', 'shop'));
+    check(await links(ws, path.join(ws, 'queries', 'reports.sql')));
+  });
+
+  test('pagila (corpus): the same', async (t) => {
+    if (!fs.existsSync(path.join(CORPUS, 'pagila'))) { t.skip(`corpus not found at ${CORPUS}`); return; }
+    const ws = copyOf(path.join(CORPUS, 'pagila'));
+    check(await links(ws, path.join(ws, 'pagila-schema.sql')));
+  });
+});

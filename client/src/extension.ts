@@ -26,11 +26,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status,
     vscode.commands.registerCommand(SHOW_STATUS_COMMAND, () => (status?.stopped || !client ? restart(context) : client.outputChannel.show(true))),
     vscode.commands.registerCommand('dbEngineer.openExample', () => openExample(context)),
-    vscode.commands.registerCommand('dbEngineer.openRuleDocs', async (rule?: string) => {
-      const base = 'https://github.com/db-engineer/db-engineer/blob/main/docs/rules/';
-      const url = rule && /^[a-z0-9-]+$/.test(rule) ? `${base}${rule}.md` : base;
-      await vscode.env.openExternal(vscode.Uri.parse(url));
-    }),
+    vscode.commands.registerCommand('dbEngineer.openRuleDocs', (rule?: unknown) => openRuleDocs(context, rule)),
     vscode.commands.registerCommand('dbEngineer.restartServer', () => restart(context)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => restart(context)),
     { dispose: () => { for (const w of watchers) w.dispose(); } },
@@ -47,6 +43,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     );
   }
   await start(context);
+}
+
+/**
+ * "Show documentation for <rule>": the rule's page shipped in the extension (docs/rules/<id>.md),
+ * in VS Code's Markdown preview; no web page, no network.
+ */
+export async function openRuleDocs(context: vscode.ExtensionContext, rule?: unknown): Promise<void> {
+  const id = typeof rule === 'string' && /^[a-z0-9-]+$/.test(rule) ? rule : undefined;
+  const page = vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules', `${id ?? 'README'}.md`);
+  try {
+    await vscode.workspace.fs.stat(page);
+  } catch {
+    void vscode.window.showErrorMessage(id
+      ? `DB Engineer: this installation has no documentation page for ${id} (docs/rules/${id}.md); \`dbe rules ${id}\` prints it where the CLI is installed.`
+      : 'DB Engineer: this command needs a rule id; use "Show documentation" on a finding.');
+    return;
+  }
+  await vscode.commands.executeCommand('markdown.showPreview', page);
 }
 
 function registerChat(context: vscode.ExtensionContext): void {

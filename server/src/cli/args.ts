@@ -51,7 +51,7 @@ export interface HealthCliOptions { database?: string; statementTimeoutMs?: numb
 export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'rules'; format: 'text' | 'json' }
+  | { kind: 'rules'; format: 'text' | 'json'; rule?: string }
   | { kind: 'lint'; options: LintOptions }
   | { kind: 'advise'; options: AdviseOptions }
   | { kind: 'explain'; options: ExplainOptions }
@@ -104,6 +104,7 @@ export function parseArgs(argv: string[]): Command {
 
 function parseRules(args: string[]): Command {
   let format: 'text' | 'json' = 'text';
+  let rule: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const { name, value, next } = split(args, i);
     if (name === '--format') {
@@ -112,9 +113,10 @@ function parseRules(args: string[]): Command {
       if (v !== 'text' && v !== 'json') throw new UsageError(`--format for dbe rules must be text or json, not "${v}"`);
       format = v;
     } else if (name === '--help' || name === '-h') return { kind: 'help' };
-    else throw new UsageError(`unknown option ${args[i]} for dbe rules`);
+    else if (!args[i].startsWith('-') && rule === undefined) rule = args[i];
+    else throw new UsageError(args[i].startsWith('-') ? `unknown option ${args[i]} for dbe rules` : `dbe rules takes one rule id, not "${args[i]}" as well`);
   }
-  return { kind: 'rules', format };
+  return { kind: 'rules', format, ...(rule !== undefined ? { rule } : {}) };
 }
 
 const ADVISE_FORMATS = ['text', 'markdown', 'json'] as const;

@@ -10,6 +10,7 @@ Usage:
   dbe slow --database URL         the slowest statements of pg_stat_statements, through the rules
   dbe health --database URL       the monitoring report of a live database, a verdict per check
   dbe rules [--format text|json]  list the rules
+  dbe rules <id>                  print a rule's documentation (shipped in docs/rules/<id>.md)
   dbe ask [options] "question"    ask the DB Engineer assistant (Claude) about a file of the project
   dbe review <file> [options]     ask for a full review of a file (the /review command)
   dbe --version                   print the version

@@ -7,7 +7,7 @@ import { InputError } from './collect';
 import { HELP } from './help';
 import { lintCommand } from './lint-command';
 import { runUnits, type WorkerReply, type WorkerRequest } from './parallel';
-import { rulesCommand } from './rules-command';
+import { ruleDocCommand, rulesCommand } from './rules-command';
 import { initParser } from '../sql/parse';
 import { timingReport } from './timing';
 import { VERSION } from './version';
@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     switch (cmd.kind) {
       case 'help': io.out(HELP); return 0;
       case 'version': io.out(`dbe ${VERSION}\n`); return 0;
-      case 'rules': io.out(rulesCommand(cmd.format)); return 0;
+      case 'rules': io.out(cmd.rule !== undefined ? ruleDocCommand(cmd.rule, cmd.format) : rulesCommand(cmd.format)); return 0;
       case 'lint':
         if (cmd.options.database || process.env.DBE_DATABASE_URL) return await (await import('./live-command')).liveLint(cmd.options, io);
         return await lintCommand(cmd.options, io);

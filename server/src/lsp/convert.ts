@@ -4,10 +4,13 @@ import type { Project } from '../engine/project';
 import type { Evidence, Finding, Fix, Severity, SourceFile } from '../model';
 import { KNOWN_RULE_IDS } from '../rules';
 
-export const DOCS_BASE_URL = 'https://github.com/db-engineer/db-engineer/blob/main/docs/rules/';
+import { ruleDocLink } from '../rule-docs';
+
+export { DOCS_BASE_URL } from '../rule-docs';
 export const SOURCE = 'dbe';
 
-export function docsUrl(rule: string): string { return `${DOCS_BASE_URL}${encodeURIComponent(rule)}.md`; }
+/** The diagnostic's code link: the rule's page shipped with the server (a file URI), opened inside the editor. */
+export function docsUrl(rule: string): string { return ruleDocLink(rule); }
 
 export function lspSeverity(s: Severity): DiagnosticSeverity {
   switch (s) {
