@@ -305,4 +305,15 @@ describe('extension manifest for the chat', () => {
       assert.doesNotMatch(fs.readFileSync(path.join(ROOT, 'client', 'src', 'chat', f), 'utf8'), /from 'vscode'/);
     }
   });
+
+  test('the webview\'s "trust this folder" reaches the host, which opens VS Code\'s trust editor', async () => {
+    const f = fakeHost();
+    let asked = 0;
+    f.host.manageTrust = async () => { asked++; };
+    const s = new ChatSession(f.host, f.post);
+    await s.receive({ type: 'manageTrust' });
+    assert.equal(asked, 1);
+    const { isFromWebview } = await import('../client/src/chat/protocol');
+    assert.equal(isFromWebview({ type: 'manageTrust' }), true);
+  });
 });

@@ -219,6 +219,11 @@ describe('status bar and first run', () => {
     notify!({ state: 'ready', trusted: false, files: 1, folders: 1 });
     assert.match(item.text, /restricted/);
     assert.match(String(item.tooltip), /only open files are analysed/);
+    // Restricted Mode: the item offers trust, and clicking it opens VS Code's trust editor
+    assert.match(String(item.tooltip), /Click: Trust this folder to enable the sandbox, Explain and cross-file schema\./);
+    assert.deepEqual(item.command, { title: 'Trust this folder to enable the sandbox, Explain and cross-file schema', command: 'workbench.trust.manage' });
+    notify!({ state: 'ready', trusted: true, files: 1, folders: 1 });
+    assert.equal(item.command, 'dbEngineer.showStatus', 'trusted again: the click shows the log');
   });
   test('a server that stops turns the item red; clicking it then restarts the server, otherwise it shows the log', async () => {
     const item = rec.statusItems.find((i) => i.id === 'dbEngineer.status');

@@ -125,4 +125,17 @@ describe('chat webview in a DOM', () => {
     const again = load(v.state());
     assert.equal(again.input.value, 'half a question');
   });
+
+  test('Restricted Mode: the note offers to trust the folder, and its button asks the extension for VS Code\'s trust editor', () => {
+    const v = load();
+    v.send({ ...INIT, trusted: false });
+    const note = v.doc.querySelector('.notice.trust') as HTMLElement;
+    assert.equal(note.hidden, false);
+    const offer = v.button('Trust this folder to enable the sandbox, Explain and cross-file schema…');
+    assert.ok(offer, note.textContent!);
+    offer!.click();
+    assert.deepEqual(v.posted.at(-1), { type: 'manageTrust' });
+    v.send(INIT);
+    assert.equal(note.hidden, true, 'trusted: no note');
+  });
 });

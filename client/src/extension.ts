@@ -8,6 +8,7 @@ import { CHAT_VIEW_ID, ChatViewProvider } from './chat/view';
 import { STATUS_NOTIFICATION, type StatusParams } from '../../server/src/lsp/status-protocol';
 import { openExample } from './example';
 import { SHOW_STATUS_COMMAND, StatusItem } from './status';
+import { MANAGE_TRUST_COMMAND, TRUST_OFFER } from './trust';
 import { registerSchemaView, type SchemaTreeProvider } from './schema/tree';
 import { registerLive, sendDatabasePassword } from './live';
 import { ExplainPanel } from './explain/panel';
@@ -38,9 +39,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   registerLive(context, () => client);
   if (!vscode.workspace.isTrusted && !context.workspaceState.get(RESTRICTED_NOTICE_KEY)) {
     void context.workspaceState.update(RESTRICTED_NOTICE_KEY, true);
+    // once per workspace; afterwards the status bar item, the Schema view and the chat make the same offer
     void vscode.window.showInformationMessage(
-      'DB Engineer is in Restricted Mode: only open SQL files are analysed; .dbe.json and the workspace\'s other migrations are not read until you trust this folder.',
-    );
+      `DB Engineer is in Restricted Mode: only the SQL files you open are analysed. ${TRUST_OFFER}?`, `${TRUST_OFFER}…`,
+    ).then((pick) => (pick ? vscode.commands.executeCommand(MANAGE_TRUST_COMMAND) : undefined));
   }
   await start(context);
 }

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { SandboxStatus, StatusParams } from '../../server/src/lsp/status-protocol';
 import { evidenceText, migrationsText } from './status-text';
+import { MANAGE_TRUST_COMMAND, TRUST_OFFER } from './trust';
 
 export const SHOW_STATUS_COMMAND = 'dbEngineer.showStatus';
 
@@ -53,9 +54,11 @@ export class StatusItem implements vscode.Disposable {
     const files = `${s.files} SQL file${s.files === 1 ? '' : 's'}`;
     if (!s.trusted) {
       this.item.text = '$(shield) DB Engineer: restricted';
-      this.item.tooltip = `Restricted Mode: only open files are analysed (${files}); trust the workspace to read its migrations and .dbe.json.`;
+      this.item.tooltip = `Restricted Mode: only open files are analysed (${files}). Click: ${TRUST_OFFER}.`;
+      this.item.command = { title: TRUST_OFFER, command: MANAGE_TRUST_COMMAND };
       return;
     }
+    this.item.command = SHOW_STATUS_COMMAND;
     const sb = sandboxText(s.sandbox);
     // the count says what it counts: "DB Engineer: 12 files", not a bare "12"
     this.item.text = `$(database) DB Engineer: ${plural(s.files, 'file')}${sb.text}`;

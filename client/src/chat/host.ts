@@ -3,6 +3,7 @@
 // as undoable WorkspaceEdits). Shared by the sidebar panel and the @dbe chat participant.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { MANAGE_TRUST_COMMAND } from '../trust';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from '../../../server/src/chat/client';
 import { CHAT_CONTEXT_REQUEST, type ChatContextResult } from '../../../server/src/lsp/chat-protocol';
@@ -87,6 +88,7 @@ export class EditorChatHost implements ChatHost {
   }
 
   async setKey(): Promise<void> { await vscode.commands.executeCommand('dbEngineer.setApiKey'); }
+  async manageTrust(): Promise<void> { await vscode.commands.executeCommand(MANAGE_TRUST_COMMAND); }
 
   async code(action: CodeAction, code: string, lang?: string): Promise<void> {
     const text = code.endsWith('\n') ? code : `${code}\n`;

@@ -29,6 +29,8 @@ export type FromWebview =
   | { type: 'pickPersona'; name: string }
   | { type: 'code'; action: CodeAction; code: string; lang?: string }
   | { type: 'setKey' }
+  /** Restricted Mode: open VS Code's workspace trust editor. */
+  | { type: 'manageTrust' }
   | { type: 'retry' };
 
 const str = (v: unknown, max = 200_000): v is string => typeof v === 'string' && v.length <= max;
@@ -38,7 +40,7 @@ export function isFromWebview(m: unknown): m is FromWebview {
   if (!m || typeof m !== 'object') return false;
   const x = m as Record<string, unknown>;
   switch (x.type) {
-    case 'ready': case 'stop': case 'newChat': case 'setKey': case 'retry': return true;
+    case 'ready': case 'stop': case 'newChat': case 'setKey': case 'retry': case 'manageTrust': return true;
     case 'send': return str(x.text, 20_000) && x.text.trim().length > 0;
     case 'pickPersona': return str(x.name, 200);
     case 'code': return ['copy', 'insert', 'saveMigration', 'applyEdit'].includes(x.action as string) && str(x.code) && (x.lang === undefined || str(x.lang, 40));

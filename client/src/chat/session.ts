@@ -29,6 +29,8 @@ export interface ChatHost {
   saveChat(chat: StoredChat): void;
   code(action: CodeAction, code: string, lang?: string): Promise<void>;
   setKey(): Promise<void>;
+  /** Restricted Mode: VS Code's trust editor (workbench.trust.manage). */
+  manageTrust?(): Promise<void>;
 }
 
 /** History kept per workspace: enough for a long session, bounded so the state stays small. */
@@ -63,6 +65,7 @@ export class ChatSession {
       case 'newChat': this.newChat(); return;
       case 'pickPersona': this.pickPersona(m.name); return;
       case 'setKey': await this.host.setKey(); return;
+      case 'manageTrust': await this.host.manageTrust?.(); return;
       case 'code': await this.host.code(m.action, m.code, m.lang); return;
     }
   }

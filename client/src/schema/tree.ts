@@ -13,6 +13,7 @@ import {
 import type { MigrationSummary } from '../../../server/src/lsp/migrations-protocol';
 import { migrationCounts, replayedText } from '../status-text';
 import { applyReviewed } from './apply';
+import { MANAGE_TRUST_COMMAND, TRUST_OFFER } from '../trust';
 import { counted } from '../../../server/src/text';
 
 export const SCHEMA_VIEW_ID = 'dbEngineer.schema';
@@ -121,9 +122,9 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
       return [message('no-folder', 'Open a folder with SQL migrations to see its schema.')];
     }
     if (!vscode.workspace.isTrusted) {
-      return [message('untrusted', 'Restricted Mode: trust this folder to see the schema its migrations build.', {
-        tooltip: 'Until the folder is trusted, DB Engineer reads only the SQL files you open, so it cannot replay the migrations.',
-        command: { title: 'Manage Workspace Trust', command: 'workbench.trust.manage' },
+      return [message('untrusted', `Restricted Mode: ${TRUST_OFFER}.`, {
+        tooltip: 'Until the folder is trusted, DB Engineer reads only the SQL files you open, so it cannot replay the migrations. Click to open VS Code\'s workspace trust editor.',
+        command: { title: TRUST_OFFER, command: MANAGE_TRUST_COMMAND },
       })];
     }
     const c = this.client();

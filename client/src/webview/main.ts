@@ -3,6 +3,7 @@
 // used solely with renderMarkdown output. Talks to the extension host through the fixed protocol.
 import type { ChatTurn, Chip, FromWebview, PersonaInfo, ToWebview, Usage } from '../chat/protocol';
 import { renderMarkdown } from './markdown';
+import { TRUST_OFFER } from '../trust';
 
 interface VsCodeApi { postMessage(msg: unknown): void; getState(): unknown; setState(state: unknown): void }
 declare function acquireVsCodeApi(): VsCodeApi;
@@ -60,7 +61,8 @@ const modelLabel = el('span', 'model');
 const newChatBtn = btn('New chat', 'secondary', () => post({ type: 'newChat' }), 'Start a new conversation');
 header.append(personaLabel, modelLabel, newChatBtn);
 
-const trustNote = el('div', 'notice trust', 'Restricted Mode: only the open files are used as context.');
+const trustNote = el('div', 'notice trust', 'Restricted Mode: only the open files are used as context. ');
+trustNote.appendChild(btn(`${TRUST_OFFER}…`, 'secondary', () => post({ type: 'manageTrust' }), 'Opens VS Code\'s workspace trust editor'));
 trustNote.hidden = true;
 
 const conversation = el('div', 'conversation');
