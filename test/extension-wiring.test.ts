@@ -280,6 +280,38 @@ describe('status bar and first run', () => {
       (vscode.env as any).openExternal = savedOpen;
     }
   });
+  test('the walkthrough opens by itself on the first activation (once), and on every start under DBE_OPEN_WALKTHROUGH=1 (npm start)', async () => {
+    const savedExec = vscode.commands.executeCommand;
+    const opened: any[][] = [];
+    (vscode.commands as any).executeCommand = async (id: string, ...args: any[]) => { opened.push([id, ...args]); };
+    const state = new Map<string, unknown>();
+    const ctx = { ...context, globalState: { get: (k: string) => state.get(k), update: async (k: string, v: unknown) => { state.set(k, v); } }, extension: { id: `${pkg.publisher}.${pkg.name}` } };
+    try {
+      ext.openWalkthroughOnce(ctx);
+      assert.deepEqual(opened, [['workbench.action.openWalkthrough', 'db-engineer.db-engineer#dbEngineer.gettingStarted', false]]);
+      assert.equal(pkg.contributes.walkthroughs[0].id, ext.WALKTHROUGH_ID, 'the id names the contributed walkthrough');
+      ext.openWalkthroughOnce(ctx);
+      assert.equal(opened.length, 1, 'not a second time');
+      process.env.DBE_OPEN_WALKTHROUGH = '1';
+      ext.openWalkthroughOnce(ctx);
+      assert.equal(opened.length, 2, 'npm start asks for it on every start');
+    } finally {
+      delete process.env.DBE_OPEN_WALKTHROUGH;
+      (vscode.commands as any).executeCommand = savedExec;
+    }
+  });
+  test('npm start opens the example trusted (RESTRICTED=1: Restricted Mode), keeps the user\'s settings, never rewrites a settings file with comments', async () => {
+    const { startSettings } = await import('../scripts/start-settings');
+    const fresh = startSettings(undefined, false).settings!;
+    assert.equal(fresh['security.workspace.trust.enabled'], false, 'trusted');
+    assert.equal(startSettings(undefined, true).settings!['security.workspace.trust.enabled'], true);
+    const kept = startSettings(JSON.stringify({ 'editor.fontSize': 18, 'security.workspace.trust.enabled': true }), false).settings!;
+    assert.equal(kept['editor.fontSize'], 18);
+    assert.equal(kept['security.workspace.trust.enabled'], false);
+    const commented = startSettings('{\n  // mine\n  "editor.fontSize": 18\n}', false);
+    assert.equal(commented.settings, undefined, 'not rewritten');
+    assert.match(commented.note!, /not plain JSON.*"security\.workspace\.trust\.enabled": false/);
+  });
   test('Open Example Project copies the bundled example into global storage and opens it', async () => {
     const tmp = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'dbe-example-'));
     const copied: string[] = [];

@@ -11,6 +11,7 @@ export interface Recorder {
   participants: Map<string, { handler: (...a: any[]) => any; iconPath?: unknown }>;
   secrets: Map<string, string>;
   workspaceState: Map<string, unknown>;
+  globalState: Map<string, unknown>;
   config: Record<string, unknown>;
   info: string[];
   errors: string[];
@@ -49,7 +50,7 @@ export interface FakePanel {
 }
 
 export const rec: Recorder = {
-  commands: new Map(), views: new Map(), participants: new Map(), secrets: new Map(), workspaceState: new Map(),
+  commands: new Map(), views: new Map(), participants: new Map(), secrets: new Map(), workspaceState: new Map(), globalState: new Map(),
   config: {}, info: [], errors: [], inputBoxAnswers: [], warningAnswers: [], applied: [], executed: [], clipboard: '', requests: [],
   contextAnswer: { chips: [{ kind: 'file', label: 'q.sql', chars: 10 }], text: 'FILE q.sql' }, answers: new Map(), activeEditor: undefined,
   diagnosticListeners: [], shown: [], panels: [], files: new Map(),
@@ -99,6 +100,8 @@ export function makeContext(root: string): any {
       delete: async (k: string) => { rec.secrets.delete(k); },
     },
     workspaceState: { get: (k: string) => rec.workspaceState.get(k), update: async (k: string, v: unknown) => { rec.workspaceState.set(k, v); } },
+    globalState: { get: (k: string) => rec.globalState.get(k), update: async (k: string, v: unknown) => { rec.globalState.set(k, v); } },
+    extension: { id: 'db-engineer.db-engineer' },
   };
 }
 

@@ -15,6 +15,8 @@ import { ExplainPanel } from './explain/panel';
 import { EXPLAIN_COMMAND } from '../../server/src/lsp/explain-protocol';
 
 const RESTRICTED_NOTICE_KEY = 'dbEngineer.restrictedNoticeShown';
+const WALKTHROUGH_SHOWN_KEY = 'dbEngineer.walkthroughShown';
+export const WALKTHROUGH_ID = 'dbEngineer.gettingStarted';
 let client: LanguageClient | undefined;
 let watchers: vscode.FileSystemWatcher[] = [];
 let status: StatusItem | undefined;
@@ -37,6 +39,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(explain, vscode.commands.registerCommand(EXPLAIN_COMMAND, (uri?: unknown, line?: unknown) => explain.explain(uri, line)));
   schemaView = registerSchemaView(context, () => client);
   registerLive(context, () => client);
+  openWalkthroughOnce(context);
   if (!vscode.workspace.isTrusted && !context.workspaceState.get(RESTRICTED_NOTICE_KEY)) {
     void context.workspaceState.update(RESTRICTED_NOTICE_KEY, true);
     // once per workspace; afterwards the status bar item, the Schema view and the chat make the same offer
@@ -45,6 +48,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ).then((pick) => (pick ? vscode.commands.executeCommand(MANAGE_TRUST_COMMAND) : undefined));
   }
   await start(context);
+}
+
+/**
+ * The walkthrough ("Get started with DB Engineer") opens by itself once, on the first activation after
+ * installing (VS Code does so only for extensions installed from its UI); DBE_OPEN_WALKTHROUGH=1 in
+ * the environment (npm start sets it) opens it on every start.
+ */
+export function openWalkthroughOnce(context: vscode.ExtensionContext): void {
+  const again = process.env.DBE_OPEN_WALKTHROUGH === '1';
+  if (!again && context.globalState.get(WALKTHROUGH_SHOWN_KEY)) return;
+  void context.globalState.update(WALKTHROUGH_SHOWN_KEY, true);
+  void Promise.resolve(vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false))
+    .catch(() => { /* an editor without walkthroughs: nothing to open */ });
 }
 
 /**
