@@ -211,15 +211,15 @@ describe('Schema view', () => {
     assert.equal(rec.info.at(-1), 'DB Engineer: There are no index recommendations to write.');
   });
 
-  test('a recommendation is one line naming the index (not the fix title cut off at its migration name); the tooltip has the whole title', () => {
+  test('a recommendation is one short line, the table and columns of the index (not the fix title cut off at its migration name); the tooltip has the whole title', () => {
     const title = 'Create index idx_user_sessions_user_id on user_sessions (user_id) in a new migration 005_add_idx_user_sessions_user_id.sql';
     const recNode: Node = { kind: 'recommendation', id: 'r', rec: { rule: 'fk-without-index', severity: 'warning', message: 'm', table: 'public.user_sessions', fix: { title, edit: MIGRATION.edit! } } };
     const it = item(recNode);
-    assert.equal(it.label, 'idx_user_sessions_user_id on user_sessions (user_id)');
-    assert.equal(it.description, 'user_sessions · fk-without-index');
+    assert.equal(it.label, 'user_sessions (user_id)');
+    assert.equal(it.description, 'fk-without-index');
     assert.match(it.tooltip, /Click to preview and apply: Create index idx_user_sessions_user_id on user_sessions \(user_id\) in a new migration 005_add_idx_user_sessions_user_id\.sql/);
     const inline = { ...recNode, rec: { ...recNode.rec, fix: { title: 'Create index idx_orders_user_id on orders (user_id) after the CREATE TABLE of orders', edit: MIGRATION.edit! } } } as Node;
-    assert.equal(item(inline).label, 'idx_orders_user_id on orders (user_id)');
+    assert.equal(item(inline).label, 'orders (user_id)');
   });
 
   test('write all, nothing ticked in the Refactor Preview (or discarded): the message says so and how to apply; no file is opened', async () => {
@@ -242,7 +242,7 @@ describe('Schema view', () => {
     const recNode: Node = { kind: 'recommendation', id: 'r', rec: { rule: 'fk-without-index', severity: 'warning', message: 'm', fix: { title: 'Create index idx_orders_user_id on orders (user_id) in a new migration 002_add_index_idx_orders_user_id.sql', edit: MIGRATION.edit! } } };
     rec.onApplyEdit = preview((o) => o.op === 'create');
     await vscode.commands.executeCommand(tree.APPLY_RECOMMENDATION_COMMAND, recNode);
-    assert.equal(rec.info.at(-1), 'DB Engineer: "idx_orders_user_id on orders (user_id)" was applied only in part: 002_add_index_idx_orders_user_id.sql was created empty, because its text was left unticked in the Refactor Preview; delete it and apply again.');
+    assert.equal(rec.info.at(-1), 'DB Engineer: the index on orders (user_id) was applied only in part: 002_add_index_idx_orders_user_id.sql was created empty, because its text was left unticked in the Refactor Preview; delete it and apply again.');
   });
 
   test('apply one, its migration file exists already: not applied, the reason given, and no preview opened', async () => {
@@ -251,7 +251,7 @@ describe('Schema view', () => {
     const applied = rec.applied.length;
     await vscode.commands.executeCommand(tree.APPLY_RECOMMENDATION_COMMAND, recNode);
     assert.equal(rec.applied.length, applied, 'no edit sent to VS Code');
-    assert.equal(rec.info.at(-1), 'DB Engineer: "idx_orders_user_id on orders (user_id)" was not applied: 002_add_index_idx_orders_user_id.sql exists already (written since the recommendation was made); refresh the Schema view and try again.');
+    assert.equal(rec.info.at(-1), 'DB Engineer: the index on orders (user_id) was not applied: 002_add_index_idx_orders_user_id.sql exists already (written since the recommendation was made); refresh the Schema view and try again.');
     assert.equal(rec.files.get(NEW), 'SELECT 1;\n', 'the existing file is untouched');
   });
 

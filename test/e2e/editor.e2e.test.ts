@@ -29,6 +29,19 @@ describe('a trusted workspace', () => {
   });
   after(async () => { await wb?.stop(); await standIn.stop(); });
 
+  test('the first run: the walkthrough opens by itself; examples/shop is trusted, its findings arrive and the sandbox is on', async () => step(wb, 'first-run', async () => {
+    // opened by DB Engineer on its first activation (a fresh profile), in the editor area
+    await wb.page.getByText('Get started with DB Engineer').first().waitFor({ timeout: 30_000 });
+    await wb.shot('e2e-walkthrough');
+    await wb.open('queries/reports.sql');
+    await wb.page.locator('.editor-instance .squiggly-error, .editor-instance .squiggly-warning').first().waitFor({ timeout: 30_000 });
+    // trusted: the status names what it counts, and the sandbox replayed the migrations
+    const status = wb.page.locator('.statusbar-item', { hasText: /DB Engineer: \d+ files · sandbox ✓/ }).first();
+    await status.waitFor({ timeout: 90_000 });
+    assert.doesNotMatch(await wb.page.locator('.statusbar').first().textContent() ?? '', /restricted/i);
+    await wb.shot('e2e-first-run');
+  }));
+
   test('findings appear as squiggles and in the Problems panel', async () => step(wb, 'diagnostics', async () => {
     await wb.open('queries/reports.sql');
     await wb.page.locator('.editor-instance .squiggly-error, .editor-instance .squiggly-warning').first().waitFor({ timeout: 30_000 });

@@ -212,7 +212,9 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
       case 'recommendation': {
         const rec = node.rec;
         const it = item(recommendationLabel(rec), None, 'lightbulb');
-        it.description = [rec.table ? shortTable(rec.table) : '', rec.rule].filter(Boolean).join(' · ');
+        // the label names the table when it is an index's; otherwise the description does
+        const named = recommendationLabel(rec) !== (rec.fix?.title ?? rec.message);
+        it.description = [rec.table && !named ? shortTable(rec.table) : '', rec.rule].filter(Boolean).join(' · ');
         it.tooltip = rec.fix ? `${rec.message}\n\nClick to preview and apply: ${rec.fix.title}` : `${rec.message}\n\n(no fix to apply: click to open it)`;
         it.command = rec.fix
           ? { title: 'Apply', command: APPLY_RECOMMENDATION_COMMAND, arguments: [node] }
@@ -282,7 +284,8 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
     if (node?.kind !== 'recommendation') return;
     const fix = node.rec.fix;
     if (!fix) { void vscode.window.showInformationMessage(`DB Engineer: this recommendation has no fix to apply (${node.rec.message}).`); return; }
-    const r = await applyReviewed(fix.edit, `DB Engineer: ${fix.title}`, `"${recommendationLabel(node.rec)}"`);
+    const label = recommendationLabel(node.rec);
+    const r = await applyReviewed(fix.edit, `DB Engineer: ${fix.title}`, label !== fix.title ? `the index on ${label}` : `"${label}"`);
     if (r.problem) void vscode.window.showInformationMessage(`DB Engineer: ${r.problem}`);
     if (!r.ok) return;
     // a new migration: show it (VS Code holds its text unsaved until the user saves)
@@ -317,14 +320,14 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
 }
 
 /**
- * A recommendation on one line of the view: the index it creates (`idx_orders_user_id on orders
- * (user_id)`), without the "Create index" and the migration's file name of the fix title, which the
- * sidebar cut off; the whole title is in the tooltip and the Refactor Preview.
+ * A recommendation on one line of the view: the table and key columns the index covers
+ * (`orders (user_id)`); the index's name, the migration file and the rest of the fix title, which the
+ * sidebar cut off, are in the tooltip and the Refactor Preview.
  */
 export function recommendationLabel(rec: IndexRecommendation): string {
   const title = rec.fix?.title;
   if (!title) return rec.message;
-  const m = /^Create index (\S+ on .+?)(?: in a new migration \S+| after the .+)?$/.exec(title);
+  const m = /^Create index \S+ on (.+?)(?: in a new migration \S+| after the .+)?$/.exec(title);
   return m ? m[1] : title;
 }
 
