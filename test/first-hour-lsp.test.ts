@@ -82,6 +82,28 @@ describe('hover on a table keeps each index\'s options', () => {
     }
   });
 
+  test('after a column rename the key shows the new name with its options; an expression over it falls back to the parse, never the old name', async () => {
+    const ws = workspace({
+      'migrations/001.sql': [
+        'CREATE TABLE people (id bigint PRIMARY KEY, published timestamptz, email text);',
+        'CREATE INDEX people_published ON people (published DESC NULLS LAST);',
+        'CREATE INDEX people_email ON people (lower(email) text_pattern_ops DESC);',
+        '',
+      ].join('\n'),
+      'migrations/002.sql': 'ALTER TABLE people RENAME COLUMN published TO "publishedAt";\nALTER TABLE people RENAME COLUMN email TO mail;\n',
+      'queries/q.sql': 'SELECT id FROM people;\n',
+    });
+    const client = await LspClient.start({ folder: ws });
+    try {
+      const md = await hoverAt(client, path.join(ws, 'queries', 'q.sql'), 'FROM people', 'people');
+      assert.match(md, /`people_published` `btree \("publishedAt" DESC NULLS LAST\)`/, md);
+      assert.match(md, /`people_email` `btree \(\(expression\) text_pattern_ops DESC\)`/, md);
+      assert.doesNotMatch(md, /\(published |lower\(email\)/, md);
+    } finally {
+      await client.stop();
+    }
+  });
+
   test('pagila (corpus): the hnsw index keeps its operator class', async (t) => {
     if (!fs.existsSync(path.join(CORPUS, 'pagila'))) { t.skip(`corpus not found at ${CORPUS}`); return; }
     const ws = copyOf(path.join(CORPUS, 'pagila'));

@@ -5,6 +5,7 @@ import { Schema, tableKey, type Check, type Column, type ForeignKey, type Index,
 import { kindOf, shape, strings, typeInfo } from './sql/ast';
 import { parsePlpgsql, parseStatement, type Node } from './sql/parse';
 import { fileTokens, tokenIndexAt, typeExtent } from './sql/spans';
+import { quoteIdent } from './sql/ident';
 
 /** Converts a byte location inside the statement to a file offset. */
 export function fileOffset(stmt: Statement, byteLoc: number | undefined): number {
@@ -249,6 +250,18 @@ function indexKeyTexts(stmt: Statement, relLoc: number | undefined, count: numbe
   return out.length === count ? out : [];
 }
 
+/**
+ * The key elements as written, after a column rename: a plain column element gets the new name (its
+ * options kept); when an expression uses the column the text is dropped (the hover then shows the
+ * key from the parse), never left naming a column the table no longer has.
+ */
+function renamedKeyText(ix: Index, from: string, to: string): string[] | undefined {
+  if (!ix.keyText) return undefined;
+  const mention = JSON.stringify({ String: { sval: from } });
+  if (ix.exprs.some((e) => e.includes(mention))) return undefined;
+  return ix.keyText.map((k, i) => (ix.columns[i] === from ? k.replace(/^("(?:[^"]|"")*"|[^\s]+)/, quoteIdent(to)) : k));
+}
+
 function alterTable(schema: Schema, stmt: Statement, n: Node): void {
   const rv = n.relation;
   if (n.objtype && n.objtype !== 'OBJECT_TABLE') return;
@@ -353,7 +366,10 @@ function rename(schema: Schema, stmt: Statement, n: Node): void {
       t.columns.clear();
       for (const [k, v] of cols) t.columns.set(k, v);
       const swap = (list: (string | null)[]) => list.map((c) => (c === n.subname ? n.newname : c));
-      for (const ix of schema.indexes.ofTable(t.key)) { ix.columns = swap(ix.columns); ix.include = swap(ix.include) as string[]; }
+      for (const ix of schema.indexes.ofTable(t.key)) {
+        ix.keyText = renamedKeyText(ix, n.subname, n.newname);
+        ix.columns = swap(ix.columns); ix.include = swap(ix.include) as string[];
+      }
       for (const fk of t.foreignKeys) fk.columns = swap(fk.columns) as string[];
       if (t.primaryKey) t.primaryKey.columns = swap(t.primaryKey.columns) as string[];
       for (const other of schema.tables.values()) for (const fk of other.foreignKeys) if (fk.refTable === t.key) fk.refColumns = swap(fk.refColumns) as string[];
