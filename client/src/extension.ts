@@ -44,7 +44,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     void context.workspaceState.update(RESTRICTED_NOTICE_KEY, true);
     // once per workspace; afterwards the status bar item, the Schema view and the chat make the same offer
     void vscode.window.showInformationMessage(
-      `DB Engineer is in Restricted Mode: only the SQL files you open are analysed. ${TRUST_OFFER}?`, `${TRUST_OFFER}…`,
+      `DB Engineer is in Restricted Mode: only the SQL files you open are analysed. ${TRUST_OFFER}.`, 'Manage Workspace Trust',
     ).then((pick) => (pick ? vscode.commands.executeCommand(MANAGE_TRUST_COMMAND) : undefined));
   }
   await start(context);

@@ -56,6 +56,15 @@ describe('a trusted workspace', () => {
     await wb.shot('e2e-diagnostics');
   }));
 
+  test('a finding\'s rule link opens the rule\'s page shipped in the extension, inside VS Code', async () => step(wb, 'rule-docs', async () => {
+    const row = wb.page.locator('.markers-panel .monaco-list-row', { hasText: 'equals-null' }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.locator('a.monaco-link', { hasText: 'equals-null' }).first().click();
+    await wb.page.locator('.tab.active[data-resource-name="equals-null.md"]').first().waitFor({ timeout: 15_000 });
+    await wb.page.locator('.editor-instance', { hasText: /Comparison.with.NULL/ }).first().waitFor({ timeout: 10_000 });
+    await wb.command('View: Close Editor');
+  }));
+
   test('a quick fix from the light bulb changes the text; undo restores it', async () => step(wb, 'quick-fix', async () => {
     await wb.open('queries/reports.sql');
     assert.match(await wb.lineText(8), /shipped_at = NULL;/);
@@ -147,6 +156,9 @@ describe('a trusted workspace', () => {
     }
     assert.equal(created.length, 1, `one new migration in migrations/: ${created}`);
     assert.match(created[0], /^005_add_idx_.+\.sql$/, 'named after the project\'s numbered convention');
+    // DB Engineer opens the new migration once it has checked the file exists: wait for its tab, or
+    // the palette opened below loses the focus to it
+    await wb.page.locator(`.tab.active[data-resource-name="${created[0]}"]`).first().waitFor({ timeout: 15_000 });
     // VS Code creates the file and puts the text in its (unsaved) buffer: save everything, then read it
     await wb.command('File: Save All');
     let text = '';
@@ -206,5 +218,10 @@ describe('Restricted Mode', () => {
     assert.match(text, /limit-without-order-by/);
     assert.doesNotMatch(text, /primary key id/);
     await wb.shot('e2e-restricted');
+    // the status bar item offers trust: its click opens VS Code's trust editor
+    const item = wb.page.locator('.statusbar-item', { hasText: 'DB Engineer: restricted' }).first();
+    await item.waitFor({ timeout: 10_000 });
+    await item.click();
+    await wb.page.locator('.workspace-trust-editor').first().waitFor({ timeout: 15_000 });
   }));
 });
