@@ -86,7 +86,8 @@ describe('language server (trusted workspace)', () => {
     assert.ok(d, `fk-without-index expected, got ${codes(p)}`);
     assert.equal(d.source, 'dbe');
     assert.equal(d.severity, 1, 'settings override fk-without-index to error');
-    assert.equal(d.codeDescription?.href, 'https://github.com/db-engineer/db-engineer/blob/main/docs/rules/fk-without-index.md');
+    // the rule's page shipped beside the server (docs/rules/), opened inside the editor: not a web page
+    assert.equal(d.codeDescription?.href, fileUri(path.resolve(__dirname, '..', 'docs', 'rules', 'fk-without-index.md')));
     assert.equal(d.range.start.line, 3);
     const line = read('migrations/002_orders.sql').split('\n')[3];
     assert.ok(d.range.start.character >= line.indexOf('user_id') && d.range.end.character <= line.length, JSON.stringify(d.range));
