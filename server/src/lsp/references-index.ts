@@ -1,0 +1,170 @@
+// Every reference to every table and column in a project's SQL files, by symbol, for Find All
+// References and Rename. Built by replaying the project as the engine does (engine/project.ts
+// schemaSteps) and resolving each statement against the schema as it stands at that statement, so a
+// migration's names mean what they meant when it ran: uses of a table's old name before a RENAME are
+// uses of the same table (the replay renames the same Table object). A table dropped and created
+// again under the same name is the same symbol; a table created under a name another table was
+// renamed away from is not. A rollback file is resolved against the schema right after its up
+// migration (a goose/dbmate Down section after its Up section); files outside the replay against the
+// final schema. Cached per project revision.
+import type { Project } from '../engine/project';
+import { isDownStatement, type SourceFile, type Statement } from '../model';
+import { applyStatement } from '../replay';
+import { Schema, type Column, type Table } from '../schema';
+import { statementReferences, type Unresolved } from '../sql/references';
+
+export interface IndexedRef {
+  path: string;
+  start: number;
+  end: number;
+  /** Symbol id: `t<n>` for a table, `t<n>.c<m>` for a column. */
+  id: string;
+  declaration: boolean;
+}
+
+export interface SymbolInfo {
+  id: string;
+  kind: 'table' | 'column';
+  /** The table's (column's) object in the index's final schema, undefined when it was dropped. */
+  table?: Table;
+  column?: Column;
+}
+
+export class ReferenceIndex {
+  /** Per file path: its references in offset order. */
+  readonly byFile = new Map<string, IndexedRef[]>();
+  readonly byId = new Map<string, IndexedRef[]>();
+  /** Per file path: column names that could not be resolved for sure. */
+  readonly unresolved = new Map<string, Unresolved[]>();
+  readonly symbols = new Map<string, SymbolInfo>();
+  /** The schema after every migration, as this replay built it. */
+  readonly schema = new Schema();
+
+  private tableIds = new Map<Table, string>();
+  private columnIds = new Map<Column, string>();
+  private lastTableByKey = new Map<string, Table>();
+  private lastColumnByName = new Map<string, Column>();
+  private nextId = 0;
+
+  private tableId(t: Table): string {
+    let id = this.tableIds.get(t);
+    if (id) { this.lastTableByKey.set(t.key, t); return id; }
+    const prev = this.lastTableByKey.get(t.key);
+    // the same name again after a DROP (or CREATE OR REPLACE VIEW): the same symbol
+    if (prev && prev !== t && prev.key === t.key && this.schema.tables.get(t.key) !== prev) id = this.tableIds.get(prev);
+    id ??= `t${this.nextId++}`;
+    this.tableIds.set(t, id);
+    this.lastTableByKey.set(t.key, t);
+    return id;
+  }
+
+  private columnId(t: Table, c: Column): string {
+    const tid = this.tableId(t);
+    let id = this.columnIds.get(c);
+    const nameKey = `${tid}.${c.name}`;
+    if (id && id.startsWith(`${tid}.`)) { this.lastColumnByName.set(nameKey, c); return id; }
+    const prev = this.lastColumnByName.get(nameKey);
+    if (prev && prev !== c && prev.name === c.name && t.columns.get(c.name) !== prev) id = this.columnIds.get(prev);
+    if (!id || !id.startsWith(`${tid}.`)) id = `${tid}.c${this.nextId++}`;
+    this.columnIds.set(c, id);
+    this.lastColumnByName.set(nameKey, c);
+    return id;
+  }
+
+  private record(stmt: Statement, schema: Schema, seen: Set<string>): void {
+    const { refs, unresolved } = statementReferences(stmt, schema);
+    const path = stmt.file.path;
+    let list = this.byFile.get(path);
+    if (!list) this.byFile.set(path, list = []);
+    for (const r of refs) {
+      const at = `${r.start}:${r.end}`;
+      if (seen.has(at)) continue;
+      seen.add(at);
+      const id = r.column ? this.columnId(r.table, r.column) : this.tableId(r.table);
+      const ref: IndexedRef = { path, start: r.start, end: r.end, id, declaration: !!r.declaration };
+      list.push(ref);
+      let l = this.byId.get(id);
+      if (!l) this.byId.set(id, l = []);
+      l.push(ref);
+      if (!this.symbols.has(id)) this.symbols.set(id, { id, kind: r.column ? 'column' : 'table' });
+    }
+    if (unresolved.length) {
+      let u = this.unresolved.get(path);
+      if (!u) this.unresolved.set(path, u = []);
+      for (const x of unresolved) if (!seen.has(`${x.start}:${x.end}`)) u.push(x);
+    }
+  }
+
+  /** Statements whose declarations exist only after they ran: resolved again then. */
+  private static readonly DECLARES = new Set(['CreateStmt', 'ViewStmt', 'CreateTableAsStmt', 'AlterTableStmt']);
+
+  private statement(stmt: Statement, apply: boolean): void {
+    const seen = new Set<string>();
+    this.record(stmt, this.schema, seen);
+    if (!apply) return;
+    applyStatement(this.schema, stmt);
+    if (stmt.kind && ReferenceIndex.DECLARES.has(stmt.kind)) this.record(stmt, this.schema, seen);
+  }
+
+  static build(project: Project): ReferenceIndex {
+    const ix = new ReferenceIndex();
+    const order = project.order();
+    const base = project.baseFile();
+    if (base) for (const s of base.statements) applyStatement(ix.schema, s);
+    const done = new Set<string>();
+    const file = (f: SourceFile, replay: boolean) => {
+      if (done.has(f.path)) return;
+      done.add(f.path);
+      ix.byFile.set(f.path, []);
+      for (const s of f.statements) ix.statement(s, replay && !isDownStatement(s));
+    };
+    for (const f of order) {
+      for (const t of project.toolTablesBefore(f)) for (const s of t.statements) applyStatement(ix.schema, s);
+      if (!f.replayed) continue;
+      file(f, true);
+      // its rollback, against the schema the up migration left
+      const down = f.migration?.downFile ? project.getFile(f.migration.downFile) : undefined;
+      if (down && !down.replayed) file(down, false);
+    }
+    for (const f of order) if (!done.has(f.path)) file(f, false);
+    for (const list of ix.byFile.values()) list.sort((a, b) => a.start - b.start || a.end - b.end);
+    // what each symbol is now
+    for (const t of ix.schema.tables.values()) {
+      const id = ix.tableIds.get(t);
+      if (id) ix.symbols.set(id, { id, kind: 'table', table: t });
+      for (const c of t.columns.values()) {
+        const cid = ix.columnIds.get(c);
+        if (cid && cid.startsWith(`${id}.`)) ix.symbols.set(cid, { id: cid, kind: 'column', table: t, column: c });
+      }
+    }
+    return ix;
+  }
+
+  /** The reference at a file offset (the name under the cursor), if any. */
+  at(path: string, offset: number): IndexedRef | undefined {
+    const list = this.byFile.get(path);
+    if (!list) return undefined;
+    let lo = 0, hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = list[mid];
+      if (r.end < offset) lo = mid + 1;
+      else if (r.start > offset) hi = mid - 1;
+      else return r;
+    }
+    return undefined;
+  }
+
+  refsOf(id: string): IndexedRef[] { return this.byId.get(id) ?? []; }
+}
+
+const cache = new WeakMap<Project, { revision: number; index: ReferenceIndex }>();
+
+/** The project's reference index for its current files (built once per project revision). */
+export function referenceIndex(project: Project): ReferenceIndex {
+  const hit = cache.get(project);
+  if (hit && hit.revision === project.revision) return hit.index;
+  const index = ReferenceIndex.build(project);
+  cache.set(project, { revision: project.revision, index });
+  return index;
+}
