@@ -11,7 +11,11 @@ import type { Project } from '../engine/project';
 import { isDownStatement, type SourceFile, type Statement } from '../model';
 import { applyStatement } from '../replay';
 import { Schema, type Column, type Table } from '../schema';
-import { statementReferences, type Unresolved } from '../sql/references';
+import { bodyStatements, statementReferences, type Unresolved } from '../sql/references';
+import { runSliced } from './slices';
+
+/** Statements that change no schema: outside migrations they are resolved against the final schema. */
+const QUERY_KINDS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'ExplainStmt']);
 
 export interface IndexedRef {
   path: string;
@@ -71,15 +75,18 @@ export class ReferenceIndex {
     return id;
   }
 
-  private record(stmt: Statement, schema: Schema, seen: Set<string>): void {
+  private record(stmt: Statement, schema: Schema, seen: Set<string> | undefined): void {
     const { refs, unresolved } = statementReferences(stmt, schema);
+    if (!refs.length && !unresolved.length) return;
     const path = stmt.file.path;
     let list = this.byFile.get(path);
     if (!list) this.byFile.set(path, list = []);
     for (const r of refs) {
-      const at = `${r.start}:${r.end}`;
-      if (seen.has(at)) continue;
-      seen.add(at);
+      if (seen) {
+        const at = `${r.start}:${r.end}`;
+        if (seen.has(at)) continue;
+        seen.add(at);
+      }
       const id = r.column ? this.columnId(r.table, r.column) : this.tableId(r.table);
       const ref: IndexedRef = { path, start: r.start, end: r.end, id, declaration: !!r.declaration };
       list.push(ref);
@@ -91,7 +98,7 @@ export class ReferenceIndex {
     if (unresolved.length) {
       let u = this.unresolved.get(path);
       if (!u) this.unresolved.set(path, u = []);
-      for (const x of unresolved) if (!seen.has(`${x.start}:${x.end}`)) u.push(x);
+      for (const x of unresolved) if (!seen?.has(`${x.start}:${x.end}`)) u.push(x);
     }
   }
 
@@ -99,24 +106,39 @@ export class ReferenceIndex {
   private static readonly DECLARES = new Set(['CreateStmt', 'ViewStmt', 'CreateTableAsStmt', 'AlterTableStmt']);
 
   private statement(stmt: Statement, apply: boolean): void {
-    const seen = new Set<string>();
+    const declares = apply && !!stmt.kind && ReferenceIndex.DECLARES.has(stmt.kind);
+    const seen = declares ? new Set<string>() : undefined;
     this.record(stmt, this.schema, seen);
+    for (const sub of bodyStatements(stmt)) this.record(sub, this.schema, undefined);
     if (!apply) return;
     applyStatement(this.schema, stmt);
-    if (stmt.kind && ReferenceIndex.DECLARES.has(stmt.kind)) this.record(stmt, this.schema, seen);
+    if (declares) this.record(stmt, this.schema, seen);
   }
 
   static build(project: Project): ReferenceIndex {
+    const steps = ReferenceIndex.steps(project);
+    for (;;) { const r = steps.next(); if (r.done) return r.value; }
+  }
+
+  /** build() in steps (one file each), for the language server to answer other requests in between. */
+  static *steps(project: Project): Generator<void, ReferenceIndex, void> {
     const ix = new ReferenceIndex();
     const order = project.order();
     const base = project.baseFile();
     if (base) for (const s of base.statements) applyStatement(ix.schema, s);
     const done = new Set<string>();
+    // queries outside every migration set (queries/*.sql, or any file of a project without a
+    // migration tool, replayed in path order) see the final schema, whatever their file's name
+    const deferred: Statement[] = [];
     const file = (f: SourceFile, replay: boolean) => {
       if (done.has(f.path)) return;
       done.add(f.path);
       ix.byFile.set(f.path, []);
-      for (const s of f.statements) ix.statement(s, replay && !isDownStatement(s));
+      const outside = f.migration?.set === undefined;
+      for (const s of f.statements) {
+        if (outside && s.kind && QUERY_KINDS.has(s.kind)) deferred.push(s);
+        else ix.statement(s, replay && !isDownStatement(s));
+      }
     };
     for (const f of order) {
       for (const t of project.toolTablesBefore(f)) for (const s of t.statements) applyStatement(ix.schema, s);
@@ -125,8 +147,10 @@ export class ReferenceIndex {
       // its rollback, against the schema the up migration left
       const down = f.migration?.downFile ? project.getFile(f.migration.downFile) : undefined;
       if (down && !down.replayed) file(down, false);
+      yield;
     }
-    for (const f of order) if (!done.has(f.path)) file(f, false);
+    for (const f of order) if (!done.has(f.path)) { file(f, false); yield; }
+    for (const s of deferred) ix.statement(s, false);
     for (const list of ix.byFile.values()) list.sort((a, b) => a.start - b.start || a.end - b.end);
     // what each symbol is now
     for (const t of ix.schema.tables.values()) {
@@ -159,6 +183,7 @@ export class ReferenceIndex {
 }
 
 const cache = new WeakMap<Project, { revision: number; index: ReferenceIndex }>();
+const building = new WeakMap<Project, { revision: number; done: Promise<ReferenceIndex | undefined> }>();
 
 /** The project's reference index for its current files (built once per project revision). */
 export function referenceIndex(project: Project): ReferenceIndex {
@@ -167,4 +192,29 @@ export function referenceIndex(project: Project): ReferenceIndex {
   const index = ReferenceIndex.build(project);
   cache.set(project, { revision: project.revision, index });
   return index;
+}
+
+/**
+ * Same, built in slices (other requests are answered in between); a build that the project changed
+ * under is started again, a few times, then finished in one go.
+ */
+export async function referenceIndexSliced(project: Project, alive: () => boolean = () => true): Promise<ReferenceIndex> {
+  for (let attempt = 0; attempt < 3 && alive(); attempt++) {
+    const hit = cache.get(project);
+    if (hit && hit.revision === project.revision) return hit.index;
+    let b = building.get(project);
+    if (!b || b.revision !== project.revision) {
+      const revision = project.revision;
+      b = { revision, done: runSliced(ReferenceIndex.steps(project), () => alive() && project.revision === revision) };
+      building.set(project, b);
+      const mine = b;
+      void mine.done.then((index) => {
+        if (index && project.revision === revision) cache.set(project, { revision, index });
+        if (building.get(project) === mine) building.delete(project);
+      }, () => { if (building.get(project) === mine) building.delete(project); });
+    }
+    const index = await b.done;
+    if (index && b.revision === project.revision) return index;
+  }
+  return referenceIndex(project);
 }

@@ -8,8 +8,10 @@ import type { Statement } from '../model';
 import { fileOffset } from '../replay';
 import type { Column, Schema, Table } from '../schema';
 import { strings } from './ast';
-import type { Node, Token } from './parse';
+import { kindOf } from './ast';
+import { parsePlpgsql, parseStatement, type Node, type Token } from './parse';
 import { fileTokens, tokenIndexAt } from './spans';
+import { splitStatements } from './split';
 
 export interface Reference {
   /** File offsets of the name itself (the last part of a qualified name; quotes included). */
@@ -120,7 +122,8 @@ class Walker {
     const start = fileOffset(this.stmt, loc);
     const parts = nameParts(this.text, start, this.stmt.end);
     if (!parts.length) return undefined;
-    return { ...parts[parts.length - 1], parts };
+    const last = parts[parts.length - 1];
+    return { start: last.start, end: last.end, parts };
   }
 
   private cte(scope: Scope | undefined, name: string): Rel | undefined {
@@ -548,4 +551,78 @@ export function statementReferences(stmt: Statement, schema: Schema): StatementR
   const w = new Walker(stmt, schema);
   try { w.statement(); } catch { /* an AST shape we did not expect: what was found so far stands */ }
   return { refs: w.refs, unresolved: w.unresolved };
+}
+
+function subStatement(stmt: Statement, start: number, text: string): Statement | undefined {
+  const parsed = parseStatement(text);
+  const kind = kindOf(parsed.node);
+  if (!kind) return undefined;
+  return { file: stmt.file, index: stmt.index, start, end: start + text.length, text, templated: stmt.templated, parsed, kind, node: parsed.node![kind] };
+}
+
+function languageOf(stmt: Statement): string {
+  const opts: Node[] = stmt.kind === 'DoStmt' ? stmt.node?.args ?? [] : stmt.node?.options ?? [];
+  for (const o of opts) {
+    const d = o.DefElem;
+    if (d?.defname === 'language') return String(d.arg?.String?.sval ?? '').toLowerCase();
+  }
+  return stmt.kind === 'DoStmt' ? 'plpgsql' : '';
+}
+
+const bodyCache = new WeakMap<Statement, Statement[]>();
+/**
+ * The SQL inside a function or DO body, as statements located where they are written (the walk then
+ * resolves their names like any other statement's): PL/pgSQL statements and expressions (an
+ * expression is parsed as PostgreSQL does, as `SELECT <expr>`), or the statements of a LANGUAGE sql
+ * body written in dollar quotes. Bodies that do not parse give nothing.
+ */
+export function bodyStatements(stmt: Statement): Statement[] {
+  if (stmt.kind !== 'CreateFunctionStmt' && stmt.kind !== 'DoStmt') return [];
+  const hit = bodyCache.get(stmt);
+  if (hit) return hit;
+  const out: Statement[] = [];
+  const lang = languageOf(stmt);
+  if (lang === 'plpgsql') {
+    const funcs = parsePlpgsql(stmt.text);
+    const exprs: { query: string; mode: number }[] = [];
+    const visit = (v: any): void => {
+      if (!v || typeof v !== 'object') return;
+      if (Array.isArray(v)) { v.forEach(visit); return; }
+      const e = v.PLpgSQL_expr;
+      if (e && typeof e.query === 'string') { exprs.push({ query: e.query, mode: e.parseMode ?? 0 }); return; }
+      for (const k of Object.keys(v)) visit(v[k]);
+    };
+    visit(funcs ?? []);
+    // the body starts after the first dollar quote (or quote) of the statement
+    let cursor = Math.max(0, stmt.text.search(/\$[A-Za-z_0-9]*\$|'/));
+    for (const { query, mode } of exprs) {
+      if (!/[A-Za-z_]/.test(query)) continue;
+      const at = stmt.text.indexOf(query, cursor);
+      if (at < 0) continue;
+      cursor = at + query.length;
+      let text = query, shift = 0;
+      if (mode === 3) {
+        const m = /^[^:=]*?(:=|=)/.exec(query);
+        if (!m) continue;
+        text = query.slice(m[0].length);
+        shift = m[0].length;
+      }
+      if (mode === 2 || mode === 3) { text = `SELECT ${text}`; shift -= 7; }
+      const sub = subStatement(stmt, stmt.start + at + shift, text);
+      if (sub) out.push(sub);
+    }
+  } else if (lang === 'sql' && stmt.kind === 'CreateFunctionStmt') {
+    for (const t of fileTokens(stmt)) {
+      const m = t.kind === 'SCONST' ? /^\$[A-Za-z_0-9]*\$/.exec(t.text) : null;
+      if (!m) continue;
+      const body = t.text.slice(m[0].length, t.text.length - m[0].length);
+      for (const raw of splitStatements(body).statements) {
+        const sub = subStatement(stmt, t.start + m[0].length + raw.start, raw.text);
+        if (sub) out.push(sub);
+      }
+      break;
+    }
+  }
+  bodyCache.set(stmt, out);
+  return out;
 }

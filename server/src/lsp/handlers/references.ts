@@ -1,7 +1,7 @@
 // Find All References: every use of the table, view or column under the cursor in every SQL file of
 // the workspace folder (migrations and queries), resolved by ../references-index.ts.
 import type { Location, ReferenceParams } from 'vscode-languageserver';
-import { referenceIndex, type ReferenceIndex } from '../references-index';
+import { referenceIndexSliced, type ReferenceIndex } from '../references-index';
 import type { Folder } from '../folder';
 import { guard, type DbeServer } from '../server';
 
@@ -15,12 +15,12 @@ export function syncOpenDocuments(server: DbeServer): void {
 }
 
 /** The folder, index and symbol reference under a position, or undefined. */
-export function referenceAt(server: DbeServer, uri: string, position: { line: number; character: number }) {
+export async function referenceAt(server: DbeServer, uri: string, position: { line: number; character: number }) {
   syncOpenDocuments(server);
   const found = server.fileFor(uri);
   if (!found) return undefined;
   const { folder, file } = found;
-  const index = referenceIndex(folder.project);
+  const index = await referenceIndexSliced(folder.project, () => !server.shuttingDown);
   const ref = index.at(file.path, file.lines.offset(position));
   return ref ? { folder, file, index, ref } : undefined;
 }
@@ -37,7 +37,7 @@ export function toLocations(server: DbeServer, folder: Folder, index: ReferenceI
 
 export async function references(server: DbeServer, params: ReferenceParams): Promise<Location[] | null> {
   if (!server.settings.enable || !server.ready) return null; // the workspace is still being indexed
-  const at = referenceAt(server, params.textDocument.uri, params.position);
+  const at = await referenceAt(server, params.textDocument.uri, params.position);
   if (!at) return [];
   return toLocations(server, at.folder, at.index, at.ref.id, params.context?.includeDeclaration !== false);
 }

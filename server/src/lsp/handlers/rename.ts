@@ -46,19 +46,19 @@ function guarded<P, R>(server: DbeServer, where: string, fn: (p: P) => R | Promi
 
 const refuse = (message: string) => new ResponseError(ErrorCodes.InvalidRequest, message);
 
-interface Target { at: NonNullable<ReturnType<typeof referenceAt>>; sym: SymbolInfo & { table: Table }; oldName: string }
+interface Target { at: NonNullable<Awaited<ReturnType<typeof referenceAt>>>; sym: SymbolInfo & { table: Table }; oldName: string }
 
-function target(server: DbeServer, uri: string, position: { line: number; character: number }): Target {
+async function target(server: DbeServer, uri: string, position: { line: number; character: number }): Promise<Target> {
   if (!server.settings.enable) throw refuse('DB Engineer is disabled (dbEngineer.enable).');
   if (!server.ready) throw refuse('DB Engineer is still indexing the workspace: try again in a moment.');
-  const at = referenceAt(server, uri, position);
+  const at = await referenceAt(server, uri, position);
   const sym = at && at.index.symbols.get(at.ref.id);
   if (!at || !sym?.table || (sym.kind === 'column' && !sym.column)) throw refuse(NOT_RENAMEABLE);
   return { at, sym: sym as Target['sym'], oldName: sym.column?.name ?? sym.table.name };
 }
 
-export function prepareRename(server: DbeServer, params: PrepareRenameParams): { range: Range; placeholder: string } {
-  const { at, oldName } = target(server, params.textDocument.uri, params.position);
+export async function prepareRename(server: DbeServer, params: PrepareRenameParams): Promise<{ range: Range; placeholder: string }> {
+  const { at, oldName } = await target(server, params.textDocument.uri, params.position);
   return { range: at.file.lines.range(at.ref.start, at.ref.end), placeholder: oldName };
 }
 
@@ -83,7 +83,7 @@ const WORD = (w: string) => new RegExp(`(^|[^A-Za-z0-9_$])${w.replace(/[$]/g, '\
 function lineOf(file: SourceFile, offset: number): number { return file.lines.range(offset, offset).start.line + 1; }
 
 export async function rename(server: DbeServer, params: RenameParams): Promise<WorkspaceEdit> {
-  const { at, sym, oldName } = target(server, params.textDocument.uri, params.position);
+  const { at, sym, oldName } = await target(server, params.textDocument.uri, params.position);
   const { folder, index } = at;
   const project = folder.project;
   const newName = parseNewName(params.newName);
@@ -193,8 +193,14 @@ function checkNothingLeft(rel: (p: string) => string, index: ReferenceIndex, sym
     }
     for (const s of f.statements) {
       if (s.kind !== 'CreateFunctionStmt' && s.kind !== 'DoStmt') continue;
-      if (WORD(oldName).test(s.text) && (sym.kind === 'table' || WORD(sym.table.name).test(s.text))) {
-        throw refuse(`${rel(f.path)}:${lineOf(f, s.start)} has a function body that mentions ${q(oldName)}; DB Engineer does not rename inside function bodies: rename by hand.`);
+      // every use of the old name in a body must be one the walk resolved (to anything)
+      const re = new RegExp(WORD(oldName).source, 'gi');
+      for (let m = re.exec(s.text); m; m = re.exec(s.text)) {
+        const at = s.start + m.index + m[1].length;
+        re.lastIndex = m.index + m[1].length + oldName.length;
+        if (refs.some((r) => r.start <= at && at < r.end)) continue;
+        if (sym.kind === 'column' && !WORD(sym.table.name).test(s.text)) continue;
+        throw refuse(`${rel(f.path)}:${lineOf(f, at)} has ${q(oldName)} in a function body where DB Engineer cannot tell what it names (dynamic SQL, a string, a variable): rename by hand.`);
       }
     }
   }
