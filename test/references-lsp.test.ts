@@ -203,17 +203,37 @@ describe('rename', () => {
     assert.equal(texts.length, 2);
   });
 
+  test('with down migrations (golang-migrate): the rollback renames it back', async () => {
+    const ws = makeWorkspace({
+      'db/000001_init.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',
+      'db/000001_init.down.sql': 'DROP TABLE users;\n',
+      'q.sql': 'SELECT email FROM users;\n',
+    });
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    const edit: WorkspaceEdit = await c.conn.sendRequest('textDocument/rename', { textDocument: { uri: fileUri(q) }, position: pos(q, 'email', 0, 1), newName: 'mail' });
+    const texts = (edit.documentChanges ?? []).filter((d: any) => d.textDocument) as { textDocument: { uri: string }; edits: any[] }[];
+    const byName = new Map(texts.map((d) => [path.relative(ws, new URL(d.textDocument.uri).pathname), d.edits.map((e) => e.newText).join('')]));
+    assert.deepEqual([...byName.keys()].sort(), ['db/000002_rename_users_email_to_mail.down.sql', 'db/000002_rename_users_email_to_mail.up.sql', 'q.sql']);
+    assert.match(byName.get('db/000002_rename_users_email_to_mail.up.sql')!, /ALTER TABLE users RENAME COLUMN email TO mail;/);
+    assert.match(byName.get('db/000002_rename_users_email_to_mail.down.sql')!, /ALTER TABLE users RENAME COLUMN mail TO email;/);
+    assert.equal(byName.get('q.sql'), 'mail');
+  });
+
   test('a project without migrations: the schema file and the queries are edited in place', async () => {
     const ws = makeWorkspace({
-      'schema.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\nCREATE INDEX users_email ON users (email);\n',
+      'schema.sql': 'DROP TABLE IF EXISTS users;\nCREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\nCREATE INDEX users_email ON users (email);\n',
       'queries.sql': 'SELECT email FROM users WHERE id = $1;\n',
     });
     const c = await start(ws);
     const q = path.join(ws, 'queries.sql');
     const edit: WorkspaceEdit = await c.conn.sendRequest('textDocument/rename', { textDocument: { uri: fileUri(q) }, position: pos(q, 'email', 0, 1), newName: 'mail' });
     const s = path.join(ws, 'schema.sql');
-    assert.equal(applyTextEdits(fs.readFileSync(s, 'utf8'), edit.changes![fileUri(s)]), 'CREATE TABLE users (id bigint PRIMARY KEY, mail text NOT NULL);\nCREATE INDEX users_email ON users (mail);\n');
+    assert.equal(applyTextEdits(fs.readFileSync(s, 'utf8'), edit.changes![fileUri(s)]), 'DROP TABLE IF EXISTS users;\nCREATE TABLE users (id bigint PRIMARY KEY, mail text NOT NULL);\nCREATE INDEX users_email ON users (mail);\n');
     assert.equal(applyTextEdits(fs.readFileSync(q, 'utf8'), edit.changes![fileUri(q)]), 'SELECT mail FROM users WHERE id = $1;\n');
+    // the table too: its DROP follows
+    const t: WorkspaceEdit = await c.conn.sendRequest('textDocument/rename', { textDocument: { uri: fileUri(q) }, position: pos(q, 'users', 0, 1), newName: 'members' });
+    assert.equal(applyTextEdits(fs.readFileSync(s, 'utf8'), t.changes![fileUri(s)]), 'DROP TABLE IF EXISTS members;\nCREATE TABLE members (id bigint PRIMARY KEY, email text NOT NULL);\nCREATE INDEX users_email ON members (email);\n');
   });
 
   test('a name that is not an identifier, or taken, or a use it cannot follow: refused, no edit', async () => {

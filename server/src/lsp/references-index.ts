@@ -49,6 +49,17 @@ export class ReferenceIndex {
   private lastTableByKey = new Map<string, Table>();
   private lastColumnByName = new Map<string, Column>();
   private nextId = 0;
+  private pendingDrops = new Map<string, Omit<IndexedRef, 'id'>[]>();
+
+  private add(ref: IndexedRef): void {
+    let list = this.byFile.get(ref.path);
+    if (!list) this.byFile.set(ref.path, list = []);
+    list.push(ref);
+    let l = this.byId.get(ref.id);
+    if (!l) this.byId.set(ref.id, l = []);
+    l.push(ref);
+    if (!this.symbols.has(ref.id)) this.symbols.set(ref.id, { id: ref.id, kind: ref.id.includes('.') ? 'column' : 'table' });
+  }
 
   private tableId(t: Table): string {
     let id = this.tableIds.get(t);
@@ -56,7 +67,12 @@ export class ReferenceIndex {
     const prev = this.lastTableByKey.get(t.key);
     // the same name again after a DROP (or CREATE OR REPLACE VIEW): the same symbol
     if (prev && prev !== t && prev.key === t.key && this.schema.tables.get(t.key) !== prev) id = this.tableIds.get(prev);
-    id ??= `t${this.nextId++}`;
+    if (!id) {
+      id = `t${this.nextId++}`;
+      // a DROP TABLE IF EXISTS of the name before it existed: the same table
+      for (const d of this.pendingDrops.get(t.key) ?? []) this.add({ ...d, id });
+      this.pendingDrops.delete(t.key);
+    }
     this.tableIds.set(t, id);
     this.lastTableByKey.set(t.key, t);
     return id;
@@ -76,11 +92,8 @@ export class ReferenceIndex {
   }
 
   private record(stmt: Statement, schema: Schema, seen: Set<string> | undefined): void {
-    const { refs, unresolved } = statementReferences(stmt, schema);
-    if (!refs.length && !unresolved.length) return;
+    const { refs, unresolved, dropped } = statementReferences(stmt, schema);
     const path = stmt.file.path;
-    let list = this.byFile.get(path);
-    if (!list) this.byFile.set(path, list = []);
     for (const r of refs) {
       if (seen) {
         const at = `${r.start}:${r.end}`;
@@ -88,12 +101,12 @@ export class ReferenceIndex {
         seen.add(at);
       }
       const id = r.column ? this.columnId(r.table, r.column) : this.tableId(r.table);
-      const ref: IndexedRef = { path, start: r.start, end: r.end, id, declaration: !!r.declaration };
-      list.push(ref);
-      let l = this.byId.get(id);
-      if (!l) this.byId.set(id, l = []);
-      l.push(ref);
-      if (!this.symbols.has(id)) this.symbols.set(id, { id, kind: r.column ? 'column' : 'table' });
+      this.add({ path, start: r.start, end: r.end, id, declaration: !!r.declaration });
+    }
+    for (const d of dropped) {
+      const list = this.pendingDrops.get(d.key) ?? [];
+      list.push({ path, start: d.start, end: d.end, declaration: false });
+      this.pendingDrops.set(d.key, list);
     }
     if (unresolved.length) {
       let u = this.unresolved.get(path);

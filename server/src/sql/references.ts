@@ -27,7 +27,10 @@ export interface Reference {
 /** A column name written in the statement that could not be resolved for sure (ambiguous, or a relation of unknown columns in scope). */
 export interface Unresolved { start: number; end: number; name: string }
 
-export interface StatementReferences { refs: Reference[]; unresolved: Unresolved[] }
+/** A table dropped before any table of that name exists (`DROP TABLE IF EXISTS t; CREATE TABLE t …`). */
+export interface DroppedName { start: number; end: number; key: string }
+
+export interface StatementReferences { refs: Reference[]; unresolved: Unresolved[]; dropped: DroppedName[] }
 
 interface Rel {
   /** Name the relation is known by in the query: its alias, else its name. */
@@ -108,6 +111,7 @@ function outputColumns(q: Node | undefined): Set<string> | undefined {
 class Walker {
   readonly refs: Reference[] = [];
   readonly unresolved: Unresolved[] = [];
+  readonly dropped: DroppedName[] = [];
   private readonly text: string;
   private toks: Token[] | undefined;
 
@@ -518,9 +522,34 @@ class Walker {
         return;
       }
       case 'ExplainStmt': this.expr(n.query, undefined); return;
+      case 'DropStmt': this.dropNames(n); return;
       default:
         // anything else: its relation references (TRUNCATE, LOCK, GRANT, COPY...); column names only where a query gives them a scope
         this.expr(n, undefined);
+    }
+  }
+
+  /** DROP TABLE / VIEW / MATERIALIZED VIEW a, b: the names have no location; found with the tokens, in order. */
+  private dropNames(n: Node): void {
+    if (!['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE'].includes(n.removeType)) return;
+    const toks = this.tokens();
+    let i = toks.findIndex((t) => ['table', 'view'].includes(t.text.toLowerCase()));
+    if (i < 0) return;
+    i++;
+    if (toks[i]?.text.toLowerCase() === 'if' && toks[i + 1]?.text.toLowerCase() === 'exists') i += 2;
+    for (const o of n.objects ?? []) {
+      const names = strings(o.List?.items ?? (o.String ? [o] : []));
+      const t0 = toks[i];
+      if (!t0 || !names.length) return;
+      const parts = nameParts(this.text, t0.start, this.stmt.end);
+      if (parts.length !== names.length || parts.some((p, k) => identName(this.text.slice(p.start, p.end)) !== names[k])) return;
+      const last = parts[parts.length - 1];
+      const t = this.schema.table(names.length > 1 ? names[names.length - 2] : undefined, names[names.length - 1]);
+      if (t) this.add({ start: last.start, end: last.end, table: t });
+      else this.dropped.push({ start: last.start, end: last.end, key: `${names.length > 1 ? names[names.length - 2] : 'public'}.${names[names.length - 1]}` });
+      while (i < toks.length && toks[i].start < last.end) i++;
+      if (toks[i]?.text !== ',') return;
+      i++;
     }
   }
 
@@ -550,7 +579,7 @@ class Walker {
 export function statementReferences(stmt: Statement, schema: Schema): StatementReferences {
   const w = new Walker(stmt, schema);
   try { w.statement(); } catch { /* an AST shape we did not expect: what was found so far stands */ }
-  return { refs: w.refs, unresolved: w.unresolved };
+  return { refs: w.refs, unresolved: w.unresolved, dropped: w.dropped };
 }
 
 function subStatement(stmt: Statement, start: number, text: string): Statement | undefined {
