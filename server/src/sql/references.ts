@@ -115,7 +115,8 @@ class Walker {
   private readonly text: string;
   private toks: Token[] | undefined;
 
-  constructor(readonly stmt: Statement, readonly schema: Schema) { this.text = stmt.file.text; }
+  // the masked file text: a template placeholder reads as one identifier, as the parser saw it
+  constructor(readonly stmt: Statement, readonly schema: Schema) { this.text = stmt.file.split?.masked ?? stmt.file.text; }
 
   private tokens(): Token[] { return (this.toks ??= fileTokens(this.stmt)); }
 
