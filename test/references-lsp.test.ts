@@ -271,6 +271,17 @@ describe('outline and folding', () => {
     assert.deepEqual(fn.selectionRange.start, pos(m, 'purge_rows'));
   });
 
+  test('folding on examples/shop: the CREATE TABLEs and the function with its body', async () => {
+    const c = await start(SHOP);
+    const m = path.join(SHOP, 'migrations', '004_catalog_and_events.sql');
+    const folds: FoldingRange[] = await c.conn.sendRequest('textDocument/foldingRange', { textDocument: { uri: fileUri(m) } });
+    const fn = pos(m, 'CREATE FUNCTION purge_rows').line;
+    const got = folds.map((f) => `${f.startLine}-${f.endLine}`);
+    assert.ok(got.includes(`${fn}-${fn + 4}`), `the function statement: ${got}`); // CREATE FUNCTION ... $$; on 5 lines
+    assert.ok(got.includes(`${fn}-${fn + 3}`), `its body up to the closing $$: ${got}`);
+    assert.ok(got.includes(`${pos(m, 'CREATE TABLE suppliers').line}-${pos(m, 'CREATE TABLE suppliers').line + 7}`), `suppliers: ${got}`);
+  });
+
   test('folding: multi-line statements, the dollar-quoted body, comment runs, goose sections', async () => {
     const ws = makeWorkspace({
       'migrations/20240101000000_init.sql': [
