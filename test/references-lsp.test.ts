@@ -122,6 +122,24 @@ describe('references on examples/shop', () => {
   });
 });
 
+describe('hover and definition share the walk', () => {
+  test('an unqualified column in a subquery is the subquery\'s table, not the first table of the statement', async () => {
+    const ws = makeWorkspace({
+      'schema.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\n',
+      'q.sql': 'SELECT id FROM orders WHERE user_id IN (SELECT id FROM users);\n',
+    });
+    const c = await start(ws);
+    const q = path.join(ws, 'q.sql');
+    const s = path.join(ws, 'schema.sql');
+    const inner = pos(q, 'SELECT id FROM users', 0, 7);
+    const def = await c.definition(fileUri(q), inner.line, inner.character) as Location | null;
+    assert.deepEqual(def?.range.start, pos(s, '(id bigint', 1, 1)); // users.id
+    const outer = pos(q, 'id FROM orders');
+    const def2 = await c.definition(fileUri(q), outer.line, outer.character) as Location | null;
+    assert.deepEqual(def2?.range.start, pos(s, '(id bigint', 0, 1)); // orders.id
+  });
+});
+
 describe('references inside function bodies', () => {
   test('PL/pgSQL statements and expressions, and LANGUAGE sql bodies, are searched; dynamic SQL is not', async () => {
     const ws = makeWorkspace({
