@@ -32,6 +32,8 @@ export interface StartOptions {
    * features do not need. Settings that name `sandbox` themselves win.
    */
   sandbox?: boolean;
+  /** Advertise change annotations in workspace edits (as VS Code does): rename's warning needs confirmation. */
+  changeAnnotations?: boolean;
   /** The server script to run (default dist/server.js; the bench compares builds with it). */
   server?: string;
 }
@@ -92,7 +94,12 @@ export class LspClient {
       capabilities: {
         workspace: {
           configuration: true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: false },
-          ...(opts.createFiles ? { workspaceEdit: { documentChanges: true, resourceOperations: ['create'] } } : {}),
+          ...(opts.createFiles || opts.changeAnnotations ? {
+            workspaceEdit: {
+              documentChanges: true, ...(opts.createFiles ? { resourceOperations: ['create'] } : {}),
+              ...(opts.changeAnnotations ? { changeAnnotationSupport: { groupsOnLabel: true } } : {}),
+            },
+          } : {}),
         },
         textDocument: {
           synchronization: { dynamicRegistration: false },

@@ -31,7 +31,7 @@ export function ddlSignature(file: SourceFile | undefined): string {
   return sig;
 }
 
-export interface ClientSupport { configuration: boolean; workspaceFolders: boolean; watchedFilesDynamic: boolean; createFiles: boolean; codeLensRefresh?: boolean }
+export interface ClientSupport { configuration: boolean; workspaceFolders: boolean; watchedFilesDynamic: boolean; createFiles: boolean; codeLensRefresh?: boolean; documentChanges?: boolean; changeAnnotations?: boolean }
 
 export class DbeServer {
   readonly documents = new TextDocuments(TextDocument);

@@ -34,6 +34,9 @@ export function register(server: DbeServer): void {
         // fixes that write a new migration file need CreateFile operations in workspace edits
         createFiles: !!caps.workspace?.workspaceEdit?.documentChanges && !!caps.workspace.workspaceEdit.resourceOperations?.includes('create'),
         codeLensRefresh: !!caps.workspace?.codeLens?.refreshSupport,
+        documentChanges: !!caps.workspace?.workspaceEdit?.documentChanges,
+        // rename shows breaking-rename's warning in the preview (needsConfirmation)
+        changeAnnotations: !!caps.workspace?.workspaceEdit?.documentChanges && !!caps.workspace.workspaceEdit.changeAnnotationSupport,
       };
       if (params.workspaceFolders?.length) folderUris = params.workspaceFolders.map((f) => server.key(f.uri));
       else if (params.rootUri) folderUris = [server.key(params.rootUri)];
@@ -46,6 +49,10 @@ export function register(server: DbeServer): void {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: { prepareProvider: true },
+        documentSymbolProvider: { label: 'DB Engineer' },
+        foldingRangeProvider: true,
         codeLensProvider: { resolveProvider: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },

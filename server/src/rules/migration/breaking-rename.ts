@@ -74,15 +74,12 @@ export const rule: Rule = {
       if (!n.subname) return;
       if (ref.table && !ref.table.columns.has(n.subname) && ref.table.columns.has(n.newname)) return; // already renamed
       const ofView = n.relationType === 'OBJECT_VIEW' || n.relationType === 'OBJECT_MATVIEW' || (ref.table && ref.table.kind !== 'table');
-      const advice = ofView
-        ? `expose ${q(n.newname)} as an extra column of the view, move the code over, then remove ${q(n.subname)} later`
-        : `add ${q(n.newname)} as a new column, sync and backfill it, move the code over, then drop ${q(n.subname)} later`;
       if (droppedInFile(ctx, rv, n.newname)) return; // the switch of an expand/contract change
       const why: Why = {};
       const fix = ofView ? undefined : columnRenameFix(ctx, ref.table, n.subname, n.newname, why);
       ctx.report({
         ...range,
-        message: `Renaming column ${q(ref.display + '.' + n.subname)} to ${q(n.newname)} breaks running code that still uses the old name; ${advice}.${noFix(why)}`,
+        message: `${columnRenameWarning(ref.display, n.subname, n.newname, !!ofView)}${noFix(why)}`,
         fixes: fix ? [fix] : undefined,
       });
       return;
@@ -94,12 +91,28 @@ export const rule: Rule = {
     ctx.report({
       ...range,
       fixes: fix ? [fix] : undefined,
-      message: kind === 'table'
-        ? `Renaming table ${q(ref.display)} to ${q(n.newname)} breaks running code that still uses the old name; keep the old name working (e.g. a view ${q(rv.relname)} over the renamed table) until the code has moved over.${noFix(why)}`
-        : `Renaming ${kind} ${q(ref.display)} to ${q(n.newname)} breaks running code that still uses the old name; create it under the new name as well, move the code over, then drop the old one.`,
+      message: kind === 'table' ? `${relationRenameWarning(kind, ref.display, rv.relname, n.newname)}${noFix(why)}` : relationRenameWarning(kind, ref.display, rv.relname, n.newname),
     });
   },
 };
+
+/**
+ * The warning for renaming a column (also shown by the language server's Rename Symbol, which writes
+ * such a rename as a new migration).
+ */
+export function columnRenameWarning(display: string, column: string, newName: string, ofView: boolean): string {
+  const advice = ofView
+    ? `expose ${q(newName)} as an extra column of the view, move the code over, then remove ${q(column)} later`
+    : `add ${q(newName)} as a new column, sync and backfill it, move the code over, then drop ${q(column)} later`;
+  return `Renaming column ${q(display + '.' + column)} to ${q(newName)} breaks running code that still uses the old name; ${advice}.`;
+}
+
+/** The warning for renaming a table, view or materialized view (`kind` in words; `oldName` unqualified). */
+export function relationRenameWarning(kind: string, display: string, oldName: string, newName: string): string {
+  return kind === 'table'
+    ? `Renaming table ${q(display)} to ${q(newName)} breaks running code that still uses the old name; keep the old name working (e.g. a view ${q(oldName)} over the renamed table) until the code has moved over.`
+    : `Renaming ${kind} ${q(display)} to ${q(newName)} breaks running code that still uses the old name; create it under the new name as well, move the code over, then drop the old one.`;
+}
 
 /** The sentence saying why the expand/contract fix is not offered (empty when there is a fix or no reason). */
 function noFix(why: Why): string {
