@@ -5,19 +5,34 @@
 // long as the files before it are the same; an edit of file k keeps every snapshot up to k.
 import { isDownStatement, type SourceFile } from '../model';
 import { applyStatement } from '../replay';
-import { IndexMap, Schema, type Index, type Table } from '../schema';
+import { IndexMap, Schema, type Column } from '../schema';
 import type { Project } from './project';
 
 /** Statement kinds applyStatement changes the schema for (see replay.ts). */
 const CHANGES = new Set(['CreateStmt', 'AlterTableStmt', 'IndexStmt', 'RenameStmt', 'DropStmt', 'ViewStmt', 'CreateTableAsStmt', 'DoStmt']);
 
-/** A copy of a schema that later replays cannot change (tables, columns, keys and indexes are copied). */
+/**
+ * A copy of a schema that later replays cannot change: the objects replay mutates (tables, columns,
+ * keys, checks, indexes) are copied, with their arrays; locations and strings are shared (replay
+ * replaces them, never changes them).
+ */
 export function cloneSchema(s: Schema): Schema {
-  const copy = structuredClone({ tables: [...s.tables], indexes: [...s.indexes] }) as { tables: [string, Table][]; indexes: [string, Index][] };
   const out = new Schema();
-  for (const [k, t] of copy.tables) out.tables.set(k, t);
+  for (const [k, t] of s.tables) {
+    const columns = new Map<string, Column>();
+    for (const [ck, c] of t.columns) columns.set(ck, { ...c, typeMods: [...c.typeMods] });
+    out.tables.set(k, {
+      ...t,
+      columns,
+      primaryKey: t.primaryKey && { ...t.primaryKey, columns: [...t.primaryKey.columns] },
+      foreignKeys: t.foreignKeys.map((fk) => ({ ...fk, columns: [...fk.columns], refColumns: [...fk.refColumns] })),
+      checks: t.checks.map((c) => ({ ...c })),
+    });
+  }
   const ix: IndexMap = out.indexes;
-  for (const [k, i] of copy.indexes) ix.set(k, i);
+  for (const [k, i] of s.indexes) {
+    ix.set(k, { ...i, columns: [...i.columns], exprs: [...i.exprs], opclasses: [...i.opclasses], include: [...i.include], ...(i.desc ? { desc: [...i.desc] } : {}) });
+  }
   out.version = s.version;
   return out;
 }
@@ -30,24 +45,36 @@ function changesSchema(f: SourceFile): boolean {
 }
 
 interface Entry {
-  /** The file at this position when the snapshot was made, and what of it the replay depended on. */
+  /** The file at this position when it was replayed, and what of it the replay depended on. */
   file: SourceFile;
   text: string;
   replayed: boolean;
   isDown: boolean;
   downFrom: number | undefined;
-  /** The schema before this file (tool tables created just before it included). Never mutated. */
-  before: Schema;
+  /**
+   * The schema before this file (the tool tables created just before it included), never mutated:
+   * kept at every CHECKPOINT-th file and at the files asked for last; files that change nothing
+   * share their predecessor's.
+   */
+  before?: Schema;
 }
+
+/** A snapshot is kept every this many files (the others are replayed from the one before). */
+const CHECKPOINT = 16;
+/** Snapshots kept for files asked for (besides the checkpoints). */
+const ASKED = 8;
 
 export class SchemaTimeline {
   private entries: Entry[] = [];
   /** The schema after every file of entries (the replay's working copy, mutated as it goes on). */
   private working: Schema | undefined;
-  /** True when `working` differs from the last entry's snapshot (its file changed the schema). */
+  /** True when `working` differs from the last kept snapshot. */
   private dirty = true;
+  private lastKept: Schema | undefined;
   private settings = -1;
   private base: SourceFile | undefined;
+  /** Positions whose snapshot was kept because it was asked for (oldest first). */
+  private asked: number[] = [];
   /** The last answer of before(): for one file object and statement index (typing in one statement asks again and again). */
   private last: { file: SourceFile; index: number; order: readonly SourceFile[]; schema: Schema } | undefined;
   /** Snapshots made (for measurements). */
@@ -55,9 +82,9 @@ export class SchemaTimeline {
 
   constructor(private readonly project: Project) {}
 
-  /** How many files have a snapshot, and how many distinct snapshots they share. */
+  /** How many files are replayed, and how many distinct snapshots are kept. */
   stats(): { files: number; snapshots: number } {
-    return { files: this.entries.length, snapshots: new Set(this.entries.map((e) => e.before)).size };
+    return { files: this.entries.length, snapshots: new Set(this.entries.map((e) => e.before).filter((b) => b)).size };
   }
 
   /**
@@ -88,24 +115,21 @@ export class SchemaTimeline {
   private ensure(order: readonly SourceFile[], at: number): Schema {
     const base = this.project.activeBaseFile();
     if (this.settings !== this.project.settingsRevision || this.base !== base) {
-      this.entries = []; this.working = undefined; this.settings = this.project.settingsRevision; this.base = base;
+      this.entries = []; this.working = undefined; this.settings = this.project.settingsRevision; this.base = base; this.asked = [];
     }
     // the first position whose file (as the replay saw it) is not the same any more
     let valid = 0;
     const n = Math.min(this.entries.length, at + 1);
     while (valid < n && same(this.entries[valid], order[valid])) valid++;
-    if (valid === at + 1) return this.entries[at].before;
     if (valid < this.entries.length) {
-      // replay again from the first changed file: the schema after the file before it is its
-      // snapshot plus its statements (the same file, checked above)
+      // replay again from the first changed file, from the schema after the (unchanged) file before it
       if (valid === 0) this.working = undefined;
       else {
-        const prev = this.entries[valid - 1];
-        this.working = cloneSchema(prev.before);
-        this.clones++;
-        if (changesSchema(prev.file)) for (const s of prev.file.statements) if (!isDownStatement(s)) applyStatement(this.working, s);
+        this.working = this.replayFrom(valid - 1);
+        this.applyFile(this.working, this.entries[valid - 1].file);
       }
       this.entries.length = valid;
+      this.asked = this.asked.filter((i) => i < valid);
       this.dirty = true;
     }
     if (!this.working) {
@@ -118,18 +142,49 @@ export class SchemaTimeline {
       const tools = this.project.toolTablesBefore(f);
       for (const t of tools) for (const s of t.statements) applyStatement(this.working, s);
       if (tools.length) this.dirty = true;
-      const prev = this.entries[i - 1];
-      let before: Schema;
-      if (!this.dirty && prev) before = prev.before;
-      else { before = cloneSchema(this.working); this.clones++; }
-      this.entries.push({ file: f, text: f.text, replayed: f.replayed, isDown: f.isDown, downFrom: f.migration?.downFrom, before });
-      this.dirty = false;
-      if (changesSchema(f)) {
-        for (const s of f.statements) if (!isDownStatement(s)) applyStatement(this.working, s);
-        this.dirty = true;
+      const e: Entry = { file: f, text: f.text, replayed: f.replayed, isDown: f.isDown, downFrom: f.migration?.downFrom };
+      if (i % CHECKPOINT === 0 || i === at) {
+        if (this.dirty || !this.lastKept) { this.lastKept = cloneSchema(this.working); this.clones++; this.dirty = false; }
+        e.before = this.lastKept;
+        if (i % CHECKPOINT !== 0) this.remember(i);
       }
+      this.entries.push(e);
+      if (this.applyFile(this.working, f)) this.dirty = true;
     }
-    return this.entries[at].before;
+    const e = this.entries[at];
+    if (!e.before) { e.before = this.replayFrom(at); this.remember(at); }
+    return e.before;
+  }
+
+  /** The schema before entries[i], replayed from the nearest kept snapshot before it (a new object unless kept). */
+  private replayFrom(i: number): Schema {
+    if (this.entries[i].before) return this.entries[i].before!;
+    let c = i;
+    while (c > 0 && !this.entries[c].before) c--;
+    const s = cloneSchema(this.entries[c].before!);
+    this.clones++;
+    for (let j = c; j < i; j++) {
+      this.applyFile(s, this.entries[j].file);
+      for (const t of this.project.toolTablesBefore(this.entries[j + 1].file)) for (const st of t.statements) applyStatement(s, st);
+    }
+    return s;
+  }
+
+  /** Keeps the snapshot of a position asked for; forgets the oldest beyond ASKED (checkpoints stay). */
+  private remember(i: number): void {
+    this.asked = this.asked.filter((x) => x !== i);
+    this.asked.push(i);
+    while (this.asked.length > ASKED) {
+      const old = this.asked.shift()!;
+      if (old % CHECKPOINT !== 0 && this.entries[old]) this.entries[old].before = undefined;
+    }
+  }
+
+  /** Replays a file's statements (down sections excluded); false when it changes nothing. */
+  private applyFile(schema: Schema, f: SourceFile): boolean {
+    if (!changesSchema(f)) return false;
+    for (const s of f.statements) if (!isDownStatement(s)) applyStatement(schema, s);
+    return true;
   }
 }
 
