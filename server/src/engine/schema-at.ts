@@ -125,7 +125,9 @@ export class SchemaTimeline {
       // replay again from the first changed file, from the schema after the (unchanged) file before it
       if (valid === 0) this.working = undefined;
       else {
-        this.working = this.replayFrom(valid - 1);
+        const kept = this.entries[valid - 1].before;
+        this.working = kept ? cloneSchema(kept) : this.replayFrom(valid - 1);
+        if (kept) this.clones++;
         this.applyFile(this.working, this.entries[valid - 1].file);
       }
       this.entries.length = valid;
@@ -156,7 +158,7 @@ export class SchemaTimeline {
     return e.before;
   }
 
-  /** The schema before entries[i], replayed from the nearest kept snapshot before it (a new object unless kept). */
+  /** The schema before entries[i], replayed from the nearest kept snapshot before it (the kept one itself when there is one: not to be changed). */
   private replayFrom(i: number): Schema {
     if (this.entries[i].before) return this.entries[i].before!;
     let c = i;

@@ -272,9 +272,16 @@ export function signatureAt(text: string, offset: number, statements: readonly {
   let at = -1;
   for (let lo = 0, hi = statements.length - 1; lo <= hi;) { const mid = (lo + hi) >> 1; if (statements[mid].start <= offset) { at = mid; lo = mid + 1; } else hi = mid - 1; }
   const from = at >= 0 ? statements[at].start : 0;
-  const { toks, inert } = tokenize(text, from, offset);
+  // to the end of the line: a -- comment the cursor is in ends there
+  const eol = text.indexOf('\n', offset);
+  const lexed = tokenize(text, from, eol < 0 ? text.length : eol);
+  const toks = lexed.toks.filter((t) => t.end <= offset || (t.start < offset && t.kind === 'string'));
+  const inert = lexed.inert;
   // not in a comment (in a string argument it still helps: date_trunc('da|')
-  for (const [s, e] of inert) if (offset > s && (offset < e || e === Infinity) && (text.startsWith('--', s) || text.startsWith('/*', s))) return null;
+  for (const [s, e] of inert) {
+    if (text.startsWith('--', s) && offset > s && offset <= e) return null;
+    if (text.startsWith('/*', s) && offset > s && offset < e) return null;
+  }
   // open parentheses before the cursor, each with the commas at its level
   const open: { name: string | undefined; commas: number }[] = [];
   for (let k = 0; k < toks.length; k++) {
