@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CompletionItem, SignatureHelp } from 'vscode-languageserver-protocol';
+import type { CompletionItem, CompletionList, SignatureHelp } from 'vscode-languageserver-protocol';
 import { fileUri, LspClient } from './lspClient';
 import { CORPUS, projectFor, ready, ROOT } from './helpers';
 import { completionContext, type CompletionContext } from '../server/src/lsp/completion-context';
@@ -186,11 +186,15 @@ describe('the schema before a point of a migration', () => {
 function labels(items: CompletionItem[] | null): string[] { return (items ?? []).map((i) => i.label); }
 
 async function completeAt(c: LspClient, uri: string, text: string, marker = '|'): Promise<CompletionItem[]> {
+  return (await completionList(c, uri, text, marker)).items;
+}
+
+async function completionList(c: LspClient, uri: string, text: string, marker = '|'): Promise<CompletionList> {
   const offset = text.indexOf(marker);
   const clean = text.slice(0, offset) + text.slice(offset + marker.length);
   if (c.text(uri) !== clean) { if (c.version(uri)) await c.change(uri, clean); else await c.open(uri, clean); }
   const before = clean.slice(0, offset).split('\n');
-  return (await c.conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: before.length - 1, character: before[before.length - 1].length } })) as CompletionItem[];
+  return (await c.conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: before.length - 1, character: before[before.length - 1].length } })) as CompletionList;
 }
 
 describe('completion through the language server: examples/shop', () => {
@@ -247,8 +251,14 @@ describe('completion through the language server: examples/shop', () => {
     const ids = items.filter((i) => i.label === 'id');
     assert.deepEqual(ids.map((i) => (i.textEdit as { newText: string }).newText).sort(), ['o.id', 'u.id'], 'id is in both tables: inserted qualified');
     assert.ok(l.includes('o') && l.includes('u'), 'aliases');
-    assert.ok(l.includes('date_trunc') && l.includes('count'), 'built-in functions');
     assert.ok(l.includes('FROM'));
+    // built-in functions once a letter is typed (the list says it is incomplete, so the client asks again)
+    const list = await completionList(c, queries, reports + '\nSELECT d| FROM orders o JOIN users u ON u.id = o.user_id;\n');
+    assert.equal(list.isIncomplete, true);
+    const dt = list.items.find((i) => i.label === 'date_trunc');
+    assert.equal(dt?.kind, 3 /* Function */);
+    assert.match(dt!.detail!, /^date_trunc\(text, timestamp with time zone\) → timestamp with time zone \(\+3 overloads\)$/);
+    assert.ok(!list.items.some((i) => i.label === 'count'), 'only functions starting with the letter typed');
   });
 
   test('INSERT INTO t (: the columns of t', async () => {

@@ -60,7 +60,7 @@ interface Entry {
 }
 
 /** A snapshot is kept every this many files (the others are replayed from the one before). */
-const CHECKPOINT = 16;
+const CHECKPOINT = 8;
 /** Snapshots kept for files asked for (besides the checkpoints). */
 const ASKED = 8;
 
@@ -75,8 +75,10 @@ export class SchemaTimeline {
   private base: SourceFile | undefined;
   /** Positions whose snapshot was kept because it was asked for (oldest first). */
   private asked: number[] = [];
-  /** The last answer of before(): for one file object and statement index (typing in one statement asks again and again). */
-  private last: { file: SourceFile; index: number; order: readonly SourceFile[]; schema: Schema } | undefined;
+  /** The copy of the snapshot before a file with the file's own first statements applied (the texts of those statements). */
+  private own: { path: string; at: number; generation: number; texts: string[]; schema: Schema } | undefined;
+  /** Bumped whenever entries are dropped (an earlier file changed): copies made before are out of date. */
+  private generation = 0;
   /** Snapshots made (for measurements). */
   clones = 0;
 
@@ -89,50 +91,56 @@ export class SchemaTimeline {
 
   /**
    * The schema before statement `index` of `file`: every earlier file in replay order, then the file's
-   * own earlier statements (down sections excluded). The result must not be changed by the caller.
-   * undefined when the file is not in the project's order.
+   * own earlier statements (down sections excluded). undefined when the file is not in the project's
+   * order. The result must not be changed, and not be kept past the caller's synchronous use: the
+   * copy for the file's own statements is carried forward by the next call (typing moves forward).
    */
   before(file: SourceFile, index: number): Schema | undefined {
     const order = this.project.order();
-    if (this.last && this.last.file === file && this.last.index === index && this.last.order === order) return this.last.schema;
     const at = order.indexOf(file);
     if (at < 0) return undefined;
-    const start = this.ensure(order, at);
-    let schema = start;
-    if (file.replayed) {
-      const own = file.statements.slice(0, Math.max(0, index)).filter((s) => s.kind && CHANGES.has(s.kind) && !isDownStatement(s));
-      if (own.length) {
-        schema = cloneSchema(start);
-        this.clones++;
-        for (const s of own) applyStatement(schema, s);
-      }
+    this.ensure(order, at);
+    const wanted = file.replayed ? file.statements.slice(0, Math.max(0, index)).filter((s) => s.kind && CHANGES.has(s.kind) && !isDownStatement(s)) : [];
+    if (!wanted.length) {
+      const e = this.entries[at];
+      if (!e.before) { e.before = this.replayFrom(at); this.remember(at); }
+      return e.before;
     }
-    this.last = { file, index, order, schema };
-    return schema;
+    // the copy made for the last call goes on if its statements are the first ones wanted now (same text)
+    let o = this.own;
+    if (!o || o.path !== file.path || o.at !== at || o.generation !== this.generation || o.texts.length > wanted.length || o.texts.some((t, i) => t !== wanted[i].text)) {
+      const kept = this.entries[at].before;
+      o = { path: file.path, at, generation: this.generation, texts: [], schema: kept ? cloneSchema(kept) : this.replayFrom(at) };
+      if (kept) this.clones++;
+      this.own = o;
+    }
+    for (let i = o.texts.length; i < wanted.length; i++) { applyStatement(o.schema, wanted[i]); o.texts.push(wanted[i].text); }
+    return o.schema;
   }
 
-  /** Makes entries[0..at] valid for `order` and returns the schema before order[at]. */
-  private ensure(order: readonly SourceFile[], at: number): Schema {
+  /** Makes entries[0..at] valid for `order` (replaying what changed or is new; snapshots at checkpoints). */
+  private ensure(order: readonly SourceFile[], at: number): void {
     const base = this.project.activeBaseFile();
     if (this.settings !== this.project.settingsRevision || this.base !== base) {
       this.entries = []; this.working = undefined; this.settings = this.project.settingsRevision; this.base = base; this.asked = [];
+      this.generation++;
     }
     // the first position whose file (as the replay saw it) is not the same any more
     let valid = 0;
     const n = Math.min(this.entries.length, at + 1);
     while (valid < n && same(this.entries[valid], order[valid])) valid++;
-    if (valid < this.entries.length) {
+    if (valid < this.entries.length && valid < at + 1) {
       // replay again from the first changed file, from the schema after the (unchanged) file before it
       if (valid === 0) this.working = undefined;
       else {
-        const kept = this.entries[valid - 1].before;
-        this.working = kept ? cloneSchema(kept) : this.replayFrom(valid - 1);
-        if (kept) this.clones++;
+        this.working = this.replayFrom(valid - 1);
         this.applyFile(this.working, this.entries[valid - 1].file);
       }
       this.entries.length = valid;
       this.asked = this.asked.filter((i) => i < valid);
       this.dirty = true;
+      this.lastKept = undefined;
+      this.generation++;
     }
     if (!this.working) {
       this.working = new Schema();
@@ -145,22 +153,17 @@ export class SchemaTimeline {
       for (const t of tools) for (const s of t.statements) applyStatement(this.working, s);
       if (tools.length) this.dirty = true;
       const e: Entry = { file: f, text: f.text, replayed: f.replayed, isDown: f.isDown, downFrom: f.migration?.downFrom };
-      if (i % CHECKPOINT === 0 || i === at) {
+      if (i % CHECKPOINT === 0) {
         if (this.dirty || !this.lastKept) { this.lastKept = cloneSchema(this.working); this.clones++; this.dirty = false; }
         e.before = this.lastKept;
-        if (i % CHECKPOINT !== 0) this.remember(i);
       }
       this.entries.push(e);
       if (this.applyFile(this.working, f)) this.dirty = true;
     }
-    const e = this.entries[at];
-    if (!e.before) { e.before = this.replayFrom(at); this.remember(at); }
-    return e.before;
   }
 
-  /** The schema before entries[i], replayed from the nearest kept snapshot before it (the kept one itself when there is one: not to be changed). */
+  /** A new copy of the schema before entries[i], replayed from the nearest kept snapshot at or before it. */
   private replayFrom(i: number): Schema {
-    if (this.entries[i].before) return this.entries[i].before!;
     let c = i;
     while (c > 0 && !this.entries[c].before) c--;
     const s = cloneSchema(this.entries[c].before!);

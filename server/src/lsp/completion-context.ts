@@ -244,9 +244,6 @@ export function relationsOf(toks: Tok[]): { relations: RelRef[]; ctes: string[] 
     if (t.v === 'update' && toks[k - 1]?.v === 'do') continue;
     if (t.v === 'update' && (toks[k - 1]?.v === 'for' || toks[k - 1]?.v === 'key' || toks[k - 1]?.v === 'no')) continue;
     if (t.v === 'from' && ['distinct', 'is'].includes(toks[k - 1]?.v ?? '')) continue; // IS DISTINCT FROM
-    if (t.v === 'from' && clause.get(t.group) === 'select' && toks.slice(0, k).reverse().find((x) => x.group === t.group && x.kind === 'word' && (x.v === 'extract' || x.v === 'substring' || x.v === 'trim'))) {
-      // extract(year FROM x) is inside the call's own group: this guard is for the rare spacing cases
-    }
     if (t.v === 'from') clause.set(t.group, 'from');
     let j = k + 1;
     while (toks[j]?.kind === 'word' && (toks[j].v === 'only' || toks[j].v === 'lateral' || (toks[j].v === 'if' && toks[j + 1]?.v === 'exists') || (toks[j].v === 'exists' && toks[j - 1]?.v === 'if'))) j++;

@@ -4,7 +4,7 @@
 // functions and keywords. Signature help for built-in functions.
 import {
   CompletionItemKind, MarkupKind,
-  type CompletionItem, type CompletionParams, type SignatureHelp, type SignatureHelpParams, type SignatureInformation,
+  type CompletionItem, type CompletionList, type CompletionParams, type SignatureHelp, type SignatureHelpParams, type SignatureInformation,
 } from 'vscode-languageserver';
 import type { Project } from '../../engine/project';
 import { SchemaTimeline } from '../../engine/schema-at';
@@ -19,7 +19,7 @@ import { guard, type DbeServer } from '../server';
 import { schemaFor } from './hover';
 
 export function register(server: DbeServer): void {
-  server.connection.onCompletion(guard(server, 'completion', null as CompletionItem[] | null, (params: CompletionParams) => complete(server, params)));
+  server.connection.onCompletion(guard(server, 'completion', null as CompletionList | null, (params: CompletionParams) => complete(server, params)));
   server.connection.onSignatureHelp(guard(server, 'signatureHelp', null as SignatureHelp | null, (params: SignatureHelpParams) => signatureHelp(server, params)));
 }
 
@@ -42,32 +42,33 @@ const DDL = new Set(['CreateStmt', 'AlterTableStmt', 'IndexStmt', 'RenameStmt', 
  * before the statement the cursor is in; in a rollback, the schema after the migration it undoes;
  * in a query file, the final schema.
  */
-export async function schemaAt(server: DbeServer, project: Project, file: SourceFile, offset: number): Promise<Schema | undefined> {
+export async function schemaAt(project: Project, file: SourceFile, offset: number, final: () => Promise<Schema | undefined>): Promise<Schema | undefined> {
   const timeline = timelineOf(project);
   project.order();
   if (file.isDown || file.migration?.role === 'down') {
     const up = file.migration?.undoes ? project.getFile(file.migration.undoes) : undefined;
     if (up) return timeline.before(up, up.statements.length);
-    return schemaFor(server, project);
+    return final();
   }
   const migration = file.replayed && file.statements.some((s) => s.kind && DDL.has(s.kind));
-  if (!migration) return schemaFor(server, project);
+  if (!migration) return final();
   let index = 0;
   while (index < file.statements.length && file.statements[index].end < offset) index++;
   return timeline.before(file, index);
 }
 
-export async function complete(server: DbeServer, params: CompletionParams): Promise<CompletionItem[] | null> {
+export async function complete(server: DbeServer, params: CompletionParams): Promise<CompletionList | null> {
   if (!server.settings.enable || !server.ready) return null;
   const found = server.fileFor(params.textDocument.uri);
   if (!found || found.file.skipped) return null;
   const { folder, file } = found;
   const offset = file.lines.offset(params.position);
   const ctx = completionContext(file.split.masked, offset, file.split.statements);
-  if (ctx.context.kind === 'none') return [];
+  if (ctx.context.kind === 'none') return { isIncomplete: false, items: [] };
   const needsSchema = ctx.context.kind !== 'statement' && ctx.context.kind !== 'after-relation';
-  const schema = needsSchema ? await schemaAt(server, folder.project, file, offset) : undefined;
-  return items(folder, file, ctx, schema);
+  const schema = needsSchema ? await schemaAt(folder.project, file, offset, () => schemaFor(server, folder.project)) : undefined;
+  // in an expression the functions offered depend on the prefix typed (see items)
+  return { isIncomplete: ctx.context.kind === 'expression', items: items(folder, file, ctx, schema) };
 }
 
 const range = (file: SourceFile, ctx: CompletionContext) => file.lines.range(ctx.replaceStart, ctx.replaceEnd);
@@ -126,7 +127,10 @@ export function items(folder: Folder, file: SourceFile, ctx: CompletionContext, 
         });
       }
       if (!ctx.quoted) {
-        for (const f of functionItems()) out.push({ ...f, textEdit: { range: r, newText: f.label } });
+        // Functions once a letter is typed, those starting with it (the client asks again as the
+        // prefix changes: the list is incomplete): all 649 with every keystroke made the answer 200 kB.
+        const first = ctx.prefix[0]?.toLowerCase();
+        if (first) for (const f of functionItems()) if (f.label[0] === first) out.push({ ...f, textEdit: { range: r, newText: f.label } });
         kw(expressionKeywords(c.clause));
       }
       break;
