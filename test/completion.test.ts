@@ -33,8 +33,20 @@ describe('completion context from the text', () => {
     assert.equal(ctxAt('SELECT * -- FROM |\nFROM orders').context.kind, 'none');
     assert.equal(ctxAt('SELECT * /* outer /* inner */ FROM | */ FROM orders').context.kind, 'none');
     assert.equal(ctxAt('SELECT 1; /* unterminated FROM |').context.kind, 'none');
-    assert.equal(ctxAt("CREATE FUNCTION f() RETURNS int AS $body$ SELECT * FROM | $body$ LANGUAGE sql;").context.kind, 'none');
+    assert.equal(ctxAt("SELECT $q$ FROM | $q$;").context.kind, 'none', 'a dollar-quoted string that is no routine body');
+    assert.equal(ctxAt('CREATE FUNCTION f() RETURNS int AS $$ return 1 | $$ LANGUAGE plpython3u;').context.kind, 'none', 'a body in another language');
     assert.equal(ctxAt('SELECT * -- a comment\nFROM |').context.kind, 'relation');
+  });
+
+  test('inside a SQL or PL/pgSQL body (CREATE FUNCTION, DO): its statements, as in a file', () => {
+    assert.equal(ctxAt('CREATE FUNCTION f() RETURNS int AS $body$ SELECT * FROM | $body$ LANGUAGE sql;').context.kind, 'relation');
+    const upd = ctxAt('CREATE OR REPLACE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nDECLARE n int;\nBEGIN\n  UPDATE orders SET | WHERE id = NEW.id;\n  RETURN NEW;\nEND\n$$;');
+    assert.equal(upd.context.kind === 'columns-of' && upd.context.rel?.name, 'orders');
+    const marked = 'DO $$ BEGIN\n  SELECT o.sta| FROM orders o;\nEND $$;';
+    const d = ctxAt(marked);
+    assert.equal(d.context.kind === 'columns-of' && d.context.rel?.name, 'orders');
+    assert.equal(d.replaceStart, marked.indexOf('sta'), 'offsets are the file\'s');
+    assert.equal(ctxAt('CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nSELECT * FROM |').context.kind, 'relation', 'after the body');
   });
 
   test('relations after FROM, JOIN, UPDATE, INSERT INTO, DELETE FROM, ALTER TABLE, REFERENCES and a comma in FROM', () => {
@@ -237,6 +249,9 @@ describe('completion through the language server: examples/shop', () => {
     assert.ok(items.every((i) => i.kind === 5 /* Field */));
     const shipped = items.find((i) => i.label === 'shipped_at')!;
     assert.match((shipped.documentation as { value: string }).value, /ALTER TABLE orders ADD COLUMN shipped_at timestamptz;[\s\S]*003_order_changes\.sql:4/);
+    // a type changed later: both statements
+    const status = (items.find((i) => i.label === 'status')!.documentation as { value: string }).value;
+    assert.match(status, /CREATE TABLE orders[\s\S]*002_create_orders\.sql:12[\s\S]*Type set by:[\s\S]*ALTER TABLE orders ALTER COLUMN status TYPE varchar\(40\);[\s\S]*003_order_changes\.sql:6/);
   });
 
   test('SELECT list: columns of the tables in scope first (a shared name qualified), then aliases, functions, keywords', async () => {

@@ -3,6 +3,8 @@
 // dollar quotes understood), within the statement the splitter (sql/split.ts) puts the cursor in.
 // Pure: text in, a description of the context out (handlers/completion.ts turns it into items).
 
+import { splitStatements } from '../sql/split';
+
 export type TokKind = 'word' | 'quoted' | 'string' | 'number' | 'punct' | 'op' | 'param';
 
 export interface Tok {
@@ -60,6 +62,9 @@ export interface CompletionContext {
   ctes: string[];
 }
 
+/** A span without completion: a comment or a string; 'body' for the inside of a dollar quote. */
+export type Inert = [number, number] | [number, number, 'body'];
+
 /** Statement bounds as the splitter gives them. */
 export interface Bounds { start: number; end: number }
 
@@ -80,14 +85,16 @@ const NOT_ALIAS = new Set([
 /** Clause words tracked per group (what kind of text the cursor is in). */
 const CLAUSES = new Set(['select', 'from', 'where', 'on', 'using', 'group', 'order', 'having', 'limit', 'offset', 'set', 'values', 'returning', 'into', 'update', 'insert', 'delete', 'window', 'with', 'table', 'by', 'when', 'then', 'else', 'and', 'or', 'case', 'join']);
 const EXPRESSION_CLAUSES = new Set(['select', 'where', 'on', 'group', 'order', 'having', 'set', 'returning', 'using', 'when', 'then', 'else', 'case', 'values']);
+/** PL/pgSQL words a statement can follow without a `;`. */
+const PLPGSQL_OPENERS = new Set(['begin', 'loop', 'then', 'else']);
 /** Words that start a statement: after the cursor, one at the start of a line ends the statement being typed. */
 const NEW_STATEMENT = new Set(['create', 'alter', 'drop', 'insert', 'update', 'delete', 'grant', 'revoke', 'comment', 'begin', 'commit', 'truncate']);
 
 /** Splits text[from, to) into tokens; `stopAfter`: stop at a `;` at depth 0 or a new statement after that offset. */
-export function tokenize(text: string, from: number, to: number, stopAfter = Infinity): { toks: Tok[]; inert: [number, number][]; parents: Map<number, number> } {
+export function tokenize(text: string, from: number, to: number, stopAfter = Infinity): { toks: Tok[]; inert: Inert[]; parents: Map<number, number> } {
   const toks: Tok[] = [];
   /** Spans of comments and strings (no completion inside). */
-  const inert: [number, number][] = [];
+  const inert: Inert[] = [];
   let depth = 0;
   const stack: number[] = [0];
   let nextGroup = 1;
@@ -147,7 +154,7 @@ export function tokenize(text: string, from: number, to: number, stopAfter = Inf
       if (m) {
         const close = text.indexOf(m[0], i + m[0].length);
         const end = close < 0 || close >= to ? to : close + m[0].length;
-        inert.push([start + m[0].length, close < 0 || close >= to ? Infinity : close]);
+        inert.push([start + m[0].length, close < 0 || close >= to ? Infinity : close, 'body']);
         push('string', end);
         continue;
       }
@@ -296,7 +303,7 @@ export function resolveQualifier(relations: RelRef[], chain: number[], q: string
  * The completion context at `offset`. `statements`: the statement bounds of the file (sorted);
  * `text` should be the masked text (templates blanked) so that offsets match the file.
  */
-export function completionContext(text: string, offset: number, statements: readonly Bounds[]): CompletionContext {
+export function completionContext(text: string, offset: number, statements: readonly Bounds[], depthBody = 0): CompletionContext {
   // the statement the cursor is in, or the one it follows
   let lo = 0, hi = statements.length - 1, at = -1;
   while (lo <= hi) { const mid = (lo + hi) >> 1; if (statements[mid].start <= offset) { at = mid; lo = mid + 1; } else hi = mid - 1; }
@@ -305,7 +312,17 @@ export function completionContext(text: string, offset: number, statements: read
   const limit = Math.min(text.length, Math.max(offset, at >= 0 ? statements[at].end : 0) + 20_000);
   const { toks: all, inert, parents } = tokenize(text, from, limit, offset);
   const none: CompletionContext = { context: { kind: 'none' }, replaceStart: offset, replaceEnd: offset, prefix: '', quoted: false, lowerKeywords: false, relations: [], ctes: [] };
-  for (const [s, e] of inert) if (offset > s && offset <= e && !(e === offset && text[e - 1] === '\n')) {
+  for (const span of inert) {
+    const [s, e] = span;
+    if (!(offset > s && offset <= e && !(e === offset && text[e - 1] === '\n'))) continue;
+    // the body of a function or DO block is SQL (PL/pgSQL around it): its own statements, as a file of its own
+    if (span[2] === 'body') {
+      if (depthBody > 0 || !isRoutine(all, s)) return none;
+      const end = e === Infinity ? text.length : e;
+      const body = text.slice(s, end);
+      const inner = completionContext(body, offset - s, splitStatements(body).statements, depthBody + 1);
+      return { ...inner, replaceStart: inner.replaceStart + s, replaceEnd: inner.replaceEnd + s };
+    }
     // inside a comment or string (the end of a -- comment is its line end: the next line is code again)
     if (e === Infinity || offset < e || text[s] === '-') return none;
   }
@@ -354,7 +371,8 @@ export function completionContext(text: string, offset: number, statements: read
     }
     if (clause) { clauseGroup = g; break; }
   }
-  for (const t of before) if (t.group === cursorGroup && t.kind === 'word') { stmtWord = t.v; break; }
+  // (inside a PL/pgSQL body a statement may follow BEGIN, LOOP, THEN or ELSE without a `;`)
+  for (const t of before) if (t.group === cursorGroup && t.kind === 'word' && !(depthBody > 0 && PLPGSQL_OPENERS.has(t.v))) { stmtWord = t.v; break; }
   if (clause === 'by') {
     for (let j = k; j >= 0; j--) if (before[j].group === clauseGroup && (before[j].v === 'group' || before[j].v === 'order' || before[j].v === 'partition')) { clause = before[j].v; break; }
   }
@@ -421,6 +439,19 @@ export function completionContext(text: string, offset: number, statements: read
   }
   if (stmtWord === 'select' || stmtWord === 'with') return done({ kind: 'expression', clause: 'select', scope: relsInScope() });
   return done({ kind: 'none' });
+}
+
+/** True when the dollar quote at `bodyStart` is the body of CREATE FUNCTION/PROCEDURE or DO (SQL or PL/pgSQL). */
+function isRoutine(all: Tok[], bodyStart: number): boolean {
+  const words = all.filter((t) => t.kind === 'word' && t.start < bodyStart).slice(0, 4).map((t) => t.v);
+  if (words[0] === 'do') return true;
+  if (words[0] !== 'create') return false;
+  const kind = words[1] === 'or' ? words[3] : words[1];
+  if (kind !== 'function' && kind !== 'procedure') return false;
+  // LANGUAGE plpython3u / c / ...: not SQL
+  const lang = all.findIndex((t) => t.kind === 'word' && t.v === 'language');
+  const name = lang >= 0 ? all[lang + 1]?.v.replace(/'/g, '') : undefined;
+  return !name || name === 'sql' || name === 'plpgsql';
 }
 
 /** True when the group `t` is in is the argument list of a call (extract(x FROM y), substring(s FROM 2)). */

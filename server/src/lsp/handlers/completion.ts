@@ -190,7 +190,7 @@ function columnItem(t: Table, c: Column, ctx: CompletionContext, r: ReturnType<t
     labelDetails: ref ? { description: ref.alias ? `${displayName(t.key)} ${ref.alias}` : displayName(t.key) } : undefined,
     kind: CompletionItemKind.Field,
     detail: columnDetail(t, c),
-    documentation: doc.of(c.loc, `column of ${t.kind} ${displayName(t.key)}`),
+    documentation: doc.of(c.loc, `column of ${t.kind} ${displayName(t.key)}`, c.typeLoc),
     sortText: `0${c.name}`,
     filterText: ctx.quoted ? name : c.name,
     textEdit: { range: r, newText: text },
@@ -201,28 +201,40 @@ function columnItem(t: Table, c: Column, ctx: CompletionContext, r: ReturnType<t
 class Docs {
   private cache = new Map<string, { kind: typeof MarkupKind.Markdown; value: string } | undefined>();
   constructor(private readonly folder: Folder) {}
-  of(loc: Loc, head?: string): { kind: typeof MarkupKind.Markdown; value: string } | undefined {
-    const key = `${loc.path}\0${loc.start}\0${head ?? ''}`;
+  of(loc: Loc, head?: string, also?: Loc): { kind: typeof MarkupKind.Markdown; value: string } | undefined {
+    const key = `${loc.path}\0${loc.start}\0${head ?? ''}\0${also?.path ?? ''}\0${also?.start ?? ''}`;
     if (this.cache.has(key)) return this.cache.get(key);
     const project = this.folder.project;
     let value: string | undefined;
     if (loc.path === project.baseSource) value = `${head ? `${head}\n\n` : ''}From the live database.`;
     else {
-      const f = project.getFile(loc.path);
-      const stmt = f && statementAt(f, loc.start);
-      if (f && stmt) {
-        const lines = stmt.text.split('\n');
-        const shown = lines.length > MAX_DOC_LINES ? [...lines.slice(0, MAX_DOC_LINES), '…'] : lines;
-        const line = f.lines.position(loc.start).line + 1;
-        value = `${head ? `${head}\n\n` : ''}\`\`\`sql\n${shown.join('\n').replace(/```/g, '` ` `')}\n\`\`\`\n\n${this.folder.displayPath(loc.path)}:${line}`;
+      const def = this.statement(loc);
+      if (def) {
+        value = `${head ? `${head}\n\n` : ''}${def.markdown}`;
+        // the type was changed by a later statement (ALTER COLUMN ... TYPE): that one too
+        const other = also && also.path !== project.baseSource ? this.statement(also) : undefined;
+        if (other && other.stmt !== def.stmt) value += `\n\nType set by:\n\n${other.markdown}`;
       }
     }
     const d = value === undefined ? undefined : { kind: MarkupKind.Markdown, value };
     this.cache.set(key, d);
     return d;
   }
+
+  /** The statement at a location, as a SQL block (at most MAX_DOC_LINES lines) and its file:line. */
+  private statement(loc: Loc): Found | undefined {
+    const f = this.folder.project.getFile(loc.path);
+    const stmt = f && statementAt(f, loc.start);
+    if (!f || !stmt) return undefined;
+    const lines = stmt.text.split('\n');
+    const shown = lines.length > MAX_DOC_LINES ? [...lines.slice(0, MAX_DOC_LINES), '…'] : lines;
+    const line = f.lines.position(loc.start).line + 1;
+    return { stmt, markdown: `\`\`\`sql\n${shown.join('\n').replace(/```/g, '` ` `')}\n\`\`\`\n\n${this.folder.displayPath(loc.path)}:${line}` };
+  }
 }
 const MAX_DOC_LINES = 30;
+
+interface Found { stmt: object; markdown: string }
 
 let fnItems: CompletionItem[] | undefined;
 /** One item per built-in function (without its text edit), made once. */
