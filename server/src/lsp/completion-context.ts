@@ -211,14 +211,14 @@ export function relationsOf(toks: Tok[]): { relations: RelRef[]; ctes: string[] 
   const relations: RelRef[] = [];
   const ctes: string[] = [];
   const clause = new Map<number, string>();
-  const matching = (open: number): number => {
-    let d = 0;
-    for (let k = open; k < toks.length; k++) {
-      if (toks[k].text === '(') d++;
-      else if (toks[k].text === ')') { d--; if (d === 0) return k; }
-    }
-    return toks.length - 1;
-  };
+  // the ')' closing each '(' (one pass: a statement with many subqueries stays linear)
+  const closeOf = new Map<number, number>();
+  const stack: number[] = [];
+  for (let k = 0; k < toks.length; k++) {
+    if (toks[k].text === '(') stack.push(k);
+    else if (toks[k].text === ')' && stack.length) closeOf.set(stack.pop()!, k);
+  }
+  const matching = (open: number): number => closeOf.get(open) ?? toks.length - 1;
   /** Reads `[AS] alias` at k; returns the alias and the index after it. */
   const aliasAt = (k: number): { alias?: string; next: number } => {
     let t = toks[k];
