@@ -47,14 +47,15 @@ export async function schemaAt(project: Project, file: SourceFile, offset: numbe
   project.order();
   if (file.isDown || file.migration?.role === 'down') {
     const up = file.migration?.undoes ? project.getFile(file.migration.undoes) : undefined;
-    if (up) return timeline.before(up, up.statements.length);
+    if (up) return timeline.before(up, up.statements.length) ?? final();
     return final();
   }
   const migration = file.replayed && file.statements.some((s) => s.kind && DDL.has(s.kind));
   if (!migration) return final();
   let index = 0;
   while (index < file.statements.length && file.statements[index].end < offset) index++;
-  return timeline.before(file, index);
+  // a file outside the replay order (not expected): the final schema rather than none
+  return timeline.before(file, index) ?? final();
 }
 
 export async function complete(server: DbeServer, params: CompletionParams): Promise<CompletionList | null> {
