@@ -116,6 +116,27 @@ async function main(): Promise<number> {
       }
       await c.close(uri);
     }
+    // typing: a keystroke then a completion request at once (the project's copy is rebuilt first),
+    // in a migration halfway through the replay order
+    const typed: number[] = [];
+    {
+      const f = files[Math.floor(files.length / 2)];
+      const uri = fileUri(f);
+      let text = fs.readFileSync(f, 'utf8') + '\n';
+      await c.open(uri, text, 60_000);
+      for (const ch of 'SELECT p.name, c.id FROM person p JOIN community c ON c.id = p.id WHERE p.') {
+        const lines = text.split('\n');
+        const pos = { line: lines.length - 1, character: lines[lines.length - 1].length };
+        text += ch;
+        void c.change(uri, [{ range: { start: pos, end: pos }, newText: ch }], 1000).catch(() => undefined);
+        const at = { line: pos.line, character: pos.character + 1 };
+        const t = performance.now();
+        await c.conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: at });
+        typed.push(performance.now() - t);
+      }
+      await c.close(uri);
+    }
+    const typedSorted = [...typed].sort((a, b) => a - b);
     const rssAfter = rssMb(c.child.pid);
     const sorted = [...times].sort((a, b) => a - b);
     const p50 = pct(sorted, 0.5), p95 = pct(sorted, 0.95), max = sorted[sorted.length - 1];
@@ -124,10 +145,11 @@ async function main(): Promise<number> {
     console.log(`  p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${max.toFixed(1)} ms; ${(items / (times.length + 1)).toFixed(0)} items a request on average, ${empty} empty`);
     console.log(`  goal: p95 < ${TARGET_P95_MS} ms: ${p95.toFixed(1)} ms, ${(p95 / TARGET_P95_MS).toFixed(2)}x the target (${p95 <= TARGET_P95_MS ? 'meets' : 'MISSES'} it)`);
     if (args.includes('--slowest')) for (const x of slow.sort((a, b) => b.ms - a.ms).slice(0, 12)) console.log(`  slow: ${x.ms.toFixed(1)} ms at ${x.at}`);
+    console.log(`  typing (a keystroke, then completion at once; ${typed.length} keystrokes in one migration): p50 ${pct(typedSorted, 0.5).toFixed(1)} ms, p95 ${pct(typedSorted, 0.95).toFixed(1)} ms`);
     console.log(`  server memory (RSS): ${rssBefore} MB after indexing, ${rssAfter} MB after the requests`);
     const inproc = await inProcess(files);
     console.log(`  the same requests in process (context, schema at the point, items; no JSON-RPC): p50 ${inproc.p50.toFixed(2)} ms, p95 ${inproc.p95.toFixed(2)} ms, max ${inproc.max.toFixed(1)} ms`);
-    console.log(JSON.stringify({ inProcessP95Ms: inproc.p95, folder: FOLDER, files: files.length, requests: times.length + 1, firstMs: first, p50Ms: p50, p95Ms: p95, maxMs: max, targetP95Ms: TARGET_P95_MS, ratio: p95 / TARGET_P95_MS, rssBeforeMb: rssBefore, rssAfterMb: rssAfter }));
+    console.log(JSON.stringify({ inProcessP95Ms: inproc.p95, typingP50Ms: pct(typedSorted, 0.5), typingP95Ms: pct(typedSorted, 0.95), folder: FOLDER, files: files.length, requests: times.length + 1, firstMs: first, p50Ms: p50, p95Ms: p95, maxMs: max, targetP95Ms: TARGET_P95_MS, ratio: p95 / TARGET_P95_MS, rssBeforeMb: rssBefore, rssAfterMb: rssAfter }));
     return 0;
   } finally {
     await c.stop();
