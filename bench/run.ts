@@ -5,7 +5,8 @@
 // (`squawk --reporter json` on the same files) when squawk can be had, and the editor benchmark
 // (bench/editor.ts) and the sandbox benchmark (bench/sandbox.ts) when they exist.
 // (bench/lsp-stress.ts: the language server under big inputs.)
-// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox]
+// (bench/completion.ts: completion latency on lemmy, p95 against 30 ms.)
+// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-completion]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -177,6 +178,18 @@ function main(): void {
     else console.log(`sandbox benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
   }
 
+  let completion: unknown;
+  const completionScript = path.join(ROOT, 'bench', 'completion.ts');
+  if (!args.includes('--no-completion') && fs.existsSync(completionScript)) {
+    console.log('\nbench/completion.ts:');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', completionScript], { cwd: ROOT, encoding: 'utf8', timeout: 900_000 });
+    const out = (r.stdout ?? '').trim().split('\n');
+    for (const l of out.slice(0, -1)) console.log(l);
+    const line = out.reverse().find((l) => l.startsWith('{'));
+    if (line) { try { completion = JSON.parse(line); } catch { /* printed above */ } }
+    else console.log(`completion benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
+  }
+
   const summary = {
     files: files.length, bytes, runs: RUNS,
     dbe: Object.fromEntries(rows.slice(0, 5).map(([n, t]) => [n, { best: +(t.best / 1000).toFixed(3), median: +(t.median / 1000).toFixed(3) }])),
@@ -184,6 +197,7 @@ function main(): void {
     editor,
     lspStress,
     sandbox,
+    completion,
   };
   console.log('\n' + JSON.stringify(summary));
 }

@@ -99,8 +99,8 @@ export class Project {
   setBase(file: SourceFile | undefined, when?: (p: Project) => boolean): void { this.base = file; this.baseWhen = when; this.settingsRevision++; this.invalidate(); }
   /** The base's source path while the base is in use. */
   get baseSource(): string | undefined { return this.activeBase()?.path; }
-  /** The base file while the base is in use. */
-  baseFile(): SourceFile | undefined { return this.activeBase(); }
+  /** The base file while it is in use (see setBase). */
+  activeBaseFile(): SourceFile | undefined { return this.activeBase(); }
   private activeBase(): SourceFile | undefined { return this.base && (!this.baseWhen || this.baseWhen(this)) ? this.base : undefined; }
 
   getFile(path: string): SourceFile | undefined { return this.files.get(path); }

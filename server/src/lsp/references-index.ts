@@ -137,7 +137,7 @@ export class ReferenceIndex {
   static *steps(project: Project): Generator<void, ReferenceIndex, void> {
     const ix = new ReferenceIndex();
     const order = project.order();
-    const base = project.baseFile();
+    const base = project.activeBaseFile();
     if (base) for (const s of base.statements) applyStatement(ix.schema, s);
     const done = new Set<string>();
     // queries outside every migration set (queries/*.sql, or any file of a project without a

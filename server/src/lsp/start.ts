@@ -8,6 +8,7 @@ import * as documents from './handlers/documents';
 import * as workspace from './handlers/workspace';
 import * as codeAction from './handlers/codeAction';
 import * as hover from './handlers/hover';
+import * as completion from './handlers/completion';
 import * as definition from './handlers/definition';
 import * as references from './handlers/references';
 import * as rename from './handlers/rename';
@@ -30,6 +31,7 @@ export function startServer(connection: Connection): DbeServer {
   workspace.register(server);
   codeAction.register(server);
   hover.register(server);
+  completion.register(server);
   definition.register(server);
   references.register(server);
   rename.register(server);

@@ -6,6 +6,7 @@ import {
 import { initParser } from '../../sql/parse';
 import { guardVoid, type DbeServer } from '../server';
 import { refreshSettings } from './configuration';
+import { COMPLETION_OPTIONS, SIGNATURE_HELP_OPTIONS } from './completion';
 import { rebuild, registerFolderChanges, watchedFiles } from './workspace';
 
 export interface InitializationOptions {
@@ -48,6 +49,8 @@ export function register(server: DbeServer): void {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
+        completionProvider: COMPLETION_OPTIONS,
+        signatureHelpProvider: SIGNATURE_HELP_OPTIONS,
         definitionProvider: true,
         referencesProvider: true,
         renameProvider: { prepareProvider: true },
