@@ -21,6 +21,12 @@ export interface Settings {
   /** Hosts ("host" or "host:port") the user confirmed for the password (application scope: no workspace can set it). */
   trustedDatabaseHosts: string[];
   sandbox: SandboxSettings;
+  format: FormatSettings;
+}
+
+export interface FormatSettings {
+  /** Case of keywords and type names when formatting; 'project': as .dbe.json says ("preserve" when it says nothing). */
+  keywordCase: 'project' | 'preserve' | 'upper' | 'lower';
 }
 
 export interface SandboxSettings {
@@ -46,7 +52,7 @@ export const EDITOR_SANDBOX_ROWS = 2000;
 export const MAX_EDITOR_SANDBOX_ROWS = 100_000;
 
 export function defaultSettings(): Settings {
-  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, trustedDatabaseHosts: [], sandbox: { enabled: true, timeoutSeconds: 60, rows: EDITOR_SANDBOX_ROWS, memoryMb: 1024 } };
+  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, trustedDatabaseHosts: [], sandbox: { enabled: true, timeoutSeconds: 60, rows: EDITOR_SANDBOX_ROWS, memoryMb: 1024 }, format: { keywordCase: 'project' } };
 }
 
 const VALID = new Set<string>([...SEVERITIES, 'off']);
@@ -75,6 +81,11 @@ export function parseSettings(raw: unknown): Settings {
     if (typeof o.timeoutSeconds === 'number' && Number.isFinite(o.timeoutSeconds) && o.timeoutSeconds > 0) out.sandbox.timeoutSeconds = Math.min(o.timeoutSeconds, 3600);
     if (typeof o.rows === 'number' && Number.isFinite(o.rows) && o.rows >= 0) out.sandbox.rows = Math.min(Math.floor(o.rows), MAX_EDITOR_SANDBOX_ROWS);
     if (typeof o.memoryMb === 'number' && Number.isFinite(o.memoryMb) && o.memoryMb > 0) out.sandbox.memoryMb = Math.min(Math.max(Math.floor(o.memoryMb), 512), 16_384);
+  }
+  const fm = r.format;
+  if (fm && typeof fm === 'object' && !Array.isArray(fm)) {
+    const k = (fm as Record<string, unknown>).keywordCase;
+    if (k === 'project' || k === 'preserve' || k === 'upper' || k === 'lower') out.format.keywordCase = k;
   }
   return out;
 }

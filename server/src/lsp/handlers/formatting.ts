@@ -1,0 +1,50 @@
+// Format Document and Format Selection: engine/format.ts statement by statement, with its safety net
+// (a statement whose formatted text would parse differently, lose a comment, or that has a syntax
+// error or a template is left exactly as written). One TextEdit per changed statement.
+import type { DocumentFormattingParams, DocumentRangeFormattingParams, FormattingOptions, Range, TextEdit } from 'vscode-languageserver';
+import type { Config } from '../../config';
+import { formatSql, LEFT_REASONS, type FormatOptions } from '../../engine/format';
+import type { Settings } from '../settings';
+import { guard, type DbeServer } from '../server';
+
+export function register(server: DbeServer): void {
+  const c = server.connection;
+  c.onDocumentFormatting(guard(server, 'formatting', null as TextEdit[] | null,
+    (p: DocumentFormattingParams) => formatEdits(server, p.textDocument.uri, p.options)));
+  c.onDocumentRangeFormatting(guard(server, 'rangeFormatting', null as TextEdit[] | null,
+    (p: DocumentRangeFormattingParams) => formatEdits(server, p.textDocument.uri, p.options, p.range)));
+}
+
+/**
+ * The options a folder formats with: keyword case from the setting (or .dbe.json when the setting says
+ * "project"); indentation from .dbe.json when it sets one (the project's convention, as `dbe format`
+ * uses), else the editor's.
+ */
+export function formatOptionsFor(config: Config, settings: Settings, editor: FormattingOptions): FormatOptions {
+  const f = config.format;
+  return {
+    tabSize: f.tabSize ?? (Number.isFinite(editor.tabSize) && editor.tabSize > 0 ? editor.tabSize : 2),
+    insertSpaces: f.useTabs !== undefined ? !f.useTabs : editor.insertSpaces !== false,
+    keywordCase: settings.format.keywordCase === 'project' ? f.keywordCase : settings.format.keywordCase,
+  };
+}
+
+function formatEdits(server: DbeServer, uri: string, editor: FormattingOptions, range?: Range): TextEdit[] | null {
+  if (!server.settings.enable) return null;
+  const found = server.fileFor(uri);
+  if (!found) return null;
+  const { folder, file } = found;
+  if (file.skipped) {
+    server.connection.console.info(`Format: ${uri} left as written: ${file.skipped}`);
+    return [];
+  }
+  const options = formatOptionsFor(folder.project.config, server.settings, editor);
+  const span = range ? { start: file.lines.offset(range.start), end: file.lines.offset(range.end) } : undefined;
+  const r = formatSql(file.text, options, span, file.split);
+  if (r.left.length) {
+    const first = r.left[0];
+    const more = r.left.length > 1 ? ` (and ${r.left.length - 1} more)` : '';
+    server.connection.console.info(`Format: ${r.left.length} statement${r.left.length === 1 ? '' : 's'} left as written; line ${file.lines.position(first.start).line + 1}: ${LEFT_REASONS[first.reason]}${more}`);
+  }
+  return r.edits.map((e) => ({ range: file.lines.range(e.start, e.end), newText: e.newText }));
+}
