@@ -179,6 +179,14 @@ describe('formatting on examples/shop', () => {
     assert.ok(out.includes('product_ids TEXT -- comma-separated ids of the products it delivers'), 'the comment in CREATE TABLE stays');
   });
 
+  test('a migration that has already run (001) is left as written, with a message saying why', async () => {
+    const file = path.join(ws, 'migrations', '001_create_users.sql');
+    const uri = fileUri(file);
+    await c.open(uri, fs.readFileSync(file, 'utf8'));
+    assert.deepEqual(await formatting(c, uri), []);
+    assert.ok(c.messages.some((m) => /does not format migrations\/001_create_users.sql, a migration that has already run/.test(m.message)), JSON.stringify(c.messages));
+  });
+
   test('.dbe.json "format" gives the keyword case and indentation the CLI uses', async () => {
     const ws2 = copyOf(path.join(ROOT, 'examples', 'shop'), { '.dbe.json': JSON.stringify({ format: { keywordCase: 'lower', tabSize: 4 } }) });
     const d = await start(ws2);
@@ -192,25 +200,38 @@ describe('formatting on examples/shop', () => {
 const LOCATIONS = new Set(['location', 'stmt_location', 'stmt_len', 'list_start', 'list_end', 'rexpr_list_start', 'rexpr_list_end', 'name_location']);
 const tree = (text: string) => JSON.stringify(parseStatement(text).node, (k, v) => (LOCATIONS.has(k) ? undefined : v));
 
-describe('formatting on a corpus project (lemmy)', () => {
+describe('formatting on corpus projects', () => {
+  const pagila = path.join(CORPUS, 'pagila');
   const lemmy = path.join(CORPUS, 'lemmy');
-  const present = fs.existsSync(lemmy);
-  test('Format Document on lemmy\'s replaceable schema: every statement parses as before, $$ bodies kept, twice changes nothing', { skip: present ? false : `corpus not found at ${lemmy}` }, async () => {
-    const ws = copyOf(lemmy);
+  test('Format Document on pagila-schema.sql: every statement parses as before, $$ bodies kept, twice changes nothing', { skip: fs.existsSync(pagila) ? false : `corpus not found at ${pagila}` }, async () => {
+    const ws = copyOf(pagila);
     const c = await start(ws);
-    const file = path.join(ws, 'crates_diesel_utils_replaceable_schema_utils.sql');
+    const file = path.join(ws, 'pagila-schema.sql');
     const text = fs.readFileSync(file, 'utf8');
     const uri = fileUri(file);
     await c.open(uri, text);
     const edits = (await formatting(c, uri))!;
-    assert.ok(edits.length > 0, 'something to format');
+    assert.ok(edits.length > 50, `statements formatted: ${edits.length}`);
     const out = applyTextEdits(text, edits);
     const before = splitStatements(text).statements;
     const afterSplit = splitStatements(out).statements;
     assert.equal(afterSplit.length, before.length);
     for (let i = 0; i < before.length; i++) assert.equal(tree(afterSplit[i].text), tree(before[i].text), `statement ${i + 1}`);
-    for (const m of text.matchAll(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g)) assert.ok(out.includes(m[0]), 'a dollar-quoted body is kept byte for byte');
+    const bodies = [...text.matchAll(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g)];
+    assert.ok(bodies.length >= 5, 'pagila has function bodies');
+    for (const m of bodies) assert.ok(out.includes(m[0]), 'a dollar-quoted body is kept byte for byte');
     await c.change(uri, out);
     assert.deepEqual(await formatting(c, uri), []);
+  });
+
+  test('lemmy: a migration that has already run is not formatted, and the user is told why', { skip: fs.existsSync(lemmy) ? false : `corpus not found at ${lemmy}` }, async () => {
+    const ws = copyOf(lemmy);
+    const c = await start(ws);
+    await c.waitForStatus((s) => s.state === 'ready', 120_000);
+    const file = path.join(ws, 'migrations_2019-02-26-002946_create_user_up.sql');
+    const uri = fileUri(file);
+    await c.open(uri, fs.readFileSync(file, 'utf8'));
+    assert.deepEqual(await formatting(c, uri), []);
+    assert.ok(c.messages.some((m) => /does not format .*a migration that has already run/.test(m.message)), JSON.stringify(c.messages));
   });
 });

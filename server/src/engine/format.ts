@@ -41,6 +41,13 @@ export const LEFT_REASONS: Record<LeftReason, string> = {
   'not-idempotent': 'formatting it again would change it again',
 };
 
+/**
+ * Why a migration that has already run is never formatted (the editor and the CLI ask
+ * engine/placement.ts isAppliedMigration): the databases where it ran do not change, and tools that
+ * checksum applied migrations (Flyway, Prisma, Atlas, sqitch) refuse a changed file.
+ */
+export const APPLIED_MIGRATION = 'the databases where it ran keep it as it was, and tools that checksum applied migrations (Flyway, Prisma, Atlas) reject a changed file';
+
 export interface FormatEdit { start: number; end: number; newText: string }
 
 export interface FormatResult {

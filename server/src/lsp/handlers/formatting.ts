@@ -3,9 +3,13 @@
 // error or a template is left exactly as written). One TextEdit per changed statement.
 import type { DocumentFormattingParams, DocumentRangeFormattingParams, FormattingOptions, Range, TextEdit } from 'vscode-languageserver';
 import type { Config } from '../../config';
-import { formatSql, LEFT_REASONS, type FormatOptions } from '../../engine/format';
+import { APPLIED_MIGRATION, formatSql, LEFT_REASONS, type FormatOptions } from '../../engine/format';
+import { isAppliedMigration } from '../../engine/placement';
 import type { Settings } from '../settings';
 import { guard, type DbeServer } from '../server';
+
+/** Files already told about (once per session each, so format-on-save does not repeat it). */
+const toldApplied = new Set<string>();
 
 export function register(server: DbeServer): void {
   const c = server.connection;
@@ -36,6 +40,12 @@ function formatEdits(server: DbeServer, uri: string, editor: FormattingOptions, 
   const { folder, file } = found;
   if (file.skipped) {
     server.connection.console.info(`Format: ${uri} left as written: ${file.skipped}`);
+    return [];
+  }
+  if (isAppliedMigration(folder.project.order(), file)) {
+    const message = `DB Engineer does not format ${folder.relPath(file.path)}, a migration that has already run: ${APPLIED_MIGRATION}.`;
+    server.connection.console.info(`Format: ${message}`);
+    if (!toldApplied.has(found.key)) { toldApplied.add(found.key); void server.connection.window.showInformationMessage(message); }
     return [];
   }
   const options = formatOptionsFor(folder.project.config, server.settings, editor);
