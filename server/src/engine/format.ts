@@ -152,7 +152,13 @@ function meets(s: RawStatement, range: { start: number; end: number }): boolean 
  * Formats a file's statements (those meeting `range` when given). `split` is the file's split when
  * the caller has it (the editor's SourceFile), so statements are the ones every other feature sees.
  */
-export function formatSql(text: string, options: FormatOptions, range?: { start: number; end: number }, split: SplitResult = splitStatements(text)): FormatResult {
+export function formatSql(text: string, options: FormatOptions, range?: { start: number; end: number }, split?: SplitResult): FormatResult {
+  const steps = formatSteps(text, options, range, split);
+  for (;;) { const r = steps.next(); if (r.done) return r.value; }
+}
+
+/** formatSql one statement at a time (it yields after each), for the language server's slices (lsp/slices.ts). */
+export function* formatSteps(text: string, options: FormatOptions, range?: { start: number; end: number }, split: SplitResult = splitStatements(text)): Generator<void, FormatResult, void> {
   const eol = /\r\n/.test(text.slice(0, text.indexOf('\n') + 1)) ? '\r\n' : '\n';
   const result: FormatResult = { edits: [], statements: 0, unchanged: 0, left: [] };
   for (const s of split.statements) {
@@ -165,6 +171,7 @@ export function formatSql(text: string, options: FormatOptions, range?: { start:
     const lead = text.slice(lineStart, s.start);
     const indent = /^[ \t]*$/.test(lead) ? lead : '';
     const r = formatStatement(original, options, { indent, eol });
+    yield;
     if ('reason' in r) { result.left.push({ start: s.start, end: s.end, reason: r.reason }); continue; }
     if (r.text === original) { result.unchanged++; continue; }
     result.edits.push({ start: s.start, end: s.end, newText: r.text });

@@ -1,12 +1,13 @@
 // Format Document and Format Selection: engine/format.ts statement by statement, with its safety net
 // (a statement whose formatted text would parse differently, lose a comment, or that has a syntax
 // error or a template is left exactly as written). One TextEdit per changed statement.
-import type { DocumentFormattingParams, DocumentRangeFormattingParams, FormattingOptions, Range, TextEdit } from 'vscode-languageserver';
+import type { CancellationToken, DocumentFormattingParams, DocumentRangeFormattingParams, FormattingOptions, Range, TextEdit } from 'vscode-languageserver';
 import type { Config } from '../../config';
-import { APPLIED_MIGRATION, formatSql, LEFT_REASONS, type FormatOptions } from '../../engine/format';
+import { APPLIED_MIGRATION, formatSteps, LEFT_REASONS, type FormatOptions } from '../../engine/format';
 import { isAppliedMigration } from '../../engine/placement';
 import type { Settings } from '../settings';
 import { guard, type DbeServer } from '../server';
+import { runSliced } from '../slices';
 
 /** Files already told about (once per session each, so format-on-save does not repeat it). */
 const toldApplied = new Set<string>();
@@ -14,9 +15,9 @@ const toldApplied = new Set<string>();
 export function register(server: DbeServer): void {
   const c = server.connection;
   c.onDocumentFormatting(guard(server, 'formatting', null as TextEdit[] | null,
-    (p: DocumentFormattingParams) => formatEdits(server, p.textDocument.uri, p.options)));
+    (p: DocumentFormattingParams, token: CancellationToken) => formatEdits(server, p.textDocument.uri, p.options, undefined, token)));
   c.onDocumentRangeFormatting(guard(server, 'rangeFormatting', null as TextEdit[] | null,
-    (p: DocumentRangeFormattingParams) => formatEdits(server, p.textDocument.uri, p.options, p.range)));
+    (p: DocumentRangeFormattingParams, token: CancellationToken) => formatEdits(server, p.textDocument.uri, p.options, p.range, token)));
 }
 
 /**
@@ -33,7 +34,11 @@ export function formatOptionsFor(config: Config, settings: Settings, editor: For
   };
 }
 
-function formatEdits(server: DbeServer, uri: string, editor: FormattingOptions, range?: Range): TextEdit[] | null {
+/**
+ * The edits, computed a statement at a time between other requests (a large file takes a while); a
+ * document edited meanwhile, or a cancelled request, gets no edits (they would be for older text).
+ */
+async function formatEdits(server: DbeServer, uri: string, editor: FormattingOptions, range?: Range, token?: CancellationToken): Promise<TextEdit[] | null> {
   if (!server.settings.enable) return null;
   const found = server.fileFor(uri);
   if (!found) return null;
@@ -50,7 +55,11 @@ function formatEdits(server: DbeServer, uri: string, editor: FormattingOptions, 
   }
   const options = formatOptionsFor(folder.project.config, server.settings, editor);
   const span = range ? { start: file.lines.offset(range.start), end: file.lines.offset(range.end) } : undefined;
-  const r = formatSql(file.text, options, span, file.split);
+  const doc = server.document(found.key);
+  const version = doc?.version;
+  const alive = () => !token?.isCancellationRequested && server.document(found.key)?.version === version;
+  const r = await runSliced(formatSteps(file.text, options, span, file.split), alive);
+  if (!r) return null;
   if (r.left.length) {
     const first = r.left[0];
     const more = r.left.length > 1 ? ` (and ${r.left.length - 1} more)` : '';
