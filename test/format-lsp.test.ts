@@ -27,9 +27,11 @@ function copyOf(src: string, extra: Record<string, string> = {}): string {
   return dir;
 }
 
+/** A server on the folder, once it has read every file (formatting waits for that: it must know which migrations have run). */
 async function start(folder: string, settings: Record<string, unknown> = {}): Promise<LspClient> {
   const c = await LspClient.start({ folder, settings });
   clients.push(c);
+  await c.waitForStatus((s) => s.state === 'ready', 120_000);
   return c;
 }
 
@@ -192,7 +194,6 @@ describe('formatting on examples/shop', () => {
     const d = await start(ws2);
     const uri = fileUri(path.join(ws2, 'queries', 'one.sql'));
     await d.open(uri, 'SELECT id FROM users;\n');
-    await d.waitForStatus((s) => s.state === 'ready');
     assert.equal(applyTextEdits('SELECT id FROM users;\n', (await formatting(d, uri))!), 'select\n    id\nfrom\n    users;\n');
   });
 });
@@ -227,7 +228,6 @@ describe('formatting on corpus projects', () => {
   test('lemmy: a migration that has already run is not formatted, and the user is told why', { skip: fs.existsSync(lemmy) ? false : `corpus not found at ${lemmy}` }, async () => {
     const ws = copyOf(lemmy);
     const c = await start(ws);
-    await c.waitForStatus((s) => s.state === 'ready', 120_000);
     const file = path.join(ws, 'migrations_2019-02-26-002946_create_user_up.sql');
     const uri = fileUri(file);
     await c.open(uri, fs.readFileSync(file, 'utf8'));

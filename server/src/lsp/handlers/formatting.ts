@@ -40,6 +40,11 @@ export function formatOptionsFor(config: Config, settings: Settings, editor: For
  */
 async function formatEdits(server: DbeServer, uri: string, editor: FormattingOptions, range?: Range, token?: CancellationToken): Promise<TextEdit[] | null> {
   if (!server.settings.enable) return null;
+  if (!server.ready) {
+    // which migrations have already run is known only once every file is read
+    server.connection.console.info('Format: not yet: the workspace is still being indexed');
+    return null;
+  }
   const found = server.fileFor(uri);
   if (!found) return null;
   const { folder, file } = found;
