@@ -73,9 +73,10 @@ test('formatting the whole corpus changes no statement\'s parse tree, no comment
     }
     if (text.slice(a.at(-1)!.end) !== out.slice(b.at(-1)!.end)) fail(file, 'the text after the last statement changed');
     // idempotence: each formatted statement formats to itself (the rest is left or unchanged as before)
+    // (edit offsets are in the original text; the statement's line start before it is unchanged)
     for (const e of r.edits) {
-      const lineStart = out.lastIndexOf('\n', e.start - 1) + 1;
-      const lead = out.slice(lineStart, e.start);
+      const lineStart = text.lastIndexOf('\n', e.start - 1) + 1;
+      const lead = text.slice(lineStart, e.start);
       const again = formatStatement(e.newText, defaultFormatOptions(), { indent: /^[ \t]*$/.test(lead) ? lead : '', eol: e.newText.includes('\r\n') ? '\r\n' : '\n' });
       if (!('text' in again) || again.text !== e.newText) fail(file, `line ${text.slice(0, e.start).split('\n').length}: formatting again changes it`);
     }
