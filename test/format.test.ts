@@ -45,6 +45,13 @@ describe('formatting a file', () => {
     assert.equal(r.edits.length, 2);
   });
 
+  test('an empty statement (a lone ;) is nothing to format, not a syntax error', () => {
+    const r = format('select 1;\n;\n/* only */ ;\n');
+    assert.equal(r.text, 'select\n  1;\n;\n/* only */ ;\n');
+    assert.deepEqual(r.left, []);
+    assert.equal(r.unchanged, 2);
+  });
+
   test('template placeholders and psql variables: left as written', () => {
     const text = 'create table {{ index .Options "Namespace" }}.users (id int);\nselect * from t where id = :id;\nselect   :\'name\';\n';
     const r = format(text);

@@ -117,7 +117,9 @@ function libraryOptions(o: FormatOptions): FormatOptionsWithDialect {
 export function formatStatement(original: string, options: FormatOptions, context: { indent: string; eol: string } = { indent: '', eol: '\n' }): { text: string } | { reason: LeftReason } {
   if (original.length > MAX_FORMAT_CHARS) return { reason: 'too-large' };
   const before = parseStatement(original);
-  if (before.error || !before.node) return { reason: 'syntax-error' };
+  if (before.error) return { reason: 'syntax-error' };
+  // an empty statement (a lone `;`, a comment before it): nothing to format
+  if (!before.node) return { text: original };
   if (before.extra) return { reason: 'several-statements' };
   const tree = treeKey(original)!;
   const lib = libraryOptions(options);
