@@ -167,8 +167,8 @@ describe('formatting on examples/shop', () => {
     assert.equal(applyTextEdits(text, edits), 'select a, b from t;\nselect\n  c,\n  d\nfrom\n  u;\nselect e, f from v;\n');
   });
 
-  test('a migration with a $$ function body keeps the body byte for byte (keyword case upper from the setting)', async () => {
-    const u = await start(ws, { format: { keywordCase: 'upper' } });
+  test('a migration with a $$ function body keeps the body byte for byte (dbEngineer.format.case upper)', async () => {
+    const u = await start(ws, { format: { case: 'upper' } });
     const file = path.join(ws, 'migrations', '004_catalog_and_events.sql');
     const text = fs.readFileSync(file, 'utf8');
     const uri = fileUri(file);

@@ -1,7 +1,8 @@
 // Formatting SQL files statement by statement, through sql-formatter (its PostgreSQL dialect), with a
 // safety net: a statement is rewritten only when its formatted text parses (libpg-query) to the same
 // tree as the original (locations aside), keeps every comment and every dollar-quoted string byte for
-// byte, and formats to itself again (idempotence). Anything else (a syntax error, a template or psql
+// byte, splits as one statement with nothing psql would read as a variable, and formats to itself again
+// (idempotence). Anything else (a syntax error, a template or psql
 // variable, a statement the library throws on, a result that fails one of the checks) is left exactly
 // as written, and so is the text between statements (comments, blank lines, tool annotations, psql
 // meta-commands, COPY data). The result is one edit per changed statement, never a whole-file replace.
@@ -27,7 +28,7 @@ export function defaultFormatOptions(): FormatOptions { return { tabSize: 2, ins
 /** Why a statement was left as written. */
 export type LeftReason =
   | 'syntax-error' | 'templated' | 'several-statements' | 'too-large'
-  | 'formatter-error' | 'different-tree' | 'lost-comment' | 'dollar-quote-changed' | 'not-idempotent';
+  | 'formatter-error' | 'different-tree' | 'splits-differently' | 'lost-comment' | 'dollar-quote-changed' | 'not-idempotent';
 
 export const LEFT_REASONS: Record<LeftReason, string> = {
   'syntax-error': 'it has a syntax error',
@@ -36,6 +37,7 @@ export const LEFT_REASONS: Record<LeftReason, string> = {
   'too-large': 'it is too large to format',
   'formatter-error': 'the formatter could not read it',
   'different-tree': 'the formatted text would parse differently',
+  'splits-differently': 'the formatted text would split differently or hold what psql reads as a variable',
   'lost-comment': 'the formatted text would lose or move a comment',
   'dollar-quote-changed': 'the formatted text would change a dollar-quoted body',
   'not-idempotent': 'formatting it again would change it again',
@@ -136,6 +138,11 @@ export function formatStatement(original: string, options: FormatOptions, contex
     return { reason: 'formatter-error' };
   }
   if (treeKey(text) !== tree) return { reason: 'different-tree' };
+  // read as the file is read (sql/split.ts, as psql would): still one statement, nothing masked (a
+  // `'foo': NULL` written `'foo':NULL` would hand psql the variable :NULL)
+  const again1 = splitStatements(text);
+  const only = again1.statements[0];
+  if (again1.statements.length !== 1 || again1.templated || only.start !== 0 || only.end !== text.length || only.text !== text) return { reason: 'splits-differently' };
   const want = keptParts(original);
   const got = keptParts(text);
   if (!sameSequence(want.comments, got.comments)) return { reason: 'lost-comment' };

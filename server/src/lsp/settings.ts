@@ -84,7 +84,8 @@ export function parseSettings(raw: unknown): Settings {
   }
   const fm = r.format;
   if (fm && typeof fm === 'object' && !Array.isArray(fm)) {
-    const k = (fm as Record<string, unknown>).keywordCase;
+    // the setting is dbEngineer.format.case (a setting named "...key..." reads like a secret; .dbe.json says keywordCase)
+    const k = (fm as Record<string, unknown>).case;
     if (k === 'project' || k === 'preserve' || k === 'upper' || k === 'lower') out.format.keywordCase = k;
   }
   return out;
