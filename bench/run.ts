@@ -4,9 +4,9 @@
 // unchanged projects (result cache hit), --no-cache, and two threads; side by side with squawk 2.66
 // (`squawk --reporter json` on the same files) when squawk can be had, and the editor benchmark
 // (bench/editor.ts) and the sandbox benchmark (bench/sandbox.ts) when they exist.
-// (bench/lsp-stress.ts: the language server under big inputs.)
+// (bench/lsp-stress.ts: the language server under big inputs; bench/format.ts: Format Document latency.)
 // (bench/completion.ts: completion latency on lemmy, p95 against 30 ms.)
-// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-completion]
+// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-completion] [-- --no-format]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -190,6 +190,16 @@ function main(): void {
     else console.log(`completion benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
   }
 
+  let format: unknown;
+  const formatScript = path.join(ROOT, 'bench', 'format.ts');
+  if (!args.includes('--no-format') && fs.existsSync(formatScript)) {
+    console.log('\nbench/format.ts:');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', formatScript], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+    const line = (r.stdout ?? '').trim().split('\n').reverse().find((l) => l.startsWith('{'));
+    if (line) { console.log(line); try { format = JSON.parse(line); } catch { /* printed as is */ } }
+    else console.log(`format benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
+  }
+
   const summary = {
     files: files.length, bytes, runs: RUNS,
     dbe: Object.fromEntries(rows.slice(0, 5).map(([n, t]) => [n, { best: +(t.best / 1000).toFixed(3), median: +(t.median / 1000).toFixed(3) }])),
@@ -198,6 +208,7 @@ function main(): void {
     lspStress,
     sandbox,
     completion,
+    format,
   };
   console.log('\n' + JSON.stringify(summary));
 }

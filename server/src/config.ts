@@ -40,6 +40,16 @@ export interface Config {
   /** The sandbox's limits (`"sandbox": { "timeoutSeconds": N, "memoryMb": N }`); unset: the defaults of sandbox/limits.ts. */
   sandboxTimeoutSeconds?: number;
   sandboxMemoryMb?: number;
+  /** Formatting (`dbe format`, the editor's Format Document): `"format": { "keywordCase": "upper", "tabSize": 4, "useTabs": false }`. */
+  format: FormatConfig;
+}
+
+export interface FormatConfig {
+  /** Case of keywords and type names: "preserve" (default), "upper" or "lower". */
+  keywordCase: 'preserve' | 'upper' | 'lower';
+  /** Indentation; unset: 2 spaces in the CLI, the editor's own in the editor. */
+  tabSize?: number;
+  useTabs?: boolean;
 }
 
 export function defaultConfig(): Config {
@@ -51,6 +61,7 @@ export function defaultConfig(): Config {
     maxFileBytes: 2 * 1024 * 1024,
     sandbox: false,
     sandboxRows: 10000,
+    format: { keywordCase: 'preserve' },
   };
 }
 
@@ -64,8 +75,8 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
   const out: Config = structuredClone(base);
   const r = raw as Record<string, unknown>;
   for (const key of Object.keys(r)) {
-    if (!['rules', 'migrations', 'postgresVersion', 'ignore', 'maxFileBytes', 'sandbox', 'database', '$schema'].includes(key)) {
-      throw new ConfigError(`${source}: unknown setting "${key}" (known: rules, migrations, postgresVersion, ignore, maxFileBytes, sandbox, database)`);
+    if (!['rules', 'migrations', 'postgresVersion', 'ignore', 'maxFileBytes', 'sandbox', 'database', 'format', '$schema'].includes(key)) {
+      throw new ConfigError(`${source}: unknown setting "${key}" (known: rules, migrations, postgresVersion, ignore, maxFileBytes, sandbox, database, format)`);
     }
   }
   if (r.rules !== undefined) {
@@ -138,6 +149,23 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
     } else if (typeof r.sandbox !== 'boolean') {
       throw new ConfigError(`${source}: "sandbox" must be true or false, or an object such as { "rows": 10000 }`);
     } else out.sandbox = r.sandbox;
+  }
+  if (r.format !== undefined) {
+    const f = r.format as Record<string, unknown>;
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new ConfigError(`${source}: "format" must be an object such as { "keywordCase": "upper" }`);
+    for (const k of Object.keys(f)) if (!['keywordCase', 'tabSize', 'useTabs'].includes(k)) throw new ConfigError(`${source}: unknown setting "format.${k}" (known: keywordCase, tabSize, useTabs)`);
+    if (f.keywordCase !== undefined) {
+      if (f.keywordCase !== 'preserve' && f.keywordCase !== 'upper' && f.keywordCase !== 'lower') throw new ConfigError(`${source}: "format.keywordCase" must be "preserve", "upper" or "lower"`);
+      out.format.keywordCase = f.keywordCase;
+    }
+    if (f.tabSize !== undefined) {
+      if (typeof f.tabSize !== 'number' || !Number.isInteger(f.tabSize) || f.tabSize < 1 || f.tabSize > 16) throw new ConfigError(`${source}: "format.tabSize" must be a whole number of spaces from 1 to 16`);
+      out.format.tabSize = f.tabSize;
+    }
+    if (f.useTabs !== undefined) {
+      if (typeof f.useTabs !== 'boolean') throw new ConfigError(`${source}: "format.useTabs" must be true or false`);
+      out.format.useTabs = f.useTabs;
+    }
   }
   if (r.database !== undefined) {
     if (typeof r.database !== 'string' || !/^postgres(ql)?:\/\//.test(r.database)) throw new ConfigError(`${source}: "database" must be a postgres:// URL`);

@@ -58,7 +58,20 @@ export type Command =
   | { kind: 'slow'; options: SlowCliOptions }
   | { kind: 'health'; options: HealthCliOptions }
   | { kind: 'ask'; options: AskCliOptions }
-  | { kind: 'review'; options: AskCliOptions };
+  | { kind: 'review'; options: AskCliOptions }
+  | { kind: 'format'; options: FormatCliOptions };
+
+/** `dbe format <paths> [--check] [--write]`: format the SQL files (engine/format.ts). */
+export interface FormatCliOptions {
+  paths: string[];
+  /** Exit 1 when a file would change. */
+  check: boolean;
+  /** Rewrite the files (engine/safe-write.ts). */
+  write: boolean;
+  config?: string;
+  /** --keyword-case: overrides .dbe.json "format.keywordCase". */
+  keywordCase?: 'preserve' | 'upper' | 'lower';
+}
 
 /** `dbe advise`: the index and schema-design report of the projects. */
 export interface AdviseOptions {
@@ -98,8 +111,9 @@ export function parseArgs(argv: string[]): Command {
   if (first === 'slow' || first === 'health') return parseLive(argv.slice(1), first);
   if (first === 'ask') return parseAsk(argv.slice(1), 'ask');
   if (first === 'review') return parseAsk(argv.slice(1), 'review');
+  if (first === 'format') return parseFormat(argv.slice(1));
   if (first.startsWith('-')) throw new UsageError(`unknown option ${first} (try dbe --help)`);
-  throw new UsageError(`unknown command "${first}" (commands: lint, advise, explain, slow, health, rules, ask, review; try dbe --help)`);
+  throw new UsageError(`unknown command "${first}" (commands: lint, advise, format, explain, slow, health, rules, ask, review; try dbe --help)`);
 }
 
 function parseRules(args: string[]): Command {
@@ -117,6 +131,38 @@ function parseRules(args: string[]): Command {
     else throw new UsageError(args[i].startsWith('-') ? `unknown option ${args[i]} for dbe rules` : `dbe rules takes one rule id, not "${args[i]}" as well`);
   }
   return { kind: 'rules', format, ...(rule !== undefined ? { rule } : {}) };
+}
+
+function parseFormat(args: string[]): Command {
+  const o: FormatCliOptions = { paths: [], check: false, write: false };
+  let onlyPaths = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (onlyPaths || !a.startsWith('-') || a === '-') {
+      if (a === '-') throw new UsageError('reading SQL from standard input is not supported; pass file or directory paths');
+      o.paths.push(a);
+      continue;
+    }
+    if (a === '--') { onlyPaths = true; continue; }
+    const { name, value, next } = split(args, i);
+    const takeValue = (): string => { const v = need(name, value ?? args[next]); if (value === undefined) i = next; return v; };
+    const noValue = () => { if (value !== undefined) throw new UsageError(`${name} takes no value`); };
+    switch (name) {
+      case '--check': noValue(); o.check = true; break;
+      case '--write': case '-w': noValue(); o.write = true; break;
+      case '--config': case '-c': o.config = takeValue(); break;
+      case '--keyword-case': {
+        const v = takeValue();
+        if (v !== 'preserve' && v !== 'upper' && v !== 'lower') throw new UsageError(`--keyword-case must be preserve, upper or lower, not "${v}"`);
+        o.keywordCase = v;
+        break;
+      }
+      case '--help': case '-h': return { kind: 'help' };
+      default: throw new UsageError(`unknown option ${a} for dbe format`);
+    }
+  }
+  if (!o.paths.length) throw new UsageError('dbe format needs file or directory paths');
+  return { kind: 'format', options: o };
 }
 
 const ADVISE_FORMATS = ['text', 'markdown', 'json'] as const;

@@ -5,6 +5,8 @@ Usage:
   dbe lint <paths...> [options]   lint .sql files; a directory is one project (one schema)
   dbe advise <paths...> [options] the design report: index recommendations (one per index, with
                                   the queries each serves) and the schema-design findings
+  dbe format <paths...> [options] format the statements (sql-formatter); a statement whose formatted
+                                  text would parse differently or lose a comment is left as written
   dbe explain <file> --line N     the plan of the query at line N, from the embedded PostgreSQL
                                   (or from a live database with --database URL)
   dbe slow --database URL         the slowest statements of pg_stat_statements, through the rules
@@ -20,6 +22,12 @@ A directory argument is a project: its .sql files (recursively; node_modules, .g
 configuration's "ignore" globs are skipped) are replayed in migration order into one schema.
 File arguments together form one more project. .dbe.json is looked up in the directory (for
 files: their common directory) and its parents.
+
+Format options (default: list what would change; .dbe.json "format": keywordCase, tabSize, useTabs):
+      --check                     exit 1 when a file would change
+  -w, --write                     rewrite the files that change (atomically; every file or none)
+      --keyword-case preserve|upper|lower   case of keywords and type names
+  -c, --config FILE               use this configuration instead of the nearest .dbe.json
 
 Lint options:
   -f, --format text|json|sarif    output format (default text)

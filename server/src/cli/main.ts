@@ -41,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
       // The assistant (and the Anthropic SDK with it) is loaded only when asked for: lint starts faster.
       case 'ask': return await (await import('./ask-command')).askCommand(cmd.options, io);
       case 'review': return await (await import('./review-command')).reviewCommand(cmd.options, io);
+      case 'format': return await (await import('./format-command')).formatCommand(cmd.options, io);
     }
   } catch (e: any) {
     if (e instanceof UsageError || e instanceof InputError) { io.err(`dbe: ${e.message}\n`); return 2; }

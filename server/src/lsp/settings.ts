@@ -22,11 +22,17 @@ export interface Settings {
   trustedDatabaseHosts: string[];
   sandbox: SandboxSettings;
   explain: ExplainSettings;
+  format: FormatSettings;
 }
 
 export interface ExplainSettings {
   /** The "Explain" code lens above each query (the command and the sandbox stay available without it). */
   codeLens: boolean;
+}
+
+export interface FormatSettings {
+  /** Case of keywords and type names when formatting; 'project': as .dbe.json says ("preserve" when it says nothing). */
+  keywordCase: 'project' | 'preserve' | 'upper' | 'lower';
 }
 
 export interface SandboxSettings {
@@ -52,7 +58,7 @@ export const EDITOR_SANDBOX_ROWS = 2000;
 export const MAX_EDITOR_SANDBOX_ROWS = 100_000;
 
 export function defaultSettings(): Settings {
-  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, trustedDatabaseHosts: [], sandbox: { enabled: true, timeoutSeconds: 60, rows: EDITOR_SANDBOX_ROWS, memoryMb: 1024 }, explain: { codeLens: true } };
+  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, trustedDatabaseHosts: [], sandbox: { enabled: true, timeoutSeconds: 60, rows: EDITOR_SANDBOX_ROWS, memoryMb: 1024 }, explain: { codeLens: true }, format: { keywordCase: 'project' } };
 }
 
 const VALID = new Set<string>([...SEVERITIES, 'off']);
@@ -84,6 +90,12 @@ export function parseSettings(raw: unknown): Settings {
   }
   const ex = r.explain;
   if (ex && typeof ex === 'object' && !Array.isArray(ex) && typeof (ex as Record<string, unknown>).codeLens === 'boolean') out.explain.codeLens = (ex as Record<string, boolean>).codeLens;
+  const fm = r.format;
+  if (fm && typeof fm === 'object' && !Array.isArray(fm)) {
+    // the setting is dbEngineer.format.case (a setting named "...key..." reads like a secret; .dbe.json says keywordCase)
+    const k = (fm as Record<string, unknown>).case;
+    if (k === 'project' || k === 'preserve' || k === 'upper' || k === 'lower') out.format.keywordCase = k;
+  }
   return out;
 }
 

@@ -20,6 +20,7 @@ import * as live from './handlers/live';
 import * as save from './handlers/save';
 import * as codeLens from './handlers/codeLens';
 import * as explain from './handlers/explain';
+import * as formatting from './handlers/formatting';
 import { SandboxHost } from './sandbox-host';
 
 export function startServer(connection: Connection): DbeServer {
@@ -43,6 +44,7 @@ export function startServer(connection: Connection): DbeServer {
   save.register(server);
   codeLens.register(server);
   explain.register(server);
+  formatting.register(server);
   documents.register(server); // TextDocuments.listen: after the other handlers
   connection.listen();
   return server;

@@ -57,6 +57,8 @@ export function register(server: DbeServer): void {
         documentSymbolProvider: { label: 'DB Engineer' },
         foldingRangeProvider: true,
         codeLensProvider: { resolveProvider: false },
+        documentFormattingProvider: true,
+        documentRangeFormattingProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
