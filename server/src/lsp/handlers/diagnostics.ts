@@ -66,9 +66,42 @@ export class Diagnostics {
 
   private isLatest(key: string, id: number): boolean { return this.latestJob.get(key) === id; }
 
+  /**
+   * Whether `key` gets diagnostics: an open document, or (trusted workspaces) any SQL file the
+   * workspace scan put into a folder's project, as `dbe lint` on that folder would list it.
+   */
+  shows(key: string): boolean {
+    const s = this.server;
+    if (s.open.has(key)) return true;
+    if (!s.trusted) return false;
+    const folder = s.folderFor(key);
+    return !!folder.uri && folder.contains(key) && folder.project.hasFile(key);
+  }
+
+  /** Every file of the trusted workspace folders (closed ones use the disk text). */
+  private workspaceKeys(): string[] {
+    const s = this.server;
+    if (!s.trusted) return [];
+    return s.folders.flatMap((f) => f.project.order().map((file) => file.path));
+  }
+
+  /** Closed files changed on disk (or a document was closed): re-published after the debounce. */
+  filesChanged(keys: string[]): void {
+    for (const k of keys) this.diskChanged.add(k);
+    if (this.diskTimer || this.server.shuttingDown) return;
+    this.diskTimer = setTimeout(() => {
+      this.diskTimer = undefined;
+      const list = [...this.diskChanged].filter((k) => !this.fileTimers.has(k));
+      this.diskChanged.clear();
+      if (list.length) void this.prepareAndPublish(list, false);
+    }, this.server.settings.debounceMs);
+  }
+  private readonly diskChanged = new Set<string>();
+  private diskTimer: NodeJS.Timeout | undefined;
+
   /** Runs for `keys` gave up because another file changed the project: analyse them again (if no newer run has). */
   private retry(keys: string[], id: number): void {
-    for (const k of keys) if (this.isLatest(k, id) && this.server.open.has(k)) this.retryKeys.add(k);
+    for (const k of keys) if (this.isLatest(k, id) && this.shows(k)) this.retryKeys.add(k);
     if (!this.retryKeys.size || this.retryTimer || this.server.shuttingDown) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
@@ -152,11 +185,11 @@ export class Diagnostics {
     }, VERIFY_DELAY_MS));
   }
 
-  /** Analyses and publishes every open document (and clears any stale publication). */
+  /** Analyses and publishes every open document and workspace file (and clears any stale publication). */
   publishAll(): void {
     const s = this.server;
     if (s.shuttingDown) return;
-    const keys = new Set<string>([...s.open.keys(), ...this.published]);
+    const keys = new Set<string>([...s.open.keys(), ...this.workspaceKeys(), ...this.published]);
     for (const k of this.fileTimers.keys()) keys.delete(k); // they publish themselves shortly
     void this.prepareAndPublish([...keys], false);
   }
@@ -209,7 +242,7 @@ export class Diagnostics {
         if (!this.isLatest(k, id)) continue; // a newer run publishes it
         const file = project.getFile(k);
         const findings = results.get(k);
-        if (!file || !findings || !s.open.has(k)) { this.clear(k); continue; }
+        if (!file || !findings || !this.shows(k)) { this.clear(k); continue; }
         if (!current(k)) continue; // changed meanwhile: its own run follows
         this.baselines.set(k, { file, findings, config: project.config, epoch });
         this.send(k, this.toDiagnostics(k, project, file, findings), onlyIfChanged);
@@ -259,7 +292,7 @@ export class Diagnostics {
     const s = this.server;
     if (s.shuttingDown || !s.settings.enable) return;
     const again: string[] = [];
-    for (const key of s.open.keys()) {
+    for (const key of new Set([...s.open.keys(), ...this.workspaceKeys()])) {
       if (this.fileTimers.has(key)) continue; // publishes itself shortly, sandbox findings included
       const project = s.folderFor(key).project;
       const file = project.getFile(key);
@@ -332,15 +365,19 @@ export class Diagnostics {
     this.verifyTimers.clear();
     if (this.othersTimer) clearTimeout(this.othersTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.diskTimer) clearTimeout(this.diskTimer);
   }
 
   private send(key: string, diagnostics: Diagnostic[], onlyIfChanged = false): void {
     const s = this.server;
-    if (diagnostics.length) this.published.add(key); else this.published.delete(key);
-    const version = s.open.has(key) ? s.syncedVersion.get(key) : undefined;
+    const open = s.open.has(key);
+    const version = open ? s.syncedVersion.get(key) : undefined;
     const sig = `${version}\0${JSON.stringify(diagnostics)}`;
-    if (onlyIfChanged && this.lastSent.get(key) === sig) return;
-    if (s.open.has(key)) { this.lastSent.set(key, sig); this.shownNow.set(key, { version, diagnostics }); } else { this.lastSent.delete(key); this.shownNow.delete(key); }
+    // a closed file is sent again only when what it shows changed (a schema change re-judges them all)
+    if ((onlyIfChanged || !open) && this.lastSent.get(key) === sig) return;
+    if (diagnostics.length) this.published.add(key); else this.published.delete(key);
+    this.lastSent.set(key, sig);
+    if (open) this.shownNow.set(key, { version, diagnostics }); else this.shownNow.delete(key);
     const waiting = this.shownWaiters.get(key);
     if (waiting && s.open.has(key)) { this.shownWaiters.delete(key); for (const w of waiting) w(); }
     void s.connection.sendDiagnostics({ uri: s.clientUri(key), version, diagnostics }).catch((e) => s.error('publishDiagnostics', e));
