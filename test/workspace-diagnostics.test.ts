@@ -149,3 +149,106 @@ describe('workspace diagnostics (push): every file of the folder, as dbe lint re
     assert.deepEqual([...c.latest.keys()], [reports]);
   });
 });
+
+// The pull model (LSP 3.17): a client that supports it gets diagnosticProvider and asks; nothing is pushed.
+type Report = { kind: 'full' | 'unchanged'; uri: string; resultId?: string; version?: number | null; items?: { code?: unknown }[] };
+
+async function pullWorkspace(c: LspClient, previous: Report[] = []): Promise<Report[]> {
+  const r = await c.conn.sendRequest<{ items: Report[] }>('workspace/diagnostic', { previousResultIds: previous.filter((p) => p.resultId).map((p) => ({ uri: p.uri, value: p.resultId })) });
+  return r.items;
+}
+
+function reportCounts(items: Report[]): Counts {
+  return summarise(items.filter((i) => i.kind === 'full').map((i) => [URI.parse(i.uri).fsPath, (i.items ?? []).map((d) => String(d.code))]));
+}
+
+async function startPull(folder: string, extra: { sandbox?: boolean } = {}): Promise<LspClient> {
+  await ready();
+  const c = await LspClient.start({ folder, settings: { debounceMs: 5 }, pull: true, ...extra });
+  clients.push(c);
+  return c;
+}
+
+describe('workspace diagnostics (pull): workspace/diagnostic and textDocument/diagnostic with result ids', () => {
+  test('examples/shop: diagnosticProvider declared, nothing pushed; workspace/diagnostic agrees with dbe lint; asked again with the result ids, every file is unchanged', async () => {
+    const want = cliCounts(SHOP);
+    const c = await startPull(SHOP);
+    assert.deepEqual(c.capabilities.diagnosticProvider, { identifier: 'dbe', interFileDependencies: true, workspaceDiagnostics: true });
+    const first = await pullWorkspace(c);
+    assert.deepEqual(reportCounts(first), want);
+    const again = await pullWorkspace(c, first);
+    assert.equal(again.length, first.length);
+    assert.ok(again.every((i) => i.kind === 'unchanged'), JSON.stringify(again.filter((i) => i.kind !== 'unchanged')));
+    assert.equal(c.latest.size, 0, 'no publishDiagnostics in the pull model');
+  });
+
+  test('textDocument/diagnostic: the editor text, a new result id after an edit, unchanged when nothing changed', async () => {
+    const dir = copyDir(SHOP);
+    const c = await startPull(dir);
+    const uri = fileUri(path.join(dir, 'queries', 'reports.sql'));
+    const pull = (previousResultId?: string) => c.conn.sendRequest<Report>('textDocument/diagnostic', { textDocument: { uri }, ...(previousResultId ? { previousResultId } : {}) });
+    await c.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text: 'SELECT * FROM users;\n' } });
+    const a = await pull();
+    assert.equal(a.kind, 'full');
+    assert.deepEqual(a.items!.map((d) => d.code), ['select-star']);
+    assert.deepEqual(await pull(a.resultId), { kind: 'unchanged', resultId: a.resultId });
+    await c.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: 'SELECT id FROM users WHERE email = NULL;\n' }] });
+    const b = await pull(a.resultId);
+    assert.equal(b.kind, 'full');
+    assert.notEqual(b.resultId, a.resultId);
+    assert.deepEqual(b.items!.map((d) => d.code), ['equals-null']);
+    assert.equal(c.latest.size, 0);
+  });
+
+  test('a closed file changed on disk: the server asks for a refresh, and the next workspace pull has its new findings (the others unchanged)', async () => {
+    const dir = copyDir(SHOP);
+    const c = await startPull(dir);
+    const first = await pullWorkspace(c);
+    const reports = fileUri(path.join(dir, 'queries', 'reports.sql'));
+    const before = c.refreshes;
+    fs.writeFileSync(path.join(dir, 'queries', 'reports.sql'), 'SELECT id FROM users WHERE email = NULL;\n');
+    await c.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: reports, type: 2 }] });
+    for (let i = 0; i < 200 && c.refreshes === before; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(c.refreshes > before, 'workspace/diagnostic/refresh was requested');
+    const next = await pullWorkspace(c, first);
+    const changed = next.filter((i) => i.kind === 'full');
+    assert.deepEqual(changed.map((i) => [i.uri, i.items!.map((d) => d.code)]), [[reports, ['equals-null']]]);
+  });
+
+  test('a client that supports pull but asks for push (the VS Code client) gets publishDiagnostics and no diagnosticProvider', async () => {
+    await ready();
+    const c = new (LspClient as any)({ folder: SHOP, settings: { debounceMs: 5 }, pull: true }) as LspClient;
+    clients.push(c);
+    const init: any = await c.conn.sendRequest('initialize', {
+      processId: process.pid, rootUri: fileUri(SHOP), workspaceFolders: [{ uri: fileUri(SHOP), name: 'shop' }],
+      initializationOptions: { trusted: true, diagnostics: 'push' },
+      capabilities: { workspace: { configuration: true, diagnostics: { refreshSupport: true } }, textDocument: { diagnostic: {}, publishDiagnostics: { versionSupport: true } } },
+    });
+    assert.equal(init.capabilities.diagnosticProvider, undefined);
+    await c.conn.sendNotification('initialized', {});
+    await serverCounts(c, cliCounts(SHOP));
+  });
+
+  test('sandbox findings arrive after the static ones: the server asks for a refresh and the pull then has the postgres-error on the closed query file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-ws-'));
+    dirs.push(dir);
+    fs.mkdirSync(path.join(dir, 'migrations'));
+    fs.mkdirSync(path.join(dir, 'queries'));
+    fs.writeFileSync(path.join(dir, 'migrations', '001_init.sql'), 'CREATE TABLE customers (id bigint PRIMARY KEY, full_name text);\n');
+    fs.writeFileSync(path.join(dir, 'migrations', '002_rename.sql'), 'ALTER TABLE customers RENAME COLUMN full_name TO display_name;\n');
+    fs.writeFileSync(path.join(dir, 'queries', 'reports.sql'), 'SELECT id, full_name FROM customers;\n');
+    const c = await startPull(dir, { sandbox: true });
+    const reports = fileUri(path.join(dir, 'queries', 'reports.sql'));
+    let items = await pullWorkspace(c);
+    const codes = () => items.find((i) => i.uri === reports)?.items?.map((d) => d.code) ?? [];
+    for (let i = 0; i < 120 && !codes().includes('postgres-error'); i++) {
+      const before = c.refreshes;
+      await c.waitForStatus((s) => s.sandbox?.state === 'ready' || s.sandbox?.state === 'failed', 60_000);
+      for (let j = 0; j < 40 && c.refreshes === before; j++) await new Promise((r) => setTimeout(r, 50));
+      const next = await pullWorkspace(c, items);
+      items = next.map((n) => (n.kind === 'unchanged' ? items.find((o) => o.uri === n.uri)! : n));
+    }
+    assert.ok(codes().includes('postgres-error'), JSON.stringify(codes()));
+    assert.ok(c.refreshes > 0, 'the server asked for a refresh');
+  });
+});

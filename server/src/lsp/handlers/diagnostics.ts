@@ -7,14 +7,29 @@
 // got a newer version (or whose project changed) is given up; only the newest run of a document may
 // publish. At most MAX_DIAGNOSTICS per document are published, the most severe first, plus one that
 // says how many were left out.
-import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
+import {
+  DiagnosticSeverity, DocumentDiagnosticReportKind, type Diagnostic, type DocumentDiagnosticReport, type WorkspaceDiagnosticReport,
+  type WorkspaceDocumentDiagnosticReport, type DocumentDiagnosticParams, type WorkspaceDiagnosticParams, type CancellationToken,
+} from 'vscode-languageserver';
 import type { Folder } from '../folder';
 import { limitNonSql, SOURCE, toDiagnostic } from '../convert';
 import { merge, plan, type Baseline } from '../incremental';
 import type { Finding, Severity, SourceFile } from '../../model';
-import type { DbeServer } from '../server';
+import { guard, type DbeServer } from '../server';
 import type { Measured } from '../sandbox-host';
 import { inputSettled, runSliced, warmParses } from '../slices';
+
+/**
+ * The pull model (LSP 3.17), for clients that support it (see ./initialize.ts): textDocument/diagnostic
+ * and workspace/diagnostic answer from the same results push would publish.
+ */
+export function register(server: DbeServer): void {
+  const d = server.connection.languages.diagnostics;
+  d.on(guard(server, 'textDocument/diagnostic', { kind: DocumentDiagnosticReportKind.Full, items: [] } as DocumentDiagnosticReport,
+    (p: DocumentDiagnosticParams) => server.diagnostics.pullDocument(p.textDocument.uri, p.previousResultId)));
+  d.onWorkspace(guard(server, 'workspace/diagnostic', { items: [] } as WorkspaceDiagnosticReport,
+    (p: WorkspaceDiagnosticParams, token: CancellationToken) => server.diagnostics.pullWorkspace(p.previousResultIds ?? [], () => token.isCancellationRequested)));
+}
 
 export const OTHERS_DELAY_MS = 300;
 /** After a fast (partial) analysis, the full one runs when typing has paused this long. */
@@ -55,7 +70,80 @@ export class Diagnostics {
   private readonly retryKeys = new Set<string>();
   private retryTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * Pull model: the last result per file (open or not) with its result id; a result id changes only
+   * when the diagnostics (or the document version they are for) change, so the client is told
+   * `unchanged` otherwise.
+   */
+  private readonly results = new Map<string, { id: string; version: number | undefined; diagnostics: Diagnostic[] }>();
+  private resultIds = 0;
+  /** Document pulls waiting for their file's next result, per file: that result needs no refresh request. */
+  private readonly pullWaiting = new Map<string, number>();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  /** Analysis runs under way (a workspace pull answers once there are none). */
+  private running = 0;
+
   constructor(private readonly server: DbeServer) {}
+
+  /** Whether diagnostics go by the pull model (the client asks) rather than publishDiagnostics. */
+  private get pull(): boolean { return !!this.server.support.pullDiagnostics; }
+
+  /** Nothing pending: no analysis running or scheduled, the workspace indexed. */
+  private idle(): boolean {
+    return this.server.ready && this.running === 0 && this.fileTimers.size === 0 && !this.othersTimer && !this.diskTimer && !this.retryTimer;
+  }
+
+  /** textDocument/diagnostic: the file's diagnostics once its current text has been analysed. */
+  async pullDocument(uri: string, previousResultId: string | undefined): Promise<DocumentDiagnosticReport> {
+    const s = this.server;
+    const key = s.key(uri);
+    const current = () => {
+      const r = this.results.get(key);
+      if (!r || this.fileTimers.has(key) || s.stale.has(key) || !s.ready) return false;
+      return !s.open.has(key) || r.version === s.document(key)?.version;
+    };
+    if (this.shows(key) && !current()) {
+      // a change is being analysed (or the file was never): wait for its result, at most a few seconds
+      if (s.ready && !this.fileTimers.has(key) && this.running === 0) void this.prepareAndPublish([key], false);
+      this.pullWaiting.set(key, (this.pullWaiting.get(key) ?? 0) + 1);
+      try {
+        for (let i = 0; i < 100 && !current() && !s.shuttingDown; i++) await this.nextShown(key, 100);
+      } finally {
+        const n = (this.pullWaiting.get(key) ?? 1) - 1;
+        if (n > 0) this.pullWaiting.set(key, n); else this.pullWaiting.delete(key);
+      }
+    }
+    const r = this.results.get(key);
+    if (!r || !this.shows(key)) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
+    if (previousResultId === r.id) return { kind: DocumentDiagnosticReportKind.Unchanged, resultId: r.id };
+    return { kind: DocumentDiagnosticReportKind.Full, resultId: r.id, items: r.diagnostics };
+  }
+
+  /** workspace/diagnostic: every file's diagnostics, once the analysis under way (indexing included) has finished. */
+  async pullWorkspace(previous: { uri: string; value: string }[], cancelled: () => boolean): Promise<WorkspaceDiagnosticReport> {
+    const s = this.server;
+    for (let waited = 0; !this.idle() && !s.shuttingDown && !cancelled() && waited < 120_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    const prev = new Map(previous.map((p) => [s.key(p.uri), p.value]));
+    const items: WorkspaceDocumentDiagnosticReport[] = [];
+    for (const [key, r] of this.results) {
+      const uri = s.clientUri(key);
+      const version = s.open.has(key) ? r.version ?? null : null;
+      if (prev.get(key) === r.id) items.push({ kind: DocumentDiagnosticReportKind.Unchanged, uri, version, resultId: r.id });
+      else items.push({ kind: DocumentDiagnosticReportKind.Full, uri, version, resultId: r.id, items: r.diagnostics });
+    }
+    return { items };
+  }
+
+  /** Pull model: results changed that no pending pull will deliver: the client is asked to pull again. */
+  private scheduleRefresh(): void {
+    const s = this.server;
+    if (!s.support.diagnosticRefresh || this.refreshTimer || s.shuttingDown) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      if (s.shuttingDown) return;
+      void s.connection.sendRequest('workspace/diagnostic/refresh').catch(() => { /* client gone */ });
+    }, 50);
+  }
 
   /** A new run for `keys`: older runs of them stop publishing them. */
   private start(keys: string[]): number {
@@ -138,6 +226,7 @@ export class Diagnostics {
     const id = this.start([key]);
     const version = s.document(key)?.version;
     const current = () => !s.shuttingDown && this.isLatest(key, id) && s.document(key)?.version === version;
+    this.running++;
     try {
       // parse the new text in slices first: the sync below then finds every statement parsed
       const text = s.stale.has(key) ? s.openText(key) : undefined;
@@ -149,6 +238,8 @@ export class Diagnostics {
       else if (fast === 'full' && current()) await this.publish([key], false, id);
     } catch (e) {
       s.error('diagnostics', e);
+    } finally {
+      this.running--;
     }
   }
 
@@ -198,6 +289,7 @@ export class Diagnostics {
   private async prepareAndPublish(keys: string[], onlyIfChanged: boolean): Promise<void> {
     const s = this.server;
     const id = this.start(keys);
+    this.running++;
     try {
       for (const k of keys) {
         const text = s.open.has(k) && s.stale.has(k) ? s.openText(k) : undefined;
@@ -209,6 +301,8 @@ export class Diagnostics {
       await this.publish(mine, onlyIfChanged, id);
     } catch (e) {
       s.error('diagnostics', e);
+    } finally {
+      this.running--;
     }
   }
 
@@ -366,6 +460,7 @@ export class Diagnostics {
     if (this.othersTimer) clearTimeout(this.othersTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.diskTimer) clearTimeout(this.diskTimer);
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
   }
 
   private send(key: string, diagnostics: Diagnostic[], onlyIfChanged = false): void {
@@ -379,7 +474,15 @@ export class Diagnostics {
     this.lastSent.set(key, sig);
     if (open) this.shownNow.set(key, { version, diagnostics }); else this.shownNow.delete(key);
     const waiting = this.shownWaiters.get(key);
-    if (waiting && s.open.has(key)) { this.shownWaiters.delete(key); for (const w of waiting) w(); }
+    if (waiting && (s.open.has(key) || this.pull)) { this.shownWaiters.delete(key); for (const w of waiting) w(); }
+    if (this.pull) {
+      const prev = this.results.get(key);
+      if (prev && prev.version === version && JSON.stringify(prev.diagnostics) === JSON.stringify(diagnostics)) return;
+      this.results.set(key, { id: String(++this.resultIds), version, diagnostics });
+      // a document pull waiting for this file takes the result; anything else needs the client to ask again
+      if (!this.pullWaiting.get(key)) this.scheduleRefresh();
+      return;
+    }
     void s.connection.sendDiagnostics({ uri: s.clientUri(key), version, diagnostics }).catch((e) => s.error('publishDiagnostics', e));
   }
 }
