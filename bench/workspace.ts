@@ -25,7 +25,7 @@ function listSql(dir: string): string[] {
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))]; };
 
-async function pushRun(files: string[]): Promise<{ allMs: number; readyMs: number; hovers: number[]; indexing: number[] }> {
+async function pushRun(files: string[]): Promise<{ allMs: number; readyMs: number; hovers: number[]; indexing: number[]; idle: number[] }> {
   const c = await LspClient.start({ folder: FOLDER, settings: {} });
   const t0 = performance.now();
   const target = fileUri(files.find((f) => /CREATE TABLE/i.test(fs.readFileSync(f, 'utf8'))) ?? files[0]);
@@ -48,8 +48,17 @@ async function pushRun(files: string[]): Promise<{ allMs: number; readyMs: numbe
   done = true;
   await loop;
   readyMs = (await c.waitForStatus((st) => st.state === 'ready')).ms ?? 0;
+  // the same hovers once nothing runs, for comparison (the machine's own load shows here too)
+  await new Promise((r) => setTimeout(r, 500));
+  const idle: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const h = performance.now();
+    await c.hover(target, 0, 3);
+    idle.push(performance.now() - h);
+    await new Promise((r) => setTimeout(r, 20));
+  }
   await c.stop();
-  return { allMs, readyMs, hovers, indexing };
+  return { allMs, readyMs, hovers, indexing, idle };
 }
 
 async function pullRun(): Promise<{ firstMs: number; files: number; secondMs: number; unchanged: number }> {
@@ -75,6 +84,7 @@ async function main(): Promise<void> {
     console.log(`push: indexed (status ready) after ${r.readyMs} ms, every file published ${r.allMs.toFixed(0)} ms after initialize`);
     console.log(`  while indexing: ${line(r.indexing)}`);
     console.log(`  while the workspace diagnostics are computed: ${line(r.hovers)}`);
+    console.log(`  afterwards, nothing running: ${line(r.idle)}`);
   }
   for (let i = 0; i < RUNS; i++) {
     const r = await pullRun();

@@ -17,7 +17,7 @@ import { merge, plan, type Baseline } from '../incremental';
 import type { Finding, Severity, SourceFile } from '../../model';
 import { guard, type DbeServer } from '../server';
 import type { Measured } from '../sandbox-host';
-import { inputSettled, runSliced, warmParses } from '../slices';
+import { inputSettled, runSliced, SLICE_MS, warmParses } from '../slices';
 
 /**
  * The pull model (LSP 3.17), for clients that support it (see ./initialize.ts): textDocument/diagnostic
@@ -282,7 +282,13 @@ export class Diagnostics {
     if (s.shuttingDown) return;
     const keys = new Set<string>([...s.open.keys(), ...this.workspaceKeys(), ...this.published]);
     for (const k of this.fileTimers.keys()) keys.delete(k); // they publish themselves shortly
-    void this.prepareAndPublish([...keys], false);
+    // the open documents first (what the user looks at), then the rest of the workspace in a run of its own
+    const open = [...keys].filter((k) => s.open.has(k));
+    const rest = [...keys].filter((k) => !s.open.has(k));
+    this.running++; // (idle() stays false between the two runs)
+    void this.prepareAndPublish(open, false)
+      .then(() => (rest.length ? this.prepareAndPublish(rest, false) : undefined))
+      .finally(() => { this.running--; });
   }
 
   /** Brings stale open documents into their projects (parsing in slices), then publishes `keys`. */
@@ -332,7 +338,16 @@ export class Diagnostics {
         if (!s.shuttingDown) this.retry(list.filter(current), id);
         continue;
       }
-      for (const k of list) {
+      // converting and sending hundreds of files is work too: in slices, requests answered in between
+      let until = performance.now() + SLICE_MS;
+      for (let i = 0; i < list.length; i++) {
+        const k = list[i];
+        if (performance.now() >= until) {
+          await new Promise((r) => setImmediate(r));
+          until = performance.now() + SLICE_MS;
+          if (s.shuttingDown) return;
+          if (project.revision !== rev) { this.retry(list.slice(i).filter(current), id); break; }
+        }
         if (!this.isLatest(k, id)) continue; // a newer run publishes it
         const file = project.getFile(k);
         const findings = results.get(k);
