@@ -406,7 +406,12 @@ export class Diagnostics {
       const project = s.folderFor(key).project;
       const file = project.getFile(key);
       const base = this.baselines.get(key);
-      if (!file || !base || base.file !== file || s.stale.has(key)) { again.push(key); continue; }
+      if (!file || !base || base.file !== file || s.stale.has(key)) {
+        // a closed file that a run under way (the workspace's first analysis) has still to publish gets
+        // the sandbox's findings then: starting it again here would only restart that run
+        if (s.open.has(key) || this.running === 0) again.push(key);
+        continue;
+      }
       this.send(key, this.toDiagnostics(key, project, file, base.findings), true);
     }
     if (again.length) void this.prepareAndPublish(again, true);
