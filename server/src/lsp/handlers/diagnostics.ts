@@ -1,5 +1,9 @@
 // Diagnostics: the edited file first (short debounce), then, when its schema-changing statements
-// changed, the other open documents (longer debounce). Publishes carry the analysed version.
+// changed, the other open documents and then every other file of the workspace (longer debounce).
+// In a trusted workspace every SQL file the scan found is published, closed ones with their disk
+// text, so the Problems panel matches `dbe lint` (decision 0025). Publishes carry the analysed
+// version (none for closed files). Clients that support the pull model (LSP 3.17) ask instead:
+// the same results, with result ids, and a refresh request when results change unasked.
 // The sandbox's postgres-error findings (../sandbox-host.ts) are added to every publication, so the
 // analysis on keystrokes never drops them; they change only when a sandbox run finishes. So is the
 // evidence phase's planner costs, applied to the static missing-index findings (kept for the hover).
