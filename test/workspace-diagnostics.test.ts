@@ -182,6 +182,15 @@ describe('workspace diagnostics (pull): workspace/diagnostic and textDocument/di
     assert.equal(c.latest.size, 0, 'no publishDiagnostics in the pull model');
   });
 
+  test('lemmy (its real migration layout): workspace/diagnostic agrees with dbe lint', { skip: fs.existsSync(LEMMY) ? false : `lemmy not found at ${LEMMY}` }, async () => {
+    const want = cliCounts(LEMMY);
+    const c = await startPull(LEMMY);
+    const got = reportCounts(await pullWorkspace(c));
+    const differ = [...want.keys()].filter((k) => JSON.stringify(got.get(k)) !== JSON.stringify(want.get(k)));
+    assert.deepEqual(differ.map((k) => ({ file: k, cli: want.get(k), server: got.get(k) })), []);
+    assert.equal(got.size, want.size);
+  });
+
   test('textDocument/diagnostic: the editor text, a new result id after an edit, unchanged when nothing changed', async () => {
     const dir = copyDir(SHOP);
     const c = await startPull(dir);
