@@ -213,7 +213,7 @@ describe('globs never backtrack for ever', () => {
       const err = f.loadConfig(settings, true);
       f.scan(() => undefined);
       for (const n of ['pipe.sql', 'via-link.sql']) f.loadFromDisk(fileUriKey(require('path').join(dir, n)));
-      console.log(JSON.stringify({ err, files: f.project.order().map((x) => require('path').basename(x.path)) }));
+      console.log(JSON.stringify({ err, files: f.project.order().filter((x) => !x.skipped).map((x) => require('path').basename(x.path)), skipped: f.project.order().filter((x) => x.skipped).map((x) => require('path').basename(x.path) + ': ' + x.skipped) }));
       });`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: HANG, killSignal: 'SIGKILL' });
     assert.ok(r.signal !== 'SIGKILL' && (r.error as any)?.code !== 'ETIMEDOUT', 'the scan hung');
@@ -221,6 +221,8 @@ describe('globs never backtrack for ever', () => {
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     assert.equal(out.err, undefined);
     assert.deepEqual(out.files.sort(), [LONG, 'b.sql'].sort());
+    // the FIFO is never opened, and (as in `dbe lint`) it is listed with one finding that says why
+    if (fifo) assert.deepEqual(out.skipped.sort(), ['pipe.sql: File not analysed: it is a named pipe (FIFO), not a regular file.', 'via-link.sql: File not analysed: it is a named pipe (FIFO), not a regular file.']);
     if (!fifo) t.diagnostic('mkfifo not available: the FIFO part was not checked');
   });
 });

@@ -36,6 +36,8 @@ export interface StartOptions {
   changeAnnotations?: boolean;
   /** The server script to run (default dist/server.js; the bench compares builds with it). */
   server?: string;
+  /** Advertise the pull model of diagnostics (LSP 3.17 textDocument/diagnostic, workspace/diagnostic, refresh). */
+  pull?: boolean;
 }
 
 export class LspClient {
@@ -52,6 +54,8 @@ export class LspClient {
   private waiters: Waiter[] = [];
   private versions = new Map<string, number>();
   private texts = new Map<string, string>();
+  /** workspace/diagnostic/refresh requests received (pull model). */
+  refreshes = 0;
   stderr = '';
   exited: number | null | undefined;
 
@@ -76,6 +80,7 @@ export class LspClient {
     this.conn.onRequest('client/registerCapability', () => null);
     this.conn.onRequest('window/showMessageRequest', (p: ShowMessageParams) => { this.messages.push(p); return null; });
     this.conn.onRequest('window/workDoneProgress/create', () => null);
+    this.conn.onRequest('workspace/diagnostic/refresh', () => { this.refreshes++; return null; });
     this.conn.listen();
   }
 
@@ -94,6 +99,7 @@ export class LspClient {
       capabilities: {
         workspace: {
           configuration: true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: false },
+          ...(opts.pull ? { diagnostics: { refreshSupport: true } } : {}),
           ...(opts.createFiles || opts.changeAnnotations ? {
             workspaceEdit: {
               documentChanges: true, ...(opts.createFiles ? { resourceOperations: ['create'] } : {}),
@@ -106,6 +112,7 @@ export class LspClient {
           publishDiagnostics: { versionSupport: true, codeDescriptionSupport: true, dataSupport: true },
           hover: { contentFormat: ['markdown', 'plaintext'] },
           codeAction: { dataSupport: true, isPreferredSupport: true },
+          ...(opts.pull ? { diagnostic: { dynamicRegistration: false, relatedDocumentSupport: false } } : {}),
         },
       },
     });

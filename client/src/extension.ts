@@ -132,7 +132,9 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   ];
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file', language: 'sql' }, { scheme: 'untitled', language: 'sql' }],
-    initializationOptions: { trusted: vscode.workspace.isTrusted, clientWatchesFiles: true },
+    // diagnostics: 'push': the server publishes every workspace file itself; the pull model stays for
+    // other clients (docs/decisions/0025-workspace-diagnostics.md)
+    initializationOptions: { trusted: vscode.workspace.isTrusted, clientWatchesFiles: true, diagnostics: 'push' },
     synchronize: { configurationSection: 'dbEngineer', fileEvents: watchers },
   };
   const c = new LanguageClient('dbEngineer', 'DB Engineer', serverOptions, clientOptions);

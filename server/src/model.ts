@@ -2,6 +2,7 @@
 // the file's text; conversion to LSP positions happens at the edges (LSP handlers, CLI output).
 import type { Node, ParsedStatement } from './sql/parse';
 import type { SplitResult } from './sql/split';
+import type { DialectGuess } from './sql/dialect';
 import type { LineIndex } from './text';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
@@ -21,6 +22,11 @@ export interface SourceFile {
   replayed: boolean;
   /** Set when the file was not analysed (too large); the reason becomes one diagnostic. */
   skipped?: string;
+  /**
+   * Set when the file is clearly another SQL dialect (sql/dialect.ts): it has no statements (none is
+   * checked or replayed) and one notice names the dialect and its signs.
+   */
+  dialect?: DialectGuess;
   /**
    * What the project's migration tool makes of the file (engine/conventions.ts), set when the
    * project orders its files: role, tool, rollback pairing, down section, how it is run.

@@ -9,6 +9,7 @@ import { Schema } from '../schema';
 import { kindOf } from '../sql/ast';
 import { parseStatement } from '../sql/parse';
 import { splitStatements } from '../sql/split';
+import { detectDialect, dialectMessage } from '../sql/dialect';
 import { LineIndex, tokenishEnd } from '../text';
 import { isDownMigration } from './order';
 import { planMigrations, TOOL_TABLES, type MigrationPlan, type ToolConvention } from './conventions';
@@ -416,6 +417,12 @@ export class Project {
         findings.push({ rule: 'file-too-large', severity: this.severityOf('file-too-large') as Severity, message: file.skipped, path: file.path, start: 0, end: 0 });
         continue;
       }
+      if (file.dialect) {
+        const sign = file.dialect.signs[0];
+        const sev = this.severityOf('other-dialect');
+        if (sev !== 'off') findings.push({ rule: 'other-dialect', severity: sev as Severity, message: dialectMessage(file.dialect), path: file.path, start: sign.start, end: sign.end });
+        continue;
+      }
       const newTables = new Set<string>();
       for (const stmt of file.statements) {
         if (stmt.parsed.error) {
@@ -571,5 +578,12 @@ export function buildFile(path: string, text: string, config: Config, rel: strin
       kind, node: kind ? parsed.node![kind] : undefined,
     };
   });
+  // A file in another dialect: one notice instead of a syntax error per statement, and nothing of it
+  // is judged or replayed as PostgreSQL.
+  const dialect = detectDialect(text, file.statements.map((s) => ({ start: s.start, end: s.end, error: !!s.parsed.error && !s.templated })));
+  if (dialect) {
+    file.dialect = dialect;
+    file.statements = [];
+  }
   return file;
 }

@@ -1,7 +1,8 @@
 // One workspace folder: its project (files, schema, findings), its .dbe.json and the files on disk.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, defaultConfig, globMatcher, loadConfigFile, matchesAny, type Config } from '../config';
+import { ConfigError, defaultConfig, loadConfigFile, matchesAny, type Config } from '../config';
+import { listSqlFiles } from '../cli/collect';
 import { Project } from '../engine/project';
 import { readDiskSource } from '../engine/read-file';
 import { KNOWN_RULE_IDS } from '../rules';
@@ -77,46 +78,42 @@ export class Folder {
   /** True when a file of this folder should be in the project (SQL, not ignored, not too large). */
   wants(key: string): boolean {
     const rel = this.uri ? relativeTo(this.uri, key) : undefined;
-    if (rel === undefined || !rel.endsWith('.sql')) return false;
+    if (rel === undefined || !rel.toLowerCase().endsWith('.sql')) return false;
     if (rel.split('/').some((p) => p === 'node_modules' || p === '.git')) return false;
     return !matchesAny(rel, this.project.config.ignore);
   }
 
-  /** Reads a file from disk into the project; removes it when it is gone, ignored or too large. Returns true if the project changed. */
+  /**
+   * Reads a file from disk into the project; removes it when it is gone or ignored. A file that is
+   * too large or cannot be read (a named pipe is never opened) stays in the project with the reason,
+   * shown as one finding on it, as `dbe lint` shows it. Returns true if the project changed.
+   */
   loadFromDisk(key: string): boolean {
     const fp = fsPathOf(key);
     if (!fp || !this.wants(key)) return this.project.removeFile(key);
-    // Only a regular file is opened (a named pipe would block the server); the size is the one on disk.
-    const src = readDiskSource(fp, this.project.config.maxFileBytes);
-    if (src.unreadable || src.size > this.project.config.maxFileBytes) return this.project.removeFile(key);
-    this.project.setFile(key, src.text);
+    this.setFromDisk(key, fp);
     return true;
   }
 
-  /** Every .sql file of the folder (skipping node_modules, .git and ignore globs). */
+  private setFromDisk(key: string, fp: string): void {
+    // Only a regular file is opened (a named pipe would block the server); the size is the one on disk.
+    const src = readDiskSource(fp, this.project.config.maxFileBytes);
+    this.project.setFile(key, src.text, { size: src.size, unreadable: src.unreadable });
+  }
+
+  /**
+   * Every .sql file of the folder, listed as `dbe lint <folder>` lists them (../cli/collect.ts:
+   * node_modules, .git and ignore globs skipped, `.SQL` too), so the Problems panel and the CLI see
+   * the same files. A folder that cannot be listed gives none.
+   */
   listSqlFiles(): string[] {
     const root = this.fsPath;
     if (!root) return [];
-    const out: string[] = [];
-    const ignored = this.project.config.ignore.map(globMatcher);
-    const matches = (r: string) => ignored.some((m) => m.test(r));
-    const visit = (dir: string, rel: string) => {
-      let entries: fs.Dirent[];
-      try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      for (const e of entries) {
-        if (out.length >= MAX_SCAN_FILES) return;
-        const r = rel ? `${rel}/${e.name}` : e.name;
-        if (e.isDirectory()) {
-          if (e.name === 'node_modules' || e.name === '.git' || matches(r + '/')) continue;
-          visit(path.join(dir, e.name), r);
-        } else if (e.isFile() && e.name.endsWith('.sql') && !matches(r)) {
-          out.push(path.join(dir, e.name));
-        }
-      }
-    };
-    visit(root, '');
-    return out;
+    try {
+      return listSqlFiles(root, this.project.config.ignore).slice(0, MAX_SCAN_FILES);
+    } catch {
+      return [];
+    }
   }
 
   /**
@@ -137,9 +134,7 @@ export class Folder {
       seen.add(key);
       const open = openText(key);
       if (open !== undefined) { this.project.setFile(key, open); continue; }
-      const src = readDiskSource(fp, this.project.config.maxFileBytes);
-      if (src.unreadable || src.size > this.project.config.maxFileBytes) { this.project.removeFile(key); seen.delete(key); continue; }
-      this.project.setFile(key, src.text);
+      this.setFromDisk(key, fp);
     }
     for (const f of [...this.project.order()]) {
       if (!seen.has(f.path) && openText(f.path) === undefined) this.project.removeFile(f.path);

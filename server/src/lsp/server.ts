@@ -31,7 +31,14 @@ export function ddlSignature(file: SourceFile | undefined): string {
   return sig;
 }
 
-export interface ClientSupport { configuration: boolean; workspaceFolders: boolean; watchedFilesDynamic: boolean; createFiles: boolean; codeLensRefresh?: boolean; documentChanges?: boolean; changeAnnotations?: boolean }
+export interface ClientSupport {
+  configuration: boolean; workspaceFolders: boolean; watchedFilesDynamic: boolean; createFiles: boolean; codeLensRefresh?: boolean;
+  documentChanges?: boolean; changeAnnotations?: boolean;
+  /** The pull model of diagnostics (LSP 3.17 textDocument/diagnostic, workspace/diagnostic) is used instead of publishDiagnostics. */
+  pullDiagnostics?: boolean;
+  /** The client takes workspace/diagnostic/refresh (asked when results changed that it did not pull). */
+  diagnosticRefresh?: boolean;
+}
 
 export class DbeServer {
   readonly documents = new TextDocuments(TextDocument);

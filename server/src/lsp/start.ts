@@ -1,7 +1,7 @@
 // Builds the server object over a connection and registers one handler module per LSP area.
 import type { Connection } from 'vscode-languageserver';
 import { DbeServer } from './server';
-import { Diagnostics } from './handlers/diagnostics';
+import { Diagnostics, register as registerDiagnostics } from './handlers/diagnostics';
 import * as initialize from './handlers/initialize';
 import * as configuration from './handlers/configuration';
 import * as documents from './handlers/documents';
@@ -30,6 +30,7 @@ export function startServer(connection: Connection): DbeServer {
   initialize.register(server);
   configuration.register(server);
   workspace.register(server);
+  registerDiagnostics(server);
   codeAction.register(server);
   hover.register(server);
   completion.register(server);

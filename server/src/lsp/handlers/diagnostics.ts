@@ -1,5 +1,9 @@
 // Diagnostics: the edited file first (short debounce), then, when its schema-changing statements
-// changed, the other open documents (longer debounce). Publishes carry the analysed version.
+// changed, the other open documents and then every other file of the workspace (longer debounce).
+// In a trusted workspace every SQL file the scan found is published, closed ones with their disk
+// text, so the Problems panel matches `dbe lint` (decision 0025). Publishes carry the analysed
+// version (none for closed files). Clients that support the pull model (LSP 3.17) ask instead:
+// the same results, with result ids, and a refresh request when results change unasked.
 // The sandbox's postgres-error findings (../sandbox-host.ts) are added to every publication, so the
 // analysis on keystrokes never drops them; they change only when a sandbox run finishes. So is the
 // evidence phase's planner costs, applied to the static missing-index findings (kept for the hover).
@@ -7,14 +11,29 @@
 // got a newer version (or whose project changed) is given up; only the newest run of a document may
 // publish. At most MAX_DIAGNOSTICS per document are published, the most severe first, plus one that
 // says how many were left out.
-import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
+import {
+  DiagnosticSeverity, DocumentDiagnosticReportKind, type Diagnostic, type DocumentDiagnosticReport, type WorkspaceDiagnosticReport,
+  type WorkspaceDocumentDiagnosticReport, type DocumentDiagnosticParams, type WorkspaceDiagnosticParams, type CancellationToken,
+} from 'vscode-languageserver';
 import type { Folder } from '../folder';
 import { limitNonSql, SOURCE, toDiagnostic } from '../convert';
 import { merge, plan, type Baseline } from '../incremental';
 import type { Finding, Severity, SourceFile } from '../../model';
-import type { DbeServer } from '../server';
+import { guard, type DbeServer } from '../server';
 import type { Measured } from '../sandbox-host';
-import { inputSettled, runSliced, warmParses } from '../slices';
+import { inputSettled, runSliced, SLICE_MS, warmParses } from '../slices';
+
+/**
+ * The pull model (LSP 3.17), for clients that support it (see ./initialize.ts): textDocument/diagnostic
+ * and workspace/diagnostic answer from the same results push would publish.
+ */
+export function register(server: DbeServer): void {
+  const d = server.connection.languages.diagnostics;
+  d.on(guard(server, 'textDocument/diagnostic', { kind: DocumentDiagnosticReportKind.Full, items: [] } as DocumentDiagnosticReport,
+    (p: DocumentDiagnosticParams) => server.diagnostics.pullDocument(p.textDocument.uri, p.previousResultId)));
+  d.onWorkspace(guard(server, 'workspace/diagnostic', { items: [] } as WorkspaceDiagnosticReport,
+    (p: WorkspaceDiagnosticParams, token: CancellationToken) => server.diagnostics.pullWorkspace(p.previousResultIds ?? [], () => token.isCancellationRequested)));
+}
 
 export const OTHERS_DELAY_MS = 300;
 /** After a fast (partial) analysis, the full one runs when typing has paused this long. */
@@ -55,7 +74,80 @@ export class Diagnostics {
   private readonly retryKeys = new Set<string>();
   private retryTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * Pull model: the last result per file (open or not) with its result id; a result id changes only
+   * when the diagnostics (or the document version they are for) change, so the client is told
+   * `unchanged` otherwise.
+   */
+  private readonly results = new Map<string, { id: string; version: number | undefined; diagnostics: Diagnostic[] }>();
+  private resultIds = 0;
+  /** Document pulls waiting for their file's next result, per file: that result needs no refresh request. */
+  private readonly pullWaiting = new Map<string, number>();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  /** Analysis runs under way (a workspace pull answers once there are none). */
+  private running = 0;
+
   constructor(private readonly server: DbeServer) {}
+
+  /** Whether diagnostics go by the pull model (the client asks) rather than publishDiagnostics. */
+  private get pull(): boolean { return !!this.server.support.pullDiagnostics; }
+
+  /** Nothing pending: no analysis running or scheduled, the workspace indexed. */
+  private idle(): boolean {
+    return this.server.ready && this.running === 0 && this.fileTimers.size === 0 && !this.othersTimer && !this.diskTimer && !this.retryTimer;
+  }
+
+  /** textDocument/diagnostic: the file's diagnostics once its current text has been analysed. */
+  async pullDocument(uri: string, previousResultId: string | undefined): Promise<DocumentDiagnosticReport> {
+    const s = this.server;
+    const key = s.key(uri);
+    const current = () => {
+      const r = this.results.get(key);
+      if (!r || this.fileTimers.has(key) || s.stale.has(key) || !s.ready) return false;
+      return !s.open.has(key) || r.version === s.document(key)?.version;
+    };
+    if (this.shows(key) && !current()) {
+      // a change is being analysed (or the file was never): wait for its result, at most a few seconds
+      if (s.ready && !this.fileTimers.has(key) && this.running === 0) void this.prepareAndPublish([key], false);
+      this.pullWaiting.set(key, (this.pullWaiting.get(key) ?? 0) + 1);
+      try {
+        for (let i = 0; i < 100 && !current() && !s.shuttingDown; i++) await this.nextShown(key, 100);
+      } finally {
+        const n = (this.pullWaiting.get(key) ?? 1) - 1;
+        if (n > 0) this.pullWaiting.set(key, n); else this.pullWaiting.delete(key);
+      }
+    }
+    const r = this.results.get(key);
+    if (!r || !this.shows(key)) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
+    if (previousResultId === r.id) return { kind: DocumentDiagnosticReportKind.Unchanged, resultId: r.id };
+    return { kind: DocumentDiagnosticReportKind.Full, resultId: r.id, items: r.diagnostics };
+  }
+
+  /** workspace/diagnostic: every file's diagnostics, once the analysis under way (indexing included) has finished. */
+  async pullWorkspace(previous: { uri: string; value: string }[], cancelled: () => boolean): Promise<WorkspaceDiagnosticReport> {
+    const s = this.server;
+    for (let waited = 0; !this.idle() && !s.shuttingDown && !cancelled() && waited < 120_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    const prev = new Map(previous.map((p) => [s.key(p.uri), p.value]));
+    const items: WorkspaceDocumentDiagnosticReport[] = [];
+    for (const [key, r] of this.results) {
+      const uri = s.clientUri(key);
+      const version = s.open.has(key) ? r.version ?? null : null;
+      if (prev.get(key) === r.id) items.push({ kind: DocumentDiagnosticReportKind.Unchanged, uri, version, resultId: r.id });
+      else items.push({ kind: DocumentDiagnosticReportKind.Full, uri, version, resultId: r.id, items: r.diagnostics });
+    }
+    return { items };
+  }
+
+  /** Pull model: results changed that no pending pull will deliver: the client is asked to pull again. */
+  private scheduleRefresh(): void {
+    const s = this.server;
+    if (!s.support.diagnosticRefresh || this.refreshTimer || s.shuttingDown) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      if (s.shuttingDown) return;
+      void s.connection.sendRequest('workspace/diagnostic/refresh').catch(() => { /* client gone */ });
+    }, 50);
+  }
 
   /** A new run for `keys`: older runs of them stop publishing them. */
   private start(keys: string[]): number {
@@ -66,9 +158,42 @@ export class Diagnostics {
 
   private isLatest(key: string, id: number): boolean { return this.latestJob.get(key) === id; }
 
+  /**
+   * Whether `key` gets diagnostics: an open document, or (trusted workspaces) any SQL file the
+   * workspace scan put into a folder's project, as `dbe lint` on that folder would list it.
+   */
+  shows(key: string): boolean {
+    const s = this.server;
+    if (s.open.has(key)) return true;
+    if (!s.trusted) return false;
+    const folder = s.folderFor(key);
+    return !!folder.uri && folder.contains(key) && folder.project.hasFile(key);
+  }
+
+  /** Every file of the trusted workspace folders (closed ones use the disk text). */
+  private workspaceKeys(): string[] {
+    const s = this.server;
+    if (!s.trusted) return [];
+    return s.folders.flatMap((f) => f.project.order().map((file) => file.path));
+  }
+
+  /** Closed files changed on disk (or a document was closed): re-published after the debounce. */
+  filesChanged(keys: string[]): void {
+    for (const k of keys) this.diskChanged.add(k);
+    if (this.diskTimer || this.server.shuttingDown) return;
+    this.diskTimer = setTimeout(() => {
+      this.diskTimer = undefined;
+      const list = [...this.diskChanged].filter((k) => !this.fileTimers.has(k));
+      this.diskChanged.clear();
+      if (list.length) void this.prepareAndPublish(list, false);
+    }, this.server.settings.debounceMs);
+  }
+  private readonly diskChanged = new Set<string>();
+  private diskTimer: NodeJS.Timeout | undefined;
+
   /** Runs for `keys` gave up because another file changed the project: analyse them again (if no newer run has). */
   private retry(keys: string[], id: number): void {
-    for (const k of keys) if (this.isLatest(k, id) && this.server.open.has(k)) this.retryKeys.add(k);
+    for (const k of keys) if (this.isLatest(k, id) && this.shows(k)) this.retryKeys.add(k);
     if (!this.retryKeys.size || this.retryTimer || this.server.shuttingDown) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
@@ -105,6 +230,7 @@ export class Diagnostics {
     const id = this.start([key]);
     const version = s.document(key)?.version;
     const current = () => !s.shuttingDown && this.isLatest(key, id) && s.document(key)?.version === version;
+    this.running++;
     try {
       // parse the new text in slices first: the sync below then finds every statement parsed
       const text = s.stale.has(key) ? s.openText(key) : undefined;
@@ -116,6 +242,8 @@ export class Diagnostics {
       else if (fast === 'full' && current()) await this.publish([key], false, id);
     } catch (e) {
       s.error('diagnostics', e);
+    } finally {
+      this.running--;
     }
   }
 
@@ -152,19 +280,26 @@ export class Diagnostics {
     }, VERIFY_DELAY_MS));
   }
 
-  /** Analyses and publishes every open document (and clears any stale publication). */
+  /** Analyses and publishes every open document and workspace file (and clears any stale publication). */
   publishAll(): void {
     const s = this.server;
     if (s.shuttingDown) return;
-    const keys = new Set<string>([...s.open.keys(), ...this.published]);
+    const keys = new Set<string>([...s.open.keys(), ...this.workspaceKeys(), ...this.published]);
     for (const k of this.fileTimers.keys()) keys.delete(k); // they publish themselves shortly
-    void this.prepareAndPublish([...keys], false);
+    // the open documents first (what the user looks at), then the rest of the workspace in a run of its own
+    const open = [...keys].filter((k) => s.open.has(k));
+    const rest = [...keys].filter((k) => !s.open.has(k));
+    this.running++; // (idle() stays false between the two runs)
+    void this.prepareAndPublish(open, false)
+      .then(() => (rest.length ? this.prepareAndPublish(rest, false) : undefined))
+      .finally(() => { this.running--; });
   }
 
   /** Brings stale open documents into their projects (parsing in slices), then publishes `keys`. */
   private async prepareAndPublish(keys: string[], onlyIfChanged: boolean): Promise<void> {
     const s = this.server;
     const id = this.start(keys);
+    this.running++;
     try {
       for (const k of keys) {
         const text = s.open.has(k) && s.stale.has(k) ? s.openText(k) : undefined;
@@ -176,6 +311,8 @@ export class Diagnostics {
       await this.publish(mine, onlyIfChanged, id);
     } catch (e) {
       s.error('diagnostics', e);
+    } finally {
+      this.running--;
     }
   }
 
@@ -205,11 +342,20 @@ export class Diagnostics {
         if (!s.shuttingDown) this.retry(list.filter(current), id);
         continue;
       }
-      for (const k of list) {
+      // converting and sending hundreds of files is work too: in slices, requests answered in between
+      let until = performance.now() + SLICE_MS;
+      for (let i = 0; i < list.length; i++) {
+        const k = list[i];
+        if (performance.now() >= until) {
+          await new Promise((r) => setImmediate(r));
+          until = performance.now() + SLICE_MS;
+          if (s.shuttingDown) return;
+          if (project.revision !== rev) { this.retry(list.slice(i).filter(current), id); break; }
+        }
         if (!this.isLatest(k, id)) continue; // a newer run publishes it
         const file = project.getFile(k);
         const findings = results.get(k);
-        if (!file || !findings || !s.open.has(k)) { this.clear(k); continue; }
+        if (!file || !findings || !this.shows(k)) { this.clear(k); continue; }
         if (!current(k)) continue; // changed meanwhile: its own run follows
         this.baselines.set(k, { file, findings, config: project.config, epoch });
         this.send(k, this.toDiagnostics(k, project, file, findings), onlyIfChanged);
@@ -259,12 +405,17 @@ export class Diagnostics {
     const s = this.server;
     if (s.shuttingDown || !s.settings.enable) return;
     const again: string[] = [];
-    for (const key of s.open.keys()) {
+    for (const key of new Set([...s.open.keys(), ...this.workspaceKeys()])) {
       if (this.fileTimers.has(key)) continue; // publishes itself shortly, sandbox findings included
       const project = s.folderFor(key).project;
       const file = project.getFile(key);
       const base = this.baselines.get(key);
-      if (!file || !base || base.file !== file || s.stale.has(key)) { again.push(key); continue; }
+      if (!file || !base || base.file !== file || s.stale.has(key)) {
+        // a closed file that a run under way (the workspace's first analysis) has still to publish gets
+        // the sandbox's findings then: starting it again here would only restart that run
+        if (s.open.has(key) || this.running === 0) again.push(key);
+        continue;
+      }
       this.send(key, this.toDiagnostics(key, project, file, base.findings), true);
     }
     if (again.length) void this.prepareAndPublish(again, true);
@@ -332,17 +483,30 @@ export class Diagnostics {
     this.verifyTimers.clear();
     if (this.othersTimer) clearTimeout(this.othersTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.diskTimer) clearTimeout(this.diskTimer);
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
   }
 
   private send(key: string, diagnostics: Diagnostic[], onlyIfChanged = false): void {
     const s = this.server;
-    if (diagnostics.length) this.published.add(key); else this.published.delete(key);
-    const version = s.open.has(key) ? s.syncedVersion.get(key) : undefined;
+    const open = s.open.has(key);
+    const version = open ? s.syncedVersion.get(key) : undefined;
     const sig = `${version}\0${JSON.stringify(diagnostics)}`;
-    if (onlyIfChanged && this.lastSent.get(key) === sig) return;
-    if (s.open.has(key)) { this.lastSent.set(key, sig); this.shownNow.set(key, { version, diagnostics }); } else { this.lastSent.delete(key); this.shownNow.delete(key); }
+    // a closed file is sent again only when what it shows changed (a schema change re-judges them all)
+    if ((onlyIfChanged || !open) && this.lastSent.get(key) === sig) return;
+    if (diagnostics.length) this.published.add(key); else this.published.delete(key);
+    this.lastSent.set(key, sig);
+    if (open) this.shownNow.set(key, { version, diagnostics }); else this.shownNow.delete(key);
     const waiting = this.shownWaiters.get(key);
-    if (waiting && s.open.has(key)) { this.shownWaiters.delete(key); for (const w of waiting) w(); }
+    if (waiting && (s.open.has(key) || this.pull)) { this.shownWaiters.delete(key); for (const w of waiting) w(); }
+    if (this.pull) {
+      const prev = this.results.get(key);
+      if (prev && prev.version === version && JSON.stringify(prev.diagnostics) === JSON.stringify(diagnostics)) return;
+      this.results.set(key, { id: String(++this.resultIds), version, diagnostics });
+      // a document pull waiting for this file takes the result; anything else needs the client to ask again
+      if (!this.pullWaiting.get(key)) this.scheduleRefresh();
+      return;
+    }
     void s.connection.sendDiagnostics({ uri: s.clientUri(key), version, diagnostics }).catch((e) => s.error('publishDiagnostics', e));
   }
 }

@@ -18,7 +18,6 @@ export function register(server: DbeServer): void {
   }));
   documents.onDidClose(guardVoid(server, 'didClose', (e) => {
     const key = server.key(e.document.uri);
-    server.diagnostics.clear(key);
     server.diagnostics.forget(key);
     server.open.delete(key);
     server.stale.delete(key);
@@ -28,6 +27,9 @@ export function register(server: DbeServer): void {
     const fp = fsPathOf(key);
     if (server.trusted && fp && folder.wants(key) && fs.existsSync(fp)) folder.loadFromDisk(key);
     else folder.project.removeFile(key);
+    // a workspace file keeps its diagnostics, now of the disk text; any other file's are cleared
+    if (server.diagnostics.shows(key)) server.diagnostics.filesChanged([key]);
+    else server.diagnostics.clear(key);
     if (before !== ddlSignature(folder.project.getFile(key))) server.diagnostics.schemaChanged();
   }));
   documents.listen(server.connection);

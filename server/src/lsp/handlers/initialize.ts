@@ -14,6 +14,11 @@ export interface InitializationOptions {
   trusted?: boolean;
   /** The client already watches **\/*.sql and **\/.dbe.json (VS Code client): no server-side registration. */
   clientWatchesFiles?: boolean;
+  /**
+   * "push": publishDiagnostics even when the client supports the pull model (the VS Code client asks
+   * for it: see docs/decisions/0025-workspace-diagnostics.md). Otherwise a client that supports pull gets it.
+   */
+  diagnostics?: 'push' | 'pull';
 }
 
 export const SERVER_VERSION = '0.1.0';
@@ -38,6 +43,8 @@ export function register(server: DbeServer): void {
         documentChanges: !!caps.workspace?.workspaceEdit?.documentChanges,
         // rename shows breaking-rename's warning in the preview (needsConfirmation)
         changeAnnotations: !!caps.workspace?.workspaceEdit?.documentChanges && !!caps.workspace.workspaceEdit.changeAnnotationSupport,
+        pullDiagnostics: !!caps.textDocument?.diagnostic && options.diagnostics !== 'push',
+        diagnosticRefresh: !!caps.workspace?.diagnostics?.refreshSupport,
       };
       if (params.workspaceFolders?.length) folderUris = params.workspaceFolders.map((f) => server.key(f.uri));
       else if (params.rootUri) folderUris = [server.key(params.rootUri)];
@@ -61,6 +68,8 @@ export function register(server: DbeServer): void {
         documentRangeFormattingProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+        // a finding in one file depends on the others (the replayed schema); every file of the workspace has diagnostics
+        ...(server.support.pullDiagnostics ? { diagnosticProvider: { identifier: 'dbe', interFileDependencies: true, workspaceDiagnostics: true } } : {}),
       },
       serverInfo: { name: 'dbe-language-server', version: SERVER_VERSION },
     };

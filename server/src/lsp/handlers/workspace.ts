@@ -70,6 +70,8 @@ export function watchedFiles(server: DbeServer, params: DidChangeWatchedFilesPar
   const configFolders = new Set<Folder>();
   /** Folders whose SQL changed on disk: replayed in the sandbox again (debounced). */
   const sqlFolders = new Set<Folder>();
+  /** Closed files read again (or removed): their diagnostics are published again. */
+  const diskKeys: string[] = [];
   for (const change of params.changes) {
     const key = server.key(change.uri);
     if (isConfigFile(server, key)) {
@@ -88,7 +90,7 @@ export function watchedFiles(server: DbeServer, params: DidChangeWatchedFilesPar
       // A deleted directory: drop what was under it.
       if (change.type === FileChangeType.Deleted) {
         for (const f of folder.project.order().slice()) {
-          if (relativeTo(key, f.path) !== undefined && !server.open.has(f.path)) { folder.project.removeFile(f.path); schemaChanged = true; }
+          if (relativeTo(key, f.path) !== undefined && !server.open.has(f.path)) { folder.project.removeFile(f.path); diskKeys.push(f.path); schemaChanged = true; }
         }
       }
       continue;
@@ -97,6 +99,7 @@ export function watchedFiles(server: DbeServer, params: DidChangeWatchedFilesPar
     const before = ddlSignature(folder.project.getFile(key));
     if (change.type === FileChangeType.Deleted) folder.project.removeFile(key);
     else folder.loadFromDisk(key);
+    diskKeys.push(key);
     if (before !== ddlSignature(folder.project.getFile(key))) schemaChanged = true;
   }
   // files that came or went may make (or unmake) a sqitch project: its plan is read (or forgotten)
@@ -111,6 +114,8 @@ export function watchedFiles(server: DbeServer, params: DidChangeWatchedFilesPar
     server.status('ready');
   } else if (schemaChanged) {
     server.diagnostics.schemaChanged();
+  } else if (diskKeys.length) {
+    server.diagnostics.filesChanged(diskKeys);
   }
   if (params.changes.length) server.status('ready');
   for (const f of configFolders) sqlFolders.add(f);

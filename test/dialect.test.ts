@@ -1,0 +1,143 @@
+// Issue #12: a file clearly written in another SQL dialect (MySQL, SQL Server, Oracle) gets one notice
+// naming the dialect (rule other-dialect) instead of a syntax error per statement; nothing of it is
+// judged or replayed as PostgreSQL. A PostgreSQL file never gets it (corpus check below).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { defaultConfig } from '../server/src/config';
+import { Project } from '../server/src/engine/project';
+import { parseStatement } from '../server/src/sql/parse';
+import { splitStatements } from '../server/src/sql/split';
+import { detectDialect } from '../server/src/sql/dialect';
+import { fileUri, LspClient, ROOT } from './lspClient';
+import { ready } from './helpers';
+
+const FIX = path.join(ROOT, 'test', 'fixtures', 'dialect');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const CORPUS = path.resolve(ROOT, '..', 'shared', 'corpus');
+
+before(ready);
+
+function lintFile(name: string): { rule: string; message: string; line: number }[] {
+  const file = path.join(FIX, name);
+  const p = new Project(defaultConfig(), (x) => path.basename(x));
+  p.setFile(file, fs.readFileSync(file, 'utf8'));
+  const f = p.getFile(file)!;
+  return (p.analyze().get(file) ?? []).map((x) => ({ rule: x.rule, message: x.message, line: f.lines.position(x.start).line + 1 }));
+}
+
+describe('other-dialect: one notice instead of a syntax error per statement', () => {
+  const cases: [string, string, number, string[]][] = [
+    ['mysql-schema.sql', 'MySQL', 2, ['backtick identifiers', 'UNSIGNED', 'AUTO_INCREMENT', 'ENGINE=']],
+    ['mysql-procedure.sql', 'MySQL', 1, ['# comments', 'DELIMITER lines']],
+    ['mysql-backticks-only.sql', 'MySQL', 1, ['backtick identifiers']],
+    ['sqlserver.sql', 'SQL Server', 1, ['GO batch separators', '[bracketed] identifiers', 'IDENTITY(1,1)']],
+    ['oracle.sql', 'Oracle', 2, ['NUMBER(', 'VARCHAR2', '/ after a PL/SQL block']],
+  ];
+  for (const [name, dialect, line, signs] of cases) {
+    test(`${name}: one notice naming ${dialect} and its signs, at the first sign; no syntax error`, () => {
+      const got = lintFile(name);
+      assert.equal(got.length, 1, JSON.stringify(got));
+      assert.equal(got[0].rule, 'other-dialect');
+      assert.equal(got[0].line, line);
+      assert.match(got[0].message, new RegExp(`^This file looks like ${dialect} \\(.+\\): DB Engineer reads PostgreSQL only for now; its statements are not checked\\.$`));
+      for (const s of signs) assert.ok(got[0].message.includes(s), `${s} in ${got[0].message}`);
+    });
+  }
+
+  test('a PostgreSQL file with one statement pasted from MySQL keeps that syntax error and its other findings (signs in strings, comments and dollar quotes do not count)', () => {
+    const got = lintFile('postgres-with-one-pasted-statement.sql');
+    assert.ok(!got.some((f) => f.rule === 'other-dialect'), JSON.stringify(got));
+    assert.deepEqual(got.filter((f) => f.rule === 'syntax-error').map((f) => f.line), [5]);
+    assert.ok(got.some((f) => f.rule === 'select-star'), 'the other statements are still checked');
+  });
+
+  test("a file in another dialect does not feed the schema (even its statements PostgreSQL would parse)", () => {
+    const p = new Project(defaultConfig(), (x) => path.basename(x));
+    const mysql = path.join(FIX, 'mysql-schema.sql');
+    p.setFile(mysql, fs.readFileSync(mysql, 'utf8'));
+    assert.deepEqual([...p.schema().tables.keys()], []);
+    // the same CREATE TABLE in a PostgreSQL file does
+    p.setFile('/x/pg.sql', 'CREATE TABLE audit (id int, at timestamp);');
+    assert.deepEqual([...p.schema().tables.keys()], ['public.audit']);
+  });
+
+  test('the severity is configurable and "off" silences it (the file is still not checked)', () => {
+    const cfg = defaultConfig();
+    cfg.rules['other-dialect'] = 'off';
+    const p = new Project(cfg, (x) => path.basename(x));
+    const file = path.join(FIX, 'mysql-schema.sql');
+    p.setFile(file, fs.readFileSync(file, 'utf8'));
+    assert.deepEqual(p.analyze().get(file), []);
+  });
+
+  test('dbe lint: one notice per file in another dialect, the PostgreSQL file keeps its syntax error', () => {
+    const r = spawnSync(process.execPath, [CLI, 'lint', '--format', 'json', '--no-cache', FIX], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as { files: { path: string; diagnostics: { rule: string; severity: string }[] }[] };
+    const by = new Map(report.files.map((f) => [path.basename(f.path), f.diagnostics.map((d) => `${d.severity} ${d.rule}`)]));
+    for (const name of ['mysql-schema.sql', 'mysql-procedure.sql', 'mysql-backticks-only.sql', 'sqlserver.sql', 'oracle.sql']) assert.deepEqual(by.get(name), ['info other-dialect'], name);
+    assert.ok(by.get('postgres-with-one-pasted-statement.sql')!.includes('error syntax-error'));
+  });
+});
+
+describe('other-dialect in the editor (stdio server)', () => {
+  const clients: LspClient[] = [];
+  const dirs: string[] = [];
+  after(async () => {
+    for (const c of clients) await c.stop();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  test('an open MySQL file shows the one notice; a closed SQL Server file of the workspace too', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-dialect-'));
+    dirs.push(dir);
+    for (const n of ['mysql-schema.sql', 'sqlserver.sql']) fs.copyFileSync(path.join(FIX, n), path.join(dir, n));
+    const c = await LspClient.start({ folder: dir, settings: { debounceMs: 5 } });
+    clients.push(c);
+    const closed = await c.waitFor(fileUri(path.join(dir, 'sqlserver.sql')), (p) => p.diagnostics.length > 0);
+    assert.deepEqual(closed.diagnostics.map((d) => [d.code, d.severity, d.range.start.line]), [['other-dialect', 3, 0]]);
+    const uri = fileUri(path.join(dir, 'mysql-schema.sql'));
+    const opened = await c.open(uri, fs.readFileSync(path.join(dir, 'mysql-schema.sql'), 'utf8'));
+    assert.deepEqual(opened.diagnostics.map((d) => [d.code, d.range.start.line]), [['other-dialect', 1]]);
+    assert.match(opened.diagnostics[0].message, /looks like MySQL \(backtick identifiers, /);
+    // edited into PostgreSQL: the notice goes, the file is checked
+    const pg = await c.change(uri, 'CREATE TABLE users (id int PRIMARY KEY);\nSELECT * FROM users;\n');
+    assert.ok(!pg.diagnostics.some((d) => d.code === 'other-dialect'));
+    assert.ok(pg.diagnostics.some((d) => d.code === 'select-star'));
+  });
+});
+
+function listSql(dir: string, out: string[] = []): string[] {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) listSql(p, out);
+    else if (e.isFile() && e.name.toLowerCase().endsWith('.sql')) out.push(p);
+  }
+  return out;
+}
+
+function guess(file: string) {
+  const text = fs.readFileSync(file, 'utf8');
+  const spans = splitStatements(text).statements.map((s) => ({ start: s.start, end: s.end, error: !s.templated && !!parseStatement(s.text).error }));
+  return detectDialect(text, spans);
+}
+
+describe('other-dialect over the corpus', { skip: fs.existsSync(CORPUS) ? false : `corpus not found at ${CORPUS}` }, () => {
+  test('no PostgreSQL file of the corpus gets the notice', () => {
+    const files = fs.readdirSync(CORPUS).filter((d) => d !== 'mysql' && fs.statSync(path.join(CORPUS, d)).isDirectory()).flatMap((d) => listSql(path.join(CORPUS, d)));
+    assert.ok(files.length > 1000);
+    const hits = files.filter((f) => fs.statSync(f).size < 2_000_000 && guess(f));
+    assert.deepEqual(hits, []);
+  });
+
+  test('most MySQL files of the corpus get it (the rest have no clear sign, or only weak ones)', () => {
+    const files = listSql(path.join(CORPUS, 'mysql'));
+    const named = files.map(guess).filter((g) => g);
+    assert.ok(named.every((g) => g!.name === 'MySQL'));
+    assert.ok(named.length * 2 > files.length, `${named.length} of ${files.length}`);
+  });
+});
