@@ -497,7 +497,10 @@ export function applyStatement(schema: Schema, stmt: Statement): void {
     if (stmt.parsed.error && /\b(create|alter)\b/i.test(stmt.text)) schema.gaps.add('*');
     return;
   }
-  if (stmt.templated && /\b(create|alter|rename)\b/i.test(stmt.text)) schema.gaps.add('*');
+  // calling a function that runs DDL the model cannot follow (CREATE TABLE in its body, EXECUTE)
+  if (schema.ddlFunctions.size && (stmt.kind === 'SelectStmt' || stmt.kind === 'DoStmt' || stmt.kind === 'CallStmt')) {
+    for (const m of stmt.text.matchAll(/([A-Za-z_][A-Za-z0-9_$]*)"?\s*\(/g)) if (schema.ddlFunctions.has(m[1].toLowerCase())) { schema.gaps.add('*'); break; }
+  }
   try {
     switch (stmt.kind) {
       case 'CreateStmt': createTable(schema, stmt, n); break;
@@ -570,10 +573,12 @@ export function applyStatement(schema: Schema, stmt: Statement): void {
       case 'AlterRoleSetStmt': case 'AlterDatabaseSetStmt':
         if (n.setstmt?.name === 'search_path') schema.searchPathChanged = true;
         break;
-      case 'CreateFunctionStmt':
-        // a function that builds tables or columns when called: the model cannot follow it
-        if (DYNAMIC_DDL.test(stmt.text)) schema.gaps.add('*');
+      case 'CreateFunctionStmt': {
+        // a function that builds tables or columns: the model cannot follow it once it is called
+        const name = strings(n.funcname).pop();
+        if (name && DYNAMIC_DDL.test(stmt.text)) schema.ddlFunctions.add(name.toLowerCase());
         break;
+      }
       case 'DoStmt':
         // DDL inside DO blocks (`IF NOT EXISTS (...) THEN ALTER TABLE ...`) is replayed as if it ran;
         // DDL it runs through EXECUTE is not

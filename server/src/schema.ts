@@ -196,6 +196,8 @@ export class Schema {
    * such name" stay silent there.
    */
   readonly gaps = new Set<string>();
+  /** Names of functions whose body creates or alters relations (calling one opens a gap). */
+  readonly ddlFunctions = new Set<string>();
   /** True once a replayed statement changed the search_path (unqualified names may then live anywhere). */
   searchPathChanged = false;
 

@@ -72,9 +72,10 @@ function laterDefinitions(ctx: StatementContext): Later {
   };
   files.forEach((f, i) => {
     rank.set(f.path, i);
+    if (!f.replayed) return;
     for (const s of f.statements) {
       const n = s.node;
-      if (!n) continue;
+      if (!n || isDownStatement(s)) continue;
       const p = { rank: i, start: s.start };
       switch (s.kind) {
         case 'CreateStmt':
@@ -383,7 +384,8 @@ class Resolver {
     const start = this.ctx.offset(cr.location);
     const parts = nameParts(this.text, start, this.ctx.stmt.end);
     if (parts.length !== fields.length) return;
-    this.reportColumn(fields[index], tables, owner, start, parts[parts.length - 1].end, parts[index], fields.join('.'));
+    const end = parts[parts.length - 1].end;
+    this.reportColumn(fields[index], tables, owner, start, end, parts[index], this.text.slice(start, end).replace(/\s+/g, ''));
   }
 
   private reportColumn(name: string, tables: Table[], owner: Table | undefined, start: number, end: number, part: { start: number; end: number }, written: string): void {
@@ -441,7 +443,7 @@ class Resolver {
     const count = (sch ? 2 : 1) + (rv.catalogname ? 1 : 0);
     if (parts.length !== count) return;
     const last = parts[parts.length - 1];
-    const written = sch ? `${sch}.${name}` : name;
+    const written = this.text.slice(start, last.end).replace(/\s+/g, '');
     let suggestions: string[] = [];
     let message: string;
     const rename = schema.renames.find((r) => r.kind === 'relation' && r.from === name && (!sch || r.table.schema === sch) && schema.tables.get(r.table.key) === r.table);
