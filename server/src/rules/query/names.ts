@@ -39,7 +39,8 @@ export function unknownNames(ctx: StatementContext): UnknownName[] {
   const hit = cache.get(ctx.stmt);
   if (hit && hit.schema === ctx.schema && hit.version === ctx.schema.version) return hit.out;
   const out: UnknownName[] = [];
-  try { new Resolver(ctx, out).statement(ctx.kind, ctx.node); } catch { out.length = 0; }
+  // a throw reaches the engine, which records it as an internal error (never a silent skip)
+  new Resolver(ctx, out).statement(ctx.kind, ctx.node);
   cache.set(ctx.stmt, { schema: ctx.schema, version: ctx.schema.version, out });
   return out;
 }
