@@ -23,6 +23,8 @@ const SYSTEM_SCHEMAS = /^(pg_catalog|information_schema|pg_toast|pg_temp\w*)$/;
 interface Item {
   /** Name the query refers to it by (alias, else the relation's name). */
   ref: string;
+  /** Columns it has besides the table's (added by the same ALTER TABLE). */
+  extra?: Set<string>;
   /** Schema of an unaliased relation (so that `s.t.col` resolves). */
   schema?: string;
   table?: Table;
@@ -45,7 +47,12 @@ export function unknownNames(ctx: StatementContext): UnknownName[] {
   return out;
 }
 
-export const QUERY_KINDS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+export const QUERY_KINDS = new Set([
+  'SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt',
+  // DDL where the names are unambiguous: view and CREATE TABLE AS queries, index columns, the table
+  // an ALTER TABLE changes, the table and columns a foreign key references
+  'ViewStmt', 'CreateTableAsStmt', 'IndexStmt', 'AlterTableStmt', 'CreateStmt',
+]);
 
 /** True when the statement is one the rules judge at all. */
 export function judged(ctx: StatementContext): boolean {
@@ -57,7 +64,15 @@ export function judged(ctx: StatementContext): boolean {
 
 // --- names defined later in the project (the replay order may not be the order the user runs) ---
 
-interface Later { files: readonly SourceFile[]; rank: Map<string, number>; relations: Map<string, Pos>; columns: Map<string, Pos> }
+interface Later {
+  files: readonly SourceFile[]; rank: Map<string, number>; relations: Map<string, Pos>; columns: Map<string, Pos>;
+  /**
+   * True when the project's own DDL changes a table or column that none of its SQL creates (kratos
+   * creates tables in .fizz migrations, Rails in .rb ones): the SQL files do not hold the whole
+   * schema, so a name with no close match may well exist.
+   */
+  incomplete: boolean;
+}
 interface Pos { rank: number; start: number }
 let later: Later | undefined;
 
@@ -66,6 +81,9 @@ function laterDefinitions(ctx: StatementContext): Later {
   if (later?.files === files) return later;
   const rank = new Map<string, number>();
   const relations = new Map<string, Pos>(), columns = new Map<string, Pos>();
+  // tables and columns the project's DDL changes (checked against what it creates, below)
+  const changedRels = new Set<string>(), changedCols = new Set<string>();
+  const changedRel = (rv: Node | undefined) => { if (rv?.relname && !(rv.schemaname && SYSTEM_SCHEMAS.test(rv.schemaname)) && !rv.relname.includes('___')) changedRels.add(rv.relname); };
   const note = (m: Map<string, Pos>, name: string | undefined, p: Pos) => {
     if (!name) return;
     const was = m.get(name);
@@ -92,8 +110,15 @@ function laterDefinitions(ctx: StatementContext): Later {
           if (n.renameType === 'OBJECT_COLUMN') note(columns, n.newname, p); else note(relations, n.newname, p);
           break;
         case 'AlterTableStmt':
-          for (const c of n.cmds ?? []) note(columns, c.AlterTableCmd?.def?.ColumnDef?.colname, p);
+          if ((!n.objtype || n.objtype === 'OBJECT_TABLE') && !n.missing_ok) changedRel(n.relation);
+          for (const c of n.cmds ?? []) {
+            const cmd = c.AlterTableCmd;
+            note(columns, cmd?.def?.ColumnDef?.colname, p);
+            if (cmd?.name && !cmd.missing_ok && COLUMN_CMDS.has(cmd.subtype)) changedCols.add(cmd.name);
+            if (cmd?.def?.Constraint?.contype === 'CONSTR_FOREIGN') changedRel(cmd.def.Constraint.pktable);
+          }
           break;
+        case 'IndexStmt': changedRel(n.relation); break;
         case 'DoStmt':
           // DDL inside DO blocks: the names as text (cheap, and only ever makes the rules quieter)
           for (const m of s.text.matchAll(/\b(?:table|view)\s+(?:if\s+not\s+exists\s+)?(?:"?\w+"?\.)?"?(\w+)"?/gi)) note(relations, m[1], p);
@@ -102,9 +127,19 @@ function laterDefinitions(ctx: StatementContext): Later {
       }
     }
   });
-  later = { files, rank, relations, columns };
+  // a changed name close to a created one is a typo (reported), not evidence
+  let incomplete = false;
+  for (const r of changedRels) if (!relations.has(r) && !closest(r, relations.keys()).length) { incomplete = true; break; }
+  if (!incomplete) for (const c of changedCols) if (!columns.has(c) && !closest(c, columns.keys()).length) { incomplete = true; break; }
+  later = { files, rank, relations, columns, incomplete };
   return later;
 }
+
+/** ALTER TABLE subcommands that name an existing column. */
+const COLUMN_CMDS = new Set(['AT_AlterColumnType', 'AT_SetNotNull', 'AT_DropNotNull', 'AT_ColumnDefault', 'AT_DropColumn', 'AT_SetStatistics', 'AT_SetStorage', 'AT_AddIdentity', 'AT_DropIdentity']);
+
+/** True when the project's SQL demonstrably lacks part of its schema (see Later.incomplete). */
+function incompleteProject(ctx: StatementContext): boolean { return laterDefinitions(ctx).incomplete; }
 
 function definedLater(ctx: StatementContext, m: 'relations' | 'columns', name: string): boolean {
   const l = laterDefinitions(ctx);
@@ -154,7 +189,66 @@ class Resolver {
       case 'UpdateStmt': this.update(n, parent); break;
       case 'DeleteStmt': this.delete(n, parent); break;
       case 'MergeStmt': this.merge(n, parent); break;
+      case 'ViewStmt': if (n.query?.SelectStmt) this.select(n.query.SelectStmt, parent); break;
+      case 'CreateTableAsStmt': if (n.query?.SelectStmt) this.select(n.query.SelectStmt, parent); break;
+      case 'IndexStmt': this.index(n); break;
+      case 'AlterTableStmt': this.alterTable(n); break;
+      case 'CreateStmt': this.createTable(n); break;
     }
+  }
+
+  private index(n: Node): void {
+    const target = this.relation(n.relation);
+    if (!target) return;
+    const scope = this.targetScope(n.relation, target);
+    const from = this.ctx.offset(n.relation.location);
+    for (const p of n.indexParams ?? []) {
+      const e = p.IndexElem;
+      if (e?.name) this.targetName(e.name, -1, target, from);
+      else this.expr(e?.expr, scope);
+    }
+    for (const p of n.indexIncludingParams ?? []) if (p.IndexElem?.name) this.targetName(p.IndexElem.name, -1, target, from);
+    this.expr(n.whereClause, scope);
+  }
+
+  private alterTable(n: Node): void {
+    if (n.objtype && n.objtype !== 'OBJECT_TABLE') return;
+    // IF EXISTS: a missing table is expected
+    const target = n.missing_ok ? this.known(n.relation) : this.relation(n.relation);
+    // a CHECK may name columns the same statement adds
+    const added = new Set<string>();
+    for (const c of n.cmds ?? []) { const name = c.AlterTableCmd?.def?.ColumnDef?.colname; if (name) added.add(name); }
+    const scoped = target && { ...target, extra: added };
+    for (const c of n.cmds ?? []) {
+      const k = c.AlterTableCmd?.def?.Constraint;
+      if (k?.contype === 'CONSTR_FOREIGN') this.references(k, n.relation);
+      else if (k?.contype === 'CONSTR_CHECK' && scoped) this.expr(k.raw_expr, this.targetScope(n.relation, scoped));
+    }
+  }
+
+  private createTable(n: Node): void {
+    for (const el of n.tableElts ?? []) {
+      if (el.Constraint?.contype === 'CONSTR_FOREIGN') this.references(el.Constraint, n.relation);
+      for (const c of el.ColumnDef?.constraints ?? []) if (c.Constraint?.contype === 'CONSTR_FOREIGN') this.references(c.Constraint, n.relation);
+    }
+  }
+
+  /** A foreign key's referenced table and columns (a table referencing itself is being created: skipped). */
+  private references(k: Node, owner: Node | undefined): void {
+    const rv = k.pktable;
+    if (!rv?.relname) return;
+    if (owner && owner.relname === rv.relname && (owner.schemaname ?? 'public') === (rv.schemaname ?? 'public')) return;
+    const target = this.relation(rv);
+    if (!target?.table || target.opaque) return;
+    const from = this.ctx.offset(rv.location);
+    for (const c of strings(k.pk_attrs)) this.targetName(c, -1, target, from);
+  }
+
+  /** The relation as an item when the schema has it (no report when it does not). */
+  private known(rv: Node | undefined): Item | undefined {
+    if (!rv?.relname) return undefined;
+    const t = this.ctx.schema.table(rv.schemaname, rv.relname);
+    return t ? { ref: rv.alias?.aliasname ?? rv.relname, table: t, opaque: !!t.columnsUnknown } : undefined;
   }
 
   private withClause(w: Node | undefined, parent?: Scope): void {
@@ -332,12 +426,12 @@ class Resolver {
         for (const it of s.items) {
           any = true;
           if (it.opaque || !it.table) return;
-          if (it.ref === c || it.table.columns.has(c)) return; // a column, or a whole-row reference
+          if (it.ref === c || it.table.columns.has(c) || it.extra?.has(c)) return; // a column, or a whole-row reference
           tables.push(it.table);
         }
       }
       if (!any) return;
-      this.unknownColumn(cr, fields, 0, tables, undefined);
+      this.unknownColumn(cr, fields, 0, tables, tables.length === 1 ? tables[0] : undefined);
       return;
     }
     let item: Item | undefined;
@@ -352,7 +446,7 @@ class Resolver {
       if (!item) { item = this.find(scope, (it) => it.ref === fields[1] && it.schema === fields[0]); index = 2; }
     } else return;
     const col = fields[index];
-    if (!item || item.opaque || !item.table || SYSTEM_COLUMNS.has(col) || item.table.columns.has(col)) return;
+    if (!item || item.opaque || !item.table || SYSTEM_COLUMNS.has(col) || item.table.columns.has(col) || item.extra?.has(col)) return;
     this.unknownColumn(cr, fields, index, [item.table], item.table);
   }
 
@@ -370,10 +464,21 @@ class Resolver {
     this.targetName(rt.name, rt.location ?? -1, target);
   }
 
-  private targetName(name: string, location: number, target: Item | undefined): void {
+  /**
+   * A column named alone (INSERT list, SET, ON CONFLICT, index key, referenced column), judged against
+   * `target` only. Without a location (index keys, referenced columns) the name is found in the text
+   * after `after`.
+   */
+  private targetName(name: string, location: number, target: Item | undefined, after?: number): void {
     if (!target?.table || target.opaque || target.table.columns.has(name) || SYSTEM_COLUMNS.has(name) || name.includes('___')) return;
-    if (location < 0) return;
-    const start = this.ctx.offset(location);
+    let start: number;
+    if (location >= 0) start = this.ctx.offset(location);
+    else {
+      if (after === undefined) return;
+      const at = findName(this.text, name, after, this.ctx.stmt.end);
+      if (at < 0) return;
+      start = at;
+    }
     const parts = nameParts(this.text, start, this.ctx.stmt.end);
     if (!parts.length) return;
     this.reportColumn(name, [target.table], target.table, start, parts[0].end, parts[0], name);
@@ -394,6 +499,8 @@ class Resolver {
     if (ctx.schema.gaps.has('*')) return;
     for (const t of tables) if (ctx.schema.gaps.has(t.schema)) return;
     if (definedLater(ctx, 'columns', name)) return;
+    // the project's SQL does not hold its whole schema (it changes tables it never creates): any name may exist
+    if (incompleteProject(ctx)) return;
     if (partialSchema(ctx) && !tables.every((t) => t.createdIn === ctx.file.path)) return;
     // across a rename: the column's current name
     let renamed: { table: Table; to: string; file: string } | undefined;
@@ -438,6 +545,7 @@ class Resolver {
       if (schema.searchPathChanged && schema.table(undefined, name)) return;
     } else if (schema.gaps.size) return;
     if (definedLater(ctx, 'relations', name)) return;
+    if (incompleteProject(ctx)) return;
     if (typeof rv.location !== 'number' || rv.location < 0) return;
     const start = ctx.offset(rv.location);
     const parts = nameParts(this.text, start, ctx.stmt.end);
@@ -464,6 +572,17 @@ class Resolver {
     }
     this.out.push({ kind: 'relation', start, end: last.end, message, fixes });
   }
+}
+
+/** Where `name` is written as an identifier (quoted, or bare when it is lowercase) in text[from, to), or -1. */
+function findName(text: string, name: string, from: number, to: number): number {
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const quoted = '"' + name.replace(/"/g, '""').replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '"';
+  const alts = /^[a-z_][a-z0-9_$]*$/.test(name) ? `${quoted}|(?<![A-Za-z0-9_$"])${esc}(?![A-Za-z0-9_$"])` : quoted;
+  const re = new RegExp(alts, /^[a-z_][a-z0-9_$]*$/.test(name) ? 'gi' : 'g');
+  re.lastIndex = from;
+  const m = re.exec(text);
+  return m && m.index < to ? m.index : -1;
 }
 
 function inner(n: Node | undefined): Node | undefined {
