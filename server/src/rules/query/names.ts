@@ -102,9 +102,19 @@ function laterDefinitions(ctx: StatementContext): Later {
           for (const el of n.tableElts ?? []) note(columns, el.ColumnDef?.colname, p);
           break;
         case 'CreateForeignTableStmt': note(relations, n.base?.relation?.relname, p); break;
-        case 'ViewStmt': note(relations, n.view?.relname, p); for (const a of strings(n.aliases)) note(columns, a, p); break;
-        case 'CreateTableAsStmt': note(relations, (n.into?.IntoClause ?? n.into)?.rel?.relname, p); break;
-        case 'SelectStmt': note(relations, n.intoClause?.rel?.relname, p); break;
+        case 'ViewStmt':
+          note(relations, n.view?.relname, p);
+          for (const a of [...strings(n.aliases), ...outputNames(n.query)]) note(columns, a, p);
+          break;
+        case 'CreateTableAsStmt': {
+          const into = n.into?.IntoClause ?? n.into;
+          note(relations, into?.rel?.relname, p);
+          for (const a of [...strings(into?.colNames), ...outputNames(n.query)]) note(columns, a, p);
+          break;
+        }
+        case 'SelectStmt':
+          if (n.intoClause) { note(relations, n.intoClause.rel?.relname, p); for (const a of outputNames({ SelectStmt: n })) note(columns, a, p); }
+          break;
         case 'CreateSeqStmt': note(relations, n.sequence?.relname, p); break;
         case 'RenameStmt':
           if (n.renameType === 'OBJECT_COLUMN') note(columns, n.newname, p); else note(relations, n.newname, p);
@@ -133,6 +143,20 @@ function laterDefinitions(ctx: StatementContext): Later {
   if (!incomplete) for (const c of changedCols) if (!columns.has(c) && !closest(c, columns.keys()).length) { incomplete = true; break; }
   later = { files, rank, relations, columns, incomplete };
   return later;
+}
+
+/** The output names of a query (aliases, plain column references), through set operations. */
+function outputNames(q: Node | undefined): string[] {
+  const sel = q?.SelectStmt;
+  if (!sel) return [];
+  if (sel.op && sel.op !== 'SETOP_NONE') return [...outputNames({ SelectStmt: sel.larg }), ...outputNames({ SelectStmt: sel.rarg })];
+  const out: string[] = [];
+  for (const rt of sel.targetList ?? []) {
+    const r = rt.ResTarget;
+    if (r?.name) out.push(r.name);
+    else if (r?.val?.ColumnRef) { const f = strings(r.val.ColumnRef.fields); if (f.length && f[f.length - 1] !== '*') out.push(f[f.length - 1]); }
+  }
+  return out;
 }
 
 /** ALTER TABLE subcommands that name an existing column. */
@@ -497,7 +521,6 @@ class Resolver {
   private reportColumn(name: string, tables: Table[], owner: Table | undefined, start: number, end: number, part: { start: number; end: number }, written: string): void {
     const ctx = this.ctx;
     if (ctx.schema.gaps.has('*')) return;
-    for (const t of tables) if (ctx.schema.gaps.has(t.schema)) return;
     if (definedLater(ctx, 'columns', name)) return;
     // the project's SQL does not hold its whole schema (it changes tables it never creates): any name may exist
     if (incompleteProject(ctx)) return;
