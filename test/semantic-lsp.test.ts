@@ -9,7 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { applyTextEdits, editsFor, fileUri, LspClient } from './lspClient';
-import { CORPUS, ROOT } from './helpers';
+import { CORPUS, ROOT, lintText, ready } from './helpers';
+import { withoutReportedUnknowns } from '../server/src/lsp/unknown-names';
+import type { Finding } from '../server/src/model';
 
 const SEMANTIC = new Set(['unknown-relation', 'unknown-column']);
 const semantic = (p: PublishDiagnosticsParams): Diagnostic[] => p.diagnostics.filter((d) => SEMANTIC.has(String(d.code)));
@@ -142,5 +144,34 @@ describe('unknown names on a corpus project (documenso, read in place)', { skip:
     const hits = semantic(p);
     assert.equal(hits.length, 1, JSON.stringify(hits));
     assert.match(hits[0].message, /did you mean emailVerified\?/);
+  });
+});
+
+describe('the sandbox does not repeat an unknown name the rules report', () => {
+  before(ready);
+  test('postgres-error "does not exist" on a statement with the same unknown name is dropped; others are kept', () => {
+    const text = [
+      'CREATE TABLE orders (id bigint PRIMARY KEY, total_amount numeric);',
+      'SELECT id FROM ordrs;',
+      'SELECT o.totl_amount FROM orders o;',
+      'SELECT 1 / 0;',
+      'SELECT "Weird" FROM orders;',
+      '',
+    ].join('\n');
+    const { project, findings } = lintText(text);
+    const file = project.getFile('/virtual/test.sql')!;
+    const at = (needle: string) => text.indexOf(needle);
+    const pg = (message: string, needle: string): Finding => ({ rule: 'postgres-error', severity: 'error', message, path: file.path, start: at(needle), end: at(needle) + 6 });
+    const sandbox = [
+      pg('relation "ordrs" does not exist (SQLSTATE 42P01)', 'SELECT id FROM ordrs'),
+      pg('column o.totl_amount does not exist (SQLSTATE 42703)', 'SELECT o.totl'),
+      pg('division by zero (SQLSTATE 22012)', 'SELECT 1 / 0'),
+      pg('column "Weird" does not exist (SQLSTATE 42703)', 'SELECT "Weird"'),
+    ];
+    assert.deepEqual(findings.filter((f) => f.rule.startsWith('unknown-')).map((f) => text.slice(f.start, f.end)), ['ordrs', 'o.totl_amount', '"Weird"']);
+    const kept = withoutReportedUnknowns(file, findings, sandbox).map((f) => f.message);
+    assert.deepEqual(kept, ['division by zero (SQLSTATE 22012)']);
+    // without the rules' findings (e.g. the rule is off) the sandbox's stay
+    assert.equal(withoutReportedUnknowns(file, findings.filter((f) => !f.rule.startsWith('unknown-')), sandbox).length, 4);
   });
 });

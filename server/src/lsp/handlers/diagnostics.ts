@@ -15,6 +15,7 @@ import type { Finding, Severity, SourceFile } from '../../model';
 import type { DbeServer } from '../server';
 import type { Measured } from '../sandbox-host';
 import { inputSettled, runSliced, warmParses } from '../slices';
+import { withoutReportedUnknowns } from '../unknown-names';
 
 export const OTHERS_DELAY_MS = 300;
 /** After a fast (partial) analysis, the full one runs when typing has paused this long. */
@@ -239,7 +240,8 @@ export class Diagnostics {
     const folder = s.folderFor(key);
     const ev = s.sandbox.applyEvidence(folder, key, file, findings);
     if (ev.measured.length) this.measured.set(key, { file, list: ev.measured }); else this.measured.delete(key);
-    const extra = s.sandbox.findingsFor(folder, key, file);
+    // what unknown-relation / unknown-column already say about a statement is not said twice
+    const extra = withoutReportedUnknowns(file, ev.findings, s.sandbox.findingsFor(folder, key, file));
     if (!extra.length) return ev.findings;
     return [...ev.findings, ...extra].sort((a, b) => a.start - b.start);
   }
