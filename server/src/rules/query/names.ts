@@ -76,6 +76,65 @@ interface Later {
 interface Pos { rank: number; start: number }
 let later: Later | undefined;
 
+/** What one file defines and changes (cached per SourceFile: an edit rebuilds only the edited file's). */
+interface FileFacts { rels: [string, number][]; cols: [string, number][]; changedRels: string[]; changedCols: string[] }
+const fileFacts = new WeakMap<SourceFile, FileFacts>();
+
+function factsOf(f: SourceFile): FileFacts {
+  const hit = fileFacts.get(f);
+  if (hit) return hit;
+  const facts: FileFacts = { rels: [], cols: [], changedRels: [], changedCols: [] };
+  const rel = (name: string | undefined, at: number) => { if (name) facts.rels.push([name, at]); };
+  const col = (name: string | undefined, at: number) => { if (name) facts.cols.push([name, at]); };
+  const changedRel = (rv: Node | undefined) => { if (rv?.relname && !(rv.schemaname && SYSTEM_SCHEMAS.test(rv.schemaname)) && !rv.relname.includes('___')) facts.changedRels.push(rv.relname); };
+  for (const s of f.statements) {
+    const n = s.node;
+    if (!n || isDownStatement(s)) continue;
+    const at = s.start;
+    switch (s.kind) {
+      case 'CreateStmt':
+        rel(n.relation?.relname, at);
+        for (const el of n.tableElts ?? []) col(el.ColumnDef?.colname, at);
+        break;
+      case 'CreateForeignTableStmt': rel(n.base?.relation?.relname, at); break;
+      case 'ViewStmt':
+        rel(n.view?.relname, at);
+        for (const a of [...strings(n.aliases), ...outputNames(n.query)]) col(a, at);
+        break;
+      case 'CreateTableAsStmt': {
+        const into = n.into?.IntoClause ?? n.into;
+        rel(into?.rel?.relname, at);
+        for (const a of [...strings(into?.colNames), ...outputNames(n.query)]) col(a, at);
+        break;
+      }
+      case 'SelectStmt':
+        if (n.intoClause) { rel(n.intoClause.rel?.relname, at); for (const a of outputNames({ SelectStmt: n })) col(a, at); }
+        break;
+      case 'CreateSeqStmt': rel(n.sequence?.relname, at); break;
+      case 'RenameStmt':
+        if (n.renameType === 'OBJECT_COLUMN') col(n.newname, at); else rel(n.newname, at);
+        break;
+      case 'AlterTableStmt':
+        if ((!n.objtype || n.objtype === 'OBJECT_TABLE') && !n.missing_ok) changedRel(n.relation);
+        for (const c of n.cmds ?? []) {
+          const cmd = c.AlterTableCmd;
+          col(cmd?.def?.ColumnDef?.colname, at);
+          if (cmd?.name && !cmd.missing_ok && COLUMN_CMDS.has(cmd.subtype)) facts.changedCols.push(cmd.name);
+          if (cmd?.def?.Constraint?.contype === 'CONSTR_FOREIGN') changedRel(cmd.def.Constraint.pktable);
+        }
+        break;
+      case 'IndexStmt': changedRel(n.relation); break;
+      case 'DoStmt':
+        // DDL inside DO blocks: the names as text (cheap, and only ever makes the rules quieter)
+        for (const m of s.text.matchAll(/\b(?:table|view)\s+(?:if\s+not\s+exists\s+)?(?:"?\w+"?\.)?"?(\w+)"?/gi)) rel(m[1], at);
+        for (const m of s.text.matchAll(/\badd\s+(?:column\s+)?(?:if\s+not\s+exists\s+)?"?(\w+)"?/gi)) col(m[1], at);
+        break;
+    }
+  }
+  fileFacts.set(f, facts);
+  return facts;
+}
+
 function laterDefinitions(ctx: StatementContext): Later {
   const files = ctx.files();
   if (later?.files === files) return later;
@@ -83,59 +142,15 @@ function laterDefinitions(ctx: StatementContext): Later {
   const relations = new Map<string, Pos>(), columns = new Map<string, Pos>();
   // tables and columns the project's DDL changes (checked against what it creates, below)
   const changedRels = new Set<string>(), changedCols = new Set<string>();
-  const changedRel = (rv: Node | undefined) => { if (rv?.relname && !(rv.schemaname && SYSTEM_SCHEMAS.test(rv.schemaname)) && !rv.relname.includes('___')) changedRels.add(rv.relname); };
-  const note = (m: Map<string, Pos>, name: string | undefined, p: Pos) => {
-    if (!name) return;
-    const was = m.get(name);
-    if (!was || was.rank < p.rank || (was.rank === p.rank && was.start < p.start)) m.set(name, p);
-  };
+  // the last place each name is defined (files in order, statements in order within a file)
   files.forEach((f, i) => {
     rank.set(f.path, i);
     if (!f.replayed) return;
-    for (const s of f.statements) {
-      const n = s.node;
-      if (!n || isDownStatement(s)) continue;
-      const p = { rank: i, start: s.start };
-      switch (s.kind) {
-        case 'CreateStmt':
-          note(relations, n.relation?.relname, p);
-          for (const el of n.tableElts ?? []) note(columns, el.ColumnDef?.colname, p);
-          break;
-        case 'CreateForeignTableStmt': note(relations, n.base?.relation?.relname, p); break;
-        case 'ViewStmt':
-          note(relations, n.view?.relname, p);
-          for (const a of [...strings(n.aliases), ...outputNames(n.query)]) note(columns, a, p);
-          break;
-        case 'CreateTableAsStmt': {
-          const into = n.into?.IntoClause ?? n.into;
-          note(relations, into?.rel?.relname, p);
-          for (const a of [...strings(into?.colNames), ...outputNames(n.query)]) note(columns, a, p);
-          break;
-        }
-        case 'SelectStmt':
-          if (n.intoClause) { note(relations, n.intoClause.rel?.relname, p); for (const a of outputNames({ SelectStmt: n })) note(columns, a, p); }
-          break;
-        case 'CreateSeqStmt': note(relations, n.sequence?.relname, p); break;
-        case 'RenameStmt':
-          if (n.renameType === 'OBJECT_COLUMN') note(columns, n.newname, p); else note(relations, n.newname, p);
-          break;
-        case 'AlterTableStmt':
-          if ((!n.objtype || n.objtype === 'OBJECT_TABLE') && !n.missing_ok) changedRel(n.relation);
-          for (const c of n.cmds ?? []) {
-            const cmd = c.AlterTableCmd;
-            note(columns, cmd?.def?.ColumnDef?.colname, p);
-            if (cmd?.name && !cmd.missing_ok && COLUMN_CMDS.has(cmd.subtype)) changedCols.add(cmd.name);
-            if (cmd?.def?.Constraint?.contype === 'CONSTR_FOREIGN') changedRel(cmd.def.Constraint.pktable);
-          }
-          break;
-        case 'IndexStmt': changedRel(n.relation); break;
-        case 'DoStmt':
-          // DDL inside DO blocks: the names as text (cheap, and only ever makes the rules quieter)
-          for (const m of s.text.matchAll(/\b(?:table|view)\s+(?:if\s+not\s+exists\s+)?(?:"?\w+"?\.)?"?(\w+)"?/gi)) note(relations, m[1], p);
-          for (const m of s.text.matchAll(/\badd\s+(?:column\s+)?(?:if\s+not\s+exists\s+)?"?(\w+)"?/gi)) note(columns, m[1], p);
-          break;
-      }
-    }
+    const facts = factsOf(f);
+    for (const [name, start] of facts.rels) relations.set(name, { rank: i, start });
+    for (const [name, start] of facts.cols) columns.set(name, { rank: i, start });
+    for (const r of facts.changedRels) changedRels.add(r);
+    for (const c of facts.changedCols) changedCols.add(c);
   });
   // a changed name close to a created one is a typo (reported), not evidence
   let incomplete = false;
