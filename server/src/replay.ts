@@ -159,6 +159,8 @@ function createTable(schema: Schema, stmt: Statement, n: Node): void {
       for (const c of pt.columns.values()) t.columns.set(c.name, { ...c });
       if (n.partbound) { t.partitionOf = pt.key; if (pt.primaryKey) t.primaryKey = { ...pt.primaryKey }; }
       if (pt.columnsUnknown) t.columnsUnknown = true;
+      // an INHERITS child gets the columns its parent gains later, which the model does not follow
+      if (!n.partbound) t.columnsUnknown = true;
     } else {
       t.columnsUnknown = true;
     }
@@ -180,6 +182,17 @@ function createTable(schema: Schema, stmt: Statement, n: Node): void {
     }
   }
   schema.version++;
+}
+
+/** Every partition of a table, at any depth. */
+function partitionsOf(schema: Schema, t: Table): Table[] {
+  const out: Table[] = [];
+  const walk = (key: string, depth: number) => {
+    if (depth > 32) return;
+    for (const o of schema.tables.values()) if (o.partitionOf === key && o !== t) { out.push(o); walk(o.key, depth + 1); }
+  };
+  walk(t.key, 0);
+  return out;
 }
 
 function dropTable(schema: Schema, key: string): void {
@@ -237,6 +250,8 @@ function alterTable(schema: Schema, stmt: Statement, n: Node): void {
         if (!col) break;
         if (t.columns.has(col.name) && cmd.missing_ok) break;
         t.columns.set(col.name, col);
+        // partitions get the parent's new column (PostgreSQL adds it to every partition)
+        if (t.partitioned) for (const part of partitionsOf(schema, t)) if (!part.columns.has(col.name)) part.columns.set(col.name, { ...col });
         for (const k of def.constraints ?? []) if (k.Constraint) applyConstraint(schema, stmt, t, k.Constraint, col.name);
         break;
       }
@@ -327,6 +342,13 @@ function rename(schema: Schema, stmt: Statement, n: Node): void {
       col.name = n.newname;
       t.columns.clear();
       for (const [k, v] of cols) t.columns.set(k, v);
+      for (const part of t.partitioned ? partitionsOf(schema, t) : []) {
+        const pc = part.columns.get(n.subname);
+        if (!pc || part.columns.has(n.newname)) continue;
+        const list = [...part.columns.entries()].map(([k, v]) => (k === n.subname ? [n.newname, { ...v, name: n.newname }] : [k, v]) as [string, Column]);
+        part.columns.clear();
+        for (const [k, v] of list) part.columns.set(k, v);
+      }
       const swap = (list: (string | null)[]) => list.map((c) => (c === n.subname ? n.newname : c));
       for (const ix of schema.indexes.ofTable(t.key)) { ix.columns = swap(ix.columns); ix.include = swap(ix.include) as string[]; }
       for (const fk of t.foreignKeys) fk.columns = swap(fk.columns) as string[];
