@@ -601,7 +601,10 @@ class Resolver {
       const cands: string[] = [];
       for (const t of schema.tables.values()) if (!sch || t.schema === sch) cands.push(t.name);
       suggestions = closest(name, cands);
-      message = `Unknown table or view ${written}` + (suggestions.length ? `; did you mean ${list(suggestions)}?` : '.');
+      // a name far from every relation the project creates more often means a schema it does not
+      // hold (tables an ORM, another repository or another migration format creates) than a typo
+      if (!suggestions.length) return;
+      message = `Unknown table or view ${written}; did you mean ${list(suggestions)}?`;
     }
     const fixes: Fix[] = [];
     if (suggestions.length === 1) {

@@ -15,7 +15,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE user_account (id bigint PRIMARY KEY, email text NOT NULL);\nSELECT id FROM user_account;',
     fixable: true,
     notes:
-      'A migration is judged against the schema just before it; a query file after every migration. Silent whenever the project may not hold the whole schema: no migrations at all, Restricted Mode (open files only), a schema (namespace) the project never creates (e.g. `auth` or `storage` created by the platform), an extension that creates tables, dynamic DDL (EXECUTE, functions that create tables), a statement that did not parse, template placeholders, a relation created later in the project. CTE names, system catalogs (`pg_*`, `information_schema`) and sequences are never reported.',
+      'A migration is judged against the schema just before it; a query file after every migration. Silent whenever the project may not hold the whole schema: no migrations at all, Restricted Mode (open files only), a schema (namespace) the project never creates (e.g. `auth` or `storage` created by the platform), an extension that creates tables, dynamic DDL (EXECUTE, functions that create tables), a statement that did not parse, template placeholders, a relation created later in the project, a name with no close match among the relations the project creates (tables an ORM, another repository or another migration format creates are more likely than a typo there). CTE names, system catalogs (`pg_*`, `information_schema`) and sequences are never reported.',
   },
   beforeStatement(ctx) {
     if (!judged(ctx)) return;
