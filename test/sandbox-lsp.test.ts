@@ -39,7 +39,9 @@ describe('sandbox in the language server', () => {
 
   before(async () => {
     ws = workspace({ 'migrations/001_init.sql': INIT, 'queries/reports.sql': QUERIES });
-    client = await LspClient.start({ folder: ws, sandbox: true, settings: { debounceMs: 5 } });
+    // unknown-column / unknown-relation off: they report these names as you type, and the sandbox's
+    // same finding is then not published twice (test/semantic-lsp.test.ts); this suite is the sandbox's
+    client = await LspClient.start({ folder: ws, sandbox: true, settings: { debounceMs: 5, rules: { 'unknown-column': 'off', 'unknown-relation': 'off' } } });
   });
   after(async () => { await client.stop(); });
 

@@ -159,6 +159,11 @@ function createTable(schema: Schema, stmt: Statement, n: Node): void {
     if (pt) {
       for (const c of pt.columns.values()) t.columns.set(c.name, { ...c });
       if (n.partbound) { t.partitionOf = pt.key; if (pt.primaryKey) t.primaryKey = { ...pt.primaryKey }; }
+      if (pt.columnsUnknown) t.columnsUnknown = true;
+      // an INHERITS child gets the columns its parent gains later, which the model does not follow
+      if (!n.partbound) t.columnsUnknown = true;
+    } else {
+      t.columnsUnknown = true;
     }
   }
   schema.tables.set(key, t);
@@ -174,9 +179,21 @@ function createTable(schema: Schema, stmt: Statement, n: Node): void {
       const src = el.TableLikeClause.relation;
       const st = src && schema.table(src.schemaname, src.relname);
       if (st) for (const c of st.columns.values()) t.columns.set(c.name, { ...c });
+      if (!st || st.columnsUnknown) t.columnsUnknown = true;
     }
   }
   schema.version++;
+}
+
+/** Every partition of a table, at any depth. */
+function partitionsOf(schema: Schema, t: Table): Table[] {
+  const out: Table[] = [];
+  const walk = (key: string, depth: number) => {
+    if (depth > 32) return;
+    for (const o of schema.tables.values()) if (o.partitionOf === key && o !== t) { out.push(o); walk(o.key, depth + 1); }
+  };
+  walk(t.key, 0);
+  return out;
 }
 
 function dropTable(schema: Schema, key: string): void {
@@ -277,6 +294,8 @@ function alterTable(schema: Schema, stmt: Statement, n: Node): void {
         if (!col) break;
         if (t.columns.has(col.name) && cmd.missing_ok) break;
         t.columns.set(col.name, col);
+        // partitions get the parent's new column (PostgreSQL adds it to every partition)
+        if (t.partitioned) for (const part of partitionsOf(schema, t)) if (!part.columns.has(col.name)) part.columns.set(col.name, { ...col });
         for (const k of def.constraints ?? []) if (k.Constraint) applyConstraint(schema, stmt, t, k.Constraint, col.name);
         break;
       }
@@ -349,6 +368,7 @@ function rename(schema: Schema, stmt: Statement, n: Node): void {
       if (!t) return;
       schema.tables.delete(t.key);
       const oldKey = t.key;
+      schema.renames.push({ kind: 'relation', table: t, from: t.name, to: n.newname, loc: stmtLoc(stmt) });
       t.name = n.newname;
       t.key = tableKey(t.schema, t.name);
       schema.tables.set(t.key, t);
@@ -361,10 +381,18 @@ function rename(schema: Schema, stmt: Statement, n: Node): void {
       const t = rv && schema.table(rv.schemaname, rv.relname);
       const col = t?.columns.get(n.subname);
       if (!t || !col) return;
+      schema.renames.push({ kind: 'column', table: t, from: n.subname, to: n.newname, loc: stmtLoc(stmt) });
       const cols = [...t.columns.entries()].map(([k, v]) => (k === n.subname ? [n.newname, v] : [k, v]) as [string, Column]);
       col.name = n.newname;
       t.columns.clear();
       for (const [k, v] of cols) t.columns.set(k, v);
+      for (const part of t.partitioned ? partitionsOf(schema, t) : []) {
+        const pc = part.columns.get(n.subname);
+        if (!pc || part.columns.has(n.newname)) continue;
+        const list = [...part.columns.entries()].map(([k, v]) => (k === n.subname ? [n.newname, { ...v, name: n.newname }] : [k, v]) as [string, Column]);
+        part.columns.clear();
+        for (const [k, v] of list) part.columns.set(k, v);
+      }
       const swap = (list: (string | null)[]) => list.map((c) => (c === n.subname ? n.newname : c));
       for (const ix of schema.indexes.ofTable(t.key)) {
         ix.keyText = renamedKeyText(ix, n.subname, n.newname);
@@ -394,6 +422,10 @@ function rename(schema: Schema, stmt: Statement, n: Node): void {
       if (t.primaryKey?.name === n.subname) t.primaryKey.name = n.newname;
       break;
     }
+    case 'OBJECT_SCHEMA':
+      // the model does not move tables between schemas on a schema rename: names there are unsure
+      schema.gaps.add('*');
+      return;
     default: return;
   }
   schema.version++;
@@ -428,13 +460,14 @@ function drop(schema: Schema, n: Node): void {
   }
 }
 
-function createView(schema: Schema, stmt: Statement, rv: Node, kind: 'view' | 'matview' | 'table', columns: string[]): void {
+function createView(schema: Schema, stmt: Statement, rv: Node, kind: 'view' | 'matview' | 'table', columns: string[], complete: boolean): void {
   if (!rv?.relname) return;
   const key = tableKey(rv.schemaname, rv.relname);
   dropTable(schema, key);
   const t: Table = {
     key, schema: rv.schemaname ?? 'public', name: rv.relname, columns: new Map(), foreignKeys: [], checks: [], partitioned: false,
     loc: identLoc(stmt, rv.location, rv.relname), createdIn: stmt.file.path, kind, definition: stmt.text,
+    ...(complete ? {} : { columnsUnknown: true }),
   };
   for (const c of columns) {
     t.columns.set(c, {
@@ -444,6 +477,23 @@ function createView(schema: Schema, stmt: Statement, rv: Node, kind: 'view' | 'm
   }
   schema.tables.set(key, t);
   schema.version++;
+}
+
+/**
+ * True when selectColumns names every output column of the query: a plain SELECT (no set operation,
+ * no VALUES) whose targets are all aliased or plain column references (no `*`).
+ */
+function selectColumnsComplete(q: Node | undefined): boolean {
+  const sel = q?.SelectStmt;
+  if (!sel?.targetList || (sel.op && sel.op !== 'SETOP_NONE')) return false;
+  for (const rt of sel.targetList) {
+    const r = rt.ResTarget;
+    if (!r) return false;
+    if (r.name) continue;
+    const f = r.val?.ColumnRef ? strings(r.val.ColumnRef.fields) : [];
+    if (!f.length || f[f.length - 1] === '*' || f[f.length - 1] === '') return false;
+  }
+  return true;
 }
 
 /** Output column names of a simple SELECT (aliases and plain column references), for views. */
@@ -497,10 +547,29 @@ export function doBlockStatements(stmt: Statement): Statement[] {
   return out;
 }
 
+/** Extensions that create no tables or views (their functions and types do not matter to relation names). */
+const NO_RELATIONS = new Set([
+  'plpgsql', 'pgcrypto', 'uuid-ossp', 'citext', 'hstore', 'pg_trgm', 'btree_gin', 'btree_gist', 'unaccent', 'ltree', 'intarray',
+  'fuzzystrmatch', 'cube', 'earthdistance', 'isn', 'tablefunc', 'pgjwt', 'vector', 'tsm_system_rows', 'tsm_system_time', 'dblink',
+  'postgres_fdw', 'bloom', 'pg_stat_statements', 'pgstattuple', 'pg_buffercache', 'pg_prewarm', 'seg', 'lo', 'moddatetime',
+  'pg_visibility', 'amcheck', 'xml2', 'dict_int', 'dict_xsyn', 'intagg', 'sslinfo', 'tcn', 'autoinc', 'insert_username', 'refint',
+]);
+
+/** DDL that creates or changes relations, as text (inside function bodies and EXECUTE strings). */
+const DYNAMIC_DDL = /\b(create\s+(or\s+replace\s+)?((global|local)\s+)?((temp|temporary|unlogged)\s+)?(table|view|materialized\s+view|foreign\s+table|schema)|alter\s+(table|view))/i;
+
 /** Applies a statement's DDL to the schema. */
 export function applyStatement(schema: Schema, stmt: Statement): void {
   const n = stmt.node;
-  if (!n) return;
+  if (!n) {
+    // a statement the parser did not read may have created anything
+    if (stmt.parsed.error && /\b(create|alter)\b/i.test(stmt.text)) schema.gaps.add('*');
+    return;
+  }
+  // calling a function that runs DDL the model cannot follow (CREATE TABLE in its body, EXECUTE)
+  if (schema.ddlFunctions.size && (stmt.kind === 'SelectStmt' || stmt.kind === 'DoStmt' || stmt.kind === 'CallStmt')) {
+    for (const m of stmt.text.matchAll(/([A-Za-z_][A-Za-z0-9_$]*)"?\s*\(/g)) if (schema.ddlFunctions.has(m[1].toLowerCase())) { schema.gaps.add('*'); break; }
+  }
   try {
     switch (stmt.kind) {
       case 'CreateStmt': createTable(schema, stmt, n); break;
@@ -509,19 +578,81 @@ export function applyStatement(schema: Schema, stmt: Statement): void {
       case 'RenameStmt': rename(schema, stmt, n); break;
       case 'DropStmt': drop(schema, n); break;
       case 'ViewStmt': {
-        const cols = (n.aliases ?? []).length ? strings(n.aliases) : selectColumns(n.query);
-        createView(schema, stmt, n.view, 'view', cols);
+        const named = (n.aliases ?? []).length > 0;
+        const cols = named ? strings(n.aliases) : selectColumns(n.query);
+        // a column list may name only the first columns: the rest keep the query's names
+        createView(schema, stmt, n.view, 'view', cols, !named && selectColumnsComplete(n.query));
         break;
       }
       case 'CreateTableAsStmt': {
         const into = n.into?.IntoClause ?? n.into;
-        const cols = (into?.colNames ?? []).length ? strings(into.colNames) : selectColumns(n.query);
-        createView(schema, stmt, into?.rel, n.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table', cols);
+        const named = (into?.colNames ?? []).length > 0;
+        const cols = named ? strings(into.colNames) : selectColumns(n.query);
+        createView(schema, stmt, into?.rel, n.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table', cols, !named && selectColumnsComplete(n.query));
+        break;
+      }
+      case 'SelectStmt':
+        // SELECT ... INTO creates a table whose columns the model does not know for sure
+        if (n.intoClause?.rel) createView(schema, stmt, n.intoClause.rel, 'table', [], false);
+        break;
+      case 'CreateForeignTableStmt':
+        if (n.base) { createTable(schema, stmt, n.base); const rv = n.base.relation; const t = rv && schema.table(rv.schemaname, rv.relname); if (t) t.columnsUnknown = true; }
+        break;
+      case 'CreateSeqStmt': {
+        const rv = n.sequence;
+        if (rv?.relname) schema.otherRelations.add(tableKey(rv.schemaname, rv.relname));
+        break;
+      }
+      case 'CreateSchemaStmt':
+        if (n.schemaname) schema.namespaces.add(n.schemaname);
+        // its elements (CREATE SCHEMA s CREATE TABLE ...) are not replayed
+        if ((n.schemaElts ?? []).length) schema.gaps.add(n.schemaname ?? '*');
+        break;
+      case 'CreateExtensionStmt': {
+        if (NO_RELATIONS.has(String(n.extname).toLowerCase())) break;
+        let where = 'public';
+        for (const o of n.options ?? []) if (o.DefElem?.defname === 'schema' && o.DefElem.arg?.String) where = o.DefElem.arg.String.sval;
+        schema.gaps.add(where);
+        break;
+      }
+      case 'ImportForeignSchemaStmt':
+        schema.gaps.add(n.local_schema ?? '*');
+        break;
+      case 'AlterObjectSchemaStmt': {
+        const rv = n.relation;
+        const t = rv && (n.objectType === 'OBJECT_TABLE' || n.objectType === 'OBJECT_VIEW' || n.objectType === 'OBJECT_MATVIEW') ? schema.table(rv.schemaname, rv.relname) : undefined;
+        if (t && n.newschema) {
+          schema.tables.delete(t.key);
+          const oldKey = t.key;
+          t.schema = n.newschema;
+          t.key = tableKey(t.schema, t.name);
+          schema.tables.set(t.key, t);
+          for (const ix of schema.indexes.ofTable(oldKey)) ix.table = t.key;
+          schema.indexes.refile();
+          for (const other of schema.tables.values()) for (const fk of other.foreignKeys) if (fk.refTable === oldKey) fk.refTable = t.key;
+          schema.version++;
+        } else if (n.objectType === 'OBJECT_TABLE' || n.objectType === 'OBJECT_VIEW' || n.objectType === 'OBJECT_MATVIEW' || n.objectType === 'OBJECT_FOREIGN_TABLE') {
+          schema.gaps.add(n.newschema ?? '*');
+        }
+        break;
+      }
+      case 'VariableSetStmt':
+        if (n.name === 'search_path') schema.searchPathChanged = true;
+        break;
+      case 'AlterRoleSetStmt': case 'AlterDatabaseSetStmt':
+        if (n.setstmt?.name === 'search_path') schema.searchPathChanged = true;
+        break;
+      case 'CreateFunctionStmt': {
+        // a function that builds tables or columns: the model cannot follow it once it is called
+        const name = strings(n.funcname).pop();
+        if (name && DYNAMIC_DDL.test(stmt.text)) schema.ddlFunctions.add(name.toLowerCase());
         break;
       }
       case 'DoStmt':
-        // DDL inside DO blocks (`IF NOT EXISTS (...) THEN ALTER TABLE ...`) is replayed as if it ran
+        // DDL inside DO blocks (`IF NOT EXISTS (...) THEN ALTER TABLE ...`) is replayed as if it ran;
+        // DDL it runs through EXECUTE is not
         for (const inner of doBlockStatements(stmt)) applyStatement(schema, inner);
+        if (/\bexecute\b/i.test(stmt.text) && DYNAMIC_DDL.test(stmt.text)) schema.gaps.add('*');
         break;
       case 'TruncateStmt': break;
     }

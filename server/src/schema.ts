@@ -72,6 +72,23 @@ export interface Table {
   kind: 'table' | 'view' | 'matview';
   /** Source text of the view's query (views only). */
   definition?: string;
+  /**
+   * True when the model does not know every column (a view over `*` or unnamed expressions, CREATE
+   * TABLE AS, LIKE / INHERITS / PARTITION OF a relation it does not know, a foreign table): rules that
+   * would say "no such column" stay silent.
+   */
+  columnsUnknown?: boolean;
+}
+
+/** A relation or column renamed by a replayed statement (for "did you mean" across a rename). */
+export interface Rename {
+  kind: 'relation' | 'column';
+  /** The relation (renamed or owning the column); the object stays the same across later renames. */
+  table: Table;
+  from: string;
+  to: string;
+  /** Where the rename was written. */
+  loc: Loc;
 }
 
 export function tableKey(schema: string | undefined, name: string): string {
@@ -170,6 +187,23 @@ export class Schema {
   readonly indexes = new IndexMap();
   /** Bumped on every change; cheap staleness checks for caches. */
   version = 0;
+  /** Every rename replayed so far, in order. */
+  readonly renames: Rename[] = [];
+  /** Schemas (namespaces) created by a replayed CREATE SCHEMA. */
+  readonly namespaces = new Set<string>();
+  /** Keys of relations that are not tables or views in this model (sequences). */
+  readonly otherRelations = new Set<string>();
+  /**
+   * Where the model may lack relations or columns: schema names in which a replayed statement could
+   * have created something the replay did not follow (an extension's objects, dynamic SQL, a CREATE
+   * SCHEMA with elements, a statement that did not parse), '*' for any schema. Rules that say "no
+   * such name" stay silent there.
+   */
+  readonly gaps = new Set<string>();
+  /** Names of functions whose body creates or alters relations (calling one opens a gap). */
+  readonly ddlFunctions = new Set<string>();
+  /** True once a replayed statement changed the search_path (unqualified names may then live anywhere). */
+  searchPathChanged = false;
 
   /** Finds a table by (optional) schema and name; unqualified names try public, then any schema. */
   table(schema: string | undefined, name: string): Table | undefined {

@@ -56,7 +56,7 @@ describe('language features in a trusted workspace', () => {
     await widget.waitFor({ timeout: 15_000 });
     const rows = widget.locator('.monaco-list-row');
     await rows.filter({ hasText: 'total_amount' }).first().waitFor({ timeout: 10_000 });
-    const labels = (await rows.allTextContents()).join('\n');
+    const labels = (await widget.locator('.monaco-list-row .label-name').allTextContents()).join('\n');
     for (const c of ['id', 'user_id', 'status', 'created_at']) assert.match(labels, new RegExp(`\\b${c}\\b`), `orders.${c} is offered`);
     // columns of other tables are not offered after `o.`
     assert.doesNotMatch(labels, /\bemail\b/, 'users.email is not a column of orders');
@@ -105,8 +105,12 @@ describe('language features in a trusted workspace', () => {
     // the edits carry the expand/contract warning and need confirmation: VS Code shows the Refactor Preview
     const apply = wb.page.getByRole('button', { name: 'Apply', exact: true }).first();
     await apply.waitFor({ timeout: 15_000 });
-    const boxes = wb.page.locator('.refactor-preview .monaco-list-row .monaco-checkbox, .monaco-list-row .edit-checkbox').filter({ hasNot: wb.page.locator('.checked') });
-    for (let i = await boxes.count(); i > 0; i--) { await boxes.first().click().catch(() => undefined); }
+    // the query edits start unticked (they need confirmation): tick each query file, as a user would
+    for (const f of ['rename.sql', 'reports.sql']) {
+      const box = wb.page.locator('.monaco-list-row', { hasText: f }).filter({ hasText: 'queries' }).locator('.monaco-checkbox, input[type="checkbox"]').first();
+      await box.waitFor({ timeout: 10_000 });
+      await box.click();
+    }
     await wb.shot('e2e-rename-preview');
     await apply.click();
     const end = Date.now() + 15_000;
@@ -124,7 +128,10 @@ describe('language features in a trusted workspace', () => {
     }
     assert.match(text, /ALTER TABLE (\w+\.)?orders RENAME COLUMN status TO order_status/i);
     for (const [f, before] of applied) assert.equal(fs.readFileSync(path.join(dir, f), 'utf8'), before, `${f} (applied) is not edited`);
-    assert.match(fs.readFileSync(path.join(wb.workspace, 'queries/rename.sql'), 'utf8'), /SELECT id, order_status FROM orders WHERE order_status = 'paid';/);
+    let query = '';
+    for (const until = Date.now() + 10_000; Date.now() < until && !/order_status/.test(query); await wb.page.waitForTimeout(200)) query = fs.readFileSync(path.join(wb.workspace, 'queries/rename.sql'), 'utf8');
+    assert.match(query, /SELECT id, order_status FROM orders WHERE order_status = 'paid';/);
+    assert.match(fs.readFileSync(path.join(wb.workspace, 'queries/reports.sql'), 'utf8'), /o\.order_status = 'refunded'/, 'the other query file too');
   }));
 
   test('Format Document rewrites the layout and keeps every token', async () => step(wb, 'format', async () => {

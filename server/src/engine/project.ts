@@ -44,6 +44,8 @@ export class Project {
    * before the first file, never linted, never edited by a fix.
    */
   private base: SourceFile | undefined;
+  /** Only part of the workspace is here (Restricted Mode: open files only): see StatementContext.partialSchema. */
+  partialSchema = false;
   /** Schema-rule findings about the base's objects, from the last analyze() (reported apart from files). */
   baseFindings: Finding[] = [];
   /** Fixes left out of the last analyze()'s findings, with the reason (reported by `dbe lint --fix`). */
@@ -512,7 +514,7 @@ export class Project {
       if (down && r.meta.category === 'migration' && !FAILS_OUTRIGHT.has(r.meta.id) && (sev === 'error' || sev === 'warning')) sev = 'info';
       const runner = runnerOf(stmt.file, this.config);
       return {
-        stmt, kind: stmt.kind!, node: stmt.node!, file: stmt.file, schema, newTables, inTransaction,
+        stmt, kind: stmt.kind!, node: stmt.node!, file: stmt.file, schema, newTables, inTransaction, partialSchema: this.partialSchema,
         offset: (loc) => fileOffset(stmt, loc),
         files: () => this.order(),
         postgresVersion: this.config.postgresVersion,

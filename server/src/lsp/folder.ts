@@ -71,6 +71,8 @@ export class Folder {
         error = e instanceof ConfigError ? e.message : `${file}: ${String(e?.message ?? e)}`;
       }
     }
+    // Restricted Mode (or a file outside any folder): the project holds the open files only
+    this.project.partialSchema = !trusted || !this.uri;
     this.project.setConfig(effectiveConfig(this.fileConfig, settings));
     return error;
   }

@@ -64,6 +64,11 @@ export interface StatementContext {
   postgresVersion: number;
   /** The lock_timeout fixes write (`migrations.lockTimeout` in .dbe.json, default '5s'). */
   lockTimeout: string;
+  /**
+   * True when the project holds only part of the workspace (Restricted Mode: the open files only), so
+   * the schema may lack what other files define.
+   */
+  partialSchema?: boolean;
   /** Converts a byte location inside the statement (from the AST) to a file offset. */
   offset(byteLoc: number | undefined): number;
   /** Every file of the project, in migration (replay) order (e.g. to place a new migration). */

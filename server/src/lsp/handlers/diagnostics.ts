@@ -34,6 +34,7 @@ export function register(server: DbeServer): void {
   d.onWorkspace(guard(server, 'workspace/diagnostic', { items: [] } as WorkspaceDiagnosticReport,
     (p: WorkspaceDiagnosticParams, token: CancellationToken) => server.diagnostics.pullWorkspace(p.previousResultIds ?? [], () => token.isCancellationRequested)));
 }
+import { withoutReportedUnknowns } from '../unknown-names';
 
 export const OTHERS_DELAY_MS = 300;
 /** After a fast (partial) analysis, the full one runs when typing has paused this long. */
@@ -385,7 +386,8 @@ export class Diagnostics {
     const folder = s.folderFor(key);
     const ev = s.sandbox.applyEvidence(folder, key, file, findings);
     if (ev.measured.length) this.measured.set(key, { file, list: ev.measured }); else this.measured.delete(key);
-    const extra = s.sandbox.findingsFor(folder, key, file);
+    // what unknown-relation / unknown-column already say about a statement is not said twice
+    const extra = withoutReportedUnknowns(file, ev.findings, s.sandbox.findingsFor(folder, key, file));
     if (!extra.length) return ev.findings;
     return [...ev.findings, ...extra].sort((a, b) => a.start - b.start);
   }

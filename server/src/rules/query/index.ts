@@ -10,6 +10,8 @@ import { rule as notInSubquery } from './not-in-subquery';
 import { rule as orderByRandom } from './order-by-random';
 import { rule as selectStar } from './select-star';
 import { rule as updateWithoutWhere } from './update-without-where';
+import { rule as unknownColumn } from './unknown-column';
+import { rule as unknownRelation } from './unknown-relation';
 
 export const queryRules: Rule[] = [
   equalsNull,
@@ -23,4 +25,6 @@ export const queryRules: Rule[] = [
   deleteWithoutWhere,
   dynamicSqlConcatenation,
   missingIndex,
+  unknownRelation,
+  unknownColumn,
 ];
