@@ -60,11 +60,11 @@ describe('language features in a trusted workspace', () => {
     for (const c of ['id', 'user_id', 'status', 'created_at']) assert.match(labels, new RegExp(`\\b${c}\\b`), `orders.${c} is offered`);
     // columns of other tables are not offered after `o.`
     assert.doesNotMatch(labels, /\bemail\b/, 'users.email is not a column of orders');
-    // the focused item's details: its type
-    await rows.filter({ hasText: 'total_amount' }).first().click();
-    await wb.page.keyboard.press('Control+Space');
-    await wb.page.locator('.suggest-details-container, .suggest-widget .details', { hasText: /numeric/ }).first().waitFor({ timeout: 10_000 }).catch(() => { /* the details pane may stay closed */ });
+    // the item's detail shows the column's type and nullability
+    await widget.locator('.monaco-list-row', { hasText: /numeric|bigint|text/ }).first().waitFor({ timeout: 10_000 });
     await wb.shot('e2e-completion');
+    await wb.page.keyboard.type('tot', { delay: 50 });
+    await rows.filter({ hasText: 'total_amount' }).first().waitFor({ timeout: 10_000 });
     await wb.page.keyboard.press('Enter');
     await waitForText(wb, /SELECT o\.total_amount\s+FROM orders o;/);
     await wb.command('File: Revert File');
@@ -75,6 +75,10 @@ describe('language features in a trusted workspace', () => {
     await wb.open('queries/typo.sql');
     await wb.page.locator('.editor-instance .squiggly-error').first().waitFor({ timeout: 30_000 });
     await wb.page.keyboard.press('Control+Shift+M');
+    // the workspace has many problems and the list renders only the rows in view: show this file's
+    const filter = wb.page.locator('.viewpane-filter input, .viewpane-filter textarea').first();
+    await filter.waitFor({ timeout: 10_000 });
+    await filter.fill('**/typo.sql');
     const rows = wb.page.locator('.markers-panel .monaco-list-row');
     await rows.filter({ hasText: 'unknown-column' }).first().waitFor({ timeout: 15_000 });
     const problems = (await rows.filter({ hasText: 'unknown-column' }).allTextContents()).join('\n');
@@ -88,7 +92,8 @@ describe('language features in a trusted workspace', () => {
     await fix.click();
     await waitForText(wb, /SELECT o\.id, o\.total_amount/);
     await wb.command('File: Save');
-    await rows.filter({ hasText: 'typo.sql' }).filter({ hasText: 'unknown-column' }).first().waitFor({ state: 'detached', timeout: 15_000 });
+    await rows.filter({ hasText: 'unknown-column' }).first().waitFor({ state: 'detached', timeout: 15_000 });
+    await filter.fill('');
   }));
 
   test('renaming a column in a query writes a new migration and updates the query, after the preview', async () => step(wb, 'rename', async () => {
@@ -105,12 +110,11 @@ describe('language features in a trusted workspace', () => {
     // the edits carry the expand/contract warning and need confirmation: VS Code shows the Refactor Preview
     const apply = wb.page.getByRole('button', { name: 'Apply', exact: true }).first();
     await apply.waitFor({ timeout: 15_000 });
-    // the query edits start unticked (they need confirmation): tick each query file, as a user would
-    for (const f of ['rename.sql', 'reports.sql']) {
-      const box = wb.page.locator('.monaco-list-row', { hasText: f }).filter({ hasText: 'queries' }).locator('.monaco-checkbox, input[type="checkbox"]').first();
-      await box.waitFor({ timeout: 10_000 });
-      await box.click();
-    }
+    // edits that need confirmation start unticked: tick every change, as a user who read the warning would
+    const unticked = wb.page.locator('.monaco-list-row .monaco-checkbox[aria-checked="false"], .monaco-list-row input[type="checkbox"]:not(:checked)');
+    await wb.page.locator('.monaco-list-row', { hasText: 'rename.sql' }).filter({ hasText: 'queries' }).first().waitFor({ timeout: 10_000 });
+    for (let i = 0; i < 10 && await unticked.count(); i++) { await unticked.first().click(); await wb.page.waitForTimeout(150); }
+    assert.equal(await unticked.count(), 0, 'every change of the rename is ticked');
     await wb.shot('e2e-rename-preview');
     await apply.click();
     const end = Date.now() + 15_000;
