@@ -92,6 +92,9 @@ describe('language features in a trusted workspace', () => {
     await fix.click();
     await waitForText(wb, /SELECT o\.id, o\.total_amount/);
     await wb.command('File: Save');
+    let saved = '';
+    for (const until = Date.now() + 10_000; Date.now() < until && !/total_amount/.test(saved); await wb.page.waitForTimeout(200)) saved = fs.readFileSync(path.join(wb.workspace, 'queries/typo.sql'), 'utf8');
+    assert.equal(saved, 'SELECT o.id, o.total_amount\nFROM orders o;\n', 'the fixed text is saved, the rest of the file byte for byte');
     await rows.filter({ hasText: 'unknown-column' }).first().waitFor({ state: 'detached', timeout: 15_000 });
     await filter.fill('');
   }));
