@@ -43,7 +43,8 @@ describe('sandbox in the language server', () => {
   });
   after(async () => { await client.stop(); });
 
-  test('after the first analysis the sandbox replays the workspace; the status says starting, then ready with counts', async () => {
+  test('once the workspace is indexed and a SQL file is open the sandbox replays the workspace; the status says starting, then ready with counts', async () => {
+    await client.open(uri('queries/reports.sql'), QUERIES);
     const ready = await client.waitForStatus((s) => s.sandbox?.state === 'ready');
     assert.ok(client.statuses.some((s) => s.sandbox?.state === 'starting'), 'a starting state first');
     assert.equal(ready.sandbox!.findings, 0);
@@ -52,7 +53,6 @@ describe('sandbox in the language server', () => {
   });
 
   test('code lenses: "Explain" on each query, none on DDL', async () => {
-    await client.open(uri('queries/reports.sql'), QUERIES);
     const lenses = (await client.codeLenses(uri('queries/reports.sql')))!;
     assert.deepEqual(lenses.map((l) => [l.range.start.line, l.command?.title, l.command?.command]), [[1, 'Explain', 'dbEngineer.explain'], [5, 'Explain', 'dbEngineer.explain']]);
     assert.deepEqual(lenses[0].command!.arguments, [uri('queries/reports.sql'), 1]);
@@ -137,6 +137,43 @@ describe('sandbox in the language server', () => {
   });
 });
 
+describe('the sandbox starts when a SQL file is open', () => {
+  test('a workspace with SQL files but none open: the sandbox waits, also past a file change on disk and a file opened outside the folder; the first SQL file of the folder starts it; it stays when the file closes', async () => {
+    const ws = workspace({ 'migrations/001_init.sql': INIT, 'queries/reports.sql': QUERIES });
+    const elsewhere = workspace({ 'other.sql': 'SELECT 1;\n' });
+    const client = await LspClient.start({ folder: ws, sandbox: true, settings: { debounceMs: 5 } });
+    const started = () => client.statuses.filter((s) => s.sandbox && s.sandbox.state !== 'off');
+    try {
+      const indexed = await client.waitForStatus((s) => s.state === 'ready');
+      assert.equal(indexed.sandbox?.state, 'off');
+      assert.match(indexed.sandbox!.reason!, /starts when a SQL file of the workspace is opened/);
+      // a migration appears on disk (the watcher reports it): still nothing to replay for
+      fs.writeFileSync(path.join(ws, 'migrations/002_more.sql'), 'ALTER TABLE customers ADD COLUMN note text;\n');
+      await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(path.join(ws, 'migrations/002_more.sql')), type: 1 }] });
+      // a SQL file that is not the workspace's: analysed, but it does not start the sandbox
+      await client.open(fileUri(path.join(elsewhere, 'other.sql')), 'SELECT 1;\n');
+      await new Promise((r) => setTimeout(r, 1000)); // past the sandbox's debounce and idle wait (700 ms)
+      assert.deepEqual(started(), [], 'no worker while no SQL file of the workspace is open');
+      // the user opens a query file: the sandbox starts and replays the migrations (the new one too)
+      const q = fileUri(path.join(ws, 'queries/reports.sql'));
+      await client.open(q, QUERIES);
+      const ready = await client.waitForStatus((s) => s.sandbox?.state === 'ready', 60_000);
+      assert.equal((ready.sandbox as any).ran, 2, 'both migration statements ran');
+      // the last SQL file closes: the worker and its state stay, Explain still answers from it
+      await client.close(q);
+      const n = client.statuses.length;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(client.statuses.slice(n).every((s) => s.sandbox?.state !== 'off'), 'not stopped on close');
+      await client.open(q, QUERIES);
+      const r = await client.conn.sendRequest<ExplainResult>('dbEngineer/explain', { uri: q, line: 2 });
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.equal(client.statuses.filter((s) => s.sandbox?.state === 'starting').length, 1, 'one worker start in all');
+    } finally {
+      await client.stop();
+    }
+  });
+});
+
 describe('sandbox worker', () => {
   test('a replay pauses between statements while the user types, and goes on when typing stops', async () => {
     const shared = new SharedArrayBuffer(16);
@@ -182,6 +219,7 @@ describe('sandbox watchdog and switches', () => {
     });
     const client = await LspClient.start({ folder: ws, sandbox: true, settings: { debounceMs: 5, sandbox: { enabled: true, timeoutSeconds: 1 } } });
     try {
+      await client.open(fileUri(path.join(ws, 'queries/q.sql')), 'SELECT id FROM t;\n');
       const failed = await client.waitForStatus((s) => s.sandbox?.state === 'failed', 60_000);
       assert.match(failed.sandbox!.reason!, /longer than 1 s/);
       assert.equal(client.logs.filter((l) => /longer than 1 s/.test(l)).length, 1, 'logged once');
@@ -236,24 +274,27 @@ describe('sandbox watchdog and switches', () => {
     let client: LspClient;
     try { client = await LspClient.start({ folder: ws, sandbox: true }); } finally { delete process.env.DBE_SANDBOX_WORKER; }
     try {
-      const off = await client.waitForStatus((s) => s.sandbox?.state === 'off' && /unavailable/.test(s.sandbox.reason ?? ''));
-      assert.match(off.sandbox!.reason!, /@electric-sql\/pglite/);
       const q = fileUri(path.join(ws, 'q.sql'));
       await client.open(q, 'SELECT 1;\n');
+      const off = await client.waitForStatus((s) => s.sandbox?.state === 'off' && /unavailable/.test(s.sandbox.reason ?? ''));
+      assert.match(off.sandbox!.reason!, /@electric-sql\/pglite/);
       assert.deepEqual(await client.codeLenses(q), []);
     } finally {
       await client.stop();
     }
   });
 
-  test('untrusted workspace: the sandbox stays off', async () => {
+  test('untrusted workspace: the sandbox stays off, also with a SQL file open', async () => {
     const ws = workspace({ 'q.sql': 'SELECT 1;\n' });
     const client = await LspClient.start({ folder: ws, sandbox: true, trusted: false });
     try {
-      const off = await client.waitForStatus((s) => s.sandbox?.state === 'off' && /Restricted Mode/.test(s.sandbox.reason ?? ''));
-      assert.ok(off);
       const q = fileUri(path.join(ws, 'q.sql'));
       await client.open(q, 'SELECT 1;\n');
+      const off = await client.waitForStatus((s) => s.state === 'ready' && s.sandbox?.state === 'off' && /Restricted Mode/.test(s.sandbox.reason ?? ''));
+      assert.ok(off);
+      await client.save(q);
+      await new Promise((r) => setTimeout(r, 1000)); // past the sandbox's debounce and idle wait (700 ms)
+      assert.deepEqual(client.statuses.filter((s) => s.sandbox && s.sandbox.state !== 'off'), [], 'never starting, replaying or ready');
       assert.deepEqual(await client.codeLenses(q), []);
     } finally {
       await client.stop();
