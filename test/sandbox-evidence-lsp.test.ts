@@ -231,10 +231,10 @@ describe('evidence phase: watchdog and superseding', () => {
     const ws = workspace({ 'migrations/001_init.sql': slowTables(20, 0.005), 'queries/q.sql': slowQueries(20) });
     const client = await LspClient.start({ folder: ws, sandbox: true, settings: { debounceMs: 5, sandbox: { enabled: true, rows: 1000, timeoutSeconds: 600 } } });
     try {
-      await client.waitForStatus((s) => s.sandbox?.evidence?.state === 'measuring', 60_000);
-      const n = client.statuses.length;
       const q = fileUri(path.join(ws, 'queries/q.sql'));
       await client.open(q, slowQueries(20));
+      await client.waitForStatus((s) => s.sandbox?.evidence?.state === 'measuring', 60_000);
+      const n = client.statuses.length;
       await client.save(q);
       await client.waitForStatus((s) => client.statuses.indexOf(s) >= n && (s.sandbox?.state === 'replaying' || s.sandbox?.state === 'starting'), 45_000);
       assert.ok(!client.statuses.slice(n).some((s) => s.sandbox?.evidence?.state === 'done'), 'the superseded phase reported nothing');
