@@ -10,14 +10,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DiagnosticSeverity, type Diagnostic, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
-import { fileUri, LspClient } from './lspClient';
-import { evidenceText } from '../client/src/status-text';
-import type { FromWorker, WorkerData } from '../server/src/sandbox/worker-protocol';
-import { Project } from '../server/src/engine/project';
-import { defaultConfig } from '../server/src/config';
-import { initParser } from '../server/src/sql/parse';
-import { evidenceRequests } from '../server/src/sandbox/evidence';
-import { sandboxInput } from '../server/src/sandbox/input';
+import { fileUri, LspClient } from '../lspClient';
+import { evidenceText } from '../../client/src/status-text';
+import type { FromWorker, WorkerData } from '../../server/src/sandbox/worker-protocol';
+import { Project } from '../../server/src/engine/project';
+import { defaultConfig } from '../../server/src/config';
+import { initParser } from '../../server/src/sql/parse';
+import { evidenceRequests } from '../../server/src/sandbox/evidence';
+import { sandboxInput } from '../../server/src/sandbox/input';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
@@ -165,7 +165,7 @@ describe('evidence phase in the worker', () => {
     const wanted = new Int32Array(shared, 12, 1);
     const data: WorkerData = { snapshotDir: null, keystrokes: shared, epoch: Date.now() };
     new BigInt64Array(shared, 0, 1)[0] = -3_600_000n;
-    const worker = new Worker(path.resolve(__dirname, '..', 'dist', 'sandbox-worker.js'), { workerData: data });
+    const worker = new Worker(path.resolve(__dirname, '..', '..', 'dist', 'sandbox-worker.js'), { workerData: data });
     const answers: FromWorker[] = [];
     const next = (type: string) => new Promise<FromWorker>((resolve) => {
       const check = () => { const i = answers.findIndex((a) => a.type === type); if (i >= 0) { resolve(answers.splice(i, 1)[0]); return true; } return false; };
