@@ -201,10 +201,14 @@ export class SandboxHost {
   /** Re-runs these folders after the debounce (their SQL was saved or changed on disk, or settings changed). */
   schedule(folders: Folder[], delay = SANDBOX_DEBOUNCE_MS): void {
     if (this.server.shuttingDown) return;
-    // no SQL document opened yet: nothing runs; the status follows the settings (on, off and why)
+    // no SQL document opened yet: nothing runs; after the debounce (one status for a burst of
+    // changes, as a run would give) the status says whether it is waiting or off, and why
     if (!this.wantedByUser) {
-      const idle = this.idleStatus();
-      if (this.server.ready && (idle.state !== this.status.state || idle.reason !== this.status.reason)) this.setStatus(idle);
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (!this.wantedByUser && this.server.ready && !this.server.shuttingDown) this.setStatus(this.idleStatus());
+      }, delay);
       return;
     }
     for (const f of folders) if (f.uri) this.dirty.add(f);
