@@ -1,6 +1,7 @@
 // The language server under big inputs (stress): a 5,000-statement document, 1,000 replacements in a
 // row, 10,000 findings, 3,000- and 2,000-file workspaces; it stays responsive and publishes only what is
 // current. dist/server.js over stdio (test/lspClient.ts). Hostile protocol input is in test/lsp-safety.test.ts.
+// The waits are hang detectors (minutes), not speed limits: speed is in bench/ (npm run bench).
 // Run `npm run build` first (npm run test:slow does).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,7 +40,7 @@ describe('big inputs: the server stays responsive and publishes only what is cur
   before(async () => {
     ws = workspace({ 'migrations/000_users.sql': USERS });
     client = await LspClient.start({ folder: ws, settings: { debounceMs: 15 } });
-    await client.waitForStatus((s) => s.state === 'ready');
+    await client.waitForStatus((s) => s.state === 'ready', 120_000);
   });
   after(async () => { await client.stop(); });
 
@@ -49,7 +50,7 @@ describe('big inputs: the server stays responsive and publishes only what is cur
     const big = uri('migrations/001_big.sql');
     assert.ok((BIG.match(/;\n/g) ?? []).length >= 5000);
     let published = false;
-    const diagnostics = client.open(big, BIG).then((p) => { published = true; return p; });
+    const diagnostics = client.open(big, BIG, 300_000).then((p) => { published = true; return p; });
     let answeredBefore = 0;
     while (!published) {
       const h = await client.hover(small, 0, 16);
@@ -75,7 +76,7 @@ describe('big inputs: the server stays responsive and publishes only what is cur
       const body = JSON.stringify({ jsonrpc: '2.0', method: 'textDocument/didChange', params: { textDocument: { uri: big, version: i + 2 }, contentChanges: [{ text: text.replace("'x1'", `'x1_${i}'`) }] } });
       return Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     }));
-    await client.open(big, text);
+    await client.open(big, text, 300_000);
     const from = client.timeline.length;
     client.child.stdin!.write(frames);
     const last = await client.waitFor(big, (p) => p.version === v, 120_000);
@@ -87,7 +88,7 @@ describe('big inputs: the server stays responsive and publishes only what is cur
   test('a document with 10,000 findings publishes at most 500 diagnostics plus one saying how many were left out', async () => {
     const u = uri('queries/many.sql');
     const text = 'SELECT * FROM users WHERE deleted_at = NULL;\n'.repeat(5000); // select-star + equals-null each
-    const p = await client.open(u, text);
+    const p = await client.open(u, text, 300_000);
     assert.ok(p.diagnostics.length <= 501, `${p.diagnostics.length} diagnostics`);
     assert.equal(p.diagnostics.length, 501);
     const note = p.diagnostics.at(-1)!;
