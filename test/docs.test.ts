@@ -41,7 +41,7 @@ test('docs/rules and the README rule table are generated from the current metada
   assert.deepEqual(docs, DOCUMENTED_RULES.map((r) => `${r.meta.id}.md`).sort(), 'docs/rules holds a page for each rule and nothing else');
 });
 
-// The sandbox's rules (postgres-error) need PostgreSQL: their examples are checked in test/sandbox.test.ts.
+// The sandbox's rules (postgres-error) need PostgreSQL: their examples are checked in test/slow/sandbox.test.ts.
 for (const r of ALL_RULES) {
   const m = r.meta;
   test(`${m.id}: metadata is complete and its examples behave as documented`, () => {

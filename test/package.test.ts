@@ -1,8 +1,8 @@
-// The .vsix: what @vscode/vsce would package (the .vscodeignore allowlist) and the VS Code version the
-// manifest claims. `npm run package` writes the file itself; the e2e suite installs and runs it.
+// The .vsix manifest: the VS Code version it claims, its Marketplace icon and when it activates. What
+// goes into the package (vsce, the .vscodeignore allowlist) is checked by test/slow/package-contents.test.ts;
+// `npm run package` writes the file itself; the e2e suite installs and runs it.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './helpers';
@@ -20,22 +20,18 @@ test('engines.vscode is the oldest VS Code the APIs used allow: the typings comp
   assert.match(pkg.devDependencies['@types/vscode'], /^\d+\.\d+\.\d+$/);
 });
 
-test('the package holds the bundles, the parser\'s wasm, PGlite, personas, media, the example and rule docs, and nothing else', () => {
-  const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const files = execFileSync(process.execPath, [vsce, 'ls'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').sort();
-  for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/webview.js', 'dist/libpg-query.wasm',
-    'dist/sandbox-worker.js', 'dist/explain.js', 'media/explain.css',
-    // the sandbox's PostgreSQL, loaded by dist/sandbox-worker.js and dist/cli.js from beside dist/
-    'node_modules/@electric-sql/pglite/package.json', 'node_modules/@electric-sql/pglite/dist/index.cjs',
-    'node_modules/@electric-sql/pglite/dist/pglite.wasm', 'node_modules/@electric-sql/pglite/dist/pglite.data', 'node_modules/@electric-sql/pglite/dist/pg_trgm.tar.gz',
-    'agents/database-engineer.md', 'media/chat.css', 'media/walkthrough/chat.md', 'examples/shop/queries/reports.sql', 'docs/rules/select-star.md']) {
-    assert.ok(files.includes(f), `${f} is packaged`);
-  }
-  const pglite = (f: string) => f.startsWith('node_modules/@electric-sql/pglite/');
-  const stray = files.filter((f) => !pglite(f) && /\.map$|^node_modules\/|^(server|client|test|scripts|bench)\/|\.ts$|^docs\/(decisions|images)\//.test(f));
-  assert.deepEqual(stray, [], 'no sources, maps, tests or dependencies other than PGlite');
-  // all of PGlite's files, so its own relative loads (wasm, data, extensions) find what they need
-  const shipped = files.filter(pglite).length;
-  const onDisk = (fs.readdirSync(path.join(ROOT, 'node_modules', '@electric-sql', 'pglite'), { recursive: true, withFileTypes: true }) as fs.Dirent[]).filter((d) => d.isFile()).length;
-  assert.equal(shipped, onDisk, 'every file of node_modules/@electric-sql/pglite');
+test('the Marketplace icon is a square PNG of 128 or 256 pixels, shipped in media/', () => {
+  assert.equal(pkg.icon, 'media/icon.png');
+  const png = fs.readFileSync(path.join(ROOT, pkg.icon));
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG signature');
+  assert.equal(png.toString('latin1', 12, 16), 'IHDR');
+  const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+  assert.ok(w === h && (w === 128 || w === 256), `${w}x${h}`);
+  assert.match(fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8'), /^!media\/\*\*$/m, 'media/ is packaged');
+});
+
+test('activation: a SQL file opened, a .dbe.json in the workspace, or DB Engineer\'s own views; not any workspace holding a .sql file', () => {
+  assert.deepEqual(pkg.activationEvents, ['onLanguage:sql', 'workspaceContains:**/.dbe.json', 'onView:dbEngineer.chat', 'onView:dbEngineer.schema']);
+  // commands activate on their own (VS Code 1.74+ derives onCommand from contributes.commands)
+  assert.ok(cmp(min(pkg.engines.vscode), '1.74.0') >= 0);
 });

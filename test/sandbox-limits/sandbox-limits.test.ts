@@ -224,13 +224,14 @@ describe('the editor\'s sandbox worker: memory limit', () => {
     let peak = 0;
     const poll = setInterval(() => { peak = Math.max(peak, peakMb(client.child.pid!)); }, 50);
     try {
+      // the sandbox starts once a SQL file of the workspace is open
+      const uri = fileUri(path.join(ws, 'migrations/001_init.sql'));
+      await client.open(uri, migration);
       const ready = await client.waitForStatus((s) => s.sandbox?.state === 'ready' || s.sandbox?.state === 'failed', HANG_MS);
       clearInterval(poll);
       assert.equal(ready.sandbox!.state, 'ready', ready.sandbox!.reason);
       // it reached 1.9 GB before
       assert.ok(peak < PEAK_MB, `peak RSS of the language server ${peak} MB`);
-      const uri = fileUri(path.join(ws, 'migrations/001_init.sql'));
-      await client.open(uri, migration);
       const got = await client.waitFor(uri, (p) => p.diagnostics.filter((d) => d.code === 'postgres-error').length === 2, 30_000);
       const pe = got.diagnostics.filter((d) => d.code === 'postgres-error').sort((a, b) => a.range.start.line - b.range.start.line);
       assert.equal(pe[0].range.start.line, 1);
@@ -243,9 +244,11 @@ describe('the editor\'s sandbox worker: memory limit', () => {
   });
 
   test('a table filled from a huge series: the worker is stopped over dbEngineer.sandbox.memoryMb, logged and shown', async () => {
-    const ws = workspace({ 'migrations/001_init.sql': 'CREATE TABLE big AS SELECT generate_series(1, 100000000) AS id;\n' });
+    const big = 'CREATE TABLE big AS SELECT generate_series(1, 100000000) AS id;\n';
+    const ws = workspace({ 'migrations/001_init.sql': big });
     const client = await LspClient.start({ folder: ws, sandbox: true, settings });
     try {
+      await client.open(fileUri(path.join(ws, 'migrations/001_init.sql')), big);
       const failed = await client.waitForStatus((s) => s.sandbox?.state === 'failed' || s.sandbox?.state === 'ready', HANG_MS);
       assert.equal(failed.sandbox!.state, 'failed');
       assert.match(failed.sandbox!.reason!, /used more than 600 MB .*\(dbEngineer\.sandbox\.memoryMb\) and was stopped/);

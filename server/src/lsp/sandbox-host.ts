@@ -95,8 +95,18 @@ export interface ExplainAnswer extends WorkerExplained {
   replayFailures: number;
 }
 
+/** Why the sandbox has not started: nothing asked for it yet. */
+export const WAITING = 'not started: it starts when a SQL file of the workspace is opened';
+
 export class SandboxHost {
-  status: SandboxStatus = { state: 'off', reason: 'not started yet: it starts after the workspace is indexed' };
+  status: SandboxStatus = { state: 'off', reason: WAITING };
+  /**
+   * A SQL document of a folder the sandbox is on for has been opened (after indexing): until then
+   * nothing starts the worker, so a repository that merely contains .sql files costs no PostgreSQL.
+   * It stays set when the last document closes (the worker and its findings are kept; a save or a
+   * change on disk re-runs it as before), so reopening a file does not pay PGlite's start again.
+   */
+  private wantedByUser = false;
   /** Why the worker cannot load PGlite (not shipped, broken install): the sandbox stays off. */
   unavailable: string | undefined;
   private worker: Worker | undefined;
@@ -149,13 +159,37 @@ export class SandboxHost {
 
   enabledFor(folder: Folder): boolean { return this.offReason(folder) === undefined; }
 
-  /** After the first full analysis: the first run, or the reason the sandbox stays off. */
+  /**
+   * After the first full analysis: the first run when a SQL document of a folder it is on for is
+   * already open, else the reason the sandbox stays off (for now).
+   */
   start(): void {
-    const on = this.server.folders.filter((f) => this.enabledFor(f));
     this.server.refreshCodeLenses(); // lenses asked for before the workspace was indexed were empty
-    if (on.length) { this.schedule(on); return; }
+    if (!this.wantedByUser && [...this.server.open.keys()].some((k) => this.wantsFor(k))) this.wantedByUser = true;
+    const on = this.server.folders.filter((f) => this.enabledFor(f));
+    if (on.length && this.wantedByUser) { this.schedule(on); return; }
+    this.setStatus(this.idleStatus());
+  }
+
+  /** A document was opened: the first SQL document of a folder the sandbox is on for starts it (once indexed). */
+  documentOpened(key: string): void {
+    if (this.wantedByUser || !this.server.ready || !this.wantsFor(key)) return;
+    this.wantedByUser = true;
+    this.schedule(this.server.folders.filter((f) => this.enabledFor(f)));
+  }
+
+  /** An open document that starts the sandbox: a workspace folder's own file, the sandbox on for that folder. */
+  private wantsFor(key: string): boolean {
+    const folder = this.server.folderFor(key);
+    return !!folder.uri && folder.contains(key) && this.enabledFor(folder);
+  }
+
+  /** The status while no run is wanted: off, with the reason (a setting, trust) or waiting for a SQL document. */
+  private idleStatus(): SandboxStatus {
     const first = this.server.folders[0];
-    this.setStatus({ state: 'off', reason: first ? this.offReason(first) : 'no workspace folder: open a folder to replay its migrations' });
+    if (!first) return { state: 'off', reason: 'no workspace folder: open a folder to replay its migrations' };
+    const on = this.server.folders.some((f) => this.enabledFor(f));
+    return { state: 'off', reason: on ? WAITING : this.offReason(first) };
   }
 
   /** A keystroke in an open document: a run waiting to start waits until typing pauses. */
@@ -167,6 +201,16 @@ export class SandboxHost {
   /** Re-runs these folders after the debounce (their SQL was saved or changed on disk, or settings changed). */
   schedule(folders: Folder[], delay = SANDBOX_DEBOUNCE_MS): void {
     if (this.server.shuttingDown) return;
+    // no SQL document opened yet: nothing runs; after the debounce (one status for a burst of
+    // changes, as a run would give) the status says whether it is waiting or off, and why
+    if (!this.wantedByUser) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (!this.wantedByUser && this.server.ready && !this.server.shuttingDown) this.setStatus(this.idleStatus());
+      }, delay);
+      return;
+    }
     for (const f of folders) if (f.uri) this.dirty.add(f);
     if (!this.dirty.size) return;
     Atomics.add(this.wanted, 0, 1); // a newer run is wanted: an evidence phase in progress stops

@@ -1,6 +1,6 @@
 // The PostgreSQL extensions PGlite ships (its contrib bundles), by the name CREATE EXTENSION uses.
 // Each is loaded into the sandbox only when the project creates it (a bundle is unpacked at start).
-// test/sandbox.test.ts checks this list against the installed package's dist/contrib folder.
+// test/slow/sandbox.test.ts checks this list against the installed package's dist/contrib folder.
 import type { Extension } from '@electric-sql/pglite';
 
 /** Extension name (as in CREATE EXTENSION) -> PGlite contrib module name. */

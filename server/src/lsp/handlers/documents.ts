@@ -9,6 +9,7 @@ export function register(server: DbeServer): void {
     const key = server.key(e.document.uri);
     server.open.set(key, e.document.uri);
     server.stale.add(key);
+    server.sandbox.documentOpened(key); // the first SQL document starts the sandbox (../sandbox-host.ts)
   }));
   documents.onDidChangeContent(guardVoid(server, 'didChange', (e) => {
     const key = server.key(e.document.uri);

@@ -95,7 +95,8 @@ export function register(server: DbeServer): void {
       }
       server.diagnostics.publishAll();
       server.status('ready', performance.now() - started);
-      // The sandbox starts lazily, after the first full analysis (trusted folders only; see ../sandbox-host.ts).
+      // The sandbox starts lazily: after the first full analysis, and only once a SQL document of a
+      // trusted folder is open (now, or at its didOpen; see ../sandbox-host.ts).
       server.sandbox.start();
     }
   }));

@@ -10,14 +10,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DiagnosticSeverity, type Diagnostic, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
-import { fileUri, LspClient } from './lspClient';
-import { evidenceText } from '../client/src/status-text';
-import type { FromWorker, WorkerData } from '../server/src/sandbox/worker-protocol';
-import { Project } from '../server/src/engine/project';
-import { defaultConfig } from '../server/src/config';
-import { initParser } from '../server/src/sql/parse';
-import { evidenceRequests } from '../server/src/sandbox/evidence';
-import { sandboxInput } from '../server/src/sandbox/input';
+import { fileUri, LspClient } from '../lspClient';
+import { evidenceText } from '../../client/src/status-text';
+import type { FromWorker, WorkerData } from '../../server/src/sandbox/worker-protocol';
+import { Project } from '../../server/src/engine/project';
+import { defaultConfig } from '../../server/src/config';
+import { initParser } from '../../server/src/sql/parse';
+import { evidenceRequests } from '../../server/src/sandbox/evidence';
+import { sandboxInput } from '../../server/src/sandbox/input';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
@@ -165,7 +165,7 @@ describe('evidence phase in the worker', () => {
     const wanted = new Int32Array(shared, 12, 1);
     const data: WorkerData = { snapshotDir: null, keystrokes: shared, epoch: Date.now() };
     new BigInt64Array(shared, 0, 1)[0] = -3_600_000n;
-    const worker = new Worker(path.resolve(__dirname, '..', 'dist', 'sandbox-worker.js'), { workerData: data });
+    const worker = new Worker(path.resolve(__dirname, '..', '..', 'dist', 'sandbox-worker.js'), { workerData: data });
     const answers: FromWorker[] = [];
     const next = (type: string) => new Promise<FromWorker>((resolve) => {
       const check = () => { const i = answers.findIndex((a) => a.type === type); if (i >= 0) { resolve(answers.splice(i, 1)[0]); return true; } return false; };
@@ -224,19 +224,20 @@ describe('evidence phase: watchdog and superseding', () => {
   });
 
   test('a save during the evidence phase supersedes it: the new replay starts after the table being filled, not after all of them', async () => {
-    // twenty tables of about 5 s of inserts each: the phase alone would take 100 s or more. A new run
-    // that waited for the whole phase would miss the 45 s wait below by a wide margin; one that starts
-    // after the table being filled meets it even on a loaded machine. (The watchdog is set far away so
-    // that it cannot be what ends the phase.)
-    const ws = workspace({ 'migrations/001_init.sql': slowTables(20, 0.005), 'queries/q.sql': slowQueries(20) });
+    // twenty tables of 1,000 rows whose CHECK sleeps 20 ms a row: pg_sleep makes each table take 20 s
+    // or more however fast the machine, so the phase takes at least 400 s. A new run that waited for the
+    // whole phase cannot start within the 300 s wait below; one that starts after the table being filled
+    // does, even when load makes each row take ten times its sleep (a 45 s wait against 5 s tables failed
+    // under a load average of 17). The watchdog is set beyond both, so it cannot be what ends the phase.
+    const ws = workspace({ 'migrations/001_init.sql': slowTables(20, 0.02), 'queries/q.sql': slowQueries(20) });
     const client = await LspClient.start({ folder: ws, sandbox: true, settings: { debounceMs: 5, sandbox: { enabled: true, rows: 1000, timeoutSeconds: 600 } } });
     try {
-      await client.waitForStatus((s) => s.sandbox?.evidence?.state === 'measuring', 60_000);
-      const n = client.statuses.length;
       const q = fileUri(path.join(ws, 'queries/q.sql'));
       await client.open(q, slowQueries(20));
+      await client.waitForStatus((s) => s.sandbox?.evidence?.state === 'measuring', 60_000);
+      const n = client.statuses.length;
       await client.save(q);
-      await client.waitForStatus((s) => client.statuses.indexOf(s) >= n && (s.sandbox?.state === 'replaying' || s.sandbox?.state === 'starting'), 45_000);
+      await client.waitForStatus((s) => client.statuses.indexOf(s) >= n && (s.sandbox?.state === 'replaying' || s.sandbox?.state === 'starting'), 300_000);
       assert.ok(!client.statuses.slice(n).some((s) => s.sandbox?.evidence?.state === 'done'), 'the superseded phase reported nothing');
     } finally {
       await client.stop();
