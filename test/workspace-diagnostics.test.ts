@@ -237,27 +237,4 @@ describe('workspace diagnostics (pull): workspace/diagnostic and textDocument/di
     await c.conn.sendNotification('initialized', {});
     await serverCounts(c, cliCounts(SHOP));
   });
-
-  test('sandbox findings arrive after the static ones: the server asks for a refresh and the pull then has the postgres-error on the closed query file', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-ws-'));
-    dirs.push(dir);
-    fs.mkdirSync(path.join(dir, 'migrations'));
-    fs.mkdirSync(path.join(dir, 'queries'));
-    fs.writeFileSync(path.join(dir, 'migrations', '001_init.sql'), 'CREATE TABLE customers (id bigint PRIMARY KEY, full_name text);\n');
-    fs.writeFileSync(path.join(dir, 'migrations', '002_rename.sql'), 'ALTER TABLE customers RENAME COLUMN full_name TO display_name;\n');
-    fs.writeFileSync(path.join(dir, 'queries', 'reports.sql'), 'SELECT id, full_name FROM customers;\n');
-    const c = await startPull(dir, { sandbox: true });
-    const reports = fileUri(path.join(dir, 'queries', 'reports.sql'));
-    let items = await pullWorkspace(c);
-    const codes = () => items.find((i) => i.uri === reports)?.items?.map((d) => d.code) ?? [];
-    for (let i = 0; i < 120 && !codes().includes('postgres-error'); i++) {
-      const before = c.refreshes;
-      await c.waitForStatus((s) => s.sandbox?.state === 'ready' || s.sandbox?.state === 'failed', 60_000);
-      for (let j = 0; j < 40 && c.refreshes === before; j++) await new Promise((r) => setTimeout(r, 50));
-      const next = await pullWorkspace(c, items);
-      items = next.map((n) => (n.kind === 'unchanged' ? items.find((o) => o.uri === n.uri)! : n));
-    }
-    assert.ok(codes().includes('postgres-error'), JSON.stringify(codes()));
-    assert.ok(c.refreshes > 0, 'the server asked for a refresh');
-  });
 });
