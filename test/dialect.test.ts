@@ -89,6 +89,12 @@ describe('other-dialect: one notice instead of a syntax error per statement', ()
     assert.equal(detectDialect(tsql, spans(tsql))?.name, 'SQL Server');
   });
 
+  test('a MySQL dump of 30,000 statements is named too (every statement is weighed, not the first 10,000 signs)', () => {
+    const text = Array.from({ length: 30_000 }, (_, i) => `INSERT INTO \`t\` (\`a\`) VALUES (${i});\n`).join('');
+    const spans = splitStatements(text).statements.map((s) => ({ start: s.start, end: s.end, error: !!parseStatement(s.text).error }));
+    assert.equal(detectDialect(text, spans)?.name, 'MySQL');
+  });
+
   test("a file in another dialect does not feed the schema (even its statements PostgreSQL would parse)", () => {
     const p = new Project(defaultConfig(), (x) => path.basename(x));
     const mysql = path.join(FIX, 'mysql-schema.sql');

@@ -177,9 +177,20 @@ export function detectDialect(text: string, statements: StatementSpan[]): Dialec
   if (!ANY_SIGN.test(text)) return undefined;
   const { code, commentStarts } = blankStringsAndComments(text);
   // Where a sign may sit: in a refused statement, or between statements (a comment before one).
-  const accepted = statements.filter((s) => !s.error);
-  const inAccepted = (at: number) => accepted.some((s) => at >= s.start && at < s.end);
-  const failingAt = (at: number) => failing.findIndex((s) => at >= s.start && at < s.end);
+  // (statements are in file order and do not overlap: a binary search finds the one holding an offset)
+  const ordered = [...statements].sort((a, b) => a.start - b.start);
+  const holder = (at: number): StatementSpan | undefined => {
+    let lo = 0, hi = ordered.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = ordered[mid];
+      if (at < s.start) hi = mid - 1; else if (at >= s.end) lo = mid + 1; else return s;
+    }
+    return undefined;
+  };
+  const failingIndex = new Map(failing.map((s, k) => [s, k]));
+  const inAccepted = (at: number) => holder(at)?.error === false;
+  const failingAt = (at: number) => { const s = holder(at); return s ? failingIndex.get(s) ?? -1 : -1; };
   let best: DialectGuess | undefined;
   let bestExplained = 0;
   const byDialect = new Map<DialectGuess['dialect'], { signs: DialectSign[]; explained: Set<number>; weakly: Set<number> }>();
@@ -189,10 +200,8 @@ export function detectDialect(text: string, statements: StatementSpan[]): Dialec
     const entry = byDialect.get(rule.dialect) ?? { signs: [], explained: new Set<number>(), weakly: new Set<number>() };
     byDialect.set(rule.dialect, entry);
     let first: DialectSign | undefined;
-    let seen = 0;
     for (let m = rule.re.exec(src); m; m = rule.re.exec(src)) {
       if (m[0].length === 0) { rule.re.lastIndex++; continue; }
-      if (++seen > 10_000) break;
       const part = rule.group ? m[rule.group] : m[0];
       const start = m.index + (rule.group ? m[0].indexOf(part) : 0);
       // a sign in a comment counts only where the comment starts in code (not a `#` inside a string)
