@@ -35,7 +35,9 @@ describe('other-dialect: one notice instead of a syntax error per statement', ()
     ['mysql-procedure.sql', 'MySQL', 1, ['# comments', 'DELIMITER lines']],
     ['mysql-backticks-only.sql', 'MySQL', 1, ['backtick identifiers']],
     ['sqlserver.sql', 'SQL Server', 1, ['GO batch separators', '[bracketed] identifiers', 'IDENTITY(1,1)']],
-    ['oracle.sql', 'Oracle', 2, ['NUMBER(', 'VARCHAR2', '/ after a PL/SQL block']],
+    // VARCHAR2 and NUMBER(10) sit in a CREATE TABLE that PostgreSQL parses (a type of that name could
+    // exist, orafce has one): only the signs in the refused statements are named
+    ['oracle.sql', 'Oracle', 10, ['/ after a PL/SQL block']],
   ];
   for (const [name, dialect, line, signs] of cases) {
     test(`${name}: one notice naming ${dialect} and its signs, at the first sign; no syntax error`, () => {
@@ -53,6 +55,44 @@ describe('other-dialect: one notice instead of a syntax error per statement', ()
     assert.ok(!got.some((f) => f.rule === 'other-dialect'), JSON.stringify(got));
     assert.deepEqual(got.filter((f) => f.rule === 'syntax-error').map((f) => f.line), [5]);
     assert.ok(got.some((f) => f.rule === 'select-star'), 'the other statements are still checked');
+  });
+
+  // Red-team review of issue #12: each of these valid PostgreSQL files got the notice, which silenced
+  // every other finding in it and dropped its tables from the schema.
+  const valid: [string, string, string][] = [
+    ['postgres-go-column-array-space.sql', 'SQL Server', 'public.moves'],
+    ['postgres-psql-backquote-xor.sql', 'MySQL', 'public.flags'],
+    ['postgres-engine-alias-charset-column.sql', 'MySQL', 'public.cars'],
+    ['postgres-prepared-sp-subscript.sql', 'SQL Server', 'public.t'],
+  ];
+  for (const [name, looked, table] of valid) {
+    test(`${name}: valid PostgreSQL that looked like ${looked} gets no notice, is checked and feeds the schema`, () => {
+      const got = lintFile(name);
+      assert.ok(!got.some((f) => f.rule === 'other-dialect'), JSON.stringify(got));
+      assert.ok(!got.some((f) => f.rule === 'syntax-error'), JSON.stringify(got));
+      assert.ok(got.some((f) => f.rule === 'missing-primary-key'), 'its statements are still checked');
+      const p = new Project(defaultConfig(), (x) => path.basename(x));
+      const file = path.join(FIX, name);
+      p.setFile(file, fs.readFileSync(file, 'utf8'));
+      assert.ok(p.schema().tables.has(table));
+    });
+  }
+
+  test('a file PostgreSQL parses never gets the notice, whatever signs it holds; one that fails mostly where the signs are does', async () => {
+    const spans = (text: string) => splitStatements(text).statements.map((s) => ({ start: s.start, end: s.end, error: !!parseStatement(s.text).error }));
+    for (const pg of [
+      'CREATE TABLE t (id int, go int);\nSELECT\n  id,\n  go\nFROM t;\nSELECT ARRAY [id] FROM t;\n',
+      '\\set x `date +%s`\nSELECT 1\n  # 3 AS x;\n',
+      'SELECT max(id) engine FROM t;\nUPDATE t SET charset = default_charset;\n',
+    ]) assert.equal(detectDialect(pg, spans(pg)), undefined, pg);
+    const tsql = 'CREATE TABLE [dbo].[t] ([id] int)\nGO\nSELECT [id] FROM [dbo].[t]\nGO\n';
+    assert.equal(detectDialect(tsql, spans(tsql))?.name, 'SQL Server');
+  });
+
+  test('a MySQL dump of 30,000 statements is named too (every statement is weighed, not the first 10,000 signs)', () => {
+    const text = Array.from({ length: 30_000 }, (_, i) => `INSERT INTO \`t\` (\`a\`) VALUES (${i});\n`).join('');
+    const spans = splitStatements(text).statements.map((s) => ({ start: s.start, end: s.end, error: !!parseStatement(s.text).error }));
+    assert.equal(detectDialect(text, spans)?.name, 'MySQL');
   });
 
   test("a file in another dialect does not feed the schema (even its statements PostgreSQL would parse)", () => {

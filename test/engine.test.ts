@@ -51,6 +51,19 @@ test('templated SQL is never a syntax error, and its statements are still analys
   assert.equal(findings.filter((f) => f.rule === 'equals-null').length, 1);
 });
 
+test('goose ENVSUB: ${NAME} placeholders between ENVSUB ON and OFF are templates, not syntax errors; after OFF they are', () => {
+  const sql = "-- +goose Up\n-- +goose ENVSUB ON\nCREATE TABLE ${TABLE_NAME} (id bigint PRIMARY KEY, note text DEFAULT '${NOTE}');\n"
+    + 'GRANT SELECT ON ${TABLE_NAME} TO ${READER_ROLE:-reader};\nSELECT id FROM ${TABLE_NAME} WHERE id = NULL;\n-- +goose ENVSUB OFF\n'
+    + 'SELECT ${NOT_SUBSTITUTED};\n';
+  const { project, findings } = lintText(sql);
+  const syntax = findings.filter((f) => f.rule === 'syntax-error');
+  assert.deepEqual(syntax.map((f) => project.getFile('/virtual/test.sql')!.lines.position(f.start).line), [6]);
+  assert.deepEqual(findings.filter((f) => f.rule === 'unknown-relation' || f.rule === 'unknown-column'), []);
+  assert.equal(findings.filter((f) => f.rule === 'equals-null').length, 1, 'the templated statements are still analysed');
+  // without the annotation goose substitutes nothing: the placeholder is a syntax error
+  assert.equal(lintText('SELECT id FROM ${TABLE_NAME};\n').findings.filter((f) => f.rule === 'syntax-error').length, 1);
+});
+
 test('a syntax error is one finding with PostgreSQL\'s message at its position; the rest is analysed', () => {
   const sql = `SELECT 1;\nSELEC x FROM t;\nSELECT id FROM t WHERE a = NULL;\n`;
   const { project, findings } = lintText(sql);

@@ -166,9 +166,15 @@ function createTable(schema: Schema, stmt: Statement, n: Node): void {
       t.columnsUnknown = true;
     }
   }
+  // A typed table (`CREATE TABLE people OF person`) has the composite type's attributes as columns,
+  // and gains those ALTER TYPE ... ADD ATTRIBUTE ... CASCADE adds later: the model does not record
+  // composite types, so it does not know them. Its `name WITH OPTIONS ...` elements only add options
+  // to such a column (they have no type of their own).
+  if (n.ofTypename) t.columnsUnknown = true;
   schema.tables.set(key, t);
   for (const el of n.tableElts ?? []) {
     if (el.ColumnDef) {
+      if (n.ofTypename && !el.ColumnDef.typeName) continue;
       const col = makeColumn(stmt, el.ColumnDef);
       if (!col) continue;
       t.columns.set(col.name, col);

@@ -2,10 +2,11 @@
 // PostgreSQL only for now; a MySQL, SQL Server or Oracle file would otherwise get a syntax error per
 // statement (and feed a wrong schema). The file is told apart by signs that PostgreSQL never has
 // outside strings and comments: backtick identifiers, `ENGINE=`, `GO` batch lines, `VARCHAR2`...
-// "Clearly" means several distinct signs of one dialect, or syntax errors that only its signs explain
-// (every failing statement holds one, and they are at least half of the file's statements). A file that
-// has none of this is PostgreSQL, whatever else is wrong with it. Issue #13 (MySQL/MariaDB) reuses this
-// to pick the front end.
+// The notice silences the whole file, so a wrong one costs more than a missing one. "Clearly" means:
+// PostgreSQL's parser refuses the file (a file whose statements all parse is PostgreSQL, whatever it
+// looks like), the refusals are most of its statements, and strong signs of one dialect sit in most of
+// the refused statements. A sign inside a statement PostgreSQL accepted is not a sign (`go` as a column,
+// `#` as XOR, `engine` as an alias). Issue #13 (MySQL/MariaDB) reuses this to pick the front end.
 
 export type Dialect = 'postgresql' | 'mysql' | 'sqlserver' | 'oracle';
 
@@ -35,7 +36,27 @@ interface SignRule {
   raw?: boolean;
   /** A mistake a PostgreSQL file can hold (MySQL's `DROP INDEX i ON t`): alone it never makes the notice. */
   weak?: boolean;
+  /** Whether the match at `start` of the (blanked) code really is the sign, judged by what precedes it. */
+  accept?: (code: string, start: number) => boolean;
 }
+
+/** The token just before `start` in the blanked code: a word (lower-cased) or one character; '' at the file's start. */
+function tokenBefore(code: string, start: number): string {
+  let i = start - 1;
+  while (i >= 0 && /\s/.test(code[i])) i--;
+  if (i < 0) return '';
+  if (!/\w/.test(code[i])) return code[i];
+  let j = i;
+  while (j > 0 && /\w/.test(code[j - 1])) j--;
+  return code.slice(j, i + 1).toLowerCase();
+}
+
+// Words after which T-SQL writes a [bracketed] name; after any other word, `)` or `]` a bracket is a
+// PostgreSQL subscript (`tags [idx]`), and after ARRAY an array constructor.
+const BEFORE_BRACKET_NAME = new Set(['', '(', ',', '.', 'select', 'from', 'join', 'table', 'into', 'update', 'on', 'where', 'and', 'or', 'by', 'as', 'set',
+  'index', 'view', 'exists', 'references', 'procedure', 'proc', 'function', 'exec', 'execute', 'insert', 'delete', 'drop', 'alter', 'create', 'column',
+  'add', 'constraint', 'key', 'when', 'then', 'else', 'not', 'trigger', 'schema', 'database', 'use', 'declare', 'go', 'begin', 'primary', 'unique',
+  'clustered', 'nonclustered', 'with', 'top', 'distinct', 'having', 'group', 'order', 'apply', 'union', 'all', 'default', 'null', 'identity']);
 
 // Matched over the file with strings and comments blanked out (`raw`: over the file itself, for the
 // signs that live in a comment). Each `re` is global and multiline.
@@ -43,13 +64,15 @@ const SIGNS: SignRule[] = [
   // MySQL / MariaDB
   { dialect: 'mysql', what: 'backtick identifiers', re: /`[^`\n]{1,128}`/g },
   { dialect: 'mysql', what: 'AUTO_INCREMENT', re: /\bAUTO_INCREMENT\b/gi },
-  { dialect: 'mysql', what: 'ENGINE=', re: /\)\s*(ENGINE\s*=?\s*\w+)/gi, group: 1 },
+  { dialect: 'mysql', what: 'ENGINE=', re: /\)\s*(ENGINE\s*=\s*\w+)/gi, group: 1 },
   { dialect: 'mysql', what: 'DELIMITER lines', re: /^[ \t]*(DELIMITER[ \t]+\S+)[ \t]*$/gim, group: 1 },
   { dialect: 'mysql', what: 'UNSIGNED', re: /\b(?:TINY|SMALL|MEDIUM|BIG)?INT(?:EGER)?\s*(?:\(\s*\d+\s*\)\s*)?(UNSIGNED)\b/gi, group: 1 },
   { dialect: 'mysql', what: '# comments', re: /^[ \t]*(#)(?:[ \t]|$)/gm, group: 1, raw: true },
   { dialect: 'mysql', what: 'versioned /*! */ comments', re: /\/\*!\d{5}/g, raw: true },
   { dialect: 'mysql', what: 'MySQL types (TINYINT, MEDIUMTEXT...)', re: /\b(?:TINYINT|MEDIUMINT|TINYTEXT|MEDIUMTEXT|LONGTEXT|TINYBLOB|MEDIUMBLOB|LONGBLOB)\b/gi, weak: true },
-  { dialect: 'mysql', what: 'CHARSET', re: /\b(?:DEFAULT\s+)?CHARSET\s*=\s*\w+|utf8mb[34]\b/gi },
+  // a table option (`) ENGINE=InnoDB DEFAULT CHARSET=utf8`), not a column named charset (`SET charset = x`)
+  { dialect: 'mysql', what: 'CHARSET', re: /\b(?:DEFAULT\s+)?CHARSET\s*=\s*\w+|utf8mb[34]\b/gi,
+    accept: (code, start) => /^utf8mb/i.test(code.slice(start, start + 6)) || /^default\b/i.test(code.slice(start, start + 8)) || tokenBefore(code, start) === ')' || /=\s*\w+\s*$/.test(code.slice(Math.max(0, start - 80), start)) },
   { dialect: 'mysql', what: 'ON UPDATE CURRENT_TIMESTAMP', re: /\bON\s+UPDATE\s+CURRENT_TIMESTAMP\b/gi },
   { dialect: 'mysql', what: 'SET FOREIGN_KEY_CHECKS', re: /\bSET\s+(?:@@|SESSION\s+|GLOBAL\s+)?(?:FOREIGN_KEY_CHECKS|SQL_MODE|UNIQUE_CHECKS)\b/gi },
   { dialect: 'mysql', what: 'ALTER TABLE ... MODIFY/CHANGE', re: /\bALTER\s+TABLE\s+[\w`."]+\s*(?:[^;]*?,\s*)?(MODIFY|CHANGE)\s+(?:COLUMN\s+)?[\w`]+\s+\w/gi, group: 1, weak: true },
@@ -60,13 +83,14 @@ const SIGNS: SignRule[] = [
   { dialect: 'mysql', what: 'LOCK TABLES', re: /\b(?:UN)?LOCK\s+TABLES\b/gi },
   // SQL Server (T-SQL)
   { dialect: 'sqlserver', what: 'GO batch separators', re: /^[ \t]*(GO)[ \t]*;?[ \t]*$/gim, group: 1 },
-  { dialect: 'sqlserver', what: '[bracketed] identifiers', re: /(?:^|[\s(,.])(\[[A-Za-z_][\w @$#-]{0,127}\])/gm, group: 1 },
+  { dialect: 'sqlserver', what: '[bracketed] identifiers', re: /(?:^|[\s(,.])(\[[A-Za-z_][\w @$#-]{0,127}\])/gm, group: 1,
+    accept: (code, start) => BEFORE_BRACKET_NAME.has(tokenBefore(code, start)) },
   { dialect: 'sqlserver', what: 'NVARCHAR(MAX)', re: /\bN?VARCHAR\s*\(\s*MAX\s*\)/gi },
   { dialect: 'sqlserver', what: 'IDENTITY(1,1)', re: /\bIDENTITY\s*\(\s*-?\d+\s*,\s*-?\d+\s*\)/gi },
   { dialect: 'sqlserver', what: 'dbo.', re: /\bdbo\./gi, weak: true },
   { dialect: 'sqlserver', what: 'SET NOCOUNT/ANSI_NULLS', re: /\bSET\s+(?:NOCOUNT|ANSI_NULLS|QUOTED_IDENTIFIER|ANSI_PADDING|XACT_ABORT)\s+(?:ON|OFF)\b/gi },
   { dialect: 'sqlserver', what: 'T-SQL types (UNIQUEIDENTIFIER, DATETIME2...)', re: /\b(?:UNIQUEIDENTIFIER|DATETIME2|NVARCHAR|SMALLDATETIME|NTEXT)\b/gi, weak: true },
-  { dialect: 'sqlserver', what: 'EXEC sp_', re: /\bEXEC(?:UTE)?\s+(?:sys\.|dbo\.)?sp_\w+/gi },
+  { dialect: 'sqlserver', what: 'EXEC sp_', re: /\bEXEC(?:UTE)?\s+(?:sys\.|dbo\.)?sp_\w+\b(?!\s*\()/gi },
   // Oracle
   { dialect: 'oracle', what: 'VARCHAR2', re: /\bN?VARCHAR2\b/gi },
   { dialect: 'oracle', what: 'NUMBER(', re: /\bNUMBER\s*\(/gi, weak: true },
@@ -81,7 +105,7 @@ const ANY_SIGN = /[`#\[]|AUTO_INCREMENT|ENGINE|DELIMITER|UNSIGNED|TINYINT|MEDIUM
 
 /**
  * The file's text with string literals, quoted identifiers, dollar-quoted bodies and comments (as
- * PostgreSQL reads them; also `#` comment lines) replaced by spaces, offsets unchanged.
+ * PostgreSQL reads them; also `#` comment lines and psql meta-commands) replaced by spaces, offsets unchanged.
  */
 export function blankStringsAndComments(text: string): { code: string; commentStarts: Set<number> } {
   const commentStarts = new Set<number>();
@@ -110,6 +134,12 @@ export function blankStringsAndComments(text: string): { code: string; commentSt
       }
       blank(i, j);
       i = j;
+    } else if (c === '\\' && /[A-Za-z!?]/.test(text[i + 1] ?? '')) {
+      // a psql meta-command (`\set started `date``, `\gset`): to the end of the line, not SQL
+      let e = text.indexOf('\n', i);
+      if (e < 0) e = n;
+      blank(i, e);
+      i = e;
     } else if (c === "'" || c === '"') {
       const escapes = c === "'" && i > 0 && /[eE]/.test(text[i - 1]) && !/\w/.test(text[i - 2] ?? '');
       let j = i + 1;
@@ -140,43 +170,63 @@ export function blankStringsAndComments(text: string): { code: string; commentSt
  * whether PostgreSQL's parser refused each (the splitter's and parser's verdict).
  */
 export function detectDialect(text: string, statements: StatementSpan[]): DialectGuess | undefined {
+  // A file PostgreSQL parses is PostgreSQL; and the refusals must be much of the file, or it is a
+  // PostgreSQL file with a mistake (one statement pasted from MySQL keeps its syntax error).
+  const failing = statements.filter((s) => s.error);
+  if (!failing.length || failing.length * 2 < statements.length) return undefined;
   if (!ANY_SIGN.test(text)) return undefined;
   const { code, commentStarts } = blankStringsAndComments(text);
-  const found = new Map<DialectGuess['dialect'], DialectSign[]>();
-  const all = new Map<DialectGuess['dialect'], DialectSign[]>();
+  // Where a sign may sit: in a refused statement, or between statements (a comment before one).
+  // (statements are in file order and do not overlap: a binary search finds the one holding an offset)
+  const ordered = [...statements].sort((a, b) => a.start - b.start);
+  const holder = (at: number): StatementSpan | undefined => {
+    let lo = 0, hi = ordered.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = ordered[mid];
+      if (at < s.start) hi = mid - 1; else if (at >= s.end) lo = mid + 1; else return s;
+    }
+    return undefined;
+  };
+  const failingIndex = new Map(failing.map((s, k) => [s, k]));
+  const inAccepted = (at: number) => holder(at)?.error === false;
+  const failingAt = (at: number) => { const s = holder(at); return s ? failingIndex.get(s) ?? -1 : -1; };
+  let best: DialectGuess | undefined;
+  let bestExplained = 0;
+  const byDialect = new Map<DialectGuess['dialect'], { signs: DialectSign[]; explained: Set<number>; weakly: Set<number> }>();
   for (const rule of SIGNS) {
     const src = rule.raw ? text : code;
     rule.re.lastIndex = 0;
+    const entry = byDialect.get(rule.dialect) ?? { signs: [], explained: new Set<number>(), weakly: new Set<number>() };
+    byDialect.set(rule.dialect, entry);
     let first: DialectSign | undefined;
-    const every = all.get(rule.dialect) ?? [];
-    const strong = !rule.weak;
     for (let m = rule.re.exec(src); m; m = rule.re.exec(src)) {
       if (m[0].length === 0) { rule.re.lastIndex++; continue; }
       const part = rule.group ? m[rule.group] : m[0];
       const start = m.index + (rule.group ? m[0].indexOf(part) : 0);
       // a sign in a comment counts only where the comment starts in code (not a `#` inside a string)
       if (rule.raw && !commentStarts.has(start)) continue;
-      const sign = { what: rule.what, start, end: start + part.length, strong };
+      if (rule.accept && !rule.accept(code, start)) continue;
+      if (inAccepted(start)) continue;
+      const sign = { what: rule.what, start, end: start + part.length, strong: !rule.weak };
       first ??= sign;
-      every.push(sign);
-      if (every.length > 10_000) break;
+      const k = failingAt(start);
+      if (k >= 0) (sign.strong ? entry.explained : entry.weakly).add(k);
     }
-    all.set(rule.dialect, every);
-    if (first) found.set(rule.dialect, [...(found.get(rule.dialect) ?? []), first]);
+    if (first) entry.signs.push(first);
   }
-  let best: DialectGuess | undefined;
-  for (const [dialect, signs] of found) {
-    if (!best || signs.length > best.signs.length) best = { dialect, name: NAMES[dialect], signs: signs.sort((a, b) => a.start - b.start) };
+  for (const [dialect, { signs, explained: strongly, weakly }] of byDialect) {
+    // Signs of the dialect sit in most of the refused statements, and strong ones in some: a weak
+    // sign (`DROP INDEX i ON t`) explains a refusal only in a file a strong sign already names.
+    if (!strongly.size) continue;
+    const explained = new Set([...strongly, ...weakly]);
+    if (explained.size * 2 < failing.length) continue;
+    if (!best || explained.size > bestExplained || (explained.size === bestExplained && signs.length > best.signs.length)) {
+      best = { dialect, name: NAMES[dialect], signs: signs.sort((a, b) => a.start - b.start) };
+      bestExplained = explained.size;
+    }
   }
-  if (!best) return undefined;
-  if (best.signs.length >= 2) return best;
-  // One kind of sign: only a strong one, when it explains the syntax errors, and they are much of the file.
-  if (!best.signs[0].strong) return undefined;
-  const failing = statements.filter((s) => s.error);
-  if (!failing.length || failing.length * 2 < statements.length) return undefined;
-  const spots = all.get(best.dialect) ?? [];
-  const explained = failing.every((s) => spots.some((g) => g.start >= s.start && g.start < s.end) || spots.some((g) => g.start < s.start && g.end > s.start));
-  return explained ? best : undefined;
+  return best;
 }
 
 /** The notice for a file in another dialect: one line, naming the dialect and its signs. */

@@ -27,8 +27,35 @@ const TEMPLATE_RE = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\{#[\s\S]*?#\}/g;
 
 function fill(len: number, ch: string): string { return ch.repeat(Math.max(0, len)); }
 
+const GOOSE_ENVSUB_RE = /^[ \t]*--[ \t]*\+goose[ \t]+ENVSUB[ \t]+(ON|OFF)\b/gim;
+/** goose's environment placeholders: ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}... */
+const ENV_PLACEHOLDER_RE = /\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?=+-][^}\n]*)?\}/g;
+
+/**
+ * Between `-- +goose ENVSUB ON` and `-- +goose ENVSUB OFF` (or the file's end), goose replaces
+ * `${NAME}` with an environment variable before running the SQL: mask those like other placeholders.
+ */
+function maskGooseEnvsub(text: string, marks: Uint8Array): string {
+  if (text.indexOf('${') < 0 || !/ENVSUB/i.test(text)) return text;
+  const regions: [number, number][] = [];
+  let on = -1;
+  GOOSE_ENVSUB_RE.lastIndex = 0;
+  for (let m = GOOSE_ENVSUB_RE.exec(text); m; m = GOOSE_ENVSUB_RE.exec(text)) {
+    if (m[1].toUpperCase() === 'ON') { if (on < 0) on = m.index; }
+    else if (on >= 0) { regions.push([on, m.index]); on = -1; }
+  }
+  if (on >= 0) regions.push([on, text.length]);
+  if (!regions.length) return text;
+  return text.replace(ENV_PLACEHOLDER_RE, (m, offset: number) => {
+    if (!regions.some(([a, b]) => offset >= a && offset < b)) return m;
+    for (let i = 0; i < m.length; i++) marks[offset + i] = 1;
+    return '_'.repeat(m.length);
+  });
+}
+
 /** Replaces template placeholders with identifier characters of the same length (newlines kept). */
-function maskTemplates(text: string, marks: Uint8Array): string {
+function maskTemplates(original: string, marks: Uint8Array): string {
+  const text = maskGooseEnvsub(original, marks);
   if (text.indexOf('{{') < 0 && text.indexOf('{%') < 0 && text.indexOf('{#') < 0) return text;
   return text.replace(TEMPLATE_RE, (m, offset: number) => {
     for (let i = 0; i < m.length; i++) marks[offset + i] = 1;

@@ -35,8 +35,12 @@ export const rule: Rule = {
       const uniqueNotNull = ctx.schema.indexesOf(t).find((ix) =>
         ix.unique && !ix.predicate && ix.columns.length > 0 &&
         ix.columns.every((c) => c !== null && t.columns.get(c)?.notNull));
+      // a typed table (`CREATE TABLE t OF type`) cannot take a column the type does not have
+      const ofType = stmt?.kind === 'CreateStmt' ? stmt.node?.ofTypename?.names?.map((x: any) => x?.String?.sval).filter(Boolean).join('.') : undefined;
       const message = uniqueNotNull
         ? `Table ${t.name} has no primary key; its unique key (${uniqueNotNull.columns.join(', ')}) on NOT NULL columns is not one, so declare it as the PRIMARY KEY.`
+        : ofType
+        ? `Table ${t.name} has no primary key; it is typed (OF ${ofType}), so it cannot add an id column: declare an attribute of ${ofType} as its key (\`CREATE TABLE ${t.name} OF ${ofType} (PRIMARY KEY (attribute))\`).`
         : `Table ${t.name} has no primary key; add one (e.g. \`id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY\`).`;
       ctx.report({ loc: t.loc, message });
     }
