@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { CodeAction } from 'vscode-languageserver-protocol';
+import { fileUri, LspClient } from './lspClient';
 
 const ROOT = path.resolve(__dirname, '..');
 // DBE_CLI: another build (to show a test fails on the build before a fix)
@@ -200,5 +202,55 @@ describe('tools whose migrations never change once written', () => {
     const seed = fs.readFileSync(path.join(dir, 'db/migration/R__seed.sql'), 'utf8');
     dbe(['lint', '--fix', '.'], dir);
     assert.equal(fs.readFileSync(path.join(dir, 'db/migration/R__seed.sql'), 'utf8'), seed);
+  });
+});
+
+describe('the language server: a file opened from outside the workspace folder is judged by its own migration set', () => {
+  const clients: LspClient[] = [];
+  after(async () => { for (const c of clients) await c.stop(); });
+  async function serverOn(folder: string, createFiles = false): Promise<LspClient> {
+    const c = await LspClient.start({ folder, createFiles });
+    clients.push(c);
+    await c.waitForStatus((s) => s.state === 'ready', 120_000);
+    return c;
+  }
+  const OPTIONS = { tabSize: 2, insertSpaces: true };
+  /** Every URI a code action's workspace edit changes (files it creates excluded). */
+  function editedUris(actions: CodeAction[]): string[] {
+    const out: string[] = [];
+    for (const a of actions) {
+      out.push(...Object.keys(a.edit?.changes ?? {}));
+      for (const d of a.edit?.documentChanges ?? []) if ('textDocument' in d) out.push(d.textDocument.uri);
+    }
+    return out;
+  }
+
+  test('an applied migration of examples/shop opened with an empty workspace folder: no formatting edits, no fix that edits it', async () => {
+    const dir = shopCopy();
+    const empty = fs.mkdtempSync(path.join(TMP, 'empty-'));
+    const c = await serverOn(empty, true);
+    const file = path.join(dir, APPLIED[0]);
+    const uri = fileUri(file);
+    const published = await c.open(uri, fs.readFileSync(file, 'utf8'));
+    const edits = await c.conn.sendRequest('textDocument/formatting', { textDocument: { uri }, options: OPTIONS }) as unknown[] | null;
+    assert.deepEqual(edits ?? [], []);
+    assert.ok(c.messages.some((m) => /does not format .*001_create_users\.sql, a migration that has already run/.test(m.message)), JSON.stringify(c.messages));
+    const withFixes = published.diagnostics.filter((d) => ((d.data as { fixes?: unknown[] } | undefined)?.fixes ?? []).length > 0);
+    assert.ok(withFixes.length > 0, 'the file has findings with fixes (the test would prove nothing otherwise)');
+    const end = { line: fs.readFileSync(file, 'utf8').split('\n').length, character: 0 };
+    const actions = await c.conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end }, context: { diagnostics: withFixes, only: ['quickfix'] } }) as CodeAction[];
+    const fixActions = actions.filter((a) => !/^(Ignore|Show documentation|Ask DB Engineer)/.test(a.title));
+    assert.deepEqual(editedUris(fixActions).filter((u) => u === uri), [], JSON.stringify(fixActions.map((a) => a.title)));
+  });
+
+  test('the newest migration (004) opened from outside is still formatted', async () => {
+    const dir = shopCopy();
+    const empty = fs.mkdtempSync(path.join(TMP, 'empty-'));
+    const c = await serverOn(empty);
+    const file = path.join(dir, 'migrations', '004_catalog_and_events.sql');
+    const uri = fileUri(file);
+    await c.open(uri, fs.readFileSync(file, 'utf8'));
+    const edits = await c.conn.sendRequest('textDocument/formatting', { textDocument: { uri }, options: OPTIONS }) as unknown[] | null;
+    assert.ok((edits ?? []).length > 0);
   });
 });
