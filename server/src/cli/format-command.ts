@@ -59,6 +59,7 @@ export async function formatCommand(o: FormatCliOptions, io: Io): Promise<number
     const order = project.order();
     // the real files written in this run: a file and a link to it are written once
     const reals = new Set<string>();
+    const given = new Set(spec.files);
     for (const file of spec.files) {
       const src = sources.get(file)!;
       const why = src.unreadable
@@ -71,7 +72,7 @@ export async function formatCommand(o: FormatCliOptions, io: Io): Promise<number
       if (spec.setUnknown && looksLikeMigration(file)) { applied++; io.err(`${show(file)}: left as written: its migration set cannot be read, so it may be a migration that has already run\n`); continue; }
       const never = sf && neverEdited(sf);
       if (never) { applied++; io.err(`${show(file)}: left as written: ${never}\n`); continue; }
-      const link = linkRefusal(project, file, show);
+      const link = linkRefusal(project, file, show, given);
       if (link) { applied++; io.err(`${show(file)}: left as written: ${link}\n`); continue; }
       const real = realOrSelf(file);
       if (reals.has(real)) continue;

@@ -201,6 +201,7 @@ function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: strin
   const show = (p: string) => path.relative(options.cwd, p) || p;
   const original = new Map(sources.map((s) => [s.path, s] as const));
   const context = new Set(spec.context ?? []);
+  const given = new Set(spec.files);
   const roots = [spec.root];
   // why a file may not be rewritten (or created), asked once per path
   const refusals = new Map<string, string | undefined>();
@@ -211,7 +212,7 @@ function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: strin
     if (!create && src && !src.utf8) why = src.hash ? 'not UTF-8' : 'not read whole';
     if (!why && !create && context.has(p)) why = 'it is not among the files given (read only for the schema and the migration set)';
     if (!why && !create && spec.setUnknown && looksLikeMigration(p)) why = 'its migration set cannot be read, so it may be a migration that has already run';
-    if (!why && !create) why = linkRefusal(project, p, show);
+    if (!why && !create) why = linkRefusal(project, p, show, given);
     why ??= outsideRoots(p, roots);
     if (!why && !create) why = notWritable(p);
     refusals.set(p, why);
@@ -295,7 +296,7 @@ function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: strin
  * migration), and a target that is a file of the project is fixed under its own name only (never
  * written twice in one run).
  */
-export function linkRefusal(project: Project, p: string, show: (p: string) => string): string | undefined {
+export function linkRefusal(project: Project, p: string, show: (p: string) => string, given: ReadonlySet<string>): string | undefined {
   let real: string;
   try { real = fs.realpathSync(p); } catch { return undefined; }
   if (real === path.resolve(p)) return undefined;
@@ -304,7 +305,8 @@ export function linkRefusal(project: Project, p: string, show: (p: string) => st
     const never = neverEdited(target);
     if (isAppliedMigration(project.order(), target)) return `it is a link to ${show(real)}, a migration that has already run`;
     if (never) return `it is a link to ${show(real)}, ${never}`;
-    return `it is a link to ${show(real)}, which is fixed under its own name`;
+    // a target that was given too is fixed under its own name; one read only as context, through the link
+    return given.has(real) ? `it is a link to ${show(real)}, which is fixed under its own name` : undefined;
   }
   if (looksLikeMigration(real)) return `it is a link to ${show(real)}, a migration outside the files read, which may have already run`;
   return undefined;
