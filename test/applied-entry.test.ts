@@ -243,6 +243,24 @@ describe('the language server: a file opened from outside the workspace folder i
     assert.deepEqual(editedUris(fixActions).filter((u) => u === uri), [], JSON.stringify(fixActions.map((a) => a.title)));
   });
 
+  test('in the workspace: the newest Prisma migration.sql and a Flyway R__ file get no formatting edits, with the reason', async () => {
+    const dir = project({
+      'prisma/migrations/20240101000000_init/migration.sql': 'create table users (id bigint primary key, email text);\n',
+      'prisma/migrations/20240201000000_orders/migration.sql': 'create table orders (id bigint primary key, user_id bigint references users (id));\n',
+      'flyway/V1__users.sql': 'create table accounts (id bigint primary key);\n',
+      'flyway/R__seed.sql': 'insert into accounts (id) values (1);\n',
+    });
+    const c = await serverOn(dir);
+    for (const [rel, why] of [['prisma/migrations/20240201000000_orders/migration.sql', /a Prisma migration/], ['flyway/R__seed.sql', /a Flyway repeatable migration/]] as const) {
+      const file = path.join(dir, rel);
+      const uri = fileUri(file);
+      await c.open(uri, fs.readFileSync(file, 'utf8'));
+      const edits = await c.conn.sendRequest('textDocument/formatting', { textDocument: { uri }, options: OPTIONS }) as unknown[] | null;
+      assert.deepEqual(edits ?? [], [], rel);
+      assert.ok(c.messages.some((m) => m.message.includes(path.basename(rel)) && why.test(m.message)), JSON.stringify(c.messages));
+    }
+  });
+
   test('the newest migration (004) opened from outside is still formatted', async () => {
     const dir = shopCopy();
     const empty = fs.mkdtempSync(path.join(TMP, 'empty-'));
