@@ -139,8 +139,13 @@ function diagnosticActions(server: DbeServer, params: CodeActionParams): CodeAct
 function editsOutsideApplied(server: DbeServer, edit: WorkspaceEdit | undefined): boolean {
   if (!edit) return false;
   const uris = new Set<string>(Object.keys(edit.changes ?? {}));
-  for (const c of edit.documentChanges ?? []) if ('textDocument' in c) uris.add(c.textDocument.uri);
+  const created = new Set<string>();
+  for (const c of edit.documentChanges ?? []) {
+    if ('textDocument' in c) uris.add(c.textDocument.uri);
+    else if (c.kind === 'create') created.add(c.uri);
+  }
   for (const uri of uris) {
+    if (created.has(uri)) continue;
     const key = server.key(uri);
     if (outsideRefusal(server.folderFor(key), key)) return true;
   }
