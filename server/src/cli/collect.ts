@@ -19,6 +19,14 @@ export interface ProjectSpec {
   kind: 'dir' | 'files';
   /** What was skipped while collecting (a subdirectory that cannot be listed), one line each. */
   notes?: string[];
+  /**
+   * The rest of the project the files belong to, read (never written) so that the schema and the
+   * migration set are whole: a file given alone is judged, formatted and fixed like in its project.
+   * Only `files` get findings, formatting or fixes.
+   */
+  context?: string[];
+  /** The migration set of some given file could not be listed: a file that looks like a migration is then treated as applied. */
+  setUnknown?: boolean;
 }
 
 /** Forward-slash path of `file` relative to `root`. */
@@ -58,7 +66,13 @@ export function collectProjects(paths: string[], configOverride: string | undefi
       const notes: string[] = [];
       const files = listSqlFiles(abs, config.ignore, (n) => notes.push(`${p.replace(/\/+$/, '') || '.'}: ${n}`)).filter((f) => !seen.has(f));
       for (const f of files) seen.add(f);
-      specs.push({ root: abs, files, config, configFile, kind: 'dir', ...(notes.length ? { notes } : {}) });
+      // a sub-folder of a project (the folder of .dbe.json above it, or the migration folder above a
+      // per-migration folder): the rest of the project is read as context
+      const home = configFile && !override ? path.dirname(configFile) : perMigrationParent(abs);
+      if (home && home !== abs && within(home, abs)) {
+        const ctx = projectContext(home, config, files);
+        specs.push({ root: home, files, config, configFile, kind: 'dir', context: ctx.files, ...(ctx.unknown ? { setUnknown: true } : {}), ...(notes.length ? { notes } : {}) });
+      } else specs.push({ root: abs, files, config, configFile, kind: 'dir', ...(notes.length ? { notes } : {}) });
     } else if (st.isFile()) {
       if (!seen.has(abs)) { seen.add(abs); looseFiles.push(abs); }
     } else {
@@ -66,11 +80,66 @@ export function collectProjects(paths: string[], configOverride: string | undefi
     }
   }
   if (looseFiles.length) {
-    const root = commonDir(looseFiles);
-    const configFile = override ?? findConfigFile(root);
-    specs.push({ root, files: looseFiles.sort(), config: configFor(configFile), configFile, kind: 'files' });
+    const configFile = override ?? findConfigFile(commonDir(looseFiles));
+    const config = configFor(configFile);
+    // Files given one by one are judged in their project: the folder of .dbe.json, else the migration
+    // folder each lies in (its own folder; the parent of a per-migration folder such as Prisma's
+    // <timestamp>_name/ or Diesel's <date>_name/). The other files there are read as context, so a
+    // migration that has already run is known as such, and the schema is the project's.
+    const found = findConfigFile(commonDir(looseFiles));
+    const homes = found ? [path.dirname(found)] : [...new Set(looseFiles.map(setFolderOf))];
+    const root = commonDir([...homes.map((h) => path.join(h, '_')), ...looseFiles]);
+    const given = new Set(looseFiles);
+    const context = new Set<string>();
+    let unknown = false;
+    for (const h of homes) {
+      const ctx = projectContext(h, config, looseFiles);
+      unknown ||= ctx.unknown;
+      for (const f of ctx.files) if (!given.has(f)) context.add(f);
+    }
+    specs.push({ root, files: looseFiles.sort(), config, configFile, kind: 'files', ...(context.size ? { context: [...context].sort() } : {}), ...(unknown ? { setUnknown: true } : {}) });
   }
   return specs;
+}
+
+/** True when `file` is `dir` or lies under it. */
+function within(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** A per-migration folder (Prisma's <timestamp>_name/migration.sql, Diesel's <date>_name/up.sql): its parent, else undefined. */
+function perMigrationParent(dir: string): string | undefined {
+  try {
+    const names = fs.readdirSync(dir).map((n) => n.toLowerCase());
+    if (names.some((n) => n === 'migration.sql' || n === 'up.sql' || n === 'down.sql')) return path.dirname(dir);
+  } catch { /* not listed: no parent */ }
+  return undefined;
+}
+
+/** The folder holding the migration set `file` belongs to. */
+export function setFolderOf(file: string): string {
+  const dir = path.dirname(file);
+  if (/^(up|down|migration)\.sql$/i.test(path.basename(file))) return path.dirname(dir);
+  return dir;
+}
+
+/** The .sql files under `home` other than `files` (read as context); `unknown` when `home` cannot be listed. */
+function projectContext(home: string, config: Config, files: readonly string[]): { files: string[]; unknown: boolean } {
+  const given = new Set(files);
+  try {
+    return { files: listSqlFiles(home, config.ignore).filter((f) => !given.has(f)), unknown: false };
+  } catch {
+    return { files: [], unknown: true };
+  }
+}
+
+/** A file that looks like a migration by its folder (migrations/, migrate/, ...) or its name (001_x.sql, V1__x.sql, 20240101_x.sql, x.up.sql). */
+export function looksLikeMigration(file: string): boolean {
+  const parts = file.split(/[\\/]/).map((p) => p.toLowerCase());
+  const name = parts[parts.length - 1];
+  if (parts.slice(0, -1).some((p) => /^(db_?)?migrat(e|ions?)$|^schema_?migrations$|^changes?$|^deploy$/.test(p))) return true;
+  return /^(v\d|u\d|r__|\d{3,}[_.-])/.test(name) || /[._-](up|down)\.sql$/.test(name) || /^(up|down|migration)\.sql$/.test(name);
 }
 
 /**

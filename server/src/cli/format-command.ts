@@ -8,7 +8,10 @@ import * as path from 'node:path';
 import type { FormatCliOptions } from './args';
 import { collectProjects } from './collect';
 import { APPLIED_MIGRATION, formatSql, LEFT_REASONS, type FormatOptions } from '../engine/format';
-import { isAppliedMigration } from '../engine/placement';
+import { isAppliedMigration, neverEdited } from '../engine/placement';
+import { linkRefusal } from './lint-project';
+import { looksLikeMigration } from './collect';
+import * as fs from 'node:fs';
 import { Project } from '../engine/project';
 import { relTo } from './collect';
 import { readDiskSource } from '../engine/read-file';
@@ -16,6 +19,8 @@ import { writeAllOrNothing, type PlannedWrite } from '../engine/safe-write';
 import { initParser } from '../sql/parse';
 import { LineIndex } from '../text';
 import type { Config } from '../config';
+
+function realOrSelf(p: string): string { try { return fs.realpathSync(p); } catch { return path.resolve(p); } }
 
 interface Io { out(s: string): void; err(s: string): void; cwd: string }
 
@@ -46,7 +51,15 @@ export async function formatCommand(o: FormatCliOptions, io: Io): Promise<number
       sources.set(file, src);
       if (!src.unreadable) project.setFile(file, src.text);
     }
+    // the rest of the project (files given one by one, a sub-folder): read only, to know its migration set
+    for (const file of spec.context ?? []) {
+      const src = readDiskSource(file, spec.config.maxFileBytes);
+      if (!src.unreadable) project.setFile(file, src.text);
+    }
     const order = project.order();
+    // the real files written in this run: a file and a link to it are written once
+    const reals = new Set<string>();
+    const given = new Set(spec.files);
     for (const file of spec.files) {
       const src = sources.get(file)!;
       const why = src.unreadable
@@ -56,6 +69,14 @@ export async function formatCommand(o: FormatCliOptions, io: Io): Promise<number
       files++;
       const sf = project.getFile(file);
       if (sf && isAppliedMigration(order, sf)) { applied++; io.err(`${show(file)}: left as written: a migration that has already run\n`); continue; }
+      if (spec.setUnknown && looksLikeMigration(file)) { applied++; io.err(`${show(file)}: left as written: its migration set cannot be read, so it may be a migration that has already run\n`); continue; }
+      const never = sf && neverEdited(sf);
+      if (never) { applied++; io.err(`${show(file)}: left as written: ${never}\n`); continue; }
+      const link = linkRefusal(project, file, show, given);
+      if (link) { applied++; io.err(`${show(file)}: left as written: ${link}\n`); continue; }
+      const real = realOrSelf(file);
+      if (reals.has(real)) continue;
+      reals.add(real);
       const r = formatSql(src.text, options);
       if (r.left.length) {
         const lines = new LineIndex(src.text);
@@ -82,7 +103,7 @@ export async function formatCommand(o: FormatCliOptions, io: Io): Promise<number
     }
   }
   const fileWord = (k: number) => `${k} file${k === 1 ? '' : 's'}`;
-  const tail = `${applied ? `; ${fileWord(applied)} left as written: migrations that have already run` : ''}${left ? `; ${left} statement${left === 1 ? '' : 's'} left as written` : ''}${unreadable ? `; ${fileWord(unreadable)} not read` : ''}`;
+  const tail = `${applied ? `; ${fileWord(applied)} left as written: migrations that have already run or must not change` : ''}${left ? `; ${left} statement${left === 1 ? '' : 's'} left as written` : ''}${unreadable ? `; ${fileWord(unreadable)} not read` : ''}`;
   if (applied) io.err(`dbe: a migration that has already run is never formatted: ${APPLIED_MIGRATION}\n`);
   if (o.write) io.out(`${fileWord(written)} formatted (${statements} statements), ${fileWord(files - applied - written)} unchanged${tail}\n`);
   else io.out(`${fileWord(changed)} would be formatted (${statements} statements), ${fileWord(files - applied - changed)} already formatted${tail}\n`);

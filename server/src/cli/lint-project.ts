@@ -12,7 +12,8 @@ import type { Finding, TextEdit } from '../model';
 import { clearParseCaches, setParseStore } from '../sql/parse';
 import { cacheFileFor, DiskParseCache, type CacheEntry } from './parse-cache';
 import { ResultCache } from './result-cache';
-import { relTo, InputError, type ProjectSpec } from './collect';
+import { looksLikeMigration, relTo, InputError, type ProjectSpec } from './collect';
+import { isAppliedMigration, neverEdited } from '../engine/placement';
 import { readDiskSource, type DiskSource } from '../engine/read-file';
 import { timed } from './timing';
 
@@ -57,7 +58,7 @@ export function addSource(project: Project, file: string, source: DiskSource): v
  * regular file or cannot be read comes in with `unreadable`, reported as one finding on it (decision 0013).
  */
 export function addProjectFiles(project: Project, spec: ProjectSpec): void {
-  for (const f of spec.files) addSource(project, f, readDiskSource(f, spec.config.maxFileBytes));
+  for (const f of [...spec.files, ...(spec.context ?? [])]) addSource(project, f, readDiskSource(f, spec.config.maxFileBytes));
   addMigrationMeta(project, spec);
 }
 
@@ -96,6 +97,7 @@ export interface LintProjectOptions {
 }
 
 export function lintProject(spec: ProjectSpec, options: LintProjectOptions): ProjectResult {
+  let linkNotes: string[] = [];
   // relPath is called in the ordering comparator: memoised.
   const rels = new Map<string, string>();
   const rel = (p: string) => {
@@ -104,6 +106,24 @@ export function lintProject(spec: ProjectSpec, options: LintProjectOptions): Pro
     return r;
   };
   const sources = spec.files.map((f) => ({ path: f, ...timed('read', () => readDiskSource(f, spec.config.maxFileBytes, { forWrite: options.fix })) }));
+  // --fix: a link to another file of the project is that file: it is read (and fixed) once, under
+  // the file's own name (replayed twice, its statements would make each fix come back every pass)
+  if (options.fix) {
+    const realOf = (p: string) => { try { return fs.realpathSync(p); } catch { return path.resolve(p); } };
+    const own = new Set(sources.filter((s) => realOf(s.path) === path.resolve(s.path)).map((s) => realOf(s.path)));
+    const links = sources.filter((s) => realOf(s.path) !== path.resolve(s.path) && own.has(realOf(s.path)));
+    if (links.length) {
+      for (const l of links) sources.splice(sources.indexOf(l), 1);
+      spec = { ...spec, files: spec.files.filter((f) => !links.some((l) => l.path === f)) };
+      linkNotes = links.map((l) => `${path.relative(options.cwd, l.path) || l.path}: not fixed: it is a link to ${path.relative(options.cwd, realOf(l.path)) || realOf(l.path)}, which is fixed under its own name`);
+    }
+  }
+  // the rest of the project (files given one by one, a sub-folder): read for the schema and the
+  // migration set, never judged or fixed
+  if (spec.context?.length) {
+    for (const f of spec.context) sources.push({ path: f, ...timed('read', () => readDiskSource(f, spec.config.maxFileBytes)) });
+    options = { ...options, targets: options.targets ?? spec.files };
+  }
   // A project whose files, configuration and dbe build are all unchanged: the report is on disk.
   const results = options.cache && !options.fix && !options.targets ? timed('result-cache', () => ResultCache.for(spec, sources, options.cwd)) : undefined;
   const hit = results && timed('result-cache', () => results.load());
@@ -115,6 +135,7 @@ export function lintProject(spec: ProjectSpec, options: LintProjectOptions): Pro
   setParseStore(store);
   try {
     const out = lintWith(project, spec, sources, options, store);
+    if (linkNotes.length) out.fixNotes = [...linkNotes, ...(out.fixNotes ?? [])];
     if (results) timed('result-cache', () => results.save(out));
     return out;
   } finally {
@@ -179,6 +200,8 @@ function firstLine(s: string): string {
 function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: string } & DiskSource)[], options: LintProjectOptions, results: Map<string, Finding[]>, notes: string[]): { results: Map<string, Finding[]>; fixesApplied: number; filesFixed: number; writeFailed: boolean } {
   const show = (p: string) => path.relative(options.cwd, p) || p;
   const original = new Map(sources.map((s) => [s.path, s] as const));
+  const context = new Set(spec.context ?? []);
+  const given = new Set(spec.files);
   const roots = [spec.root];
   // why a file may not be rewritten (or created), asked once per path
   const refusals = new Map<string, string | undefined>();
@@ -187,6 +210,9 @@ function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: strin
     let why: string | undefined;
     const src = original.get(p);
     if (!create && src && !src.utf8) why = src.hash ? 'not UTF-8' : 'not read whole';
+    if (!why && !create && context.has(p)) why = 'it is not among the files given (read only for the schema and the migration set)';
+    if (!why && !create && spec.setUnknown && looksLikeMigration(p)) why = 'its migration set cannot be read, so it may be a migration that has already run';
+    if (!why && !create) why = linkRefusal(project, p, show, given);
     why ??= outsideRoots(p, roots);
     if (!why && !create) why = notWritable(p);
     refusals.set(p, why);
@@ -262,6 +288,28 @@ function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: strin
   for (const g of groups) if (g.paths.every((p) => written.has(p) || !changed.includes(p)) && g.paths.some((p) => written.has(p))) fixesApplied++;
   if (!outcome.ok || rejected.size) results = project.analyze(options.targets);
   return { results, fixesApplied, filesFixed: written.size, writeFailed: !outcome.ok };
+}
+
+/**
+ * Why a file reached through a symbolic link is not rewritten, or undefined: the link's target is
+ * the file that changes, so it is judged as the target (a migration that has already run is that
+ * migration), and a target that is a file of the project is fixed under its own name only (never
+ * written twice in one run).
+ */
+export function linkRefusal(project: Project, p: string, show: (p: string) => string, given: ReadonlySet<string>): string | undefined {
+  let real: string;
+  try { real = fs.realpathSync(p); } catch { return undefined; }
+  if (real === path.resolve(p)) return undefined;
+  const target = project.getFile(real);
+  if (target) {
+    const never = neverEdited(target);
+    if (isAppliedMigration(project.order(), target)) return `it is a link to ${show(real)}, a migration that has already run`;
+    if (never) return `it is a link to ${show(real)}, ${never}`;
+    // a target that was given too is fixed under its own name; one read only as context, through the link
+    return given.has(real) ? `it is a link to ${show(real)}, which is fixed under its own name` : undefined;
+  }
+  if (looksLikeMigration(real)) return `it is a link to ${show(real)}, a migration outside the files read, which may have already run`;
+  return undefined;
 }
 
 /** The files one applied fix changed. */

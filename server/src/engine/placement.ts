@@ -302,6 +302,24 @@ export function isAppliedMigration(files: readonly SourceFile[], file: SourceFil
   return files.some((f) => f.isDown);
 }
 
+/**
+ * Why DB Engineer never edits `file` (formatting, fixes), whichever migration is the newest, or
+ * undefined. A Prisma migration.sql: `prisma migrate dev` applies a migration when it creates it, and
+ * a changed one makes Prisma report "migration was modified after it was applied" and offer to reset
+ * the database. A Flyway repeatable migration (R__): a changed checksum makes Flyway run it again (a
+ * seed INSERT in it runs twice).
+ */
+export function neverEdited(file: SourceFile): string | undefined {
+  if (file.createdByFix) return undefined;
+  if (file.migration?.convention === 'prisma' || (/^migration\.sql$/i.test(baseOf(file.path)) && /^\d{14}_/.test(baseOf(dirOf(file.path))))) {
+    return 'a Prisma migration: prisma migrate dev applied it when it created it, and Prisma reports a changed one as "modified after it was applied" and offers to reset the database';
+  }
+  if (file.migration?.role === 'repeatable' || REPEATABLE.test(baseOf(file.path))) {
+    return 'a Flyway repeatable migration: a change to its text changes its checksum, and Flyway runs it again (its INSERTs repeat)';
+  }
+  return undefined;
+}
+
 const appliedCache = new WeakMap<readonly SourceFile[], { applied: Set<string>; any: boolean }>();
 
 /**

@@ -14,7 +14,7 @@ import { LineIndex, tokenishEnd } from '../text';
 import { isDownMigration } from './order';
 import { planMigrations, TOOL_TABLES, type MigrationPlan, type ToolConvention } from './conventions';
 import { applySuppressions } from './suppress';
-import { isAppliedMigration } from './placement';
+import { isAppliedMigration, neverEdited } from './placement';
 import { fixProblem } from './fix-check';
 
 /** A file as read from disk: its size there in bytes, or why it could not be read (see engine/read-file.ts). */
@@ -256,6 +256,8 @@ export class Project {
       if (e.create) continue;
       const f = this.files.get(e.path);
       if (f && isAppliedMigration(files, f)) return `it would edit ${this.relPath(e.path)}, a migration that has already run (a fix writes a new migration instead)`;
+      const never = f && neverEdited(f);
+      if (never) return `it would edit ${this.relPath(e.path)}, ${never}`;
     }
     return undefined;
   }

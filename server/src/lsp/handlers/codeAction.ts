@@ -5,7 +5,8 @@
 // document's current version, and the actions are built from the server's copy only. A diagnostic the
 // server did not publish, malformed `data`, or a document changed since the publication gets no action.
 // Refactors (refactor.rewrite) are computed for the statement at the cursor or selection.
-import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit } from 'vscode-languageserver';
+import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
+import { outsideRefusal } from '../outside-set';
 import { statementAt } from '../../engine/suppress';
 import type { SourceFile } from '../../model';
 import { materializedViewRefactors } from '../../refactors/materialized-view';
@@ -110,6 +111,8 @@ function diagnosticActions(server: DbeServer, params: CodeActionParams): CodeAct
   for (const d of ours) {
     const data = d.data as DiagnosticData;
     data.fixes.forEach((fx, i) => {
+      // a fix editing a file opened from outside the workspace folder that is an applied migration there
+      if (editsOutsideApplied(server, fx.edit)) return;
       fixes.push({ title: fx.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: fx.edit, isPreferred: i === 0 });
     });
     const ask = `Ask DB Engineer about ${data.rule}`;
@@ -130,6 +133,23 @@ function diagnosticActions(server: DbeServer, params: CodeActionParams): CodeAct
     });
   }
   return [...fixes, ...ignores, ...asks];
+}
+
+/** True when `edit` changes (not creates) a file outside every workspace folder that its own migration set says must not change (./outside-set.ts). */
+function editsOutsideApplied(server: DbeServer, edit: WorkspaceEdit | undefined): boolean {
+  if (!edit) return false;
+  const uris = new Set<string>(Object.keys(edit.changes ?? {}));
+  const created = new Set<string>();
+  for (const c of edit.documentChanges ?? []) {
+    if ('textDocument' in c) uris.add(c.textDocument.uri);
+    else if (c.kind === 'create') created.add(c.uri);
+  }
+  for (const uri of uris) {
+    if (created.has(uri)) continue;
+    const key = server.key(uri);
+    if (outsideRefusal(server.folderFor(key), key)) return true;
+  }
+  return false;
 }
 
 /** `-- dbe-ignore <rule>` above the statement the diagnostic starts in (or appended to an existing one). */

@@ -4,7 +4,8 @@
 import type { CancellationToken, DocumentFormattingParams, DocumentRangeFormattingParams, FormattingOptions, Range, TextEdit } from 'vscode-languageserver';
 import type { Config } from '../../config';
 import { APPLIED_MIGRATION, formatSteps, LEFT_REASONS, type FormatOptions } from '../../engine/format';
-import { isAppliedMigration } from '../../engine/placement';
+import { isAppliedMigration, neverEdited } from '../../engine/placement';
+import { outsideRefusal } from '../outside-set';
 import type { Settings } from '../settings';
 import { guard, type DbeServer } from '../server';
 import { runSliced } from '../slices';
@@ -50,6 +51,21 @@ async function formatEdits(server: DbeServer, uri: string, editor: FormattingOpt
   const { folder, file } = found;
   if (file.skipped) {
     server.connection.console.info(`Format: ${uri} left as written: ${file.skipped}`);
+    return [];
+  }
+  // opened from outside every workspace folder: judged by its own folder's migration set on disk
+  const outside = outsideRefusal(folder, found.key);
+  if (outside) {
+    const message = `DB Engineer does not format ${folder.relPath(file.path)}, ${outside}: ${APPLIED_MIGRATION}.`;
+    server.connection.console.info(`Format: ${message}`);
+    if (!toldApplied.has(found.key)) { toldApplied.add(found.key); void server.connection.window.showInformationMessage(message); }
+    return [];
+  }
+  const never = neverEdited(file);
+  if (never) {
+    const message = `DB Engineer does not format ${folder.relPath(file.path)}, ${never}.`;
+    server.connection.console.info(`Format: ${message}`);
+    if (!toldApplied.has(found.key)) { toldApplied.add(found.key); void server.connection.window.showInformationMessage(message); }
     return [];
   }
   if (isAppliedMigration(folder.project.order(), file)) {
