@@ -271,6 +271,84 @@ describe('rename', () => {
   });
 });
 
+describe('rename keeps what every query means (red team)', () => {
+  const init = 'CREATE TABLE orders (id bigint PRIMARY KEY, total_amount numeric);\nCREATE TABLE invoices (id bigint, order_id bigint, amount numeric);\n';
+  const project = (q: string) => makeWorkspace({ 'db/000001_init.up.sql': init, 'db/000001_init.down.sql': 'DROP TABLE invoices;\nDROP TABLE orders;\n', 'q.sql': q });
+  async function renameAt(c: LspClient, file: string, at: { line: number; character: number }, newName: string): Promise<WorkspaceEdit> {
+    return c.conn.sendRequest('textDocument/rename', { textDocument: { uri: fileUri(file) }, position: at, newName });
+  }
+  function editedText(edit: WorkspaceEdit, file: string): string {
+    const d = (edit.documentChanges ?? []).find((x: any) => x.textDocument?.uri === fileUri(file)) as { edits: any[] } | undefined;
+    return applyTextEdits(fs.readFileSync(file, 'utf8'), d?.edits ?? []);
+  }
+
+  test('a new name that an outer unqualified use would now resolve to (capture): refused, naming the file and line', async () => {
+    const ws = project('SELECT 1;\nSELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND amount < total_amount);\n');
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    const msg = await refusal(renameAt(c, q, pos(q, 'amount <', 0, 1), 'total_amount'));
+    assert.match(msg, /q\.sql:2/);
+    assert.match(msg, /total_amount/);
+    // another name is fine, and the outer use is left alone
+    assert.equal(editedText(await renameAt(c, q, pos(q, 'amount <', 0, 1), 'net'), q).split('\n')[1], 'SELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND net < total_amount);');
+  });
+
+  test('a new name another relation in scope already has (ambiguity): refused', async () => {
+    const ws = project('SELECT total_amount FROM orders o JOIN invoices i ON i.order_id = o.id;\n');
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    assert.match(await refusal(renameAt(c, q, pos(q, 'total_amount', 0, 1), 'amount')), /q\.sql:1/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'total_amount', 0, 1), 'order_id')), /q\.sql:1/);
+    // a statement that does not use the column changes meaning too: renaming invoices.amount to total_amount
+    const ws2 = project('SELECT total_amount FROM orders o JOIN invoices i ON i.order_id = o.id;\nSELECT amount FROM invoices;\n');
+    const c2 = await start(ws2, { createFiles: true });
+    const q2 = path.join(ws2, 'q.sql');
+    assert.match(await refusal(renameAt(c2, q2, pos(q2, 'amount FROM invoices', 0, 1), 'total_amount')), /q\.sql:1/);
+  });
+
+  test('RETURNING, ORDER BY, GROUP BY, PARTITION BY, ON CONFLICT, DO UPDATE SET and a CTE follow a column rename', async () => {
+    const ws = project([
+      'INSERT INTO orders (id, total_amount) VALUES (1, 2) ON CONFLICT (id) DO UPDATE SET total_amount = excluded.total_amount RETURNING total_amount;',
+      'UPDATE orders SET total_amount = 0 WHERE id = 1 RETURNING total_amount;',
+      'DELETE FROM orders WHERE id = 1 RETURNING id, total_amount;',
+      'SELECT id FROM orders ORDER BY total_amount;',
+      'SELECT total_amount, count(*) FROM orders GROUP BY total_amount;',
+      'SELECT sum(id) OVER (PARTITION BY total_amount ORDER BY total_amount) FROM orders;',
+      'WITH t (a) AS (SELECT total_amount FROM orders) SELECT a FROM t;',
+      '',
+    ].join('\n'));
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    const after = editedText(await renameAt(c, q, pos(q, 'total_amount', 0, 1), 'amount_due'), q);
+    assert.equal(after, [
+      'INSERT INTO orders (id, amount_due) VALUES (1, 2) ON CONFLICT (id) DO UPDATE SET amount_due = excluded.amount_due RETURNING amount_due;',
+      'UPDATE orders SET amount_due = 0 WHERE id = 1 RETURNING amount_due;',
+      'DELETE FROM orders WHERE id = 1 RETURNING id, amount_due;',
+      'SELECT id FROM orders ORDER BY amount_due;',
+      'SELECT amount_due, count(*) FROM orders GROUP BY amount_due;',
+      'SELECT sum(id) OVER (PARTITION BY amount_due ORDER BY amount_due) FROM orders;',
+      'WITH t (a) AS (SELECT amount_due FROM orders) SELECT a FROM t;',
+      '',
+    ].join('\n'));
+  });
+
+  test('a table rename follows whole-row references by the table\'s name, and leaves an alias\'s alone', async () => {
+    const ws = project('SELECT orders FROM orders;\nSELECT row_to_json(orders) FROM orders;\nSELECT row_to_json(o) FROM orders o;\n');
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    const after = editedText(await renameAt(c, q, pos(q, 'FROM orders;', 0, 6), 'purchases'), q);
+    assert.equal(after, 'SELECT purchases FROM purchases;\nSELECT row_to_json(purchases) FROM purchases;\nSELECT row_to_json(o) FROM purchases o;\n');
+  });
+
+  test('a column of a table in a NATURAL JOIN: refused (the join keys would change)', async () => {
+    const ws = project('SELECT id FROM orders NATURAL JOIN invoices;\nSELECT total_amount FROM orders;\n');
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    assert.match(await refusal(renameAt(c, q, pos(q, 'total_amount', 0, 1), 'amount')), /q\.sql:1.*NATURAL/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'total_amount', 0, 1), 'grand_total')), /q\.sql:1.*NATURAL/);
+  });
+});
+
 describe('outline and folding', () => {
   test('document symbols of a migration: tables with their columns, indexes, a function', async () => {
     const c = await start(SHOP);
