@@ -340,6 +340,17 @@ describe('rename keeps what every query means (red team)', () => {
     assert.equal(after, 'SELECT purchases FROM purchases;\nSELECT row_to_json(purchases) FROM purchases;\nSELECT row_to_json(o) FROM purchases o;\n');
   });
 
+  test('a table renamed to a name an alias or a CTE of the query has: refused; a column renamed to a function parameter\'s name: refused', async () => {
+    const ws = project('SELECT orders.id FROM orders, invoices inv;\nWITH recent AS (SELECT 1 AS x) SELECT orders.id FROM orders, recent;\n'
+      + 'CREATE FUNCTION f(p_id bigint) RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE invoices SET amount = 0 WHERE order_id = p_id; END $$;\n');
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    assert.match(await refusal(renameAt(c, q, pos(q, 'FROM orders', 0, 6), 'inv')), /q\.sql:1: .*two relations of one FROM would both be called `inv`/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'FROM orders', 0, 6), 'recent')), /q\.sql:2: .*`recent`/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'order_id', 0, 1), 'p_id')), /q\.sql:3: .*`p_id` would name column `invoices.p_id`/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'order_id', 0, 1), 'xmin')), /system column/);
+  });
+
   test('a column of a table in a NATURAL JOIN: refused (the join keys would change)', async () => {
     const ws = project('SELECT id FROM orders NATURAL JOIN invoices;\nSELECT total_amount FROM orders;\n');
     const c = await start(ws, { createFiles: true });

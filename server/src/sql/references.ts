@@ -34,6 +34,8 @@ export interface StatementReferences {
   refs: Reference[]; unresolved: Unresolved[]; dropped: DroppedName[];
   /** Tables inside a NATURAL JOIN (its join keys are every common column name: renaming one changes them). */
   natural: Table[];
+  /** Names given to two FROM items of one query level (PostgreSQL: "table name … specified more than once"). */
+  duplicates: string[];
 }
 
 interface Rel {
@@ -117,6 +119,7 @@ class Walker {
   readonly unresolved: Unresolved[] = [];
   readonly dropped: DroppedName[] = [];
   readonly natural: Table[] = [];
+  readonly duplicates: string[] = [];
   private readonly text: string;
   private toks: Token[] | undefined;
 
@@ -342,12 +345,21 @@ class Walker {
       return;
     }
     for (const item of sel.fromClause ?? []) this.fromItem(item, level, outer);
+    this.noteDuplicates(level);
     if (sel.intoClause?.IntoClause?.rel ?? sel.intoClause?.rel) { /* SELECT INTO creates a table: not a reference */ }
     this.expr([sel.targetList, sel.whereClause, sel.groupClause, sel.havingClause, sel.windowClause, sel.distinctClause, sel.valuesLists, sel.limitCount, sel.limitOffset, sel.lockingClause], level);
     // ORDER BY a bare name: an output column first
     const outputs = new Set<string>();
     for (const rt of sel.targetList ?? []) if (rt.ResTarget?.name) outputs.add(rt.ResTarget.name);
     this.expr(sel.sortClause, { ...level, outputs });
+  }
+
+  private noteDuplicates(level: Scope): void {
+    const seen = new Set<string>();
+    for (const r of level.rels) {
+      if (r.name && seen.has(r.name)) this.duplicates.push(r.name);
+      seen.add(r.name);
+    }
   }
 
   /** INSERT / UPDATE / DELETE (also inside CTEs). */
@@ -380,6 +392,7 @@ class Walker {
     }
     if (target) level.rels.push(target);
     for (const item of (kind === 'update' ? n.fromClause : n.usingClause) ?? []) this.fromItem(item, level, outer);
+    this.noteDuplicates(level);
     if (kind === 'update') for (const rt of n.targetList ?? []) { this.targetName(rt.ResTarget, t); this.expr(rt.ResTarget?.val, level); }
     this.expr([n.whereClause, n.returningList ?? n.returningClause?.exprs], level);
   }
@@ -594,7 +607,7 @@ class Walker {
 export function statementReferences(stmt: Statement, schema: Schema): StatementReferences {
   const w = new Walker(stmt, schema);
   try { w.statement(); } catch { /* an AST shape we did not expect: what was found so far stands */ }
-  return { refs: w.refs, unresolved: w.unresolved, dropped: w.dropped, natural: w.natural };
+  return { refs: w.refs, unresolved: w.unresolved, dropped: w.dropped, natural: w.natural, duplicates: w.duplicates };
 }
 
 function subStatement(stmt: Statement, start: number, text: string): Statement | undefined {

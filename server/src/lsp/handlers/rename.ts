@@ -75,6 +75,7 @@ export function parseNewName(raw: string): string {
   return name;
 }
 
+const SYSTEM_COLUMNS = new Set(['tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid']);
 const q = (s: string) => '`' + s + '`';
 const qualified = (t: Table) => (t.schema === 'public' ? quoteIdent(t.name) : `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`);
 const display = (t: Table) => (t.schema === 'public' ? t.name : `${t.schema}.${t.name}`);
@@ -93,6 +94,7 @@ export async function rename(server: DbeServer, params: RenameParams): Promise<W
   if (newName === oldName) throw refuse(`${q(newName)} is already its name.`);
   if (sym.kind === 'column') {
     if (t.columns.has(newName)) throw refuse(`${kindWord(t)} ${q(display(t))} already has a column ${q(newName)}.`);
+    if (SYSTEM_COLUMNS.has(newName)) throw refuse(`${q(newName)} is the name of a system column: PostgreSQL refuses it as a column name.`);
   } else {
     const key = tableKey(t.schema, newName);
     if (index.schema.tables.has(key)) throw refuse(`A ${kindWord(index.schema.tables.get(key)!)} ${q(key.startsWith('public.') ? newName : key)} already exists.`);
@@ -280,6 +282,8 @@ function checkMeaningKept(rel: (p: string) => string, index: ReferenceIndex, sym
       if (sym.column && [...before, ...nowRefs].some((w) => w.natural.some((x) => x === t || x === shadow))) {
         throw refuse(`${rel(f.path)}:${lineOf(f, stmt.start)} joins ${q(display(t))} with NATURAL JOIN: renaming one of its columns changes the join's keys. Write the join with ON or USING first.`);
       }
+      const dup = nowRefs.flatMap((w) => w.duplicates).find((n) => !before.some((w) => w.duplicates.includes(n)));
+      if (dup !== undefined) throw refuse(`${rel(f.path)}:${lineOf(f, stmt.start)}: after the rename, two relations of one FROM would both be called ${q(dup)} (an alias or a CTE there already has that name): choose another name.`);
       type Seen = { table: Table; column?: Column } | 'unresolved';
       const map = (ws: StatementReferences[], pos: (o: number) => number) => {
         const m = new Map<number, Seen>();
@@ -298,7 +302,7 @@ function checkMeaningKept(rel: (p: string) => string, index: ReferenceIndex, sym
         const line = lineOf(f, toOld(p));
         const name = identName(/^("(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*)/.exec(text.slice(p))?.[0] ?? newName);
         if (b === 'unresolved') throw refuse(`${rel(f.path)}:${line}: after the rename, ${q(name)} would be ambiguous (another relation in scope has a column ${q(name)}): choose another name, or qualify it first.`);
-        throw refuse(`${rel(f.path)}:${line}: after the rename, ${q(name)} would name ${say(b)} instead of ${a === 'unresolved' ? 'what it names now' : say(a)}: the query would change meaning. Choose another name, or qualify it first.`);
+        throw refuse(`${rel(f.path)}:${line}: after the rename, ${q(name)} would name ${say(b)} instead of ${a === 'unresolved' ? 'what it names now (a variable, a parameter, or a name DB Engineer cannot tie to one table)' : say(a)}: the query would change meaning. Choose another name, or qualify it first.`);
       }
       for (const w of nowRefs) {
         const u = w.unresolved.find((x) => x.name === newName);
