@@ -351,6 +351,31 @@ describe('rename keeps what every query means (red team)', () => {
     assert.match(await refusal(renameAt(c, q, pos(q, 'order_id', 0, 1), 'xmin')), /system column/);
   });
 
+  test('a table or column that a function kept by a migration uses, or a trigger function writes as NEW.<column>: refused', async () => {
+    const ws = makeWorkspace({
+      'db/000001_init.up.sql': init,
+      'db/000001_init.down.sql': 'DROP TABLE invoices;\nDROP TABLE orders;\n',
+      'db/000002_fn.up.sql': [
+        'CREATE FUNCTION unpaid() RETURNS numeric LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT sum(amount) FROM invoices); END $$;',
+        'CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.total_amount := coalesce(NEW.total_amount, 0); RETURN NEW; END $$;',
+        'CREATE TRIGGER orders_touch BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION touch();',
+        'CREATE FUNCTION gone() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM invoices WHERE amount > 0 $$;',
+        'DROP FUNCTION gone();',
+        '',
+      ].join('\n'),
+      'db/000002_fn.down.sql': 'DROP TRIGGER orders_touch ON orders;\nDROP FUNCTION touch();\nDROP FUNCTION unpaid();\n',
+      'q.sql': 'SELECT amount, total_amount FROM invoices i JOIN orders o ON o.id = i.order_id;\nSELECT id FROM orders;\n',
+    });
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    assert.match(await refusal(renameAt(c, q, pos(q, 'amount,', 0, 1), 'net')), /db\/000002_fn\.up\.sql:1: function `unpaid` uses `amount` in its body/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'FROM invoices', 0, 6), 'bills')), /db\/000002_fn\.up\.sql:1: function `unpaid` uses `invoices`/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'total_amount', 0, 1), 'grand_total')), /db\/000002_fn\.up\.sql:2: trigger function `touch` of `orders` uses `NEW.total_amount`/);
+    // a column no kept function uses is renamed (gone() was dropped)
+    const edit = await renameAt(c, q, pos(q, 'order_id', 0, 1), 'purchase_id');
+    assert.match(editedText(edit, q), /ON o\.id = i\.purchase_id;/);
+  });
+
   test('a column of a table in a NATURAL JOIN: refused (the join keys would change)', async () => {
     const ws = project('SELECT id FROM orders NATURAL JOIN invoices;\nSELECT total_amount FROM orders;\n');
     const c = await start(ws, { createFiles: true });

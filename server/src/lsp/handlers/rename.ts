@@ -16,11 +16,11 @@ import {
 } from 'vscode-languageserver';
 import { statementAt } from '../../engine/suppress';
 import { dirOf, migrationFolder, migrationLabel, placeMigration } from '../../engine/placement';
-import type { SourceFile, Statement } from '../../model';
+import { isDownStatement, type SourceFile, type Statement } from '../../model';
 import { columnRenameWarning, relationRenameWarning } from '../../rules/migration/breaking-rename';
 import { Schema, tableKey, type Column, type Table } from '../../schema';
-import { kindOf } from '../../sql/ast';
-import { parseStatement } from '../../sql/parse';
+import { kindOf, strings } from '../../sql/ast';
+import { parseStatement, type Node } from '../../sql/parse';
 import { quoteIdent } from '../../sql/ident';
 import { bodyStatements, identName, statementReferences, type StatementReferences } from '../../sql/references';
 import type { IndexedRef, ReferenceIndex, SymbolInfo } from '../references-index';
@@ -127,6 +127,7 @@ export async function rename(server: DbeServer, params: RenameParams): Promise<W
   const checked = order.filter((f) => !(migFolder && isMigration(f)) && !f.skipped);
   checkNothingLeft(project.relativePath.bind(project), index, sym, oldName, checked);
   checkMeaningKept(project.relativePath.bind(project), index, sym, oldName, newName, checked);
+  checkFunctions(project.relativePath.bind(project), index, sym, oldName, order, (f) => !(migFolder && isMigration(f)));
 
   const annotations = server.support.changeAnnotations === true;
   const warning = sym.kind === 'column'
@@ -208,6 +209,44 @@ function checkNothingLeft(rel: (p: string) => string, index: ReferenceIndex, sym
         if (sym.kind === 'column' && !WORD(sym.table.name).test(s.text)) continue;
         throw refuse(`${rel(f.path)}:${lineOf(f, at)} has ${q(oldName)} in a function body where DB Engineer cannot tell what it names (dynamic SQL, a string, a variable): rename by hand.`);
       }
+    }
+  }
+}
+
+const functionName = (n: Node[] | undefined) => strings(n ?? []).filter((p, i, a) => !(p === 'public' && i < a.length - 1)).join('.');
+
+/**
+ * Refuses when a function the database keeps would fail after the rename: ALTER … RENAME does not
+ * change function bodies (PostgreSQL plans them by name when they run). That is the current
+ * definition of a function (its last CREATE, not dropped since) in a file the rename does not edit (a
+ * migration) whose body uses the table or column, and a trigger function of the table whose body
+ * writes NEW.<column> or OLD.<column> (the walk cannot tie those records to a table).
+ */
+function checkFunctions(rel: (p: string) => string, index: ReferenceIndex, sym: Target['sym'], oldName: string, order: SourceFile[], edited: (f: SourceFile) => boolean): void {
+  const tableId = sym.kind === 'column' ? sym.id.slice(0, sym.id.indexOf('.')) : sym.id;
+  const current = new Map<string, { file: SourceFile; stmt: Statement }>();
+  const triggered = new Set<string>();
+  const inStmt = (f: SourceFile, s: Statement) => (index.byFile.get(f.path) ?? []).filter((r) => r.start >= s.start && r.end <= s.end);
+  for (const f of order) {
+    if (f.isDown || f.skipped) continue;
+    for (const s of f.statements) {
+      if (isDownStatement(s) || !s.node) continue;
+      if (s.kind === 'CreateFunctionStmt') current.set(functionName(s.node.funcname), { file: f, stmt: s });
+      else if (s.kind === 'DropStmt' && ['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE'].includes(s.node.removeType)) {
+        for (const o of s.node.objects ?? []) current.delete(functionName(o.ObjectWithArgs?.objname));
+      } else if (s.kind === 'CreateTrigStmt' && inStmt(f, s).some((r) => r.id === tableId)) triggered.add(functionName(s.node.funcname));
+    }
+  }
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const record = new RegExp(`\\b(?:new|old)\\s*\\.\\s*(?:${esc(oldName)}(?![A-Za-z0-9_$])|"${esc(oldName.replace(/"/g, '""'))}")`, 'i');
+  for (const [name, { file, stmt }] of current) {
+    const uses = inStmt(file, stmt).filter((r) => r.id === sym.id);
+    if (uses.length && !edited(file)) {
+      throw refuse(`${rel(file.path)}:${lineOf(file, uses[0].start)}: function ${q(name)} uses ${q(oldName)} in its body, and a RENAME does not change function bodies: it would fail once the rename runs. Rename by hand, replacing the function in the same migration.`);
+    }
+    const m = sym.kind === 'column' && triggered.has(name) ? record.exec(stmt.text) : null;
+    if (m) {
+      throw refuse(`${rel(file.path)}:${lineOf(file, stmt.start + m.index)}: trigger function ${q(name)} of ${q(display(sym.table))} uses ${q(m[0])}, which a rename does not change: every write to the table would fail. Rename by hand, replacing the function too.`);
     }
   }
 }
