@@ -349,6 +349,8 @@ describe('rename keeps what every query means (red team)', () => {
     assert.match(await refusal(renameAt(c, q, pos(q, 'FROM orders', 0, 6), 'recent')), /q\.sql:2: .*`recent`/);
     assert.match(await refusal(renameAt(c, q, pos(q, 'order_id', 0, 1), 'p_id')), /q\.sql:3: .*`p_id` would name column `invoices.p_id`/);
     assert.match(await refusal(renameAt(c, q, pos(q, 'order_id', 0, 1), 'xmin')), /system column/);
+    // a quoted name with characters a pattern would read as syntax is just a name
+    assert.match(editedText(await renameAt(c, q, pos(q, 'FROM orders', 0, 6), '"Orders (old"'), q), /^SELECT "Orders \(old"\.id FROM "Orders \(old", invoices inv;/);
   });
 
   test('a table or column that a function kept by a migration uses, or a trigger function writes as NEW.<column>: refused', async () => {

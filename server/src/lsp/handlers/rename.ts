@@ -81,7 +81,7 @@ const qualified = (t: Table) => (t.schema === 'public' ? quoteIdent(t.name) : `$
 const display = (t: Table) => (t.schema === 'public' ? t.name : `${t.schema}.${t.name}`);
 const kindWord = (t: Table) => (t.kind === 'matview' ? 'materialized view' : t.kind);
 const alterWord = (t: Table) => (t.kind === 'matview' ? 'ALTER MATERIALIZED VIEW' : t.kind === 'view' ? 'ALTER VIEW' : 'ALTER TABLE');
-const WORD = (w: string) => new RegExp(`(^|[^A-Za-z0-9_$])${w.replace(/[$]/g, '\\$')}([^A-Za-z0-9_$]|$)`, 'i');
+const WORD = (w: string) => new RegExp(`(^|[^A-Za-z0-9_$])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z0-9_$]|$)`, 'i');
 
 function lineOf(file: SourceFile, offset: number): number { return file.lines.range(offset, offset).start.line + 1; }
 
