@@ -347,8 +347,13 @@ describe('rename keeps what every query means (red team)', () => {
     const q = path.join(ws, 'q.sql');
     assert.match(await refusal(renameAt(c, q, pos(q, 'FROM orders', 0, 6), 'inv')), /q\.sql:1: .*two relations of one FROM would both be called `inv`/);
     assert.match(await refusal(renameAt(c, q, pos(q, 'FROM orders', 0, 6), 'recent')), /q\.sql:2: .*`recent`/);
-    assert.match(await refusal(renameAt(c, q, pos(q, 'order_id', 0, 1), 'p_id')), /q\.sql:3: .*`p_id` would name column `invoices.p_id`/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'order_id', 0, 1), 'p_id')), /q\.sql:3: the function there has a variable or parameter `p_id`/);
     assert.match(await refusal(renameAt(c, q, pos(q, 'order_id', 0, 1), 'xmin')), /system column/);
+    // a PL/pgSQL variable of the new name: PostgreSQL would call the column reference ambiguous
+    const ws2 = project('CREATE FUNCTION g() RETURNS numeric LANGUAGE plpgsql AS $$ DECLARE net numeric; BEGIN net := (SELECT sum(amount) FROM invoices); RETURN net; END $$;\n');
+    const c2 = await start(ws2, { createFiles: true });
+    const q2 = path.join(ws2, 'q.sql');
+    assert.match(await refusal(renameAt(c2, q2, pos(q2, 'amount', 0, 1), 'net')), /q\.sql:1: the function there has a variable or parameter `net`/);
     // a quoted name with characters a pattern would read as syntax is just a name
     assert.match(editedText(await renameAt(c, q, pos(q, 'FROM orders', 0, 6), '"Orders (old"'), q), /^SELECT "Orders \(old"\.id FROM "Orders \(old", invoices inv;/);
   });

@@ -20,7 +20,7 @@ import { isDownStatement, type SourceFile, type Statement } from '../../model';
 import { columnRenameWarning, relationRenameWarning } from '../../rules/migration/breaking-rename';
 import { Schema, tableKey, type Column, type Table } from '../../schema';
 import { kindOf, strings } from '../../sql/ast';
-import { parseStatement, type Node } from '../../sql/parse';
+import { parsePlpgsql, parseStatement, type Node } from '../../sql/parse';
 import { quoteIdent } from '../../sql/ident';
 import { bodyStatements, identName, statementReferences, type StatementReferences } from '../../sql/references';
 import type { IndexedRef, ReferenceIndex, SymbolInfo } from '../references-index';
@@ -278,6 +278,18 @@ function editedStatement(stmt: Statement, text: string): Statement | undefined {
   return { file, index: stmt.index, start: 0, end: text.length, text, templated: stmt.templated, parsed, kind, node: parsed.node![kind] };
 }
 
+/** Names of the variables and parameters of a PL/pgSQL function or DO block (empty when it is not one). */
+function plpgsqlNames(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const fn of parsePlpgsql(text) ?? []) {
+    for (const d of fn.datums ?? []) {
+      const v = d.PLpgSQL_var ?? d.PLpgSQL_rec ?? d.PLpgSQL_recfield;
+      if (typeof v?.refname === 'string') out.add(v.refname);
+    }
+  }
+  return out;
+}
+
 /** The statement's references and those of its function body, if any. */
 function walk(stmt: Statement, schema: Schema): StatementReferences[] {
   return [statementReferences(stmt, schema), ...bodyStatements(stmt).map((b) => statementReferences(b, schema))];
@@ -316,6 +328,9 @@ function checkMeaningKept(rel: (p: string) => string, index: ReferenceIndex, sym
       const toOld = (n: number) => { let o = n + stmt.start; for (const e of edits) if (toNew(e.end) <= n) o -= newText.length - (e.end - e.start); return o; };
       const edited = editedStatement(stmt, text);
       if (!edited) throw refuse(`${rel(f.path)}:${lineOf(f, stmt.start)} would no longer parse after the rename: rename by hand.`);
+      if (sym.kind === 'column' && (stmt.kind === 'CreateFunctionStmt' || stmt.kind === 'DoStmt') && plpgsqlNames(stmt.text).has(newName)) {
+        throw refuse(`${rel(f.path)}:${lineOf(f, stmt.start)}: the function there has a variable or parameter ${q(newName)}: PL/pgSQL would find the renamed column ambiguous. Choose another name.`);
+      }
       const before = walk(stmt, index.schema);
       const nowRefs = walk(edited, after);
       if (sym.column && [...before, ...nowRefs].some((w) => w.natural.some((x) => x === t || x === shadow))) {
