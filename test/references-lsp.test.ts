@@ -271,6 +271,127 @@ describe('rename', () => {
   });
 });
 
+describe('rename keeps what every query means (red team)', () => {
+  const init = 'CREATE TABLE orders (id bigint PRIMARY KEY, total_amount numeric);\nCREATE TABLE invoices (id bigint, order_id bigint, amount numeric);\n';
+  const project = (q: string) => makeWorkspace({ 'db/000001_init.up.sql': init, 'db/000001_init.down.sql': 'DROP TABLE invoices;\nDROP TABLE orders;\n', 'q.sql': q });
+  async function renameAt(c: LspClient, file: string, at: { line: number; character: number }, newName: string): Promise<WorkspaceEdit> {
+    return c.conn.sendRequest('textDocument/rename', { textDocument: { uri: fileUri(file) }, position: at, newName });
+  }
+  function editedText(edit: WorkspaceEdit, file: string): string {
+    const d = (edit.documentChanges ?? []).find((x: any) => x.textDocument?.uri === fileUri(file)) as { edits: any[] } | undefined;
+    return applyTextEdits(fs.readFileSync(file, 'utf8'), d?.edits ?? []);
+  }
+
+  test('a new name that an outer unqualified use would now resolve to (capture): refused, naming the file and line', async () => {
+    const ws = project('SELECT 1;\nSELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND amount < total_amount);\n');
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    const msg = await refusal(renameAt(c, q, pos(q, 'amount <', 0, 1), 'total_amount'));
+    assert.match(msg, /q\.sql:2/);
+    assert.match(msg, /total_amount/);
+    // another name is fine, and the outer use is left alone
+    assert.equal(editedText(await renameAt(c, q, pos(q, 'amount <', 0, 1), 'net'), q).split('\n')[1], 'SELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND net < total_amount);');
+  });
+
+  test('a new name another relation in scope already has (ambiguity): refused', async () => {
+    const ws = project('SELECT total_amount FROM orders o JOIN invoices i ON i.order_id = o.id;\n');
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    assert.match(await refusal(renameAt(c, q, pos(q, 'total_amount', 0, 1), 'amount')), /q\.sql:1/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'total_amount', 0, 1), 'order_id')), /q\.sql:1/);
+    // a statement that does not use the column changes meaning too: renaming invoices.amount to total_amount
+    const ws2 = project('SELECT total_amount FROM orders o JOIN invoices i ON i.order_id = o.id;\nSELECT amount FROM invoices;\n');
+    const c2 = await start(ws2, { createFiles: true });
+    const q2 = path.join(ws2, 'q.sql');
+    assert.match(await refusal(renameAt(c2, q2, pos(q2, 'amount FROM invoices', 0, 1), 'total_amount')), /q\.sql:1/);
+  });
+
+  test('RETURNING, ORDER BY, GROUP BY, PARTITION BY, ON CONFLICT, DO UPDATE SET and a CTE follow a column rename', async () => {
+    const ws = project([
+      'INSERT INTO orders (id, total_amount) VALUES (1, 2) ON CONFLICT (id) DO UPDATE SET total_amount = excluded.total_amount RETURNING total_amount;',
+      'UPDATE orders SET total_amount = 0 WHERE id = 1 RETURNING total_amount;',
+      'DELETE FROM orders WHERE id = 1 RETURNING id, total_amount;',
+      'SELECT id FROM orders ORDER BY total_amount;',
+      'SELECT total_amount, count(*) FROM orders GROUP BY total_amount;',
+      'SELECT sum(id) OVER (PARTITION BY total_amount ORDER BY total_amount) FROM orders;',
+      'WITH t (a) AS (SELECT total_amount FROM orders) SELECT a FROM t;',
+      '',
+    ].join('\n'));
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    const after = editedText(await renameAt(c, q, pos(q, 'total_amount', 0, 1), 'amount_due'), q);
+    assert.equal(after, [
+      'INSERT INTO orders (id, amount_due) VALUES (1, 2) ON CONFLICT (id) DO UPDATE SET amount_due = excluded.amount_due RETURNING amount_due;',
+      'UPDATE orders SET amount_due = 0 WHERE id = 1 RETURNING amount_due;',
+      'DELETE FROM orders WHERE id = 1 RETURNING id, amount_due;',
+      'SELECT id FROM orders ORDER BY amount_due;',
+      'SELECT amount_due, count(*) FROM orders GROUP BY amount_due;',
+      'SELECT sum(id) OVER (PARTITION BY amount_due ORDER BY amount_due) FROM orders;',
+      'WITH t (a) AS (SELECT amount_due FROM orders) SELECT a FROM t;',
+      '',
+    ].join('\n'));
+  });
+
+  test('a table rename follows whole-row references by the table\'s name, and leaves an alias\'s alone', async () => {
+    const ws = project('SELECT orders FROM orders;\nSELECT row_to_json(orders) FROM orders;\nSELECT row_to_json(o) FROM orders o;\n');
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    const after = editedText(await renameAt(c, q, pos(q, 'FROM orders;', 0, 6), 'purchases'), q);
+    assert.equal(after, 'SELECT purchases FROM purchases;\nSELECT row_to_json(purchases) FROM purchases;\nSELECT row_to_json(o) FROM purchases o;\n');
+  });
+
+  test('a table renamed to a name an alias or a CTE of the query has: refused; a column renamed to a function parameter\'s name: refused', async () => {
+    const ws = project('SELECT orders.id FROM orders, invoices inv;\nWITH recent AS (SELECT 1 AS x) SELECT orders.id FROM orders, recent;\n'
+      + 'CREATE FUNCTION f(p_id bigint) RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE invoices SET amount = 0 WHERE order_id = p_id; END $$;\n');
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    assert.match(await refusal(renameAt(c, q, pos(q, 'FROM orders', 0, 6), 'inv')), /q\.sql:1: .*two relations of one FROM would both be called `inv`/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'FROM orders', 0, 6), 'recent')), /q\.sql:2: .*`recent`/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'order_id', 0, 1), 'p_id')), /q\.sql:3: the function there has a variable or parameter `p_id`/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'order_id', 0, 1), 'xmin')), /system column/);
+    // a PL/pgSQL variable of the new name: PostgreSQL would call the column reference ambiguous
+    const ws2 = project('CREATE FUNCTION g() RETURNS numeric LANGUAGE plpgsql AS $$ DECLARE net numeric; BEGIN net := (SELECT sum(amount) FROM invoices); RETURN net; END $$;\n');
+    const c2 = await start(ws2, { createFiles: true });
+    const q2 = path.join(ws2, 'q.sql');
+    assert.match(await refusal(renameAt(c2, q2, pos(q2, 'amount', 0, 1), 'net')), /q\.sql:1: the function there has a variable or parameter `net`/);
+    // a quoted name with characters a pattern would read as syntax is just a name
+    assert.match(editedText(await renameAt(c, q, pos(q, 'FROM orders', 0, 6), '"Orders (old"'), q), /^SELECT "Orders \(old"\.id FROM "Orders \(old", invoices inv;/);
+  });
+
+  test('a table or column that a function kept by a migration uses, or a trigger function writes as NEW.<column>: refused', async () => {
+    const ws = makeWorkspace({
+      'db/000001_init.up.sql': init,
+      'db/000001_init.down.sql': 'DROP TABLE invoices;\nDROP TABLE orders;\n',
+      'db/000002_fn.up.sql': [
+        'CREATE FUNCTION unpaid() RETURNS numeric LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT sum(amount) FROM invoices); END $$;',
+        'CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.total_amount := coalesce(NEW.total_amount, 0); RETURN NEW; END $$;',
+        'CREATE TRIGGER orders_touch BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION touch();',
+        'CREATE FUNCTION gone() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM invoices WHERE amount > 0 $$;',
+        'DROP FUNCTION gone();',
+        '',
+      ].join('\n'),
+      'db/000002_fn.down.sql': 'DROP TRIGGER orders_touch ON orders;\nDROP FUNCTION touch();\nDROP FUNCTION unpaid();\n',
+      'q.sql': 'SELECT amount, total_amount FROM invoices i JOIN orders o ON o.id = i.order_id;\nSELECT id FROM orders;\n',
+    });
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    assert.match(await refusal(renameAt(c, q, pos(q, 'amount,', 0, 1), 'net')), /db\/000002_fn\.up\.sql:1: function `unpaid` uses `amount` in its body/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'FROM invoices', 0, 6), 'bills')), /db\/000002_fn\.up\.sql:1: function `unpaid` uses `invoices`/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'total_amount', 0, 1), 'grand_total')), /db\/000002_fn\.up\.sql:2: trigger function `touch` of `orders` uses `NEW.total_amount`/);
+    // a column no kept function uses is renamed (gone() was dropped)
+    const edit = await renameAt(c, q, pos(q, 'order_id', 0, 1), 'purchase_id');
+    assert.match(editedText(edit, q), /ON o\.id = i\.purchase_id;/);
+  });
+
+  test('a column of a table in a NATURAL JOIN: refused (the join keys would change)', async () => {
+    const ws = project('SELECT id FROM orders NATURAL JOIN invoices;\nSELECT total_amount FROM orders;\n');
+    const c = await start(ws, { createFiles: true });
+    const q = path.join(ws, 'q.sql');
+    assert.match(await refusal(renameAt(c, q, pos(q, 'total_amount', 0, 1), 'amount')), /q\.sql:1.*NATURAL/);
+    assert.match(await refusal(renameAt(c, q, pos(q, 'total_amount', 0, 1), 'grand_total')), /q\.sql:1.*NATURAL/);
+  });
+});
+
 describe('outline and folding', () => {
   test('document symbols of a migration: tables with their columns, indexes, a function', async () => {
     const c = await start(SHOP);

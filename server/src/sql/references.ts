@@ -30,7 +30,13 @@ export interface Unresolved { start: number; end: number; name: string }
 /** A table dropped before any table of that name exists (`DROP TABLE IF EXISTS t; CREATE TABLE t …`). */
 export interface DroppedName { start: number; end: number; key: string }
 
-export interface StatementReferences { refs: Reference[]; unresolved: Unresolved[]; dropped: DroppedName[] }
+export interface StatementReferences {
+  refs: Reference[]; unresolved: Unresolved[]; dropped: DroppedName[];
+  /** Tables inside a NATURAL JOIN (its join keys are every common column name: renaming one changes them). */
+  natural: Table[];
+  /** Names given to two FROM items of one query level (PostgreSQL: "table name … specified more than once"). */
+  duplicates: string[];
+}
 
 interface Rel {
   /** Name the relation is known by in the query: its alias, else its name. */
@@ -112,6 +118,8 @@ class Walker {
   readonly refs: Reference[] = [];
   readonly unresolved: Unresolved[] = [];
   readonly dropped: DroppedName[] = [];
+  readonly natural: Table[] = [];
+  readonly duplicates: string[] = [];
   private readonly text: string;
   private toks: Token[] | undefined;
 
@@ -176,6 +184,13 @@ class Walker {
         }
         if (has.length > 1 || unknown) { this.unresolved.push({ start: parts[0].start, end: parts[0].end, name: col }); return; }
       }
+      // no column of that name anywhere: PostgreSQL then reads it as a whole-row reference to a FROM item
+      for (let s = scope; s; s = s.parent) {
+        const rel = s.rels.find((r) => r.name === col);
+        if (!rel) continue;
+        if (rel.bare && rel.table) this.add({ start: parts[0].start, end: parts[0].end, table: rel.table });
+        return;
+      }
       this.unresolved.push({ start: parts[0].start, end: parts[0].end, name: col });
       return;
     }
@@ -226,8 +241,10 @@ class Walker {
     if (item.RangeVar) { const r = this.rangeVar(item.RangeVar, level); if (r) level.rels.push(r); return; }
     if (item.JoinExpr) {
       const j = item.JoinExpr;
+      const before = this.refs.length;
       this.fromItem(j.larg, level, outer);
       this.fromItem(j.rarg, level, outer);
+      if (j.isNatural) for (const r of this.refs.slice(before)) if (!r.column && !this.natural.includes(r.table)) this.natural.push(r.table);
       if (j.usingClause) this.usingNames(j, level);
       this.expr(j.quals, level);
       return;
@@ -328,12 +345,21 @@ class Walker {
       return;
     }
     for (const item of sel.fromClause ?? []) this.fromItem(item, level, outer);
+    this.noteDuplicates(level);
     if (sel.intoClause?.IntoClause?.rel ?? sel.intoClause?.rel) { /* SELECT INTO creates a table: not a reference */ }
     this.expr([sel.targetList, sel.whereClause, sel.groupClause, sel.havingClause, sel.windowClause, sel.distinctClause, sel.valuesLists, sel.limitCount, sel.limitOffset, sel.lockingClause], level);
     // ORDER BY a bare name: an output column first
     const outputs = new Set<string>();
     for (const rt of sel.targetList ?? []) if (rt.ResTarget?.name) outputs.add(rt.ResTarget.name);
     this.expr(sel.sortClause, { ...level, outputs });
+  }
+
+  private noteDuplicates(level: Scope): void {
+    const seen = new Set<string>();
+    for (const r of level.rels) {
+      if (r.name && seen.has(r.name)) this.duplicates.push(r.name);
+      seen.add(r.name);
+    }
   }
 
   /** INSERT / UPDATE / DELETE (also inside CTEs). */
@@ -361,13 +387,14 @@ class Walker {
         for (const rt of oc.targetList ?? []) { this.targetName(rt.ResTarget, t); this.expr(rt.ResTarget?.val, withTarget); }
         this.expr([oc.whereClause, infer?.whereClause], withTarget);
       }
-      this.expr(n.returningList, { rels: target ? [target] : [], parent: level, ctes: new Map() });
+      this.expr(n.returningList ?? n.returningClause?.exprs, { rels: target ? [target] : [], parent: level, ctes: new Map() });
       return;
     }
     if (target) level.rels.push(target);
     for (const item of (kind === 'update' ? n.fromClause : n.usingClause) ?? []) this.fromItem(item, level, outer);
+    this.noteDuplicates(level);
     if (kind === 'update') for (const rt of n.targetList ?? []) { this.targetName(rt.ResTarget, t); this.expr(rt.ResTarget?.val, level); }
-    this.expr([n.whereClause, n.returningList], level);
+    this.expr([n.whereClause, n.returningList ?? n.returningClause?.exprs], level);
   }
 
   /** The column named by an INSERT column list entry or an UPDATE SET target. */
@@ -580,7 +607,7 @@ class Walker {
 export function statementReferences(stmt: Statement, schema: Schema): StatementReferences {
   const w = new Walker(stmt, schema);
   try { w.statement(); } catch { /* an AST shape we did not expect: what was found so far stands */ }
-  return { refs: w.refs, unresolved: w.unresolved, dropped: w.dropped };
+  return { refs: w.refs, unresolved: w.unresolved, dropped: w.dropped, natural: w.natural, duplicates: w.duplicates };
 }
 
 function subStatement(stmt: Statement, start: number, text: string): Statement | undefined {

@@ -16,11 +16,13 @@ import {
 } from 'vscode-languageserver';
 import { statementAt } from '../../engine/suppress';
 import { dirOf, migrationFolder, migrationLabel, placeMigration } from '../../engine/placement';
-import type { SourceFile } from '../../model';
+import { isDownStatement, type SourceFile, type Statement } from '../../model';
 import { columnRenameWarning, relationRenameWarning } from '../../rules/migration/breaking-rename';
-import { tableKey, type Table } from '../../schema';
+import { Schema, tableKey, type Column, type Table } from '../../schema';
+import { kindOf, strings } from '../../sql/ast';
+import { parsePlpgsql, parseStatement, type Node } from '../../sql/parse';
 import { quoteIdent } from '../../sql/ident';
-import { identName } from '../../sql/references';
+import { bodyStatements, identName, statementReferences, type StatementReferences } from '../../sql/references';
 import type { IndexedRef, ReferenceIndex, SymbolInfo } from '../references-index';
 import type { DbeServer } from '../server';
 import { referenceAt } from './references';
@@ -73,12 +75,13 @@ export function parseNewName(raw: string): string {
   return name;
 }
 
+const SYSTEM_COLUMNS = new Set(['tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid']);
 const q = (s: string) => '`' + s + '`';
 const qualified = (t: Table) => (t.schema === 'public' ? quoteIdent(t.name) : `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`);
 const display = (t: Table) => (t.schema === 'public' ? t.name : `${t.schema}.${t.name}`);
 const kindWord = (t: Table) => (t.kind === 'matview' ? 'materialized view' : t.kind);
 const alterWord = (t: Table) => (t.kind === 'matview' ? 'ALTER MATERIALIZED VIEW' : t.kind === 'view' ? 'ALTER VIEW' : 'ALTER TABLE');
-const WORD = (w: string) => new RegExp(`(^|[^A-Za-z0-9_$])${w.replace(/[$]/g, '\\$')}([^A-Za-z0-9_$]|$)`, 'i');
+const WORD = (w: string) => new RegExp(`(^|[^A-Za-z0-9_$])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z0-9_$]|$)`, 'i');
 
 function lineOf(file: SourceFile, offset: number): number { return file.lines.range(offset, offset).start.line + 1; }
 
@@ -91,6 +94,7 @@ export async function rename(server: DbeServer, params: RenameParams): Promise<W
   if (newName === oldName) throw refuse(`${q(newName)} is already its name.`);
   if (sym.kind === 'column') {
     if (t.columns.has(newName)) throw refuse(`${kindWord(t)} ${q(display(t))} already has a column ${q(newName)}.`);
+    if (SYSTEM_COLUMNS.has(newName)) throw refuse(`${q(newName)} is the name of a system column: PostgreSQL refuses it as a column name.`);
   } else {
     const key = tableKey(t.schema, newName);
     if (index.schema.tables.has(key)) throw refuse(`A ${kindWord(index.schema.tables.get(key)!)} ${q(key.startsWith('public.') ? newName : key)} already exists.`);
@@ -120,7 +124,10 @@ export async function rename(server: DbeServer, params: RenameParams): Promise<W
       edits.set(path, l);
     }
   }
-  checkNothingLeft(project.relativePath.bind(project), index, sym, oldName, order.filter((f) => !(migFolder && isMigration(f)) && !f.skipped));
+  const checked = order.filter((f) => !(migFolder && isMigration(f)) && !f.skipped);
+  checkNothingLeft(project.relativePath.bind(project), index, sym, oldName, checked);
+  checkMeaningKept(project.relativePath.bind(project), index, sym, oldName, newName, checked);
+  checkFunctions(project.relativePath.bind(project), index, sym, oldName, order, (f) => !(migFolder && isMigration(f)));
 
   const annotations = server.support.changeAnnotations === true;
   const warning = sym.kind === 'column'
@@ -182,13 +189,13 @@ function checkNothingLeft(rel: (p: string) => string, index: ReferenceIndex, sym
   const usesTable = (r: IndexedRef) => r.id === tableId || r.id.startsWith(`${tableId}.`);
   for (const f of files) {
     const refs = index.byFile.get(f.path) ?? [];
-    if (sym.kind === 'column') {
-      for (const u of index.unresolved.get(f.path) ?? []) {
-        if (u.name !== oldName) continue;
-        const stmt = statementAt(f, u.start);
-        if (stmt && refs.some((r) => r.start >= stmt.start && r.end <= stmt.end && usesTable(r))) {
-          throw refuse(`${rel(f.path)}:${lineOf(f, u.start)} uses a column ${q(oldName)} that DB Engineer cannot tie to one table (USING, or several tables in scope): qualify it, or rename by hand.`);
-        }
+    for (const u of index.unresolved.get(f.path) ?? []) {
+      if (u.name !== oldName) continue;
+      const stmt = statementAt(f, u.start);
+      if (stmt && refs.some((r) => r.start >= stmt.start && r.end <= stmt.end && usesTable(r))) {
+        throw refuse(sym.kind === 'column'
+          ? `${rel(f.path)}:${lineOf(f, u.start)} uses a column ${q(oldName)} that DB Engineer cannot tie to one table (USING, or several tables in scope): qualify it, or rename by hand.`
+          : `${rel(f.path)}:${lineOf(f, u.start)} uses the name ${q(oldName)} where DB Engineer cannot tell a column from the whole row of the table (a relation of unknown columns in scope): rename by hand.`);
       }
     }
     for (const s of f.statements) {
@@ -201,6 +208,159 @@ function checkNothingLeft(rel: (p: string) => string, index: ReferenceIndex, sym
         if (refs.some((r) => r.start <= at && at < r.end)) continue;
         if (sym.kind === 'column' && !WORD(sym.table.name).test(s.text)) continue;
         throw refuse(`${rel(f.path)}:${lineOf(f, at)} has ${q(oldName)} in a function body where DB Engineer cannot tell what it names (dynamic SQL, a string, a variable): rename by hand.`);
+      }
+    }
+  }
+}
+
+const functionName = (n: Node[] | undefined) => strings(n ?? []).filter((p, i, a) => !(p === 'public' && i < a.length - 1)).join('.');
+
+/**
+ * Refuses when a function the database keeps would fail after the rename: ALTER … RENAME does not
+ * change function bodies (PostgreSQL plans them by name when they run). That is the current
+ * definition of a function (its last CREATE, not dropped since) in a file the rename does not edit (a
+ * migration) whose body uses the table or column, and a trigger function of the table whose body
+ * writes NEW.<column> or OLD.<column> (the walk cannot tie those records to a table).
+ */
+function checkFunctions(rel: (p: string) => string, index: ReferenceIndex, sym: Target['sym'], oldName: string, order: SourceFile[], edited: (f: SourceFile) => boolean): void {
+  const tableId = sym.kind === 'column' ? sym.id.slice(0, sym.id.indexOf('.')) : sym.id;
+  const current = new Map<string, { file: SourceFile; stmt: Statement }>();
+  const triggered = new Set<string>();
+  const inStmt = (f: SourceFile, s: Statement) => (index.byFile.get(f.path) ?? []).filter((r) => r.start >= s.start && r.end <= s.end);
+  for (const f of order) {
+    if (f.isDown || f.skipped) continue;
+    for (const s of f.statements) {
+      if (isDownStatement(s) || !s.node) continue;
+      if (s.kind === 'CreateFunctionStmt') current.set(functionName(s.node.funcname), { file: f, stmt: s });
+      else if (s.kind === 'DropStmt' && ['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE'].includes(s.node.removeType)) {
+        for (const o of s.node.objects ?? []) current.delete(functionName(o.ObjectWithArgs?.objname));
+      } else if (s.kind === 'CreateTrigStmt' && inStmt(f, s).some((r) => r.id === tableId)) triggered.add(functionName(s.node.funcname));
+    }
+  }
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const record = new RegExp(`\\b(?:new|old)\\s*\\.\\s*(?:${esc(oldName)}(?![A-Za-z0-9_$])|"${esc(oldName.replace(/"/g, '""'))}")`, 'i');
+  for (const [name, { file, stmt }] of current) {
+    const uses = inStmt(file, stmt).filter((r) => r.id === sym.id);
+    if (uses.length && !edited(file)) {
+      throw refuse(`${rel(file.path)}:${lineOf(file, uses[0].start)}: function ${q(name)} uses ${q(oldName)} in its body, and a RENAME does not change function bodies: it would fail once the rename runs. Rename by hand, replacing the function in the same migration.`);
+    }
+    const m = sym.kind === 'column' && triggered.has(name) ? record.exec(stmt.text) : null;
+    if (m) {
+      throw refuse(`${rel(file.path)}:${lineOf(file, stmt.start + m.index)}: trigger function ${q(name)} of ${q(display(sym.table))} uses ${q(m[0])}, which a rename does not change: every write to the table would fail. Rename by hand, replacing the function too.`);
+    }
+  }
+}
+
+/** The schema as it would be after the rename (the same Table and Column objects but the renamed table). */
+function renamedSchema(real: Schema, t: Table, column: Column | undefined, newName: string): { schema: Schema; shadow: Table } {
+  const schema = new Schema();
+  let shadow = t;
+  for (const [k, v] of real.tables) {
+    if (v !== t) { schema.tables.set(k, v); continue; }
+    if (column) {
+      shadow = { ...t, columns: new Map([...t.columns].map(([n, c]) => [n === column.name ? newName : n, c] as [string, Column])) };
+      schema.tables.set(k, shadow);
+    } else {
+      const key = tableKey(t.schema, newName);
+      shadow = { ...t, name: newName, key };
+      schema.tables.set(key, shadow);
+    }
+  }
+  return { schema, shadow };
+}
+
+/** The statement with its text replaced (offsets then count from the statement's start), or undefined when it does not parse. */
+function editedStatement(stmt: Statement, text: string): Statement | undefined {
+  const parsed = parseStatement(text);
+  const kind = kindOf(parsed.node);
+  if (!kind) return undefined;
+  const file = { ...stmt.file, text, split: { ...stmt.file.split, masked: text } } as SourceFile;
+  return { file, index: stmt.index, start: 0, end: text.length, text, templated: stmt.templated, parsed, kind, node: parsed.node![kind] };
+}
+
+/** Names of the variables and parameters of a PL/pgSQL function or DO block (empty when it is not one). */
+function plpgsqlNames(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const fn of parsePlpgsql(text) ?? []) {
+    for (const d of fn.datums ?? []) {
+      const v = d.PLpgSQL_var ?? d.PLpgSQL_rec ?? d.PLpgSQL_recfield;
+      if (typeof v?.refname === 'string') out.add(v.refname);
+    }
+  }
+  return out;
+}
+
+/** The statement's references and those of its function body, if any. */
+function walk(stmt: Statement, schema: Schema): StatementReferences[] {
+  return [statementReferences(stmt, schema), ...bodyStatements(stmt).map((b) => statementReferences(b, schema))];
+}
+
+/**
+ * Refuses a rename after which a statement that uses the table would mean something else, or fail:
+ * each such statement is resolved as it is now and as it would be (its text edited, against the
+ * schema with the new name), and every name must resolve to the same table or column as before. That
+ * catches an unqualified name of an outer query now captured by the renamed column (capture), a name
+ * that another relation in scope also has (ambiguous), a CTE or alias that the new table name would
+ * hide, a variable or parameter of the new name; and a NATURAL JOIN whose keys would change.
+ */
+function checkMeaningKept(rel: (p: string) => string, index: ReferenceIndex, sym: Target['sym'], oldName: string, newName: string, files: SourceFile[]): void {
+  const t = sym.table;
+  const tableId = sym.kind === 'column' ? sym.id.slice(0, sym.id.indexOf('.')) : sym.id;
+  const usesTable = (r: IndexedRef) => r.id === tableId || r.id.startsWith(`${tableId}.`);
+  const { schema: after, shadow } = renamedSchema(index.schema, t, sym.column, newName);
+  const newText = quoteIdent(newName);
+  const ids = new Map<object, number>();
+  const idOf = (o: object) => { let n = ids.get(o); if (n === undefined) ids.set(o, n = ids.size); return n; };
+  const say = (d: { table: Table; column?: Column } | undefined) =>
+    !d ? 'nothing in the schema (a variable, a parameter, an output name)' : d.column ? `column ${q(`${display(d.table)}.${d.column === sym.column ? newName : d.column.name}`)}` : `${kindWord(d.table)} ${q(d.table === t && sym.kind === 'table' ? newName : display(d.table))}`;
+  for (const f of files) {
+    const refs = index.byFile.get(f.path) ?? [];
+    for (const stmt of f.statements) {
+      if (!stmt.kind) continue;
+      const inStmt = refs.filter((r) => r.start >= stmt.start && r.end <= stmt.end);
+      if (!inStmt.some(usesTable) && !(sym.kind === 'table' && WORD(newName).test(stmt.text))) continue;
+      // the statement's text after the rename, and how old offsets move
+      const edits = inStmt.filter((r) => r.id === sym.id).sort((a, b) => a.start - b.start);
+      let text = '', at = stmt.start;
+      for (const e of edits) { text += stmt.text.slice(at - stmt.start, e.start - stmt.start) + newText; at = e.end; }
+      text += stmt.text.slice(at - stmt.start);
+      const toNew = (o: number) => { let d = o - stmt.start; for (const e of edits) if (e.end <= o) d += newText.length - (e.end - e.start); return d; };
+      const toOld = (n: number) => { let o = n + stmt.start; for (const e of edits) if (toNew(e.end) <= n) o -= newText.length - (e.end - e.start); return o; };
+      const edited = editedStatement(stmt, text);
+      if (!edited) throw refuse(`${rel(f.path)}:${lineOf(f, stmt.start)} would no longer parse after the rename: rename by hand.`);
+      if (sym.kind === 'column' && (stmt.kind === 'CreateFunctionStmt' || stmt.kind === 'DoStmt') && plpgsqlNames(stmt.text).has(newName)) {
+        throw refuse(`${rel(f.path)}:${lineOf(f, stmt.start)}: the function there has a variable or parameter ${q(newName)}: PL/pgSQL would find the renamed column ambiguous. Choose another name.`);
+      }
+      const before = walk(stmt, index.schema);
+      const nowRefs = walk(edited, after);
+      if (sym.column && [...before, ...nowRefs].some((w) => w.natural.some((x) => x === t || x === shadow))) {
+        throw refuse(`${rel(f.path)}:${lineOf(f, stmt.start)} joins ${q(display(t))} with NATURAL JOIN: renaming one of its columns changes the join's keys. Write the join with ON or USING first.`);
+      }
+      const dup = nowRefs.flatMap((w) => w.duplicates).find((n) => !before.some((w) => w.duplicates.includes(n)));
+      if (dup !== undefined) throw refuse(`${rel(f.path)}:${lineOf(f, stmt.start)}: after the rename, two relations of one FROM would both be called ${q(dup)} (an alias or a CTE there already has that name): choose another name.`);
+      type Seen = { table: Table; column?: Column } | 'unresolved';
+      const map = (ws: StatementReferences[], pos: (o: number) => number) => {
+        const m = new Map<number, Seen>();
+        for (const w of ws) {
+          for (const r of w.refs) m.set(pos(r.start), { table: r.table === shadow ? t : r.table, column: r.column });
+          for (const u of w.unresolved) if (!m.has(pos(u.start))) m.set(pos(u.start), 'unresolved');
+        }
+        return m;
+      };
+      const was = map(before, toNew);
+      const now = map(nowRefs, (o) => o);
+      const key = (x: Seen | undefined) => (x === undefined ? 'none' : x === 'unresolved' ? 'u' : x.column ? `c${idOf(x.column)}` : `t${idOf(x.table)}`);
+      for (const p of new Set([...was.keys(), ...now.keys()])) {
+        const a = was.get(p), b = now.get(p);
+        if (key(a) === key(b)) continue;
+        const line = lineOf(f, toOld(p));
+        const name = identName(/^("(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*)/.exec(text.slice(p))?.[0] ?? newName);
+        if (b === 'unresolved') throw refuse(`${rel(f.path)}:${line}: after the rename, ${q(name)} would be ambiguous (another relation in scope has a column ${q(name)}): choose another name, or qualify it first.`);
+        throw refuse(`${rel(f.path)}:${line}: after the rename, ${q(name)} would name ${say(b)} instead of ${a === 'unresolved' ? 'what it names now (a variable, a parameter, or a name DB Engineer cannot tie to one table)' : say(a)}: the query would change meaning. Choose another name, or qualify it first.`);
+      }
+      for (const w of nowRefs) {
+        const u = w.unresolved.find((x) => x.name === newName);
+        if (u) throw refuse(`${rel(f.path)}:${lineOf(f, toOld(u.start))}: ${q(newName)} is already used there where DB Engineer cannot tell which relation it names: after the rename it could name another column, or be ambiguous. Choose another name, or qualify it first.`);
       }
     }
   }
