@@ -214,6 +214,9 @@ describe('Restricted Mode', () => {
   test('the user is told what is off; open files are still analysed on their own', async () => step(wb, 'restricted', async () => {
     const notice = wb.page.locator('.notifications-toasts', { hasText: 'DB Engineer is in Restricted Mode' });
     await notice.first().waitFor({ timeout: 30_000 });
+    // a fresh profile: the first activation opens the walkthrough (examples/shop has a .dbe.json, so it
+    // activates at startup); let it open before Quick Open, or it takes the focus from it
+    await wb.page.getByText('Get started with DB Engineer').first().waitFor({ timeout: 30_000 });
     await wb.open('queries/reports.sql');
     await wb.page.keyboard.press('Control+Shift+M');
     const rows = wb.page.locator('.markers-panel .monaco-list-row');
