@@ -217,6 +217,8 @@ describe('Restricted Mode', () => {
     // a fresh profile: the first activation opens the walkthrough (examples/shop has a .dbe.json, so it
     // activates at startup); let it open before Quick Open, or it takes the focus from it
     await wb.page.getByText('Get started with DB Engineer').first().waitFor({ timeout: 30_000 });
+    // the walkthrough keeps the focus for a moment after it shows (Quick Open was inert, seen twice in CI)
+    await wb.page.waitForTimeout(1500);
     await wb.open('queries/reports.sql');
     await wb.page.keyboard.press('Control+Shift+M');
     const rows = wb.page.locator('.markers-panel .monaco-list-row');

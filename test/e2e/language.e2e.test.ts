@@ -43,6 +43,7 @@ describe('language features in a trusted workspace', () => {
     // the first activation opens the walkthrough (.dbe.json activates the extension at startup): let it
     // open before the steps open their files, so it does not take the focus from them
     await wb.page.getByText('Get started with DB Engineer').first().waitFor({ timeout: 30_000 });
+    await wb.page.waitForTimeout(1500);
   });
   after(async () => { await wb?.stop(); });
 
