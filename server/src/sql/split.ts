@@ -54,7 +54,7 @@ function maskGooseEnvsub(text: string, marks: Uint8Array): string {
 }
 
 /** Replaces template placeholders with identifier characters of the same length (newlines kept). */
-function maskTemplates(original: string, marks: Uint8Array): string {
+export function maskTemplates(original: string, marks: Uint8Array): string {
   const text = maskGooseEnvsub(original, marks);
   if (text.indexOf('{{') < 0 && text.indexOf('{%') < 0 && text.indexOf('{#') < 0) return text;
   return text.replace(TEMPLATE_RE, (m, offset: number) => {
