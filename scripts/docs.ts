@@ -16,9 +16,9 @@ export function renderRuleDoc(m: RuleMeta): string {
     '',
     `**${m.title}**`,
     '',
-    `| category | default severity | quick fix |`,
-    `| --- | --- | --- |`,
-    `| ${CATEGORY[m.category]} | ${m.severity} | ${m.fixable ? 'yes' : 'no'} |`,
+    `| category | default severity | quick fix | dialects |`,
+    `| --- | --- | --- | --- |`,
+    `| ${CATEGORY[m.category]} | ${m.severity} | ${m.fixable ? 'yes' : 'no'} | ${dialects(m)} |`,
     '',
     '## Why',
     '',
@@ -52,12 +52,12 @@ export function renderRuleDoc(m: RuleMeta): string {
 }
 
 export function renderRuleTable(): string {
-  const rows = ['| rule | category | severity | fix | what it flags |', '| --- | --- | --- | --- | --- |'];
+  const rows = ['| rule | category | severity | fix | dialects | what it flags |', '| --- | --- | --- | --- | --- | --- |'];
   const order = ['query', 'schema', 'migration', 'general'];
   const rules = [...DOCUMENTED_RULES].sort((a, b) => order.indexOf(a.meta.category) - order.indexOf(b.meta.category) || a.meta.id.localeCompare(b.meta.id));
   for (const r of rules) {
     const m = r.meta;
-    rows.push(`| [\`${m.id}\`](docs/rules/${m.id}.md) | ${CATEGORY[m.category]} | ${m.severity} | ${m.fixable ? 'yes' : ''} | ${m.title.replace(/\|/g, '\\|')} |`);
+    rows.push(`| [\`${m.id}\`](docs/rules/${m.id}.md) | ${CATEGORY[m.category]} | ${m.severity} | ${m.fixable ? 'yes' : ''} | ${dialects(m)} | ${m.title.replace(/\|/g, '\\|')} |`);
   }
   return rows.join('\n');
 }
@@ -84,4 +84,9 @@ if (require.main === module) {
   for (const f of fs.readdirSync(path.join(ROOT, 'docs', 'rules'))) if (!ruleDocs.has(f)) fs.rmSync(path.join(ROOT, 'docs', 'rules', f));
   for (const [file, text] of want) fs.writeFileSync(file, text);
   console.log(`wrote ${want.size - 1} rule docs and the README rule table`);
+}
+
+/** The dialects a rule holds for, in words (RuleMeta.dialects; PostgreSQL only by default). */
+function dialects(m: { dialects?: string[] }): string {
+  return (m.dialects ?? ['postgres']).map((d) => (d === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB')).join(', ');
 }

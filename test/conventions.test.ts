@@ -117,15 +117,18 @@ test('Diesel and Prisma: one directory per migration; Diesel pairs down.sql with
   assert.ok(prisma.sets[0].files.every((f) => f.oneQuery));
 });
 
-test('ory/pop: a generic X.down.sql undoes X.postgres.up.sql; other dialects are not replayed', () => {
+test('ory/pop: a generic X.down.sql undoes X.postgres.up.sql; MySQL files are migrations of their own chain, sqlite3 is not read', () => {
   const plan = planMigrations(files({
     'm/20191100000001_identities.postgres.up.sql': '', 'm/20191100000001_identities.mysql.up.sql': '', 'm/20191100000001_identities.down.sql': '',
+    'm/20191100000001_identities.sqlite3.up.sql': '', 'm/20191100000001_identities.mysql.down.sql': '',
     'm/20191100000002_x.up.sql': '',
   }));
   const set = plan.sets[0];
   assert.equal(set.convention, 'pop');
   const role = (n: string) => set.files.find((f) => f.rel === `m/${n}`)!;
-  assert.equal(role('20191100000001_identities.mysql.up.sql').role, 'other-dialect');
+  assert.equal(role('20191100000001_identities.mysql.up.sql').role, 'up');
+  assert.equal(role('20191100000001_identities.sqlite3.up.sql').role, 'other-dialect');
+  assert.equal(role('20191100000001_identities.mysql.down.sql').undoes, 'm/20191100000001_identities.mysql.up.sql');
   assert.equal(role('20191100000001_identities.down.sql').undoes, 'm/20191100000001_identities.postgres.up.sql');
   assert.equal(role('20191100000002_x.up.sql').role, 'up');
 });
@@ -140,7 +143,7 @@ test('ory/pop: an .autocommit. migration runs outside a transaction (popx), ever
   const set = plan.sets[0];
   assert.equal(set.convention, 'pop');
   const file = (n: string) => set.files.find((f) => f.rel === `m/${n}`)!;
-  assert.equal(file('20260616000000000000_idx.mysql.autocommit.up.sql').role, 'other-dialect');
+  assert.equal(file('20260616000000000000_idx.mysql.autocommit.up.sql').role, 'up');
   assert.equal(file('20260616000000000000_idx.postgres.autocommit.up.sql').role, 'up');
   assert.equal(file('20260616000000000000_idx.postgres.autocommit.up.sql').wraps, false);
   assert.equal(file('20260616000000000000_idx.postgres.autocommit.down.sql').undoes, 'm/20260616000000000000_idx.postgres.autocommit.up.sql');

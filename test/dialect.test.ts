@@ -1,6 +1,8 @@
-// Issue #12: a file clearly written in another SQL dialect (MySQL, SQL Server, Oracle) gets one notice
+// Issue #12: a file clearly written in another SQL dialect (SQL Server, Oracle) gets one notice
 // naming the dialect (rule other-dialect) instead of a syntax error per statement; nothing of it is
 // judged or replayed as PostgreSQL. A PostgreSQL file never gets it (corpus check below).
+// Issue #13: a MySQL file is read by the MySQL front end instead (its signs choose the dialect); it
+// gets the notice only where the project says PostgreSQL.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -31,9 +33,6 @@ function lintFile(name: string): { rule: string; message: string; line: number }
 
 describe('other-dialect: one notice instead of a syntax error per statement', () => {
   const cases: [string, string, number, string[]][] = [
-    ['mysql-schema.sql', 'MySQL', 2, ['backtick identifiers', 'UNSIGNED', 'AUTO_INCREMENT', 'ENGINE=']],
-    ['mysql-procedure.sql', 'MySQL', 1, ['# comments', 'DELIMITER lines']],
-    ['mysql-backticks-only.sql', 'MySQL', 1, ['backtick identifiers']],
     ['sqlserver.sql', 'SQL Server', 1, ['GO batch separators', '[bracketed] identifiers', 'IDENTITY(1,1)']],
     // VARCHAR2 and NUMBER(10) sit in a CREATE TABLE that PostgreSQL parses (a type of that name could
     // exist, orafce has one): only the signs in the refused statements are named
@@ -45,8 +44,39 @@ describe('other-dialect: one notice instead of a syntax error per statement', ()
       assert.equal(got.length, 1, JSON.stringify(got));
       assert.equal(got[0].rule, 'other-dialect');
       assert.equal(got[0].line, line);
-      assert.match(got[0].message, new RegExp(`^This file looks like ${dialect} \\(.+\\): DB Engineer reads PostgreSQL only for now; its statements are not checked\\.$`));
+      assert.match(got[0].message, new RegExp(`^This file looks like ${dialect} \\(.+\\): DB Engineer reads PostgreSQL and MySQL/MariaDB; its statements are not checked\\.$`));
       for (const s of signs) assert.ok(got[0].message.includes(s), `${s} in ${got[0].message}`);
+    });
+  }
+
+  const mysql: [string, string[]][] = [
+    ['mysql-schema.sql', ['backtick identifiers', 'UNSIGNED', 'AUTO_INCREMENT']],
+    ['mysql-procedure.sql', ['# comments', 'DELIMITER lines']],
+    ['mysql-backticks-only.sql', ['backtick identifiers']],
+  ];
+  for (const [name, signs] of mysql) {
+    test(`${name}: read as MySQL by its signs (no notice, no PostgreSQL syntax error)`, () => {
+      const file = path.join(FIX, name);
+      // (a neutral name: the fixture's own name says "mysql", which alone would choose MySQL)
+      const p = new Project(defaultConfig(), () => 'db/001_init.sql');
+      p.setFile(file, fs.readFileSync(file, 'utf8'));
+      const f = p.getFile(file)!;
+      assert.equal(f.dialect.id, 'mysql');
+      assert.equal(f.dialect.by, 'signs');
+      for (const s of signs.slice(0, 3)) assert.ok(f.dialect.why.includes(s), `${s} in ${f.dialect.why}`);
+      const got = p.analyze().get(file) ?? [];
+      assert.ok(!got.some((x) => x.rule === 'other-dialect' || x.rule === 'syntax-error'), JSON.stringify(got));
+    });
+    test(`${name}: where .dbe.json says "postgres", the one notice says so and how to change it`, () => {
+      const cfg = defaultConfig();
+      cfg.dialect = 'postgres';
+      cfg.dialectSource = '"dialect" in .dbe.json';
+      const file = path.join(FIX, name);
+      const p = new Project(cfg, () => 'db/001_init.sql');
+      p.setFile(file, fs.readFileSync(file, 'utf8'));
+      const got = p.analyze().get(file) ?? [];
+      assert.deepEqual(got.map((x) => x.rule), ['other-dialect']);
+      assert.match(got[0].message, /^This file looks like MySQL \(.+\), but it is read as PostgreSQL \("dialect" in \.dbe\.json\); its statements are not checked\. Set "dialect": "mysql"/);
     });
   }
 
@@ -95,31 +125,34 @@ describe('other-dialect: one notice instead of a syntax error per statement', ()
     assert.equal(detectDialect(text, spans)?.name, 'MySQL');
   });
 
-  test("a file in another dialect does not feed the schema (even its statements PostgreSQL would parse)", () => {
+  test("a file in another dialect does not feed the PostgreSQL schema (even its statements PostgreSQL would parse)", () => {
     const p = new Project(defaultConfig(), (x) => path.basename(x));
+    const tsql = path.join(FIX, 'sqlserver.sql');
+    p.setFile(tsql, fs.readFileSync(tsql, 'utf8'));
     const mysql = path.join(FIX, 'mysql-schema.sql');
     p.setFile(mysql, fs.readFileSync(mysql, 'utf8'));
-    assert.deepEqual([...p.schema().tables.keys()], []);
-    // the same CREATE TABLE in a PostgreSQL file does
     p.setFile('/x/pg.sql', 'CREATE TABLE audit (id int, at timestamp);');
-    assert.deepEqual([...p.schema().tables.keys()], ['public.audit']);
+    // the CREATE TABLE in the PostgreSQL file does; the MySQL file feeds the MySQL schema only
+    assert.deepEqual([...p.schemaFor('/x/pg.sql').tables.keys()], ['public.audit']);
+    assert.ok(!p.schemaFor(mysql).tables.has('public.audit'));
   });
 
   test('the severity is configurable and "off" silences it (the file is still not checked)', () => {
     const cfg = defaultConfig();
     cfg.rules['other-dialect'] = 'off';
     const p = new Project(cfg, (x) => path.basename(x));
-    const file = path.join(FIX, 'mysql-schema.sql');
+    const file = path.join(FIX, 'sqlserver.sql');
     p.setFile(file, fs.readFileSync(file, 'utf8'));
     assert.deepEqual(p.analyze().get(file), []);
   });
 
-  test('dbe lint: one notice per file in another dialect, the PostgreSQL file keeps its syntax error', () => {
+  test('dbe lint: one notice per file in another dialect, MySQL files are read as MySQL, the PostgreSQL file keeps its syntax error', () => {
     const r = spawnSync(process.execPath, [CLI, 'lint', '--format', 'json', '--no-cache', FIX], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(r.status, 1, r.stderr);
     const report = JSON.parse(r.stdout) as { files: { path: string; diagnostics: { rule: string; severity: string }[] }[] };
     const by = new Map(report.files.map((f) => [path.basename(f.path), f.diagnostics.map((d) => `${d.severity} ${d.rule}`)]));
-    for (const name of ['mysql-schema.sql', 'mysql-procedure.sql', 'mysql-backticks-only.sql', 'sqlserver.sql', 'oracle.sql']) assert.deepEqual(by.get(name), ['info other-dialect'], name);
+    for (const name of ['sqlserver.sql', 'oracle.sql']) assert.deepEqual(by.get(name), ['info other-dialect'], name);
+    for (const name of ['mysql-schema.sql', 'mysql-procedure.sql', 'mysql-backticks-only.sql']) assert.ok(!by.get(name)!.some((d) => /other-dialect|syntax-error/.test(d)), name);
     assert.ok(by.get('postgres-with-one-pasted-statement.sql')!.includes('error syntax-error'));
   });
 });
@@ -132,18 +165,20 @@ describe('other-dialect in the editor (stdio server)', () => {
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
 
-  test('an open MySQL file shows the one notice; a closed SQL Server file of the workspace too', async () => {
+  test('an open Oracle file shows the one notice; a closed SQL Server file of the workspace too; a MySQL file none', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-dialect-'));
     dirs.push(dir);
-    for (const n of ['mysql-schema.sql', 'sqlserver.sql']) fs.copyFileSync(path.join(FIX, n), path.join(dir, n));
+    for (const n of ['oracle.sql', 'sqlserver.sql', 'mysql-schema.sql']) fs.copyFileSync(path.join(FIX, n), path.join(dir, n));
     const c = await LspClient.start({ folder: dir, settings: { debounceMs: 5 } });
     clients.push(c);
     const closed = await c.waitFor(fileUri(path.join(dir, 'sqlserver.sql')), (p) => p.diagnostics.length > 0);
     assert.deepEqual(closed.diagnostics.map((d) => [d.code, d.severity, d.range.start.line]), [['other-dialect', 3, 0]]);
-    const uri = fileUri(path.join(dir, 'mysql-schema.sql'));
-    const opened = await c.open(uri, fs.readFileSync(path.join(dir, 'mysql-schema.sql'), 'utf8'));
-    assert.deepEqual(opened.diagnostics.map((d) => [d.code, d.range.start.line]), [['other-dialect', 1]]);
-    assert.match(opened.diagnostics[0].message, /looks like MySQL \(backtick identifiers, /);
+    const my = await c.open(fileUri(path.join(dir, 'mysql-schema.sql')), fs.readFileSync(path.join(dir, 'mysql-schema.sql'), 'utf8'));
+    assert.ok(!my.diagnostics.some((d) => d.code === 'other-dialect' || d.code === 'syntax-error'), JSON.stringify(my.diagnostics));
+    const uri = fileUri(path.join(dir, 'oracle.sql'));
+    const opened = await c.open(uri, fs.readFileSync(path.join(dir, 'oracle.sql'), 'utf8'));
+    assert.deepEqual(opened.diagnostics.map((d) => [d.code, d.range.start.line]), [['other-dialect', 9]]);
+    assert.match(opened.diagnostics[0].message, /looks like Oracle \(/);
     // edited into PostgreSQL: the notice goes, the file is checked
     const pg = await c.change(uri, 'CREATE TABLE users (id int PRIMARY KEY);\nSELECT * FROM users;\n');
     assert.ok(!pg.diagnostics.some((d) => d.code === 'other-dialect'));

@@ -5,6 +5,7 @@ import { RE2JS } from 're2js';
 import { readDiskSource } from './engine/read-file';
 import { TOOL_CONVENTIONS } from './engine/conventions';
 import { SEVERITIES, type SeveritySetting } from './model';
+import { DIALECT_IDS, type DialectId } from './dialects/types';
 
 export interface Config {
   /** Per-rule severity or "off". */
@@ -27,6 +28,14 @@ export interface Config {
   };
   /** Major version of the target PostgreSQL (affects version-dependent advice). */
   postgresVersion: number;
+  /**
+   * The project's SQL dialect (`"dialect"` in .dbe.json, or the editor's dbEngineer.dialect):
+   * unset means detected per file (dialects/resolve.ts). A file name that names a dialect
+   * (`*.mysql.up.sql`) still wins for that file.
+   */
+  dialect?: DialectId;
+  /** Where `dialect` came from, for messages ("dialect in .dbe.json", "setting dbEngineer.dialect"). */
+  dialectSource?: string;
   /** Globs of files neither linted nor replayed. */
   ignore: string[];
   /** Files larger than this many bytes get one diagnostic instead of analysis. */
@@ -75,8 +84,8 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
   const out: Config = structuredClone(base);
   const r = raw as Record<string, unknown>;
   for (const key of Object.keys(r)) {
-    if (!['rules', 'migrations', 'postgresVersion', 'ignore', 'maxFileBytes', 'sandbox', 'database', 'format', '$schema'].includes(key)) {
-      throw new ConfigError(`${source}: unknown setting "${key}" (known: rules, migrations, postgresVersion, ignore, maxFileBytes, sandbox, database, format)`);
+    if (!['rules', 'migrations', 'postgresVersion', 'dialect', 'ignore', 'maxFileBytes', 'sandbox', 'database', 'format', '$schema'].includes(key)) {
+      throw new ConfigError(`${source}: unknown setting "${key}" (known: rules, migrations, postgresVersion, dialect, ignore, maxFileBytes, sandbox, database, format)`);
     }
   }
   if (r.rules !== undefined) {
@@ -121,6 +130,13 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
       throw new ConfigError(`${source}: "postgresVersion" must be a major version number such as 16`);
     }
     out.postgresVersion = r.postgresVersion;
+  }
+  if (r.dialect !== undefined) {
+    if (typeof r.dialect !== 'string' || !(DIALECT_IDS as readonly string[]).includes(r.dialect)) {
+      throw new ConfigError(`${source}: "dialect" must be one of ${DIALECT_IDS.map((d) => `"${d}"`).join(', ')}`);
+    }
+    out.dialect = r.dialect as DialectId;
+    out.dialectSource = `"dialect" in ${/[\\/]/.test(source) ? source.split(/[\\/]/).pop() : source}`;
   }
   if (r.ignore !== undefined) out.ignore = [...base.ignore, ...stringList(r.ignore, `${source}: "ignore"`)];
   if (r.maxFileBytes !== undefined) {

@@ -3,6 +3,7 @@
 import type { Node, ParsedStatement } from './sql/parse';
 import type { SplitResult } from './sql/split';
 import type { DialectGuess } from './sql/dialect';
+import type { DialectChoice } from './dialects/types';
 import type { LineIndex } from './text';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
@@ -26,7 +27,9 @@ export interface SourceFile {
    * Set when the file is clearly another SQL dialect (sql/dialect.ts): it has no statements (none is
    * checked or replayed) and one notice names the dialect and its signs.
    */
-  dialect?: DialectGuess;
+  otherDialect?: DialectGuess;
+  /** The dialect the file is read as (its front end, its schema chain, its rules) and why (dialects/resolve.ts). */
+  dialect: DialectChoice;
   /**
    * What the project's migration tool makes of the file (engine/conventions.ts), set when the
    * project orders its files: role, tool, rollback pairing, down section, how it is run.

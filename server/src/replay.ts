@@ -1,5 +1,6 @@
 // Applies one parsed DDL statement to the workspace schema. Unknown or unsupported statements are
 // ignored (they do not change what the rules know); nothing here throws on odd input.
+import { applyMySqlStatement } from './dialects/mysql/replay';
 import type { Loc, Statement } from './model';
 import { Schema, tableKey, type Check, type Column, type ForeignKey, type Index, type Table } from './schema';
 import { kindOf, shape, strings, typeInfo } from './sql/ast';
@@ -566,6 +567,8 @@ const DYNAMIC_DDL = /\b(create\s+(or\s+replace\s+)?((global|local)\s+)?((temp|te
 
 /** Applies a statement's DDL to the schema. */
 export function applyStatement(schema: Schema, stmt: Statement): void {
+  // a MySQL file's statements are replayed by the MySQL front end (into the same model)
+  if (stmt.file?.dialect?.family === 'mysql') { applyMySqlStatement(schema, stmt); return; }
   const n = stmt.node;
   if (!n) {
     // a statement the parser did not read may have created anything

@@ -199,8 +199,9 @@ function candidates(rel: string, text: string): Candidate[] {
   if (m) {
     const dialect = m[3]?.toLowerCase();
     out.push({
-      convention: 'pop', folder: d, version: m[1], pairKey: m[1],
-      role: dialect && dialect !== 'postgres' ? 'other-dialect' : m[5].toLowerCase() === 'up' ? 'up' : 'down',
+      convention: 'pop', folder: d, version: m[1], pairKey: dialect === 'mysql' ? `mysql:${m[1]}` : m[1],
+      // a dialect DB Engineer reads (PostgreSQL, MySQL: each into its own schema) is a migration; sqlite3, cockroach... are not read
+      role: dialect && dialect !== 'postgres' && dialect !== 'mysql' ? 'other-dialect' : m[5].toLowerCase() === 'up' ? 'up' : 'down',
       why: `pop ${dialect ?? ''}${dialect ? ' ' : ''}${m[4] ? 'autocommit ' : ''}${m[5].toLowerCase()}${dialect ? '' : ' (all dialects)'}`,
     });
   }
@@ -485,6 +486,14 @@ export function planMigrations(inputs: readonly PlanInput[], options: PlanOption
       if (!l?.length) { set.warnings.push(`${f.rel}: a rollback without an up migration of the same ${set.convention === 'sqitch' ? 'name' : 'version'}`); continue; }
       f.undoes = l[0].rel;
       for (const u of l) u.downFile ??= f.rel;
+    }
+    // pop: a down file without a dialect (X.down.sql) undoes X for every dialect, MySQL's too
+    if (set.convention === 'pop') {
+      for (const f of set.files) {
+        const k = key(f);
+        if (f.role !== 'down' || k === undefined || /\.(postgres|mysql|sqlite3|cockroach)\.(autocommit\.)?down\.sql$/i.test(f.rel)) continue;
+        for (const u of ups.get(`mysql:${k}`) ?? []) u.downFile ??= f.rel;
+      }
     }
     // Ambiguities
     const seen = new Map<string, string>();

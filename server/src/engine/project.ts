@@ -10,6 +10,12 @@ import { kindOf } from '../sql/ast';
 import { parseStatement } from '../sql/parse';
 import { splitStatements } from '../sql/split';
 import { detectDialect, dialectMessage } from '../sql/dialect';
+import { dialectBeforeReading, dialectFromSigns, DEFAULT_CHOICE } from '../dialects/resolve';
+import { MYSQL_STATEMENT, type DialectChoice, type DialectFamily } from '../dialects/types';
+import { splitMySql } from '../dialects/mysql/split';
+import { parseMySqlStatement } from '../dialects/mysql/parse';
+import { applyMySqlStatement } from '../dialects/mysql/replay';
+import { mySqlSyntax } from '../dialects/mysql/syntax';
 import { LineIndex, tokenishEnd } from '../text';
 import { isDownMigration } from './order';
 import { planMigrations, TOOL_TABLES, type MigrationPlan, type ToolConvention } from './conventions';
@@ -57,8 +63,28 @@ export class Project {
   setConfig(config: Config): void {
     this.config = config;
     this.settingsRevision++;
-    for (const f of [...this.files.values()]) this.files.set(f.path, this.mark(buildFile(f.path, f.text, config, this.relPath(f.path), this.disk.get(f.path))));
+    for (const f of [...this.files.values()]) this.files.set(f.path, this.mark(buildFile(f.path, f.text, config, this.relPath(f.path), this.disk.get(f.path), this.hint)));
+    this.rehint();
     this.invalidate();
+  }
+
+  /**
+   * The dialect a file with no sign of its own is read as: MySQL when more of the project's files are
+   * MySQL by their own name, folder or signs than are PostgreSQL by default (dialects/resolve.ts).
+   */
+  private hint: DialectFamily = 'postgres';
+  private rehint(): void {
+    let my = 0, plain = 0;
+    for (const f of this.files.values()) {
+      if (f.dialect.family === 'mysql' && f.dialect.by !== 'project') my++;
+      else if (f.dialect.by === 'default' || f.dialect.by === 'project') plain++;
+    }
+    const hint: DialectFamily = my > plain ? 'mysql' : 'postgres';
+    if (hint === this.hint) return;
+    this.hint = hint;
+    for (const f of [...this.files.values()]) {
+      if (f.dialect.by === 'default' || f.dialect.by === 'project') this.files.set(f.path, this.mark(buildFile(f.path, f.text, this.config, this.relPath(f.path), this.disk.get(f.path), hint)));
+    }
   }
 
   /** Paths of files a fix created during this run (`dbe lint --fix`): see SourceFile.createdByFix. */
@@ -80,17 +106,17 @@ export class Project {
    */
   setFile(path: string, text: string, disk?: DiskInfo): SourceFile {
     if (disk) this.disk.set(path, disk); else this.disk.delete(path);
-    const file = this.mark(buildFile(path, text, this.config, this.relPath(path), disk));
-    this.files.set(path, file);
+    this.files.set(path, this.mark(buildFile(path, text, this.config, this.relPath(path), disk, this.hint)));
+    this.rehint();
     this.invalidate();
-    return file;
+    return this.files.get(path)!;
   }
 
   removeFile(path: string): boolean {
     this.disk.delete(path);
     this.createdByFix.delete(path);
     const had = this.files.delete(path);
-    if (had) this.invalidate();
+    if (had) { this.rehint(); this.invalidate(); }
     return had;
   }
 
@@ -193,7 +219,7 @@ export class Project {
   /** The schema if it is computed for the current files, without computing it. */
   peekSchema(): Schema | undefined { return this.finalSchema; }
 
-  private invalidate(): void { this.revision++; this.ordered = undefined; this.finalSchema = undefined; this.placeholders = undefined; }
+  private invalidate(): void { this.revision++; this.ordered = undefined; this.finalSchema = undefined; this.finalSchemas = undefined; this.placeholders = undefined; }
 
   /** Masked template placeholder (a run of `_`) -> its original text; null when two differ. */
   private placeholders: Map<string, string | null> | undefined;
@@ -326,16 +352,47 @@ export class Project {
   *schemaSteps(): Generator<void, Schema, void> {
     if (this.finalSchema) return this.finalSchema;
     const revision = this.revision;
-    const schema = new Schema();
+    const schemas = new Map<DialectFamily, Schema>();
     const base = this.activeBase();
-    if (base) for (const s of base.statements) applyStatement(schema, s);
+    const schemaOf = (fam: DialectFamily): Schema => {
+      let s = schemas.get(fam);
+      if (!s) {
+        s = new Schema();
+        schemas.set(fam, s);
+        if (base && base.dialect.family === fam) for (const st of base.statements) applyStatement(s, st);
+      }
+      return s;
+    };
+    schemaOf(this.mainFamily());
     for (const f of this.order()) {
+      const schema = schemaOf(f.dialect.family);
       for (const t of this.toolTablesBefore(f)) for (const s of t.statements) applyStatement(schema, s);
       if (!f.replayed) continue;
       for (const s of f.statements) { if (!isDownStatement(s)) applyStatement(schema, s); yield; }
     }
-    if (this.revision === revision) this.finalSchema = schema;
-    return schema;
+    const main = schemas.get(this.mainFamily())!;
+    if (this.revision === revision) { this.finalSchema = main; this.finalSchemas = schemas; }
+    return main;
+  }
+
+  private finalSchemas: Map<DialectFamily, Schema> | undefined;
+
+  /**
+   * The dialect most of the project's files are read as: its schema is schema()'s. A project with
+   * files of two dialects (ory's `*.postgres.up.sql` beside `*.mysql.up.sql`) has one schema per
+   * dialect; schemaFor() gives a file's own.
+   */
+  mainFamily(): DialectFamily {
+    let my = 0, pg = 0;
+    for (const f of this.files.values()) { if (f.dialect.family === 'mysql') my++; else if (!f.otherDialect) pg++; }
+    return my > pg ? 'mysql' : 'postgres';
+  }
+
+  /** The schema after every migration of the file's dialect (the schema its statements are judged against). */
+  schemaFor(path: string): Schema {
+    const fam = this.files.get(path)?.dialect.family ?? this.mainFamily();
+    const main = this.schema();
+    return this.finalSchemas?.get(fam) ?? (fam === this.mainFamily() ? main : new Schema());
   }
 
   /**
@@ -361,17 +418,33 @@ export class Project {
     const out = new Map<string, Finding[]>();
     for (const p of want) if (this.files.has(p)) out.set(p, []);
     const enabled = ALL_RULES.filter((r) => this.severityOf(r.meta.id) !== 'off');
-    const replayRules = enabled.filter((r) => r.beforeStatement);
-    const stmtRules = enabled.filter((r) => r.onStatement);
+    const forFamily = (fam: DialectFamily, rules: Rule[]) => rules.filter((r) => ruleHolds(r, fam));
+    const replayRulesAll = enabled.filter((r) => r.beforeStatement);
+    const stmtRulesAll = enabled.filter((r) => r.onStatement);
+    const replayRules = { postgres: forFamily('postgres', replayRulesAll), mysql: forFamily('mysql', replayRulesAll) };
+    const stmtRules = { postgres: forFamily('postgres', stmtRulesAll), mysql: forFamily('mysql', stmtRulesAll) };
     const schemaRules = enabled.filter((r) => r.onSchema);
 
-    const schema = new Schema();
+    // one schema per dialect family: a MySQL chain never sees PostgreSQL tables, nor the reverse
+    const schemas = new Map<DialectFamily, Schema>();
     const base = this.activeBase();
-    if (base) for (const s of base.statements) applyStatement(schema, s);
+    const schemaOf = (fam: DialectFamily): Schema => {
+      let s = schemas.get(fam);
+      if (!s) {
+        s = new Schema();
+        schemas.set(fam, s);
+        if (base && base.dialect.family === fam) for (const st of base.statements) applyStatement(s, st);
+      }
+      return s;
+    };
+    const mainFamily = this.mainFamily();
+    schemaOf(mainFamily);
     const baseFindings: Finding[] = [];
     this.baseFindings = baseFindings;
     this.droppedFixes = [];
     for (const file of this.order()) {
+      const fam = file.dialect.family;
+      const schema = schemaOf(fam);
       const findings = out.get(file.path);
       const newTables = new Set<string>();
       let inTx = false;
@@ -380,7 +453,7 @@ export class Project {
       // it is judged against its own schema, and does not change the project's.
       const alone = file.migration?.role === 'install-alternative';
       const into = alone ? new Schema() : schema;
-      if (alone && base) for (const s of base.statements) applyStatement(into, s);
+      if (alone && base && base.dialect.family === fam) for (const s of base.statements) applyStatement(into, s);
       const runner = runnerOf(file, this.config);
       // a file sent as one query is one transaction when it holds several statements (per section: dbmate sends each section alone)
       const upCount = file.statements.filter((s) => s.node && !isDownStatement(s)).length;
@@ -389,10 +462,10 @@ export class Project {
       // queries are judged when it was written (only its syntax is still checked)
       const historyDown = !!findings && this.appliedRollbacks().has(file.path);
       for (const stmt of file.statements) {
-        if (findings && stmt.node && stmt.kind && (!only || only(stmt)) && !(historyDown && isDownStatement(stmt))) {
+        if (findings && stmt.node && stmt.kind && (!only || only(stmt)) && !(historyDown && isDownStatement(stmt)) && !this.mySqlError(stmt)) {
           const tx = inTx || runner.wraps || (runner.oneQuery && (isDownStatement(stmt) ? downCount : upCount) > 1);
           const ctx = this.context(stmt, into, newTables, tx, findings, undefined);
-          for (const r of replayRules) if (!r.textFilter || r.textFilter.test(stmt.text)) this.run(r, stmt, () => r.beforeStatement!(ctx(r)));
+          for (const r of replayRules[fam]) if (!r.textFilter || r.textFilter.test(stmt.text)) this.run(r, stmt, () => r.beforeStatement!(ctx(r)));
         }
         if (stmt.kind === 'TransactionStmt') {
           const k = stmt.node?.kind;
@@ -400,41 +473,52 @@ export class Project {
           else if (k === 'TRANS_STMT_COMMIT' || k === 'TRANS_STMT_ROLLBACK' || k === 'TRANS_STMT_PREPARE') inTx = false;
         }
         if ((file.replayed || alone) && !isDownStatement(stmt)) {
-          const before = stmt.kind === 'CreateStmt' || stmt.kind === 'CreateTableAsStmt' ? into.tables.size : -1;
-          applyStatement(into, stmt);
-          if (before >= 0) {
-            const rv = stmt.kind === 'CreateStmt' ? stmt.node!.relation : (stmt.node!.into?.IntoClause ?? stmt.node!.into)?.rel;
-            const t = rv && into.table(rv.schemaname, rv.relname);
-            if (t) newTables.add(t.key);
+          if (fam === 'mysql') {
+            // MySQL: a table that appears is new (CREATE TABLE, CREATE TABLE ... LIKE / AS SELECT)
+            const before = into.tables.size;
+            applyStatement(into, stmt);
+            if (into.tables.size > before) { let last: string | undefined; for (const k of into.tables.keys()) last = k; if (last) newTables.add(last); }
+          } else {
+            const before = stmt.kind === 'CreateStmt' || stmt.kind === 'CreateTableAsStmt' ? into.tables.size : -1;
+            applyStatement(into, stmt);
+            if (before >= 0) {
+              const rv = stmt.kind === 'CreateStmt' ? stmt.node!.relation : (stmt.node!.into?.IntoClause ?? stmt.node!.into)?.rel;
+              const t = rv && into.table(rv.schemaname, rv.relname);
+              if (t) newTables.add(t.key);
+            }
           }
         }
         yield;
       }
       yield;
     }
-    this.finalSchema = schema;
+    this.finalSchema = schemas.get(mainFamily)!;
+    this.finalSchemas = schemas;
 
     for (const file of this.order()) {
       const findings = out.get(file.path);
       if (!findings) continue;
+      const fam = file.dialect.family;
+      const schema = schemaOf(fam);
       if (file.skipped) {
         findings.push({ rule: 'file-too-large', severity: this.severityOf('file-too-large') as Severity, message: file.skipped, path: file.path, start: 0, end: 0 });
         continue;
       }
-      if (file.dialect) {
-        const sign = file.dialect.signs[0];
+      if (file.otherDialect) {
+        const sign = file.otherDialect.signs[0];
         const sev = this.severityOf('other-dialect');
-        if (sev !== 'off') findings.push({ rule: 'other-dialect', severity: sev as Severity, message: dialectMessage(file.dialect), path: file.path, start: sign.start, end: sign.end });
+        if (sev !== 'off') findings.push({ rule: 'other-dialect', severity: sev as Severity, message: dialectMessage(file.otherDialect, file.dialect), path: file.path, start: sign.start, end: sign.end });
         continue;
       }
       const newTables = new Set<string>();
       for (const stmt of file.statements) {
-        if (stmt.parsed.error) {
+        const error: { message: string; offset: number; length?: number } | undefined = stmt.parsed.error ?? this.mySqlError(stmt);
+        if (error) {
           if (!stmt.templated && this.severityOf('syntax-error') !== 'off') {
-            const at = stmt.start + stmt.parsed.error.offset;
+            const at = stmt.start + error.offset;
             findings.push({
-              rule: 'syntax-error', severity: this.severityOf('syntax-error') as Severity, message: stmt.parsed.error.message,
-              path: file.path, start: at, end: tokenishEnd(file.text, at, stmt.end),
+              rule: 'syntax-error', severity: this.severityOf('syntax-error') as Severity, message: error.message,
+              path: file.path, start: at, end: error.length ? Math.min(stmt.end, at + error.length) : tokenishEnd(file.text, at, stmt.end),
             });
           }
           continue;
@@ -442,7 +526,7 @@ export class Project {
         if (!stmt.node || !stmt.kind || (only && !only(stmt))) continue;
         if (isDownStatement(stmt) && this.appliedRollbacks().has(file.path)) continue;
         const ctx = this.context(stmt, schema, newTables, false, findings, undefined);
-        for (const r of stmtRules) if (!r.textFilter || r.textFilter.test(stmt.text)) this.run(r, stmt, () => r.onStatement!(ctx(r)));
+        for (const r of stmtRules[fam]) if (!r.textFilter || r.textFilter.test(stmt.text)) this.run(r, stmt, () => r.onStatement!(ctx(r)));
         yield;
       }
     }
@@ -452,14 +536,18 @@ export class Project {
       const ra = rank.get(a.path) ?? -1, rb = rank.get(b.path) ?? -1;
       return ra !== rb ? ra < rb : a.start < b.start;
     };
-    for (const r of schemaRules) {
+    const families = [...schemas.keys()];
+    for (const fam of families) for (const r of schemaRules) {
+      if (!ruleHolds(r, fam)) continue;
+      const schema = schemas.get(fam)!;
+      const famFiles = families.length === 1 ? this.order() : this.order().filter((f) => f.dialect.family === fam);
       const sev = this.severityOf(r.meta.id) as Severity;
       let steps: void | Generator<void, void, void> = undefined;
       try {
         steps = r.onSchema!({
           schema,
           file: (p) => this.files.get(p),
-          files: () => this.order(),
+          files: () => famFiles,
           before,
           wants: (p) => out.has(p) || (!!base && p === base.path),
           report: ({ loc, message, fixes }) => {
@@ -492,6 +580,12 @@ export class Project {
       out.set(p, kept);
     }
     return out;
+  }
+
+  /** The MySQL grammar's verdict on a statement of a MySQL file (undefined: none, or not known yet). */
+  private mySqlError(stmt: Statement): { message: string; offset: number; length?: number } | undefined {
+    if (stmt.file.dialect.family !== 'mysql' || stmt.templated) return undefined;
+    return mySqlSyntax(stmt.text, stmt.file.dialect.id === 'mariadb' ? 'mariadb' : 'mysql') ?? undefined;
   }
 
   severityOf(id: string): Severity | 'off' {
@@ -531,6 +625,11 @@ export class Project {
 }
 
 
+/** True when the rule holds for files of the dialect family (RuleMeta.dialects, PostgreSQL only by default). */
+export function ruleHolds(r: Rule, fam: DialectFamily): boolean {
+  return (r.meta.dialects ?? ['postgres']).includes(fam);
+}
+
 /** How the file's tool runs it (migrations.transactional forces a transaction whatever the tool). */
 function runnerOf(file: SourceFile, config: Config): { convention: string; wraps: boolean; oneQuery: boolean; wrapsBy?: string } {
   const m = file.migration;
@@ -553,11 +652,13 @@ function toolTableFile(convention: string, ddl: string, config: Config): SourceF
 const FAILS_OUTRIGHT = new Set(['concurrently-in-transaction', 'enum-value-used-in-same-transaction']);
 
 /** Splits and parses a file into statements (parses are cached per statement text). */
-export function buildFile(path: string, text: string, config: Config, rel: string, disk?: DiskInfo): SourceFile {
+export function buildFile(path: string, text: string, config: Config, rel: string, disk?: DiskInfo, projectFamily?: DialectFamily): SourceFile {
+  const early = dialectBeforeReading(rel, config);
   const file: SourceFile = {
     path, text, lines: new LineIndex(text), split: { statements: [], masked: text, templated: false }, statements: [],
     isDown: isDownMigration(rel),
     replayed: !isDownMigration(rel) && (config.migrations.include.length === 0 || matchesAny(rel, config.migrations.include)),
+    dialect: early ?? DEFAULT_CHOICE,
   };
   if (disk?.unreadable) {
     file.skipped = `File not analysed: ${disk.unreadable}.`;
@@ -573,6 +674,7 @@ export function buildFile(path: string, text: string, config: Config, rel: strin
     file.skipped = 'File not analysed: it contains NUL bytes, so it is not a SQL text file.';
     return file;
   }
+  if (early?.family === 'mysql') return readMySqlFile(file);
   file.split = splitStatements(text);
   file.statements = file.split.statements.map((raw, index) => {
     const parsed = parseStatement(raw.text);
@@ -582,12 +684,33 @@ export function buildFile(path: string, text: string, config: Config, rel: strin
       kind, node: kind ? parsed.node![kind] : undefined,
     };
   });
-  // A file in another dialect: one notice instead of a syntax error per statement, and nothing of it
-  // is judged or replayed as PostgreSQL.
-  const dialect = detectDialect(text, file.statements.map((s) => ({ start: s.start, end: s.end, error: !!s.parsed.error && !s.templated })));
-  if (dialect) {
-    file.dialect = dialect;
+  // A file in another dialect: read by its own front end (MySQL), or one notice instead of a syntax
+  // error per statement (SQL Server, Oracle; or MySQL where the project says PostgreSQL), and nothing of
+  // it is judged or replayed as PostgreSQL.
+  const guess = detectDialect(text, file.statements.map((s) => ({ start: s.start, end: s.end, error: !!s.parsed.error && !s.templated })));
+  const bySigns = !early ? dialectFromSigns(guess) : undefined;
+  if (bySigns) { file.dialect = bySigns; return readMySqlFile(file); }
+  if (guess) {
+    file.otherDialect = guess;
     file.statements = [];
+    return file;
   }
+  if (!early && projectFamily === 'mysql') { file.dialect = { ...PROJECT_MYSQL }; return readMySqlFile(file); }
+  return file;
+}
+
+const PROJECT_MYSQL: DialectChoice = { id: 'mysql', family: 'mysql', by: 'project', why: "most of the project's SQL files are MySQL" };
+
+/** The MySQL front end: DELIMITER-aware split, statements lowered to the shared model where they mean the same. */
+function readMySqlFile(file: SourceFile): SourceFile {
+  file.split = splitMySql(file.text);
+  file.statements = file.split.statements.map((raw, index) => {
+    const parsed = parseMySqlStatement(raw.text);
+    const kind = kindOf(parsed.node);
+    return {
+      file, index, start: raw.start, end: raw.end, text: raw.text, templated: raw.templated, parsed,
+      kind: kind ?? MYSQL_STATEMENT, node: kind ? parsed.node![kind] : {},
+    };
+  });
   return file;
 }

@@ -2,6 +2,7 @@
 import type { Fix, Loc, Severity, SourceFile, Statement } from '../model';
 import type { Schema } from '../schema';
 import type { Node } from '../sql/parse';
+import type { DialectFamily } from '../dialects/types';
 
 export type Category = 'query' | 'schema' | 'migration' | 'general';
 
@@ -26,6 +27,12 @@ export interface RuleMeta {
   fixSchema?: string;
   /** Extra notes for the docs (exceptions, configuration). */
   notes?: string;
+  /**
+   * The dialect families the rule holds for (default: PostgreSQL only). A rule that lists 'mysql'
+   * is run on MySQL/MariaDB files too, on their statements lowered to the shared model (a MySQL
+   * statement with no counterpart there has kind 'MySqlStatement' and an empty node) and their schema.
+   */
+  dialects?: DialectFamily[];
 }
 
 /**

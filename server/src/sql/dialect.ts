@@ -230,7 +230,11 @@ export function detectDialect(text: string, statements: StatementSpan[]): Dialec
 }
 
 /** The notice for a file in another dialect: one line, naming the dialect and its signs. */
-export function dialectMessage(g: DialectGuess): string {
+export function dialectMessage(g: DialectGuess, read?: { id: string; why: string }): string {
   const signs = g.signs.slice(0, 4).map((s) => s.what).join(', ');
-  return `This file looks like ${g.name} (${signs}): DB Engineer reads PostgreSQL only for now; its statements are not checked.`;
+  if (g.dialect === 'mysql' && read) {
+    // MySQL is read, but this file was told to be PostgreSQL (configuration, name or folder)
+    return `This file looks like MySQL (${signs}), but it is read as PostgreSQL (${read.why}); its statements are not checked. Set "dialect": "mysql" in .dbe.json (or dbEngineer.dialect) if the project is MySQL.`;
+  }
+  return `This file looks like ${g.name} (${signs}): DB Engineer reads PostgreSQL and MySQL/MariaDB; its statements are not checked.`;
 }

@@ -55,6 +55,7 @@ function columnAddedInFile(ctx: StatementContext, col: string): boolean {
 export const rule: Rule = {
   meta: {
     id: 'destructive-change',
+    dialects: ['postgres', 'mysql'],
     title: 'Destructive change: DROP TABLE, DROP COLUMN, DROP SCHEMA ... CASCADE or TRUNCATE',
     category: 'migration',
     severity: 'warning',

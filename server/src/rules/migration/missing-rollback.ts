@@ -239,6 +239,7 @@ function rollbackOf(file: SourceFile, befores: Map<Statement, Schema>, sourceOf:
 export const rule: Rule = {
   meta: {
     id: 'missing-rollback',
+    dialects: ['postgres', 'mysql'],
     title: 'Up migration without its down migration',
     category: 'migration',
     severity: 'warning',

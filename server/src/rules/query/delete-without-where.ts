@@ -5,6 +5,7 @@ import { queryContexts } from './util';
 export const rule: Rule = {
   meta: {
     id: 'delete-without-where',
+    dialects: ['postgres', 'mysql'],
     title: 'DELETE without WHERE',
     category: 'query',
     severity: 'warning',

@@ -8,6 +8,7 @@ const isNull = (n: any) => !!n?.A_Const?.isnull;
 export const rule: Rule = {
   meta: {
     id: 'equals-null',
+    dialects: ['postgres', 'mysql'],
     title: 'Comparison with NULL using = or <>',
     category: 'query',
     severity: 'error',

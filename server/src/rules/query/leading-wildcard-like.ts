@@ -36,6 +36,7 @@ const TOP_LEVEL_DML = new Set(['SelectStmt', 'UpdateStmt', 'DeleteStmt', 'Insert
 export const rule: Rule = {
   meta: {
     id: 'leading-wildcard-like',
+    dialects: ['postgres', 'mysql'],
     title: 'LIKE pattern starting with a wildcard',
     category: 'query',
     severity: 'warning',

@@ -46,6 +46,7 @@ function isAggregateOnly(sel: Node): boolean {
 export const rule: Rule = {
   meta: {
     id: 'limit-without-order-by',
+    dialects: ['postgres', 'mysql'],
     title: 'LIMIT without ORDER BY',
     category: 'query',
     severity: 'warning',

@@ -40,6 +40,7 @@ function fixFor(ctx: SchemaContext, files: readonly SourceFile[], r: IndexRecomm
 export const rule: Rule = {
   meta: {
     id: 'missing-index',
+    dialects: ['postgres', 'mysql'],
     title: 'Query with no index to serve it',
     category: 'query',
     severity: 'info',

@@ -69,6 +69,7 @@ function wrappedColumn(side: Node | undefined, b: Block): { col: ResolvedColumn;
 export const rule: Rule = {
   meta: {
     id: 'non-sargable-predicate',
+    dialects: ['postgres', 'mysql'],
     title: 'Function, cast or arithmetic on a filtered column',
     category: 'query',
     severity: 'warning',

@@ -60,6 +60,7 @@ function notNullColumn(sub: Node, ctx: StatementContext): string | undefined {
 export const rule: Rule = {
   meta: {
     id: 'not-in-subquery',
+    dialects: ['postgres', 'mysql'],
     title: 'NOT IN (SELECT ...)',
     category: 'query',
     severity: 'warning',

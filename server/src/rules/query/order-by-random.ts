@@ -20,6 +20,7 @@ function readsRelation(from: Node[] | undefined): boolean {
 export const rule: Rule = {
   meta: {
     id: 'order-by-random',
+    dialects: ['postgres', 'mysql'],
     title: 'ORDER BY random()',
     category: 'query',
     severity: 'warning',

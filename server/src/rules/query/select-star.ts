@@ -29,6 +29,7 @@ function knownColumns(t: Table | undefined): string[] | undefined {
 export const rule: Rule = {
   meta: {
     id: 'select-star',
+    dialects: ['postgres', 'mysql'],
     title: 'SELECT * in a query',
     category: 'query',
     severity: 'warning',

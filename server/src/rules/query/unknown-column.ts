@@ -5,6 +5,7 @@ import { ranAsWritten } from './util';
 export const rule: Rule = {
   meta: {
     id: 'unknown-column',
+    dialects: ['postgres', 'mysql'],
     title: 'Column that the schema does not have',
     category: 'query',
     severity: 'error',

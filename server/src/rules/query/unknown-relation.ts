@@ -5,6 +5,7 @@ import { ranAsWritten } from './util';
 export const rule: Rule = {
   meta: {
     id: 'unknown-relation',
+    dialects: ['postgres', 'mysql'],
     title: 'Table or view that the schema does not have',
     category: 'query',
     severity: 'error',

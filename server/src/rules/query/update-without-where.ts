@@ -5,6 +5,7 @@ import { queryContexts } from './util';
 export const rule: Rule = {
   meta: {
     id: 'update-without-where',
+    dialects: ['postgres', 'mysql'],
     title: 'UPDATE without WHERE',
     category: 'query',
     severity: 'warning',

@@ -108,6 +108,7 @@ function refactor(ctx: SchemaContext, t: Table, e: Eav): Fix | undefined {
 export const rule: Rule = {
   meta: {
     id: 'eav-table',
+    dialects: ['postgres', 'mysql'],
     title: 'Entity-attribute-value table (entity id, attribute name, value)',
     category: 'schema',
     severity: 'info',

@@ -29,6 +29,7 @@ function shown(c: Column): string { return c.typeText.trim().toLowerCase(); }
 export const rule: Rule = {
   meta: {
     id: 'fk-type-mismatch',
+    dialects: ['postgres', 'mysql'],
     title: 'Foreign key column of a different type than the key it references',
     category: 'schema',
     severity: 'warning',

@@ -16,6 +16,7 @@ const FLOAT = new Set(['float4', 'float8']);
 export const rule: Rule = {
   meta: {
     id: 'float-for-money',
+    dialects: ['postgres', 'mysql'],
     title: 'Floating-point column for money (use numeric(12,2))',
     category: 'schema',
     severity: 'warning',

@@ -25,6 +25,7 @@ function keyColumns(t: Table): Column[] {
 export const rule: Rule = {
   meta: {
     id: 'int-primary-key',
+    dialects: ['postgres', 'mysql'],
     title: '32-bit integer primary key',
     category: 'schema',
     severity: 'warning',

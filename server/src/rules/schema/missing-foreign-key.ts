@@ -48,6 +48,7 @@ function compatible(a: Column, b: Column): boolean {
 export const rule: Rule = {
   meta: {
     id: 'missing-foreign-key',
+    dialects: ['postgres', 'mysql'],
     title: '<table>_id column without a foreign key',
     category: 'schema',
     severity: 'warning',

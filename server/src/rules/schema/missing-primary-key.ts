@@ -7,6 +7,7 @@ const LIKE_INDEXES = 1 << 6;
 export const rule: Rule = {
   meta: {
     id: 'missing-primary-key',
+    dialects: ['postgres', 'mysql'],
     title: 'Table without a primary key',
     category: 'schema',
     severity: 'warning',

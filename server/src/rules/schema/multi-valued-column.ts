@@ -144,6 +144,7 @@ function refactor(ctx: SchemaContext, t: Table, m: Finding): Fix | undefined {
 export const rule: Rule = {
   meta: {
     id: 'multi-valued-column',
+    dialects: ['postgres', 'mysql'],
     title: 'Column holding a list of references (product_ids, *_list, \'1,2,3\')',
     category: 'schema',
     severity: 'warning',

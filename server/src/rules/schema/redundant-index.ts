@@ -83,6 +83,7 @@ function qualifiedName(t: Table, name: string): string {
 export const rule: Rule = {
   meta: {
     id: 'redundant-index',
+    dialects: ['postgres', 'mysql'],
     title: 'Redundant index (duplicate or leading prefix of another)',
     category: 'schema',
     severity: 'warning',

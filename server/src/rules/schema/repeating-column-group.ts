@@ -129,6 +129,7 @@ function refactor(ctx: SchemaContext, t: Table, g: Group, child: string): Fix | 
 export const rule: Rule = {
   meta: {
     id: 'repeating-column-group',
+    dialects: ['postgres', 'mysql'],
     title: 'Numbered columns repeating one attribute (phone1, phone2, phone3)',
     category: 'schema',
     severity: 'warning',
