@@ -130,6 +130,8 @@ export type MySqlDdl =
     elements: MyTableElement[]; options: Record<string, string>; partitioned: boolean;
     /** CREATE TABLE t LIKE other. */
     like?: MyName;
+    /** The element list never closes (a statement being typed): its columns are not all known. */
+    incomplete?: boolean;
     /** CREATE TABLE t [(...)] [AS] SELECT ...: the query's output columns when plain, else undefined. */
     select?: { text: string; columns?: string[] };
   }
@@ -595,7 +597,7 @@ function createTable(c: Cursor, orReplace: boolean, temporary: boolean): MySqlDd
       c.skipElement();
       if (!c.acceptOp(',')) break;
     }
-    c.acceptOp(')');
+    if (!c.acceptOp(')')) d.incomplete = true;
   }
   // table options, partitioning, then an optional query
   while (!c.done) {

@@ -326,6 +326,7 @@ function createTable(schema: Schema, stmt: Statement, d: Extract<MySqlDdl, { kin
   }
   applyOptions(t, d.options);
   if (d.partitioned) t.partitioned = true;
+  if (d.incomplete) t.columnsUnknown = true;
   if (d.select) {
     // CREATE TABLE ... SELECT: the query's columns follow the defined ones, their types unknown here
     for (const name of d.select.columns ?? []) {
