@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readMySqlDdl } from '../server/src/dialects/mysql/ddl';
-import { applyMySqlStatement, mysqlIndexKey, versionedCommentsFor } from '../server/src/dialects/mysql/replay';
+import { applyMySqlStatement, mysqlIndexKey, replayFaults, versionedCommentsFor } from '../server/src/dialects/mysql/replay';
 import { Schema, type Index, type Table } from '../server/src/schema';
 import { mysqlStatements, replayMySql } from './mysql-replay-helpers';
 
@@ -535,6 +535,7 @@ describe('robustness', () => {
     assert.equal(readMySqlDdl('INSERT INTO t VALUES (1)'), undefined);
     assert.equal(readMySqlDdl(''), undefined);
     const s = new Schema();
+    const faults = replayFaults.count;
     for (const text of ['CREATE TABLE', 'CREATE TABLE t (', 'CREATE TABLE t (a', 'CREATE TABLE t (a INT,', 'ALTER TABLE', 'ALTER TABLE t ADD', 'ALTER TABLE t MODIFY',
       'CREATE INDEX i ON', 'DROP INDEX', 'RENAME TABLE a TO', 'CREATE TABLE t (a ENUM(', "CREATE TABLE t (a INT DEFAULT 'x", 'CREATE TABLE t (KEY (', ')))', 'CREATE VIEW v AS',
       'CREATE TABLE t (a INT) ENGINE=', 'ALTER TABLE t CHANGE a', 'CREATE TABLE `x', 'ALTER TABLE t ADD CONSTRAINT FOREIGN KEY (a) REFERENCES']) {
@@ -547,6 +548,7 @@ describe('robustness', () => {
     assert.equal(table(s, 't').columnsUnknown, true);
     assert.equal(table(s, 'v').columnsUnknown, true);
     assert.equal(s.indexes.size, 0);
+    assert.equal(replayFaults.count, faults, `no exception was caught on the way: ${replayFaults.last}`);
   });
 
   test('a CREATE TABLE the reader cannot follow opens a gap', () => {
