@@ -62,7 +62,8 @@ DROP TABLE IF EXISTS nope, s;
 `;
 
 const PROJECTS: { name: string; files: () => string[]; init?: string }[] = [
-  { name: 'forms', files: () => { const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-forms-')), 'forms.sql'); fs.writeFileSync(f, FORMS); return [f]; } },
+  // written into the server's temp folder, removed with it
+  { name: 'forms', files: () => { const f = path.join(dir, 'forms.sql'); fs.writeFileSync(f, FORMS); return [f]; } },
   { name: 'sakila', files: () => [path.join(MY, 'datacharmer+test_db', 'sakila_sakila-mv-schema.sql')] },
   { name: 'employees', files: () => ['employees.sql', 'objects.sql'].map((f) => path.join(MY, 'datacharmer+test_db', f)) },
   { name: 'employees_partitioned', files: () => [path.join(MY, 'datacharmer+test_db', 'employees_partitioned.sql')] },
