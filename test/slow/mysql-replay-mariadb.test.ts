@@ -176,7 +176,7 @@ function compare<T>(what: string, ours: Map<string, T> | Set<string>, theirs: Ma
 
 describe('MySQL replay against MariaDB', { skip }, () => {
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-mariadb-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-replay-mariadb-'));
     const inst = spawnSync(INSTALL, ['--no-defaults', '--auth-root-authentication-method=normal', `--datadir=${path.join(dir, 'data')}`, '--skip-test-db', '--user=root'], { encoding: 'utf8', timeout: 120_000 });
     if (inst.status !== 0) throw new Error(`mariadb-install-db failed: ${inst.stderr}`);
     server = spawn(MARIADBD, ['--no-defaults', `--datadir=${path.join(dir, 'data')}`, `--socket=${sock()}`, '--skip-networking', '--user=root',
