@@ -152,8 +152,11 @@ export function ensureTemplate(bin: ServerBinary, cacheDir = defaultCacheDir()):
 
 // The watchdog: starts the server, says its pid, and kills it when our end of its stdin closes (stop(),
 // or this process dying however it dies); when the server is gone it removes the directory. fd 3 keeps
-// the pipe, because a background job's stdin is /dev/null.
+// the pipe, because a background job's stdin is /dev/null. SIGPIPE is ignored: once we are gone, a
+// line written to our dead pipes (the shell reports a killed job) must not kill the watchdog before
+// it has removed the directory.
 const WATCHDOG = `
+trap '' PIPE
 dir=$1; shift
 exec 3<&0
 "$@" </dev/null 3<&- &
@@ -242,9 +245,14 @@ export async function startLocalServer(o: LocalOptions = {}): Promise<LocalServe
     (c.stdin as any)?.unref?.(); (c.stdout as any)?.unref?.(); (c.stderr as any)?.unref?.();
     let stopping: Promise<void> | undefined;
     const stop = () => stopping ??= (async () => {
+      // waited for: the child counts again for the event loop until it is gone
+      c.ref();
       c.stdin!.end();
-      const timer = new Promise<'late'>((r) => setTimeout(() => r('late'), 10_000).unref());
-      if (await Promise.race([exitedP.then(() => 'done' as const), timer]) === 'late') {
+      let timeout: NodeJS.Timeout | undefined;
+      const timer = new Promise<'late'>((r) => { timeout = setTimeout(() => r('late'), 10_000); });
+      const how = await Promise.race([exitedP.then(() => 'done' as const), timer]);
+      clearTimeout(timeout);
+      if (how === 'late') {
         try { if (entry.pid) process.kill(entry.pid, 'SIGKILL'); } catch { /* gone */ }
         try { c.kill('SIGKILL'); } catch { /* gone */ }
       }
