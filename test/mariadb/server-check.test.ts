@@ -2,7 +2,7 @@
 // (Debian's mariadb-server; .ci/run installs it). Skipped, with the reason, when no mariadbd is found.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -254,3 +254,46 @@ describe('local server lifetime', { skip }, () => {
 });
 
 export type { CheckResult };
+
+describe('dbe lint --check-server', { skip }, () => {
+  const ROOT = path.resolve(__dirname, '..', '..');
+  const CLI = path.join(ROOT, 'dist', 'cli.js');
+  const run = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, DBE_CACHE_DIR: path.join(cwd, '.cache'), ...env } });
+  let dir = '';
+  before(() => {
+    if (skip) return;
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-check-cli-'));
+    fs.mkdirSync(path.join(dir, 'migrations'));
+    fs.writeFileSync(path.join(dir, 'migrations', '001_users.mysql.up.sql'), 'CREATE TABLE users (id INT PRIMARY KEY, email VARCHAR(100));\n');
+    fs.writeFileSync(path.join(dir, 'migrations', '001_users.mysql.down.sql'), 'DROP TABLE users;\n');
+    fs.writeFileSync(path.join(dir, 'migrations', '002_index.mysql.up.sql'), '-- the index\nALTER TABLE users\n  ADD INDEX users_email (emial);\n');
+  });
+  after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+
+  test('--check-server local: server-error findings in the JSON report, at the column the server names', () => {
+    const r = run(['lint', 'migrations', '--check-server', 'local', '--format', 'json', '--no-cache'], dir, { DBE_CACHE_DIR: '' });
+    assert.equal(r.status, 1, r.stderr);
+    const report = JSON.parse(r.stdout);
+    const found = report.files.flatMap((f: any) => f.diagnostics.filter((d: any) => d.rule === 'server-error').map((d: any) => ({ path: f.path, ...d })));
+    assert.equal(found.length, 1);
+    assert.match(found[0].path, /002_index\.mysql\.up\.sql$/);
+    assert.deepEqual(found[0].range, { start: { line: 2, character: 25 }, end: { line: 2, character: 30 } });
+    assert.match(found[0].message, /^MariaDB \d+\.\d+ rejects this statement: Key column 'emial' doesn't exist in table \(ER_KEY_COLUMN_DOES_NOT_EXITS, 1072\)$/);
+  });
+
+  test('a named server that refuses the login: exit 2, one line, the password never shown', () => {
+    const url = `mysql://root:hunter2-pw@localhost/?socket=${encodeURIComponent(path.join(dir, 'no-such.sock'))}`;
+    const r = run(['lint', 'migrations', '--check-server', url, '--no-cache'], dir);
+    assert.equal(r.status, 2);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('dbe check-server'));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^dbe check-server migrations: cannot connect to mysql:\/\/root:\*\*\*@localhost/);
+    assert.ok(!(r.stderr + r.stdout).includes('hunter2'));
+  });
+
+  test('--check-server with something that is neither local nor a URL is a usage error', () => {
+    const r = run(['lint', 'migrations', '--check-server', 'somewhere'], dir);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--check-server takes "local" or a mysql:\/\/user@host\[:port\] URL, not "somewhere"/);
+  });
+});

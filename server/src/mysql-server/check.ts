@@ -152,7 +152,9 @@ const LIMIT_ERRORS = new Map<number, (o: typeof DEFAULTS) => string>([
 ]);
 
 /** MariaDB's own numbers that mysql2 has no name for. */
-const MARIADB_CODES: Record<number, string> = { 1969: 'ER_STATEMENT_TIMEOUT', 4161: 'ER_UNKNOWN_DATA_TYPE' };
+const MARIADB_CODES: Record<number, string> = {
+  1901: 'ER_GENERATED_COLUMN_FUNCTION_IS_NOT_ALLOWED', 1969: 'ER_STATEMENT_TIMEOUT', 4029: 'ER_EXPRESSION_REFERS_TO_UNINIT_FIELD', 4161: 'ER_UNKNOWN_DATA_TYPE',
+};
 
 const quoteName = (n: string) => '`' + n.replace(/`/g, '``') + '`';
 
