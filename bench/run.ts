@@ -6,7 +6,8 @@
 // (bench/editor.ts) and the sandbox benchmark (bench/sandbox.ts) when they exist.
 // (bench/lsp-stress.ts: the language server under big inputs; bench/format.ts: Format Document latency.)
 // (bench/completion.ts: completion latency on lemmy, p95 against 30 ms.)
-// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-completion] [-- --no-format]
+// (bench/mysql-server.ts: the MySQL server check: template, start, kratos replay, stop.)
+// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-mysql-server] [-- --no-completion] [-- --no-format]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -178,6 +179,18 @@ function main(): void {
     else console.log(`sandbox benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
   }
 
+  let mysqlServer: unknown;
+  const mysqlScript = path.join(ROOT, 'bench', 'mysql-server.ts');
+  if (!args.includes('--no-mysql-server') && fs.existsSync(mysqlScript)) {
+    console.log('\nbench/mysql-server.ts:');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', mysqlScript], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+    const out = (r.stdout ?? '').trim().split('\n');
+    for (const l of out.slice(0, -1)) console.log(l);
+    const line = out.reverse().find((l) => l.startsWith('{'));
+    if (line) { try { mysqlServer = JSON.parse(line); } catch { /* printed above */ } }
+    else console.log(`mysql-server benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
+  }
+
   let completion: unknown;
   const completionScript = path.join(ROOT, 'bench', 'completion.ts');
   if (!args.includes('--no-completion') && fs.existsSync(completionScript)) {
@@ -207,6 +220,7 @@ function main(): void {
     editor,
     lspStress,
     sandbox,
+    mysqlServer,
     completion,
     format,
   };
