@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import { splitMySql } from '../dialects/mysql/split';
-import { lex } from '../dialects/mysql/lex';
+import { lex, type MyToken } from '../dialects/mysql/lex';
 import type { Finding, Severity } from '../model';
 import type { LocalServer } from './local';
 import { outsideReason, SYSTEM_SCHEMAS, useTarget } from './scope';
@@ -174,7 +174,7 @@ async function createThrowaway(admin: Connection, server: CheckServer): Promise<
   throw new CheckRefused(`could not find a free database name on ${server.display}`);
 }
 
-interface Stmt { path: string; start: number; end: number; text: string; templated: boolean }
+interface Stmt { path: string; start: number; end: number; text: string; templated: boolean; tokens: MyToken[] }
 
 function statementsOf(files: CheckFile[]): Stmt[] {
   const out: Stmt[] = [];
@@ -183,16 +183,16 @@ function statementsOf(files: CheckFile[]): Stmt[] {
     for (const s of split.statements) {
       // one statement a query: the trailing `;` is the client's, not the server's
       const text = s.text.replace(/\s*;\s*$/, '');
-      if (!lex(text).tokens.length) continue; // only comments
-      out.push({ path: f.path, start: s.start, end: s.end, text, templated: s.templated });
+      const tokens = lex(text).tokens;
+      if (!tokens.length) continue; // only comments
+      out.push({ path: f.path, start: s.start, end: s.end, text, templated: s.templated, tokens });
     }
   }
   return out;
 }
 
 /** The table a DDL statement makes or changes (lower-case, unqualified), for follow-on errors. */
-function targetTable(text: string): string | undefined {
-  const t = lex(text).tokens;
+function targetTable(t: MyToken[]): string | undefined {
   const up = (i: number) => (t[i]?.kind === 'word' ? t[i].upper : '');
   let i = 0;
   if (up(0) === 'CREATE' || up(0) === 'ALTER') {
@@ -220,7 +220,7 @@ function tableInMessage(msg: string): string | undefined {
 }
 
 /** Where in the statement the server points: `near '…' at line N`, or the unknown name it quotes. */
-function locate(text: string, errno: number, msg: string): { start: number; end: number } | undefined {
+function locate(text: string, tokens: MyToken[], errno: number, msg: string): { start: number; end: number } | undefined {
   const near = /near '([\s\S]*)' at line (\d+)$/.exec(msg);
   if (near) {
     let lineStart = 0;
@@ -228,7 +228,7 @@ function locate(text: string, errno: number, msg: string): { start: number; end:
     const snippet = near[1].slice(0, 40);
     const at = snippet ? text.indexOf(snippet, lineStart) : -1;
     if (at >= 0) {
-      const tok = lex(text).tokens.find((t) => t.start >= at);
+      const tok = tokens.find((t) => t.start >= at);
       return tok ? { start: tok.start, end: tok.end } : { start: at, end: text.length };
     }
     return undefined;
@@ -236,7 +236,7 @@ function locate(text: string, errno: number, msg: string): { start: number; end:
   const name = /^(?:Unknown column|Key column|Unknown table|Table) '([^']+)'/.exec(msg)?.[1] ?? (errno === 1146 || errno === 1054 ? /'([^']+)'/.exec(msg)?.[1] : undefined);
   if (!name) return undefined;
   const last = name.split('.').pop()!.toLowerCase();
-  const tok = lex(text).tokens.find((t) => (t.kind === 'word' || t.kind === 'quoted') && t.value.toLowerCase() === last);
+  const tok = tokens.find((t) => (t.kind === 'word' || t.kind === 'quoted') && t.value.toLowerCase() === last);
   return tok ? { start: tok.start, end: tok.end } : undefined;
 }
 
@@ -274,7 +274,7 @@ export async function checkMySqlMigrations(server: CheckServer, files: CheckFile
       const s = stmts[k];
       const skip = (reason: string) => {
         res.notChecked.push({ path: s.path, start: s.start, end: s.end, reason });
-        const tt = targetTable(s.text);
+        const tt = targetTable(s.tokens);
         if (tt && !broken.has(tt)) broken.set(tt, null);
       };
       if (performance.now() - t0 > o.budgetMs) {
@@ -283,10 +283,10 @@ export async function checkMySqlMigrations(server: CheckServer, files: CheckFile
         break;
       }
       if (s.templated) { skip('not checked: the statement holds template placeholders'); continue; }
-      const why = outsideReason(s.text, { named: !server.local, otherDatabases: others });
+      const why = outsideReason(s.text, { named: !server.local, otherDatabases: others }, s.tokens);
       if (why) { skip(`not checked: ${why}`); continue; }
       if (server.local) {
-        const db = useTarget(s.text);
+        const db = useTarget(s.text, s.tokens);
         if (db && db.toLowerCase() !== database) await w.query(`CREATE DATABASE IF NOT EXISTS ${quoteName(db)}`).catch(() => undefined);
       }
       result.ran++;
@@ -312,14 +312,14 @@ export async function checkMySqlMigrations(server: CheckServer, files: CheckFile
         const code = typeof e?.code === 'string' && e.code.startsWith('ER_') ? e.code : (MARIADB_CODES[errno] ?? '');
         // a follow-on of an earlier failure: counted there, not reported again
         const named = tableInMessage(message);
-        const target = targetTable(s.text);
+        const target = targetTable(s.tokens);
         const cause = (named && broken.has(named) ? named : undefined) ?? (target && broken.has(target) && (errno === 1146 || errno === 1051 || errno === 1054 || errno === 1091) ? target : undefined);
         if (cause !== undefined) {
           const first = broken.get(cause);
           if (first) first.followOns = (first.followOns ?? 0) + 1;
           continue;
         }
-        const at = locate(s.text, errno, message);
+        const at = locate(s.text, s.tokens, errno, message);
         const err: ServerError = { path: s.path, start: s.start + (at?.start ?? 0), end: at ? s.start + at.end : s.end, code, errno, message };
         result.errors.push(err);
         if (target && !broken.has(target) && /^\s*create\b/i.test(s.text)) broken.set(target, err);

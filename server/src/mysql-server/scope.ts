@@ -29,10 +29,10 @@ const isOp = (t: MyToken | undefined, v: string) => !!t && t.kind === 'op' && t.
  * Why `text` (one statement) must not be sent, as the end of the sentence "not checked: …"; undefined
  * when it may run.
  */
-export function outsideReason(text: string, ctx: ScopeContext): string | undefined {
+export function outsideReason(text: string, ctx: ScopeContext, lexed?: MyToken[]): string | undefined {
   const head = /^\s*(\\\.|\\!|source\b|system\b)/i.exec(text);
   if (head) return `${head[1]} is a command of the mysql client, not SQL`;
-  const tokens = lex(text).tokens;
+  const tokens = lexed ?? lex(text).tokens;
   const words = tokens.filter((t) => t.kind === 'word').map((t) => t.upper);
   const w = (i: number) => tokens[i]?.kind === 'word' ? tokens[i].upper : '';
   const first = w(0), second = w(1);
@@ -93,8 +93,8 @@ export function outsideReason(text: string, ctx: ScopeContext): string | undefin
 }
 
 /** The database a `USE` statement switches to (local server: created when missing), else undefined. */
-export function useTarget(text: string): string | undefined {
-  const tokens = lex(text).tokens;
+export function useTarget(text: string, lexed?: MyToken[]): string | undefined {
+  const tokens = lexed ?? lex(text).tokens;
   if (tokens[0]?.kind === 'word' && tokens[0].upper === 'USE' && isName(tokens[1])) return tokens[1].value;
   return undefined;
 }
