@@ -95,13 +95,18 @@ describe('server check (local MariaDB)', { skip }, () => {
     assert.equal(count, 0);
   });
 
-  test('statements that would touch files of the machine are not run, even on the local server', async () => {
+  test('statements that would touch files of the machine or load code are not run, even on the local server', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-outfile-'));
     try {
       const out = path.join(dir, 'out.txt');
-      const text = `CREATE TABLE t (a INT);\nSELECT 1 INTO OUTFILE '${out}';\nSELECT LOAD_FILE('/etc/hostname');\nLOAD DATA INFILE '/etc/hostname' INTO TABLE t;\n`;
+      const text = `CREATE TABLE t (a INT);\nSELECT 1 INTO OUTFILE '${out}';\nSELECT LOAD_FILE('/etc/hostname');\nLOAD DATA INFILE '/etc/hostname' INTO TABLE t;\nCREATE FUNCTION f RETURNS STRING SONAME 'evil.so';\n`;
       const r = await checkMySqlMigrations(localTarget(server), [{ path: 'f.sql', text }]);
-      assert.equal(r.notChecked.length, 3);
+      assert.deepEqual(r.notChecked.map((n) => n.reason), [
+        'not checked: INTO OUTFILE writes a file, which a check must not do',
+        'not checked: LOAD_FILE reads a file of the server, which a check must not do',
+        'not checked: LOAD DATA reads files, which a check must not do',
+        'not checked: SONAME loads code into the server',
+      ]);
       assert.deepEqual(r.errors, []);
       assert.equal(fs.existsSync(out), false);
     } finally { fs.rmSync(dir, { recursive: true, force: true }); }

@@ -43,6 +43,7 @@ export function outsideReason(text: string, ctx: ScopeContext, lexed?: MyToken[]
     if (t.kind !== 'word') continue;
     if (t.upper === 'INTO' && (w(i + 1) === 'OUTFILE' || w(i + 1) === 'DUMPFILE')) return `INTO ${w(i + 1)} writes a file, which a check must not do`;
     if (t.upper === 'LOAD_FILE' && isOp(tokens[i + 1], '(')) return 'LOAD_FILE reads a file of the server, which a check must not do';
+    if (t.upper === 'SONAME') return 'SONAME loads code into the server';
     if (t.upper === 'DIRECTORY' && (w(i - 1) === 'DATA' || w(i - 1) === 'INDEX')) return `${w(i - 1)} DIRECTORY puts files outside the server's data directory`;
     if (t.upper === 'ENGINE') {
       const e = isOp(tokens[i + 1], '=') ? tokens[i + 2] : tokens[i + 1];
