@@ -8,6 +8,7 @@
 // (max_join_size, recursion depth), so a migration that loads a lot of data cannot hang the check.
 import { randomBytes } from 'node:crypto';
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
+import { loadMySqlDriver } from './driver';
 import { splitMySql } from '../dialects/mysql/split';
 import { lex, type MyToken } from '../dialects/mysql/lex';
 import type { Finding, Severity } from '../model';
@@ -113,7 +114,7 @@ export function redactUrl(url: string): string {
 const BASE: ConnectionOptions = { multipleStatements: false, connectTimeout: 10_000, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true };
 
 async function connect(server: CheckServer, database?: string): Promise<Connection> {
-  const mysql = await import('mysql2/promise');
+  const mysql = await loadMySqlDriver();
   try {
     return await mysql.createConnection({ ...BASE, ...server.connection, ...(database ? { database } : {}) });
   } catch (e: any) {

@@ -10,6 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadMySqlDriver } from './driver';
 
 /** No usable server binary, or the server would not start: one line, for the user. */
 export class ServerUnavailable extends Error {}
@@ -223,7 +224,7 @@ export async function startLocalServer(o: LocalOptions = {}): Promise<LocalServe
     });
     c.stdin!.on('error', () => undefined);
     const deadline = Date.now() + (o.startTimeoutMs ?? 30_000);
-    const mysql = await import('mysql2/promise');
+    const mysql = await loadMySqlDriver();
     for (;;) {
       if (exited !== undefined) {
         const why = tail.filter((l) => /\[ERROR\]/.test(l)).map((l) => l.replace(/^.*\[ERROR\]\s*/, '')).pop() ?? tail.pop() ?? `exit ${exited}`;
