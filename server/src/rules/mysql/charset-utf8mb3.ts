@@ -64,14 +64,25 @@ function indexNote(cols: ColumnDef[]): string {
   return ` Indexed: ${names}. In utf8mb4 a key over 767 bytes (191 characters) is refused by the COMPACT and REDUNDANT row formats (MySQL 5.6, MariaDB before 10.2); DYNAMIC, the default since MySQL 5.7.7 and MariaDB 10.2.2, allows 3,072 bytes.`;
 }
 
-/** True when a later migration changes or drops what this finding is about. */
+/**
+ * True when a later statement changes or drops what this finding is about: it drops, renames or
+ * re-creates the table, or names a character set or collation that is not utf8mb3.
+ */
 function superseded(ctx: StatementContext, table: string | undefined): boolean {
   if (!table) return false;
   for (const s of laterStatements(ctx.files(), ctx.stmt, table)) {
     const toks = tokensOf(s);
     const h = head(toks);
-    if (h.startsWith('DROP') || h.startsWith('RENAME') || h.startsWith('CREATE TABLE')) return true;
-    if (toks.some((x) => ['CHARACTER', 'CHARSET', 'COLLATE', 'CONVERT', 'RENAME'].includes(up(x)))) return true;
+    if (h.startsWith('DROP TABLE') || h.startsWith('RENAME') || h.startsWith('CREATE TABLE')) return true;
+    for (let i = 0; i < toks.length; i++) {
+      const u = up(toks[i]);
+      if (u === 'RENAME') return true;
+      if (u !== 'CHARSET' && u !== 'COLLATE' && !(u === 'CHARACTER' && up(toks[i + 1]) === 'SET')) continue;
+      let j = i + (u === 'CHARACTER' ? 2 : 1);
+      if (toks[j]?.value === '=') j++;
+      const v = valueUpper(toks[j]);
+      if (v && !MB3.has(v) && !MB3_COLLATION.test(v)) return true;
+    }
   }
   return false;
 }

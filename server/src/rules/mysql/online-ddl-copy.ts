@@ -77,7 +77,8 @@ function fkChecksOff(ctx: StatementContext): boolean {
   return off;
 }
 
-interface Copy { why: string; at: { start: number; end: number }; inplace?: boolean }
+/** One operation that blocks writes: 'copy' (ALGORITHM=COPY), 'fk' (COPY unless foreign_key_checks is off), 'locked' (in place, but no concurrent DML). */
+interface Copy { why: string; at: { start: number; end: number }; how: 'copy' | 'fk' | 'locked' }
 
 export const rule: Rule = {
   meta: {
@@ -88,7 +89,7 @@ export const rule: Rule = {
     severity: 'warning',
     principle: 'Migration Best Practices: "Zero-downtime migrations for production" and "Test migrations on production-like data volumes".',
     rationale:
-      'InnoDB changes most things online (ALGORITHM=INSTANT or INPLACE, reads and writes go on), but some changes only ALGORITHM=COPY can make: MySQL builds a new copy of the table row by row and blocks every INSERT, UPDATE and DELETE on it until the copy is done, minutes to hours on a big table. Which operation needs what is listed in "Online DDL Operations" (https://dev.mysql.com/doc/refman/8.0/en/innodb-online-ddl-operations.html): changing a column\'s data type, converting the character set, dropping the primary key without adding one, adding a STORED generated column, changing the engine, adding a foreign key while foreign_key_checks is on; adding the first FULLTEXT index, a SPATIAL index or an AUTO_INCREMENT column is done in place but with writes blocked too.',
+      'InnoDB changes most things online (ALGORITHM=INSTANT or INPLACE, reads and writes go on), but some changes only ALGORITHM=COPY can make: MySQL builds a new copy of the table row by row and blocks every INSERT, UPDATE and DELETE on it until the copy is done, minutes to hours on a big table. Which operation needs what is listed in "Online DDL Operations" (https://dev.mysql.com/doc/refman/8.0/en/innodb-online-ddl-operations.html): changing a column\'s data type, converting the character set, dropping the primary key without adding one, adding a STORED generated column, changing the engine, adding a foreign key while foreign_key_checks is on; adding a FULLTEXT index (the first one also rebuilds the table), a SPATIAL index or an AUTO_INCREMENT column is done in place but with writes blocked too.',
     bad: '-- file: 001_create.sql\nCREATE TABLE orders (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, total INT NOT NULL) ENGINE=InnoDB;\n-- file: 002_widen.sql\nALTER TABLE orders MODIFY total BIGINT NOT NULL;',
     good: '-- file: 001_create.sql\nCREATE TABLE orders (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, total INT NOT NULL) ENGINE=InnoDB;\n-- file: 002_index.sql\nALTER TABLE orders ADD INDEX orders_total (total), ALGORITHM=INPLACE, LOCK=NONE;',
     fixable: false,
@@ -107,8 +108,7 @@ export const rule: Rule = {
       if (d.key.kind !== 'fulltext' && d.key.kind !== 'spatial') return;
       table = ctx.schema.tables.get(mysqlTableKey(ctx.schema, d.table));
       if (!table || /\b(?:algorithm|lock)\s*=?/i.test(ctx.stmt.text.slice(d.key.end))) return;
-      if (d.key.kind === 'fulltext' && hasFulltext(ctx, table)) return;
-      copies.push({ why: d.key.kind === 'fulltext' ? 'adding the first FULLTEXT index rebuilds the table with writes blocked' : 'adding a SPATIAL index blocks writes', at: at(d.key.start, d.key.end) });
+      copies.push({ why: d.key.kind === 'fulltext' ? fulltextWhy(!hasFulltext(ctx, table)) : 'adding a SPATIAL index', at: at(d.key.start, d.key.end), how: 'locked' });
     } else if (d.kind === 'alter-table') {
       table = ctx.schema.tables.get(mysqlTableKey(ctx.schema, d.table));
       if (!table) return;
@@ -124,16 +124,23 @@ export const rule: Rule = {
     if (copies.length === 0) return;
     const first = copies[0];
     const all = [...new Set(copies.map((c) => c.why))];
-    const onlyFk = copies.every((c) => c.inplace);
-    const advice = onlyFk
+    const how = copies.some((c) => c.how === 'copy') ? 'copy' : copies.some((c) => c.how === 'fk') ? 'fk' : 'locked';
+    const what = how === 'locked'
+      ? 'MySQL 8 does this in place, but blocks writes to the table until it is done (LOCK=NONE is refused for it)'
+      : 'MySQL 8 does this with ALGORITHM=COPY: it copies the whole table and blocks writes to it until done';
+    const advice = how === 'fk'
       ? 'With SET foreign_key_checks = 0 before it, the key is added in place without blocking writes (ALGORITHM=INPLACE, LOCK=NONE; existing rows are then not checked: verify them first)'
-      : 'Only ALGORITHM=COPY can do this: on a big table use an online schema change tool (gh-ost, pt-online-schema-change) or a maintenance window; write ALGORITHM=COPY to say it is meant';
+      : `On a big table use an online schema change tool (gh-ost, pt-online-schema-change) or a maintenance window${how === 'copy' ? '; write ALGORITHM=COPY to say it is meant' : ''}`;
     ctx.report({
       ...first.at,
-      message: `${table.name}: ${all.join('; ')}. MySQL 8 copies the table to do this and blocks writes to it until done. ${advice}.`,
+      message: `${table.name}: ${all.join('; ')}. ${what}. ${advice}.`,
     });
   },
 };
+
+function fulltextWhy(first: boolean): string {
+  return first ? 'adding the first FULLTEXT index (the table is rebuilt to add its FTS_DOC_ID)' : 'adding a FULLTEXT index';
+}
 
 function hasFulltext(ctx: StatementContext, t: Table): boolean {
   for (const ix of ctx.schema.indexes.values()) if (ix.table === t.key && ix.method === 'fulltext') return true;
@@ -148,39 +155,39 @@ function judge(ctx: StatementContext, t: Table, a: MyAlterAction, addsPk: boolea
       const old = t.columns.get((a.kind === 'change' ? a.from : a.column.name).toLowerCase());
       if (!old || !old.mysql) return [];
       const why = typeChange(old, a.column);
-      return why ? [{ why: `${why} (a data type change)`, at: at(a.column.start, a.column.end) }] : [];
+      return why ? [{ why: `${why} (a data type change)`, at: at(a.column.start, a.column.typeEnd), how: 'copy' }] : [];
     }
     case 'add-columns': {
       const out: Copy[] = [];
       for (const c of a.columns) {
-        if (c.generated === 'stored') out.push({ why: `adding the STORED generated column ${c.name}`, at: at(c.start, c.end) });
-        else if (c.autoIncrement) out.push({ why: `adding the AUTO_INCREMENT column ${c.name} (rebuilt with writes blocked)`, at: at(c.start, c.end) });
+        if (c.generated === 'stored') out.push({ why: `adding the STORED generated column ${c.name}`, at: at(c.start, c.typeEnd), how: 'copy' });
+        else if (c.autoIncrement) out.push({ why: `adding the AUTO_INCREMENT column ${c.name} (the table is rebuilt)`, at: at(c.start, c.typeEnd), how: 'locked' });
       }
       return out;
     }
     case 'convert-charset': {
       const stmt = ctx.stmt;
       const i = stmt.text.search(/\bconvert\b/i);
-      return [{ why: `converting the table to character set ${a.charset}`, at: at(Math.max(0, i), Math.max(0, i) + 7) }];
+      return [{ why: `converting the table to character set ${a.charset}`, at: at(Math.max(0, i), Math.max(0, i) + 7), how: 'copy' }];
     }
     case 'drop-primary': {
       if (addsPk) return [];
       const i = ctx.stmt.text.search(/\bdrop\s+primary\b/i);
-      return i >= 0 ? [{ why: 'dropping the primary key without adding another in the same statement', at: at(i, i + 16) }] : [];
+      return i >= 0 ? [{ why: 'dropping the primary key without adding another in the same statement', at: at(i, i + 16), how: 'copy' }] : [];
     }
     case 'add-key':
-      if (a.key.kind === 'fulltext' && !firstFulltext()) return [{ why: 'adding the first FULLTEXT index rebuilds the table with writes blocked', at: at(a.key.start, a.key.end) }];
-      if (a.key.kind === 'spatial') return [{ why: 'adding a SPATIAL index blocks writes', at: at(a.key.start, a.key.end) }];
+      if (a.key.kind === 'fulltext') return [{ why: fulltextWhy(!firstFulltext()), at: at(a.key.start, a.key.end), how: 'locked' }];
+      if (a.key.kind === 'spatial') return [{ why: 'adding a SPATIAL index', at: at(a.key.start, a.key.end), how: 'locked' }];
       return [];
     case 'add-foreign':
       if (fkChecksOff(ctx)) return [];
-      return [{ why: 'adding a foreign key while foreign_key_checks is on', at: at(a.fk.start, a.fk.end), inplace: true }];
+      return [{ why: 'adding a foreign key while foreign_key_checks is on', at: at(a.fk.start, a.fk.end), how: 'fk' }];
     case 'options': {
       const e = a.options.ENGINE;
       const was = t.mysql?.engine ?? 'InnoDB';
       if (e && e.toLowerCase() !== was.toLowerCase()) {
         const i = ctx.stmt.text.search(/\bengine\b/i);
-        return [{ why: `changing the engine from ${was} to ${e}`, at: at(Math.max(0, i), Math.max(0, i) + 6) }];
+        return [{ why: `changing the engine from ${was} to ${e}`, at: at(Math.max(0, i), Math.max(0, i) + 6), how: 'copy' }];
       }
       return [];
     }
