@@ -9,7 +9,7 @@ import { head, span, tokensOf, up } from './read';
  */
 interface Removed { what: string; mariadb: boolean; rename?: string }
 
-const QC = 'the query cache was removed in MySQL 8.0.3: setting it fails with "Unknown system variable"';
+const QC = 'the query cache was removed in MySQL 8.0.3: reading or setting it fails with "Unknown system variable"';
 const VARIABLES: Record<string, Removed> = {
   query_cache_size: { what: QC, mariadb: false },
   query_cache_type: { what: QC, mariadb: false },
@@ -93,7 +93,7 @@ export const rule: Rule = {
           ? 'SQL_CACHE was removed with the query cache in MySQL 8.0.3: MySQL 8 refuses the query.'
           : 'SQL_NO_CACHE has no effect since the query cache was removed in MySQL 8.0.3 (it is deprecated and will be refused).', fixes);
       } else if ((u === 'FLUSH' || u === 'RESET') && up(tokens[i + 1]) === 'QUERY' && up(tokens[i + 2]) === 'CACHE') {
-        report(i, i + 2, `${u} QUERY CACHE: ${QC.replace(': setting it fails with "Unknown system variable"', '')}, and the statement is refused.`);
+        report(i, i + 2, `${u} QUERY CACHE: ${QC.replace(': reading or setting it fails with "Unknown system variable"', '')}, and the statement is refused.`);
       } else if (u === 'GRANT' && i === 0) {
         const k = tokens.findIndex((x, j) => j > i && up(x) === 'IDENTIFIED' && up(tokens[j + 1]) === 'BY');
         if (k > 0) report(k, k + 1, 'GRANT ... IDENTIFIED BY was removed in MySQL 8.0.11 (GRANT no longer creates users or sets passwords): CREATE USER ... IDENTIFIED BY first, then GRANT.');
