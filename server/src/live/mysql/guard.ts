@@ -113,7 +113,7 @@ function queryRefusal(toks: MyToken[], from: number): string | undefined {
     if (w === 'LOCK' && word(toks[i + 1]) === 'IN') return 'SELECT ... LOCK IN SHARE MODE locks rows: refused (dbe only reads)';
     if (w === 'PROCEDURE') return 'SELECT ... PROCEDURE runs a procedure: refused';
   }
-  return callsRefusal(toks, from);
+  return callsRefusal(toks, from)?.refusal;
 }
 
 /** A query whose text holds a write (MySQL 8's WITH ... UPDATE/DELETE, INSERT ... SELECT behind parentheses). */
