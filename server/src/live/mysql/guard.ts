@@ -44,7 +44,8 @@ const tokensOf = (sql: string): { toks: MyToken[]; refusal?: string; hint: boole
 
 const isOp = (t: MyToken | undefined, v: string) => !!t && t.kind === 'op' && t.value === v;
 const word = (t: MyToken | undefined) => (t && t.kind === 'word' ? t.upper : '');
-const QUERY_HEADS = new Set(['SELECT', 'WITH', 'VALUES', 'TABLE']);
+// MySQL 8's TABLE t and VALUES ROW(...) are left out: ANALYZE TABLE t must never read as ANALYZE of a query
+const QUERY_HEADS = new Set(['SELECT', 'WITH']);
 const WRITE_HEADS = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE']);
 
 /** What the statement is, or why dbe does not send it (one line). */
