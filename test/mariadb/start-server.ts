@@ -35,10 +35,13 @@ export async function startServer(extra: string[] = []): Promise<TestServer> {
   const data = path.join(dir, 'data');
   const socket = path.join(dir, 'mysqld.sock');
   const root = process.getuid?.() === 0 ? ['--user=root'] : [];
-  const install = spawnSync(which('mariadb-install-db')!, ['--no-defaults', '--auth-root-authentication-method=normal', '--skip-test-db', `--datadir=${data}`, ...root], { encoding: 'utf8' });
+  // its own temporary directory: the server's temp tables never meet another test's (or agent's) in /tmp
+  const tmp = path.join(dir, 'tmp');
+  fs.mkdirSync(tmp);
+  const install = spawnSync(which('mariadb-install-db')!, ['--no-defaults', '--auth-root-authentication-method=normal', '--skip-test-db', `--datadir=${data}`, `--tmpdir=${tmp}`, ...root], { encoding: 'utf8' });
   if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr || install.stdout}`);
   const child: ChildProcess = spawn(which('mariadbd')!, ['--no-defaults', `--datadir=${data}`, `--socket=${socket}`, '--skip-networking', `--pid-file=${path.join(dir, 'pid')}`,
-    `--log-error=${path.join(dir, 'error.log')}`, '--innodb-buffer-pool-size=16M', '--skip-log-bin', ...root, ...extra], { stdio: 'ignore' });
+    `--log-error=${path.join(dir, 'error.log')}`, '--innodb-buffer-pool-size=16M', '--skip-log-bin', `--tmpdir=${tmp}`, ...root, ...extra], { stdio: 'ignore' });
   let exited = false;
   child.on('exit', () => { exited = true; });
   const client = which('mariadb')!;
