@@ -2,6 +2,7 @@
 // commands, the same output shapes, over a read-only MySQL/MariaDB session (live/mysql/*).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { lex } from '../dialects/mysql/lex';
 import { splitMySql } from '../dialects/mysql/split';
 import { LiveError, passwordWithheld } from '../live/connect';
 import { PRINCIPLE, worst, type HealthReport } from '../live/health';
@@ -83,15 +84,15 @@ export async function mysqlExplain(picked: { url: string; source: string }, o: E
   for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
   if (o.line > lineStarts.length) throw new InputError(`${shown} has ${lineStarts.length} lines; there is no line ${o.line}`);
   const lineOf = (off: number) => { let lo = 0, hi = lineStarts.length - 1; while (lo < hi) { const m = (lo + hi + 1) >> 1; if (lineStarts[m] <= off) lo = m; else hi = m - 1; } return lo; };
+  // a statement spans from its first token (comments before it are not part of it) to its end
+  const firstToken = (s: { text: string }) => lex(s.text).tokens[0]?.start;
   const stmt = split.statements.find((s) => {
-    const body = s.text.trim();
-    if (!body) return false;
-    const lead = s.text.length - s.text.trimStart().length;
+    const lead = firstToken(s);
+    if (lead === undefined) return false;
     return lineOf(s.start + lead) <= o.line - 1 && o.line - 1 <= lineOf(Math.max(s.start, s.end - 1));
   });
   if (!stmt) throw new InputError(`${shown}:${o.line}: no statement on this line`);
-  const lead = stmt.text.length - stmt.text.trimStart().length;
-  const startLine = lineOf(stmt.start + lead) + 1;
+  const startLine = lineOf(stmt.start + firstToken(stmt)!) + 1;
   return withMySql(picked, o, io, async (s) => {
     const out = await explainMySql(s, stmt.text, { analyze: !!o.analyze });
     if (!out.ok) {
@@ -107,7 +108,7 @@ export async function mysqlExplain(picked: { url: string; source: string }, o: E
     } else {
       io.out(`${shown}:${startLine}: ${v.analyzed ? `${s.flavor === 'mariadb' ? 'ANALYZE' : 'EXPLAIN ANALYZE'} (run in a read-only transaction, rolled back)` : 'plan'} from ${s.target} (${s.product}); rows are the server's estimates from its statistics\n`);
       if (v.tree !== undefined) io.out(v.tree.replace(/\n?$/, '\n'));
-      else io.out(formatMyPlan(v.rows));
+      else io.out(v.rows.length ? formatMyPlan(v.rows) : '  no table is read\n');
     }
     return 0;
   });

@@ -9,6 +9,7 @@ import { DBE_MARK } from './connect';
 
 function pct(x: number): string { return `${(x * 100).toFixed(x < 0.1 ? 2 : 1)}%`; }
 function seconds(s: number): string {
+  if (s >= 2 * 86400) return `${(s / 86400).toFixed(1)} days`;
   if (s >= 3600) return `${(s / 3600).toFixed(1)} h`;
   if (s >= 60) return `${(s / 60).toFixed(1)} min`;
   return `${s.toFixed(0)} s`;
@@ -33,9 +34,14 @@ export async function myConnections(s: MySqlSession): Promise<HealthCheck> {
   };
 }
 
+const MIN_REQUESTS = 1_000_000;
+/** Index use counted for less than this is not enough to call an index unused (a week: a business cycle's usual floor). */
+export const MIN_UPTIME_FOR_UNUSED = 7 * 24 * 3600;
+
 /** The InnoDB buffer pool hit ratio from its counters: logical read requests and those that went to disk. */
 export function bufferPoolVerdict(requests: number, diskReads: number): Pick<HealthCheck, 'verdict' | 'value' | 'summary'> {
-  if (requests < 1000) return { verdict: 'info', value: requests ? 1 - diskReads / requests : null, summary: `only ${requests} buffer pool read requests since the server started: too little traffic to judge` };
+  // a server that just started reads its working set from disk: too few requests say nothing yet
+  if (requests < MIN_REQUESTS) return { verdict: 'info', value: requests ? 1 - diskReads / requests : null, summary: `only ${requests} buffer pool read requests since the server started (dbe judges from ${MIN_REQUESTS}): too little traffic to judge` };
   const ratio = 1 - diskReads / requests;
   const verdict: Verdict = ratio >= 0.99 ? 'ok' : ratio >= 0.95 ? 'warning' : 'critical';
   return {
@@ -145,10 +151,12 @@ export async function myUnusedIndexes(s: MySqlSession): Promise<HealthCheck> {
   const items = r.result.rows.map((x) => ({ table: x.t, index: x.i, def: defs.find((d) => d.table === x.t && d.index === x.i) }))
     .filter((x) => x.def && !x.def.unique && !servesFk(x.def))
     .map((x) => ({ table: x.table, index: x.index, columns: x.def!.columns.map((c) => c.name) }));
+  const young = uptime < MIN_UPTIME_FOR_UNUSED;
   return {
-    id: 'unused-indexes', title: 'Unused indexes', verdict: items.length ? 'warning' : 'ok', value: items.length,
+    id: 'unused-indexes', title: 'Unused indexes', verdict: !items.length ? 'ok' : young ? 'info' : 'warning', value: items.length,
     summary: items.length
-      ? `${items.length} index${items.length === 1 ? ' has' : 'es have'} not been read since the server started ${seconds(uptime)} ago (unique indexes and those a foreign key needs left out): ${items.slice(0, 8).map((i) => `${i.table}.${i.index}`).join(', ')}; each slows every write; drop it only if the uptime covers a full business cycle, and check replicas first`
+      ? `${items.length} index${items.length === 1 ? ' has' : 'es have'} not been read since the server started ${seconds(uptime)} ago (unique indexes and those a foreign key needs left out): ${items.slice(0, 8).map((i) => `${i.table}.${i.index}`).join(', ')}`
+        + (young ? `; the counters cover less than a week (dbe's floor for calling an index unused), so this is not a verdict yet` : '; each slows every write; drop it only if the uptime covers a full business cycle, and check replicas first')
       : `every non-unique index of the tables read since the server started (${seconds(uptime)} ago) has been used`,
     items,
   };

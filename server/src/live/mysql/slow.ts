@@ -24,8 +24,8 @@ export interface MySqlDigest {
 }
 
 const QUERY_HEADS = /^\s*\(*\s*(SELECT|WITH|INSERT|UPDATE|DELETE|REPLACE|VALUES|TABLE|CALL)\b/i;
-// dbe's own reads (catalog, health, slow): they never name the user's tables alone
-const OWN = /\b(information_schema|performance_schema|mysql\s*\.\s*func|@@)/i;
+// dbe's own reads (session setup, catalog, health, slow): system schemas, server variables, VERSION()
+const OWN = /\binformation_schema\b|\bperformance_schema\b|\bmysql\s*\.\s*func\b|@@|^\s*SELECT\s+VERSION\s*\(\s*\)\s+AS\s+v\s*$/i;
 
 /** Keeps the digests of the user's statements: queries and writes, not SHOW/SET, not dbe's own catalog reads. */
 export function userDigests<T extends { query: string }>(rows: T[]): T[] {
