@@ -78,7 +78,9 @@ export function indexDefs(stats: IndexStat[]): IndexDef[] {
 /**
  * Pairs of indexes where the first is not needed: the same columns as another (a duplicate), or a
  * non-unique index whose columns are the leading columns of another index of the same type (a
- * redundant prefix: every lookup it serves, the longer one serves). A unique index is never called
+ * redundant prefix: every lookup it serves, the longer one serves; a column prefix such as b(10)
+ * is served by b or b(20) in the last place, and must match exactly before it). FULLTEXT, SPATIAL
+ * and HASH indexes are only ever duplicates. A unique index is never called
  * redundant to a longer one (it enforces something); of two identical indexes the one kept is the
  * primary key, else a unique one, else the first by name.
  */
@@ -99,7 +101,7 @@ export function redundantIndexes(defs: IndexDef[]): { table: string; index: stri
           if (keepB) { out.push({ table, index: a.index, coveredBy: b.index, kind: 'duplicate', columns: a.columns.map((c) => c.name) }); break; }
           continue;
         }
-        if (a.unique || a.type === 'FULLTEXT' || a.type === 'SPATIAL' || a.type === 'HASH' || a.columns.length >= b.columns.length) continue;
+        if (a.unique || a.type === 'FULLTEXT' || a.type === 'SPATIAL' || a.type === 'HASH' || a.columns.length > b.columns.length) continue;
         const n = a.columns.length;
         const prefix = a.columns.every((c, i) => {
           const d = b.columns[i];
