@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LiveError, resolveDatabaseUrl } from '../server/src/live/connect';
-import { isMySqlUrl, myCnfPassword, mysqlTlsPlan, parseMySqlUrl, scrubMy } from '../server/src/live/mysql/connect';
+import { connectionOptions, isMySqlUrl, myCnfPassword, mysqlTlsPlan, parseMySqlUrl, scrubMy } from '../server/src/live/mysql/connect';
 import { callsOf, classify, guardStatement } from '../server/src/live/mysql/guard';
 import { orderViews, portableView, splitCreateTable } from '../server/src/live/mysql/catalog';
 import { explainRefusal, formatMyPlan, planRows } from '../server/src/live/mysql/explain';
@@ -29,6 +29,17 @@ describe('mysql:// URLs', () => {
     assert.deepEqual(resolveDatabaseUrl({ flag: 'mysql://app@db/shop', env: {} }), { url: 'mysql://app@db/shop', source: '--database' });
     assert.throws(() => resolveDatabaseUrl({ config: 'mariadb://app:Sekret-1@db/shop', env: {} }), (e: any) => e instanceof LiveError && /holds a password/.test(e.message) && /MYSQL_PWD/.test(e.message) && !e.message.includes('Sekret-1'));
     assert.throws(() => resolveDatabaseUrl({ flag: 'http://x', env: {} }), /--database must start with postgres:\/\/ or postgresql:\/\/ \(mysql:\/\/ or mariadb:\/\//);
+  });
+
+  it('never enables several statements a message, LOAD DATA LOCAL, or the cleartext password plugin', () => {
+    const o = connectionOptions(parseMySqlUrl('mysql://app@db/shop'), 'pw', false, 5000);
+    assert.equal(o.multipleStatements, false);
+    assert.deepEqual(o.flags, ['-MULTI_STATEMENTS', '-LOCAL_FILES']);
+    assert.equal(o.infileStreamFactory, undefined);
+    assert.equal(o.enableCleartextPlugin, false);
+    assert.equal(o.ssl, undefined);
+    assert.deepEqual(connectionOptions(parseMySqlUrl('mysql://app@db/shop'), undefined, { rejectUnauthorized: false }, 5000).ssl, { rejectUnauthorized: false });
+    assert.equal(connectionOptions(parseMySqlUrl('mysql://app@db/shop'), undefined, false, 5000).password, '');
   });
 
   it('scrubs the password from messages', () => {

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Connection } from 'mysql2/promise';
+import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import { LiveError, type ParsedUrl } from '../connect';
 import { guardStatement } from './guard';
 
@@ -161,6 +161,27 @@ export async function prepareSession(conn: Connection, flavor: MySqlFlavor, time
   if (/ANSI_QUOTES|NO_BACKSLASH_ESCAPES/.test(String(check[0]?.m))) throw new LiveError(`${target}: the session's sql_mode could not be set so that strings read as dbe reads them; dbe does not use it`);
 }
 
+/** mysql2's options for a dbe session (exported for the tests: what is never enabled). */
+export function connectionOptions(p: MySqlUrl, password: string | undefined, ssl: false | TlsOptions, connectTimeoutMs: number): ConnectionOptions {
+  return {
+    ...(p.socket ? { socketPath: p.socket } : { host: p.host, port: p.port }),
+    user: p.user, database: p.database,
+    // a withheld password: none at all (the handshake then carries an empty answer, no secret)
+    password: password ?? '',
+    connectTimeout: connectTimeoutMs,
+    charset: 'utf8mb4',
+    // never: `a; b` in one message; LOAD DATA LOCAL (a server asking for a file of this machine: the
+    // flag tells the server, and without infileStreamFactory mysql2 answers such a request with nothing)
+    multipleStatements: false,
+    flags: ['-MULTI_STATEMENTS', '-LOCAL_FILES'],
+    ...(ssl ? { ssl } : {}),
+    connectAttributes: { program_name: 'dbe' },
+    supportBigNumbers: true, bigNumberStrings: true, dateStrings: true,
+    // the cleartext plugin would send the password as it is, even without TLS
+    enableCleartextPlugin: false,
+  };
+}
+
 export interface QueryOutcome<R> { rows: R[]; fields: string[] }
 
 /** A read-only session on MySQL or MariaDB. Close it when done. */
@@ -193,20 +214,7 @@ export class MySqlSession {
     const tls = mysqlTlsPlan(p);
     const mysql = await import('mysql2/promise');
     const attempt = async (ssl: false | TlsOptions): Promise<Connection> => {
-      const conn = await mysql.createConnection({
-        ...(p.socket ? { socketPath: p.socket } : { host: p.host, port: p.port }),
-        user: p.user, database: p.database,
-        // a withheld password: none at all (the handshake then carries an empty answer, no secret)
-        password: password ?? '',
-        connectTimeout: o.connectTimeoutMs ?? 5000,
-        charset: 'utf8mb4',
-        // never: `a; b` in one message, LOAD DATA LOCAL (a server asking for a file of this machine)
-        multipleStatements: false,
-        flags: ['-MULTI_STATEMENTS', '-LOCAL_FILES'],
-        ...(ssl ? { ssl } : {}),
-        connectAttributes: { program_name: 'dbe' },
-        supportBigNumbers: true, bigNumberStrings: true, dateStrings: true,
-      });
+      const conn = await mysql.createConnection(connectionOptions(p, password, ssl, o.connectTimeoutMs ?? 5000));
       conn.on('error', () => undefined);
       return conn;
     };
