@@ -241,6 +241,13 @@ describe('live MySQL/MariaDB (a throwaway MariaDB)', { skip: missing }, () => {
       await assert.rejects(explainMySql(s, sql, { analyze: true }), (e: any) => e instanceof LiveError && why.test(e.message), sql);
     }
     assert.equal(canary(), before);
+    // a user who may not read mysql.func: built-in calls run, another name is refused
+    const app = await MySqlSession.open({ url: srv.url('shop', 'app'), env: { MYSQL_PWD: 'Sekret-77', HOME: srv.dir } });
+    try {
+      const ok = await explainMySql(app, 'SELECT COUNT(*), MAX(total), CONCAT(\'a\', LEFT(\'bc\', 1)) FROM orders WHERE customer_id IN (1, 2)', { analyze: true });
+      assert.ok(ok.ok && ok.value.analyzed);
+      await assert.rejects(explainMySql(app, 'SELECT my_udf(1) FROM orders', { analyze: true }), (e: any) => e instanceof LiveError && /cannot read mysql\.func/.test(e.message));
+    } finally { await app.close(); }
     // a server error comes back as the server's message
     const bad = await explainMySql(s, 'SELECT nope FROM orders', { analyze: false });
     assert.ok(!bad.ok);

@@ -100,6 +100,31 @@ const tail = 'dbe refuses to run it (plain EXPLAIN, without --analyze, shows the
 const KEYWORDS = new Set(['IN', 'EXISTS', 'AND', 'OR', 'NOT', 'XOR', 'AS', 'ON', 'USING', 'FROM', 'JOIN', 'WHERE', 'OVER', 'ANY', 'ALL', 'SOME', 'VALUES', 'VALUE', 'SELECT', 'WITH', 'UNION', 'INTERSECT', 'EXCEPT', 'BY', 'WINDOW', 'PARTITION', 'ROW', 'TABLE', 'LATERAL', 'INDEX', 'KEY', 'FOR', 'USE', 'FORCE', 'IGNORE', 'JSON_TABLE', 'CHAR', 'CHARACTER', 'DECIMAL', 'NUMERIC', 'BINARY', 'VARCHAR', 'INTERVAL', 'THEN', 'ELSE', 'WHEN', 'CASE', 'IS', 'LIKE', 'BETWEEN', 'REGEXP', 'RLIKE', 'HAVING', 'LIMIT', 'OFFSET', 'DISTINCT', 'RECURSIVE', 'COLUMNS', 'PATH', 'NESTED', 'ORDINALITY', 'EXPLAIN', 'FORMAT', 'ANALYZE', 'DUAL', 'SIGNED', 'UNSIGNED', 'INTEGER', 'INT', 'DATE', 'TIME', 'DATETIME', 'DOUBLE', 'FLOAT', 'REAL']);
 
 /**
+ * Built-in functions of MySQL and MariaDB (a loadable function cannot take a built-in's name), for
+ * when mysql.func cannot be read: a call to one of these is the built-in; any other name is refused.
+ */
+export const BUILTIN_FUNCTIONS = new Set(`
+ABS ACOS ADDDATE ADDTIME AES_DECRYPT AES_ENCRYPT ANY_VALUE ASCII ASIN ATAN ATAN2 AVG BIN BIT_AND BIT_COUNT BIT_LENGTH BIT_OR BIT_XOR
+CAST CEIL CEILING CHAR_LENGTH CHARACTER_LENGTH CHARSET COALESCE COERCIBILITY COLLATION COMPRESS CONCAT CONCAT_WS CONV CONVERT CONVERT_TZ
+COS COT COUNT CRC32 CUME_DIST CURDATE CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP CURRENT_USER CURTIME DATABASE DATE_ADD DATE_FORMAT DATE_SUB
+DATEDIFF DAY DAYNAME DAYOFMONTH DAYOFWEEK DAYOFYEAR DECODE DEGREES DENSE_RANK ELT ENCODE EXP EXPORT_SET EXTRACT FIELD FIND_IN_SET FIRST_VALUE
+FLOOR FORMAT FOUND_ROWS FROM_BASE64 FROM_DAYS FROM_UNIXTIME GREATEST GROUP_CONCAT HEX HOUR IF IFNULL INET_ATON INET_NTOA INET6_ATON INET6_NTOA
+INSERT INSTR IS_IPV4 IS_IPV6 IS_UUID ISNULL JSON_ARRAY JSON_ARRAYAGG JSON_ARRAY_APPEND JSON_ARRAY_INSERT JSON_CONTAINS JSON_CONTAINS_PATH
+JSON_DEPTH JSON_EXTRACT JSON_INSERT JSON_KEYS JSON_LENGTH JSON_MERGE JSON_MERGE_PATCH JSON_MERGE_PRESERVE JSON_OBJECT JSON_OBJECTAGG
+JSON_OVERLAPS JSON_PRETTY JSON_QUOTE JSON_REMOVE JSON_REPLACE JSON_SEARCH JSON_SET JSON_TYPE JSON_UNQUOTE JSON_VALID JSON_VALUE JSON_DETAILED
+JSON_COMPACT JSON_LOOSE JSON_EXISTS JSON_QUERY JSON_NORMALIZE JSON_EQUALS LAG LAST_DAY LAST_INSERT_ID LAST_VALUE LCASE LEAD LEAST LEFT LENGTH
+LN LOCALTIME LOCALTIMESTAMP LOCATE LOG LOG10 LOG2 LOWER LPAD LTRIM MAKE_SET MAKEDATE MAKETIME MAX MD5 MEDIAN MICROSECOND MID MIN MINUTE MOD
+MONTH MONTHNAME NATURAL_SORT_KEY NOW NTH_VALUE NTILE NULLIF NVL NVL2 OCT OCTET_LENGTH ORD PERCENT_RANK PERCENTILE_CONT PERCENTILE_DISC
+PERIOD_ADD PERIOD_DIFF PI POSITION POW POWER QUARTER QUOTE RADIANS RAND RANDOM_BYTES RANK REGEXP_INSTR REGEXP_LIKE REGEXP_REPLACE
+REGEXP_SUBSTR REPEAT REPLACE REVERSE RIGHT ROUND ROW_COUNT ROW_NUMBER RPAD RTRIM SCHEMA SEC_TO_TIME SECOND SESSION_USER SHA SHA1 SHA2 SIGN SIN
+SOUNDEX SPACE SQRT STD STDDEV STDDEV_POP STDDEV_SAMP STR_TO_DATE STRCMP SUBDATE SUBSTR SUBSTRING SUBSTRING_INDEX SUBTIME SUM SYSDATE SYSTEM_USER
+TAN TIME TIME_FORMAT TIME_TO_SEC TIMEDIFF TIMESTAMP TIMESTAMPADD TIMESTAMPDIFF TO_BASE64 TO_CHAR TO_DAYS TO_SECONDS TRIM TRUNCATE UCASE
+UNCOMPRESS UNCOMPRESSED_LENGTH UNHEX UNIX_TIMESTAMP UPPER USER UTC_DATE UTC_TIME UTC_TIMESTAMP UUID UUID_SHORT UUID_TO_BIN BIN_TO_UUID
+VALUES VAR_POP VAR_SAMP VARIANCE VERSION WEEK WEEKDAY WEEKOFYEAR WEIGHT_STRING YEAR YEARWEEK DATE DATETIME CHR SFORMAT
+ST_ASTEXT ST_ASWKT ST_GEOMFROMTEXT ST_DISTANCE ST_CONTAINS ST_WITHIN ST_X ST_Y POINT MATCH AGAINST
+`.trim().split(/\s+/));
+
+/**
  * Why the query must not be run by ANALYZE, or undefined. Reads (in the caller's read-only
  * transaction) the stored functions and loadable functions of the server and the definitions of
  * the views the query names.
@@ -112,7 +137,8 @@ export async function analyzeGuard(s: MySqlSession, sql: string): Promise<string
   const stored = new Set(routines.map((r) => r.n.toLowerCase()));
   // loadable functions (CREATE FUNCTION ... SONAME): mysql.func; when it cannot be read, nothing
   // that is not a stored function can be told from a UDF, so the query is refused
-  const udf = await s.tryQuery<{ n: string }>(`${DBE_MARK} SELECT name AS n FROM mysql.func`);
+  let udf = await s.tryQuery<{ n: string }>(`${DBE_MARK} SELECT name AS n FROM mysql.func`);
+  if (!udf.ok && s.flavor === 'mysql') udf = await s.tryQuery<{ n: string }>(`${DBE_MARK} SELECT UDF_NAME AS n FROM performance_schema.user_defined_functions`);
   const udfs = udf.ok ? new Set(udf.result.rows.map((r) => String(r.n).toLowerCase())) : undefined;
   const seen = new Set<string>();
   const check = async (text: string, where: string, depth: number): Promise<string | undefined> => {
@@ -124,8 +150,8 @@ export async function analyzeGuard(s: MySqlSession, sql: string): Promise<string
       if (call.schema) return `${lead} ${where} calls ${call.schema}.${call.name}(), a stored function (it can do anything its definer may): ${tail}`;
       if (KEYWORDS.has(call.name.toUpperCase())) continue;
       if (stored.has(name)) return `${lead} ${where} calls ${call.name}(), a stored function (it can do anything its definer may): ${tail}`;
-      if (!udfs) return `${lead} ${where} calls ${call.name}(), and dbe cannot read mysql.func to tell a built-in function from a loadable one: ${tail}`;
-      if (udfs.has(name)) return `${lead} ${where} calls ${call.name}(), a loadable function (native code dbe cannot vouch for): ${tail}`;
+      if (!udfs && !BUILTIN_FUNCTIONS.has(call.name.toUpperCase())) return `${lead} ${where} calls ${call.name}(), which is not a built-in function dbe knows, and dbe cannot read mysql.func to tell whether it is a loadable one: ${tail}`;
+      if (udfs?.has(name)) return `${lead} ${where} calls ${call.name}(), a loadable function (native code dbe cannot vouch for): ${tail}`;
     }
     // views it names: their definitions are checked the same way
     const names = namesOf(text).filter((n) => !KEYWORDS.has(n.name.toUpperCase()));
