@@ -3,6 +3,7 @@
 // test/mariadb/live-mysql.test.ts, against a throwaway MariaDB.)
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -253,5 +254,31 @@ describe('health verdicts', () => {
       { query: 'START TRANSACTION READ ONLY' }, { query: 'EXPLAIN FORMAT = JSON SELECT ?' },
     ]).map((q) => q.query);
     assert.deepEqual(kept, ['SELECT * FROM `orders` WHERE `id` = ?', 'UPDATE `t` SET `a` = ?']);
+  });
+});
+
+describe('dbe health / slow / lint with a mysql:// URL and no server', () => {
+  const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
+  const run = (args: string[], env: Record<string, string | undefined> = {}) => {
+    const e: NodeJS.ProcessEnv = { ...process.env, DBE_TIMING: '', DBE_DATABASE_URL: undefined, MYSQL_PWD: undefined, HOME: os.tmpdir(), ...env };
+    for (const [k, v] of Object.entries(e)) if (v === undefined) delete e[k];
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: e, cwd: os.tmpdir(), timeout: 30_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  it('one line on stderr, exit 2, no stack, no password', () => {
+    const down = run(['health', '--database', 'mysql://app:Sekret-77@127.0.0.1:1/shop']);
+    assert.equal(down.code, 2);
+    assert.equal(down.stderr, 'dbe: the URL on the command line holds a password (mysql://app:***@127.0.0.1:1/shop); others can read it in the process list: use MYSQL_PWD or ~/.my.cnf\n'
+      + 'dbe: cannot connect to app@127.0.0.1:1/shop: connection refused (is the server running and listening on that host and port?)\n');
+    const env = run(['slow', '--database', 'mariadb://app@127.0.0.1:1/shop'], { MYSQL_PWD: 'Sekret-77' });
+    assert.equal(env.code, 2);
+    assert.ok(!env.stderr.includes('Sekret-77'));
+    const nodb = run(['slow', '--database', 'mariadb://app@127.0.0.1:1/']);
+    assert.equal(nodb.stderr, 'dbe: --database names no database; write it as mariadb://user@host:3306/dbname\n');
+    const lint = run(['lint', '.', '--database', 'mysql://app@127.0.0.1:1/shop']);
+    assert.equal(lint.code, 2);
+    assert.match(lint.stderr, /^dbe: dbe lint --database reads PostgreSQL catalogs only for now/);
+    const tls = run(['health', '--database', 'mysql://app@127.0.0.1:1/shop?ssl-mode=VERIFY_CA']);
+    assert.equal(tls.stderr, 'dbe: ssl-mode=VERIFY_CA needs the certificate authority to verify the server with: add ssl-ca=/path/to/ca.pem to the URL (or ssl-ca=system)\n');
   });
 });

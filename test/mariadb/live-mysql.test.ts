@@ -264,6 +264,9 @@ describe('live MySQL/MariaDB (a throwaway MariaDB)', { skip: missing }, () => {
     const hj = JSON.parse(run(['health', '--database', srv.url('shop'), '--format', 'json']).stdout);
     assert.equal(hj.version, 1);
     assert.ok(hj.checks.some((c: any) => c.id === 'replication-lag'));
+    const st = run(['slow', '--database', srv.url('shop')]);
+    assert.match(st.stdout, /^dbe slow: the \d+ statements of root@.* \(performance_schema\.events_statements_summary_by_digest\); not judged: /);
+    assert.match(st.stdout, /^1\. \d+ calls?, mean [\d.]+ ms, total [\d.]+ ms/m);
     const sl = run(['slow', '--database', srv.url('shop'), '--format', 'json']);
     assert.equal(sl.status, 0, sl.stderr);
     const sj = JSON.parse(sl.stdout);

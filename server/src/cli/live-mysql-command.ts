@@ -52,7 +52,7 @@ export async function mysqlSlow(picked: { url: string; source: string }, o: Slow
     return 0;
   }
   if (!statements.length) { io.out(`dbe slow: performance_schema of ${target} holds no statements of this database yet\n`); return 0; }
-  const lines = [`dbe slow: the ${statements.length} statement${statements.length === 1 ? '' : 's'} of ${target} with the most ${o.order === 'mean' ? 'mean' : 'total'} execution time (performance_schema.events_statements_summary_by_digest)`];
+  const lines = [`dbe slow: the ${statements.length} statement${statements.length === 1 ? '' : 's'} of ${target} with the most ${o.order === 'mean' ? 'mean' : 'total'} execution time (performance_schema.events_statements_summary_by_digest); ${skipped}`];
   statements.forEach((q, i) => {
     lines.push('', `${i + 1}. ${counted(q.calls, 'call')}, mean ${q.meanMs.toFixed(3)} ms, total ${q.totalMs.toFixed(1)} ms, ${counted(q.rows, 'row')} sent, ${q.avgRowsExamined.toFixed(0)} rows examined a call`);
     const text = q.query.replace(/\s+/g, ' ').trim();
