@@ -30,7 +30,18 @@ export function missingServer(): string | undefined {
   return undefined;
 }
 
-export async function startServer(extra: string[] = []): Promise<TestServer> {
+/** A free TCP port on 127.0.0.1 (for a server that must listen on TCP: the TLS tests). */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => { const a = srv.address(); srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0)); });
+  });
+}
+
+/** Starts the server; with `port`, it listens on 127.0.0.1:port as well as its socket. */
+export async function startServer(extra: string[] = [], o: { port?: number } = {}): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-mariadb-'));
   const data = path.join(dir, 'data');
   const socket = path.join(dir, 'mysqld.sock');
@@ -40,7 +51,8 @@ export async function startServer(extra: string[] = []): Promise<TestServer> {
   fs.mkdirSync(tmp);
   const install = spawnSync(which('mariadb-install-db')!, ['--no-defaults', '--auth-root-authentication-method=normal', '--skip-test-db', `--datadir=${data}`, `--tmpdir=${tmp}`, ...root], { encoding: 'utf8' });
   if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr || install.stdout}`);
-  const child: ChildProcess = spawn(which('mariadbd')!, ['--no-defaults', `--datadir=${data}`, `--socket=${socket}`, '--skip-networking', `--pid-file=${path.join(dir, 'pid')}`,
+  const net = o.port ? [`--port=${o.port}`, '--bind-address=127.0.0.1'] : ['--skip-networking'];
+  const child: ChildProcess = spawn(which('mariadbd')!, ['--no-defaults', `--datadir=${data}`, `--socket=${socket}`, ...net, `--pid-file=${path.join(dir, 'pid')}`,
     `--log-error=${path.join(dir, 'error.log')}`, '--innodb-buffer-pool-size=16M', '--skip-log-bin', `--tmpdir=${tmp}`, ...root, ...extra], { stdio: 'ignore' });
   let exited = false;
   child.on('exit', () => { exited = true; });

@@ -157,6 +157,10 @@ export async function prepareSession(conn: Connection, flavor: MySqlFlavor, time
     if (e?.code !== 'ER_UNKNOWN_SYSTEM_VARIABLE') throw e;
     [check] = await conn.query(`${DBE_MARK} SELECT @@SESSION.tx_read_only AS ro, @@SESSION.sql_mode AS m`) as any;
   }
+  // the client character set mysql2 escapes for: a multi-byte set such as GBK or SJIS would let a
+  // 0x5c byte inside a character end a string early
+  const [cs] = await conn.query(`${DBE_MARK} SELECT @@SESSION.character_set_client AS c`) as any;
+  if (!/^utf8(mb4|mb3)?$/i.test(String(cs[0]?.c))) throw new LiveError(`${target}: the session's client character set is ${cs[0]?.c}, not utf8mb4; dbe does not use it`);
   if (Number(check[0]?.ro) !== 1) throw new LiveError(`${target}: the session could not be made read-only; dbe does not use it`);
   if (/ANSI_QUOTES|NO_BACKSLASH_ESCAPES/.test(String(check[0]?.m))) throw new LiveError(`${target}: the session's sql_mode could not be set so that strings read as dbe reads them; dbe does not use it`);
 }
@@ -228,8 +232,9 @@ export class MySqlSession {
       }
     } catch (e: any) {
       if (e?.code === 'HANDSHAKE_NO_SSL_SUPPORT') throw new LiveError(`cannot connect to ${target}: the server does not offer TLS, and ssl-mode ${tls.mode} requires it`);
-      if (e?.code && /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID|CERT_SIGNATURE_FAILURE)$/.test(e.code)) {
-        throw new LiveError(`cannot connect to ${target}: the server's TLS certificate does not pass ssl-mode ${tls.mode} (${e.code}: ${scrubMy(String(e.message), password)})`);
+      // mysql2 reports every TLS failure as HANDSHAKE_SSL_ERROR (Node's own code is overwritten)
+      if (e?.code === 'HANDSHAKE_SSL_ERROR' || e?.code && /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID|CERT_SIGNATURE_FAILURE)$/.test(e.code)) {
+        throw new LiveError(`cannot connect to ${target}: the server's TLS certificate does not pass ssl-mode ${tls.mode} (${scrubMy(String(e.message), password).split('\n')[0]})`);
       }
       throw connectError(e, target, password, o.withholdPassword !== undefined);
     }
