@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultConfig, mergeConfig } from '../server/src/config';
 import { LiveError, resolveDatabaseUrl } from '../server/src/live/connect';
 import { connectionOptions, isMySqlUrl, myCnfPassword, mysqlTlsPlan, parseMySqlUrl, scrubMy } from '../server/src/live/mysql/connect';
 import { callsOf, classify, guardStatement } from '../server/src/live/mysql/guard';
@@ -14,6 +15,7 @@ import { orderViews, portableView, splitCreateTable } from '../server/src/live/m
 import { explainRefusal, formatMyPlan, planRows } from '../server/src/live/mysql/explain';
 import { bufferPoolVerdict, indexDefs, redundantIndexes, replicaVerdict, type IndexStat } from '../server/src/live/mysql/health';
 import { userDigests } from '../server/src/live/mysql/slow';
+import { fileUri, LspClient } from './lspClient';
 
 describe('mysql:// URLs', () => {
   it('parses host, port, database, user, socket and keeps the password out of the target', () => {
@@ -41,6 +43,12 @@ describe('mysql:// URLs', () => {
     assert.equal(o.ssl, undefined);
     assert.deepEqual(connectionOptions(parseMySqlUrl('mysql://app@db/shop'), undefined, { rejectUnauthorized: false }, 5000).ssl, { rejectUnauthorized: false });
     assert.equal(connectionOptions(parseMySqlUrl('mysql://app@db/shop'), undefined, false, 5000).password, '');
+  });
+
+  it('.dbe.json "database" takes a mysql:// URL, never with a password', () => {
+    assert.equal(mergeConfig(defaultConfig(), { database: 'mysql://app@db/shop' }, '.dbe.json').database, 'mysql://app@db/shop');
+    assert.throws(() => mergeConfig(defaultConfig(), { database: 'mariadb://app:pw@db/shop' }, '.dbe.json'), /holds a password; remove it from the URL and use MYSQL_PWD or ~\/\.my\.cnf/);
+    assert.throws(() => mergeConfig(defaultConfig(), { database: 'sqlite://x' }, '.dbe.json'), /must be a postgres:\/\/ URL \(or mysql:\/\//);
   });
 
   it('scrubs the password from messages', () => {
@@ -280,5 +288,23 @@ describe('dbe health / slow / lint with a mysql:// URL and no server', () => {
     assert.match(lint.stderr, /^dbe: dbe lint --database reads PostgreSQL catalogs only for now/);
     const tls = run(['health', '--database', 'mysql://app@127.0.0.1:1/shop?ssl-mode=VERIFY_CA']);
     assert.equal(tls.stderr, 'dbe: ssl-mode=VERIFY_CA needs the certificate authority to verify the server with: add ssl-ca=/path/to/ca.pem to the URL (or ssl-ca=system)\n');
+  });
+});
+
+describe('the editor with a mysql:// connection', () => {
+  it('says in one line that the MySQL schema does not reach the editor yet, and connects nowhere', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-mysql-ws-'));
+    fs.writeFileSync(path.join(ws, 'q.sql'), 'SELECT 1;\n');
+    const lsp = await LspClient.start({ folder: ws, trusted: true, settings: { debounceMs: 5, connection: 'mysql://app@127.0.0.1:1/shop' } });
+    try {
+      await lsp.open(fileUri(path.join(ws, 'q.sql')), 'SELECT 1;\n');
+      const deadline = Date.now() + 15_000;
+      while (!lsp.logs.some((l) => /MySQL/.test(l)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(lsp.logs.some((l) => l === 'DB Engineer: dbEngineer.connection names a MySQL/MariaDB server: its schema does not reach the editor yet (dbe health, dbe slow and dbe explain --database read it from the command line)'), lsp.logs.join('\n'));
+      assert.ok(!lsp.logs.some((l) => /connected to|connection refused/.test(l)), lsp.logs.join('\n'));
+    } finally {
+      await lsp.stop();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
   });
 });

@@ -289,6 +289,19 @@ describe('live MySQL/MariaDB (a throwaway MariaDB)', { skip: missing }, () => {
     assert.equal(w.status, 2);
     assert.match(w.stderr, /^dbe: ANALYZE runs the statement, and this is UPDATE: dbe never runs a write/m);
     assert.equal(canary(), before);
+    // a URL from .dbe.json (the repository's) gets no password without --trust-config-database
+    const proj = path.join(srv.dir, 'proj');
+    fs.mkdirSync(proj);
+    fs.writeFileSync(path.join(proj, '.dbe.json'), JSON.stringify({ database: srv.url('shop', 'app') }));
+    const cfg = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: proj, env: { ...process.env, DBE_DATABASE_URL: '', MYSQL_PWD: 'Sekret-77', HOME: srv.dir } });
+    const withheld = cfg(['health']);
+    assert.equal(withheld.status, 2);
+    assert.match(withheld.stderr, /the password for app@.*\/shop is withheld: the database URL comes from \.dbe\.json/);
+    assert.match(withheld.stderr, /dbe withheld it/);
+    assert.ok(!withheld.stderr.includes('Sekret-77'));
+    const trusted = cfg(['health', '--trust-config-database']);
+    assert.ok(trusted.status === 0 || trusted.status === 1, trusted.stderr);
+    assert.match(trusted.stdout, /^dbe health: app@/);
     const lint = run(['lint', srv.dir, '--database', srv.url('shop')]);
     assert.equal(lint.status, 2);
     assert.match(lint.stderr, /reads PostgreSQL catalogs only for now/);
