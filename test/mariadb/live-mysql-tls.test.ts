@@ -27,12 +27,12 @@ function certificates(dir: string): { ca: string; otherCa: string; cert: string;
 }
 
 describe('live MySQL/MariaDB over TLS', { skip }, () => {
-  let tls: TestServer, plain: TestServer, tlsPort = 0, plainPort = 0, certs: ReturnType<typeof certificates>;
+  let tls: TestServer, plain: TestServer, tlsPort = 0, plainPort = 0, certs: ReturnType<typeof certificates>, dir = '';
   const env = { MYSQL_PWD: 'Sekret-77', HOME: '/nonexistent' };
   const url = (host: string, port: number, q: string) => `mysql://app@${host}:${port}/d${q}`;
 
   before(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-tls-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-tls-'));
     certs = certificates(dir);
     tlsPort = await freePort();
     tls = await startServer([`--ssl-ca=${certs.ca}`, `--ssl-cert=${certs.cert}`, `--ssl-key=${certs.key}`], { port: tlsPort });
@@ -41,7 +41,11 @@ describe('live MySQL/MariaDB over TLS', { skip }, () => {
     for (const s of [tls, plain]) s.sql("CREATE DATABASE d; CREATE USER app@'%' IDENTIFIED BY 'Sekret-77'; GRANT SELECT ON d.* TO app@'%';");
     fs.rmSync(path.join(dir, 'ca.key'));
   });
-  after(async () => { await tls?.stop(); await plain?.stop(); });
+  after(async () => {
+    await tls?.stop();
+    await plain?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('prefers TLS by default, and verifies the CA and the host name when asked', async () => {
     for (const [u, what] of [

@@ -50,7 +50,10 @@ export async function startServer(extra: string[] = [], o: { port?: number } = {
   const tmp = path.join(dir, 'tmp');
   fs.mkdirSync(tmp);
   const install = spawnSync(which('mariadb-install-db')!, ['--no-defaults', '--auth-root-authentication-method=normal', '--skip-test-db', `--datadir=${data}`, `--tmpdir=${tmp}`, ...root], { encoding: 'utf8' });
-  if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr || install.stdout}`);
+  if (install.status !== 0) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`mariadb-install-db failed: ${install.stderr || install.stdout}`);
+  }
   const net = o.port ? [`--port=${o.port}`, '--bind-address=127.0.0.1'] : ['--skip-networking'];
   const child: ChildProcess = spawn(which('mariadbd')!, ['--no-defaults', `--datadir=${data}`, `--socket=${socket}`, ...net, `--pid-file=${path.join(dir, 'pid')}`,
     `--log-error=${path.join(dir, 'error.log')}`, '--innodb-buffer-pool-size=16M', '--skip-log-bin', `--tmpdir=${tmp}`, ...root, ...extra], { stdio: 'ignore' });
@@ -62,13 +65,19 @@ export async function startServer(extra: string[] = [], o: { port?: number } = {
     if (r.status !== 0) throw new Error(`mariadb: ${r.stderr}`);
     return r.stdout;
   };
+  const fail = (what: string): never => {
+    const log = safeRead(path.join(dir, 'error.log'));
+    if (!exited) child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${what}: ${log}`);
+  };
   for (let i = 0; i < 300; i++) {
-    if (exited) throw new Error(`mariadbd exited at start: ${safeRead(path.join(dir, 'error.log'))}`);
+    if (exited) fail('mariadbd exited at start');
     if (fs.existsSync(socket)) {
       try { sql('SELECT 1'); break; } catch { /* not yet */ }
     }
     await new Promise((r) => setTimeout(r, 100));
-    if (i === 299) throw new Error(`mariadbd did not start: ${safeRead(path.join(dir, 'error.log'))}`);
+    if (i === 299) fail('mariadbd did not start');
   }
   return {
     dir, socket, sql,
