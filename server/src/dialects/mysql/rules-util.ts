@@ -18,3 +18,8 @@ export function mySqlLimited(text: string): boolean {
   }
   return hit;
 }
+
+/** A name as MySQL DDL writes it: always backticked (a sign of the dialect in a file DB Engineer writes, and safe for reserved words). */
+export function mySqlIdent(name: string): string {
+  return '`' + name.replace(/`/g, '``') + '`';
+}
