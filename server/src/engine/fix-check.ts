@@ -6,6 +6,9 @@ import type { Fix, SourceFile, TextEdit } from '../model';
 import { parseStatement } from '../sql/parse';
 import { splitStatements } from '../sql/split';
 import { applyEdits } from './edits';
+import { splitMySql } from '../dialects/mysql/split';
+import { mySqlSyntax } from '../dialects/mysql/syntax';
+import type { DialectFamily } from '../dialects/types';
 
 export interface ParseSummary {
   /** Statements (non-empty, as the splitter sends them). */
@@ -14,8 +17,14 @@ export interface ParseSummary {
   errors: number;
 }
 
-/** How well `text` parses: statement and syntax-error counts. */
-export function parseSummary(text: string): ParseSummary {
+/** How well `text` parses: statement and syntax-error counts (MySQL: its splitter and grammar). */
+export function parseSummary(text: string, family: DialectFamily = 'postgres'): ParseSummary {
+  if (family === 'mysql') {
+    const raw = splitMySql(text).statements;
+    let errors = 0;
+    for (const s of raw) if (!s.templated && mySqlSyntax(s.text, 'mysql')) errors++;
+    return { statements: raw.length, errors };
+  }
   const raw = splitStatements(text).statements;
   let errors = 0;
   for (const s of raw) if (parseStatement(s.text).error) errors++;
@@ -44,27 +53,28 @@ export function coveredWhole(file: SourceFile, edits: readonly TextEdit[]): numb
  * Why `fix` must be dropped, or undefined when it keeps every file it touches parsing as well as
  * before. `file(path)` gives the project's current files.
  */
-export function fixProblem(fix: Fix, file: (path: string) => SourceFile | undefined): string | undefined {
+export function fixProblem(fix: Fix, file: (path: string) => SourceFile | undefined, family: DialectFamily = 'postgres'): string | undefined {
   const byPath = new Map<string, TextEdit[]>();
   for (const e of fix.edits) byPath.set(e.path, [...(byPath.get(e.path) ?? []), e]);
   for (const [p, edits] of byPath) {
     if (edits.some((e) => e.create)) {
       // a new SQL file: every statement of it must parse (metadata.toml, Flyway's .conf are not SQL)
       if (!/\.sql$/i.test(p)) continue;
-      const s = parseSummary(edits.map((e) => e.newText).join(''));
+      const s = parseSummary(edits.map((e) => e.newText).join(''), family);
       if (s.errors) return 'the file it writes does not parse';
       continue;
     }
     const f = file(p);
     if (!f || f.skipped) return f ? 'the file was not analysed' : undefined;
     if (edits.some((e) => e.start < 0 || e.end < e.start || e.end > f.text.length)) return 'its edits fall outside the file';
-    const local = localProblem(f, edits);
+    const fam = f.dialect?.family ?? 'postgres';
+    const local = fam === 'mysql' ? null : localProblem(f, edits);
     if (local !== null) {
       if (local) return local;
       continue;
     }
-    const before = parseSummary(f.text);
-    const after = parseSummary(applyEdits(f.text, edits));
+    const before = parseSummary(f.text, fam);
+    const after = parseSummary(applyEdits(f.text, edits), fam);
     const why = worseParse(before, after, coveredWhole(f, edits));
     if (why) return why;
   }

@@ -1,4 +1,6 @@
 import type { Column } from '../../schema';
+import { inMySqlFile } from '../../dialects/mysql/rules-util';
+import type { Table } from '../../schema';
 import type { Rule } from '../types';
 import { foreignKeyLoc } from './util';
 
@@ -26,6 +28,29 @@ const IMPLICIT = new Set([
 /** The column's type as written, without DEFAULT-like noise. */
 function shown(c: Column): string { return c.typeText.trim().toLowerCase(); }
 
+const MY_INT = /^\s*(tinyint|smallint|mediumint|integer|int|bigint)\b/i;
+const MY_INT_NAME: Record<string, string> = { integer: 'int' };
+
+/**
+ * MySQL / MariaDB: the size and sign of integer key columns must be the same (MySQL 8 error 3780,
+ * MariaDB errno 150): the statement that adds the key fails. Other types are not judged (a VARCHAR
+ * length may differ; charsets and collations are left to the server check).
+ */
+function mySqlProblems(t: Table, parent: Table, cols: string[], refCols: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < cols.length; i++) {
+    const c = t.columns.get(cols[i]), r = parent.columns.get(refCols[i]);
+    const a = c && MY_INT.exec(c.typeText)?.[1]?.toLowerCase(), b = r && MY_INT.exec(r.typeText)?.[1]?.toLowerCase();
+    if (!c || !r || !a || !b) return [];
+    const an = MY_INT_NAME[a] ?? a, bn = MY_INT_NAME[b] ?? b;
+    const au = !!c.mysql?.unsigned, bu = !!r.mysql?.unsigned;
+    if (an === bn && au === bu) continue;
+    const show = (n: string, u: boolean) => `${n.toUpperCase()}${u ? ' UNSIGNED' : ''}`;
+    out.push(`${t.name}.${c.name} is ${show(an, au)} but ${parent.name}.${r.name} is ${show(bn, bu)}: integer key columns must have the same size and sign, so the statement that adds this foreign key fails; make it ${show(bn, bu)}`);
+  }
+  return out;
+}
+
 export const rule: Rule = {
   meta: {
     id: 'fk-type-mismatch',
@@ -40,7 +65,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE users (id bigserial PRIMARY KEY);\nCREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id));',
     fixable: false,
     notes:
-      'Judged on the final schema (a type changed by a later migration counts). `serial` is `integer` and `bigserial` is `bigint` here. `text`, `varchar(n)`, `char(n)` and `citext` are not compared with each other (they compare as text and share the index; a length limit that differs is a design choice), nor are length or precision modifiers. Domains, enums, arrays and types the project does not define in a way DB Engineer knows are skipped: when the type is not known for sure, nothing is said. PostgreSQL itself refuses a foreign key between types it cannot compare (text referencing uuid): that fails at migration time. squawk and postgres-language-server have no equivalent (their `prefer-bigint-over-int` reports every integer column, which int-primary-key covers for keys). No quick fix: changing a column type rewrites the table under an ACCESS EXCLUSIVE lock (see alter-column-type), which needs a planned migration. When the referencing type has no implicit cast to the key\'s (text referencing uuid, numeric referencing integer), PostgreSQL refuses the key ("foreign key constraint ... cannot be implemented"): the message says the statement fails (checked on PostgreSQL 15).',
+      'Judged on the final schema (a type changed by a later migration counts). `serial` is `integer` and `bigserial` is `bigint` here. `text`, `varchar(n)`, `char(n)` and `citext` are not compared with each other (they compare as text and share the index; a length limit that differs is a design choice), nor are length or precision modifiers. Domains, enums, arrays and types the project does not define in a way DB Engineer knows are skipped: when the type is not known for sure, nothing is said. PostgreSQL itself refuses a foreign key between types it cannot compare (text referencing uuid): that fails at migration time. squawk and postgres-language-server have no equivalent (their `prefer-bigint-over-int` reports every integer column, which int-primary-key covers for keys). No quick fix: changing a column type rewrites the table under an ACCESS EXCLUSIVE lock (see alter-column-type), which needs a planned migration. When the referencing type has no implicit cast to the key\'s (text referencing uuid, numeric referencing integer), PostgreSQL refuses the key ("foreign key constraint ... cannot be implemented"): the message says the statement fails (checked on PostgreSQL 15). MySQL and MariaDB: integer columns of a different size or sign (INT referencing INT UNSIGNED, BIGINT referencing INT) are reported, since both servers refuse that key; other types are not judged there.',
   },
   onSchema(ctx) {
     const seen = new Set<string>();
@@ -54,6 +79,11 @@ export const rule: Rule = {
         if (!parent) continue;
         const refCols = fk.refColumns.length ? fk.refColumns : parent.primaryKey?.columns ?? [];
         if (refCols.length !== fk.columns.length || refCols.length === 0) continue;
+        if (inMySqlFile(ctx, fk.loc)) {
+          const my = mySqlProblems(t, parent, fk.columns, refCols);
+          if (my.length) { seen.add(at); ctx.report({ loc: foreignKeyLoc(ctx, fk), message: `Foreign key type mismatch (refused by MySQL and MariaDB): ${my.join('; ')}.` }); }
+          continue;
+        }
         const problems: string[] = [];
         let narrower = false, refused = false;
         for (let i = 0; i < fk.columns.length; i++) {
