@@ -175,11 +175,26 @@ function baseName(p: string): string { return p.slice(Math.max(p.lastIndexOf('/'
  * keeps its queries (a workspace of one file is both schema and queries).
  */
 export function isMigrationStep(f: SourceFile): boolean {
+  // MySQL projects ship upgrade scripts under names no migration tool reads (apollo's
+  // delta/v190-v200/*.sql, dolphinscheduler's upgrade/3.3.0_schema/mysql/*_dml.sql): a file in an
+  // upgrade / delta / patch folder is a one-off script (see also oneOffDml)
+  if (f.dialect?.family === 'mysql' && /(^|[\\/_.-])(upgrade\w*|delta|deltas|patch|patches)([\\/_.-]|$)/i.test(f.path)) return true;
   if (!f.replayed) return false;
   if (MIGRATION_NAME.test(baseName(f.path))) return true;
   const dir = f.path.replace(/[\\/]+[^\\/]*$/, '');
   const parent = baseName(dir);
   return parent !== '' && parent !== dir && (MIGRATION_NAME.test(parent) || /(^|[^a-z])migrat/i.test(parent));
+}
+
+/**
+ * MySQL: a top-level INSERT / UPDATE / DELETE in a file that also changes the schema (CREATE, ALTER,
+ * DROP, RENAME) is a data fix of an upgrade script: it runs once and wants no index. Its SELECTs
+ * (example queries beside a schema) still count.
+ */
+export function oneOffDml(stmt: Statement): boolean {
+  const f = stmt.file;
+  if (f.dialect?.family !== 'mysql' || !(stmt.kind === 'InsertStmt' || stmt.kind === 'UpdateStmt' || stmt.kind === 'DeleteStmt')) return false;
+  return f.statements.some((s) => /^\s*(create|alter|drop|rename)\b/i.test(s.text));
 }
 
 interface Query { unit: Unit; stmt: Statement }
@@ -203,7 +218,8 @@ function* workspaceQueries(files: readonly SourceFile[]): Generator<void, Query[
       const units = statementUnits(stmt);
       if (units.length === 0) continue;
       const name = definedName(stmt);
-      const qs = units.filter((u) => u.nested || !oneOff).map((unit) => ({ unit, stmt }));
+      const once = oneOff || oneOffDml(stmt);
+      const qs = units.filter((u) => u.nested || !once).map((unit) => ({ unit, stmt }));
       if (name) defined.set(name, qs);
       else out.push(...qs);
     }

@@ -2,7 +2,7 @@ import type { Schema, Table } from '../../schema';
 import { strings, walk } from '../../sql/ast';
 import type { Node } from '../../sql/parse';
 import type { Rule } from '../types';
-import { isMigrationStep } from '../../advisor/indexes';
+import { isMigrationStep, oneOffDml } from '../../advisor/indexes';
 import { brief, exprRange, resolveColumn, textOf, type ResolvedColumn, queryContexts, blocksOf } from './util';
 
 const LIKE_OPS = new Set(['~~', '~~*']);
@@ -52,7 +52,7 @@ export const rule: Rule = {
   textFilter: /like|~~/i,
   onStatement(outer) {
     // a data fix in a migration runs once: no index is wanted for it (as missing-index)
-    if (TOP_LEVEL_DML.has(outer.kind) && isMigrationStep(outer.file)) return;
+    if (TOP_LEVEL_DML.has(outer.kind) && (isMigrationStep(outer.file) || oneOffDml(outer.stmt))) return;
     for (const ctx of queryContexts(outer)) {
       for (const b of blocksOf(ctx)) {
         for (const filter of b.filters) {

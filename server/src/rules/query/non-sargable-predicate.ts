@@ -1,8 +1,10 @@
 import { strings, typeInfo, walk } from '../../sql/ast';
 import type { Node } from '../../sql/parse';
 import type { Rule } from '../types';
+import { isMigrationStep, oneOffDml } from '../../advisor/indexes';
 import { brief, exprRange, indexExprShapes, normShape, resolveColumn, textOf, type Block, type ResolvedColumn, queryContexts, blocksOf } from './util';
 
+const ONE_OFF_KINDS = new Set(['SelectStmt', 'UpdateStmt', 'DeleteStmt', 'InsertStmt']);
 const COMPARISONS = new Set(['=', '<', '>', '<=', '>=']);
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '||']);
 const TEXTISH = new Set(['text', 'varchar']);
@@ -94,10 +96,13 @@ export const rule: Rule = {
     good: "CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_lower_email_idx ON users (lower(email));\nSELECT id FROM users WHERE lower(email) = 'a@example.com';",
     fixable: false,
     notes:
-      'Checked in WHERE and JOIN ... ON of SELECT, UPDATE and DELETE (including subqueries, CTEs and views) for `=`, `<`, `>`, `<=`, `>=`, IN and BETWEEN. Not reported when an index of the table has the same expression (compared structurally, ignoring aliases and text casts), for casts that keep the column\'s type or are binary-coercible text casts, and for columns of system catalogs. Casts are only reported when the schema knows the column\'s type. Not reported either when the other side of the comparison is a bare column of another table of the same query (`JOIN e ON e.secondary_id = \'doc_\' || d.id`): that bare column is the one looked up by index, and the computed side is evaluated once per row of a table read anyway. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well. MySQL: the same with MySQL\'s functions (DATE(), YEAR(), LOWER() ...); the advice is a functional key part on MySQL 8.0.13+ and an indexed generated column on MariaDB (which has no functional index), and LOWER()/UPPER() are usually needless under MySQL\'s case-insensitive collations.',
+      'Checked in WHERE and JOIN ... ON of SELECT, UPDATE and DELETE (including subqueries, CTEs and views) for `=`, `<`, `>`, `<=`, `>=`, IN and BETWEEN. Not reported when an index of the table has the same expression (compared structurally, ignoring aliases and text casts), for casts that keep the column\'s type or are binary-coercible text casts, and for columns of system catalogs. Casts are only reported when the schema knows the column\'s type. Not reported either when the other side of the comparison is a bare column of another table of the same query (`JOIN e ON e.secondary_id = \'doc_\' || d.id`): that bare column is the one looked up by index, and the computed side is evaluated once per row of a table read anyway. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well. MySQL: the same with MySQL\'s functions (DATE(), YEAR(), LOWER() ...); the advice is a functional key part on MySQL 8.0.13+ and an indexed generated column on MariaDB (which has no functional index), and LOWER()/UPPER() are usually needless under MySQL\'s case-insensitive collations; a top-level query of a migration or upgrade script (it runs once) is not reported there.',
   },
   textFilter: /\b(where|join)\b/i,
   onStatement(outer) {
+    // MySQL: a data fix in a migration or upgrade script runs once; no index is wanted for it (as
+    // missing-index and leading-wildcard-like)
+    if (outer.file.dialect.family === 'mysql' && ONE_OFF_KINDS.has(outer.kind) && (isMigrationStep(outer.file) || oneOffDml(outer.stmt))) return;
     for (const ctx of queryContexts(outer)) {
       for (const b of blocksOf(ctx)) {
         for (const filter of b.filters) {
