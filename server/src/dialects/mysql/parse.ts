@@ -63,6 +63,10 @@ const isOperand = (t: MyToken | undefined) => !!t && (t.kind === 'word' || t.kin
  * more entry for the end), or undefined when the statement is not one the lowering reads.
  */
 export function lowerMySql(text: string): Lowered | undefined {
+  // the first word decides whether the statement is one the lowering reads (no full lexing of a
+  // procedure or a CREATE TABLE for nothing)
+  const head = lex(text, 0, Math.min(text.length, 256)).tokens[0];
+  if (!head || !LOWERED_START.has(head.kind === 'op' ? head.value : head.upper)) return undefined;
   const lx = lex(text);
   if (lx.unterminated) return undefined;
   const toks = lx.tokens.filter((t) => !(t.kind === 'op' && t.value === ';'));
