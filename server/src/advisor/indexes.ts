@@ -810,7 +810,8 @@ function finish(t: Table, keys: IndexKey[], predicate: string, members: Candidat
     seen.add(q);
     const start = q.stmt.start + q.unit.rel(m.access.rv.location);
     const text = q.stmt.file.text;
-    const m2 = /^("(?:[^"]|"")*"|[\w$]+)(\s*\.\s*("(?:[^"]|"")*"|[\w$]+))*/.exec(text.slice(start, start + 200));
+    // a name as written: "PostgreSQL" or `MySQL` quoted, or bare, qualified or not
+    const m2 = /^("(?:[^"]|"")*"|`(?:[^`]|``)*`|[\w$]+)(\s*\.\s*("(?:[^"]|"")*"|`(?:[^`]|``)*`|[\w$]+))*/.exec(text.slice(start, start + 200));
     const loc: Loc = { path: q.stmt.file.path, start, end: start + (m2 ? m2[0].length : 1) };
     const served: ServedQuery = { loc, text: brief(q.unit.text), uses: m.access.uses.join('; ') };
     if (q.stmt.kind === 'CreateFunctionStmt' && q.unit.text !== q.stmt.text) served.body = { sql: q.unit.text, params: [...(q.unit.params ?? [])] };
