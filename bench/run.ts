@@ -8,7 +8,8 @@
 // (bench/completion.ts: completion latency on lemmy, p95 against 30 ms.)
 // (bench/mysql-replay.ts: MySQL DDL replay time per statement on real MySQL projects, cold and warm.)
 // (bench/mysql-server.ts: the MySQL server check: template, start, kratos replay, stop.)
-// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-mysql-server] [-- --no-completion] [-- --no-format] [-- --no-mysql-replay]
+// (bench/mysql-lint.ts: MySQL lint time per statement: the lowering cold and warm, a whole lint warm.)
+// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-mysql-server] [-- --no-completion] [-- --no-format] [-- --no-mysql-replay] [-- --no-mysql-lint]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -226,6 +227,18 @@ function main(): void {
     else console.log(`mysql-replay benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
   }
 
+  let mysqlLint: unknown;
+  const mysqlLintScript = path.join(ROOT, 'bench', 'mysql-lint.ts');
+  if (!args.includes('--no-mysql-lint') && fs.existsSync(mysqlLintScript)) {
+    console.log('\nbench/mysql-lint.ts:');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', mysqlLintScript], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+    const out = (r.stdout ?? '').trim().split('\n');
+    for (const l of out.slice(0, -1)) console.log(l);
+    const line = out.reverse().find((l) => l.startsWith('{'));
+    if (line) { try { mysqlLint = JSON.parse(line); } catch { /* printed above */ } }
+    else console.log(`mysql-lint benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
+  }
+
   const summary = {
     files: files.length, bytes, runs: RUNS,
     dbe: Object.fromEntries(rows.slice(0, 5).map(([n, t]) => [n, { best: +(t.best / 1000).toFixed(3), median: +(t.median / 1000).toFixed(3) }])),
@@ -237,6 +250,7 @@ function main(): void {
     completion,
     format,
     mysqlReplay,
+    mysqlLint,
   };
   console.log('\n' + JSON.stringify(summary));
 }

@@ -59,7 +59,9 @@ for (const id of RULES) {
           }
         }
         assert.ok(hits.length > 0);
-        if (!/no_fix/.test(name)) assert.ok(fixes > 0, `${name}: no fix offered`);
+        // MySQL fixtures: these refactors are written in PostgreSQL, so none is offered on MySQL
+        if (/_mysql_|\.mysql\./.test(name)) assert.equal(fixes, 0, `${name}: a PostgreSQL refactor offered on a MySQL file`);
+        else if (!/no_fix/.test(name)) assert.ok(fixes > 0, `${name}: no fix offered`);
       });
     }
   });

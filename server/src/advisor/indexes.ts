@@ -175,11 +175,26 @@ function baseName(p: string): string { return p.slice(Math.max(p.lastIndexOf('/'
  * keeps its queries (a workspace of one file is both schema and queries).
  */
 export function isMigrationStep(f: SourceFile): boolean {
+  // MySQL projects ship upgrade scripts under names no migration tool reads (apollo's
+  // delta/v190-v200/*.sql, dolphinscheduler's upgrade/3.3.0_schema/mysql/*_dml.sql): a file in an
+  // upgrade / delta / patch folder is a one-off script (see also oneOffDml)
+  if (f.dialect?.family === 'mysql' && /(^|[\\/_.-])(upgrade\w*|delta|deltas|patch|patches)([\\/_.-]|$)/i.test(f.path)) return true;
   if (!f.replayed) return false;
   if (MIGRATION_NAME.test(baseName(f.path))) return true;
   const dir = f.path.replace(/[\\/]+[^\\/]*$/, '');
   const parent = baseName(dir);
   return parent !== '' && parent !== dir && (MIGRATION_NAME.test(parent) || /(^|[^a-z])migrat/i.test(parent));
+}
+
+/**
+ * MySQL: a top-level INSERT / UPDATE / DELETE in a file that also changes the schema (CREATE, ALTER,
+ * DROP, RENAME) is a data fix of an upgrade script: it runs once and wants no index. Its SELECTs
+ * (example queries beside a schema) still count.
+ */
+export function oneOffDml(stmt: Statement): boolean {
+  const f = stmt.file;
+  if (f.dialect?.family !== 'mysql' || !(stmt.kind === 'InsertStmt' || stmt.kind === 'UpdateStmt' || stmt.kind === 'DeleteStmt')) return false;
+  return f.statements.some((s) => /^\s*(create|alter|drop|rename)\b/i.test(s.text));
 }
 
 interface Query { unit: Unit; stmt: Statement }
@@ -203,7 +218,8 @@ function* workspaceQueries(files: readonly SourceFile[]): Generator<void, Query[
       const units = statementUnits(stmt);
       if (units.length === 0) continue;
       const name = definedName(stmt);
-      const qs = units.filter((u) => u.nested || !oneOff).map((unit) => ({ unit, stmt }));
+      const once = oneOff || oneOffDml(stmt);
+      const qs = units.filter((u) => u.nested || !once).map((unit) => ({ unit, stmt }));
       if (name) defined.set(name, qs);
       else out.push(...qs);
     }
@@ -794,7 +810,8 @@ function finish(t: Table, keys: IndexKey[], predicate: string, members: Candidat
     seen.add(q);
     const start = q.stmt.start + q.unit.rel(m.access.rv.location);
     const text = q.stmt.file.text;
-    const m2 = /^("(?:[^"]|"")*"|[\w$]+)(\s*\.\s*("(?:[^"]|"")*"|[\w$]+))*/.exec(text.slice(start, start + 200));
+    // a name as written: "PostgreSQL" or `MySQL` quoted, or bare, qualified or not
+    const m2 = /^("(?:[^"]|"")*"|`(?:[^`]|``)*`|[\w$]+)(\s*\.\s*("(?:[^"]|"")*"|`(?:[^`]|``)*`|[\w$]+))*/.exec(text.slice(start, start + 200));
     const loc: Loc = { path: q.stmt.file.path, start, end: start + (m2 ? m2[0].length : 1) };
     const served: ServedQuery = { loc, text: brief(q.unit.text), uses: m.access.uses.join('; ') };
     if (q.stmt.kind === 'CreateFunctionStmt' && q.unit.text !== q.stmt.text) served.body = { sql: q.unit.text, params: [...(q.unit.params ?? [])] };

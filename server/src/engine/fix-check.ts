@@ -65,12 +65,12 @@ export function fixProblem(fix: Fix, file: (path: string) => SourceFile | undefi
     const f = file(p);
     if (!f || f.skipped) return f ? 'the file was not analysed' : undefined;
     if (edits.some((e) => e.start < 0 || e.end < e.start || e.end > f.text.length)) return 'its edits fall outside the file';
-    const local = localProblem(f, edits);
+    const fam = f.dialect?.family ?? 'postgres';
+    const local = fam === 'mysql' ? null : localProblem(f, edits);
     if (local !== null) {
       if (local) return local;
       continue;
     }
-    const fam = f.dialect?.family ?? 'postgres';
     const before = parseSummary(f.text, fam);
     const after = parseSummary(applyEdits(f.text, edits), fam);
     const why = worseParse(before, after, coveredWhole(f, edits));

@@ -194,7 +194,7 @@ function placeInFolder(folder: { dir: string; convention: Convention; entries: s
     // `.autocommit` is ory/x popx's; gobuffalo pop (supabase auth) would not read such a name: only in a
     // folder that already uses it (a CONCURRENTLY migration elsewhere is dropped by the engine)
     const autocommit = plan.nonTransactional && folder.entries.some((e) => /\.autocommit\.(up|down)\.sql$/i.test(e));
-    const infix = `.postgres${autocommit ? '.autocommit' : ''}`;
+    const infix = `.${plan.anchor.file.dialect?.family === 'mysql' ? 'mysql' : 'postgres'}${autocommit ? '.autocommit' : ''}`;
     name = { ...name, up: name.up.replace(/\.up\.sql$/i, `${infix}.up.sql`), down: name.down?.replace(/\.down\.sql$/i, `${infix}.down.sql`) };
   }
   // the anchor's path tells the separator when the folder's own name has none (a relative `m`)

@@ -61,10 +61,12 @@ export function nameParts(text: string, at: number, limit: number): { start: num
   let i = at;
   for (;;) {
     let end: number;
-    if (text[i] === '"') {
+    if (text[i] === '"' || text[i] === '`') {
+      // "PostgreSQL" or `MySQL` quoted name (a backtick never starts a PostgreSQL name)
+      const q = text[i];
       end = i + 1;
       while (end < limit) {
-        if (text[end] === '"') { if (text[end + 1] === '"') { end += 2; continue; } end++; break; }
+        if (text[end] === q) { if (text[end + 1] === q) { end += 2; continue; } end++; break; }
         end++;
       }
     } else {

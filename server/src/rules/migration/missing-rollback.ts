@@ -250,7 +250,7 @@ export const rule: Rule = {
     good: '-- file: migrations/000001_users.up.sql\nCREATE TABLE users (id bigint PRIMARY KEY);\n-- file: migrations/000001_users.down.sql\nDROP TABLE users;\n-- file: migrations/000002_orders.up.sql\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id));\nCREATE INDEX idx_orders_user_id ON orders (user_id);\n-- file: migrations/000002_orders.down.sql\nDROP INDEX IF EXISTS idx_orders_user_id;\nDROP TABLE orders;',
     fixable: true,
     notes:
-      'Checked in migration folders whose tool pairs each up with a down file, paired as the tool pairs them: golang-migrate / sqlx by version number (`30_add_x.up.sql` is undone by `30_drop_x.down.sql`: only the number counts), ory/pop by version with a generic `X.down.sql` serving `X.postgres.up.sql`, Diesel by directory (`<timestamp>_name/up.sql` beside `down.sql`), sqitch by name (`deploy/x.sql` and `revert/x.sql`); and only when the folder already holds at least one down migration (a golang-migrate project may deliberately keep none). goose and dbmate keep the rollback as a section of the same file and are not checked. Empty up migrations (comments only) are not reported. Reported once per up file, at its first statement. The fix creates the down file with a best-effort rollback of the file\'s statements in reverse order: what it creates is dropped (tables, views, indexes, sequences, types, functions with their argument types, triggers, schemas, extensions), added columns and constraints are dropped (unnamed primary, unique and foreign keys by PostgreSQL\'s default names), renames are reversed, SET/DROP NOT NULL and type changes are inverted, and what it drops is recreated when the project knows its definition (tables and columns come back empty). Each statement that cannot be undone automatically (data changes, DO blocks, CREATE OR REPLACE of an unknown earlier version, unknown definitions) is named in a comment. Review the result before relying on it.',
+      'Checked in migration folders whose tool pairs each up with a down file, paired as the tool pairs them: golang-migrate / sqlx by version number (`30_add_x.up.sql` is undone by `30_drop_x.down.sql`: only the number counts), ory/pop by version with a generic `X.down.sql` serving `X.postgres.up.sql`, Diesel by directory (`<timestamp>_name/up.sql` beside `down.sql`), sqitch by name (`deploy/x.sql` and `revert/x.sql`); and only when the folder already holds at least one down migration (a golang-migrate project may deliberately keep none). goose and dbmate keep the rollback as a section of the same file and are not checked. Empty up migrations (comments only) are not reported. Reported once per up file, at its first statement. The fix creates the down file with a best-effort rollback of the file\'s statements in reverse order: what it creates is dropped (tables, views, indexes, sequences, types, functions with their argument types, triggers, schemas, extensions), added columns and constraints are dropped (unnamed primary, unique and foreign keys by PostgreSQL\'s default names), renames are reversed, SET/DROP NOT NULL and type changes are inverted, and what it drops is recreated when the project knows its definition (tables and columns come back empty). Each statement that cannot be undone automatically (data changes, DO blocks, CREATE OR REPLACE of an unknown earlier version, unknown definitions) is named in a comment. Review the result before relying on it. MySQL: the finding is the same; no rollback is generated (it would be written in PostgreSQL).',
   },
   onSchema(ctx: SchemaContext) {
     const files = ctx.files();
@@ -279,7 +279,9 @@ export const rule: Rule = {
     const sourceOf = (loc: { path: string; start: number; end: number }) => ctx.file(loc.path)?.text.slice(loc.start, loc.end);
     for (const { file, down } of missing) {
       const first = file.statements.find((s) => s.node)!;
-      const fix: Fix = {
+      // MySQL: the generated rollback is written from PostgreSQL's parse tree: none offered
+      const my = file.dialect.family === 'mysql';
+      const fix: Fix | undefined = my ? undefined : {
         title: `Create ${baseOf(down)} undoing ${baseOf(file.path)}`,
         edits: [{ path: down, start: 0, end: 0, newText: rollbackOf(file, befores, sourceOf), create: true }],
       };
@@ -287,7 +289,7 @@ export const rule: Rule = {
       ctx.report({
         loc: { path: file.path, start: r.start, end: r.end },
         message: `Migration ${baseOf(file.path) === 'up.sql' ? `${baseOf(dirOf(file.path))}/up.sql` : baseOf(file.path)} has no rollback: ${baseOf(down)} is missing beside it; write the statements that undo it (drop what it creates, in reverse order).`,
-        fixes: [fix],
+        fixes: fix ? [fix] : [],
       });
     }
   },

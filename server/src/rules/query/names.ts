@@ -13,12 +13,15 @@ import type { Node } from '../../sql/parse';
 import { nameParts } from '../../lsp/symbols';
 import type { StatementContext } from '../types';
 import { isDownStatement } from '../../model';
+import { MYSQL_STATEMENT } from '../../dialects/types';
+import { readMySqlDdl, type MySqlDdl } from '../../dialects/mysql/ddl';
 
 export interface UnknownName { kind: 'relation' | 'column'; start: number; end: number; message: string; fixes: Fix[] }
 
 /** System columns every table has. */
 const SYSTEM_COLUMNS = new Set(['ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid', 'oid']);
 const SYSTEM_SCHEMAS = /^(pg_catalog|information_schema|pg_toast|pg_temp\w*)$/;
+const MYSQL_SYSTEM_SCHEMAS = /^(mysql|sys|performance_schema|information_schema)$/;
 
 interface Item {
   /** Name the query refers to it by (alias, else the relation's name). */
@@ -91,6 +94,7 @@ function factsOf(f: SourceFile): FileFacts {
     const n = s.node;
     if (!n || isDownStatement(s)) continue;
     const at = s.start;
+    if (s.kind === MYSQL_STATEMENT) { mySqlFacts(readMySqlDdl(s.text), at, facts); continue; }
     switch (s.kind) {
       case 'CreateStmt':
         rel(n.relation?.relname, at);
@@ -133,6 +137,36 @@ function factsOf(f: SourceFile): FileFacts {
   }
   fileFacts.set(f, facts);
   return facts;
+}
+
+/** What a MySQL DDL statement defines and changes (names lower-cased: MySQL compares them without case). */
+function mySqlFacts(d: MySqlDdl | undefined, at: number, facts: FileFacts): void {
+  if (!d) return;
+  const rel = (n: { name: string } | undefined) => { if (n) facts.rels.push([n.name.toLowerCase(), at]); };
+  const col = (n: string | undefined) => { if (n) facts.cols.push([n.toLowerCase(), at]); };
+  switch (d.kind) {
+    case 'create-table':
+      rel(d.table);
+      for (const el of d.elements) if (el.kind === 'column') col(el.column.name);
+      for (const c of d.select?.columns ?? []) col(c);
+      break;
+    case 'create-view':
+      rel(d.view);
+      for (const c of [...(d.columnNames ?? []), ...d.someColumns]) col(c);
+      break;
+    case 'rename-table': for (const p of d.pairs) rel(p.to); break;
+    case 'alter-table':
+      facts.changedRels.push(d.table.name.toLowerCase());
+      for (const a of d.actions) {
+        if (a.kind === 'add-columns') for (const c of a.columns) col(c.name);
+        else if (a.kind === 'change') { col(a.column.name); facts.changedCols.push(a.from.toLowerCase()); }
+        else if (a.kind === 'rename-column') { col(a.to); facts.changedCols.push(a.from.toLowerCase()); }
+        else if (a.kind === 'rename-table') rel(a.to);
+        else if (a.kind === 'modify') facts.changedCols.push(a.column.name.toLowerCase());
+      }
+      break;
+    case 'routine': for (const i of d.inner) mySqlFacts(i.ddl, at, facts); break;
+  }
 }
 
 function laterDefinitions(ctx: StatementContext): Later {
@@ -514,7 +548,7 @@ class Resolver {
     if (location >= 0) start = this.ctx.offset(location);
     else {
       if (after === undefined) return;
-      const at = findName(this.text, name, after, this.ctx.stmt.end);
+      const at = findName(this.text, name, after, this.ctx.stmt.end, this.ctx.file.dialect.family === 'mysql');
       if (at < 0) return;
       start = at;
     }
@@ -562,7 +596,7 @@ class Resolver {
     const fixes: Fix[] = [];
     if (suggestions.length === 1) {
       const qualified = part.start !== start;
-      const newText = qualified ? quoteQualifiedPart(suggestions[0]) : quoteIdent(suggestions[0]);
+      const newText = ctx.file.dialect.family === 'mysql' ? mySqlName(suggestions[0]) : qualified ? quoteQualifiedPart(suggestions[0]) : quoteIdent(suggestions[0]);
       fixes.push({ title: `Change to ${suggestions[0]}`, edits: [{ path: ctx.file.path, start: part.start, end: part.end, newText }] });
     }
     this.out.push({ kind: 'column', start, end, message, fixes });
@@ -573,6 +607,8 @@ class Resolver {
     const name: string = rv.relname, sch: string | undefined = rv.schemaname;
     if (rv.catalogname || name.includes('___') || (sch && sch.includes('___'))) return;
     if (sch ? SYSTEM_SCHEMAS.test(sch) : /^pg_/.test(name)) return;
+    // MySQL: DUAL, and the server's own databases
+    if (ctx.file.dialect.family === 'mysql' && (name === 'dual' || (sch && MYSQL_SYSTEM_SCHEMAS.test(sch)))) return;
     if (schema.otherRelations.has(`${sch ?? 'public'}.${name}`) || /_seq$/.test(name)) return;
     if (!sch) { for (const k of schema.otherRelations) if (k.endsWith(`.${name}`)) return; }
     if (schema.gaps.has('*') || partialSchema(ctx)) return;
@@ -608,7 +644,7 @@ class Resolver {
     }
     const fixes: Fix[] = [];
     if (suggestions.length === 1) {
-      const newText = sch ? quoteQualifiedPart(suggestions[0]) : quoteIdent(suggestions[0]);
+      const newText = ctx.file.dialect.family === 'mysql' ? mySqlName(suggestions[0]) : sch ? quoteQualifiedPart(suggestions[0]) : quoteIdent(suggestions[0]);
       fixes.push({ title: `Change to ${suggestions[0]}`, edits: [{ path: ctx.file.path, start: last.start, end: last.end, newText }] });
     }
     this.out.push({ kind: 'relation', start, end: last.end, message, fixes });
@@ -616,8 +652,15 @@ class Resolver {
 }
 
 /** Where `name` is written as an identifier (quoted, or bare when it is lowercase) in text[from, to), or -1. */
-function findName(text: string, name: string, from: number, to: number): number {
+function findName(text: string, name: string, from: number, to: number, mysql = false): number {
   const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // MySQL: `name` (any case: names were lower-cased by the lowering), or bare
+  if (mysql) {
+    const re = new RegExp(`\`${esc.replace(/`/g, '``')}\`|(?<![A-Za-z0-9_$\`])${esc}(?![A-Za-z0-9_$\`])`, 'gi');
+    re.lastIndex = from;
+    const m = re.exec(text);
+    return m && m.index < to ? m.index : -1;
+  }
   const quoted = '"' + name.replace(/"/g, '""').replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '"';
   const alts = /^[a-z_][a-z0-9_$]*$/.test(name) ? `${quoted}|(?<![A-Za-z0-9_$"])${esc}(?![A-Za-z0-9_$"])` : quoted;
   const re = new RegExp(alts, /^[a-z_][a-z0-9_$]*$/.test(name) ? 'gi' : 'g');
@@ -634,4 +677,9 @@ function inner(n: Node | undefined): Node | undefined {
 /** True in Restricted Mode (the project holds only the open files: the schema is partial). */
 function partialSchema(ctx: StatementContext): boolean {
   return !!ctx.partialSchema;
+}
+
+/** A name as a MySQL fix writes it: bare when plain, else in backticks. */
+function mySqlName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) ? name : '`' + name.replace(/`/g, '``') + '`';
 }

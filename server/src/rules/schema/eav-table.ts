@@ -2,6 +2,7 @@ import type { Fix } from '../../model';
 import type { Column, Table } from '../../schema';
 import { anchorOf, contractComment, expandContract, findTable, ident, refType, singleKey, singular, tableRef } from './refactor';
 import { isJudgedTable, nameWords } from './util';
+import { inMySqlFile } from '../../dialects/mysql/rules-util';
 import type { Rule, SchemaContext } from '../types';
 
 /** Columns naming the attribute of an entity-attribute-value row. */
@@ -119,18 +120,21 @@ export const rule: Rule = {
     good: "CREATE TABLE users (\n  id bigint PRIMARY KEY,\n  -- known attributes as typed columns\n  theme text NOT NULL DEFAULT 'light',\n  -- open-ended ones in one document\n  settings jsonb NOT NULL DEFAULT '{}'\n);",
     fixable: true,
     notes:
-      'A table is reported when it has a value column (`value`, `val`, `meta_value`, `value_text`, ...), an attribute column (`key`, `attribute`, `property`, `field_name`, `meta_key`, `param`, ... of a string type, or `attribute_id` pointing at an attribute catalog; `name` only when the table\'s name says it holds attributes, settings, options or metadata), an entity column (a foreign key, or another `*_id` column), and at most one other data column besides surrogate keys and timestamps. A key-value table without an entity column (application configuration) is not reported. Severity is info: EAV is sometimes the deliberate choice for user-defined fields, and then the finding can be silenced. The refactor (for a table of just entity, attribute and one value column, the attribute a string, when the entity\'s table has a one-column key) adds a `jsonb` column to the entity table filled with `jsonb_object_agg`, and as a later, separate migration drops the EAV table; its rollback recreates the table and refills it with `jsonb_each`. Typed columns are better when the attributes are known: write those by hand.',
+      'A table is reported when it has a value column (`value`, `val`, `meta_value`, `value_text`, ...), an attribute column (`key`, `attribute`, `property`, `field_name`, `meta_key`, `param`, ... of a string type, or `attribute_id` pointing at an attribute catalog; `name` only when the table\'s name says it holds attributes, settings, options or metadata), an entity column (a foreign key, or another `*_id` column), and at most one other data column besides surrogate keys and timestamps. A key-value table without an entity column (application configuration) is not reported. Severity is info: EAV is sometimes the deliberate choice for user-defined fields, and then the finding can be silenced. The refactor (for a table of just entity, attribute and one value column, the attribute a string, when the entity\'s table has a one-column key) adds a `jsonb` column to the entity table filled with `jsonb_object_agg`, and as a later, separate migration drops the EAV table; its rollback recreates the table and refills it with `jsonb_each`. Typed columns are better when the attributes are known: write those by hand. MySQL: the message proposes a JSON column; no refactor is offered (it is written in PostgreSQL\'s jsonb functions).',
   },
   onSchema(ctx) {
     for (const t of ctx.schema.tables.values()) {
       if (!isJudgedTable(t)) continue;
       const e = eavShape(ctx, t);
       if (!e) continue;
-      const fix = refactor(ctx, t, e);
-      const doc = e.parent ? `${e.parent.name}.${documentColumn(t, e.parent)}` : `a jsonb column on the table ${e.entity.name} points at`;
+      // MySQL: a JSON column (the refactor is PostgreSQL's jsonb migration: none on MySQL)
+      const my = inMySqlFile(ctx, t.loc);
+      const json = my ? 'JSON' : 'jsonb';
+      const fix = my ? undefined : refactor(ctx, t, e);
+      const doc = e.parent ? `${e.parent.name}.${documentColumn(t, e.parent).replace(/"/g, '')}` : `a ${json} column on the table ${e.entity.name} points at`;
       ctx.report({
         loc: t.loc,
-        message: `Table ${t.name} stores attributes as rows (${e.entity.name}, ${e.attribute.name}, ${e.values.map((v) => v.name).join('/')}): no per-attribute type, constraint or statistics, and each filter on an attribute is another self-join; use typed columns for known attributes, or a jsonb document (${doc}) for open-ended ones.`,
+        message: `Table ${t.name} stores attributes as rows (${e.entity.name}, ${e.attribute.name}, ${e.values.map((v) => v.name).join('/')}): no per-attribute type, constraint or statistics, and each filter on an attribute is another self-join; use typed columns for known attributes, or a ${json} document (${doc}) for open-ended ones.`,
         fixes: fix ? [fix] : undefined,
       });
     }

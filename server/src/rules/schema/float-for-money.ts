@@ -1,3 +1,4 @@
+import { inMySqlFile, mySqlTypeFix } from '../../dialects/mysql/rules-util';
 import { columnTypeFix, fixOf } from './type-fix';
 import { arraySuffix, matchCase, nameWords } from './util';
 import type { Rule } from '../types';
@@ -27,7 +28,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE invoices (id bigserial PRIMARY KEY, total_amount numeric(12,2) NOT NULL);',
     fixable: true,
     notes:
-      'A column counts as money when a word of its name (split on `_` and camelCase) is one of price, amount, cost, total, subtotal, fee, balance, salary, tax, revenue, payment, charge, discount, wage, budget, refund, income, expense, paid, payout, earnings, money, cash, debit, credit, fare, tip, deposit, profit, cents or a currency code, and no word says it is a ratio or a count (rate, ratio, percent, pct, count, score, weight, factor, quantity, ...). The fix writes `numeric(12,2)`: ten digits before the point and cents; pick a wider precision or more decimals (e.g. for exchange rates or crypto) when the data needs them. The type is rewritten in place only where it has not run yet (one schema file, the newest migration); in an applied migration (every migration but the newest, in a project whose migrations follow a naming convention) the file is never edited: the fix writes a new migration with `ALTER COLUMN ... TYPE numeric(12,2)` (rollback: back to the floating-point type), whose comment says that it rewrites the table under an ACCESS EXCLUSIVE lock, rounds the stored values to cents and fails on a value of 10^10 or more. No such migration is offered when a view uses the column (PostgreSQL refuses to change its type while a view depends on it: drop and recreate the view around the change).',
+      'A column counts as money when a word of its name (split on `_` and camelCase) is one of price, amount, cost, total, subtotal, fee, balance, salary, tax, revenue, payment, charge, discount, wage, budget, refund, income, expense, paid, payout, earnings, money, cash, debit, credit, fare, tip, deposit, profit, cents or a currency code, and no word says it is a ratio or a count (rate, ratio, percent, pct, count, score, weight, factor, quantity, ...). The fix writes `numeric(12,2)`: ten digits before the point and cents; pick a wider precision or more decimals (e.g. for exchange rates or crypto) when the data needs them. The type is rewritten in place only where it has not run yet (one schema file, the newest migration); in an applied migration (every migration but the newest, in a project whose migrations follow a naming convention) the file is never edited: the fix writes a new migration with `ALTER COLUMN ... TYPE numeric(12,2)` (rollback: back to the floating-point type), whose comment says that it rewrites the table under an ACCESS EXCLUSIVE lock, rounds the stored values to cents and fails on a value of 10^10 or more. No such migration is offered when a view uses the column (PostgreSQL refuses to change its type while a view depends on it: drop and recreate the view around the change). MySQL: FLOAT, DOUBLE and REAL; the fix writes `DECIMAL(19,4)` where the type has not run yet, and nothing in an applied migration (MySQL\'s MODIFY restates the whole column, which a type fix must not guess).',
   },
   onSchema(ctx) {
     // columns copied by LIKE / INHERITS share the source's type location: report it once
@@ -43,6 +44,17 @@ export const rule: Rule = {
         const at = `${col.typeLoc.path}:${col.typeLoc.start}`;
         if (seen.has(at)) continue;
         seen.add(at);
+        if (inMySqlFile(ctx, col.typeLoc)) {
+          // MySQL: DECIMAL(19,4) (four decimals: currencies with mills and rounding of sums); UNSIGNED on
+          // DECIMAL is deprecated in MySQL 8, so the fix writes none
+          const dec = matchCase(col.typeText, 'DECIMAL(19,4)');
+          ctx.report({
+            loc: col.typeLoc,
+            message: `Column ${t.name}.${col.name} holds money in floating point (${col.typeText}), which cannot represent cents exactly and rounds sums; use ${dec}.`,
+            fixes: col.mysql?.zerofill ? undefined : fixOf(mySqlTypeFix(ctx, col, dec)),
+          });
+          continue;
+        }
         ctx.report({
           loc: col.typeLoc,
           message: `Column ${t.name}.${col.name} holds money in floating point (${col.typeText}), which cannot represent cents exactly; use numeric(12,2).`,

@@ -1,4 +1,5 @@
 import type { Column, Table } from '../../schema';
+import { inMySqlFile, mySqlTypeFix } from '../../dialects/mysql/rules-util';
 import { columnTypeFix, fixOf, type TypeChange } from './type-fix';
 import { arraySuffix, matchCase, tableRef } from './util';
 import type { Rule, SchemaContext } from '../types';
@@ -36,7 +37,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric(12,2));',
     fixable: true,
     notes:
-      'Checks the column of a one-column primary key, and in a composite key the columns fed by a sequence or identity (the other columns of a composite key usually reference another table, whose own key is where the width is decided). A key column that is also a foreign key (a one-to-one extension table) is not reported either: its width follows the referenced key. The fix rewrites the type where it was last written (serial/smallserial -> bigserial, int/integer/smallint -> bigint); widen the foreign-key columns that reference it too. Small lookup tables that can never grow past a few thousand rows may keep a narrow key: suppress the finding there. That edit is made only where the type has not run yet (one schema file, the newest migration). In an applied migration (every migration but the newest, in a project whose migrations follow a naming convention) the file is never edited: the fix writes a new migration that sets the key to bigint with `ALTER COLUMN ... TYPE bigint`, widens a serial column\'s sequence (`ALTER SEQUENCE ... AS bigint`, found with pg_get_serial_sequence; an identity column\'s sequence follows its column by itself) and the int or smallint foreign-key columns that reference the key, with a comment saying that it rewrites those tables under ACCESS EXCLUSIVE locks; its rollback narrows them again. No such migration is offered when a view uses the column (PostgreSQL refuses to change its type while a view depends on it: drop and recreate the view around the change).',
+      'Checks the column of a one-column primary key, and in a composite key the columns fed by a sequence or identity (the other columns of a composite key usually reference another table, whose own key is where the width is decided). A key column that is also a foreign key (a one-to-one extension table) is not reported either: its width follows the referenced key. The fix rewrites the type where it was last written (serial/smallserial -> bigserial, int/integer/smallint -> bigint); widen the foreign-key columns that reference it too. Small lookup tables that can never grow past a few thousand rows may keep a narrow key: suppress the finding there. That edit is made only where the type has not run yet (one schema file, the newest migration). In an applied migration (every migration but the newest, in a project whose migrations follow a naming convention) the file is never edited: the fix writes a new migration that sets the key to bigint with `ALTER COLUMN ... TYPE bigint`, widens a serial column\'s sequence (`ALTER SEQUENCE ... AS bigint`, found with pg_get_serial_sequence; an identity column\'s sequence follows its column by itself) and the int or smallint foreign-key columns that reference the key, with a comment saying that it rewrites those tables under ACCESS EXCLUSIVE locks; its rollback narrows them again. No such migration is offered when a view uses the column (PostgreSQL refuses to change its type while a view depends on it: drop and recreate the view around the change). MySQL: TINYINT, SMALLINT, MEDIUMINT and INT keys with their signed or UNSIGNED limit (`INT UNSIGNED AUTO_INCREMENT` runs out at 4,294,967,295); the fix writes BIGINT (BIGINT UNSIGNED for an unsigned key) where the table has not been created yet, and none when a foreign key references the column (MySQL requires referencing columns of the same type) or in an applied migration.',
   },
   onSchema(ctx) {
     // columns copied by LIKE / INHERITS share the source's type location: report it once
@@ -50,6 +51,7 @@ export const rule: Rule = {
         const at = `${col.typeLoc.path}:${col.typeLoc.start}`;
         if (seen.has(at)) continue;
         seen.add(at);
+        if (inMySqlFile(ctx, col.typeLoc)) { reportMySql(ctx, t, col); continue; }
         ctx.report({
           loc: col.typeLoc,
           message: `Primary key ${t.name}.${col.name} is a ${bits}-bit ${col.typeText}, which overflows at ${bits === '16' ? '32,767' : '2,147,483,647'}; use ${wide.toLowerCase()}.`,
@@ -59,6 +61,33 @@ export const rule: Rule = {
     }
   },
 };
+
+// MySQL's integer types: bits, and the largest value signed / UNSIGNED
+const MY_INT: Record<string, [number, string, string]> = {
+  tinyint: [8, '127', '255'], smallint: [16, '32,767', '65,535'], mediumint: [24, '8,388,607', '16,777,215'],
+  int: [32, '2,147,483,647', '4,294,967,295'], integer: [32, '2,147,483,647', '4,294,967,295'],
+};
+
+/**
+ * MySQL: the limit depends on the type and UNSIGNED (INT UNSIGNED AUTO_INCREMENT runs out at
+ * 4,294,967,295); the fix is BIGINT (UNSIGNED when the column was), in place where the table has not
+ * been created yet, and only when no foreign key references the column (MySQL requires the
+ * referencing columns to have the same type: the child's CREATE TABLE would then fail).
+ */
+function reportMySql(ctx: SchemaContext, t: Table, col: Column): void {
+  const base = /^\s*(tinyint|smallint|mediumint|integer|int)\b/i.exec(col.typeText)?.[1];
+  const spec = base ? MY_INT[base.toLowerCase()] : undefined;
+  if (!base || !spec) return;
+  const unsigned = !!col.mysql?.unsigned;
+  const wide = matchCase(base, unsigned ? 'bigint unsigned' : 'bigint');
+  const referenced = [...ctx.schema.tables.values()].some((o) => o.foreignKeys.some((fk) => fk.refTable === t.key && (fk.refColumns.length ? fk.refColumns : t.primaryKey?.columns ?? []).includes(col.name)));
+  const auto = col.mysql?.autoIncrement ? ' AUTO_INCREMENT' : '';
+  ctx.report({
+    loc: col.typeLoc,
+    message: `Primary key ${t.name}.${col.name} is a ${spec[0]}-bit ${col.typeText}${auto}, which runs out at ${unsigned ? spec[2] : spec[1]} (then every insert fails); use ${wide.toUpperCase()}${referenced ? ', and widen the foreign-key columns that reference it in the same change (MySQL requires them to have the same type)' : ''}.`,
+    fixes: referenced || col.mysql?.zerofill ? undefined : fixOf(mySqlTypeFix(ctx, col, wide)),
+  });
+}
 
 const SERIAL: Record<string, string> = { serial: 'integer', serial4: 'integer', smallserial: 'smallint', serial2: 'smallint' };
 

@@ -1,5 +1,6 @@
 import type { Column, Schema, Table } from '../../schema';
 import type { Fix, Loc, Statement } from '../../model';
+import { inMySqlFile, mySqlIdent } from '../../dialects/mysql/rules-util';
 import { isAppliedMigration, migrationLabel, placeMigration, placeMigrations, placesInline } from '../../engine/placement';
 import { ident, insertAfter, isJudgedTable, objectName, statementOf, tableRef } from './util';
 import type { Rule, SchemaContext } from '../types';
@@ -83,6 +84,13 @@ export const rule: Rule = {
         const fixes: Fix[] = [];
         const at = latest(ctx, [col.loc, target.loc, key.loc]);
         const stmt = at && statementOf(ctx, at);
+        if (inMySqlFile(ctx, col.loc)) {
+          // MySQL: a plain ADD CONSTRAINT (no NOT VALID: the server checks the rows as it adds the key),
+          // only when both tables are InnoDB and the integer columns have the same size and sign
+          const fix = stmt && mySqlForeignKeyFix(ctx, stmt, t, col.name, target, key.column);
+          ctx.report({ loc: col.loc, message: `Column ${t.name}.${col.name} looks like a reference to ${target.name} (${key.column}) but has no foreign key; add one.`, fixes: fix ? [fix] : [] });
+          continue;
+        }
         if (stmt) {
           const name = objectName([t.name, col.name, 'fkey']);
           const add = `ALTER TABLE ${tableRef(t)} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${ident(col.name)}) REFERENCES ${tableRef(target)} (${ident(key.column)}) NOT VALID;`;
@@ -98,6 +106,20 @@ export const rule: Rule = {
     }
   },
 };
+
+const innodb = (t: Table) => !t.mysql?.engine || /^innodb$/i.test(t.mysql.engine);
+const intShape = (c: Column | undefined) => c && `${/^\s*(tinyint|smallint|mediumint|bigint|int)/i.exec(c.typeText)?.[1]?.toLowerCase() ?? c.typeText.toLowerCase()}:${!!c.mysql?.unsigned}`;
+
+function mySqlForeignKeyFix(ctx: SchemaContext, stmt: Statement, t: Table, column: string, target: Table, keyColumn: string): Fix | undefined {
+  if (!innodb(t) || !innodb(target)) return undefined;
+  if (intShape(t.columns.get(column)) !== intShape(target.columns.get(keyColumn))) return undefined;
+  const files = ctx.files();
+  if (placesInline(files) && isAppliedMigration(files, stmt.file)) return undefined;
+  const name = objectName([t.name, column, 'fkey']);
+  const up = `ALTER TABLE ${mySqlIdent(t.name)} ADD CONSTRAINT ${mySqlIdent(name)} FOREIGN KEY (${mySqlIdent(column)}) REFERENCES ${mySqlIdent(target.name)} (${mySqlIdent(keyColumn)});`;
+  const placed = placeMigration(files, { title: `add ${name}`, up, down: `ALTER TABLE ${mySqlIdent(t.name)} DROP FOREIGN KEY ${mySqlIdent(name)};`, anchor: stmt });
+  return { title: `Add foreign key ${name} to ${target.name} (${keyColumn})${placed.mode === 'new-file' ? ` in a new migration ${migrationLabel(placed.path)}` : ''}`, edits: placed.edits };
+}
 
 /**
  * The fix adding the foreign key NOT VALID and validating it in a later transaction (a VALIDATE in the

@@ -1,3 +1,4 @@
+import { inMySqlFile } from '../../dialects/mysql/rules-util';
 import type { Fix, Loc } from '../../model';
 import type { Column, Table } from '../../schema';
 import type { Node } from '../../sql/parse';
@@ -167,7 +168,8 @@ export const rule: Rule = {
         lists ??= insertedLists(ctx);
         const m = judge(ctx, t, col, lists.get(t)?.get(col.name));
         if (!m) continue;
-        const fix = refactor(ctx, t, m);
+        // MySQL: no refactor (it is written with PostgreSQL's arrays and string_to_array)
+        const fix = inMySqlFile(ctx, t.loc) ? undefined : refactor(ctx, t, m);
         const what = m.col.array ? `an array of ids` : m.evidence ? `a list of ids (e.g. '${m.evidence.value.trim().slice(0, 40)}')` : `a list of ids in one string`;
         const to = m.target
           ? `a junction table ${junctionName(ctx, t, m, m.target)} with foreign keys to ${t.name} and ${m.target.name}`

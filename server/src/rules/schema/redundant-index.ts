@@ -3,6 +3,7 @@ import { migrationLabel, newestMigration, placeMigration, placesInline } from '.
 import { strings } from '../../sql/ast';
 import type { Index, Table } from '../../schema';
 import { ident, indexNameLoc, statementOf } from './util';
+import { inMySqlFile, mySqlIdent } from '../../dialects/mysql/rules-util';
 import type { Rule, SchemaContext } from '../types';
 
 /** Sort direction and nulls order of each key element, as written ('' for constraint indexes: all ascending). */
@@ -94,7 +95,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL, created_at timestamptz NOT NULL);\nCREATE INDEX idx_orders_user_created ON orders (user_id, created_at);',
     fixable: true,
     notes:
-      'Two indexes are compared only when they are on the same table with the same access method and the same partial-index predicate; key columns, expressions, operator classes and (for multi-column keys) sort orders must match position by position, and the redundant index\'s INCLUDE columns must be in the other index. Prefixes count only for btree; other methods need an exact duplicate. A unique index is never redundant to a longer or non-unique index (it enforces a rule); of two identical indexes the later one is reported. PRIMARY KEY and UNIQUE constraints are never reported (they are the ones to keep). Partitions are not checked: their indexes are usually attached to an index of the partitioned parent, which is where duplicates are judged. In a project whose migrations follow a naming convention, applied migrations are never edited: the fix is a new migration with `DROP INDEX CONCURRENTLY IF EXISTS` (plain DROP INDEX on a partitioned table), whose rollback recreates the index; deleting the CREATE INDEX is offered only in the newest migration (the one being written). Elsewhere (one schema file) two fixes: delete the CREATE INDEX statement when it has not run anywhere yet, or add `DROP INDEX CONCURRENTLY IF EXISTS` at the end of the file (CONCURRENTLY cannot run inside a transaction block). The delete is never offered when the CREATE INDEX is the only statement of its file (it would leave the migration empty); a project with down migrations whose names follow no known convention gets no fix (its migrations are taken as applied, and no new migration can be named); when a down migration drops the index, only the new migration is offered (deleting, or dropping it in the same file, would make that rollback fail).',
+      'Two indexes are compared only when they are on the same table with the same access method and the same partial-index predicate; key columns, expressions, operator classes and (for multi-column keys) sort orders must match position by position, and the redundant index\'s INCLUDE columns must be in the other index. Prefixes count only for btree; other methods need an exact duplicate. A unique index is never redundant to a longer or non-unique index (it enforces a rule); of two identical indexes the later one is reported. PRIMARY KEY and UNIQUE constraints are never reported (they are the ones to keep). Partitions are not checked: their indexes are usually attached to an index of the partitioned parent, which is where duplicates are judged. In a project whose migrations follow a naming convention, applied migrations are never edited: the fix is a new migration with `DROP INDEX CONCURRENTLY IF EXISTS` (plain DROP INDEX on a partitioned table), whose rollback recreates the index; deleting the CREATE INDEX is offered only in the newest migration (the one being written). Elsewhere (one schema file) two fixes: delete the CREATE INDEX statement when it has not run anywhere yet, or add `DROP INDEX CONCURRENTLY IF EXISTS` at the end of the file (CONCURRENTLY cannot run inside a transaction block). The delete is never offered when the CREATE INDEX is the only statement of its file (it would leave the migration empty); a project with down migrations whose names follow no known convention gets no fix (its migrations are taken as applied, and no new migration can be named); when a down migration drops the index, only the new migration is offered (deleting, or dropping it in the same file, would make that rollback fail). MySQL: indexes with prefix lengths and the ones InnoDB creates for a foreign key by itself are not compared; the message names `DROP INDEX ... ON table`; no fix is offered.',
   },
   *onSchema(ctx) {
     const all = [...ctx.schema.indexes.values()];
@@ -106,6 +107,7 @@ export const rule: Rule = {
       // partitions: their indexes are usually attached to the parent's and cannot be dropped on their own
       if (!t || t.partitionOf || list.length < 2) continue;
       yield; // one table at a time (the editor answers requests in between)
+      if (inMySqlFile(ctx, t.loc)) { reportMySql(ctx, t, list, position); continue; }
       for (const [a, reason] of redundantOf(ctx, t, list, (ix) => position.get(ix)!)) {
         const { loc, stmt } = indexNameLoc(ctx, a);
         const fixes: Fix[] = stmt ? fixesFor(ctx, t, a, stmt) : [];
@@ -115,6 +117,20 @@ export const rule: Rule = {
     }
   },
 };
+
+/**
+ * MySQL: indexes with prefix lengths (`name(10)`) and the ones InnoDB made for a foreign key by itself
+ * are left out (a prefix serves other lookups than the whole value; InnoDB drops its own index when
+ * another can serve the key); the message names MySQL's DROP INDEX ... ON; no fix (the rollback would
+ * have to restate the index, and an inline KEY cannot be deleted as a statement).
+ */
+function reportMySql(ctx: SchemaContext, t: Table, list: Index[], position: Map<Index, number>): void {
+  const plain = list.filter((ix) => !ix.mysql?.forForeignKey && !(ix.mysql?.prefix ?? []).some((p) => p !== undefined));
+  for (const [a, reason] of redundantOf(ctx, t, plain, (ix) => position.get(ix)!)) {
+    const { loc } = indexNameLoc(ctx, a);
+    ctx.report({ loc, message: `Index ${a.name} on ${t.name} (${keyText(a)}) ${reason}; drop it (DROP INDEX ${mySqlIdent(a.name)} ON ${mySqlIdent(t.name)}).` });
+  }
+}
 
 /**
  * The fixes for redundant index `a` created by `stmt`. In a project whose migrations follow a

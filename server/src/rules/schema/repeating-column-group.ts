@@ -1,3 +1,4 @@
+import { inMySqlFile } from '../../dialects/mysql/rules-util';
 import type { Fix } from '../../model';
 import type { Column, Schema, Table } from '../../schema';
 import { anchorOf, contractComment, expandContract, freshTableName, ident, objectName, plural, refColumnName, refType, singleKey, singular, tableRef } from './refactor';
@@ -149,7 +150,8 @@ export const rule: Rule = {
         const names = g.members.map((m) => m.col.name);
         const key = singleKey(t);
         const child = childName(ctx, t, g);
-        const fix = refactor(ctx, t, g, child);
+        // MySQL: no refactor (it is written with PostgreSQL's LATERAL and identity columns)
+        const fix = inMySqlFile(ctx, t.loc) ? undefined : refactor(ctx, t, g, child);
         ctx.report({
           loc: g.members[0].col.loc,
           message: `Columns ${t.name}.${names.join(', ')} repeat one attribute: a further value needs a new column and every search must test each one; move them to a child table (${child}: one row per ${g.stem.replace(/_+$/, '')}${key ? `, referencing ${t.name} (${key.name})` : `; ${t.name} needs a primary key first`}).`,

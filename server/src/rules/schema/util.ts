@@ -5,6 +5,7 @@ import type { Loc, SourceFile, Statement, TextEdit } from '../../model';
 import type { ForeignKey, Index, Schema, Table } from '../../schema';
 import { tokens } from '../../sql/parse';
 import { fileTokens } from '../../sql/spans';
+import { mySqlTokens } from '../../dialects/mysql/tokens';
 import type { SchemaContext } from '../types';
 
 /** The statement of `file` that contains file offset `at`. */
@@ -131,7 +132,8 @@ export function foreignKeyLoc(ctx: SchemaContext, fk: ForeignKey): Loc {
   const masked = stmt.file.split.masked || stmt.file.text;
   const semi = masked.indexOf(';', fk.loc.start);
   const stop = semi >= 0 && semi < stmt.end ? semi : stmt.end;
-  const toks = tokens(masked.slice(fk.loc.start, stop)).slice(0, 200)
+  const piece = masked.slice(fk.loc.start, stop);
+  const toks = (stmt.file.dialect?.family === 'mysql' ? mySqlTokens(piece) : tokens(piece)).slice(0, 200)
     .map((t) => ({ ...t, start: t.start + fk.loc.start, end: t.end + fk.loc.start }));
   const i = 0;
   if (toks.length === 0) return fk.loc;
