@@ -1,6 +1,7 @@
 // The live database from the command line: `dbe lint --database URL` (the catalog is the schema of
 // projects without migrations), `dbe explain ... --database URL [--analyze]`, `dbe slow` and
 // `dbe health`. Every session is read-only with a statement timeout (live/connect.ts).
+import type { DialectId } from '../dialects/types';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, findConfigFile, loadConfigFile, type Config } from '../config';
@@ -93,8 +94,11 @@ export async function liveLint(o: LintOptions, io: Io): Promise<number> {
   const specs = collectProjects(o.paths, o.config, io.cwd);
   await initParser();
   const config = specs[0]?.config;
-  if (mysqlPicked(o, config, io)) throw new InputError('dbe lint --database reads PostgreSQL catalogs only for now; for a MySQL or MariaDB database use dbe health, dbe slow and dbe explain --database');
-  const snapshot = await withSession(o, config, io, (s) => readCatalog(s));
+  const my = mysqlPicked(o, config, io);
+  // a MySQL / MariaDB catalog (SHOW CREATE TABLE text) is read by the MySQL front end, and so are the
+  // project's files unless the project names its dialect
+  const snapshot = my ? await (await import('./live-mysql-command')).mysqlCatalog(my, o, io) : await withSession(o, config, io, (s) => readCatalog(s));
+  if (my && 'dialect' in snapshot) for (const spec of specs) if (!spec.config.dialect) spec.config = { ...spec.config, dialect: snapshot.dialect as DialectId, dialectSource: 'the live database' };
   const files: FileReport[] = [];
   const internal: string[] = [];
   let fromCatalog = 0;
@@ -202,7 +206,7 @@ export async function slowCommand(o: SlowOptions, io: Io): Promise<number> {
   await initParser();
   const config = configFromCwd(o.config, io);
   const my = mysqlPicked(o, config, io);
-  if (my) return (await import('./live-mysql-command')).mysqlSlow(my, o, io);
+  if (my) return (await import('./live-mysql-command')).mysqlSlow(my, o, io, config);
   // utility statements (ANALYZE, CREATE ...) are tracked too: read more, keep the queries
   const { snapshot, top } = await withSession(o, config, io, async (s) => ({ snapshot: await readCatalog(s), top: await topStatements(s, o.limit * 4, o.order) }));
   const all = judgeQueries(snapshot, top, config);

@@ -10,6 +10,9 @@ import { MySqlSession, parseMySqlUrl } from '../live/mysql/connect';
 import { explainMySql, formatMyPlan } from '../live/mysql/explain';
 import { formatMySqlHealth, mysqlServerChecks } from '../live/mysql/health';
 import { topDigests } from '../live/mysql/slow';
+import { readMySqlCatalog } from '../live/mysql/catalog';
+import { judgeQueries } from '../live/slow';
+import type { Config } from '../config';
 import { counted } from '../text';
 import type { ExplainOptions } from './args';
 import { InputError } from './collect';
@@ -41,23 +44,31 @@ async function withMySql<T>(picked: { url: string; source: string }, o: LiveCliO
   }
 }
 
+/** The live MySQL/MariaDB catalog as DDL (`dbe lint --database`: the base of projects without migrations). */
+export async function mysqlCatalog(picked: { url: string; source: string }, o: LiveCliOptions, io: Io) {
+  return withMySql(picked, o, io, (s) => readMySqlCatalog(s));
+}
+
 /** `dbe slow` on MySQL/MariaDB: the top statement digests of performance_schema. */
-export async function mysqlSlow(picked: { url: string; source: string }, o: SlowOptions, io: Io): Promise<number> {
-  const { target, top } = await withMySql(picked, o, io, async (s) => ({ target: s.target, top: await topDigests(s, o.limit, o.order) }));
-  // the rules do not read MySQL statements from here yet: said on every statement, never an empty "no findings"
-  const skipped = 'not judged: the rules are not run on MySQL statements from performance_schema yet';
-  const statements = top.map((q) => ({ ...q, findings: [], skipped }));
+export async function mysqlSlow(picked: { url: string; source: string }, o: SlowOptions, io: Io, config?: Config): Promise<number> {
+  const { target, top, snapshot } = await withMySql(picked, o, io, async (s) => ({ target: s.target, snapshot: await readMySqlCatalog(s), top: await topDigests(s, o.limit, o.order) }));
+  // each digest through the rules that hold on MySQL, against the live schema (as for PostgreSQL)
+  const judged = judgeQueries(snapshot, top.map((q) => ({ queryid: q.queryid, query: q.query, calls: q.calls, meanMs: q.meanMs, totalMs: q.totalMs, rows: q.rows })), config);
+  const statements = top.map((q, i) => ({ ...q, findings: judged[i].findings, ...(judged[i].skipped ? { skipped: judged[i].skipped } : {}) }));
   if (o.format === 'json') {
     io.out(JSON.stringify({ version: 1, database: target, order: o.order, limit: o.limit, statements }) + '\n');
     return 0;
   }
   if (!statements.length) { io.out(`dbe slow: performance_schema of ${target} holds no statements of this database yet\n`); return 0; }
-  const lines = [`dbe slow: the ${statements.length} statement${statements.length === 1 ? '' : 's'} of ${target} with the most ${o.order === 'mean' ? 'mean' : 'total'} execution time (performance_schema.events_statements_summary_by_digest); ${skipped}`];
+  const lines = [`dbe slow: the ${statements.length} statement${statements.length === 1 ? '' : 's'} of ${target} with the most ${o.order === 'mean' ? 'mean' : 'total'} execution time (performance_schema.events_statements_summary_by_digest), judged against the live schema`];
   statements.forEach((q, i) => {
     lines.push('', `${i + 1}. ${counted(q.calls, 'call')}, mean ${q.meanMs.toFixed(3)} ms, total ${q.totalMs.toFixed(1)} ms, ${counted(q.rows, 'row')} sent, ${q.avgRowsExamined.toFixed(0)} rows examined a call`);
     const text = q.query.replace(/\s+/g, ' ').trim();
     lines.push(`   ${text.length > 240 ? text.slice(0, 237) + '...' : text}`);
     if (q.noIndexUsed) lines.push(`   ${counted(q.noIndexUsed, 'call')} used no index`);
+    if (q.skipped) lines.push(`   (not judged: ${q.skipped})`);
+    else if (!q.findings.length) lines.push('   no findings');
+    for (const f of q.findings) lines.push(`   ${f.severity} ${f.rule}: ${f.message}`);
   });
   io.out(lines.join('\n') + '\n');
   return 0;

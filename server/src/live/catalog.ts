@@ -6,6 +6,7 @@
 // point into this virtual "database" source, never into the user's files.
 import { defaultConfig } from '../config';
 import { buildFile, type Project } from '../engine/project';
+import type { DialectId } from '../dialects/types';
 import { applyStatement } from '../replay';
 import { Schema } from '../schema';
 import { quoteIdent } from '../sql/ident';
@@ -127,16 +128,20 @@ export async function readCatalog(s: LiveSession): Promise<CatalogSnapshot> {
 }
 
 /** A fresh Schema holding the snapshot's objects (a new one per call: replay mutates schemas). */
-export function catalogSchema(snap: Pick<CatalogSnapshot, 'source' | 'ddl'>): Schema {
+export function catalogSchema(snap: Pick<CatalogSnapshot, 'source' | 'ddl'> & { dialect?: DialectId }): Schema {
   const schema = new Schema();
-  const file = buildFile(snap.source, snap.ddl, { ...defaultConfig(), maxFileBytes: Number.MAX_SAFE_INTEGER }, snap.source);
+  const file = catalogFile(snap);
   for (const stmt of file.statements) applyStatement(schema, stmt);
   return schema;
 }
 
-/** The snapshot's source file (parsed once), for rules and the base schema of a Project. */
-export function catalogFile(snap: Pick<CatalogSnapshot, 'source' | 'ddl'>) {
-  return buildFile(snap.source, snap.ddl, { ...defaultConfig(), maxFileBytes: Number.MAX_SAFE_INTEGER }, snap.source);
+/**
+ * The snapshot's source file (parsed once), for rules and the base schema of a Project. A MySQL or
+ * MariaDB catalog (live/mysql/catalog.ts: `SHOW CREATE TABLE` text) is read by the MySQL front end.
+ */
+export function catalogFile(snap: Pick<CatalogSnapshot, 'source' | 'ddl'> & { dialect?: DialectId }) {
+  const dialect = snap.dialect && snap.dialect !== 'postgres' ? { dialect: snap.dialect, dialectSource: 'the live database' } : {};
+  return buildFile(snap.source, snap.ddl, { ...defaultConfig(), ...dialect, maxFileBytes: Number.MAX_SAFE_INTEGER }, snap.source);
 }
 
 const DDL_KINDS = new Set(['CreateStmt', 'AlterTableStmt', 'IndexStmt', 'ViewStmt', 'CreateTableAsStmt']);

@@ -2,6 +2,7 @@
 // project's own queries, against the live catalog.
 import { defaultConfig, type Config } from '../config';
 import { Project } from '../engine/project';
+import { MYSQL_STATEMENT, type DialectId } from '../dialects/types';
 import type { Severity } from '../model';
 import type { CatalogSnapshot } from './catalog';
 import { catalogFile } from './catalog';
@@ -52,8 +53,10 @@ export const SLOW_SOURCE = 'pg_stat_statements.sql';
  * Runs the query rules and the advisor over `queries` as one virtual file of a project whose schema
  * is the live catalog (the advisor sees all of them together, as it sees a project's queries).
  */
-export function judgeQueries(snapshot: CatalogSnapshot, queries: Omit<SlowQuery, 'findings'>[], config: Config = defaultConfig()): SlowQuery[] {
-  const project = new Project(config);
+export function judgeQueries(snapshot: Pick<CatalogSnapshot, 'source' | 'ddl'> & Partial<CatalogSnapshot> & { dialect?: DialectId }, queries: Omit<SlowQuery, 'findings'>[], config: Config = defaultConfig()): SlowQuery[] {
+  // the statements are the live database's: read in its dialect (MySQL digests as MySQL)
+  const mysql = snapshot.dialect && snapshot.dialect !== 'postgres';
+  const project = new Project(mysql ? { ...config, dialect: snapshot.dialect, dialectSource: 'the live database' } : config);
   project.setBase(catalogFile(snapshot));
   const spans: { start: number; end: number }[] = [];
   let text = '';
@@ -63,14 +66,17 @@ export function judgeQueries(snapshot: CatalogSnapshot, queries: Omit<SlowQuery,
     text += body + ';\n\n';
     spans.push({ start, end: start + body.length + 1 });
   }
-  const file = project.setFile(SLOW_SOURCE, text);
-  const findings = project.analyze([SLOW_SOURCE]).get(SLOW_SOURCE) ?? [];
+  // (a MySQL digest file must not be named pg_...: a name that names a dialect wins over the configuration)
+  const source = mysql ? 'events_statements_summary_by_digest.sql' : SLOW_SOURCE;
+  const file = project.setFile(source, text);
+  const findings = project.analyze([source]).get(source) ?? [];
   return queries.map((q, i) => {
     const span = spans[i];
     const stmts = file.statements.filter((st) => st.start < span.end && st.end > span.start && st.text.trim());
     let skipped: string | undefined;
     if (stmts.length !== 1) skipped = 'not one statement';
     else if (stmts[0].parsed.error) skipped = `does not parse: ${stmts[0].parsed.error.message}`;
+    else if (mysql && stmts[0].kind === MYSQL_STATEMENT && /^\s*(select|with|insert|update|delete|replace)\b/i.test(stmts[0].text)) skipped = 'not read: a MySQL form the rules do not follow yet';
     else if (!stmts[0].kind || !QUERY_KINDS.has(stmts[0].kind)) skipped = 'not a query (utility statement)';
     const mine = findings.filter((f) => f.start >= span.start && f.start < span.end && f.rule !== 'syntax-error');
     return { ...q, findings: skipped ? [] : mine.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message })), ...(skipped ? { skipped } : {}) };

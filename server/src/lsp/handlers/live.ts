@@ -7,7 +7,8 @@
 import { MessageType, ShowMessageNotification } from 'vscode-languageserver';
 import { catalogFile, hasMigrations, readCatalog, type CatalogSnapshot } from '../../live/catalog';
 import { LiveError, LiveSession, parseDatabaseUrl, passwordWithheld, resolveDatabaseUrl } from '../../live/connect';
-import { isMySqlUrl } from '../../live/mysql/connect';
+import { isMySqlUrl, MySqlSession, parseMySqlUrl } from '../../live/mysql/connect';
+import { readMySqlCatalog } from '../../live/mysql/catalog';
 import type { SourceFile } from '../../model';
 import { guardVoid, type DbeServer } from '../server';
 import { counted } from '../../text';
@@ -18,7 +19,8 @@ interface LiveState {
   password?: string;
   /** What the snapshot was read with (connection, timeout, password generation). */
   key?: string;
-  snapshot?: CatalogSnapshot;
+  /** The catalog read (PostgreSQL's or MySQL's: live/catalog.ts, live/mysql/catalog.ts). */
+  snapshot?: Pick<CatalogSnapshot, 'source' | 'ddl' | 'counts'>;
   file?: SourceFile;
   generation: number;
   loading?: Promise<void>;
@@ -43,7 +45,7 @@ export function register(server: DbeServer): void {
 }
 
 /** The catalog of the connected database, once read (for the Schema view and tests). */
-export function liveSnapshot(server: DbeServer): CatalogSnapshot | undefined { return state(server).snapshot; }
+export function liveSnapshot(server: DbeServer): Pick<CatalogSnapshot, 'source' | 'ddl' | 'counts'> | undefined { return state(server).snapshot; }
 
 /** Gives every folder the catalog as its base schema (used only while the folder has no migrations). */
 export function applyLiveBases(server: DbeServer): void {
@@ -74,9 +76,28 @@ export async function refreshLive(server: DbeServer): Promise<void> {
   st.loading = (async () => {
     let session: LiveSession | undefined;
     try {
-      // the MySQL catalog's DDL (live/mysql/catalog.ts) becomes a base file once the MySQL front end
-      // replays it; until then the editor says so instead of connecting
-      if (isMySqlUrl(url)) throw new LiveError('dbEngineer.connection names a MySQL/MariaDB server: its schema does not reach the editor yet (dbe health, dbe slow and dbe explain --database read it from the command line)');
+      // MySQL / MariaDB: the catalog's DDL (SHOW CREATE TABLE) is the base, read by the MySQL front end
+      if (isMySqlUrl(url)) {
+        const parsed = parseMySqlUrl(url, 'dbEngineer.connection');
+        const withholdPassword = passwordWithheld('dbEngineer.connection', parsed, { trustedHosts: server.settings.trustedDatabaseHosts });
+        const my = await MySqlSession.open({
+          url, source: 'dbEngineer.connection', password: st.password, statementTimeoutMs: server.settings.statementTimeoutMs, withholdPassword,
+          notice: (line) => log(server, `DB Engineer: ${line}`),
+        });
+        try {
+          log(server, `DB Engineer: connected to ${my.target} (${my.product} ${my.serverVersion}).`);
+          const snap = await readMySqlCatalog(my);
+          if (st.key !== key) return;
+          st.snapshot = snap;
+          st.file = catalogFile(snap);
+          st.lastError = undefined;
+          const c = snap.counts;
+          log(server, `DB Engineer: schema from ${snap.source} (${counted(c.tables, 'table')}, ${counted(c.views, 'view')}, ${counted(c.indexes, 'index', 'indexes')}) for folders without migrations.`);
+        } finally {
+          await my.close();
+        }
+        return;
+      }
       const picked = resolveDatabaseUrl({ setting: url, env: {} });
       // a workspace can set dbEngineer.connection: no password goes to a host the user has not confirmed
       const withholdPassword = passwordWithheld('dbEngineer.connection', parseDatabaseUrl(picked!.url, 'dbEngineer.connection'), { trustedHosts: server.settings.trustedDatabaseHosts });
