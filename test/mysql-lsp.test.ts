@@ -216,3 +216,71 @@ describe('the sandbox input', () => {
     assert.deepEqual(input.files.map((f) => f.path).sort(), ['/w/migrations/001_a.sql', '/w/migrations/003_c.sql', '/w/queries/r.sql']);
   });
 });
+
+describe('completion on MySQL files', () => {
+  type Item = { label: string; textEdit?: { newText: string }; detail?: string };
+  async function complete(c: LspClient, uri: string, text: string, cursor = '|'): Promise<Item[]> {
+    const at = text.indexOf(cursor);
+    const clean = text.slice(0, at) + text.slice(at + cursor.length);
+    await c.open(uri, clean);
+    const before = clean.slice(0, at);
+    const line = before.split('\n').length - 1;
+    const character = before.length - before.lastIndexOf('\n') - 1;
+    const r = await c.conn.sendRequest<{ items: Item[] } | null>('textDocument/completion', { textDocument: { uri }, position: { line, character } });
+    return r?.items ?? [];
+  }
+  const newTexts = (items: Item[]) => items.map((i) => i.textEdit?.newText ?? i.label);
+
+  test('tables and columns of the MySQL schema, backticks where MySQL needs them, never the PostgreSQL tables', async () => {
+    const ws = workspace({
+      'migrations/004_order.sql': 'CREATE TABLE `order` (`id` INT NOT NULL PRIMARY KEY, `key` VARCHAR(10), `note` TEXT) ENGINE=InnoDB;\n',
+      'pg/001_accounts.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY);\n',
+    });
+    const c = await start(ws);
+    const uri = fileUri(path.join(ws, 'queries/new.sql'));
+    const rels = newTexts(await complete(c, uri, '# new query\nselect * from |'));
+    assert.ok(rels.includes('users') && rels.includes('orders'), rels.join(' '));
+    assert.ok(rels.includes('`order`'), `a reserved word is quoted: ${rels.join(' ')}`);
+    assert.ok(!rels.includes('accounts'), 'a PostgreSQL table is not offered on a MySQL file');
+    const cols = newTexts(await complete(c, uri, 'select o.| from `order` o;'));
+    assert.deepEqual(cols.sort(), ['`key`', 'id', 'note']);
+    const typed = newTexts(await complete(c, uri, 'select `id` from `users` u where u.`em|'));
+    assert.ok(typed.includes('`email`'), `an opened backtick is closed: ${typed.join(' ')}`);
+    const expr = await complete(c, uri, 'select `email`, date_f| from `users`;');
+    assert.ok(newTexts(expr).includes('date_format'), 'MySQL functions');
+    assert.ok(newTexts(await complete(c, uri, 'select `email` from `users` u where u.id = 1 and st|;')).includes('str_to_date'));
+    assert.ok(!newTexts(await complete(c, uri, 'select array_a| from `users`;')).includes('array_agg'), 'no PostgreSQL-only function');
+  });
+
+  test('no completion in a # comment or a "string"; MySQL keywords at a statement start, for a column type and table options', async () => {
+    const ws = workspace();
+    const c = await start(ws);
+    const uri = fileUri(path.join(ws, 'queries/new.sql'));
+    assert.deepEqual(await complete(c, uri, 'select 1;\n# select * from |\n'), []);
+    assert.deepEqual(await complete(c, uri, 'select * from `users` where `email` = "a fr|";'), []);
+    const starts = newTexts(await complete(c, uri, 'select 1;\n|'));
+    assert.ok(starts.includes('REPLACE INTO') && starts.includes('INSERT IGNORE INTO'), starts.join(', '));
+    assert.ok(!starts.includes('CREATE MATERIALIZED VIEW') && !starts.includes('CREATE INDEX CONCURRENTLY'), 'no PostgreSQL-only statement');
+    const types = newTexts(await complete(c, uri, 'CREATE TABLE `t` (`id` |'));
+    assert.ok(types.includes('INT') && types.includes('DATETIME') && types.includes('TINYINT'), types.join(' '));
+    assert.ok(newTexts(await complete(c, uri, 'create table `t` (`id` |')).includes('datetime'), 'lower case like the statement');
+    const opts = newTexts(await complete(c, uri, 'CREATE TABLE `t` (`id` INT |'));
+    assert.ok(opts.includes('AUTO_INCREMENT') && opts.includes('UNSIGNED'), opts.join(' '));
+    const table = newTexts(await complete(c, uri, 'CREATE TABLE `t` (`id` INT) |'));
+    assert.ok(table.includes('ENGINE = InnoDB'), table.join(' '));
+    const lower = newTexts(await complete(c, uri, 'alter table `users` |'));
+    assert.ok(lower.includes('modify column') && lower.includes('add index'), `lower case like the statement: ${lower.join(', ')}`);
+  });
+
+  test('signature help for a MySQL function', async () => {
+    const ws = workspace();
+    const c = await start(ws);
+    const uri = fileUri(path.join(ws, 'queries/sig.sql'));
+    const text = 'select date_format(`created_at`, ) from `users`;';
+    await c.open(uri, text);
+    const h = await c.conn.sendRequest<{ signatures: { label: string }[]; activeParameter: number } | null>('textDocument/signatureHelp', { textDocument: { uri }, position: { line: 0, character: text.indexOf(', )') + 2 } });
+    assert.ok(h, 'an answer');
+    assert.match(h!.signatures[0].label, /^date_format\(date, format/);
+    assert.equal(h!.activeParameter, 1);
+  });
+});
