@@ -17,6 +17,7 @@ import { EXPLAIN_REQUEST, type ExplainResult } from '../server/src/lsp/explain-p
 import { Project } from '../server/src/engine/project';
 import { sandboxInput } from '../server/src/sandbox/input';
 import { lex } from '../server/src/dialects/mysql/lex';
+import { spawnSync } from 'node:child_process';
 
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'mysql-editor');
 const clients: LspClient[] = [];
@@ -282,5 +283,19 @@ describe('completion on MySQL files', () => {
     assert.ok(h, 'an answer');
     assert.match(h!.signatures[0].label, /^date_format\(date, format/);
     assert.equal(h!.activeParameter, 1);
+  });
+});
+
+describe('dbe lint --verbose', () => {
+  test('prints the project\'s dialect with why, and the files that differ with theirs', () => {
+    const ws = workspace({ 'pg/legacy.postgres.sql': 'SELECT 1;\n' });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'lint', '--verbose', '.'], { cwd: ws, encoding: 'utf8', env: { ...process.env, DBE_CACHE_DIR: path.join(ws, '.cache'), DBE_TIMING: '' }, timeout: 60_000 });
+    assert.match(r.stderr, /^dbe: \.: dialect: MySQL \(4 of 5 SQL files; detected from their statements/m);
+    assert.match(r.stderr, /^dbe: \.: {3}pg\/legacy\.postgres\.sql is PostgreSQL: file name \(postgres\)$/m);
+    const plain = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'lint', '.'], { cwd: ws, encoding: 'utf8', env: { ...process.env, DBE_CACHE_DIR: path.join(ws, '.cache'), DBE_TIMING: '' }, timeout: 60_000 });
+    assert.doesNotMatch(plain.stderr, /dialect:/, 'only with --verbose');
+    const cfg = workspace({ '.dbe.json': '{ "dialect": "mariadb" }\n' });
+    const c = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'lint', '--verbose', '.'], { cwd: cfg, encoding: 'utf8', env: { ...process.env, DBE_CACHE_DIR: path.join(cfg, '.cache'), DBE_TIMING: '' }, timeout: 60_000 });
+    assert.match(c.stderr, /dialect: MariaDB \(4 of 4 SQL files; "dialect" in \.dbe\.json\)/);
   });
 });
