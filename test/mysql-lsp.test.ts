@@ -17,6 +17,7 @@ import { EXPLAIN_REQUEST, type ExplainResult } from '../server/src/lsp/explain-p
 import { Project } from '../server/src/engine/project';
 import { sandboxInput } from '../server/src/sandbox/input';
 import { lex } from '../server/src/dialects/mysql/lex';
+import { postgresOnly } from '../server/src/dialects/mysql/pg-only';
 import { spawnSync } from 'node:child_process';
 
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'mysql-editor');
@@ -297,5 +298,35 @@ describe('dbe lint --verbose', () => {
     const cfg = workspace({ '.dbe.json': '{ "dialect": "mariadb" }\n' });
     const c = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'lint', '--verbose', '.'], { cwd: cfg, encoding: 'utf8', env: { ...process.env, DBE_CACHE_DIR: path.join(cfg, '.cache'), DBE_TIMING: '' }, timeout: 60_000 });
     assert.match(c.stderr, /dialect: MariaDB \(4 of 4 SQL files; "dialect" in \.dbe\.json\)/);
+  });
+});
+
+describe('code actions on MySQL findings', () => {
+  test('a finding on a MySQL file gets its ignore comments (valid MySQL) and never a fix in PostgreSQL\'s words', async () => {
+    const ws = workspace();
+    const c = await start(ws, { createFiles: true });
+    const uri = fileUri(path.join(ws, 'migrations/001_users.sql'));
+    const published = await c.open(uri, fs.readFileSync(path.join(ws, 'migrations/001_users.sql'), 'utf8'));
+    const d = published.diagnostics.find((x) => x.code === 'int-primary-key');
+    assert.ok(d, `int-primary-key on the MySQL key: ${published.diagnostics.map((x) => x.code).join(', ')}`);
+    const actions = await c.codeActions(uri, [d]);
+    const titles = actions.map((a) => a.title);
+    assert.ok(titles.includes('Ignore int-primary-key for this statement'), titles.join(' | '));
+    const texts = actions.flatMap((a) => [
+      ...Object.values(a.edit?.changes ?? {}).flat().map((e) => e.newText),
+      ...(a.edit?.documentChanges ?? []).flatMap((dc) => ('edits' in dc ? dc.edits.map((e) => e.newText) : [])),
+    ]);
+    assert.ok(texts.some((t) => /^-- dbe-ignore int-primary-key/m.test(t)), 'a `-- ` comment, which MySQL reads as a comment too');
+    for (const t of texts) assert.equal(postgresOnly(t), undefined, `no PostgreSQL-only text offered: ${t.slice(0, 200)}`);
+  });
+
+  test('postgresOnly: what only PostgreSQL runs, comments aside', () => {
+    assert.equal(postgresOnly("SET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN id TYPE bigint;"), 'SET lock_timeout');
+    assert.equal(postgresOnly('ALTER TABLE users ALTER COLUMN id TYPE bigint;'), 'ALTER COLUMN ... TYPE');
+    assert.equal(postgresOnly('CREATE INDEX CONCURRENTLY i ON t (a);'), 'CONCURRENTLY');
+    assert.equal(postgresOnly("SELECT '1'::int;"), '::');
+    assert.equal(postgresOnly('ALTER TABLE `users` MODIFY `id` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT;'), undefined);
+    assert.equal(postgresOnly('-- not CONCURRENTLY: MySQL has no such thing\nCREATE INDEX i ON t (a);\nDROP INDEX i ON t;'), undefined);
+    assert.equal(postgresOnly("ALTER TABLE t ALTER COLUMN c SET DEFAULT 'x';"), undefined);
   });
 });
