@@ -14,6 +14,7 @@ import { applyTextEdits, fileUri, LspClient } from './lspClient';
 import { ready, ROOT } from './helpers';
 import { DIALECT_REQUEST, type DialectResult } from '../server/src/lsp/status-protocol';
 import { EXPLAIN_REQUEST, type ExplainResult } from '../server/src/lsp/explain-protocol';
+import { SCHEMA_TREE_REQUEST, type SchemaTreeResult } from '../server/src/lsp/schema-protocol';
 import { Project } from '../server/src/engine/project';
 import { sandboxInput } from '../server/src/sandbox/input';
 import { lex } from '../server/src/dialects/mysql/lex';
@@ -328,5 +329,30 @@ describe('code actions on MySQL findings', () => {
     assert.equal(postgresOnly('ALTER TABLE `users` MODIFY `id` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT;'), undefined);
     assert.equal(postgresOnly('-- not CONCURRENTLY: MySQL has no such thing\nCREATE INDEX i ON t (a);\nDROP INDEX i ON t;'), undefined);
     assert.equal(postgresOnly("ALTER TABLE t ALTER COLUMN c SET DEFAULT 'x';"), undefined);
+  });
+});
+
+describe('the Schema view', () => {
+  test('a MySQL project: its MySQL tables, named MySQL; with more PostgreSQL files: the PostgreSQL tables and the count of MySQL files left out', async () => {
+    const ws = workspace();
+    const c = await start(ws);
+    const r = await c.conn.sendRequest<SchemaTreeResult>(SCHEMA_TREE_REQUEST, {});
+    const f = r.folders[0];
+    assert.equal(f.dialect, 'MySQL');
+    assert.deepEqual(f.tables.map((t) => t.name), ['orders', 'users']);
+    const users = f.tables.find((t) => t.name === 'users')!;
+    assert.deepEqual(users.columns.map((col) => [col.name, col.type]), [['id', 'INT UNSIGNED'], ['email', 'VARCHAR(255)'], ['created_at', 'DATETIME']]);
+    assert.equal(f.otherDialectFiles, undefined);
+
+    const mixed = workspace({
+      'pg/001_a.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY);\n', 'pg/002_b.sql': 'CREATE TABLE ledgers (id bigint PRIMARY KEY);\n',
+      'pg/003_c.sql': 'CREATE TABLE entries (id bigint PRIMARY KEY);\n', 'pg/004_d.sql': 'CREATE TABLE notes (id bigint PRIMARY KEY);\n',
+      'pg/005_e.sql': 'CREATE TABLE tags (id bigint PRIMARY KEY);\n',
+    });
+    const c2 = await start(mixed);
+    const m = (await c2.conn.sendRequest<SchemaTreeResult>(SCHEMA_TREE_REQUEST, {})).folders[0];
+    assert.equal(m.dialect, 'PostgreSQL');
+    assert.deepEqual(m.tables.map((t) => t.name), ['accounts', 'entries', 'ledgers', 'notes', 'tags']);
+    assert.equal(m.otherDialectFiles, 4);
   });
 });
