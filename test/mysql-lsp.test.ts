@@ -356,3 +356,17 @@ describe('the Schema view', () => {
     assert.equal(m.otherDialectFiles, 4);
   });
 });
+
+describe('typing in a MySQL query keeps the schema epoch', () => {
+  test('ddlSignature: a MySQL query, SHOW or session SET is not DDL; CREATE/ALTER and a comment-hidden one are', async () => {
+    await ready();
+    const { ddlSignature } = await import('../server/src/lsp/server');
+    const sig = (text: string) => { const p = new Project(); return ddlSignature(p.setFile('/w/q.mysql.sql', text)); };
+    assert.equal(sig('select `a` from `t`;\n# note\nSET NAMES utf8mb4;\n'), sig('select `a`, `b` from `t` where `c` = 1;\n# note\nSET NAMES utf8mb4;\n'));
+    assert.equal(sig('delete from `t`;\n(select 1) union (select 2);'), sig('delete from `t` where id = 2;\n(select 1);'));
+    assert.notEqual(sig('CREATE TABLE `t` (`a` INT);'), sig('CREATE TABLE `t` (`a` BIGINT);'));
+    assert.notEqual(sig('ALTER TABLE `t` ADD `b` INT;\nselect 1;'), sig('ALTER TABLE `t` ADD `c` INT;\nselect 1;'));
+    assert.notEqual(sig('/*!40101 ALTER TABLE `t` ENGINE=InnoDB */;'), sig('/*!40101 ALTER TABLE `t` ENGINE=MyISAM */;'), 'executable comment: code');
+    assert.notEqual(sig('selection_table_create();'), sig('selection_table_create(2);'), 'a word that starts like select is not a query');
+  });
+});
