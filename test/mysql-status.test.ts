@@ -22,7 +22,10 @@ describe('status bar: the active file\'s dialect', () => {
     assert.match(String(item.tooltip), /^This file: MariaDB — "dialect" in \.dbe\.json\./);
     s.update({ ...base, state: 'ready', files: 5 });
     assert.equal(item.text, '$(database) DB Engineer: 5 files · MariaDB', 'kept across status updates');
+    s.update({ ...base, files: 5, sandbox: { state: 'ready', ran: 3, failed: 0, explained: 1, rejected: 0, findings: 0, ms: 40 } });
+    assert.match(item.text, /^\$\(database\) DB Engineer: 5 files · sandbox .* · MariaDB$/, 'after the sandbox part');
     s.setDialect(null);
+    s.update({ ...base, files: 5 });
     assert.equal(item.text, '$(database) DB Engineer: 5 files');
     s.update({ ...base, trusted: false });
     s.setDialect({ id: 'mysql', name: 'MySQL', why: 'setting dbEngineer.dialect' });
