@@ -14,6 +14,8 @@ export interface Io { out(s: string): void; err(s: string): void; cwd: string; s
 
 export async function lintCommand(o: LintOptions, io: Io): Promise<number> {
   const specs = timed('collect', () => collectProjects(o.paths, o.config, io.cwd));
+  // --dialect: every project's files are read as that dialect (a file name that names one still wins)
+  if (o.dialect) for (const s of specs) s.config = { ...s.config, dialect: o.dialect, dialectSource: `--dialect ${o.dialect}` };
   for (const s of specs) for (const n of s.notes ?? []) io.err(`dbe: ${n}\n`);
   // Worker threads need the bundled script (dist/cli.js); from sources everything runs here.
   const canThread = !!io.script && io.script.endsWith('.js');
@@ -45,7 +47,10 @@ export async function lintCommand(o: LintOptions, io: Io): Promise<number> {
   for (const s of specs) for (const f of s.files) { const r = byPath.get(f); if (r) { ordered.push(r); byPath.delete(f); } }
   // The sandbox (PGlite) is loaded only when a project asks for it.
   if (o.sandbox ?? specs.some((s) => s.config.sandbox)) await (await import('./sandbox-command')).addSandboxFindings(o, specs, ordered, io);
-  return finish(o, io, results, ordered);
+  // The MySQL server check (a local throwaway server or a named one): exit 2 when it could not run.
+  const checked = o.checkServer ? await (await import('./server-check-command')).addServerCheckFindings(o, specs, ordered, io) : true;
+  const code = finish(o, io, results, ordered);
+  return checked ? code : Math.max(code, 2);
 }
 
 export function finish(o: LintOptions, io: Io, results: ProjectResult[], files: FileReport[]): number {

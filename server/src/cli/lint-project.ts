@@ -263,7 +263,9 @@ function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: strin
   for (const p of changed) {
     const src = original.get(p);
     const now = project.getFile(p)!.text;
-    const why = src ? worseParse(parseSummary(src.text), parseSummary(now), removed.get(p) ?? 0) : (/\.sql$/i.test(p) && parseSummary(now).errors ? 'it does not parse' : undefined);
+    // a MySQL file is checked by the MySQL front end (its dialect as the project reads it now)
+    const fam = project.getFile(p)?.dialect.family;
+    const why = src ? worseParse(parseSummary(src.text, fam), parseSummary(now, fam), removed.get(p) ?? 0) : (/\.sql$/i.test(p) && parseSummary(now, fam).errors ? 'it does not parse' : undefined);
     if (!why) continue;
     notes.push(`${show(p)}: not rewritten: together its fixes fail the check (${why})`);
     for (const q of component.get(p)!) rejected.add(q);
