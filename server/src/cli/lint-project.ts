@@ -1,5 +1,6 @@
 // Lints one project (read, parse, replay, judge; with --fix, fix and re-lint) and returns its
 // findings already converted to the JSON contract's shape, so the result can cross a worker boundary.
+import { describeDialects } from '../dialects/describe';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Project } from '../engine/project';
@@ -161,7 +162,7 @@ function lintWith(project: Project, spec: ProjectSpec, sources: ({ path: string 
   const mode = options.saveCache ?? 'save';
   if (store && mode === 'save') timed('cache-save', () => store.save());
   const root = path.relative(options.cwd, spec.root) || '.';
-  const plan = describePlan(project.migrationPlan()).map((l) => `${root}: ${l}`);
+  const plan = [...describeDialects(project, (p) => path.relative(spec.root, p) || p), ...describePlan(project.migrationPlan())].map((l) => `${root}: ${l}`);
   const report = timed('report', () => toJsonReport(project, results, (p) => path.relative(options.cwd, p) || p));
   const files: FileReport[] = [];
   let i = 0;
