@@ -16,6 +16,31 @@ export interface Column {
   loc: Loc;
   /** Where the current type was written (CREATE TABLE, ADD COLUMN or ALTER COLUMN TYPE). */
   typeLoc: Loc;
+  /** MySQL / MariaDB facts (absent for PostgreSQL columns). */
+  mysql?: MySqlColumn;
+}
+
+/** What a MySQL / MariaDB column has beyond the shared model (dialects/mysql/replay.ts). */
+export interface MySqlColumn {
+  /** The name as written (the column's key and `name` are lower-cased: MySQL compares column names case-insensitively). */
+  name?: string;
+  unsigned?: boolean;
+  zerofill?: boolean;
+  autoIncrement?: boolean;
+  /** Display width of an integer type (`int(11)`): not a size limit. */
+  displayWidth?: number;
+  /** CHARACTER SET / COLLATE written on the column (lower-case). */
+  charset?: string;
+  collation?: string;
+  /** ON UPDATE expression (`CURRENT_TIMESTAMP`), as written. */
+  onUpdate?: string;
+  /** The values of an ENUM or SET type. */
+  enumValues?: string[];
+  /** DEFAULT expression as written. */
+  default?: string;
+  comment?: string;
+  /** Generated column: VIRTUAL or STORED (PERSISTENT is MariaDB's STORED). */
+  generated?: 'virtual' | 'stored';
 }
 
 export interface Index {
@@ -42,6 +67,13 @@ export interface Index {
   predicateText: string;
   include: string[];
   loc: Loc;
+  /** MySQL / MariaDB facts (absent for PostgreSQL indexes). */
+  mysql?: {
+    /** Prefix length of each key element (`name(10)`), aligned with columns; undefined: the whole value. */
+    prefix?: (number | undefined)[];
+    /** Created by InnoDB for a FOREIGN KEY that had no usable index; dropped when another index can serve it. */
+    forForeignKey?: boolean;
+  };
 }
 
 export interface ForeignKey {
@@ -78,6 +110,21 @@ export interface Table {
    * would say "no such column" stay silent.
    */
   columnsUnknown?: boolean;
+  /** MySQL / MariaDB facts (absent for PostgreSQL tables). */
+  mysql?: MySqlTable;
+}
+
+/** What a MySQL / MariaDB table has beyond the shared model (dialects/mysql/replay.ts). */
+export interface MySqlTable {
+  /** Storage engine as written (`InnoDB`, `MyISAM`); absent when the statement did not name one (the server default, InnoDB). */
+  engine?: string;
+  /** Default character set and collation of the table (lower-case). */
+  charset?: string;
+  collation?: string;
+  /** Every table option as written (upper-case name -> value): ROW_FORMAT, AUTO_INCREMENT, COMMENT, ... */
+  options?: Record<string, string>;
+  /** TEMPORARY table. */
+  temporary?: boolean;
 }
 
 /** A relation or column renamed by a replayed statement (for "did you mean" across a rename). */
