@@ -4,7 +4,7 @@ CREATE TABLE users (
     email       VARCHAR(255) NOT NULL,
     username    VARCHAR(50)  NOT NULL,
     country     CHAR(2),
-    created_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    created_at  DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     deleted_at  DATETIME NULL,
     UNIQUE KEY uq_users_email (email),
     UNIQUE KEY uq_users_username (username),

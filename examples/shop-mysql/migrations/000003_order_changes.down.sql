@@ -1,12 +1,4 @@
-CREATE TABLE audit_log (
-    table_name  VARCHAR(50) NOT NULL,
-    record_id   BIGINT UNSIGNED NOT NULL,
-    action      VARCHAR(10) NOT NULL,
-    user_id     BIGINT UNSIGNED,
-    changed_at  DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    CONSTRAINT fk_audit_log_user FOREIGN KEY (user_id) REFERENCES users (id)
-) ENGINE=MyISAM DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
-
+ALTER TABLE users ADD COLUMN deleted_at DATETIME NULL;
 ALTER TABLE users RENAME COLUMN handle TO username;
 ALTER TABLE order_items DROP FOREIGN KEY fk_order_items_product;
 ALTER TABLE orders MODIFY total_amount DECIMAL(12, 2) NOT NULL;

@@ -9,4 +9,4 @@ ALTER TABLE orders MODIFY total_amount DECIMAL(14, 2) NOT NULL;
 ALTER TABLE order_items ADD CONSTRAINT fk_order_items_product FOREIGN KEY (product_id) REFERENCES products (id);
 
 ALTER TABLE users RENAME COLUMN username TO handle;
-DROP TABLE audit_log;
+ALTER TABLE users DROP COLUMN deleted_at;

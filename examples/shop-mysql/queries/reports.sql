@@ -15,7 +15,7 @@ SELECT id, email FROM users WHERE country = 'DE';
 
 SELECT u.id, u.email
 FROM users u
-WHERE u.id NOT IN (SELECT o.user_id FROM orders o WHERE o.status = 'refunded');
+WHERE u.id NOT IN (SELECT a.user_id FROM audit_log a WHERE a.action = 'delete');
 
 SELECT SQL_CACHE id, name, price FROM products WHERE category = 'phones';
 
