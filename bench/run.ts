@@ -6,7 +6,8 @@
 // (bench/editor.ts) and the sandbox benchmark (bench/sandbox.ts) when they exist.
 // (bench/lsp-stress.ts: the language server under big inputs; bench/format.ts: Format Document latency.)
 // (bench/completion.ts: completion latency on lemmy, p95 against 30 ms.)
-// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-completion] [-- --no-format]
+// (bench/mysql-replay.ts: MySQL DDL replay time per statement on real MySQL projects, cold and warm.)
+// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-completion] [-- --no-format] [-- --no-mysql-replay]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -200,6 +201,18 @@ function main(): void {
     else console.log(`format benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
   }
 
+  let mysqlReplay: unknown;
+  const mysqlReplayScript = path.join(ROOT, 'bench', 'mysql-replay.ts');
+  if (!args.includes('--no-mysql-replay') && fs.existsSync(mysqlReplayScript)) {
+    console.log('\nbench/mysql-replay.ts:');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', mysqlReplayScript], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+    const out = (r.stdout ?? '').trim().split('\n');
+    for (const l of out.slice(0, -1)) console.log(l);
+    const line = out.reverse().find((l) => l.startsWith('{'));
+    if (line) { try { mysqlReplay = JSON.parse(line); } catch { /* printed above */ } }
+    else console.log(`mysql-replay benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
+  }
+
   const summary = {
     files: files.length, bytes, runs: RUNS,
     dbe: Object.fromEntries(rows.slice(0, 5).map(([n, t]) => [n, { best: +(t.best / 1000).toFixed(3), median: +(t.median / 1000).toFixed(3) }])),
@@ -209,6 +222,7 @@ function main(): void {
     sandbox,
     completion,
     format,
+    mysqlReplay,
   };
   console.log('\n' + JSON.stringify(summary));
 }

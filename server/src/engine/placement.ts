@@ -133,6 +133,7 @@ const VALIDATE_ONLY = /^alter\s+table\s+(if\s+exists\s+)?(only\s+)?[\w."]+\s+val
  */
 function lockTimeoutLine(sql: string, plan: MigrationPlan, convention: Convention, tool?: string): string {
   if (plan.nonTransactional && convention === 'golang-migrate') return '';
+  if (plan.anchor.file.dialect?.family === 'mysql') return ''; // PostgreSQL's lock_timeout (MySQL DDL is not transactional)
   if (/\block_timeout\b/i.test(sql)) return ''; // the plan sets its own (expand-contract's switch step)
   const locks = splitStatements(sql).statements.some((s) => !VALIDATE_ONLY.test(s.text.trim()) && LOCKING.some((r) => r.test(s.text.trim())));
   if (!locks) return '';
@@ -192,7 +193,7 @@ function placeInFolder(folder: { dir: string; convention: Convention; entries: s
     // `.autocommit` is ory/x popx's; gobuffalo pop (supabase auth) would not read such a name: only in a
     // folder that already uses it (a CONCURRENTLY migration elsewhere is dropped by the engine)
     const autocommit = plan.nonTransactional && folder.entries.some((e) => /\.autocommit\.(up|down)\.sql$/i.test(e));
-    const infix = `.postgres${autocommit ? '.autocommit' : ''}`;
+    const infix = `.${plan.anchor.file.dialect?.family === 'mysql' ? 'mysql' : 'postgres'}${autocommit ? '.autocommit' : ''}`;
     name = { ...name, up: name.up.replace(/\.up\.sql$/i, `${infix}.up.sql`), down: name.down?.replace(/\.down\.sql$/i, `${infix}.down.sql`) };
   }
   // the anchor's path tells the separator when the folder's own name has none (a relative `m`)

@@ -2,6 +2,7 @@
 // These helpers find ends with the real PostgreSQL scanner's tokens.
 import type { Statement } from '../model';
 import { tokens, type Token } from './parse';
+import { mySqlTokens } from '../dialects/mysql/tokens';
 
 const TYPE_STOP = new Set([
   'not', 'null', 'default', 'primary', 'references', 'unique', 'check', 'constraint', 'collate',
@@ -16,7 +17,9 @@ const fileTokCache = new WeakMap<Statement, { text: string; start: number; toks:
 export function fileTokens(stmt: Statement): Token[] {
   const hit = fileTokCache.get(stmt);
   if (hit && hit.text === stmt.text && hit.start === stmt.start) return hit.toks;
-  const toks = tokens(stmt.text).map((t) => ({ ...t, start: t.start + stmt.start, end: t.end + stmt.start }));
+  // a MySQL statement's tokens come from the MySQL lexer (backticks, "strings", # comments)
+  const own = stmt.file?.dialect?.family === 'mysql' ? mySqlTokens(stmt.text) : tokens(stmt.text);
+  const toks = own.map((t) => ({ ...t, start: t.start + stmt.start, end: t.end + stmt.start }));
   fileTokCache.set(stmt, { text: stmt.text, start: stmt.start, toks });
   return toks;
 }

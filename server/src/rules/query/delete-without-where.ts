@@ -1,6 +1,7 @@
 import type { Rule } from '../types';
 import { unfiltered } from './dml-util';
 import { queryContexts } from './util';
+import { mySqlLimited } from '../../dialects/mysql/rules-util';
 
 export const rule: Rule = {
   meta: {
@@ -16,16 +17,21 @@ export const rule: Rule = {
     good: "DELETE FROM sessions WHERE expires_at < now() - interval '30 days';",
     fixable: false,
     notes:
-      'Also reported inside CTEs and LANGUAGE sql function bodies; `WHERE CURRENT OF cursor` counts as a WHERE clause. Not reported for a table created earlier in the same file (except inside a function body, which runs later) or for system catalogs. PL/pgSQL bodies are not inspected.',
+      'Also reported inside CTEs and LANGUAGE sql function bodies; `WHERE CURRENT OF cursor` counts as a WHERE clause. Not reported for a table created earlier in the same file (except inside a function body, which runs later) or for system catalogs. PL/pgSQL bodies are not inspected. MySQL: not reported for `DELETE ... LIMIT n` (a batched purge); multi-table DELETE is not read; the TRUNCATE advice says that MySQL\'s TRUNCATE commits at once and resets AUTO_INCREMENT.',
   },
   textFilter: /\bdelete\b/i,
   beforeStatement(outer) {
+    const mysql = outer.file.dialect.family === 'mysql';
+    // MySQL: DELETE ... LIMIT n removes n rows at most (the usual batched purge)
+    if (mysql && mySqlLimited(outer.stmt.text)) return;
     for (const ctx of queryContexts(outer)) {
       for (const d of unfiltered(ctx, 'DeleteStmt')) {
         if (d.isNew) continue;
         ctx.report({
           start: d.start, end: d.end,
-          message: `This DELETE removes every row of ${d.name}; add the intended WHERE clause, or use TRUNCATE ${d.name} if emptying the table is really the goal.`,
+          message: mysql
+            ? `This DELETE removes every row of ${d.name}; add the intended WHERE clause, or use TRUNCATE TABLE ${d.name} if emptying the table is really the goal (in MySQL TRUNCATE commits at once, cannot be rolled back and resets AUTO_INCREMENT).`
+            : `This DELETE removes every row of ${d.name}; add the intended WHERE clause, or use TRUNCATE ${d.name} if emptying the table is really the goal.`,
         });
       }
     }

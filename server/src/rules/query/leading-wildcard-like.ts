@@ -47,7 +47,7 @@ export const rule: Rule = {
     good: "CREATE EXTENSION IF NOT EXISTS pg_trgm;\nCREATE TABLE products (id bigint PRIMARY KEY, name text);\nCREATE INDEX products_name_trgm ON products USING gin (name gin_trgm_ops);\nSELECT id FROM products WHERE name ILIKE '%phone%';",
     fixable: false,
     notes:
-      'Checked in WHERE and JOIN ... ON of SELECT, UPDATE and DELETE, for LIKE, ILIKE, `~~` and `~~*` whose pattern is a literal (or a concatenation / concat() call whose first piece is a literal) starting with `%` or `_`. Not reported when the column\'s table has a GIN or GiST index with gin_trgm_ops / gist_trgm_ops on the column (directly or inside an expression such as lower(col)), for NOT LIKE (no index serves it anyway), in CHECK constraints and select lists, and for system catalogs. A query of a one-off migration step (an UPDATE or DELETE in a migration file: it runs once) is not reported, as for missing-index. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
+      'Checked in WHERE and JOIN ... ON of SELECT, UPDATE and DELETE, for LIKE, ILIKE, `~~` and `~~*` whose pattern is a literal (or a concatenation / concat() call whose first piece is a literal) starting with `%` or `_`. Not reported when the column\'s table has a GIN or GiST index with gin_trgm_ops / gist_trgm_ops on the column (directly or inside an expression such as lower(col)), for NOT LIKE (no index serves it anyway), in CHECK constraints and select lists, and for system catalogs. A query of a one-off migration step (an UPDATE or DELETE in a migration file: it runs once) is not reported, as for missing-index. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well. MySQL: the advice is a FULLTEXT index with MATCH ... AGAINST for word search (MySQL has no trigram index); REGEXP is not reported.',
   },
   textFilter: /like|~~/i,
   onStatement(outer) {
@@ -77,7 +77,9 @@ export const rule: Rule = {
             const pattern = brief(textOf(ctx, exprRange(ctx, n.rexpr)), 40);
             ctx.report({
               ...r,
-              message: `The pattern ${pattern} starts with a wildcard, so no B-tree index on ${tname}.${col.column} can serve it; add a trigram index (USING gin (${col.column} gin_trgm_ops)) or anchor the pattern at the start.`,
+              message: ctx.file.dialect.family === 'mysql'
+                ? `The pattern ${pattern} starts with a wildcard, so no index on ${tname}.${col.column} can serve it (every row is read); anchor the pattern at the start, or for word search use a FULLTEXT index with MATCH (${col.column}) AGAINST (...).`
+                : `The pattern ${pattern} starts with a wildcard, so no B-tree index on ${tname}.${col.column} can serve it; add a trigram index (USING gin (${col.column} gin_trgm_ops)) or anchor the pattern at the start.`,
             });
           });
         }

@@ -3,6 +3,7 @@ import { placeMigration, placesInline } from '../../engine/placement';
 import type { Fix, Loc, SourceFile, Statement } from '../../model';
 import type { Rule, SchemaContext } from '../types';
 import { statementOf } from '../schema/util';
+import { mySqlIdent } from '../../dialects/mysql/rules-util';
 
 function baseName(p: string): string { return p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1); }
 
@@ -31,10 +32,18 @@ function fixFor(ctx: SchemaContext, files: readonly SourceFile[], r: IndexRecomm
   const title = `add ${r.name}`;
   // inline, right after the CREATE TABLE of the same file: the table is still empty, a plain build is fine
   const inlineNew = !newFile && anchor.file.path === r.table.createdIn;
-  const up = inlineNew ? r.createInline : r.create;
-  const placed = placeMigration(files, { title, up, down: r.drop, anchor, nonTransactional: !inlineNew && r.concurrent });
+  const my = anchor.file.dialect.family === 'mysql' ? mySqlIndex(r) : undefined;
+  const up = my ? my.create : inlineNew ? r.createInline : r.create;
+  const placed = placeMigration(files, { title, up, down: my ? my.drop : r.drop, anchor, nonTransactional: !my && !inlineNew && r.concurrent });
   const how = placed.mode === 'new-file' ? ` in a new migration ${baseName(placed.path)}` : ` after the ${anchor.kind === 'CreateStmt' ? 'CREATE TABLE' : 'statement'} of ${r.table.name}`;
   return { title: `Create index ${r.name} on ${r.table.name} (${keyList(r)})${how}`, edits: placed.edits };
+}
+
+/** The index in MySQL's words: no CONCURRENTLY (InnoDB builds it online), no IF NOT EXISTS, no INCLUDE or partial predicate. */
+function mySqlIndex(r: IndexRecommendation): { create: string; drop: string } {
+  const cols = r.keys.map((k) => mySqlIdent(k.column) + (k.desc ? ' DESC' : '')).join(', ');
+  const table = mySqlIdent(r.table.name);
+  return { create: `CREATE INDEX ${mySqlIdent(r.name)} ON ${table} (${cols});`, drop: `DROP INDEX ${mySqlIdent(r.name)} ON ${table};` };
 }
 
 export const rule: Rule = {
@@ -58,6 +67,7 @@ export const rule: Rule = {
       'The index: a partial `WHERE deleted_at IS NULL` (also `deleted`, `archived_at`, `removed_at`, ...) when the table has such a nullable column and every query served filters on it being NULL; `INCLUDE (...)` when at least two SELECTs are served and together read at most three other (non-JSON, non-array) columns of the table, so they become index-only scans. The name is `idx_<table>_<columns>`, cut to 63 bytes and made unique.',
       'The fix follows the project: in a migration convention it writes a new migration with `CREATE INDEX CONCURRENTLY IF NOT EXISTS` (plain `IF NOT EXISTS` on a partitioned table), marked to run outside a transaction where the tool has a way (Diesel `metadata.toml`, Flyway `.conf`), with `DROP INDEX CONCURRENTLY IF EXISTS` as its rollback where the convention has down migrations. In a single file it adds a plain `CREATE INDEX` right after the table\'s CREATE TABLE (or after the latest statement that added one of its columns). When the index leads with the columns of an unindexed foreign key, `fk-without-index` offers the very same fix, so one index settles both; the message names existing indexes the new one makes redundant.',
       'Evidence, with `--sandbox` (or `"sandbox": true`): after the migrations, the sandbox fills every table with generated rows (`"sandbox": { "rows": N }`, default 10,000 a table; 0 turns it off) and ANALYZEs them; then, for each recommendation, in a transaction that is rolled back, it takes the planner\'s estimated total cost of each query the index serves (`EXPLAIN`, `GENERIC_PLAN` for `$n` parameters), creates the index, takes the cost again, and rolls back. Each finding gets its own query\'s costs: in the message ("planner: cost 1,234 → 8.3 with the index, on 10,000 generated rows in orders") and as `evidence.costBefore`/`costAfter` (with `indexUsed`, `tableRows`, `generated`) in the JSON; `dbe advise --sandbox` shows them per query and the largest saving per index. When the planner would not use the index for that query, or the plan gets less than 10% cheaper with it, the finding is kept but lowered to `hint`, with the reason in the message, rather than withdrawn: generated data is uniform where real data is not, and a lookup that is unselective on it may be selective on yours. Queries inside function bodies are measured with the function\'s parameters bound as `$n` (as PL/pgSQL plans them); one that uses a PL/pgSQL local variable, and any query PostgreSQL rejects, is not measured and keeps its finding unchanged. The generated rows are the same on every run (a fixed random seed), so the verdicts are stable.',
+      'MySQL and MariaDB: the same advisor over the lowered queries and the MySQL schema; the index has no INCLUDE and no partial predicate (MySQL has neither), and the fix writes MySQL: `CREATE INDEX `idx` ON `t` (`c`);` (InnoDB builds a secondary index online, so no CONCURRENTLY and no IF NOT EXISTS, which MySQL refuses), rolled back by `DROP INDEX `idx` ON `t`;`.',
     ].join('\n\n'),
   },
   *onSchema(ctx) {
@@ -65,7 +75,9 @@ export const rule: Rule = {
       yield; // one recommendation at a time (the editor answers requests in between)
       const fix = indexFix(ctx, r);
       const cols = keyList(r);
-      const extra = `${r.include.length ? ` INCLUDE (${r.include.join(', ')})` : ''}${r.predicate ? ` WHERE ${r.predicate}` : ''}`;
+      const mysql = ctx.file(r.queries[0]?.loc.path ?? '')?.dialect.family === 'mysql';
+      // MySQL has neither INCLUDE nor partial indexes: the plain index on the keys
+      const extra = mysql ? '' : `${r.include.length ? ` INCLUDE (${r.include.join(', ')})` : ''}${r.predicate ? ` WHERE ${r.predicate}` : ''}`;
       const drop = r.supersedes.length ? `; then drop ${r.supersedes.join(', ')}, which it makes redundant` : '';
       const n = r.queries.length;
       for (const [i, q] of r.queries.entries()) {

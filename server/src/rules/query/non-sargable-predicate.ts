@@ -66,6 +66,20 @@ function wrappedColumn(side: Node | undefined, b: Block): { col: ResolvedColumn;
   return { col: found, what };
 }
 
+/** What to do instead, in the file's dialect: PostgreSQL's expression index, MySQL 8.0.13+'s functional key part, MariaDB's indexed generated column. */
+function advice(dialect: string, side: Node, tname: string, expr: string): string {
+  if (dialect === 'postgres') return `compare the bare column (move the computation to the other side) or create an expression index on ${tname} (${expr}).`;
+  const fn = side.FuncCall ? strings(side.FuncCall.funcname).slice(-1)[0]?.toLowerCase() : undefined;
+  const caseFold = fn === 'lower' || fn === 'upper'
+    ? ` MySQL's usual collations (*_ci) already compare case-insensitively, so ${fn?.toUpperCase()}() can usually be dropped.` : '';
+  const dateFn = fn === 'date' || fn === 'year' || fn === 'month' || fn === 'to_days' || fn === 'unix_timestamp'
+    ? ' (for a date, compare a half-open range: col >= \'2024-01-01\' AND col < \'2024-01-02\')' : '';
+  const index = dialect === 'mariadb'
+    ? `or, when the computed form is really how the data is queried, index a generated column (MariaDB has no functional index): ALTER TABLE ${tname} ADD COLUMN c_expr ... AS (${expr}) VIRTUAL, ADD INDEX (c_expr).`
+    : `or, when the computed form is really how the data is queried, index the expression: a functional key part on MySQL 8.0.13+ (CREATE INDEX ... ON ${tname} ((${expr}))), an indexed generated column on MariaDB and older MySQL.`;
+  return `compare the bare column${dateFn} ${index}${caseFold}`;
+}
+
 export const rule: Rule = {
   meta: {
     id: 'non-sargable-predicate',
@@ -80,7 +94,7 @@ export const rule: Rule = {
     good: "CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_lower_email_idx ON users (lower(email));\nSELECT id FROM users WHERE lower(email) = 'a@example.com';",
     fixable: false,
     notes:
-      'Checked in WHERE and JOIN ... ON of SELECT, UPDATE and DELETE (including subqueries, CTEs and views) for `=`, `<`, `>`, `<=`, `>=`, IN and BETWEEN. Not reported when an index of the table has the same expression (compared structurally, ignoring aliases and text casts), for casts that keep the column\'s type or are binary-coercible text casts, and for columns of system catalogs. Casts are only reported when the schema knows the column\'s type. Not reported either when the other side of the comparison is a bare column of another table of the same query (`JOIN e ON e.secondary_id = \'doc_\' || d.id`): that bare column is the one looked up by index, and the computed side is evaluated once per row of a table read anyway. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
+      'Checked in WHERE and JOIN ... ON of SELECT, UPDATE and DELETE (including subqueries, CTEs and views) for `=`, `<`, `>`, `<=`, `>=`, IN and BETWEEN. Not reported when an index of the table has the same expression (compared structurally, ignoring aliases and text casts), for casts that keep the column\'s type or are binary-coercible text casts, and for columns of system catalogs. Casts are only reported when the schema knows the column\'s type. Not reported either when the other side of the comparison is a bare column of another table of the same query (`JOIN e ON e.secondary_id = \'doc_\' || d.id`): that bare column is the one looked up by index, and the computed side is evaluated once per row of a table read anyway. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well. MySQL: the same with MySQL\'s functions (DATE(), YEAR(), LOWER() ...); the advice is a functional key part on MySQL 8.0.13+ and an indexed generated column on MariaDB (which has no functional index), and LOWER()/UPPER() are usually needless under MySQL\'s case-insensitive collations.',
   },
   textFilter: /\b(where|join)\b/i,
   onStatement(outer) {
@@ -104,10 +118,7 @@ export const rule: Rule = {
               const r = exprRange(ctx, side);
               const expr = brief(textOf(ctx, r));
               const tname = t?.name ?? w.col.rel.rv?.relname ?? w.col.rel.ref;
-              ctx.report({
-                ...r,
-                message: `\`${expr}\` in ${filter.where} applies ${w.what} to ${tname}.${w.col.column}, so an index on the column cannot be used; compare the bare column (move the computation to the other side) or create an expression index on ${tname} (${expr}).`,
-              });
+              ctx.report({ ...r, message: `\`${expr}\` in ${filter.where} applies ${w.what} to ${tname}.${w.col.column}, so an index on the column cannot be used; ${advice(ctx.file.dialect.id, side, tname, expr)}` });
             }
           }
         }

@@ -70,7 +70,7 @@ export const rule: Rule = {
     bad: 'SELECT id FROM users WHERE id NOT IN (SELECT user_id FROM orders);',
     good: 'SELECT id FROM users u WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id);',
     fixable: false,
-    notes: 'When the subquery selects a column that is never NULL (a NOT NULL or primary-key column of a table no outer join makes nullable, or one its WHERE requires `IS NOT NULL`; also `min(col)` or `max(col)` of such a column per GROUP BY group), the NULL trap does not apply and the message keeps only the plan: NOT IN runs as a hashed subplan while the subquery\'s rows fit in work_mem and is re-run for every outer row when they do not, where NOT EXISTS is an anti-join. `<> ALL (SELECT ...)` is the same predicate and is reported too. `NOT IN (1, 2, 3)` with a list of values is fine. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
+    notes: 'When the subquery selects a column that is never NULL (a NOT NULL or primary-key column of a table no outer join makes nullable, or one its WHERE requires `IS NOT NULL`; also `min(col)` or `max(col)` of such a column per GROUP BY group), the NULL trap does not apply and the message keeps only the plan: NOT IN runs as a hashed subplan while the subquery\'s rows fit in work_mem and is re-run for every outer row when they do not, where NOT EXISTS is an anti-join. `<> ALL (SELECT ...)` is the same predicate and is reported too. `NOT IN (1, 2, 3)` with a list of values is fine. Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well. MySQL: only the NULL trap is reported (MySQL 8.0.17+ plans NOT IN over a subquery as an anti-join), and nothing when the subquery\'s column is never NULL.',
   },
   textFilter: /\bnot\s+in\b|(<>|!=)\s*all\b/i,
   onStatement(outer) {
@@ -90,6 +90,12 @@ export const rule: Rule = {
         const what = brief(textOf(ctx, r), 40);
         const pred = `\`${what} ${negated ? 'NOT IN' : '<> ALL'} (SELECT ...)\``;
         const safe = notNullColumn(sub, ctx);
+        if (ctx.file.dialect.family === 'mysql') {
+          // MySQL 8.0.17+ plans NOT IN (subquery) as an anti-join itself: only the NULL trap is left
+          if (safe) return;
+          ctx.report({ start: r.start, end, message: `${pred} is never true when the subquery returns a NULL; rewrite it as NOT EXISTS (SELECT 1 ... WHERE ... = ${what}).` });
+          return;
+        }
         ctx.report({
           start: r.start, end,
           message: safe

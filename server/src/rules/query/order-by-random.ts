@@ -3,11 +3,15 @@ import type { Node } from '../../sql/parse';
 import type { Rule } from '../types';
 import { exprRange, textOf, rootOf, queryContexts } from './util';
 
-function isRandom(n: Node | undefined): boolean {
+function isRandom(n: Node | undefined, mysql: boolean): boolean {
   const f = n?.FuncCall;
-  if (!f || (f.args ?? []).length) return false;
+  if (!f) return false;
   const name = strings(f.funcname);
-  return name[name.length - 1]?.toLowerCase() === 'random' && (name.length === 1 || name[0] === 'pg_catalog');
+  const last = name[name.length - 1]?.toLowerCase();
+  // MySQL: RAND() or RAND(seed) (a seeded order is as costly: every row still gets a value and is sorted)
+  if (mysql) return last === 'rand' && name.length === 1 && (f.args ?? []).length <= 1;
+  if ((f.args ?? []).length) return false;
+  return last === 'random' && (name.length === 1 || name[0] === 'pg_catalog');
 }
 
 /** True when the FROM clause reads a relation (not only VALUES or functions such as generate_series). */
@@ -30,22 +34,25 @@ export const rule: Rule = {
     bad: "SELECT id, title FROM posts ORDER BY random() LIMIT 5;",
     good: "SELECT id, title FROM posts TABLESAMPLE SYSTEM (1) LIMIT 5;",
     fixable: false,
-    notes: 'Also reported inside subqueries, CTEs and window definitions. Not reported when the query reads no table (e.g. shuffling `generate_series` or VALUES). Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well.',
+    notes: 'Also reported inside subqueries, CTEs and window definitions. Not reported when the query reads no table (e.g. shuffling `generate_series` or VALUES). Queries inside LANGUAGE sql function bodies (dollar-quoted or BEGIN ATOMIC) are checked as well. MySQL: `ORDER BY RAND()` (with or without a seed); MySQL has no TABLESAMPLE, so the advice is to pick random keys in the primary-key range and read them by index.',
   },
-  textFilter: /\brandom\b/i,
+  textFilter: /\brand(om)?\b/i,
   onStatement(outer) {
+    const mysql = outer.file.dialect.family === 'mysql';
     for (const ctx of queryContexts(outer)) {
       const check = (sort: Node[] | undefined, from: Node[] | undefined) => {
         if (!readsRelation(from)) return;
         for (const s of sort ?? []) {
           const e = s.SortBy?.node;
-          if (!isRandom(e)) continue;
+          if (!isRandom(e, mysql)) continue;
           const r = exprRange(ctx, e);
           const tables: string[] = [];
           walk({ List: { items: from ?? [] } }, (kind, n) => { if (kind === 'RangeSubselect') return false; if (kind === 'RangeVar') tables.push(n.relname); });
           ctx.report({
             ...r,
-            message: `ORDER BY ${textOf(ctx, r)} sorts every row${tables.length ? ` of ${[...new Set(tables)].join(', ')}` : ''} to pick a few; sample with TABLESAMPLE or fetch randomly chosen keys through an index instead.`,
+            message: `ORDER BY ${textOf(ctx, r)} sorts every row${tables.length ? ` of ${[...new Set(tables)].join(', ')}` : ''} to pick a few; ${mysql
+              ? 'pick random keys in the primary-key range (e.g. WHERE id >= FLOOR(RAND() * (SELECT MAX(id) FROM t)) ORDER BY id LIMIT 1) and fetch them through the index instead.'
+              : 'sample with TABLESAMPLE or fetch randomly chosen keys through an index instead.'}`,
           });
         }
       };

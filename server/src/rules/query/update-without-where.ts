@@ -1,6 +1,7 @@
 import type { Rule } from '../types';
 import { unfiltered } from './dml-util';
 import { queryContexts } from './util';
+import { mySqlLimited } from '../../dialects/mysql/rules-util';
 
 export const rule: Rule = {
   meta: {
@@ -16,16 +17,21 @@ export const rule: Rule = {
     good: "UPDATE users SET plan = 'free' WHERE id > 0 AND id <= 10000 AND plan IS NULL;",
     fixable: false,
     notes:
-      'Also reported inside CTEs and LANGUAGE sql function bodies; `WHERE CURRENT OF cursor` counts as a WHERE clause. Not reported for a table created earlier in the same file (except inside a function body, which runs later) (it holds only the rows that file inserted) or for system catalogs. PL/pgSQL bodies are not inspected.',
+      'Also reported inside CTEs and LANGUAGE sql function bodies; `WHERE CURRENT OF cursor` counts as a WHERE clause. Not reported for a table created earlier in the same file (except inside a function body, which runs later) (it holds only the rows that file inserted) or for system catalogs. PL/pgSQL bodies are not inspected. MySQL: not reported for `UPDATE ... LIMIT n` (a deliberate batch); multi-table UPDATE (`UPDATE a JOIN b ...`, `UPDATE a, b ...`) is not read.',
   },
   textFilter: /\bupdate\b/i,
   beforeStatement(outer) {
+    const mysql = outer.file.dialect.family === 'mysql';
+    // MySQL: UPDATE ... LIMIT n touches n rows at most (a deliberate batch)
+    if (mysql && mySqlLimited(outer.stmt.text)) return;
     for (const ctx of queryContexts(outer)) {
       for (const u of unfiltered(ctx, 'UpdateStmt')) {
         if (u.isNew) continue;
         ctx.report({
           start: u.start, end: u.end,
-          message: `This UPDATE of ${u.name} has no WHERE clause and rewrites every row in one transaction; add the intended WHERE, or batch a deliberate backfill by primary-key ranges.`,
+          message: mysql
+            ? `This UPDATE of ${u.name} has no WHERE clause and changes every row, locking each one until it commits; add the intended WHERE, or batch a deliberate backfill by primary-key ranges (or UPDATE ... LIMIT n in a loop).`
+            : `This UPDATE of ${u.name} has no WHERE clause and rewrites every row in one transaction; add the intended WHERE, or batch a deliberate backfill by primary-key ranges.`,
         });
       }
     }
