@@ -20,16 +20,18 @@ function lint(...extra: string[]): { code: number | null; out: JsonOut; stderr: 
   return { code: r.status, out: JSON.parse(r.stdout), stderr: r.stderr };
 }
 
-/** The rule ids of the README's table of expected findings. */
-function readmeRules(): Set<string> {
+/** The README's table of expected findings: "file:line rule" for each line of each row. */
+function readmeFindings(): Set<string> {
   const md = fs.readFileSync(path.join(EXAMPLE, 'README.md'), 'utf8');
-  const ids = new Set<string>();
+  const out = new Set<string>();
   for (const row of md.split('\n').filter((l) => l.startsWith('| `'))) {
     const cells = row.split('|').map((c) => c.trim());
-    const m = /^`([a-z0-9-]+)`/.exec(cells[3] ?? '');
-    if (m) ids.add(m[1]);
+    const file = /^`([^`]+)`$/.exec(cells[1] ?? '')?.[1];
+    const rule = /^`([a-z0-9-]+)`/.exec(cells[3] ?? '')?.[1];
+    if (!file || !rule) continue;
+    for (const line of (cells[2] ?? '').split(',')) out.add(`${file}:${line.trim()} ${rule}`);
   }
-  return ids;
+  return out;
 }
 
 before(ready);
@@ -56,22 +58,34 @@ describe('examples/shop-mysql', () => {
     const r = lint();
     assert.equal(r.stderr, '');
     assert.equal(r.out.summary.files, 11, 'every file is linted');
-    const listed = readmeRules();
-    assert.ok(listed.has('missing-rollback') && listed.has('charset-utf8mb3') && listed.size >= 20);
+    const listed = readmeFindings();
+    assert.ok(listed.has('migrations/000005_orders_by_date.up.sql:2 missing-rollback') && listed.has('migrations/000002_create_orders.up.sql:7 charset-utf8mb3') && listed.size >= 25);
     const all = r.out.files.flatMap((f) => f.diagnostics.map((d) => ({ ...d, path: f.path })));
+    const key = (d: { path: string; rule: string; range: { start: { line: number } } }) =>
+      `${path.relative(EXAMPLE, path.resolve(ROOT, d.path)).split(path.sep).join('/')}:${d.range.start.line + 1} ${d.rule}`;
     for (const d of all) {
-      const where = `${d.path}:${d.range.start.line + 1} ${d.rule}: ${d.message}`;
+      const where = `${key(d)}: ${d.message}`;
       assert.notEqual(d.rule, 'other-dialect', where);
       assert.notEqual(d.rule, 'syntax-error', where);
       assert.notEqual(d.rule, 'postgres-error', where);
       const meta = RULES_BY_ID.get(d.rule)?.meta;
       if (meta) assert.ok((meta.dialects ?? ['postgres']).includes('mysql'), `PostgreSQL-only rule on a MySQL file: ${where}`);
-      assert.ok(listed.has(d.rule), `not among the findings examples/shop-mysql/README.md lists: ${where}`);
+      assert.ok(listed.has(key(d)), `not among the findings examples/shop-mysql/README.md lists: ${where}`);
     }
-    // what works today: the migration without its down file
-    const rollback = all.filter((d) => d.rule === 'missing-rollback');
-    assert.deepEqual(rollback.map((d) => `${d.path.split(path.sep).join('/')}:${d.range.start.line + 1}`), ['examples/shop-mysql/migrations/000005_orders_by_date.up.sql:2']);
-    assert.match(rollback[0].message, /000005_orders_by_date\.down\.sql is missing/);
+    // the shared rules that hold on MySQL, on this branch (MySQL's own rules come with their branch)
+    const got = new Set(all.map(key));
+    for (const k of [
+      'migrations/000002_create_orders.up.sql:6 float-for-money', 'migrations/000004_catalog_and_events.up.sql:5 repeating-column-group',
+      'migrations/000004_catalog_and_events.up.sql:8 multi-valued-column', 'migrations/000004_catalog_and_events.up.sql:13 eav-table',
+      'migrations/000004_catalog_and_events.up.sql:22 int-primary-key', 'migrations/000005_orders_by_date.up.sql:2 missing-rollback',
+      'queries/reports.sql:2 select-star', 'queries/reports.sql:4 non-sargable-predicate', 'queries/reports.sql:6 leading-wildcard-like',
+      'queries/reports.sql:8 equals-null', 'queries/reports.sql:10 order-by-random', 'queries/reports.sql:12 limit-without-order-by',
+      'queries/reports.sql:14 missing-index', 'queries/reports.sql:18 not-in-subquery', 'queries/reports.sql:22 delete-without-where',
+    ]) assert.ok(got.has(k), `expected ${k}; got:\n${[...got].join('\n')}`);
+    assert.ok(!got.has('queries/reports.sql:2 missing-index'), 'InnoDB indexed orders.user_id for its foreign key');
+    const rollback = all.find((d) => d.rule === 'missing-rollback')!;
+    assert.match(rollback.message, /000005_orders_by_date\.down\.sql is missing/);
+    assert.match(all.find((d) => d.rule === 'order-by-random')!.message, /ORDER BY RAND\(\)/, 'in MySQL\'s words');
     // exit status as the README documents it
     assert.equal(r.code, r.out.summary.errors > 0 ? 1 : 0);
     const strict = lint('--fail-on', 'warning');
