@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readMySqlDdl } from '../server/src/dialects/mysql/ddl';
-import { applyMySqlStatement, mysqlIndexKey, versionedCommentsFor } from '../server/src/dialects/mysql/replay';
+import { applyMySqlStatement, mysqlIndexKey, mysqlIntegerMax, replayFaults, versionedCommentsFor } from '../server/src/dialects/mysql/replay';
 import { Schema, type Index, type Table } from '../server/src/schema';
 import { mysqlStatements, replayMySql } from './mysql-replay-helpers';
 
@@ -64,6 +64,13 @@ describe('CREATE TABLE', () => {
     });
   });
 
+  test("integer ranges are MySQL's: TINYINT is 8 bits, MEDIUMINT 24, UNSIGNED doubles the range", () => {
+    const s = replayMySql('CREATE TABLE r (a TINYINT, b TINYINT UNSIGNED, c MEDIUMINT, d INT(11) UNSIGNED, e INT, f BIGINT UNSIGNED, g SMALLINT, h VARCHAR(3), i SERIAL);');
+    const t = table(s, 'r');
+    assert.deepEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((c) => mysqlIntegerMax(t.columns.get(c)!)?.toString()),
+      ['127', '255', '8388607', '4294967295', '2147483647', '18446744073709551615', '32767', undefined, '18446744073709551615']);
+  });
+
   test('locations: the column name and the type where they are written in the file', () => {
     const text = '-- header\nCREATE TABLE t (\n  `Amount` DOUBLE NOT NULL\n);';
     const s = replayMySql([['/p/a.sql', text]]);
@@ -75,6 +82,15 @@ describe('CREATE TABLE', () => {
     assert.equal(c.loc.path, '/p/a.sql');
     const t = table(s, 't');
     assert.equal(text.slice(t.loc.start, t.loc.end), 't');
+  });
+
+  test('SERIAL and SERIAL DEFAULT VALUE: BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE', () => {
+    const s = replayMySql('CREATE TABLE s (id SERIAL, n INT SERIAL DEFAULT VALUE);');
+    const t = table(s, 's');
+    const id = t.columns.get('id')!, n = t.columns.get('n')!;
+    assert.deepEqual([id.type, id.notNull, id.identity, id.mysql?.unsigned, id.mysql?.autoIncrement], ['int8', true, true, true, true]);
+    assert.deepEqual([n.type, n.notNull, n.identity], ['int4', true, true]);
+    assert.deepEqual(indexes(s, t), ['id(id) unique', 'n(n) unique']);
   });
 
   test('generated columns: AS (...) VIRTUAL | STORED | PERSISTENT', () => {
@@ -144,6 +160,14 @@ describe('CREATE TABLE', () => {
     assert.equal(ix(s, t, 'idx_user_org').mysql, undefined);
   });
 
+  test('two foreign keys on the same columns in one statement: the index of the last one is kept', () => {
+    const s = replayMySql(`CREATE TABLE p (id INT PRIMARY KEY);
+      CREATE TABLE c (q INT, CONSTRAINT fk_a FOREIGN KEY (q) REFERENCES p (id), CONSTRAINT fk_b FOREIGN KEY (q) REFERENCES p (id));`);
+    const t = table(s, 'c');
+    assert.deepEqual(indexes(s, t), ['fk_b(q)']);
+    assert.deepEqual(t.foreignKeys.map((f) => f.name), ['fk_a', 'fk_b']);
+  });
+
   test('CHECK constraints, named and unnamed', () => {
     const s = replayMySql('CREATE TABLE c (a INT, b INT, CONSTRAINT a_pos CHECK (a > 0), CHECK (b < a));');
     assert.deepEqual(table(s, 'c').checks.map((k) => [k.name, k.text]), [['a_pos', 'a > 0'], [undefined, 'b < a']]);
@@ -177,12 +201,15 @@ describe('CREATE TABLE', () => {
   });
 
   test('CREATE TABLE ... AS SELECT: columns from a plain select list, else unknown', () => {
-    const s = replayMySql(`CREATE TABLE src (a INT, b INT);
+    const s = replayMySql(`CREATE TABLE src (a INT NOT NULL AUTO_INCREMENT PRIMARY KEY, b VARCHAR(5));
       CREATE TABLE t1 AS SELECT a, b AS bee, s.a AS x FROM src s;
       CREATE TABLE t2 SELECT * FROM src;
       CREATE TABLE t3 (id INT PRIMARY KEY) SELECT a FROM src;
       CREATE TABLE t4 AS SELECT a + 1 FROM src;`);
     assert.deepEqual(cols(table(s, 't1')), ['a', 'bee', 'x']);
+    // plain columns of the query's one table keep their type and NOT NULL, not AUTO_INCREMENT
+    assert.deepEqual([...table(s, 't1').columns.values()].map((c) => [c.type, c.notNull, c.identity, c.mysql?.name]), [['int4', true, false, 'a'], ['varchar', false, false, 'bee'], ['int4', true, false, 'x']]);
+    assert.equal(table(s, 't3').columns.get('a')!.type, 'int4');
     assert.equal(table(s, 't1').columnsUnknown, undefined);
     assert.equal(table(s, 't2').columnsUnknown, true);
     assert.deepEqual(cols(table(s, 't3')), ['id', 'a']);
@@ -535,6 +562,7 @@ describe('robustness', () => {
     assert.equal(readMySqlDdl('INSERT INTO t VALUES (1)'), undefined);
     assert.equal(readMySqlDdl(''), undefined);
     const s = new Schema();
+    const faults = replayFaults.count;
     for (const text of ['CREATE TABLE', 'CREATE TABLE t (', 'CREATE TABLE t (a', 'CREATE TABLE t (a INT,', 'ALTER TABLE', 'ALTER TABLE t ADD', 'ALTER TABLE t MODIFY',
       'CREATE INDEX i ON', 'DROP INDEX', 'RENAME TABLE a TO', 'CREATE TABLE t (a ENUM(', "CREATE TABLE t (a INT DEFAULT 'x", 'CREATE TABLE t (KEY (', ')))', 'CREATE VIEW v AS',
       'CREATE TABLE t (a INT) ENGINE=', 'ALTER TABLE t CHANGE a', 'CREATE TABLE `x', 'ALTER TABLE t ADD CONSTRAINT FOREIGN KEY (a) REFERENCES']) {
@@ -547,6 +575,7 @@ describe('robustness', () => {
     assert.equal(table(s, 't').columnsUnknown, true);
     assert.equal(table(s, 'v').columnsUnknown, true);
     assert.equal(s.indexes.size, 0);
+    assert.equal(replayFaults.count, faults, `no exception was caught on the way: ${replayFaults.last}`);
   });
 
   test('a CREATE TABLE the reader cannot follow opens a gap', () => {

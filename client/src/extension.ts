@@ -5,7 +5,7 @@ import { LanguageClient, State, TransportKind, type LanguageClientOptions, type 
 import { EditorChatHost, SECRET_KEY } from './chat/host';
 import { registerParticipant } from './chat/participant';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chat/view';
-import { STATUS_NOTIFICATION, type StatusParams } from '../../server/src/lsp/status-protocol';
+import { DIALECT_REQUEST, STATUS_NOTIFICATION, type DialectResult, type StatusParams } from '../../server/src/lsp/status-protocol';
 import { openExample } from './example';
 import { SHOW_STATUS_COMMAND, StatusItem } from './status';
 import { MANAGE_TRUST_COMMAND, TRUST_OFFER } from './trust';
@@ -33,6 +33,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('dbEngineer.openRuleDocs', (rule?: unknown) => openRuleDocs(context, rule)),
     vscode.commands.registerCommand('dbEngineer.restartServer', () => restart(context)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => restart(context)),
+    vscode.window.onDidChangeActiveTextEditor(() => { void refreshDialect(); }),
     { dispose: () => { for (const w of watchers) w.dispose(); } },
   );
   registerChat(context);
@@ -118,6 +119,16 @@ function registerChat(context: vscode.ExtensionContext): void {
   registerParticipant(context, host);
 }
 
+/** Asks the server for the active SQL file's dialect (and why) for the status bar item. */
+async function refreshDialect(c: LanguageClient | undefined = client): Promise<void> {
+  const doc = vscode.window.activeTextEditor?.document;
+  if (!c || !status || !doc || doc.languageId !== 'sql' || !c.isRunning()) { status?.setDialect(null); return; }
+  try {
+    const d = await c.sendRequest<DialectResult | null>(DIALECT_REQUEST, { uri: doc.uri.toString() });
+    if (client === c && vscode.window.activeTextEditor?.document === doc) status.setDialect(d);
+  } catch { /* the server is restarting: the next status asks again */ }
+}
+
 async function start(context: vscode.ExtensionContext): Promise<void> {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
@@ -141,7 +152,7 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   const c = new LanguageClient('dbEngineer', 'DB Engineer', serverOptions, clientOptions);
   client = c;
   status?.starting();
-  c.onNotification(STATUS_NOTIFICATION, (p: StatusParams) => { if (client === c) status?.update(p); });
+  c.onNotification(STATUS_NOTIFICATION, (p: StatusParams) => { if (client === c) { status?.update(p); void refreshDialect(c); } });
   c.onDidChangeState((e) => {
     if (e.newState === State.Stopped && client === c && !restarting) status?.failed('The DB Engineer language server stopped.');
   });

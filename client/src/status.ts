@@ -3,7 +3,7 @@
 // failed with the reason, off). Indexing or a sandbox replay that takes over a second also shows
 // progress in the window.
 import * as vscode from 'vscode';
-import type { SandboxStatus, StatusParams } from '../../server/src/lsp/status-protocol';
+import { dialectLabel, type DialectResult, type SandboxStatus, type StatusParams } from '../../server/src/lsp/status-protocol';
 import { evidenceText, migrationsText } from './status-text';
 import { MANAGE_TRUST_COMMAND, TRUST_OFFER } from './trust';
 
@@ -17,6 +17,8 @@ export class StatusItem implements vscode.Disposable {
   private endSandboxProgress: (() => void) | undefined;
   last: StatusParams | undefined;
   stopped = false;
+  /** The active SQL file's dialect and why (issue #13); null when no SQL file is active. */
+  dialect: DialectResult | null = null;
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('dbEngineer.status', vscode.StatusBarAlignment.Right, 100);
@@ -54,15 +56,23 @@ export class StatusItem implements vscode.Disposable {
     const files = `${s.files} SQL file${s.files === 1 ? '' : 's'}`;
     if (!s.trusted) {
       this.item.text = '$(shield) DB Engineer: restricted';
-      this.item.tooltip = `Restricted Mode: only open files are analysed (${files}). Click: ${TRUST_OFFER}.`;
+      this.item.tooltip = `${this.dialect ? `This file: ${dialectLabel(this.dialect)}. ` : ''}Restricted Mode: only open files are analysed (${files}). Click: ${TRUST_OFFER}.`;
       this.item.command = { title: TRUST_OFFER, command: MANAGE_TRUST_COMMAND };
       return;
     }
     this.item.command = SHOW_STATUS_COMMAND;
     const sb = sandboxText(s.sandbox);
+    const d = this.dialect;
     // the count says what it counts: "DB Engineer: 12 files", not a bare "12"
-    this.item.text = `$(database) DB Engineer: ${plural(s.files, 'file')}${sb.text}`;
-    this.item.tooltip = `${files} in ${s.folders || 1} folder${s.folders > 1 ? 's' : ''} analysed${s.ms !== undefined ? ` (indexed in ${s.ms} ms)` : ''}.${migrationsText(s.migrations)}${sb.tooltip} Click for the server log.`;
+    this.item.text = `$(database) DB Engineer: ${plural(s.files, 'file')}${d ? ` · ${d.name}` : ''}${sb.text}`;
+    this.item.tooltip = `${d ? `This file: ${dialectLabel(d)}. ` : ''}${files} in ${s.folders || 1} folder${s.folders > 1 ? 's' : ''} analysed${s.ms !== undefined ? ` (indexed in ${s.ms} ms)` : ''}.${migrationsText(s.migrations)}${sb.tooltip} Click for the server log.`;
+  }
+
+  /** The active file's dialect changed (another editor, or the server re-read it): shown with the last status. */
+  setDialect(d: DialectResult | null): void {
+    const same = d === this.dialect || (!!d && !!this.dialect && d.id === this.dialect.id && d.why === this.dialect.why);
+    this.dialect = d;
+    if (!same && this.last && !this.stopped) this.update(this.last);
   }
 
   /** A replay that takes over a second shows window progress until the sandbox is ready, failed or off. */

@@ -32,7 +32,37 @@ function oryUps(folder: string): string[] {
 // hydra's corpus files lack the project's first migrations (hydra_client and others are created in
 // files that are not MySQL-specific): its tables reference tables that do not exist, which the server
 // refuses unless foreign_key_checks is off, as the model does not check it.
+const FORMS = `
+CREATE TABLE p (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, code CHAR(3) NOT NULL, UNIQUE KEY (code));
+CREATE TABLE s (id SERIAL, n INT SERIAL DEFAULT VALUE, flag TINYINT(1) NOT NULL DEFAULT 0, b BOOL);
+CREATE TABLE c (
+  id BIGINT NOT NULL AUTO_INCREMENT, p_id INT UNSIGNED REFERENCES p (id), q_id INT UNSIGNED, name VARCHAR(100), body TEXT,
+  total DECIMAL(12,2), ratio FLOAT, at DATETIME, ts TIMESTAMP NULL, doc JSON, kind ENUM('a','b') NOT NULL DEFAULT 'a',
+  gen INT AS (p_id + 1) VIRTUAL,
+  PRIMARY KEY (id), KEY (name(10)), KEY (name, id), FULLTEXT KEY ft (body),
+  CONSTRAINT fk_q FOREIGN KEY (q_id) REFERENCES p (id) ON DELETE CASCADE, FOREIGN KEY fk_named (q_id) REFERENCES p (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+ALTER TABLE c ADD COLUMN a1 INT FIRST, ADD COLUMN a2 INT AFTER name, ADD (a3 INT, a4 INT NOT NULL DEFAULT 1);
+ALTER TABLE c MODIFY a1 BIGINT UNSIGNED NOT NULL, CHANGE a2 a2_new SMALLINT, RENAME COLUMN a3 TO a3_new;
+ALTER TABLE c ADD INDEX i_a (a1, a4), ADD UNIQUE (a3_new), DROP INDEX name_2, RENAME INDEX ft TO ft2;
+ALTER TABLE c DROP FOREIGN KEY fk_q, DROP COLUMN a4;
+ALTER TABLE c ALTER COLUMN kind SET DEFAULT 'b', CONVERT TO CHARACTER SET utf8mb4, ALGORITHM=COPY;
+CREATE TABLE c2 LIKE c;
+CREATE TABLE d (id INT PRIMARY KEY, c_id BIGINT, CONSTRAINT fk_c FOREIGN KEY (c_id) REFERENCES c (id));
+CREATE INDEX i_d ON d (c_id, id);
+RENAME TABLE d TO d2;
+ALTER TABLE d2 RENAME TO d3, ADD COLUMN z INT;
+CREATE TABLE e (id INT NOT NULL, other INT UNSIGNED, KEY (other));
+ALTER TABLE e ADD PRIMARY KEY (id), ADD CONSTRAINT FOREIGN KEY (other) REFERENCES p (id);
+ALTER TABLE e DROP PRIMARY KEY;
+CREATE TABLE f (a INT, b INT, c INT, KEY k_abc (a, b, c), KEY k_c (c));
+ALTER TABLE f DROP COLUMN b, DROP COLUMN c;
+CREATE TABLE g AS SELECT id, code AS k FROM p;
+DROP TABLE IF EXISTS nope, s;
+`;
+
 const PROJECTS: { name: string; files: () => string[]; init?: string }[] = [
+  { name: 'forms', files: () => { const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-forms-')), 'forms.sql'); fs.writeFileSync(f, FORMS); return [f]; } },
   { name: 'sakila', files: () => [path.join(MY, 'datacharmer+test_db', 'sakila_sakila-mv-schema.sql')] },
   { name: 'employees', files: () => ['employees.sql', 'objects.sql'].map((f) => path.join(MY, 'datacharmer+test_db', f)) },
   { name: 'employees_partitioned', files: () => [path.join(MY, 'datacharmer+test_db', 'employees_partitioned.sql')] },

@@ -77,7 +77,7 @@ export async function formatCommand(o: FormatCliOptions, io: Io): Promise<number
       const real = realOrSelf(file);
       if (reals.has(real)) continue;
       reals.add(real);
-      const r = formatSql(src.text, options);
+      const r = formatSql(src.text, { ...options, dialect: sf?.dialect.id }); // MySQL files: sql-formatter's mysql / mariadb language
       if (r.left.length) {
         const lines = new LineIndex(src.text);
         for (const l of r.left) io.err(`${show(file)}:${lines.position(l.start).line + 1}: statement left as written: ${LEFT_REASONS[l.reason]}\n`);

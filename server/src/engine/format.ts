@@ -10,6 +10,8 @@
 import { formatDialect, postgresql, type FormatOptionsWithDialect } from 'sql-formatter';
 import { parseStatement, tokens, type Node } from '../sql/parse';
 import { splitStatements, type RawStatement, type SplitResult } from '../sql/split';
+import { formatMySqlStatement } from '../dialects/mysql/format';
+import { splitMySql, type MySqlSplit } from '../dialects/mysql/split';
 
 export type KeywordCase = 'preserve' | 'upper' | 'lower';
 export const KEYWORD_CASES: readonly KeywordCase[] = ['preserve', 'upper', 'lower'];
@@ -21,6 +23,8 @@ export interface FormatOptions {
   insertSpaces: boolean;
   /** Case of keywords and type names; 'preserve' keeps them as written. */
   keywordCase: KeywordCase;
+  /** The file's dialect: MySQL and MariaDB files format with sql-formatter's mysql / mariadb language and a token-based safety net (dialects/mysql/format.ts). Default PostgreSQL. */
+  dialect?: 'postgres' | 'mysql' | 'mariadb';
 }
 
 export function defaultFormatOptions(): FormatOptions { return { tabSize: 2, insertSpaces: true, keywordCase: 'preserve' }; }
@@ -28,7 +32,8 @@ export function defaultFormatOptions(): FormatOptions { return { tabSize: 2, ins
 /** Why a statement was left as written. */
 export type LeftReason =
   | 'syntax-error' | 'templated' | 'several-statements' | 'too-large'
-  | 'formatter-error' | 'different-tree' | 'splits-differently' | 'lost-comment' | 'dollar-quote-changed' | 'not-idempotent';
+  | 'formatter-error' | 'different-tree' | 'splits-differently' | 'lost-comment' | 'dollar-quote-changed' | 'not-idempotent'
+  | 'compound' | 'different-tokens' | 'delimiter-block';
 
 export const LEFT_REASONS: Record<LeftReason, string> = {
   'syntax-error': 'it has a syntax error',
@@ -41,6 +46,9 @@ export const LEFT_REASONS: Record<LeftReason, string> = {
   'lost-comment': 'the formatted text would lose or move a comment',
   'dollar-quote-changed': 'the formatted text would change a dollar-quoted body',
   'not-idempotent': 'formatting it again would change it again',
+  compound: 'it is a procedure, function, trigger, event or BEGIN … END block (kept as written)',
+  'different-tokens': 'the formatted text would read differently (a token or the case of a name would change)',
+  'delimiter-block': 'it is inside a DELIMITER block (the client command and its terminator stay as written)',
 };
 
 /**
@@ -167,7 +175,11 @@ export function formatSql(text: string, options: FormatOptions, range?: { start:
 }
 
 /** formatSql one statement at a time (it yields after each), for the language server's slices (lsp/slices.ts). */
-export function* formatSteps(text: string, options: FormatOptions, range?: { start: number; end: number }, split: SplitResult = splitStatements(text)): Generator<void, FormatResult, void> {
+export function* formatSteps(text: string, options: FormatOptions, range?: { start: number; end: number }, split?: SplitResult): Generator<void, FormatResult, void> {
+  const my = options.dialect === 'mysql' || options.dialect === 'mariadb';
+  split ??= my ? splitMySql(text) : splitStatements(text);
+  // MySQL: the DELIMITER commands of the file; a statement while one other than `;` holds is left as written
+  const delimiters = my ? ((split as Partial<MySqlSplit>).delimiters ?? splitMySql(text).delimiters) : [];
   const eol = /\r\n/.test(text.slice(0, text.indexOf('\n') + 1)) ? '\r\n' : '\n';
   const result: FormatResult = { edits: [], statements: 0, unchanged: 0, left: [] };
   for (const s of split.statements) {
@@ -179,13 +191,21 @@ export function* formatSteps(text: string, options: FormatOptions, range?: { sta
     const lineStart = text.lastIndexOf('\n', s.start - 1) + 1;
     const lead = text.slice(lineStart, s.start);
     const indent = /^[ \t]*$/.test(lead) ? lead : '';
-    const r = formatStatement(original, options, { indent, eol });
+    if (my && inDelimiterBlock(delimiters, s.start)) { result.left.push({ start: s.start, end: s.end, reason: 'delimiter-block' }); continue; }
+    const r = my ? formatMySqlStatement(original, options, { indent, eol }, options.dialect === 'mariadb' ? 'mariadb' : 'mysql') : formatStatement(original, options, { indent, eol });
     yield;
     if ('reason' in r) { result.left.push({ start: s.start, end: s.end, reason: r.reason }); continue; }
     if (r.text === original) { result.unchanged++; continue; }
     result.edits.push({ start: s.start, end: s.end, newText: r.text });
   }
   return result;
+}
+
+/** Is a statement starting at `start` under a DELIMITER other than `;`? */
+function inDelimiterBlock(delimiters: MySqlSplit['delimiters'], start: number): boolean {
+  let d = ';';
+  for (const x of delimiters) { if (x.start >= start) break; d = x.delimiter; }
+  return d !== ';';
 }
 
 /** Applies non-overlapping edits (file order) to the text. */

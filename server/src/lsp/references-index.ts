@@ -11,6 +11,7 @@ import type { Project } from '../engine/project';
 import { isDownStatement, type SourceFile, type Statement } from '../model';
 import { applyStatement } from '../replay';
 import { Schema, type Column, type Table } from '../schema';
+import type { DialectFamily } from '../dialects/types';
 import { bodyStatements, statementReferences, type Unresolved } from '../sql/references';
 import { runSliced } from './slices';
 
@@ -128,17 +129,18 @@ export class ReferenceIndex {
     if (declares) this.record(stmt, this.schema, seen);
   }
 
-  static build(project: Project): ReferenceIndex {
-    const steps = ReferenceIndex.steps(project);
+  static build(project: Project, family: DialectFamily = 'postgres'): ReferenceIndex {
+    const steps = ReferenceIndex.steps(project, family);
     for (;;) { const r = steps.next(); if (r.done) return r.value; }
   }
 
   /** build() in steps (one file each), for the language server to answer other requests in between. */
-  static *steps(project: Project): Generator<void, ReferenceIndex, void> {
+  static *steps(project: Project, family: DialectFamily = 'postgres'): Generator<void, ReferenceIndex, void> {
     const ix = new ReferenceIndex();
-    const order = project.order();
+    // one dialect family: a PostgreSQL name never resolves to (nor renames) a MySQL file's, nor the reverse
+    const order = project.order().filter((f) => f.dialect.family === family);
     const base = project.activeBaseFile();
-    if (base) for (const s of base.statements) applyStatement(ix.schema, s);
+    if (base && base.dialect.family === family) for (const s of base.statements) applyStatement(ix.schema, s);
     const done = new Set<string>();
     // queries outside every migration set (queries/*.sql, or any file of a project without a
     // migration tool, replayed in path order) see the final schema, whatever their file's name
@@ -195,14 +197,15 @@ export class ReferenceIndex {
   refsOf(id: string): IndexedRef[] { return this.byId.get(id) ?? []; }
 }
 
-const cache = new WeakMap<Project, { revision: number; index: ReferenceIndex }>();
-const building = new WeakMap<Project, { revision: number; done: Promise<ReferenceIndex | undefined> }>();
+const caches = { postgres: new WeakMap<Project, { revision: number; index: ReferenceIndex }>(), mysql: new WeakMap<Project, { revision: number; index: ReferenceIndex }>() };
+const buildings = { postgres: new WeakMap<Project, { revision: number; done: Promise<ReferenceIndex | undefined> }>(), mysql: new WeakMap<Project, { revision: number; done: Promise<ReferenceIndex | undefined> }>() };
 
-/** The project's reference index for its current files (built once per project revision). */
-export function referenceIndex(project: Project): ReferenceIndex {
+/** The project's reference index of one dialect family's files (built once per project revision). */
+export function referenceIndex(project: Project, family: DialectFamily = 'postgres'): ReferenceIndex {
+  const cache = caches[family];
   const hit = cache.get(project);
   if (hit && hit.revision === project.revision) return hit.index;
-  const index = ReferenceIndex.build(project);
+  const index = ReferenceIndex.build(project, family);
   cache.set(project, { revision: project.revision, index });
   return index;
 }
@@ -211,14 +214,15 @@ export function referenceIndex(project: Project): ReferenceIndex {
  * Same, built in slices (other requests are answered in between); a build that the project changed
  * under is started again, a few times, then finished in one go.
  */
-export async function referenceIndexSliced(project: Project, alive: () => boolean = () => true): Promise<ReferenceIndex> {
+export async function referenceIndexSliced(project: Project, alive: () => boolean = () => true, family: DialectFamily = 'postgres'): Promise<ReferenceIndex> {
+  const cache = caches[family], building = buildings[family];
   for (let attempt = 0; attempt < 3 && alive(); attempt++) {
     const hit = cache.get(project);
     if (hit && hit.revision === project.revision) return hit.index;
     let b = building.get(project);
     if (!b || b.revision !== project.revision) {
       const revision = project.revision;
-      b = { revision, done: runSliced(ReferenceIndex.steps(project), () => alive() && project.revision === revision) };
+      b = { revision, done: runSliced(ReferenceIndex.steps(project, family), () => alive() && project.revision === revision) };
       building.set(project, b);
       const mine = b;
       void mine.done.then((index) => {
@@ -229,5 +233,5 @@ export async function referenceIndexSliced(project: Project, alive: () => boolea
     const index = await b.done;
     if (index && b.revision === project.revision) return index;
   }
-  return referenceIndex(project);
+  return referenceIndex(project, family);
 }

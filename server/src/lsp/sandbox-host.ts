@@ -98,6 +98,18 @@ export interface ExplainAnswer extends WorkerExplained {
 /** Why the sandbox has not started: nothing asked for it yet. */
 export const WAITING = 'not started: it starts when a SQL file of the workspace is opened';
 
+/**
+ * Why the sandbox is off for a folder whose SQL files are all MySQL or MariaDB (PGlite is PostgreSQL:
+ * their statements would all fail there), or undefined. A folder with PostgreSQL files keeps its
+ * sandbox; its MySQL files are left out of the replay (sandbox/input.ts) and get no postgres-error.
+ */
+export function mySqlOnly(folder: Folder): string | undefined {
+  const files = folder.project.order();
+  if (!files.length || files.some((f) => f.dialect.family === 'postgres')) return undefined;
+  const name = files.some((f) => f.dialect.id === 'mariadb') && files.every((f) => f.dialect.id === 'mariadb') ? 'MariaDB' : 'MySQL';
+  return `the project's SQL is ${name}, and the sandbox is PostgreSQL (PGlite): it does not run ${name} files`;
+}
+
 export class SandboxHost {
   status: SandboxStatus = { state: 'off', reason: WAITING };
   /**
@@ -124,6 +136,8 @@ export class SandboxHost {
   /** The folder whose replayed database the worker holds (for Explain). */
   private live: Folder | undefined;
   private timeoutReported = false;
+  /** Folders whose MySQL files the log already said are left out of the replay (said once). */
+  private readonly saidMySql = new WeakSet<Folder>();
   /** The memory limit the worker was started with (a new limit needs a new worker). */
   private workerMemoryMb = 0;
   private stopWatch: (() => void) | undefined;
@@ -154,6 +168,8 @@ export class SandboxHost {
     if (folder.sandboxOff) return 'turned off by "sandbox": false in .dbe.json';
     if (folder.project.severityOf('postgres-error') === 'off') return 'the rule postgres-error is "off"';
     if (this.unavailable) return `unavailable: ${this.unavailable}`;
+    const mysql = mySqlOnly(folder);
+    if (mysql) return mysql;
     return undefined;
   }
 
@@ -181,7 +197,8 @@ export class SandboxHost {
   /** An open document that starts the sandbox: a workspace folder's own file, the sandbox on for that folder. */
   private wantsFor(key: string): boolean {
     const folder = this.server.folderFor(key);
-    return !!folder.uri && folder.contains(key) && this.enabledFor(folder);
+    // a MySQL file is never replayed in PGlite: opening one does not start the (PostgreSQL) sandbox
+    return !!folder.uri && folder.contains(key) && folder.project.getFile(key)?.dialect.family !== 'mysql' && this.enabledFor(folder);
   }
 
   /** The status while no run is wanted: off, with the reason (a setting, trust) or waiting for a SQL document. */
@@ -226,6 +243,7 @@ export class SandboxHost {
 
   /** postgres-error findings of the last run for this file, moved to where their statements now are. */
   findingsFor(folder: Folder, key: string, file: SourceFile): Finding[] {
+    if (file.dialect.family !== 'postgres') return []; // PostgreSQL's verdicts never land on a MySQL file
     const kept = this.results.get(folder)?.get(key);
     if (!kept || !kept.kept.length) return [];
     if (kept.file === file || kept.file.text === file.text) return kept.kept.map((k) => k.finding);
@@ -330,6 +348,13 @@ export class SandboxHost {
     // no generated data in the replay: postgres-error needs none, and filling tables (seconds on a
     // large project) would delay every save's diagnostics; the evidence phase fills them afterwards
     const input = sandboxInput(project, { rows: 0 });
+    if (!this.saidMySql.has(folder)) {
+      const my = project.order().filter((f) => f.dialect.family === 'mysql').length;
+      if (my) {
+        this.saidMySql.add(folder);
+        try { this.server.connection.console.info(`sandbox: ${my} MySQL/MariaDB file${my === 1 ? '' : 's'} of ${folder.name} left out: the sandbox is PostgreSQL (PGlite) and replays the PostgreSQL files only.`); } catch { /* connection gone */ }
+      }
+    }
     const files = new Map<string, SourceFile>();
     for (const f of project.order()) files.set(f.path, f);
     // the recommendations of the same project state as the input (the user may type during the replay)

@@ -1,6 +1,7 @@
 // The editor settings (section "dbEngineer"), typed in one place, and how they combine with .dbe.json.
 import { defaultConfig, type Config } from '../config';
 import { SEVERITIES, type SeveritySetting } from '../model';
+import { DIALECT_IDS, type DialectId } from '../dialects/types';
 
 export const SETTINGS_SECTION = 'dbEngineer';
 
@@ -23,6 +24,12 @@ export interface Settings {
   sandbox: SandboxSettings;
   explain: ExplainSettings;
   format: FormatSettings;
+  /**
+   * dbEngineer.dialect: 'auto' (default) leaves it to .dbe.json "dialect" and detection; a dialect
+   * overrides .dbe.json, as the other settings do (rules, migrationGlobs, format.case); a file whose
+   * name names a dialect (`x.mysql.up.sql`) keeps it (dialects/resolve.ts).
+   */
+  dialect: 'auto' | DialectId;
 }
 
 export interface ExplainSettings {
@@ -58,7 +65,7 @@ export const EDITOR_SANDBOX_ROWS = 2000;
 export const MAX_EDITOR_SANDBOX_ROWS = 100_000;
 
 export function defaultSettings(): Settings {
-  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, trustedDatabaseHosts: [], sandbox: { enabled: true, timeoutSeconds: 60, rows: EDITOR_SANDBOX_ROWS, memoryMb: 1024 }, explain: { codeLens: true }, format: { keywordCase: 'project' } };
+  return { enable: true, rules: {}, debounceMs: 15, migrationGlobs: [], configPath: '.dbe.json', connection: '', statementTimeoutMs: 5000, trustedDatabaseHosts: [], sandbox: { enabled: true, timeoutSeconds: 60, rows: EDITOR_SANDBOX_ROWS, memoryMb: 1024 }, explain: { codeLens: true }, format: { keywordCase: 'project' }, dialect: 'auto' };
 }
 
 const VALID = new Set<string>([...SEVERITIES, 'off']);
@@ -96,6 +103,7 @@ export function parseSettings(raw: unknown): Settings {
     const k = (fm as Record<string, unknown>).case;
     if (k === 'project' || k === 'preserve' || k === 'upper' || k === 'lower') out.format.keywordCase = k;
   }
+  if (typeof r.dialect === 'string' && (DIALECT_IDS as readonly string[]).includes(r.dialect)) out.dialect = r.dialect as DialectId;
   return out;
 }
 
@@ -104,5 +112,6 @@ export function effectiveConfig(fileConfig: Config | undefined, settings: Settin
   const cfg = structuredClone(fileConfig ?? defaultConfig());
   for (const [id, sev] of Object.entries(settings.rules)) cfg.rules[id] = sev;
   if (settings.migrationGlobs.length) cfg.migrations.include = [...settings.migrationGlobs];
+  if (settings.dialect !== 'auto') { cfg.dialect = settings.dialect; cfg.dialectSource = 'setting dbEngineer.dialect'; }
   return cfg;
 }

@@ -21,6 +21,7 @@ import * as save from './handlers/save';
 import * as codeLens from './handlers/codeLens';
 import * as explain from './handlers/explain';
 import * as formatting from './handlers/formatting';
+import * as dialect from './handlers/dialect';
 import { SandboxHost } from './sandbox-host';
 
 export function startServer(connection: Connection): DbeServer {
@@ -46,6 +47,7 @@ export function startServer(connection: Connection): DbeServer {
   codeLens.register(server);
   explain.register(server);
   formatting.register(server);
+  dialect.register(server);
   documents.register(server); // TextDocuments.listen: after the other handlers
   connection.listen();
   return server;

@@ -59,3 +59,25 @@ export interface EvidenceStatus {
   ms?: number;
   reason?: string;
 }
+
+/**
+ * dbEngineer/dialect {uri} (client to server, issue #13): the dialect a SQL file is read as and why,
+ * for the status bar ("MySQL — file name (mysql)"); null for a file the server does not know.
+ */
+export const DIALECT_REQUEST = 'dbEngineer/dialect';
+
+export interface DialectParams { uri: string }
+
+export interface DialectResult {
+  /** 'postgres' | 'mysql' | 'mariadb' */
+  id: string;
+  /** PostgreSQL, MySQL, MariaDB */
+  name: string;
+  /** Why, in words: `file name (mysql)`, `"dialect" in .dbe.json`, `setting dbEngineer.dialect`, `signs: backtick identifiers, ENGINE=`. */
+  why: string;
+}
+
+/** The status bar's words for a file's dialect: `MySQL — file name (mysql)`. */
+export function dialectLabel(d: DialectResult): string {
+  return `${d.name} — ${d.why}`;
+}

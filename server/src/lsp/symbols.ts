@@ -6,6 +6,8 @@ import { statementAt } from '../engine/suppress';
 import type { SourceFile } from '../model';
 import type { Column, Schema, Table } from '../schema';
 import { bodyStatements, statementReferences } from '../sql/references';
+import { MYSQL_STATEMENT } from '../dialects/types';
+import { mySqlSymbolAt } from './mysql-symbols';
 
 export { nameParts } from '../sql/references';
 
@@ -15,6 +17,8 @@ export type SymbolAt =
 
 export function symbolAt(file: SourceFile, offset: number, schema: Schema): SymbolAt | undefined {
   const stmt = statementAt(file, offset);
+  // a MySQL statement without a (lowered) PostgreSQL tree: read from its tokens
+  if (stmt && file.dialect.family === 'mysql' && stmt.kind === MYSQL_STATEMENT) return mySqlSymbolAt(file, stmt, offset, schema);
   if (!stmt?.node) return undefined;
   for (const s of [stmt, ...bodyStatements(stmt)]) {
     if (offset < s.start || offset > s.end) continue;

@@ -47,7 +47,9 @@ export interface RecommendationEvidence { index: string; table: string; queries:
 /** The recommendations of the project's index advisor, with the SQL of each query it serves. */
 export function evidenceRequests(project: Project): EvidenceRequest[] {
   const out: EvidenceRequest[] = [];
-  for (const r of recommendIndexes(project.order(), project.schema())) {
+  // PGlite measures PostgreSQL only: a MySQL project's recommendations (and a MySQL file's queries) are not sent to it
+  if (project.mainFamily() !== 'postgres') return out;
+  for (const r of recommendIndexes(project.order().filter((f) => f.dialect.family === 'postgres'), project.schema())) {
     const req: EvidenceRequest = {
       index: r.name, table: `${quoteIdent(r.table.schema)}.${quoteIdent(r.table.name)}`, tableName: `${r.table.schema}.${r.table.name}`,
       create: r.createInline, queries: [], unmeasured: [],

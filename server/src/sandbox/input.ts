@@ -119,6 +119,8 @@ export function sandboxInput(project: Project, options: InputOptions = {}): Sand
   const toolTables = new Set<string>();
   for (const file of project.order()) {
     if (file.skipped) continue;
+    // the sandbox is PostgreSQL (PGlite): a MySQL or MariaDB file is never sent to it (nor its chain's tool tables)
+    if (file.dialect.family !== 'postgres') continue;
     // the migration tool's history table (schema_migrations...), created before its first migration
     for (const t of project.toolTablesBefore(file)) {
       files.push({ path: t.path, role: 'migration', statements: t.statements.map((s) => describe(s, 'migration')!).filter(Boolean) });

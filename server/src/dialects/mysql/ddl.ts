@@ -133,7 +133,13 @@ export type MySqlDdl =
     /** The element list never closes (a statement being typed): its columns are not all known. */
     incomplete?: boolean;
     /** CREATE TABLE t [(...)] [AS] SELECT ...: the query's output columns when plain, else undefined. */
-    select?: { text: string; columns?: string[] };
+    select?: {
+      text: string; columns?: string[];
+      /** For each of `columns`: the column of `from` it copies when the item is a plain column reference. */
+      sources?: (string | undefined)[];
+      /** The query's one table (`FROM t [alias]` with no join), when it has only one. */
+      from?: MyName;
+    };
   }
   | { kind: 'alter-table'; table: MyName; ifExists: boolean; actions: MyAlterAction[] }
   | { kind: 'drop-table'; tables: MyName[]; ifExists: boolean; temporary: boolean }
@@ -393,12 +399,15 @@ function columnDef(c: Cursor): MyColumnDef | undefined {
   }
   col.typeEnd = typeEnd;
   col.typeText = c.text.slice(col.typeStart, col.typeEnd);
+  // SERIAL is BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE
+  if (col.baseType === 'serial') { col.unsigned = true; col.autoIncrement = true; col.notNull = true; col.unique = true; }
   // the rest
   while (!c.done && !c.isOp(',') && !c.isOp(')') && !c.isOp(';')) {
     if (c.accept('NOT', 'NULL')) { col.notNull = true; continue; }
     if (c.accept('NULL')) { col.notNull = false; continue; }
     if (c.accept('DEFAULT')) { col.default = simpleExpr(c); continue; }
     if (c.accept('AUTO_INCREMENT')) { col.autoIncrement = true; continue; }
+    if (c.accept('SERIAL', 'DEFAULT', 'VALUE')) { col.autoIncrement = true; col.notNull = true; col.unique = true; continue; }
     if (c.accept('ON', 'UPDATE')) { col.onUpdate = simpleExpr(c); continue; }
     if (c.accept('COMMENT')) { const t = c.next(); if (t.kind === 'string') col.comment = t.value; continue; }
     if (c.accept('CHARACTER', 'SET') || c.accept('CHARSET')) { c.acceptOp('='); const v = c.nameOrString(); if (v) col.charset = v.toLowerCase(); continue; }
@@ -534,11 +543,17 @@ function endsOperand(t: MyToken): boolean {
 }
 
 /** The output column names of a select list, when every one is known. */
-function selectList(c: Cursor): { all?: string[]; some: string[] } {
+/** True when the tokens are a column reference: `name`, `t.name`, `db.t.name`. */
+function isColumnRef(item: MyToken[]): boolean {
+  return item.length % 2 === 1 && item.every((t, k) => (k % 2 === 0 ? t.kind === 'word' || t.kind === 'quoted' : t.kind === 'op' && t.value === '.'));
+}
+
+function selectList(c: Cursor): { all?: string[]; some: string[]; sources: (string | undefined)[]; from?: MyName } {
   const some: string[] = [];
+  const sources: (string | undefined)[] = [];
   let complete = true;
   // WITH ... / (SELECT ...) / VALUES: unknown
-  if (!c.accept('SELECT')) return { some };
+  if (!c.accept('SELECT')) return { some, sources };
   while (c.accept('DISTINCT') || c.accept('ALL') || c.accept('DISTINCTROW') || c.accept('STRAIGHT_JOIN') || c.accept('SQL_NO_CACHE') || c.accept('SQL_CALC_FOUND_ROWS') || c.accept('HIGH_PRIORITY') || c.accept('SQL_CACHE')) { /* modifiers */ }
   for (;;) {
     const from = c.i;
@@ -561,8 +576,22 @@ function selectList(c: Cursor): { all?: string[]; some: string[] } {
     else if (n >= 3 && n % 2 === 1 && item.every((t, k) => (k % 2 === 0 ? t.kind === 'word' || t.kind === 'quoted' : t.kind === 'op' && t.value === '.'))) name = last.value;
     else if (n >= 2 && (last.kind === 'quoted' || (last.kind === 'word' && !NOT_ALIAS.has(last.upper))) && endsOperand(item[n - 2])) name = last.value; // `expr alias`
     if (name === undefined || (last.kind === 'op' && last.value === '*')) complete = false;
-    else if (complete) some.push(name);
+    else if (complete) {
+      some.push(name);
+      const expr = isColumnRef(item) ? item : n >= 3 && item[n - 2].upper === 'AS' ? item.slice(0, n - 2) : item.slice(0, n - 1);
+      sources.push(expr.length && isColumnRef(expr) ? expr[expr.length - 1].value : undefined);
+    }
     if (stop || !c.acceptOp(',')) break;
+  }
+  let from: MyName | undefined;
+  if (c.accept('FROM')) {
+    const t = c.qualified();
+    if (t && !c.isOp('(')) {
+      if (c.accept('AS')) c.name();
+      else if (c.peek().kind === 'quoted' || (c.peek().kind === 'word' && !['WHERE', 'GROUP', 'ORDER', 'LIMIT', 'HAVING', 'JOIN', 'INNER', 'LEFT', 'RIGHT', 'CROSS', 'NATURAL', 'STRAIGHT_JOIN', 'UNION', 'WINDOW', 'FOR', 'LOCK', 'PARTITION', 'USE', 'FORCE', 'IGNORE'].includes(c.peek().upper))) c.name();
+      const next = c.peek();
+      if (next === END || (next.kind === 'op' && next.value === ';') || (next.kind === 'word' && ['WHERE', 'GROUP', 'ORDER', 'LIMIT', 'HAVING'].includes(next.upper))) from = t;
+    }
   }
   if (c.isWord('UNION') || c.isWord('EXCEPT') || c.isWord('INTERSECT')) complete = false;
   else {
@@ -575,7 +604,7 @@ function selectList(c: Cursor): { all?: string[]; some: string[] } {
       else if (depth === 0 && t.kind === 'word' && (t.upper === 'UNION' || t.upper === 'EXCEPT' || t.upper === 'INTERSECT')) { complete = false; break; }
     }
   }
-  return { all: complete && some.length ? some : undefined, some };
+  return { all: complete && some.length ? some : undefined, some, sources, ...(from ? { from } : {}) };
 }
 
 function createTable(c: Cursor, orReplace: boolean, temporary: boolean): MySqlDdl | undefined {
@@ -615,7 +644,7 @@ function createTable(c: Cursor, orReplace: boolean, temporary: boolean): MySqlDd
       const from = c.i;
       while (c.isOp('(')) c.next();
       const sl = selectList(c);
-      d.select = { text: c.text.slice(c.toks[from].start, c.toks[c.to - 1].end), columns: sl.all };
+      d.select = { text: c.text.slice(c.toks[from].start, c.toks[c.to - 1].end), columns: sl.all, ...(sl.all ? { sources: sl.sources } : {}), ...(sl.from ? { from: sl.from } : {}) };
       break;
     }
     c.next();

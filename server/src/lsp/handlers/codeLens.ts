@@ -16,7 +16,8 @@ export function codeLenses(server: DbeServer, p: CodeLensParams): CodeLens[] {
   const folder = server.folderFor(key);
   if (!server.sandbox.enabledFor(folder)) return [];
   const file = server.fileFor(p.textDocument.uri)?.file;
-  if (!file || file.isDown) return [];
+  // Explain runs PostgreSQL's planner in PGlite: no lens on a MySQL or MariaDB file
+  if (!file || file.isDown || file.dialect.family !== 'postgres') return [];
   const out: CodeLens[] = [];
   for (const s of file.statements) {
     if (!s.node || s.templated || s.parsed.extra || !isQuery(s)) continue;

@@ -13,7 +13,7 @@ export async function definition(server: DbeServer, params: DefinitionParams): P
   const found = server.fileFor(params.textDocument.uri);
   if (!found) return null;
   const { folder, file } = found;
-  const schema = await schemaFor(server, folder.project);
+  const schema = await schemaFor(server, folder.project, file.path);
   if (!schema) return null;
   const sym = symbolAt(file, file.lines.offset(params.position), schema);
   if (!sym) return null;

@@ -9,6 +9,7 @@ import type { Node, Token } from '../../sql/parse';
 import { nameParts } from '../../sql/references';
 import { fileTokens } from '../../sql/spans';
 import { guard, type DbeServer } from '../server';
+import { mySqlOutline } from '../mysql-outline';
 
 export function register(server: DbeServer): void {
   server.connection.onDocumentSymbol(guard(server, 'documentSymbol', null as DocumentSymbol[] | null, (p: DocumentSymbolParams) => documentSymbols(server, p)));
@@ -18,7 +19,8 @@ export function documentSymbols(server: DbeServer, params: DocumentSymbolParams)
   if (!server.settings.enable) return null;
   const found = server.fileFor(params.textDocument.uri);
   if (!found) return null;
-  return outline(found.file);
+  // a MySQL / MariaDB file: its statements have no PostgreSQL tree; the outline comes from its tokens
+  return found.file.dialect.family === 'mysql' ? mySqlOutline(found.file) : outline(found.file);
 }
 
 interface Span { start: number; end: number }

@@ -20,6 +20,10 @@ export async function explain(server: DbeServer, p: ExplainParams): Promise<Expl
   if (!at) return { ok: false, kind: 'input', message: 'DB Engineer does not know this file (is it an open SQL file of the workspace?).' };
   const { folder, file } = at;
   const path = folder.displayPath(file.path);
+  if (file.dialect.family !== 'postgres') {
+    const name = file.dialect.id === 'mariadb' ? 'MariaDB' : 'MySQL';
+    return { ok: false, kind: 'input', path, message: `This file is ${name} (${file.dialect.why}): Explain runs PostgreSQL's planner in the sandbox, so it does not explain ${name} queries.` };
+  }
   const off = server.sandbox.offReason(folder);
   if (off) return { ok: false, kind: 'off', path, message: `The sandbox is off: ${off}.` };
   const stmt = file.statements.find((s) => {

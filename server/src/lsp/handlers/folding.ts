@@ -5,6 +5,8 @@ import { FoldingRangeKind, type FoldingRange, type FoldingRangeParams } from 'vs
 import type { SourceFile } from '../../model';
 import { fileTokens } from '../../sql/spans';
 import { guard, type DbeServer } from '../server';
+import { lex } from '../../dialects/mysql/lex';
+import type { MySqlSplit } from '../../dialects/mysql/split';
 
 export function register(server: DbeServer): void {
   server.connection.onFoldingRanges(guard(server, 'foldingRange', null as FoldingRange[] | null, (p: FoldingRangeParams) => foldingRanges(server, p)));
@@ -62,13 +64,18 @@ export function folds(file: SourceFile): FoldingRange[] {
     while (endOff > stmt.start && /\s/.test(file.text[endOff - 1])) endOff--;
     add(first, line(Math.max(stmt.start, endOff - 1)));
     // dollar-quoted bodies: from the opening line to the line before the closing quote
-    for (const t of stmt.node ? fileTokens(stmt) : []) {
+    for (const t of stmt.node && file.dialect.family !== 'mysql' ? fileTokens(stmt) : []) {
       if (t.kind !== 'SCONST' || !t.text.startsWith('$')) continue;
       add(line(t.start), line(t.end) - 1);
     }
   }
-  // comments: a block comment, or a run of line comments on consecutive lines
-  const cs = comments(file.text);
+  // comments: a block comment, or a run of line comments on consecutive lines (MySQL: its own
+  // lexer's comments, `#` ones too; an executable /*! ... */ comment is code, not folded as a comment)
+  const my = file.dialect.family === 'mysql';
+  const cs = my ? lex(file.text).comments.map((c) => ({ start: c.start, end: c.end, block: c.text.startsWith('/*') })) : comments(file.text);
+  // a DELIMITER block (from `DELIMITER $$` to the next DELIMITER line)
+  const delims = my ? (file.split as Partial<MySqlSplit>).delimiters ?? [] : [];
+  for (let k = 0; k + 1 < delims.length; k++) if (delims[k].delimiter !== ';') add(line(delims[k].start), line(delims[k + 1].start), FoldingRangeKind.Region);
   const marker = /^--\s*(\+goose\s+(Up|Down|StatementBegin|StatementEnd)|migrate:(up|down))\b/i;
   let run: { start: number; end: number } | undefined;
   const flush = () => { if (run) add(run.start, run.end, FoldingRangeKind.Comment); run = undefined; };

@@ -74,7 +74,7 @@ async function formatEdits(server: DbeServer, uri: string, editor: FormattingOpt
     if (!toldApplied.has(found.key)) { toldApplied.add(found.key); void server.connection.window.showInformationMessage(message); }
     return [];
   }
-  const options = formatOptionsFor(folder.project.config, server.settings, editor);
+  const options: FormatOptions = { ...formatOptionsFor(folder.project.config, server.settings, editor), dialect: file.dialect.id };
   const span = range ? { start: file.lines.offset(range.start), end: file.lines.offset(range.end) } : undefined;
   const doc = server.document(found.key);
   const version = doc?.version;

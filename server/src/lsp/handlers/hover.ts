@@ -22,7 +22,7 @@ export async function hover(server: DbeServer, params: HoverParams): Promise<Hov
   const found = server.fileFor(params.textDocument.uri);
   if (!found) return null;
   const { folder, file, key } = found;
-  const schema = await schemaFor(server, folder.project);
+  const schema = await schemaFor(server, folder.project, file.path);
   if (!schema) return null;
   const offset = file.lines.offset(params.position);
   const sym = symbolAt(file, offset, schema);
@@ -57,7 +57,17 @@ function fittingSchema(server: DbeServer, project: Project): Schema | undefined 
  * replay), so other requests are answered meanwhile; a replay overtaken by a change of the project is
  * started again (a few times, then undefined: no answer rather than a wrong one).
  */
-export async function schemaFor(server: DbeServer, project: Project): Promise<Schema | undefined> {
+export async function schemaFor(server: DbeServer, project: Project, path?: string): Promise<Schema | undefined> {
+  const main = await mainSchemaFor(server, project);
+  if (!main || path === undefined) return main;
+  // the file's own dialect family's schema (a MySQL file is never answered from the PostgreSQL
+  // tables, nor the reverse); a family other than the project's main one only from a current replay
+  const fam = project.getFile(path)?.dialect.family;
+  if (!fam || fam === project.mainFamily()) return main;
+  return project.peekSchema() ? project.schemaFor(path) : undefined;
+}
+
+async function mainSchemaFor(server: DbeServer, project: Project): Promise<Schema | undefined> {
   for (let attempt = 0; attempt < 5 && !server.shuttingDown; attempt++) {
     const fit = fittingSchema(server, project);
     if (fit) return fit;

@@ -20,7 +20,7 @@ export async function referenceAt(server: DbeServer, uri: string, position: { li
   const found = server.fileFor(uri);
   if (!found) return undefined;
   const { folder, file } = found;
-  const index = await referenceIndexSliced(folder.project, () => !server.shuttingDown);
+  const index = await referenceIndexSliced(folder.project, () => !server.shuttingDown, file.dialect.family);
   const ref = index.at(file.path, file.lines.offset(position));
   return ref ? { folder, file, index, ref } : undefined;
 }

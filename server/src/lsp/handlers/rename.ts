@@ -53,10 +53,25 @@ interface Target { at: NonNullable<Awaited<ReturnType<typeof referenceAt>>>; sym
 async function target(server: DbeServer, uri: string, position: { line: number; character: number }): Promise<Target> {
   if (!server.settings.enable) throw refuse('DB Engineer is disabled (dbEngineer.enable).');
   if (!server.ready) throw refuse('DB Engineer is still indexing the workspace: try again in a moment.');
+  const mysql = mySqlRenameRefusal(server, uri);
+  if (mysql) throw refuse(mysql);
   const at = await referenceAt(server, uri, position);
   const sym = at && at.index.symbols.get(at.ref.id);
   if (!at || !sym?.table || (sym.kind === 'column' && !sym.column)) throw refuse(NOT_RENAMEABLE);
   return { at, sym: sym as Target['sym'], oldName: sym.column?.name ?? sym.table.name };
+}
+
+/**
+ * Rename on a MySQL or MariaDB file: refused. The references walk reads PostgreSQL's parse tree, and
+ * most MySQL statements (every CREATE TABLE with backticks or ENGINE=) have none, so it would miss
+ * uses of the name; and the migration it writes is PostgreSQL's. A rename that misses a use breaks
+ * the project, so none is offered (docs/decisions/0035-mysql-in-the-editor.md).
+ */
+export function mySqlRenameRefusal(server: DbeServer, uri: string): string | undefined {
+  const file = server.fileFor(uri)?.file;
+  if (!file || file.dialect.family !== 'mysql') return undefined;
+  const name = file.dialect.id === 'mariadb' ? 'MariaDB' : 'MySQL';
+  return `Rename is not available on ${name} files yet: DB Engineer cannot yet find every use of a name in ${name} statements, and a rename that misses one would break the project. Use ALTER TABLE … RENAME COLUMN … TO … (or RENAME TABLE … TO …) in a new migration.`;
 }
 
 export async function prepareRename(server: DbeServer, params: PrepareRenameParams): Promise<{ range: Range; placeholder: string }> {
