@@ -29,6 +29,8 @@ describe('examples/shop-mysql in a trusted workspace', () => {
   test('a MySQL query file: MySQL findings in the Problems panel, no PostgreSQL syntax error', async () => step(wb, 'mysql-problems', async () => {
     await wb.open('queries/reports.sql');
     await wb.page.locator('.statusbar-item', { hasText: /DB Engineer: \d+ files/ }).first().waitFor({ timeout: 60_000 });
+    // the status bar names the active file's dialect
+    await wb.page.locator('.statusbar-item', { hasText: /DB Engineer: \d+ files · MySQL/ }).first().waitFor({ timeout: 30_000 });
     await wb.page.locator('.editor-instance .squiggly-warning').first().waitFor({ timeout: 30_000 });
     await wb.page.keyboard.press('Control+Shift+M');
     const filter = wb.page.locator('.viewpane-filter input, .viewpane-filter textarea').first();
