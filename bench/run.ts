@@ -7,7 +7,8 @@
 // (bench/lsp-stress.ts: the language server under big inputs; bench/format.ts: Format Document latency.)
 // (bench/completion.ts: completion latency on lemmy, p95 against 30 ms.)
 // (bench/mysql-replay.ts: MySQL DDL replay time per statement on real MySQL projects, cold and warm.)
-// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-completion] [-- --no-format] [-- --no-mysql-replay]
+// (bench/mysql-server.ts: the MySQL server check: template, start, kratos replay, stop.)
+// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-mysql-server] [-- --no-completion] [-- --no-format] [-- --no-mysql-replay]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -179,6 +180,18 @@ function main(): void {
     else console.log(`sandbox benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
   }
 
+  let mysqlServer: unknown;
+  const mysqlScript = path.join(ROOT, 'bench', 'mysql-server.ts');
+  if (!args.includes('--no-mysql-server') && fs.existsSync(mysqlScript)) {
+    console.log('\nbench/mysql-server.ts:');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', mysqlScript], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+    const out = (r.stdout ?? '').trim().split('\n');
+    for (const l of out.slice(0, -1)) console.log(l);
+    const line = out.reverse().find((l) => l.startsWith('{'));
+    if (line) { try { mysqlServer = JSON.parse(line); } catch { /* printed above */ } }
+    else console.log(`mysql-server benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
+  }
+
   let completion: unknown;
   const completionScript = path.join(ROOT, 'bench', 'completion.ts');
   if (!args.includes('--no-completion') && fs.existsSync(completionScript)) {
@@ -220,6 +233,7 @@ function main(): void {
     editor,
     lspStress,
     sandbox,
+    mysqlServer,
     completion,
     format,
     mysqlReplay,

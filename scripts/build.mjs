@@ -12,7 +12,8 @@ mkdirSync('dist', { recursive: true });
 // PGlite stays outside the bundles: it finds its .wasm, .data and extension .tar.gz files beside its
 // own modules, and it is loaded only when the sandbox is used.
 // pg's optional native binding (pg-native) is never enabled: left unresolved.
-const external = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pg-native'];
+// mysql2 is its own bundle (dist/mysql2.js), required on first use (server/src/mysql-server/driver.ts).
+const external = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pg-native', 'mysql2', 'mysql2/*'];
 const common = {
   bundle: true,
   external,
@@ -29,6 +30,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   // The sandbox's worker thread (started by the language server; finds PGlite in node_modules beside dist/).
   build({ ...common, entryPoints: ['server/src/sandbox/worker.ts'], outfile: 'dist/sandbox-worker.js' }),
+  // mysql2 for the MySQL server check, loaded only when it is used.
+  build({ ...common, external: ['pg-native'], entryPoints: ['server/src/mysql-server/mysql2-bundle.ts'], outfile: 'dist/mysql2.js' }),
   // The chat webview script runs in the browser sandbox: no node built-ins, one self-contained IIFE.
   build({ bundle: true, platform: 'browser', target: 'es2020', format: 'iife', sourcemap: true, logLevel: 'warning', entryPoints: ['client/src/webview/main.ts'], outfile: 'dist/webview.js' }),
   // The plan panel's script (webview, like the chat's).

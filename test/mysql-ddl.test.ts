@@ -500,13 +500,16 @@ DELIMITER ;
     const s = replayMySql(text);
     assert.deepEqual(cols(table(s, 't')), ['id']);
     assert.ok(s.ddlFunctions.has('add_col'));
-    replayMySql([['/project/call.sql', 'CALL add_col();\nDROP PROCEDURE add_col;']], s);
+    replayMySql([['/project/call.sql', 'CALL add_col();\nDROP PROCEDURE add_col;\nALTER TABLE t DROP COLUMN x, DROP INDEX idx_x;\nCALL add_col();']], s);
+    assert.deepEqual(cols(table(s, 't')), ['id'], 'a CALL after DROP PROCEDURE runs nothing');
+    const again = text.replace('CREATE TABLE t (id INT);', '') + 'CALL add_col();';
+    replayMySql(again, s);
     const t = table(s, 't');
     assert.deepEqual(cols(t), ['id', 'x']);
     assert.deepEqual(indexes(s, t), ['idx_x(x)']);
     const x = t.columns.get('x')!;
     assert.equal(x.loc.path, '/project/schema.sql', 'located where it was written, in the procedure body');
-    assert.equal(text.slice(x.loc.start, x.loc.end), 'x');
+    assert.equal(again.slice(x.loc.start, x.loc.end), 'x');
     assert.equal(s.gaps.size, 0);
   });
 

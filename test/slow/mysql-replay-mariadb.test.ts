@@ -62,7 +62,8 @@ DROP TABLE IF EXISTS nope, s;
 `;
 
 const PROJECTS: { name: string; files: () => string[]; init?: string }[] = [
-  { name: 'forms', files: () => { const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-forms-')), 'forms.sql'); fs.writeFileSync(f, FORMS); return [f]; } },
+  // written into the server's temp folder, removed with it
+  { name: 'forms', files: () => { const f = path.join(dir, 'forms.sql'); fs.writeFileSync(f, FORMS); return [f]; } },
   { name: 'sakila', files: () => [path.join(MY, 'datacharmer+test_db', 'sakila_sakila-mv-schema.sql')] },
   { name: 'employees', files: () => ['employees.sql', 'objects.sql'].map((f) => path.join(MY, 'datacharmer+test_db', f)) },
   { name: 'employees_partitioned', files: () => [path.join(MY, 'datacharmer+test_db', 'employees_partitioned.sql')] },
@@ -175,7 +176,7 @@ function compare<T>(what: string, ours: Map<string, T> | Set<string>, theirs: Ma
 
 describe('MySQL replay against MariaDB', { skip }, () => {
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-mariadb-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-replay-mariadb-'));
     const inst = spawnSync(INSTALL, ['--no-defaults', '--auth-root-authentication-method=normal', `--datadir=${path.join(dir, 'data')}`, '--skip-test-db', '--user=root'], { encoding: 'utf8', timeout: 120_000 });
     if (inst.status !== 0) throw new Error(`mariadb-install-db failed: ${inst.stderr}`);
     server = spawn(MARIADBD, ['--no-defaults', `--datadir=${path.join(dir, 'data')}`, `--socket=${sock()}`, '--skip-networking', '--user=root',

@@ -24,6 +24,10 @@ export interface LintOptions {
   /** A live database (--database URL): the schema of projects without migrations comes from its catalog. */
   database?: string;
   statementTimeoutMs?: number;
+  /** --check-server local|URL: replay the MySQL migrations on a real MariaDB/MySQL (server-error findings). */
+  checkServer?: string;
+  /** --dialect: the SQL dialect of the files (until the dialect spine: picks the files the server check replays). */
+  dialect?: 'postgres' | 'mysql' | 'mariadb';
 }
 
 /** `dbe explain <file> --line N`: the plan of the query at that line. */
@@ -252,6 +256,18 @@ function parseLint(args: string[]): LintOptions {
       case '--sandbox-memory': o.sandboxMemoryMb = sandboxMb(takeValue()); break;
       case '--database': case '-d': o.database = takeValue(); break;
       case '--statement-timeout': o.statementTimeoutMs = timeoutMs(takeValue()); break;
+      case '--check-server': {
+        const v = takeValue();
+        if (v !== 'local' && !/^(mysql|mariadb):\/\//i.test(v)) throw new UsageError(`--check-server takes "local" or a mysql://user@host[:port] URL, not "${v.replace(/^([a-z][\w+.-]*:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@')}"`);
+        o.checkServer = v;
+        break;
+      }
+      case '--dialect': {
+        const v = takeValue();
+        if (v !== 'postgres' && v !== 'mysql' && v !== 'mariadb') throw new UsageError(`--dialect must be postgres, mysql or mariadb, not "${v}"`);
+        o.dialect = v;
+        break;
+      }
       default: throw new UsageError(`unknown option ${name} (try dbe --help)`);
     }
   }

@@ -45,7 +45,10 @@ export async function lintCommand(o: LintOptions, io: Io): Promise<number> {
   for (const s of specs) for (const f of s.files) { const r = byPath.get(f); if (r) { ordered.push(r); byPath.delete(f); } }
   // The sandbox (PGlite) is loaded only when a project asks for it.
   if (o.sandbox ?? specs.some((s) => s.config.sandbox)) await (await import('./sandbox-command')).addSandboxFindings(o, specs, ordered, io);
-  return finish(o, io, results, ordered);
+  // The MySQL server check (a local throwaway server or a named one): exit 2 when it could not run.
+  const checked = o.checkServer ? await (await import('./server-check-command')).addServerCheckFindings(o, specs, ordered, io) : true;
+  const code = finish(o, io, results, ordered);
+  return checked ? code : Math.max(code, 2);
 }
 
 export function finish(o: LintOptions, io: Io, results: ProjectResult[], files: FileReport[]): number {

@@ -63,7 +63,7 @@ export class Project {
   setConfig(config: Config): void {
     this.config = config;
     this.settingsRevision++;
-    for (const f of [...this.files.values()]) this.files.set(f.path, this.mark(buildFile(f.path, f.text, config, this.relPath(f.path), this.disk.get(f.path), this.hint)));
+    for (const f of [...this.files.values()]) this.put(this.mark(buildFile(f.path, f.text, config, this.relPath(f.path), this.disk.get(f.path), this.hint)));
     this.rehint();
     this.invalidate();
   }
@@ -73,17 +73,25 @@ export class Project {
    * MySQL by their own name, folder or signs than are PostgreSQL by default (dialects/resolve.ts).
    */
   private hint: DialectFamily = 'postgres';
+  /** Files that are MySQL by their own name, folder, signs or the configuration; files read by default or by the hint. */
+  private strongMy = 0;
+  private plain = 0;
+  private count(f: SourceFile | undefined, by: 1 | -1): void {
+    if (!f) return;
+    if (f.dialect.family === 'mysql' && f.dialect.by !== 'project') this.strongMy += by;
+    else if (f.dialect.by === 'default' || f.dialect.by === 'project') this.plain += by;
+  }
+  private put(file: SourceFile): void {
+    this.count(this.files.get(file.path), -1);
+    this.files.set(file.path, file);
+    this.count(file, 1);
+  }
   private rehint(): void {
-    let my = 0, plain = 0;
-    for (const f of this.files.values()) {
-      if (f.dialect.family === 'mysql' && f.dialect.by !== 'project') my++;
-      else if (f.dialect.by === 'default' || f.dialect.by === 'project') plain++;
-    }
-    const hint: DialectFamily = my > plain ? 'mysql' : 'postgres';
+    const hint: DialectFamily = this.strongMy > this.plain ? 'mysql' : 'postgres';
     if (hint === this.hint) return;
     this.hint = hint;
     for (const f of [...this.files.values()]) {
-      if (f.dialect.by === 'default' || f.dialect.by === 'project') this.files.set(f.path, this.mark(buildFile(f.path, f.text, this.config, this.relPath(f.path), this.disk.get(f.path), hint)));
+      if (f.dialect.by === 'default' || f.dialect.by === 'project') this.put(this.mark(buildFile(f.path, f.text, this.config, this.relPath(f.path), this.disk.get(f.path), hint)));
     }
   }
 
@@ -106,7 +114,7 @@ export class Project {
    */
   setFile(path: string, text: string, disk?: DiskInfo): SourceFile {
     if (disk) this.disk.set(path, disk); else this.disk.delete(path);
-    this.files.set(path, this.mark(buildFile(path, text, this.config, this.relPath(path), disk, this.hint)));
+    this.put(this.mark(buildFile(path, text, this.config, this.relPath(path), disk, this.hint)));
     this.rehint();
     this.invalidate();
     return this.files.get(path)!;
@@ -115,6 +123,7 @@ export class Project {
   removeFile(path: string): boolean {
     this.disk.delete(path);
     this.createdByFix.delete(path);
+    this.count(this.files.get(path), -1);
     const had = this.files.delete(path);
     if (had) { this.rehint(); this.invalidate(); }
     return had;

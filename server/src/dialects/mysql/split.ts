@@ -109,7 +109,8 @@ export function splitMySql(original: string): MySqlSplit {
     if (isWordChar(c)) {
       begin(i);
       let j = i + 1;
-      while (j < n && isWordChar(text.charCodeAt(j))) j++;
+      // a custom terminator glued to a word (END$$, END//) ends the word: `$` is a word character
+      while (j < n && isWordChar(text.charCodeAt(j)) && (delim === ';' || !text.startsWith(delim, j))) j++;
       if (delim === ';') {
         if (routine === undefined) routine = ROUTINE_HEAD.test(text.slice(start, Math.min(n, start + 400)).replace(/\/\*!\d*/g, ''));
         if (routine) {
