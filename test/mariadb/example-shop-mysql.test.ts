@@ -125,6 +125,16 @@ describe('examples/shop-mysql on MariaDB 10.11', { skip }, () => {
     assert.deepEqual(rows(notIn), []);
   });
 
+  test('dbe lint --check-server local (the product\'s own check, as the README shows it): no server-error', () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'lint', 'examples/shop-mysql', '--check-server', 'local', '--dialect', 'mysql', '--format', 'json'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+    const out = JSON.parse(r.stdout);
+    const rules = out.files.flatMap((f: any) => f.diagnostics.map((d: any) => d.rule));
+    assert.deepEqual(rules.filter((x: string) => x === 'server-error'), [], r.stdout);
+    assert.ok(rules.includes('missing-rollback'), 'the static findings are there too');
+    assert.equal(r.status, out.summary.errors > 0 ? 1 : 0, r.stderr);
+  });
+
   test('the down migrations undo the ups in reverse order, down to an empty database', () => {
     for (const up of ups().reverse()) {
       const down = downFor(up);
