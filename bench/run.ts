@@ -204,6 +204,19 @@ function main(): void {
     else console.log(`completion benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
   }
 
+  // the same on a MySQL project (issue #13: completion on MySQL files; docs/decisions/0035)
+  let completionMysql: unknown;
+  const kratos = path.join(ROOT, '..', 'shared', 'corpus', 'mysql', 'ory+kratos');
+  if (!args.includes('--no-completion') && fs.existsSync(completionScript) && fs.existsSync(kratos)) {
+    console.log('\nbench/completion.ts on a MySQL project (ory+kratos):');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', completionScript, '--folder', kratos, '--files', '30', '--per-file', '20'], { cwd: ROOT, encoding: 'utf8', timeout: 900_000 });
+    const out = (r.stdout ?? '').trim().split('\n');
+    for (const l of out.slice(0, -1)) console.log(l);
+    const line = out.reverse().find((l) => l.startsWith('{'));
+    if (line) { try { completionMysql = JSON.parse(line); } catch { /* printed above */ } }
+    else console.log(`MySQL completion benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
+  }
+
   let format: unknown;
   const formatScript = path.join(ROOT, 'bench', 'format.ts');
   if (!args.includes('--no-format') && fs.existsSync(formatScript)) {
@@ -235,6 +248,7 @@ function main(): void {
     sandbox,
     mysqlServer,
     completion,
+    completionMysql,
     format,
     mysqlReplay,
   };

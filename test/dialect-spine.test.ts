@@ -77,3 +77,16 @@ test('PostgreSQL-only rules never run on a MySQL file; rules hold for PostgreSQL
   const mysqlRules = new Set(rules('db/001.mysql.up.sql'));
   for (const r of pgOnly) assert.ok(!mysqlRules.has(r.meta.id), `${r.meta.id} on a MySQL file`);
 });
+
+test('signs that name MySQL: a DELIMITER procedure file, `source` commands, KEY inside CREATE TABLE (the employees sample)', () => {
+  const proc = 'use employees;\ndelimiter //\ndrop function if exists f //\ncreate function f(x int) returns int\nbegin\n  declare y int;\n  set y = x + 1;\n  return y;\nend //\ndelimiter ;\n';
+  const load = "SELECT 'LOADING' as 'INFO';\nsource load_departments.dump ;\nsource load_employees.dump ;\nCREATE TABLE d (\n  n CHAR(4) NOT NULL,\n  name VARCHAR(40) NOT NULL,\n  PRIMARY KEY (n),\n  UNIQUE  KEY (name)\n);\n";
+  const p = project({ 'a.sql': proc, 'b.sql': load, 'c.sql': 'CREATE TABLE t (id int PRIMARY KEY, note text);\nSELECT id FROM t;\n' });
+  assert.equal(p.getFile('/p/a.sql')!.dialect.by, 'signs');
+  assert.match(p.getFile('/p/a.sql')!.dialect.why, /DELIMITER lines/);
+  assert.equal(p.getFile('/p/b.sql')!.dialect.by, 'signs');
+  assert.match(p.getFile('/p/b.sql')!.dialect.why, /source commands|KEY\/INDEX inside CREATE TABLE/);
+  // a PostgreSQL file with an index named key and a `source` column stays PostgreSQL
+  const q = project({ 'x.sql': 'CREATE TABLE k (key int, source text);\nCREATE INDEX key_idx ON k (key);\nSELECT source FROM k;\n' });
+  assert.equal(q.getFile('/p/x.sql')!.dialect.id, 'postgres');
+});

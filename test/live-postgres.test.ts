@@ -298,7 +298,7 @@ describe('live database (PostgreSQL 15 on loopback)', () => {
     const down = dbe(['slow', '--database', `postgres://app@127.0.0.1:1/shop`]);
     assert.equal(down.code, 2);
     assert.match(down.stderr, /cannot connect to app@127\.0\.0\.1:1\/shop: connection refused/);
-    const bad = dbe(['health', '--database', 'mysql://app@127.0.0.1/shop']);
+    const bad = dbe(['health', '--database', 'http://app@127.0.0.1/shop']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--database must start with postgres:\/\/ or postgresql:\/\//);
     const none = dbe(['health'], { DBE_DATABASE_URL: undefined });

@@ -14,9 +14,12 @@ import { applyTextEdits, fileUri, LspClient } from './lspClient';
 import { ready, ROOT } from './helpers';
 import { DIALECT_REQUEST, type DialectResult } from '../server/src/lsp/status-protocol';
 import { EXPLAIN_REQUEST, type ExplainResult } from '../server/src/lsp/explain-protocol';
+import { SCHEMA_TREE_REQUEST, type SchemaTreeResult } from '../server/src/lsp/schema-protocol';
 import { Project } from '../server/src/engine/project';
 import { sandboxInput } from '../server/src/sandbox/input';
 import { lex } from '../server/src/dialects/mysql/lex';
+import { postgresOnly } from '../server/src/dialects/mysql/pg-only';
+import { spawnSync } from 'node:child_process';
 
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'mysql-editor');
 const clients: LspClient[] = [];
@@ -214,5 +217,156 @@ describe('the sandbox input', () => {
     assert.equal(p.mainFamily(), 'postgres');
     const input = sandboxInput(p, { rows: 0 });
     assert.deepEqual(input.files.map((f) => f.path).sort(), ['/w/migrations/001_a.sql', '/w/migrations/003_c.sql', '/w/queries/r.sql']);
+  });
+});
+
+describe('completion on MySQL files', () => {
+  type Item = { label: string; textEdit?: { newText: string }; detail?: string };
+  async function complete(c: LspClient, uri: string, text: string, cursor = '|'): Promise<Item[]> {
+    const at = text.indexOf(cursor);
+    const clean = text.slice(0, at) + text.slice(at + cursor.length);
+    await c.open(uri, clean);
+    const before = clean.slice(0, at);
+    const line = before.split('\n').length - 1;
+    const character = before.length - before.lastIndexOf('\n') - 1;
+    const r = await c.conn.sendRequest<{ items: Item[] } | null>('textDocument/completion', { textDocument: { uri }, position: { line, character } });
+    return r?.items ?? [];
+  }
+  const newTexts = (items: Item[]) => items.map((i) => i.textEdit?.newText ?? i.label);
+
+  test('tables and columns of the MySQL schema, backticks where MySQL needs them, never the PostgreSQL tables', async () => {
+    const ws = workspace({
+      'migrations/004_order.sql': 'CREATE TABLE `order` (`id` INT NOT NULL PRIMARY KEY, `key` VARCHAR(10), `note` TEXT) ENGINE=InnoDB;\n',
+      'pg/001_accounts.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY);\n',
+    });
+    const c = await start(ws);
+    const uri = fileUri(path.join(ws, 'queries/new.sql'));
+    const rels = newTexts(await complete(c, uri, '# new query\nselect * from |'));
+    assert.ok(rels.includes('users') && rels.includes('orders'), rels.join(' '));
+    assert.ok(rels.includes('`order`'), `a reserved word is quoted: ${rels.join(' ')}`);
+    assert.ok(!rels.includes('accounts'), 'a PostgreSQL table is not offered on a MySQL file');
+    const cols = newTexts(await complete(c, uri, 'select o.| from `order` o;'));
+    assert.deepEqual(cols.sort(), ['`key`', 'id', 'note']);
+    const typed = newTexts(await complete(c, uri, 'select `id` from `users` u where u.`em|'));
+    assert.ok(typed.includes('`email`'), `an opened backtick is closed: ${typed.join(' ')}`);
+    const expr = await complete(c, uri, 'select `email`, date_f| from `users`;');
+    assert.ok(newTexts(expr).includes('date_format'), 'MySQL functions');
+    assert.ok(newTexts(await complete(c, uri, 'select `email` from `users` u where u.id = 1 and st|;')).includes('str_to_date'));
+    assert.ok(!newTexts(await complete(c, uri, 'select array_a| from `users`;')).includes('array_agg'), 'no PostgreSQL-only function');
+  });
+
+  test('no completion in a # comment or a "string"; MySQL keywords at a statement start, for a column type and table options', async () => {
+    const ws = workspace();
+    const c = await start(ws);
+    const uri = fileUri(path.join(ws, 'queries/new.sql'));
+    assert.deepEqual(await complete(c, uri, 'select 1;\n# select * from |\n'), []);
+    assert.deepEqual(await complete(c, uri, 'select * from `users` where `email` = "a fr|";'), []);
+    const starts = newTexts(await complete(c, uri, 'select 1;\n|'));
+    assert.ok(starts.includes('REPLACE INTO') && starts.includes('INSERT IGNORE INTO'), starts.join(', '));
+    assert.ok(!starts.includes('CREATE MATERIALIZED VIEW') && !starts.includes('CREATE INDEX CONCURRENTLY'), 'no PostgreSQL-only statement');
+    const types = newTexts(await complete(c, uri, 'CREATE TABLE `t` (`id` |'));
+    assert.ok(types.includes('INT') && types.includes('DATETIME') && types.includes('TINYINT'), types.join(' '));
+    assert.ok(newTexts(await complete(c, uri, 'create table `t` (`id` |')).includes('datetime'), 'lower case like the statement');
+    const opts = newTexts(await complete(c, uri, 'CREATE TABLE `t` (`id` INT |'));
+    assert.ok(opts.includes('AUTO_INCREMENT') && opts.includes('UNSIGNED'), opts.join(' '));
+    const table = newTexts(await complete(c, uri, 'CREATE TABLE `t` (`id` INT) |'));
+    assert.ok(table.includes('ENGINE = InnoDB'), table.join(' '));
+    const lower = newTexts(await complete(c, uri, 'alter table `users` |'));
+    assert.ok(lower.includes('modify column') && lower.includes('add index'), `lower case like the statement: ${lower.join(', ')}`);
+  });
+
+  test('signature help for a MySQL function', async () => {
+    const ws = workspace();
+    const c = await start(ws);
+    const uri = fileUri(path.join(ws, 'queries/sig.sql'));
+    const text = 'select date_format(`created_at`, ) from `users`;';
+    await c.open(uri, text);
+    const h = await c.conn.sendRequest<{ signatures: { label: string }[]; activeParameter: number } | null>('textDocument/signatureHelp', { textDocument: { uri }, position: { line: 0, character: text.indexOf(', )') + 2 } });
+    assert.ok(h, 'an answer');
+    assert.match(h!.signatures[0].label, /^date_format\(date, format/);
+    assert.equal(h!.activeParameter, 1);
+  });
+});
+
+describe('dbe lint --verbose', () => {
+  test('prints the project\'s dialect with why, and the files that differ with theirs', () => {
+    const ws = workspace({ 'pg/legacy.postgres.sql': 'SELECT 1;\n' });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'lint', '--verbose', '.'], { cwd: ws, encoding: 'utf8', env: { ...process.env, DBE_CACHE_DIR: path.join(ws, '.cache'), DBE_TIMING: '' }, timeout: 60_000 });
+    assert.match(r.stderr, /^dbe: \.: dialect: MySQL \(4 of 5 SQL files; detected from their statements/m);
+    assert.match(r.stderr, /^dbe: \.: {3}pg\/legacy\.postgres\.sql is PostgreSQL: file name \(postgres\)$/m);
+    const plain = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'lint', '.'], { cwd: ws, encoding: 'utf8', env: { ...process.env, DBE_CACHE_DIR: path.join(ws, '.cache'), DBE_TIMING: '' }, timeout: 60_000 });
+    assert.doesNotMatch(plain.stderr, /dialect:/, 'only with --verbose');
+    const cfg = workspace({ '.dbe.json': '{ "dialect": "mariadb" }\n' });
+    const c = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'lint', '--verbose', '.'], { cwd: cfg, encoding: 'utf8', env: { ...process.env, DBE_CACHE_DIR: path.join(cfg, '.cache'), DBE_TIMING: '' }, timeout: 60_000 });
+    assert.match(c.stderr, /dialect: MariaDB \(4 of 4 SQL files; "dialect" in \.dbe\.json\)/);
+  });
+});
+
+describe('code actions on MySQL findings', () => {
+  test('a finding on a MySQL file gets its ignore comments (valid MySQL) and never a fix in PostgreSQL\'s words', async () => {
+    const ws = workspace();
+    const c = await start(ws, { createFiles: true });
+    const uri = fileUri(path.join(ws, 'migrations/001_users.sql'));
+    const published = await c.open(uri, fs.readFileSync(path.join(ws, 'migrations/001_users.sql'), 'utf8'));
+    const d = published.diagnostics.find((x) => x.code === 'int-primary-key');
+    assert.ok(d, `int-primary-key on the MySQL key: ${published.diagnostics.map((x) => x.code).join(', ')}`);
+    const actions = await c.codeActions(uri, [d]);
+    const titles = actions.map((a) => a.title);
+    assert.ok(titles.includes('Ignore int-primary-key for this statement'), titles.join(' | '));
+    const texts = actions.flatMap((a) => [
+      ...Object.values(a.edit?.changes ?? {}).flat().map((e) => e.newText),
+      ...(a.edit?.documentChanges ?? []).flatMap((dc) => ('edits' in dc ? dc.edits.map((e) => e.newText) : [])),
+    ]);
+    assert.ok(texts.some((t) => /^-- dbe-ignore int-primary-key/m.test(t)), 'a `-- ` comment, which MySQL reads as a comment too');
+    for (const t of texts) assert.equal(postgresOnly(t), undefined, `no PostgreSQL-only text offered: ${t.slice(0, 200)}`);
+  });
+
+  test('postgresOnly: what only PostgreSQL runs, comments aside', () => {
+    assert.equal(postgresOnly("SET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN id TYPE bigint;"), 'SET lock_timeout');
+    assert.equal(postgresOnly('ALTER TABLE users ALTER COLUMN id TYPE bigint;'), 'ALTER COLUMN ... TYPE');
+    assert.equal(postgresOnly('CREATE INDEX CONCURRENTLY i ON t (a);'), 'CONCURRENTLY');
+    assert.equal(postgresOnly("SELECT '1'::int;"), '::');
+    assert.equal(postgresOnly('ALTER TABLE `users` MODIFY `id` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT;'), undefined);
+    assert.equal(postgresOnly('-- not CONCURRENTLY: MySQL has no such thing\nCREATE INDEX i ON t (a);\nDROP INDEX i ON t;'), undefined);
+    assert.equal(postgresOnly("ALTER TABLE t ALTER COLUMN c SET DEFAULT 'x';"), undefined);
+  });
+});
+
+describe('the Schema view', () => {
+  test('a MySQL project: its MySQL tables, named MySQL; with more PostgreSQL files: the PostgreSQL tables and the count of MySQL files left out', async () => {
+    const ws = workspace();
+    const c = await start(ws);
+    const r = await c.conn.sendRequest<SchemaTreeResult>(SCHEMA_TREE_REQUEST, {});
+    const f = r.folders[0];
+    assert.equal(f.dialect, 'MySQL');
+    assert.deepEqual(f.tables.map((t) => t.name), ['orders', 'users']);
+    const users = f.tables.find((t) => t.name === 'users')!;
+    assert.deepEqual(users.columns.map((col) => [col.name, col.type]), [['id', 'INT UNSIGNED'], ['email', 'VARCHAR(255)'], ['created_at', 'DATETIME']]);
+    assert.equal(f.otherDialectFiles, undefined);
+
+    const mixed = workspace({
+      'pg/001_a.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY);\n', 'pg/002_b.sql': 'CREATE TABLE ledgers (id bigint PRIMARY KEY);\n',
+      'pg/003_c.sql': 'CREATE TABLE entries (id bigint PRIMARY KEY);\n', 'pg/004_d.sql': 'CREATE TABLE notes (id bigint PRIMARY KEY);\n',
+      'pg/005_e.sql': 'CREATE TABLE tags (id bigint PRIMARY KEY);\n',
+    });
+    const c2 = await start(mixed);
+    const m = (await c2.conn.sendRequest<SchemaTreeResult>(SCHEMA_TREE_REQUEST, {})).folders[0];
+    assert.equal(m.dialect, 'PostgreSQL');
+    assert.deepEqual(m.tables.map((t) => t.name), ['accounts', 'entries', 'ledgers', 'notes', 'tags']);
+    assert.equal(m.otherDialectFiles, 4);
+  });
+});
+
+describe('typing in a MySQL query keeps the schema epoch', () => {
+  test('ddlSignature: a MySQL query, SHOW or session SET is not DDL; CREATE/ALTER and a comment-hidden one are', async () => {
+    await ready();
+    const { ddlSignature } = await import('../server/src/lsp/server');
+    const sig = (text: string) => { const p = new Project(); return ddlSignature(p.setFile('/w/q.mysql.sql', text)); };
+    assert.equal(sig('select `a` from `t`;\n# note\nSET NAMES utf8mb4;\n'), sig('select `a`, `b` from `t` where `c` = 1;\n# note\nSET NAMES utf8mb4;\n'));
+    assert.equal(sig('delete from `t`;\n(select 1) union (select 2);'), sig('delete from `t` where id = 2;\n(select 1);'));
+    assert.notEqual(sig('CREATE TABLE `t` (`a` INT);'), sig('CREATE TABLE `t` (`a` BIGINT);'));
+    assert.notEqual(sig('ALTER TABLE `t` ADD `b` INT;\nselect 1;'), sig('ALTER TABLE `t` ADD `c` INT;\nselect 1;'));
+    assert.notEqual(sig('/*!40101 ALTER TABLE `t` ENGINE=InnoDB */;'), sig('/*!40101 ALTER TABLE `t` ENGINE=MyISAM */;'), 'executable comment: code');
+    assert.notEqual(sig('selection_table_create();'), sig('selection_table_create(2);'), 'a word that starts like select is not a query');
   });
 });

@@ -122,7 +122,7 @@ function registerChat(context: vscode.ExtensionContext): void {
 /** Asks the server for the active SQL file's dialect (and why) for the status bar item. */
 async function refreshDialect(c: LanguageClient | undefined = client): Promise<void> {
   const doc = vscode.window.activeTextEditor?.document;
-  if (!c || !status || !doc || doc.languageId !== 'sql' || !c.isRunning()) { status?.setDialect(null); return; }
+  if (!c || !status || !doc || doc.languageId !== 'sql') { status?.setDialect(null); return; }
   try {
     const d = await c.sendRequest<DialectResult | null>(DIALECT_REQUEST, { uri: doc.uri.toString() });
     if (client === c && vscode.window.activeTextEditor?.document === doc) status.setDialect(d);

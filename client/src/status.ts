@@ -64,7 +64,7 @@ export class StatusItem implements vscode.Disposable {
     const sb = sandboxText(s.sandbox);
     const d = this.dialect;
     // the count says what it counts: "DB Engineer: 12 files", not a bare "12"
-    this.item.text = `$(database) DB Engineer: ${plural(s.files, 'file')}${d ? ` · ${d.name}` : ''}${sb.text}`;
+    this.item.text = `$(database) DB Engineer: ${plural(s.files, 'file')}${sb.text}${d ? ` · ${d.name}` : ''}`;
     this.item.tooltip = `${d ? `This file: ${dialectLabel(d)}. ` : ''}${files} in ${s.folders || 1} folder${s.folders > 1 ? 's' : ''} analysed${s.ms !== undefined ? ` (indexed in ${s.ms} ms)` : ''}.${migrationsText(s.migrations)}${sb.tooltip} Click for the server log.`;
   }
 

@@ -184,8 +184,8 @@ export function mergeConfig(base: Config, raw: unknown, source: string, knownRul
     }
   }
   if (r.database !== undefined) {
-    if (typeof r.database !== 'string' || !/^postgres(ql)?:\/\//.test(r.database)) throw new ConfigError(`${source}: "database" must be a postgres:// URL`);
-    if (/^postgres(ql)?:\/\/[^/@]*:[^@/]*@/.test(r.database)) throw new ConfigError(`${source}: "database" holds a password; remove it from the URL and use PGPASSWORD or ~/.pgpass`);
+    if (typeof r.database !== 'string' || !/^(postgres(ql)?|mysql|mariadb):\/\//.test(r.database)) throw new ConfigError(`${source}: "database" must be a postgres:// URL (or mysql:// / mariadb:// for MySQL and MariaDB)`);
+    if (/^(postgres(ql)?|mysql|mariadb):\/\/[^/@]*:[^@/]*@/.test(r.database)) throw new ConfigError(`${source}: "database" holds a password; remove it from the URL and use ${/^postgres/.test(r.database) ? 'PGPASSWORD or ~/.pgpass' : 'MYSQL_PWD or ~/.my.cnf'}`);
     out.database = r.database;
   }
   return out;

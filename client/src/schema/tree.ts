@@ -173,7 +173,9 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
       }
       case 'folder': {
         const it = item(node.folder.name, Expanded, 'root-folder');
-        it.description = counted(node.folder.tables.length, 'table');
+        // issue #13: the dialect of the schema shown (a server that predates it sends none)
+        it.description = counted(node.folder.tables.length, 'table') + (node.folder.dialect && node.folder.dialect !== 'PostgreSQL' ? ` · ${node.folder.dialect}` : '');
+        if (node.folder.otherDialectFiles) it.tooltip = `${node.folder.dialect} schema; ${counted(node.folder.otherDialectFiles, 'SQL file')} in another dialect ${node.folder.otherDialectFiles === 1 ? 'is' : 'are'} not shown here.`;
         it.contextValue = 'dbEngineer.schemaFolder';
         return it;
       }

@@ -26,7 +26,7 @@ export interface LintOptions {
   statementTimeoutMs?: number;
   /** --check-server local|URL: replay the MySQL migrations on a real MariaDB/MySQL (server-error findings). */
   checkServer?: string;
-  /** --dialect: the SQL dialect of the files (until the dialect spine: picks the files the server check replays). */
+  /** --dialect: the SQL dialect the files are read as (over .dbe.json's "dialect"; a file name that names a dialect still wins). */
   dialect?: 'postgres' | 'mysql' | 'mariadb';
 }
 

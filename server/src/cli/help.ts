@@ -46,12 +46,13 @@ Lint options:
                                   reported on that statement (default 60; "sandbox": { "timeoutSeconds" })
       --sandbox-memory MB         lint, explain: the memory a sandbox run may add beyond PGlite's
                                   start (~350 MB); default 1024, from 512 ("sandbox": { "memoryMb" })
-      --check-server local|URL    replay the MySQL migrations (*.mysql.*.sql, or all with --dialect
-                                  mysql) on a real server, into a throwaway database dropped afterwards
+      --check-server local|URL    replay the MySQL migrations (the files read as MySQL, in migration
+                                  order) on a real server, into a throwaway database dropped afterwards
                                   (server-error): local starts this machine's mariadbd/mysqld on a
                                   temporary data directory; mysql://user@host:3306 names a server
                                   (password from the URL or MYSQL_PWD; never printed)
-      --dialect postgres|mysql|mariadb   the files' SQL dialect
+      --dialect postgres|mysql|mariadb   read the files as this dialect (over .dbe.json's "dialect";
+                                  a file name such as x.mysql.up.sql still names its own)
 
 Explain options (the migrations are replayed in the embedded PostgreSQL; the query is never run):
   -l, --line N                    a line of the query (1-based)

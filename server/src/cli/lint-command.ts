@@ -14,6 +14,8 @@ export interface Io { out(s: string): void; err(s: string): void; cwd: string; s
 
 export async function lintCommand(o: LintOptions, io: Io): Promise<number> {
   const specs = timed('collect', () => collectProjects(o.paths, o.config, io.cwd));
+  // --dialect: every project's files are read as that dialect (a file name that names one still wins)
+  if (o.dialect) for (const s of specs) s.config = { ...s.config, dialect: o.dialect, dialectSource: `--dialect ${o.dialect}` };
   for (const s of specs) for (const n of s.notes ?? []) io.err(`dbe: ${n}\n`);
   // Worker threads need the bundled script (dist/cli.js); from sources everything runs here.
   const canThread = !!io.script && io.script.endsWith('.js');

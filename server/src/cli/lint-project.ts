@@ -1,5 +1,6 @@
 // Lints one project (read, parse, replay, judge; with --fix, fix and re-lint) and returns its
 // findings already converted to the JSON contract's shape, so the result can cross a worker boundary.
+import { describeDialects } from '../dialects/describe';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Project } from '../engine/project';
@@ -161,7 +162,7 @@ function lintWith(project: Project, spec: ProjectSpec, sources: ({ path: string 
   const mode = options.saveCache ?? 'save';
   if (store && mode === 'save') timed('cache-save', () => store.save());
   const root = path.relative(options.cwd, spec.root) || '.';
-  const plan = describePlan(project.migrationPlan()).map((l) => `${root}: ${l}`);
+  const plan = [...describeDialects(project, (p) => path.relative(spec.root, p) || p), ...describePlan(project.migrationPlan())].map((l) => `${root}: ${l}`);
   const report = timed('report', () => toJsonReport(project, results, (p) => path.relative(options.cwd, p) || p));
   const files: FileReport[] = [];
   let i = 0;
@@ -262,7 +263,9 @@ function fixProject(project: Project, spec: ProjectSpec, sources: ({ path: strin
   for (const p of changed) {
     const src = original.get(p);
     const now = project.getFile(p)!.text;
-    const why = src ? worseParse(parseSummary(src.text), parseSummary(now), removed.get(p) ?? 0) : (/\.sql$/i.test(p) && parseSummary(now).errors ? 'it does not parse' : undefined);
+    // a MySQL file is checked by the MySQL front end (its dialect as the project reads it now)
+    const fam = project.getFile(p)?.dialect.family;
+    const why = src ? worseParse(parseSummary(src.text, fam), parseSummary(now, fam), removed.get(p) ?? 0) : (/\.sql$/i.test(p) && parseSummary(now, fam).errors ? 'it does not parse' : undefined);
     if (!why) continue;
     notes.push(`${show(p)}: not rewritten: together its fixes fail the check (${why})`);
     for (const q of component.get(p)!) rejected.add(q);

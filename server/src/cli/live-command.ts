@@ -9,6 +9,7 @@ import { Project } from '../engine/project';
 import { rangeOf, toJsonReport } from '../engine/output';
 import { catalogFile, hasMigrations, readCatalog, type CatalogSnapshot } from '../live/catalog';
 import { LiveError, LiveSession, parseDatabaseUrl, passwordWithheld, redactUrl, resolveDatabaseUrl } from '../live/connect';
+import { isMySqlUrl } from '../live/mysql/connect';
 import { actuals, explainLive } from '../live/explain';
 import { formatHealth, PRINCIPLE, serverChecks, worst, type HealthCheck, type HealthReport } from '../live/health';
 import { judgeQueries, topStatements, type SlowOrder } from '../live/slow';
@@ -53,6 +54,20 @@ export async function openSession(o: LiveCliOptions, config: Config | undefined,
   }
 }
 
+/** The URL the options pick when it names a MySQL/MariaDB server (mysql://, mariadb://), else undefined. */
+function mysqlPicked(o: LiveCliOptions, config: Config | undefined, io: Io): { url: string; source: string } | undefined {
+  let picked: { url: string; source: string } | undefined;
+  try { picked = resolveDatabaseUrl({ flag: o.database, config: config?.database }); } catch (e) {
+    if (e instanceof LiveError) throw new InputError(e.message);
+    throw e;
+  }
+  if (!picked || !isMySqlUrl(picked.url)) return undefined;
+  if (picked.source === '--database' && /^[^:]+:\/\/[^/@]*:[^@/]*@/.test(picked.url)) {
+    io.err(`dbe: the URL on the command line holds a password (${redactUrl(picked.url)}); others can read it in the process list: use MYSQL_PWD or ~/.my.cnf\n`);
+  }
+  return picked;
+}
+
 /** Runs `fn` with a session; LiveErrors become input errors (exit 2, one line). */
 async function withSession<T>(o: LiveCliOptions, config: Config | undefined, io: Io, fn: (s: LiveSession) => Promise<T>): Promise<T> {
   const s = await openSession(o, config, io);
@@ -78,6 +93,7 @@ export async function liveLint(o: LintOptions, io: Io): Promise<number> {
   const specs = collectProjects(o.paths, o.config, io.cwd);
   await initParser();
   const config = specs[0]?.config;
+  if (mysqlPicked(o, config, io)) throw new InputError('dbe lint --database reads PostgreSQL catalogs only for now; for a MySQL or MariaDB database use dbe health, dbe slow and dbe explain --database');
   const snapshot = await withSession(o, config, io, (s) => readCatalog(s));
   const files: FileReport[] = [];
   const internal: string[] = [];
@@ -121,6 +137,8 @@ export async function liveExplain(o: ExplainOptions, io: Io): Promise<number> {
   if (!st.isFile()) throw new InputError(`not a file: ${o.file}`);
   const root = path.resolve(io.cwd, o.project ?? '.');
   const [spec] = collectProjects([fs.existsSync(root) && fs.statSync(root).isDirectory() ? root : path.dirname(file)], o.config, io.cwd);
+  const my = mysqlPicked(o, spec.config, io);
+  if (my) return (await import('./live-mysql-command')).mysqlExplain(my, o, io);
   const project = new Project(spec.config);
   const shown = path.relative(io.cwd, file) || path.basename(file);
   addNamedSource(project, file, shown, spec.config.maxFileBytes);
@@ -183,6 +201,8 @@ function configFromCwd(config: string | undefined, io: Io): Config | undefined {
 export async function slowCommand(o: SlowOptions, io: Io): Promise<number> {
   await initParser();
   const config = configFromCwd(o.config, io);
+  const my = mysqlPicked(o, config, io);
+  if (my) return (await import('./live-mysql-command')).mysqlSlow(my, o, io);
   // utility statements (ANALYZE, CREATE ...) are tracked too: read more, keep the queries
   const { snapshot, top } = await withSession(o, config, io, async (s) => ({ snapshot: await readCatalog(s), top: await topStatements(s, o.limit * 4, o.order) }));
   const all = judgeQueries(snapshot, top, config);
@@ -228,6 +248,8 @@ export function catalogFindings(snapshot: CatalogSnapshot, config: Config | unde
 export async function healthCommand(o: HealthOptions, io: Io): Promise<number> {
   await initParser();
   const config = configFromCwd(o.config, io);
+  const my = mysqlPicked(o, config, io);
+  if (my) return (await import('./live-mysql-command')).mysqlHealth(my, o, io);
   const report = await withSession(o, config, io, async (s): Promise<HealthReport> => {
     const snapshot = await readCatalog(s);
     const checks = await serverChecks(s);

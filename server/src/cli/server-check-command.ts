@@ -1,11 +1,11 @@
 // `dbe lint --check-server local|URL`: the MySQL migrations replayed on a real MariaDB/MySQL
 // (server/src/mysql-server), what it rejects added to the report as `server-error` findings.
-// Until the dialect spine chooses files per dialect, the MySQL files are chosen by name here
-// (`*.mysql.*.sql`, `*.mysql.sql`), or every .sql file with --dialect mysql|mariadb; down migrations
-// are left out. The check itself takes any list of files in migration order.
+// The files are the project's MySQL files as the engine reads them (each file's dialect, the migration
+// tool's order), down migrations left out. The check itself takes any list of files in migration order.
 import * as fs from 'node:fs';
 import type { JsonDiagnostic } from '../engine/output';
-import { isDownMigration } from '../engine/order';
+import { Project } from '../engine/project';
+import type { DialectId } from '../dialects/types';
 import type { Severity } from '../model';
 import { checkMySqlMigrations, CheckRefused, localTarget, serverErrorFindings, urlTarget, type CheckFile, type CheckServer } from '../mysql-server/check';
 import { ServerUnavailable, startLocalServer, type LocalServer } from '../mysql-server/local';
@@ -17,12 +17,18 @@ import { terminalSafe } from './terminal';
 
 export interface ServerCheckIo { err(s: string): void; cwd: string }
 
-const MYSQL_NAME = /\.mysql(\.[^/\\]*)?\.sql$/i;
-
-/** The files of a project the server check replays, in path order (migration order until the spine orders them). */
+/** The files of a project the server check replays: its MySQL files in migration order. */
 export function mysqlFilesOf(spec: ProjectSpec, dialect?: string): string[] {
-  const all = dialect === 'mysql' || dialect === 'mariadb';
-  return spec.files.filter((f) => (all || MYSQL_NAME.test(f)) && !isDownMigration(relTo(spec.root, f)));
+  // the project's own reading: each file's dialect (name, configuration, folder, signs) and its
+  // migration tool's order; down migrations and files the project does not replay are left out
+  const config = dialect === 'mysql' || dialect === 'mariadb' || dialect === 'postgres' ? { ...spec.config, dialect: dialect as DialectId, dialectSource: `--dialect ${dialect}` } : spec.config;
+  const project = new Project(config, (f) => relTo(spec.root, f));
+  for (const f of spec.files) {
+    let text: string;
+    try { text = fs.readFileSync(f, 'utf8'); } catch { continue; }
+    project.setFile(f, text);
+  }
+  return project.order().filter((f) => f.dialect.family === 'mysql' && f.replayed && !f.isDown && !f.skipped).map((f) => f.path);
 }
 
 /**
@@ -32,7 +38,7 @@ export function mysqlFilesOf(spec: ProjectSpec, dialect?: string): string[] {
 export async function addServerCheckFindings(o: LintOptions, specs: ProjectSpec[], files: FileReport[], io: ServerCheckIo): Promise<boolean> {
   const wanted = specs.map((s) => ({ spec: s, paths: mysqlFilesOf(s, o.dialect) })).filter((x) => x.paths.length && x.spec.config.rules['server-error'] !== 'off');
   if (!wanted.length) {
-    io.err('dbe check-server: no MySQL migration to check (files named *.mysql.*.sql, or any .sql with --dialect mysql)\n');
+    io.err('dbe check-server: no MySQL migration to check (no file is read as MySQL: name the dialect with "dialect" in .dbe.json or --dialect mysql)\n');
     return true;
   }
   const byPath = new Map(files.map((f) => [f.path, f] as const));

@@ -6,6 +6,9 @@ import type { Fix, SourceFile, TextEdit } from '../model';
 import { parseStatement } from '../sql/parse';
 import { splitStatements } from '../sql/split';
 import { applyEdits } from './edits';
+import type { DialectFamily } from '../dialects/types';
+import { splitMySql } from '../dialects/mysql/split';
+import { mySqlSyntax } from '../dialects/mysql/syntax';
 
 export interface ParseSummary {
   /** Statements (non-empty, as the splitter sends them). */
@@ -14,8 +17,12 @@ export interface ParseSummary {
   errors: number;
 }
 
-/** How well `text` parses: statement and syntax-error counts. */
-export function parseSummary(text: string): ParseSummary {
+/** How well `text` parses: statement and syntax-error counts (MySQL text by the MySQL front end). */
+export function parseSummary(text: string, family: DialectFamily = 'postgres'): ParseSummary {
+  if (family === 'mysql') {
+    const raw = splitMySql(text).statements;
+    return { statements: raw.length, errors: raw.filter((s) => !s.templated && mySqlSyntax(s.text, 'mysql')).length };
+  }
   const raw = splitStatements(text).statements;
   let errors = 0;
   for (const s of raw) if (parseStatement(s.text).error) errors++;
@@ -44,14 +51,14 @@ export function coveredWhole(file: SourceFile, edits: readonly TextEdit[]): numb
  * Why `fix` must be dropped, or undefined when it keeps every file it touches parsing as well as
  * before. `file(path)` gives the project's current files.
  */
-export function fixProblem(fix: Fix, file: (path: string) => SourceFile | undefined): string | undefined {
+export function fixProblem(fix: Fix, file: (path: string) => SourceFile | undefined, family: DialectFamily = 'postgres'): string | undefined {
   const byPath = new Map<string, TextEdit[]>();
   for (const e of fix.edits) byPath.set(e.path, [...(byPath.get(e.path) ?? []), e]);
   for (const [p, edits] of byPath) {
     if (edits.some((e) => e.create)) {
       // a new SQL file: every statement of it must parse (metadata.toml, Flyway's .conf are not SQL)
       if (!/\.sql$/i.test(p)) continue;
-      const s = parseSummary(edits.map((e) => e.newText).join(''));
+      const s = parseSummary(edits.map((e) => e.newText).join(''), family);
       if (s.errors) return 'the file it writes does not parse';
       continue;
     }
@@ -63,8 +70,9 @@ export function fixProblem(fix: Fix, file: (path: string) => SourceFile | undefi
       if (local) return local;
       continue;
     }
-    const before = parseSummary(f.text);
-    const after = parseSummary(applyEdits(f.text, edits));
+    const fam = f.dialect?.family ?? 'postgres';
+    const before = parseSummary(f.text, fam);
+    const after = parseSummary(applyEdits(f.text, edits), fam);
     const why = worseParse(before, after, coveredWhole(f, edits));
     if (why) return why;
   }
@@ -78,6 +86,8 @@ export function fixProblem(fix: Fix, file: (path: string) => SourceFile | undefi
  */
 function localProblem(f: SourceFile, edits: readonly TextEdit[]): string | undefined | null {
   if (f.split.templated) return null;
+  // MySQL files: the whole file is checked by the MySQL front end
+  if (f.dialect?.family === 'mysql') return null;
   const stmt = f.statements.find((s) => edits.every((e) => s.start <= e.start && e.end <= s.end));
   if (!stmt || edits.some((e) => e.start === stmt.start && e.end === stmt.end)) return null;
   const shifted = edits.map((e) => ({ ...e, start: e.start - stmt.start, end: e.end - stmt.start }));

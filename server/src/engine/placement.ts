@@ -132,6 +132,8 @@ const VALIDATE_ONLY = /^alter\s+table\s+(if\s+exists\s+)?(only\s+)?[\w."]+\s+val
  * must run outside a transaction (one more statement would make it one implicit transaction).
  */
 function lockTimeoutLine(sql: string, plan: MigrationPlan, convention: Convention, tool?: string): string {
+  // lock_timeout is PostgreSQL's: a MySQL migration gets none (MySQL's lock_wait_timeout is another setting)
+  if (plan.anchor.file.dialect?.family === 'mysql') return '';
   if (plan.nonTransactional && convention === 'golang-migrate') return '';
   if (plan.anchor.file.dialect?.family === 'mysql') return ''; // PostgreSQL's lock_timeout (MySQL DDL is not transactional)
   if (/\block_timeout\b/i.test(sql)) return ''; // the plan sets its own (expand-contract's switch step)

@@ -243,7 +243,7 @@ export class Project {
     const cleaned = this.unmaskFixes(fixes);
     if (!cleaned) return undefined;
     const kept = cleaned.filter((fix) => {
-      const reason = this.editsAppliedMigration(fix) ?? fixProblem(fix, (p) => this.files.get(p));
+      const reason = this.editsAppliedMigration(fix) ?? fixProblem(fix, (p) => this.files.get(p), this.files.get(at.path)?.dialect.family);
       if (reason) this.droppedFixes.push({ rule, path: at.path, start: at.start, title: fix.title, reason });
       return !reason;
     });

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Client as PgClient, QueryResult } from 'pg';
+import { isMySqlUrl, parseMySqlUrl } from './mysql/connect';
 
 /** A connection problem, told in one line with no password in it (the CLI exits 2). */
 export class LiveError extends Error {}
@@ -45,7 +46,7 @@ export function parseDatabaseUrl(url: string, source = 'the database URL'): Pars
   let u: URL;
   try { u = new URL(url); } catch { throw new LiveError(`${source} is not a URL; write it as postgres://user@host:5432/dbname`); }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
-    throw new LiveError(`${source} must start with postgres:// or postgresql://, not ${u.protocol}//`);
+    throw new LiveError(`${source} must start with postgres:// or postgresql:// (mysql:// or mariadb:// for MySQL and MariaDB), not ${u.protocol}//`);
   }
   const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
   const hostParam = u.searchParams.get('host');
@@ -84,9 +85,10 @@ export function resolveDatabaseUrl(sources: { flag?: string; env?: NodeJS.Proces
   ];
   for (const [url, source] of pick) {
     if (!url) continue;
-    const p = parseDatabaseUrl(url, source);
+    const my = isMySqlUrl(url);
+    const p = my ? parseMySqlUrl(url, source) : parseDatabaseUrl(url, source);
     if (p.password !== undefined && (source.startsWith('.dbe.json') || source === 'dbEngineer.connection')) {
-      throw new LiveError(`${source} holds a password; remove it from the URL (${redactUrl(url)}) and set PGPASSWORD, use ~/.pgpass, or the command "DB Engineer: Set Database Password"`);
+      throw new LiveError(`${source} holds a password; remove it from the URL (${redactUrl(url)}) and set ${my ? 'MYSQL_PWD, use ~/.my.cnf' : 'PGPASSWORD, use ~/.pgpass'}, or the command "DB Engineer: Set Database Password"`);
     }
     return { url, source };
   }

@@ -91,7 +91,7 @@ const PLPGSQL_OPENERS = new Set(['begin', 'loop', 'then', 'else']);
 const NEW_STATEMENT = new Set(['create', 'alter', 'drop', 'insert', 'update', 'delete', 'grant', 'revoke', 'comment', 'begin', 'commit', 'truncate']);
 
 /** Splits text[from, to) into tokens; `stopAfter`: stop at a `;` at depth 0 or a new statement after that offset. */
-export function tokenize(text: string, from: number, to: number, stopAfter = Infinity): { toks: Tok[]; inert: Inert[]; parents: Map<number, number> } {
+export function tokenize(text: string, from: number, to: number, stopAfter = Infinity, mysql = false): { toks: Tok[]; inert: Inert[]; parents: Map<number, number> } {
   const toks: Tok[] = [];
   /** Spans of comments and strings (no completion inside). */
   const inert: Inert[] = [];
@@ -108,7 +108,7 @@ export function tokenize(text: string, from: number, to: number, stopAfter = Inf
     const start = i;
     const firstOnLine = lineStart;
     lineStart = false;
-    if (c === '-' && text[i + 1] === '-') {
+    if ((c === '-' && text[i + 1] === '-') || (mysql && c === '#')) {
       while (i < to && text[i] !== '\n') i++;
       inert.push([start, i]);
       continue;
@@ -126,6 +126,29 @@ export function tokenize(text: string, from: number, to: number, stopAfter = Inf
       toks.push({ kind, text: t, v: v ?? t, start, end, depth, group: stack[stack.length - 1] });
       i = end;
     };
+    // MySQL: '...' and "..." are strings with backslash escapes, `...` a name (compared case-insensitively)
+    if (mysql && (c === "'" || c === '"')) {
+      let j = i + 1;
+      let closed = false;
+      while (j < to) {
+        if (text[j] === '\\') { j += 2; continue; }
+        if (text[j] === c) { if (text[j + 1] === c) { j += 2; continue; } j++; closed = true; break; }
+        j++;
+      }
+      inert.push([start, closed ? j - 1 : Infinity]);
+      push('string', Math.min(j, to));
+      continue;
+    }
+    if (mysql && c === '`') {
+      let j = i + 1;
+      let v = '';
+      while (j < to) {
+        if (text[j] === '`') { if (text[j + 1] === '`') { v += '`'; j += 2; continue; } j++; break; }
+        v += text[j]; j++;
+      }
+      push('quoted', Math.min(j, to), v.toLowerCase());
+      continue;
+    }
     if (c === "'" || ((c === 'E' || c === 'e' || c === 'B' || c === 'b' || c === 'X' || c === 'x') && text[i + 1] === "'")) {
       const esc = c === 'E' || c === 'e';
       let j = c === "'" ? i + 1 : i + 2;
@@ -149,7 +172,7 @@ export function tokenize(text: string, from: number, to: number, stopAfter = Inf
       push('quoted', Math.min(j, to), v);
       continue;
     }
-    if (c === '$') {
+    if (c === '$' && !mysql) {
       const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 64));
       if (m) {
         const close = text.indexOf(m[0], i + m[0].length);
@@ -303,14 +326,14 @@ export function resolveQualifier(relations: RelRef[], chain: number[], q: string
  * The completion context at `offset`. `statements`: the statement bounds of the file (sorted);
  * `text` should be the masked text (templates blanked) so that offsets match the file.
  */
-export function completionContext(text: string, offset: number, statements: readonly Bounds[], depthBody = 0): CompletionContext {
+export function completionContext(text: string, offset: number, statements: readonly Bounds[], depthBody = 0, mysql = false): CompletionContext {
   // the statement the cursor is in, or the one it follows
   let lo = 0, hi = statements.length - 1, at = -1;
   while (lo <= hi) { const mid = (lo + hi) >> 1; if (statements[mid].start <= offset) { at = mid; lo = mid + 1; } else hi = mid - 1; }
   const from = at >= 0 ? statements[at].start : 0;
   // the statement may run past its recorded end while it is typed: lex on to the next `;` (bounded)
   const limit = Math.min(text.length, Math.max(offset, at >= 0 ? statements[at].end : 0) + 20_000);
-  const { toks: all, inert, parents } = tokenize(text, from, limit, offset);
+  const { toks: all, inert, parents } = tokenize(text, from, limit, offset, mysql);
   const none: CompletionContext = { context: { kind: 'none' }, replaceStart: offset, replaceEnd: offset, prefix: '', quoted: false, lowerKeywords: false, relations: [], ctes: [] };
   for (const span of inert) {
     const [s, e] = span;
@@ -324,7 +347,7 @@ export function completionContext(text: string, offset: number, statements: read
       return { ...inner, replaceStart: inner.replaceStart + s, replaceEnd: inner.replaceEnd + s };
     }
     // inside a comment or string (the end of a -- comment is its line end: the next line is code again)
-    if (e === Infinity || offset < e || text[s] === '-') return none;
+    if (e === Infinity || offset < e || text[s] === '-' || (mysql && text[s] === '#')) return none;
   }
   // a `;` before the cursor starts a new statement
   let first = 0;
@@ -339,7 +362,7 @@ export function completionContext(text: string, offset: number, statements: read
   const before = toks.slice(0, prefixTok ? n : toks.findIndex((t) => t.start >= offset) < 0 ? toks.length : toks.findIndex((t) => t.start >= offset));
   const replaceStart = prefixTok ? prefixTok.start : offset;
   const prefix = prefixTok ? text.slice(prefixTok.start, offset) : '';
-  const quoted = prefix.startsWith('"');
+  const quoted = prefix.startsWith(mysql ? '`' : '"');
   const { relations, ctes } = relationsOf(toks);
   const firstWord = toks.find((t) => t.kind === 'word');
   const lowerKeywords = !!firstWord && firstWord.text === firstWord.text.toLowerCase();

@@ -105,6 +105,12 @@ export interface SchemaFolder {
   recommendations: IndexRecommendation[];
   /** How the folder's migrations are replayed (issue #11): one entry per migration folder; absent from older servers. */
   migrations?: MigrationSummary[];
+  /**
+   * Issue #13: the dialect whose schema `tables` is (the folder's main one: PostgreSQL, MySQL or
+   * MariaDB), and the SQL files of the other family whose tables are not shown; absent from older servers.
+   */
+  dialect?: string;
+  otherDialectFiles?: number;
 }
 
 export interface SchemaTreeParams {

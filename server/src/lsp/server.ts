@@ -17,6 +17,9 @@ const NON_DDL = new Set([
   'TransactionStmt', 'CopyStmt', 'PrepareStmt', 'ExecuteStmt', 'DeallocateStmt', 'LockStmt', 'VacuumStmt', 'DoStmt',
 ]);
 
+/** A MySQL statement (no PostgreSQL tree) that never changes the schema: a query, SHOW, EXPLAIN, a session SET. */
+const MYSQL_NON_DDL = /^(?:\s|#[^\n]*\n|--[^\n]*\n|\/\*(?!!)[\s\S]*?\*\/)*\(*\s*(?:(?:select|insert|update|delete|replace|with|show|explain|describe|desc|values)\b|set\s+(?:@|names\b|session\b|foreign_key_checks\b|sql_mode\b|unique_checks\b|time_zone\b|character_set_client\b|autocommit\b))/i;
+
 const ddlCache = new WeakMap<SourceFile, string>();
 /** What of a file can change the schema other files are judged against. */
 export function ddlSignature(file: SourceFile | undefined): string {
@@ -24,7 +27,7 @@ export function ddlSignature(file: SourceFile | undefined): string {
   let sig = ddlCache.get(file);
   if (sig === undefined) {
     const parts: string[] = [file.isDown ? 'down' : 'up'];
-    for (const s of file.statements) if (s.kind && !NON_DDL.has(s.kind)) parts.push(s.text);
+    for (const s of file.statements) if (s.kind && !NON_DDL.has(s.kind) && !(s.kind === 'MySqlStatement' && MYSQL_NON_DDL.test(s.text))) parts.push(s.text);
     sig = parts.join('\0');
     ddlCache.set(file, sig);
   }

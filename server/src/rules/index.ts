@@ -7,10 +7,11 @@ import { rule as otherDialect } from './other-dialect';
 import { migrationRules } from './migration';
 import { queryRules } from './query';
 import { schemaRules } from './schema';
+import { mysqlRules } from './mysql';
 import type { Rule } from './types';
 
 /** The rules the engine runs (Project.analyze). */
-export const ALL_RULES: readonly Rule[] = [syntaxError, ...queryRules, ...schemaRules, ...migrationRules];
+export const ALL_RULES: readonly Rule[] = [syntaxError, ...queryRules, ...schemaRules, ...migrationRules, ...mysqlRules];
 /** Findings the sandbox reports (server/src/sandbox/); metadata only, for docs and configuration. */
 export const SANDBOX_RULES: readonly Rule[] = [postgresError, serverError];
 /** Findings the engine reports about a file it did not analyse; metadata only, for docs and configuration. */

@@ -36,6 +36,12 @@ interface SignRule {
   raw?: boolean;
   /** A mistake a PostgreSQL file can hold (MySQL's `DROP INDEX i ON t`): alone it never makes the notice. */
   weak?: boolean;
+  /**
+   * A client command of the dialect that no PostgreSQL file holds (`DELIMITER //`, `source x.sql`):
+   * in a refused statement it names the dialect even where the other refusals carry no sign (the
+   * statements of a procedure body between two DELIMITER lines).
+   */
+  decisive?: boolean;
   /** Whether the match at `start` of the (blanked) code really is the sign, judged by what precedes it. */
   accept?: (code: string, start: number) => boolean;
 }
@@ -65,7 +71,7 @@ const SIGNS: SignRule[] = [
   { dialect: 'mysql', what: 'backtick identifiers', re: /`[^`\n]{1,128}`/g },
   { dialect: 'mysql', what: 'AUTO_INCREMENT', re: /\bAUTO_INCREMENT\b/gi },
   { dialect: 'mysql', what: 'ENGINE=', re: /\)\s*(ENGINE\s*=\s*\w+)/gi, group: 1 },
-  { dialect: 'mysql', what: 'DELIMITER lines', re: /^[ \t]*(DELIMITER[ \t]+\S+)[ \t]*$/gim, group: 1 },
+  { dialect: 'mysql', what: 'DELIMITER lines', re: /^[ \t]*(DELIMITER[ \t]+\S+)[ \t]*$/gim, group: 1, decisive: true },
   { dialect: 'mysql', what: 'UNSIGNED', re: /\b(?:TINY|SMALL|MEDIUM|BIG)?INT(?:EGER)?\s*(?:\(\s*\d+\s*\)\s*)?(UNSIGNED)\b/gi, group: 1 },
   { dialect: 'mysql', what: '# comments', re: /^[ \t]*(#)(?:[ \t]|$)/gm, group: 1, raw: true },
   { dialect: 'mysql', what: 'versioned /*! */ comments', re: /\/\*!\d{5}/g, raw: true },
@@ -73,6 +79,16 @@ const SIGNS: SignRule[] = [
   // a table option (`) ENGINE=InnoDB DEFAULT CHARSET=utf8`), not a column named charset (`SET charset = x`)
   { dialect: 'mysql', what: 'CHARSET', re: /\b(?:DEFAULT\s+)?CHARSET\s*=\s*\w+|utf8mb[34]\b/gi,
     accept: (code, start) => /^utf8mb/i.test(code.slice(start, start + 6)) || /^default\b/i.test(code.slice(start, start + 8)) || tokenBefore(code, start) === ')' || /=\s*\w+\s*$/.test(code.slice(Math.max(0, start - 80), start)) },
+  // an index declared inside CREATE TABLE (`KEY idx (a)`, `UNIQUE KEY (b)`): PostgreSQL has no such element
+  { dialect: 'mysql', what: 'KEY/INDEX inside CREATE TABLE', re: /^[ \t]*((?:UNIQUE|FULLTEXT|SPATIAL)[ \t]+(?:KEY|INDEX)|KEY|INDEX)\b[ \t]*(?:[\w`]+[ \t]*)?\(/gim, group: 1,
+    accept: (code, start) => { const b = tokenBefore(code, start); return b === ',' || b === '('; } },
+  // an inline ENUM('a','b') column type (PostgreSQL writes CREATE TYPE ... AS ENUM)
+  { dialect: 'mysql', what: 'ENUM(...) column types', re: /(ENUM)\s*\(\s*'/gi, group: 1, accept: (code, start) => tokenBefore(code, start) !== 'as' },
+  // the mysql client's `source file` command (psql writes \i)
+  { dialect: 'mysql', what: 'source commands', re: /^[ \t]*(source)[ \t]+[^\s;]+[ \t]*;?[ \t]*$/gim, group: 1, decisive: true },
+  // a string as a column alias (`SELECT 'x' AS 'INFO'`): MySQL accepts it (so does SQL Server), PostgreSQL does not
+  { dialect: 'mysql', what: "string aliases (AS '...')", re: /AS\s+'[^'\n]{1,64}'/gi, weak: true },
+  { dialect: 'mysql', what: 'CREATE DATABASE IF NOT EXISTS', re: /CREATE\s+DATABASE\s+IF\s+NOT\s+EXISTS/gi },
   { dialect: 'mysql', what: 'ON UPDATE CURRENT_TIMESTAMP', re: /\bON\s+UPDATE\s+CURRENT_TIMESTAMP\b/gi },
   { dialect: 'mysql', what: 'SET FOREIGN_KEY_CHECKS', re: /\bSET\s+(?:@@|SESSION\s+|GLOBAL\s+)?(?:FOREIGN_KEY_CHECKS|SQL_MODE|UNIQUE_CHECKS)\b/gi },
   { dialect: 'mysql', what: 'ALTER TABLE ... MODIFY/CHANGE', re: /\bALTER\s+TABLE\s+[\w`."]+\s*(?:[^;]*?,\s*)?(MODIFY|CHANGE)\s+(?:COLUMN\s+)?[\w`]+\s+\w/gi, group: 1, weak: true },
@@ -101,7 +117,7 @@ const SIGNS: SignRule[] = [
 ];
 
 /** A cheap first look: a file with none of these characters or words has no sign at all. */
-const ANY_SIGN = /[`#\[]|AUTO_INCREMENT|ENGINE|DELIMITER|UNSIGNED|TINYINT|MEDIUM|LONG|CHARSET|utf8mb|CURRENT_TIMESTAMP|FOREIGN_KEY_CHECKS|SQL_MODE|UNIQUE_CHECKS|MODIFY|CHANGE|TABLES|INDEX|KEY|USE|LIKE|\bGO\b|MAX|IDENTITY|dbo|NOCOUNT|ANSI_|QUOTED_|XACT_|UNIQUEIDENTIFIER|DATETIME2|NVARCHAR|NTEXT|\bsp_|VARCHAR2|NUMBER|\/|DUAL|PACKAGE|SYSDATE/i;
+const ANY_SIGN = /[`#\[]|AUTO_INCREMENT|ENGINE|DELIMITER|UNSIGNED|TINYINT|MEDIUM|LONG|CHARSET|utf8mb|CURRENT_TIMESTAMP|FOREIGN_KEY_CHECKS|SQL_MODE|UNIQUE_CHECKS|MODIFY|CHANGE|TABLES|INDEX|KEY|ENUM|DATABASE|USE|LIKE|\bGO\b|MAX|IDENTITY|dbo|NOCOUNT|ANSI_|QUOTED_|XACT_|UNIQUEIDENTIFIER|DATETIME2|NVARCHAR|NTEXT|\bsp_|VARCHAR2|NUMBER|\/|DUAL|PACKAGE|SYSDATE/i;
 
 /**
  * The file's text with string literals, quoted identifiers, dollar-quoted bodies and comments (as
@@ -193,7 +209,7 @@ export function detectDialect(text: string, statements: StatementSpan[]): Dialec
   const failingAt = (at: number) => { const s = holder(at); return s ? failingIndex.get(s) ?? -1 : -1; };
   let best: DialectGuess | undefined;
   let bestExplained = 0;
-  const byDialect = new Map<DialectGuess['dialect'], { signs: DialectSign[]; explained: Set<number>; weakly: Set<number> }>();
+  const byDialect = new Map<DialectGuess['dialect'], { signs: DialectSign[]; explained: Set<number>; weakly: Set<number>; decisive?: boolean }>();
   for (const rule of SIGNS) {
     const src = rule.raw ? text : code;
     rule.re.lastIndex = 0;
@@ -212,15 +228,16 @@ export function detectDialect(text: string, statements: StatementSpan[]): Dialec
       first ??= sign;
       const k = failingAt(start);
       if (k >= 0) (sign.strong ? entry.explained : entry.weakly).add(k);
+      if (k >= 0 && rule.decisive) entry.decisive = true;
     }
     if (first) entry.signs.push(first);
   }
-  for (const [dialect, { signs, explained: strongly, weakly }] of byDialect) {
+  for (const [dialect, { signs, explained: strongly, weakly, decisive }] of byDialect) {
     // Signs of the dialect sit in most of the refused statements, and strong ones in some: a weak
     // sign (`DROP INDEX i ON t`) explains a refusal only in a file a strong sign already names.
     if (!strongly.size) continue;
     const explained = new Set([...strongly, ...weakly]);
-    if (explained.size * 2 < failing.length) continue;
+    if (explained.size * 2 < failing.length && !decisive) continue;
     if (!best || explained.size > bestExplained || (explained.size === bestExplained && signs.length > best.signs.length)) {
       best = { dialect, name: NAMES[dialect], signs: signs.sort((a, b) => a.start - b.start) };
       bestExplained = explained.size;

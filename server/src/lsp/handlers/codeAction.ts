@@ -12,6 +12,7 @@ import type { SourceFile } from '../../model';
 import { materializedViewRefactors } from '../../refactors/materialized-view';
 import { fixToWorkspaceEdit, isDiagnosticData, SOURCE, type DiagnosticData } from '../convert';
 import { guard, type DbeServer } from '../server';
+import { postgresOnly } from '../../dialects/mysql/pg-only';
 
 export const OPEN_RULE_DOCS_COMMAND = 'dbEngineer.openRuleDocs';
 export const ASK_ABOUT_FINDING_COMMAND = 'dbEngineer.askAboutFinding';
@@ -65,6 +66,7 @@ function refactorActions(server: DbeServer, params: CodeActionParams): CodeActio
   const at = server.fileFor(params.textDocument.uri);
   if (!at) return [];
   const { file } = at;
+  if (file.dialect.family === 'mysql') return []; // the refactors rewrite PostgreSQL (materialized views)
   const project = at.folder.project;
   const range = { start: file.lines.offset(params.range.start), end: file.lines.offset(params.range.end) };
   const out: CodeAction[] = [];
@@ -99,6 +101,15 @@ export function ownDiagnostics(server: DbeServer, uri: string, sent: unknown): D
   return out;
 }
 
+/** What only PostgreSQL runs in a fix's new text (dialects/mysql/pg-only.ts), or undefined. */
+function postgresOnlyEdit(edit: WorkspaceEdit): string | undefined {
+  const texts: string[] = [];
+  for (const list of Object.values(edit.changes ?? {})) for (const e of list) texts.push(e.newText);
+  for (const dc of edit.documentChanges ?? []) if ('edits' in dc) for (const e of dc.edits) texts.push(e.newText);
+  for (const t of texts) { const hit = postgresOnly(t); if (hit) return hit; }
+  return undefined;
+}
+
 function diagnosticActions(server: DbeServer, params: CodeActionParams): CodeAction[] {
   const uri = params.textDocument.uri;
   const ours = ownDiagnostics(server, uri, params.context.diagnostics);
@@ -113,6 +124,8 @@ function diagnosticActions(server: DbeServer, params: CodeActionParams): CodeAct
     data.fixes.forEach((fx, i) => {
       // a fix editing a file opened from outside the workspace folder that is an applied migration there
       if (editsOutsideApplied(server, fx.edit)) return;
+      // a MySQL file never gets a fix in PostgreSQL's words (a rule whose fix is not written for MySQL yet)
+      if (file?.dialect.family === 'mysql' && postgresOnlyEdit(fx.edit)) return;
       fixes.push({ title: fx.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: fx.edit, isPreferred: i === 0 });
     });
     const ask = `Ask DB Engineer about ${data.rule}`;

@@ -17,6 +17,8 @@ import { completionContext, tokenize, type CompletionContext, type RelRef } from
 import type { Folder } from '../folder';
 import { guard, type DbeServer } from '../server';
 import { schemaFor } from './hover';
+import { MYSQL_FUNCTIONS, mySqlFunction } from '../../dialects/mysql/functions';
+import { MYSQL_ALTER_ACTIONS, MYSQL_CLAUSES, MYSQL_COLUMN_OPTIONS, MYSQL_STATEMENT_STARTS, MYSQL_TABLE_OPTIONS, MYSQL_TYPES, quoteMySqlName } from '../../dialects/mysql/keywords';
 
 export function register(server: DbeServer): void {
   server.connection.onCompletion(guard(server, 'completion', null as CompletionList | null, (params: CompletionParams) => complete(server, params)));
@@ -43,6 +45,8 @@ const DDL = new Set(['CreateStmt', 'AlterTableStmt', 'IndexStmt', 'RenameStmt', 
  * in a query file, the final schema.
  */
 export async function schemaAt(project: Project, file: SourceFile, offset: number, final: () => Promise<Schema | undefined>): Promise<Schema | undefined> {
+  // a MySQL file: the final schema of its own family (the timeline replays PostgreSQL's order)
+  if (file.dialect.family === 'mysql') return final();
   const timeline = timelineOf(project);
   project.order();
   if (file.isDown || file.migration?.role === 'down') {
@@ -64,10 +68,17 @@ export async function complete(server: DbeServer, params: CompletionParams): Pro
   if (!found || found.file.skipped) return null;
   const { folder, file } = found;
   const offset = file.lines.offset(params.position);
-  const ctx = completionContext(file.split.masked, offset, file.split.statements);
+  const mysql = file.dialect.family === 'mysql';
+  const ctx = completionContext(file.split.masked, offset, file.split.statements, 0, mysql);
+  if (ctx.context.kind === 'none' && mysql) {
+    // MySQL keywords the shared contexts do not know: a column definition's type and options, table options, ALTER TABLE actions
+    const extra = mySqlKeywordContext(file, offset);
+    if (extra) return { isIncomplete: false, items: extra.words.map((w) => ({ label: w, kind: CompletionItemKind.Keyword, sortText: `0${w}`, textEdit: { range: file.lines.range(extra.start, offset), newText: w } })) };
+  }
   if (ctx.context.kind === 'none') return { isIncomplete: false, items: [] };
   const needsSchema = ctx.context.kind !== 'statement' && ctx.context.kind !== 'after-relation';
-  const schema = needsSchema ? await schemaAt(folder.project, file, offset, () => schemaFor(server, folder.project)) : undefined;
+  // the file's own dialect family's schema: a MySQL file never completes PostgreSQL tables, nor the reverse
+  const schema = needsSchema ? await schemaAt(folder.project, file, offset, () => schemaFor(server, folder.project, file.path)) : undefined;
   // in an expression the functions offered depend on the prefix typed (see items)
   return { isIncomplete: ctx.context.kind === 'expression', items: items(folder, file, ctx, schema) };
 }
@@ -78,6 +89,8 @@ const range = (file: SourceFile, ctx: CompletionContext) => file.lines.range(ctx
 export function items(folder: Folder, file: SourceFile, ctx: CompletionContext, schema: Schema | undefined): CompletionItem[] {
   const out: CompletionItem[] = [];
   const r = range(file, ctx);
+  const mysql = file.dialect.family === 'mysql';
+  const quoteName = mysql ? quoteMySqlName : quoteIdent;
   const kw = (words: string[], sort = '3') => {
     for (const w of words) {
       const text = ctx.lowerKeywords ? w.toLowerCase() : w;
@@ -87,23 +100,23 @@ export function items(folder: Folder, file: SourceFile, ctx: CompletionContext, 
   const c = ctx.context;
   const doc = new Docs(folder);
   switch (c.kind) {
-    case 'statement': kw(STATEMENT_KEYWORDS, '0'); break;
-    case 'after-relation': kw(c.join ? ['ON', 'USING', ...AFTER_RELATION] : AFTER_RELATION, '0'); break;
+    case 'statement': kw(mysql ? MYSQL_STATEMENT_STARTS : STATEMENT_KEYWORDS, '0'); break;
+    case 'after-relation': kw(c.join ? ['ON', 'USING', ...(mysql ? MYSQL_AFTER_RELATION : AFTER_RELATION)] : mysql ? MYSQL_AFTER_RELATION : AFTER_RELATION, '0'); break;
     case 'relation': {
       if (!schema) break;
       for (const t of schema.tables.values()) {
         if (c.schema !== undefined && t.schema !== c.schema) continue;
-        out.push(relationItem(t, ctx, r, c.schema !== undefined, doc));
+        out.push(relationItem(t, ctx, r, c.schema !== undefined, doc, mysql));
       }
       if (c.schema === undefined) for (const name of ctx.ctes) out.push({ label: name, kind: CompletionItemKind.Module, detail: 'WITH query', sortText: `0${name}`, textEdit: { range: r, newText: name } });
       break;
     }
     case 'columns-of': {
       const t = c.rel && !c.rel.derived && schema ? schema.table(c.rel.schema, c.rel.name) : undefined;
-      if (t) for (const col of t.columns.values()) out.push(columnItem(t, col, ctx, r, !!c.qualifier, undefined, doc));
+      if (t) for (const col of t.columns.values()) out.push(columnItem(t, col, ctx, r, !!c.qualifier, undefined, doc, undefined, mysql));
       else if (c.alsoRelations !== undefined && schema) {
         // `x.` where x is no alias or table of the statement: a schema's relations
-        for (const t2 of schema.tables.values()) if (t2.schema === c.alsoRelations) out.push(relationItem(t2, ctx, r, true, doc));
+        for (const t2 of schema.tables.values()) if (t2.schema === c.alsoRelations) out.push(relationItem(t2, ctx, r, true, doc, mysql));
       }
       break;
     }
@@ -115,13 +128,13 @@ export function items(folder: Folder, file: SourceFile, ctx: CompletionContext, 
         if (!s.table) continue;
         for (const col of s.table.columns.values()) {
           const ambiguous = (seen.get(col.name) ?? 0) > 1;
-          out.push(columnItem(s.table, col, ctx, r, false, ambiguous ? s.ref.alias ?? s.table.name : undefined, doc, scope.length > 1 ? s.ref : undefined));
+          out.push(columnItem(s.table, col, ctx, r, false, ambiguous ? s.ref.alias ?? s.table.name : undefined, doc, scope.length > 1 ? s.ref : undefined, mysql));
         }
       }
       for (const s of scope) {
         const name = s.ref.alias ?? s.ref.name;
         if (!name) continue;
-        const text = quoteIdent(name);
+        const text = quoteName(name);
         out.push({
           label: text, kind: s.table?.kind === 'table' ? CompletionItemKind.Class : CompletionItemKind.Interface, sortText: `1${name}`,
           detail: s.ref.alias ? `alias of ${s.ref.derived ? 'a subquery' : displayName(s.table?.key ?? s.ref.name)}` : s.table?.kind ?? 'relation', textEdit: { range: r, newText: text },
@@ -131,8 +144,8 @@ export function items(folder: Folder, file: SourceFile, ctx: CompletionContext, 
         // Functions once a letter is typed, those starting with it (the client asks again as the
         // prefix changes: the list is incomplete): all 649 with every keystroke made the answer 200 kB.
         const first = ctx.prefix[0]?.toLowerCase();
-        if (first) for (const f of functionItems()) if (f.label[0] === first) out.push({ ...f, textEdit: { range: r, newText: f.label } });
-        kw(expressionKeywords(c.clause));
+        if (first) for (const f of functionItems(mysql)) if (f.label[0] === first) out.push({ ...f, textEdit: { range: r, newText: f.label } });
+        kw(mysql ? MYSQL_CLAUSES : expressionKeywords(c.clause));
       }
       break;
     }
@@ -143,7 +156,8 @@ export function items(folder: Folder, file: SourceFile, ctx: CompletionContext, 
 function displayName(key: string): string { return key.startsWith('public.') ? key.slice(7) : key; }
 
 /** A name as inserted: quoted when it must be (or when the user opened a quote). */
-function written(name: string, ctx: CompletionContext, afterDot: boolean): string {
+function written(name: string, ctx: CompletionContext, afterDot: boolean, mysql = false): string {
+  if (mysql) return ctx.quoted ? '`' + name.replace(/`/g, '``') + '`' : quoteMySqlName(name);
   if (ctx.quoted) return '"' + name.replace(/"/g, '""') + '"';
   return afterDot ? quoteQualifiedPart(name) : cachedQuote(name);
 }
@@ -154,9 +168,9 @@ function cachedQuote(name: string): string {
   return q;
 }
 
-function relationItem(t: Table, ctx: CompletionContext, r: ReturnType<typeof range>, schemaTyped: boolean, doc: Docs): CompletionItem {
-  const name = written(t.name, ctx, schemaTyped);
-  const text = schemaTyped || t.schema === 'public' ? name : `${cachedQuote(t.schema)}.${name}`;
+function relationItem(t: Table, ctx: CompletionContext, r: ReturnType<typeof range>, schemaTyped: boolean, doc: Docs, mysql = false): CompletionItem {
+  const name = written(t.name, ctx, schemaTyped, mysql);
+  const text = schemaTyped || t.schema === 'public' ? name : `${mysql ? quoteMySqlName(t.schema) : cachedQuote(t.schema)}.${name}`;
   const kind = t.kind === 'matview' ? 'materialized view' : t.kind;
   return {
     label: text,
@@ -164,7 +178,7 @@ function relationItem(t: Table, ctx: CompletionContext, r: ReturnType<typeof ran
     detail: `${kind}${t.partitioned ? ' (partitioned)' : ''} · ${t.columns.size} column${t.columns.size === 1 ? '' : 's'}`,
     documentation: doc.of(t.loc),
     sortText: `0${t.schema === 'public' ? '' : '~'}${text}`,
-    filterText: ctx.quoted ? text : text.replace(/"/g, ''),
+    filterText: ctx.quoted ? text : text.replace(/["`]/g, ''),
     textEdit: { range: r, newText: text },
   };
 }
@@ -183,9 +197,9 @@ export function columnDetail(t: Table, c: Column): string {
   return parts.join(' · ');
 }
 
-function columnItem(t: Table, c: Column, ctx: CompletionContext, r: ReturnType<typeof range>, afterDot: boolean, qualify: string | undefined, doc: Docs, ref?: RelRef): CompletionItem {
-  const name = written(c.name, ctx, afterDot);
-  const text = qualify ? `${cachedQuote(qualify)}.${name}` : name;
+function columnItem(t: Table, c: Column, ctx: CompletionContext, r: ReturnType<typeof range>, afterDot: boolean, qualify: string | undefined, doc: Docs, ref?: RelRef, mysql = false): CompletionItem {
+  const name = written(c.name, ctx, afterDot, mysql);
+  const text = qualify ? `${mysql ? quoteMySqlName(qualify) : cachedQuote(qualify)}.${name}` : name;
   return {
     label: name,
     labelDetails: ref ? { description: ref.alias ? `${displayName(t.key)} ${ref.alias}` : displayName(t.key) } : undefined,
@@ -238,16 +252,57 @@ const MAX_DOC_LINES = 30;
 interface Found { stmt: object; markdown: string }
 
 let fnItems: CompletionItem[] | undefined;
-/** One item per built-in function (without its text edit), made once. */
-function functionItems(): CompletionItem[] {
-  fnItems ??= BUILTIN_FUNCTIONS.map((f) => ({
+let myFnItems: CompletionItem[] | undefined;
+/** One item per built-in function (without its text edit), made once per dialect. */
+function functionItems(mysql = false): CompletionItem[] {
+  if (mysql) return (myFnItems ??= makeFunctionItems(MYSQL_FUNCTIONS));
+  return (fnItems ??= makeFunctionItems(BUILTIN_FUNCTIONS));
+}
+function makeFunctionItems(list: readonly BuiltinFunction[]): CompletionItem[] {
+  return list.map((f) => ({
     label: f.name,
     kind: CompletionItemKind.Function,
-    detail: `${f.name}(${f.sigs[0].args}) → ${f.sigs[0].result}${f.sigs.length > 1 ? ` (+${f.sigs.length - 1} overload${f.sigs.length > 2 ? 's' : ''})` : ''}`,
-    documentation: { kind: MarkupKind.Markdown, value: f.sigs.map((s) => `\`${f.name}(${s.args}) → ${s.result}\`  \n${s.doc}`).join('\n\n') + (f.kind === 'a' ? '\n\n(aggregate)' : f.kind === 'w' ? '\n\n(window function)' : '') },
+    detail: `${f.name}(${f.sigs[0].args})${f.sigs[0].result ? ` → ${f.sigs[0].result}` : ''}${f.sigs.length > 1 ? ` (+${f.sigs.length - 1} overload${f.sigs.length > 2 ? 's' : ''})` : ''}`,
+    documentation: { kind: MarkupKind.Markdown, value: f.sigs.map((s) => `\`${f.name}(${s.args})${s.result ? ` → ${s.result}` : ''}\`  \n${s.doc}`).join('\n\n') + (f.kind === 'a' ? '\n\n(aggregate)' : f.kind === 'w' ? '\n\n(window function)' : '') },
     sortText: `2${f.name}`,
   }));
-  return fnItems;
+}
+
+const MYSQL_AFTER_RELATION = [
+  'WHERE', 'JOIN', 'LEFT JOIN', 'INNER JOIN', 'RIGHT JOIN', 'STRAIGHT_JOIN', 'CROSS JOIN', 'GROUP BY', 'ORDER BY', 'HAVING', 'LIMIT',
+  'UNION', 'UNION ALL', 'AS', 'SET', 'VALUES', 'USE INDEX', 'FORCE INDEX', 'IGNORE INDEX', 'FOR UPDATE', 'LOCK IN SHARE MODE', 'ON DUPLICATE KEY UPDATE',
+];
+
+/**
+ * MySQL keyword contexts of DDL (where the shared contexts offer nothing): after a column name in
+ * CREATE TABLE / ADD [COLUMN] / MODIFY / CHANGE, its type; after a type, its options; after the
+ * closing parenthesis of CREATE TABLE, the table options; after ALTER TABLE t, the actions.
+ */
+export function mySqlKeywordContext(file: SourceFile, offset: number): { start: number; words: string[] } | undefined {
+  const stmt = statementAt(file, offset) ?? file.statements.filter((s) => s.start <= offset).pop();
+  if (!stmt) return undefined;
+  const upto = file.split.masked.slice(stmt.start, offset);
+  const m = /[A-Za-z_]*$/.exec(upto)!;
+  const start = offset - m[0].length;
+  const { toks } = tokenize(upto.slice(0, upto.length - m[0].length), 0, upto.length - m[0].length, Infinity, true);
+  const words = toks.filter((t) => t.kind === 'word').map((t) => t.v);
+  const first = words[0], last = toks[toks.length - 1], prev = toks[toks.length - 2];
+  if (!first || !last) return undefined;
+  const lower = !!toks.find((t) => t.kind === 'word' && t.text === t.text.toLowerCase());
+  const cased = (list: string[]) => ({ start, words: lower ? list.map((w) => w.toLowerCase()) : list });
+  if (first === 'alter' && words[1] === 'table' && toks.length <= 4 && (last.kind === 'word' || last.kind === 'quoted') && words.length >= 2) {
+    // ALTER TABLE t | (t written, nothing after it yet)
+    if (toks.length === 3 || (toks.length === 4 && toks[2]?.text === '.')) return cased(MYSQL_ALTER_ACTIONS);
+  }
+  if (first === 'alter' && last.text === ',' && last.depth === 0) return cased(MYSQL_ALTER_ACTIONS);
+  if (first === 'create' && words[1] === 'table' && last.text === ')' && last.depth === 0) return cased(MYSQL_TABLE_OPTIONS);
+  const inTable = first === 'create' && last.depth === 1;
+  const inAlter = first === 'alter' && last.depth === 0 && ['column', 'add', 'modify', 'change'].includes(prev?.v ?? '');
+  // a column name just written: its type
+  if ((last.kind === 'quoted' || last.kind === 'word') && ((inTable && (prev?.text === '(' || prev?.text === ',')) || inAlter)) return cased(MYSQL_TYPES);
+  // after a type (or its length): the column options
+  if (inTable && (MYSQL_TYPES.includes(last.text.toUpperCase()) || last.text === ')' || ['unsigned', 'null', 'increment', 'auto_increment'].includes(last.v))) return cased(MYSQL_COLUMN_OPTIONS);
+  return undefined;
 }
 
 const STATEMENT_KEYWORDS = [
@@ -281,22 +336,22 @@ export async function signatureHelp(server: DbeServer, params: SignatureHelpPara
   if (!found || found.file.skipped) return null;
   const { file } = found;
   const offset = file.lines.offset(params.position);
-  return signatureAt(file.split.masked, offset, file.split.statements);
+  return signatureAt(file.split.masked, offset, file.split.statements, file.dialect.family === 'mysql');
 }
 
 /** The call the cursor is in (innermost built-in function) and which argument it is at. */
-export function signatureAt(text: string, offset: number, statements: readonly { start: number; end: number }[]): SignatureHelp | null {
+export function signatureAt(text: string, offset: number, statements: readonly { start: number; end: number }[], mysql = false): SignatureHelp | null {
   let at = -1;
   for (let lo = 0, hi = statements.length - 1; lo <= hi;) { const mid = (lo + hi) >> 1; if (statements[mid].start <= offset) { at = mid; lo = mid + 1; } else hi = mid - 1; }
   const from = at >= 0 ? statements[at].start : 0;
   // to the end of the line: a -- comment the cursor is in ends there
   const eol = text.indexOf('\n', offset);
-  const lexed = tokenize(text, from, eol < 0 ? text.length : eol);
+  const lexed = tokenize(text, from, eol < 0 ? text.length : eol, Infinity, mysql);
   const toks = lexed.toks.filter((t) => t.end <= offset || (t.start < offset && t.kind === 'string'));
   const inert = lexed.inert;
   // not in a comment (in a string argument it still helps: date_trunc('da|')
   for (const [s, e] of inert) {
-    if (text.startsWith('--', s) && offset > s && offset <= e) return null;
+    if ((text.startsWith('--', s) || (mysql && text[s] === '#')) && offset > s && offset <= e) return null;
     if (text.startsWith('/*', s) && offset > s && offset < e) return null;
   }
   // open parentheses before the cursor, each with the commas at its level
@@ -312,7 +367,7 @@ export function signatureAt(text: string, offset: number, statements: readonly {
   }
   for (let i = open.length - 1; i >= 0; i--) {
     const name = open[i].name;
-    const f = name ? builtinFunction(name) : undefined;
+    const f = name ? (mysql ? mySqlFunction(name) : builtinFunction(name)) : undefined;
     if (!f) continue;
     return help(f, open[i].commas);
   }
@@ -329,7 +384,7 @@ function help(f: BuiltinFunction, active: number): SignatureHelp {
       parameters.push({ label: [label.length, label.length + a.length] });
       label += a;
     });
-    label += `) → ${s.result}`;
+    label += s.result ? `) → ${s.result}` : ')';
     return { label, documentation: s.doc, parameters };
   });
   // the first overload with enough arguments (a VARIADIC one takes any number)

@@ -7,6 +7,7 @@
 import { MessageType, ShowMessageNotification } from 'vscode-languageserver';
 import { catalogFile, hasMigrations, readCatalog, type CatalogSnapshot } from '../../live/catalog';
 import { LiveError, LiveSession, parseDatabaseUrl, passwordWithheld, resolveDatabaseUrl } from '../../live/connect';
+import { isMySqlUrl } from '../../live/mysql/connect';
 import type { SourceFile } from '../../model';
 import { guardVoid, type DbeServer } from '../server';
 import { counted } from '../../text';
@@ -73,6 +74,9 @@ export async function refreshLive(server: DbeServer): Promise<void> {
   st.loading = (async () => {
     let session: LiveSession | undefined;
     try {
+      // the MySQL catalog's DDL (live/mysql/catalog.ts) becomes a base file once the MySQL front end
+      // replays it; until then the editor says so instead of connecting
+      if (isMySqlUrl(url)) throw new LiveError('dbEngineer.connection names a MySQL/MariaDB server: its schema does not reach the editor yet (dbe health, dbe slow and dbe explain --database read it from the command line)');
       const picked = resolveDatabaseUrl({ setting: url, env: {} });
       // a workspace can set dbEngineer.connection: no password goes to a host the user has not confirmed
       const withholdPassword = passwordWithheld('dbEngineer.connection', parseDatabaseUrl(picked!.url, 'dbEngineer.connection'), { trustedHosts: server.settings.trustedDatabaseHosts });

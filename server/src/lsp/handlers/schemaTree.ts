@@ -151,7 +151,10 @@ function folderTree(server: DbeServer, folder: Folder, findings: Map<string, Fin
   const advisor = new Set(ADVISOR_RULES);
   // missing-index reports each query an index serves, and fk-without-index may carry the same index:
   // the tree lists each proposed index once, under the table the index goes on.
-  const indexTable = new Map(recommendIndexes(project.order(), schema).map((r) => [r.name, r.table.key] as const));
+  // the schema is the main dialect family's (Project.schema()); its recommendations read that family's files only
+  const family = project.mainFamily();
+  const famFiles = project.order().filter((f) => f.dialect.family === family);
+  const indexTable = new Map(recommendIndexes(famFiles, schema).map((r) => [r.name, r.table.key] as const));
   const seenFix = new Set<string>();
   for (const file of project.order()) {
     for (const f of findings.get(file.path) ?? []) {
@@ -200,7 +203,10 @@ function folderTree(server: DbeServer, folder: Folder, findings: Map<string, Fin
     }));
   const migrations = folder.uri && server.trusted ? folder.migrationSummary({ details: true }) : [];
   for (const m of migrations) for (const n of m.notReplayed ?? []) if (n.uri) n.uri = uriOf(n.uri);
-  return { ...(folder.uri ? { uri: folder.uri } : {}), name: folder.name, tables, recommendations, ...(migrations.length ? { migrations } : {}) };
+  const ids = new Set(famFiles.map((f) => f.dialect.id));
+  const dialect = family === 'postgres' ? 'PostgreSQL' : ids.has('mariadb') && !ids.has('mysql') ? 'MariaDB' : 'MySQL';
+  const other = project.order().length - famFiles.length;
+  return { ...(folder.uri ? { uri: folder.uri } : {}), name: folder.name, tables, recommendations, ...(migrations.length ? { migrations } : {}), dialect, ...(other ? { otherDialectFiles: other } : {}) };
 }
 
 /** Several WorkspaceEdits as one (documentChanges as soon as one of them needs them). */

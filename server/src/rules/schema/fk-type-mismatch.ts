@@ -1,4 +1,5 @@
-import type { Column } from '../../schema';
+import type { Column, Table } from '../../schema';
+import { lex } from '../../dialects/mysql/lex';
 import type { Rule } from '../types';
 import { foreignKeyLoc } from './util';
 
@@ -23,6 +24,63 @@ const IMPLICIT = new Set([
   'real>double precision', 'date>timestamp', 'date>timestamptz', 'timestamp>timestamptz', 'time>interval', 'time>timetz', 'cidr>inet',
 ]);
 
+// ---- MySQL / MariaDB: InnoDB itself refuses a foreign key whose columns are not "similar": integer
+// and DECIMAL types of another size or sign, strings of another character set or collation
+// (https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html, "Conditions and Restrictions").
+
+const MY_INTS: Record<string, number> = { tinyint: 8, int1: 8, bool: 8, boolean: 8, smallint: 16, int2: 16, mediumint: 24, int3: 24, middleint: 24, int: 32, integer: 32, int4: 32, bigint: 64, int8: 64, serial: 64 };
+const MY_STRINGS = new Set(['char', 'varchar', 'character', 'character varying', 'nchar', 'nvarchar', 'national char', 'national varchar', 'tinytext', 'text', 'mediumtext', 'longtext']);
+
+/** A MySQL type as written (`int(10) unsigned`): base name, numeric arguments, signedness. */
+function myType(text: string): { base: string; args: number[]; unsigned: boolean } {
+  const toks = lex(text).tokens;
+  const words: string[] = [];
+  let i = 0;
+  while (i < toks.length && toks[i].kind === 'word' && !['UNSIGNED', 'SIGNED', 'ZEROFILL'].includes(toks[i].upper)) words.push(toks[i++].value.toLowerCase());
+  const args: number[] = [];
+  if (toks[i]?.value === '(') for (i++; i < toks.length && toks[i].value !== ')'; i++) if (toks[i].kind === 'number') args.push(Number(toks[i].value));
+  return { base: words.join(' '), args, unsigned: toks.some((t) => t.upper === 'UNSIGNED') || /^serial$/i.test(words.join(' ')) };
+}
+
+/** A string column's character set and collation: its own, else its table's default; undefined when neither is written. */
+function myCharset(c: Column, t: Table): { charset?: string; collation?: string } {
+  const charset = (c.mysql?.charset ?? t.mysql?.charset)?.toLowerCase().replace(/^utf8$/, 'utf8mb3');
+  const collation = (c.mysql?.collation ?? (c.mysql?.charset ? undefined : t.mysql?.collation))?.toLowerCase().replace(/^utf8_/, 'utf8mb3_');
+  return { charset, collation };
+}
+
+/** Why InnoDB refuses the pair (referencing c of t, referenced r of parent), '' when it accepts it, undefined when not sure. */
+function mySqlProblem(t: Table, c: Column, parent: Table, r: Column): { what: string; fix: string } | '' | undefined {
+  const a = myType(c.typeText), b = myType(r.typeText);
+  const shownA = `${a.base}${a.unsigned ? ' unsigned' : ''}`, shownB = `${b.base}${b.unsigned ? ' unsigned' : ''}`;
+  const ia = MY_INTS[a.base], ib = MY_INTS[b.base];
+  if (ia && ib) {
+    if (ia === ib && a.unsigned === b.unsigned) return '';
+    const why = ia !== ib && a.unsigned !== b.unsigned ? 'size and sign' : ia !== ib ? 'size' : 'sign';
+    return { what: `${t.name}.${c.name} is ${shownA} but ${parent.name}.${r.name} is ${shownB}: integer columns of another ${why}`, fix: `make ${t.name}.${c.name} ${shownB}` };
+  }
+  const dec = (x: string) => x === 'decimal' || x === 'numeric' || x === 'dec' || x === 'fixed';
+  if (dec(a.base) && dec(b.base)) {
+    const p = (x: number[]) => `${x[0] ?? 10},${x[1] ?? 0}`;
+    if (p(a.args) === p(b.args) && a.unsigned === b.unsigned) return '';
+    return { what: `${t.name}.${c.name} is ${c.typeText} but ${parent.name}.${r.name} is ${r.typeText}: DECIMAL columns of another precision or sign`, fix: `make ${t.name}.${c.name} ${r.typeText}` };
+  }
+  if (MY_STRINGS.has(a.base) && MY_STRINGS.has(b.base)) {
+    const x = myCharset(c, t), y = myCharset(r, parent);
+    if (x.charset && y.charset && x.charset !== y.charset) {
+      return { what: `${t.name}.${c.name} is ${x.charset} but ${parent.name}.${r.name} is ${y.charset}: string columns of another character set`, fix: `give ${t.name}.${c.name} CHARACTER SET ${y.charset}${y.collation ? ` COLLATE ${y.collation}` : ''}` };
+    }
+    if (x.collation && y.collation && x.collation !== y.collation && (x.charset ?? y.charset) === (y.charset ?? x.charset)) {
+      return { what: `${t.name}.${c.name} is ${x.collation} but ${parent.name}.${r.name} is ${y.collation}: string columns of another collation`, fix: `give ${t.name}.${c.name} COLLATE ${y.collation}` };
+    }
+    return x.charset && y.charset ? '' : undefined;
+  }
+  const kind = (x: string) => (MY_INTS[x] ? 'integer' : dec(x) ? 'decimal' : MY_STRINGS.has(x) ? 'string' : undefined);
+  const ka = kind(a.base), kb = kind(b.base);
+  if (ka && kb && ka !== kb) return { what: `${t.name}.${c.name} is ${c.typeText} but ${parent.name}.${r.name} is ${r.typeText}: a ${ka} column referencing a ${kb} key`, fix: `make ${t.name}.${c.name} ${r.typeText}` };
+  return a.base === b.base ? '' : undefined;
+}
+
 /** The column's type as written, without DEFAULT-like noise. */
 function shown(c: Column): string { return c.typeText.trim().toLowerCase(); }
 
@@ -40,7 +98,7 @@ export const rule: Rule = {
     good: 'CREATE TABLE users (id bigserial PRIMARY KEY);\nCREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id));',
     fixable: false,
     notes:
-      'Judged on the final schema (a type changed by a later migration counts). `serial` is `integer` and `bigserial` is `bigint` here. `text`, `varchar(n)`, `char(n)` and `citext` are not compared with each other (they compare as text and share the index; a length limit that differs is a design choice), nor are length or precision modifiers. Domains, enums, arrays and types the project does not define in a way DB Engineer knows are skipped: when the type is not known for sure, nothing is said. PostgreSQL itself refuses a foreign key between types it cannot compare (text referencing uuid): that fails at migration time. squawk and postgres-language-server have no equivalent (their `prefer-bigint-over-int` reports every integer column, which int-primary-key covers for keys). No quick fix: changing a column type rewrites the table under an ACCESS EXCLUSIVE lock (see alter-column-type), which needs a planned migration. When the referencing type has no implicit cast to the key\'s (text referencing uuid, numeric referencing integer), PostgreSQL refuses the key ("foreign key constraint ... cannot be implemented"): the message says the statement fails (checked on PostgreSQL 15).',
+      'MySQL / MariaDB (InnoDB tables): InnoDB requires "similar" types, so the columns must have the same integer size and sign (INT against INT UNSIGNED, INT against BIGINT), the same DECIMAL precision, and for strings the same character set and collation (the column\'s own or its table\'s default; not judged when neither side names one); the length of a string may differ. MySQL and MariaDB refuse such a key ("Referencing column ... incompatible", "Foreign key constraint is incorrectly formed"); with foreign_key_checks off it may be created and then not behave as written. Judged on the final schema (a type changed by a later migration counts). `serial` is `integer` and `bigserial` is `bigint` here. `text`, `varchar(n)`, `char(n)` and `citext` are not compared with each other (they compare as text and share the index; a length limit that differs is a design choice), nor are length or precision modifiers. Domains, enums, arrays and types the project does not define in a way DB Engineer knows are skipped: when the type is not known for sure, nothing is said. PostgreSQL itself refuses a foreign key between types it cannot compare (text referencing uuid): that fails at migration time. squawk and postgres-language-server have no equivalent (their `prefer-bigint-over-int` reports every integer column, which int-primary-key covers for keys). No quick fix: changing a column type rewrites the table under an ACCESS EXCLUSIVE lock (see alter-column-type), which needs a planned migration. When the referencing type has no implicit cast to the key\'s (text referencing uuid, numeric referencing integer), PostgreSQL refuses the key ("foreign key constraint ... cannot be implemented"): the message says the statement fails (checked on PostgreSQL 15).',
   },
   onSchema(ctx) {
     const seen = new Set<string>();
@@ -54,6 +112,26 @@ export const rule: Rule = {
         if (!parent) continue;
         const refCols = fk.refColumns.length ? fk.refColumns : parent.primaryKey?.columns ?? [];
         if (refCols.length !== fk.columns.length || refCols.length === 0) continue;
+        if (t.mysql || parent.mysql) {
+          // MySQL / MariaDB: InnoDB's own conditions (another engine ignores foreign keys: see non-innodb-engine)
+          if ([t, parent].some((x) => x.mysql?.engine && x.mysql.engine.toLowerCase() !== 'innodb')) continue;
+          const found: { what: string; fix: string }[] = [];
+          let sure = true;
+          for (let i = 0; i < fk.columns.length; i++) {
+            const c = t.columns.get(fk.columns[i].toLowerCase()) ?? t.columns.get(fk.columns[i]);
+            const r = parent.columns.get(refCols[i].toLowerCase()) ?? parent.columns.get(refCols[i]);
+            const p = c && r ? mySqlProblem(t, c, parent, r) : undefined;
+            if (p === undefined) { sure = false; break; }
+            if (p) found.push(p);
+          }
+          if (!sure || found.length === 0) continue;
+          seen.add(at);
+          ctx.report({
+            loc: foreignKeyLoc(ctx, fk),
+            message: `Foreign key type mismatch (refused by InnoDB): ${found.map((f) => f.what).join('; ')}. MySQL and MariaDB refuse to create this foreign key (MySQL 8: "Referencing column ... and referenced column ... are incompatible"; MariaDB: "Foreign key constraint is incorrectly formed"), so the statement that adds it fails, or, created with foreign_key_checks off, it is never enforced as written; ${found.map((f) => f.fix).join('; ')}.`,
+          });
+          continue;
+        }
         const problems: string[] = [];
         let narrower = false, refused = false;
         for (let i = 0; i < fk.columns.length; i++) {
