@@ -135,7 +135,6 @@ function lockTimeoutLine(sql: string, plan: MigrationPlan, convention: Conventio
   // lock_timeout is PostgreSQL's: a MySQL migration gets none (MySQL's lock_wait_timeout is another setting)
   if (plan.anchor.file.dialect?.family === 'mysql') return '';
   if (plan.nonTransactional && convention === 'golang-migrate') return '';
-  if (plan.anchor.file.dialect?.family === 'mysql') return ''; // PostgreSQL's lock_timeout (MySQL DDL is not transactional)
   if (/\block_timeout\b/i.test(sql)) return ''; // the plan sets its own (expand-contract's switch step)
   const locks = splitStatements(sql).statements.some((s) => !VALIDATE_ONLY.test(s.text.trim()) && LOCKING.some((r) => r.test(s.text.trim())));
   if (!locks) return '';
