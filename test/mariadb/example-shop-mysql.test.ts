@@ -126,7 +126,7 @@ describe('examples/shop-mysql on MariaDB 10.11', { skip }, () => {
   });
 
   test('dbe lint --check-server local (the product\'s own check, as the README shows it): no server-error', () => {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'lint', 'examples/shop-mysql', '--check-server', 'local', '--dialect', 'mysql', '--format', 'json'],
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'lint', 'examples/shop-mysql', '--check-server', 'local', '--format', 'json'],
       { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
     const out = JSON.parse(r.stdout);
     const rules = out.files.flatMap((f: any) => f.diagnostics.map((d: any) => d.rule));
