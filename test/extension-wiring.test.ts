@@ -248,7 +248,11 @@ describe('status bar and first run', () => {
       assert.ok(fs.existsSync(path.join(ROOT, step.media.markdown)), `${step.id}: ${step.media.markdown} exists`);
     }
     assert.ok(ignore.includes('!media/**') && ignore.includes('!examples/**'), 'walkthrough media and the example project are packaged');
-    assert.deepEqual(walk.steps.map((s: any) => s.id), ['openExample', 'applyFix', 'setApiKey', 'askChat']);
+    assert.deepEqual(walk.steps.map((s: any) => s.id), ['openExample', 'applyFix', 'setApiKey', 'askChat', 'mysqlExample']);
+    const mysql = walk.steps.find((s: any) => s.id === 'mysqlExample');
+    assert.match(mysql.description, /\(command:dbEngineer\.openMySqlExample\)/);
+    assert.ok(pkg.contributes.commands.some((c: any) => c.command === 'dbEngineer.openMySqlExample'), 'in the command palette too');
+    assert.match(fs.readFileSync(path.join(ROOT, mysql.media.markdown), 'utf8'), /"dialect": "mysql"/);
   });
   test('"Show documentation for <rule>" opens the page shipped in the extension in the Markdown preview, never a web page', async () => {
     const fsApi = vscode.workspace.fs as any;
@@ -333,6 +337,12 @@ describe('status bar and first run', () => {
       assert.equal(opened[0][1].fsPath, path.join(tmp, 'example-shop'));
       await openExample(ctx);
       assert.equal(copied.length, 1, 'an existing copy (maybe edited) is reopened, not overwritten');
+      // Open MySQL Example Project: examples/shop-mysql, in a folder of its own
+      assert.ok(rec.commands.has('dbEngineer.openMySqlExample'));
+      await openExample(ctx, 'shop-mysql');
+      assert.deepEqual(copied, [path.join(tmp, 'example-shop'), path.join(tmp, 'example-shop-mysql')]);
+      assert.ok(fs.existsSync(path.join(tmp, 'example-shop-mysql', '.dbe.json')));
+      assert.equal(opened.at(-1)[1].fsPath, path.join(tmp, 'example-shop-mysql'));
     } finally {
       Object.assign(fsApi, saved);
       (vscode.commands as any).executeCommand = savedExec;

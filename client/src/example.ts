@@ -1,10 +1,11 @@
 // "DB Engineer: Open Example Project": copies the bundled examples/shop (migrations and queries that
-// show every kind of finding) into the extension's global storage and opens it.
+// show every kind of finding) into the extension's global storage and opens it; "Open MySQL Example
+// Project" does the same with examples/shop-mysql (the shop in MySQL 8 / MariaDB).
 import * as vscode from 'vscode';
 
-export async function openExample(context: vscode.ExtensionContext): Promise<void> {
-  const source = vscode.Uri.joinPath(context.extensionUri, 'examples', 'shop');
-  const target = vscode.Uri.joinPath(context.globalStorageUri, 'example-shop');
+export async function openExample(context: vscode.ExtensionContext, example: 'shop' | 'shop-mysql' = 'shop'): Promise<void> {
+  const source = vscode.Uri.joinPath(context.extensionUri, 'examples', example);
+  const target = vscode.Uri.joinPath(context.globalStorageUri, `example-${example}`);
   try {
     await vscode.workspace.fs.stat(source);
   } catch {

@@ -29,6 +29,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status,
     vscode.commands.registerCommand(SHOW_STATUS_COMMAND, () => (status?.stopped || !client ? restart(context) : client.outputChannel.show(true))),
     vscode.commands.registerCommand('dbEngineer.openExample', () => openExample(context)),
+    vscode.commands.registerCommand('dbEngineer.openMySqlExample', () => openExample(context, 'shop-mysql')),
     vscode.commands.registerCommand('dbEngineer.openRuleDocs', (rule?: unknown) => openRuleDocs(context, rule)),
     vscode.commands.registerCommand('dbEngineer.restartServer', () => restart(context)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => restart(context)),

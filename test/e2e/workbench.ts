@@ -22,6 +22,8 @@ export interface WorkbenchOptions {
   env?: Record<string, string>;
   /** More .vsix files to install beside the extension (the test runner). */
   extraVsix?: string[];
+  /** The folder of examples/ copied as the workspace (default 'shop'). */
+  example?: string;
 }
 
 export function vsixPath(): string {
@@ -46,8 +48,9 @@ export class Workbench {
     if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run npm run package first`);
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-e2e-'));
     const data = path.join(this.dir, 'server'), ext = path.join(this.dir, 'extensions'), user = path.join(this.dir, 'user');
-    this.workspace = path.join(this.dir, 'shop');
-    fs.cpSync(path.join(ROOT, 'examples', 'shop'), this.workspace, { recursive: true });
+    const example = this.options.example ?? 'shop';
+    this.workspace = path.join(this.dir, example);
+    fs.cpSync(path.join(ROOT, 'examples', example), this.workspace, { recursive: true });
     const settings = {
       'security.workspace.trust.enabled': !!this.options.restricted,
       'security.workspace.trust.startupPrompt': 'never',

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { askStream, ChatError, type HistoryTurn } from '../../../server/src/chat/client';
 import { expandSlash } from '../../../server/src/chat/commands';
-import { FALLBACK_PERSONA } from '../../../server/src/chat/persona-source';
+import { FALLBACK_PERSONA, withDialect } from '../../../server/src/chat/persona-source';
 import type { EditorChatHost } from './host';
 
 export const PARTICIPANT_ID = 'dbEngineer.dbe';
@@ -24,7 +24,7 @@ export function registerParticipant(context: vscode.ExtensionContext, host: Edit
       const persona = host.personas()[0]?.body ?? FALLBACK_PERSONA;
       const result = await askStream({
         apiKey: await host.apiKey(), baseURL: s.baseURL, model: s.model, maxTokens: s.maxTokens,
-        system: persona, context: ctx.text, question: expanded.question, history: historyOf(chatContext), signal: ctl.signal,
+        system: withDialect(persona, ctx.dialect), context: ctx.text, question: expanded.question, history: historyOf(chatContext), signal: ctl.signal,
         onText: (t) => stream.markdown(t),
         onRetry: (r) => stream.progress(r.message),
       });

@@ -4,7 +4,7 @@
 // the language server's context request, history storage, code-block actions) comes in through ChatHost.
 import { askStream, ChatError, type HistoryTurn, type Usage as ApiUsage } from '../../../server/src/chat/client';
 import { expandSlash } from '../../../server/src/chat/commands';
-import { FALLBACK_PERSONA } from '../../../server/src/chat/persona-source';
+import { FALLBACK_PERSONA, withDialect } from '../../../server/src/chat/persona-source';
 import type { ChatContextParams, ChatContextResult } from '../../../server/src/lsp/chat-protocol';
 import type { Persona } from '../../../server/src/persona';
 import { isFromWebview, type ChatTurn, type CodeAction, type FromWebview, type ToWebview, type Usage } from './protocol';
@@ -139,7 +139,7 @@ export class ChatSession {
       const s = this.host.settings();
       const result = await askStream({
         apiKey: key, baseURL: s.baseURL, model: s.model, maxTokens: s.maxTokens, timeoutMs: s.timeoutMs,
-        system: this.persona().body,
+        system: withDialect(this.persona().body, ctx.dialect),
         context: withFinding(ctx),
         question: expanded.question,
         history,

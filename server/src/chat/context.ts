@@ -8,9 +8,16 @@ import { RULES_BY_ID } from '../rules';
 import type { Schema, Table } from '../schema';
 import { walk } from '../sql/ast';
 
+import type { DialectId } from '../dialects/types';
 import type { ContextChip } from '../lsp/chat-protocol';
+import { dialectLine, mysqlReferencedTables, renderMySqlTable } from './mysql-context';
 export type { ChipKind, ContextChip } from '../lsp/chat-protocol';
-export interface ChatContext { chips: ContextChip[]; text: string }
+export interface ChatContext {
+  chips: ContextChip[];
+  text: string;
+  /** The dialect the text is in, when it is not PostgreSQL (the system prompt names it: persona-source.ts withDialect). */
+  dialect?: DialectId;
+}
 
 export interface ContextOptions {
   /** The active file: the key the project knows it by (absolute path or URI). */
@@ -36,18 +43,26 @@ export function buildContext(project: Project, options: ContextOptions): ChatCon
   const file = options.file ? project.getFile(options.file) : undefined;
   const chips: ContextChip[] = [];
   const parts: string[] = [];
-  const schema = project.schema();
 
   if (!file) {
-    const intro = options.file ? `The file ${options.file} is not part of the project; only the schema is given.\n\n` : 'No SQL file is open; the project schema is given.\n\n';
+    const schema = project.schema();
+    // A MySQL project: its schema is MySQL's, and said to be.
+    const mysql = project.mainFamily() === 'mysql';
+    const intro = (options.file ? `The file ${options.file} is not part of the project; only the schema is given.\n\n` : 'No SQL file is open; the project schema is given.\n\n')
+      + (mysql ? 'Dialect: MySQL (most of the project\'s SQL files). Answer with MySQL syntax and tools, not PostgreSQL\'s.\n\n' : '');
     const tables = [...schema.tables.values()];
-    const s = renderSchema(project, schema, tables, budget - intro.length, 'project schema');
+    const s = renderSchema(project, schema, tables, budget - intro.length, 'project schema', mysql);
     if (s.text) chips.push({ kind: 'schema', label: s.label, chars: s.text.length });
-    return { chips, text: (intro + s.text).slice(0, budget) };
+    return { chips, text: (intro + s.text).slice(0, budget), ...(mysql ? { dialect: 'mysql' as const } : {}) };
   }
 
   const name = options.label ?? baseName(file.path);
   const findings = options.findings ?? project.analyze([file.path]).get(file.path) ?? [];
+  // A MySQL file: the dialect on the first line, its own family's schema, tables as MySQL DDL.
+  const mysql = file.dialect.family === 'mysql';
+  const schema = mysql ? project.schemaFor(file.path) : project.schema();
+  const head = mysql ? dialectLine(file.dialect) : '';
+  if (head) parts.push(head);
 
   // Statements in view: the selection's, else the whole file's.
   let focus: Statement[] = file.statements;
@@ -65,12 +80,13 @@ export function buildContext(project: Project, options: ContextOptions): ChatCon
   // 1. Findings (small, most useful per character).
   const fnd = renderFindings(file, focusFindings, findings.length - focusFindings.length, Math.floor(budget * FINDINGS_SHARE), name);
   // 2. The SQL: whole file or selection when it fits, else the statements that matter.
-  const sqlBudget = Math.floor(budget * (FINDINGS_SHARE + FILE_SHARE)) - fnd.text.length;
+  const sqlBudget = Math.floor(budget * (FINDINGS_SHARE + FILE_SHARE)) - fnd.text.length - head.length;
   const sql = renderSql(file, name, focus, range, focusFindings, sqlBudget);
   // 3. Schema of the referenced tables, with what is left.
-  const referenced = referencedTables(schema, sql.statements.length ? sql.statements : focus);
-  const schemaBudget = budget - fnd.text.length - sql.text.length - 4;
-  const sch = renderSchema(project, schema, referenced, schemaBudget, 'tables referenced');
+  const inView = sql.statements.length ? sql.statements : focus;
+  const referenced = mysql ? mysqlReferencedTables(schema, inView) : referencedTables(schema, inView);
+  const schemaBudget = budget - fnd.text.length - sql.text.length - 4 - (head ? head.length + 2 : 0);
+  const sch = renderSchema(project, schema, referenced, schemaBudget, 'tables referenced', mysql);
 
   parts.push(sql.text);
   if (range) chips.push({ kind: 'selection', label: `${name}:${range[0]}-${range[1]}`, chars: sql.text.length });
@@ -79,7 +95,10 @@ export function buildContext(project: Project, options: ContextOptions): ChatCon
   parts.push(fnd.text);
   chips.push({ kind: 'findings', label: fnd.label, chars: fnd.text.length });
   const text = parts.join('\n\n');
-  return { chips, text: text.length > budget ? text.slice(0, budget - 20) + '\n[... truncated]' : text };
+  return {
+    chips, text: text.length > budget ? text.slice(0, budget - 20) + '\n[... truncated]' : text,
+    ...(mysql ? { dialect: file.dialect.id } : {}),
+  };
 }
 
 function baseName(p: string): string {
@@ -175,24 +194,26 @@ export function referencedTables(schema: Schema, statements: Statement[]): Table
   return out;
 }
 
-function renderSchema(project: Project, schema: Schema, tables: Table[], budget: number, what: string): { text: string; label: string } {
+function renderSchema(project: Project, schema: Schema, tables: Table[], budget: number, what: string, mysql = false): { text: string; label: string } {
   if (!tables.length || budget < 80) {
     if (!tables.length) return { text: '', label: '' };
     return { text: `## Schema\n(${tables.length} ${what} omitted for length: ${tables.map((t) => t.key).join(', ')})`.slice(0, Math.max(0, budget)), label: `0 of ${tables.length} tables` };
   }
-  const head = `## Schema (${what}, after all migrations)`;
+  const head = mysql ? `## Schema (${what}, after all migrations, as MySQL DDL)` : `## Schema (${what}, after all migrations)`;
   const blocks: string[] = [];
   const omitted: string[] = [];
   let used = head.length + 120;
   for (const t of tables) {
-    const b = renderTable(project, schema, t);
+    const b = mysql ? renderMySqlTable(schema, t) : renderTable(project, schema, t);
     if (used + b.length + 2 > budget) { omitted.push(t.key); continue; }
     blocks.push(b);
     used += b.length + 2;
   }
   if (omitted.length) blocks.push(`(omitted for length: ${omitted.join(', ')})`);
   const shown = tables.length - omitted.length;
-  return { text: [head, ...blocks].join('\n\n'), label: `${shown}${omitted.length ? ` of ${tables.length}` : ''} table${tables.length === 1 ? '' : 's'}` };
+  const ddl = blocks.slice(0, shown);
+  const body = mysql && ddl.length ? ['```sql\n' + ddl.join('\n\n') + '\n```', ...blocks.slice(shown)] : blocks;
+  return { text: [head, ...body].join('\n\n'), label: `${shown}${omitted.length ? ` of ${tables.length}` : ''} table${tables.length === 1 ? '' : 's'}` };
 }
 
 function renderTable(project: Project, schema: Schema, t: Table): string {

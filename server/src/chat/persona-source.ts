@@ -1,6 +1,7 @@
 // The system prompt: the body of the built-in DB Engineer persona (agents/database-engineer.md, read
 // through ../persona), or of a persona file given explicitly; a short built-in prompt when the file
 // cannot be read (e.g. not shipped), so the assistant still works.
+import type { DialectId } from '../dialects/types';
 import { builtInPersonaPath, loadPersona } from '../persona';
 
 export const FALLBACK_PERSONA = [
@@ -20,4 +21,20 @@ export function loadSystemPrompt(explicit?: string): { text: string; source: str
   } catch {
     return { text: FALLBACK_PERSONA, source: '(built-in)' };
   }
+}
+
+/**
+ * The system prompt for a conversation about a file of `dialect`: the persona as it is for PostgreSQL
+ * (and when no dialect is known), the persona and a closing paragraph naming the dialect for MySQL and
+ * MariaDB, so the model answers with that dialect's syntax and tools (the persona's "MySQL and
+ * MariaDB files" section says which) and not with PostgreSQL's.
+ */
+export function withDialect(system: string, dialect: DialectId | undefined): string {
+  if (dialect !== 'mysql' && dialect !== 'mariadb') return system;
+  const name = dialect === 'mariadb' ? 'MariaDB' : 'MySQL 8';
+  return `${system}\n\n## This conversation's dialect\n\n`
+    + `The user's file is ${name}: the context's schema is ${name} DDL and its SQL runs on ${name}. Answer in ${name}: `
+    + 'SQL that server accepts, `EXPLAIN FORMAT=JSON` for plans, `ALGORITHM=INPLACE, LOCK=NONE` or gh-ost / pt-online-schema-change '
+    + 'for changes to large tables, `performance_schema` and the slow query log for the workload. Do not give PostgreSQL '
+    + 'syntax or tools (`CREATE INDEX CONCURRENTLY`, `NOT VALID`, `::` casts, `EXPLAIN (ANALYZE, BUFFERS)`, `pg_stat_*`) for this file.';
 }

@@ -7,7 +7,7 @@ import { initParser } from '../sql/parse';
 import { buildContext, DEFAULT_BUDGET_CHARS } from '../chat/context';
 import { askStream, ChatError, DEFAULT_MAX_TOKENS, DEFAULT_MODEL, NO_KEY_MESSAGE, scrubSecret } from '../chat/client';
 import { expandSlash } from '../chat/commands';
-import { loadSystemPrompt } from '../chat/persona-source';
+import { loadSystemPrompt, withDialect } from '../chat/persona-source';
 import type { AskCliOptions } from './args';
 import { collectProjects, InputError, relTo } from './collect';
 import { addNamedSource, addProjectFiles } from './lint-project';
@@ -56,7 +56,7 @@ export async function askCommand(o: AskCliOptions, io: AskIo): Promise<number> {
       baseURL: process.env.ANTHROPIC_BASE_URL || undefined,
       model: o.model ?? DEFAULT_MODEL,
       maxTokens: o.maxTokens ?? DEFAULT_MAX_TOKENS,
-      system: loadSystemPrompt().text,
+      system: withDialect(loadSystemPrompt().text, context.dialect),
       context: context.text,
       question: expanded.question,
       signal: ctl.signal,

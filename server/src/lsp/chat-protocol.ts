@@ -10,4 +10,8 @@ export const CHAT_CONTEXT_REQUEST = 'dbEngineer/chatContext';
 export interface LspRange { start: { line: number; character: number }; end: { line: number; character: number } }
 /** No uri: the client has no SQL editor. With a range: the selected lines; with a rule: also that finding's statement and rationale. */
 export interface ChatContextParams { uri?: string; range?: LspRange; budgetChars?: number; rule?: string }
-export interface ChatContextResult { chips: ContextChip[]; text: string; statement?: string; rationale?: string }
+export interface ChatContextResult {
+  chips: ContextChip[]; text: string; statement?: string; rationale?: string;
+  /** The file's dialect when it is not PostgreSQL ('mysql' | 'mariadb'): the system prompt names it (chat/persona-source.ts withDialect). */
+  dialect?: 'postgres' | 'mysql' | 'mariadb';
+}

@@ -20,6 +20,14 @@ export function symbolAt(file: SourceFile, offset: number, schema: Schema): Symb
   // a MySQL statement without a (lowered) PostgreSQL tree: read from its tokens
   if (stmt && file.dialect.family === 'mysql' && stmt.kind === MYSQL_STATEMENT) return mySqlSymbolAt(file, stmt, offset, schema);
   if (!stmt?.node) return undefined;
+  const found = treeSymbolAt(stmt, offset, schema);
+  // a lowered MySQL statement whose tree does not place the name (lowering maps locations back, not
+  // every one): the tokens still can
+  if (!found && file.dialect.family === 'mysql') return mySqlSymbolAt(file, stmt, offset, schema);
+  return found;
+}
+
+function treeSymbolAt(stmt: NonNullable<ReturnType<typeof statementAt>>, offset: number, schema: Schema): SymbolAt | undefined {
   for (const s of [stmt, ...bodyStatements(stmt)]) {
     if (offset < s.start || offset > s.end) continue;
     for (const r of statementReferences(s, schema).refs) {

@@ -33,7 +33,7 @@ export function chatContext(server: DbeServer, params: ChatContextParams): ChatC
     lines = [r.start.line + 1, endLine + 1];
   }
   const ctx = buildContext(folder.project, { file: file.path, lines, budgetChars: budget, label: folder.displayPath(file.path) });
-  const out: ChatContextResult = { chips: ctx.chips, text: ctx.text };
+  const out: ChatContextResult = { chips: ctx.chips, text: ctx.text, ...(ctx.dialect ? { dialect: ctx.dialect } : {}) };
   if (typeof params.rule === 'string') {
     const rule = RULES_BY_ID.get(params.rule);
     if (rule) out.rationale = rule.meta.rationale;

@@ -1,0 +1,4 @@
+DROP TABLE audit_log;
+DROP TABLE order_items;
+DROP TABLE orders;
+DROP TABLE products;
