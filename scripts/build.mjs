@@ -29,6 +29,9 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   // The sandbox's worker thread (started by the language server; finds PGlite in node_modules beside dist/).
   build({ ...common, entryPoints: ['server/src/sandbox/worker.ts'], outfile: 'dist/sandbox-worker.js' }),
+  // The MySQL grammar (dt-sql-parser, ~4 MB): the language server's syntax worker, and the module the
+  // CLI loads for inline checks; kept out of the other bundles (server/src/dialects/mysql/syntax.ts).
+  build({ ...common, entryPoints: ['server/src/dialects/mysql/syntax-worker.ts'], outfile: 'dist/mysql-syntax-worker.js', minify: true }),
   // The chat webview script runs in the browser sandbox: no node built-ins, one self-contained IIFE.
   build({ bundle: true, platform: 'browser', target: 'es2020', format: 'iife', sourcemap: true, logLevel: 'warning', entryPoints: ['client/src/webview/main.ts'], outfile: 'dist/webview.js' }),
   // The plan panel's script (webview, like the chat's).

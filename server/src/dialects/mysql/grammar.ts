@@ -11,9 +11,11 @@
 //   stands when the quoted statement fails at the same place.
 // - forms the grammar lacks that the server accepts (MariaDB's `IF [NOT] EXISTS` on ALTER TABLE
 //   parts, `CREATE OR REPLACE TABLE`, ...): the extra words are blanked and the rest is checked.
-import { CharStreams, CommonTokenStream, BailErrorStrategy, DefaultErrorStrategy, PredictionMode, Token, type ANTLRErrorListener, type Recognizer, type RecognitionException, type ATNSimulator, type Parser } from 'antlr4ng';
+import { CharStreams, CommonTokenStream, BailErrorStrategy, DefaultErrorStrategy, PredictionMode, Token, TerminalNode, ParserRuleContext, type ParseTree, type ANTLRErrorListener, type Recognizer, type RecognitionException, type ATNSimulator, type Parser } from 'antlr4ng';
 import { MySqlLexer } from 'dt-sql-parser/dist/lib/mysql/MySqlLexer';
 import { MySqlParser } from 'dt-sql-parser/dist/lib/mysql/MySqlParser';
+import { CodeCompletionCore } from 'antlr4-c3';
+import { distance } from 'fastest-levenshtein';
 import { lex, type MyToken } from './lex';
 
 export type MySqlFlavor = 'mysql' | 'mariadb';
@@ -26,14 +28,11 @@ export interface GrammarError {
   length?: number;
 }
 
-/** Bumped when the verdicts change (the CLI's on-disk cache keys on it). */
-export const GRAMMAR_VERSION = 'dt-sql-parser@4.5.1/1';
-
 /** Most expected items named in a message. */
 const MAX_EXPECTED = 6;
 
 interface Span { start: number; end: number; text: string }
-interface RawError { offset: number; length: number; tokenText: string; tokenType: number; expected: number[]; message: string; lexer: boolean; /** up to two visible tokens before the offending one, nearest first */ prev: Span[]; /** up to four after it */ next: Span[] }
+interface RawError { offset: number; length: number; tokenText: string; tokenType: number; expected: number[]; message: string; lexer: boolean; /** up to two visible tokens before the offending one, nearest first */ prev: Span[]; /** up to four after it */ next: Span[]; /** what could stand at the offending token (computed on demand) */ expectedAt?: () => number[] }
 
 class Collect implements ANTLRErrorListener {
   first: RawError | undefined;
@@ -69,7 +68,9 @@ class Collect implements ANTLRErrorListener {
         next.push({ start: t.start, end: t.stop + 1, text: t.text ?? '' });
       }
     }
+    const tokenIndex = tok ? tok.tokenIndex : -1;
     this.first = {
+      expectedAt: tokenIndex >= 0 && tokenIndex <= MAX_C3_TOKENS ? () => expectedByC3(p, tokenIndex) : undefined,
       prev,
       next,
       offset: tok ? tok.start : 0,
@@ -103,7 +104,7 @@ function parseOnce(text: string): RawError | undefined {
   parser.errorHandler = new BailErrorStrategy();
   parser.interpreter.predictionMode = PredictionMode.SLL;
   try {
-    parser.program();
+    lastTree = { tree: parser.program(), tokens };
     return undefined;
   } catch { /* retry with full LL */ }
   tokens.seek(0);
@@ -113,9 +114,63 @@ function parseOnce(text: string): RawError | undefined {
   parser.interpreter.predictionMode = PredictionMode.LL;
   const errors = new Collect(false);
   parser.addErrorListener(errors);
-  parser.program();
+  const tree = parser.program();
   parser.removeErrorListeners();
+  if (!errors.first) lastTree = { tree, tokens };
   return errors.first;
+}
+
+/** Reserved words that stand for a value (functions without parentheses, literals): never names. */
+const VALUE_WORDS = new Set(['CURRENT_DATE', 'CURRENT_TIME', 'CURRENT_TIMESTAMP', 'CURRENT_USER', 'CURRENT_ROLE', 'LOCALTIME', 'LOCALTIMESTAMP', 'UTC_DATE', 'UTC_TIME', 'UTC_TIMESTAMP', 'DEFAULT', 'NULL', 'TRUE', 'FALSE']);
+
+/** The tree of the last parse that succeeded (read at once by checkText). */
+let lastTree: { tree: ParserRuleContext; tokens: CommonTokenStream } | undefined;
+
+/**
+ * The grammar accepts reserved words as names (a choice of dt-sql-parser's, for completion); the
+ * servers do not: `CREATE TABLE t (order INT)` is error 1064. The first reserved word (of the flavor)
+ * the parse took as a name, unquoted and not after a `.` (`t.order` is fine in both servers).
+ */
+function reservedAsName(tree: ParserRuleContext, tokens: CommonTokenStream, flavor: MySqlFlavor): RawError | undefined {
+  const reserved = flavor === 'mariadb' ? MARIADB_RESERVED : MYSQL_RESERVED;
+  let found: Token | undefined;
+  const walk = (n: ParseTree): void => {
+    if (found) return;
+    if (n instanceof TerminalNode) {
+      const parent = n.parent as ParserRuleContext | null;
+      if (parent?.ruleIndex !== MySqlParser.RULE_keywordsCanBeId) return;
+      const t = n.symbol;
+      const up = (t.text ?? '').toUpperCase();
+      if (!reserved.has(up) || VALUE_WORDS.has(up)) return;
+      // a user name (DEFINER = CURRENT_USER) is no name of a table or column
+      for (let a: ParserRuleContext | null = parent; a; a = a.parent) if (a.ruleIndex === MySqlParser.RULE_userName) return;
+      for (let i = t.tokenIndex - 1; i >= 0; i--) {
+        const p = tokens.get(i);
+        if (p.channel !== Token.DEFAULT_CHANNEL) continue;
+        if (p.text === '.') return;
+        break;
+      }
+      found = t;
+      return;
+    }
+    for (let i = 0; i < n.getChildCount(); i++) walk(n.getChild(i)!);
+  };
+  walk(tree);
+  if (!found) return undefined;
+  const word = found.text ?? '';
+  return { offset: found.start, length: found.stop - found.start + 1, tokenText: word, tokenType: found.type, expected: [], message: `reserved:${word}`, lexer: false, prev: [], next: [] };
+}
+
+function reservedError(text: string, shifts: ((o: number) => number)[], flavor: MySqlFlavor): GrammarError | null {
+  const got = lastTree;
+  lastTree = undefined;
+  if (!got) return null;
+  const r = reservedAsName(got.tree, got.tokens, flavor);
+  if (!r) return null;
+  let off = r.offset;
+  for (const s of shifts) off = s(off);
+  const word = text.slice(r.offset, r.offset + r.length);
+  return { message: `syntax error at \`${word}\`: a reserved word in ${flavor === 'mariadb' ? 'MariaDB' : 'MySQL'}; quote it (\`${word}\`) to use it as a name`, offset: off, length: r.length };
 }
 
 // ---- mitigations -----------------------------------------------------------------------------
@@ -195,6 +250,19 @@ STARTING STATS_AUTO_RECALC STATS_PERSISTENT STATS_SAMPLE_PAGES STRAIGHT_JOIN TAB
 TINYTEXT TO TRAILING TRIGGER TRUE UNDO UNION UNIQUE UNLOCK UNSIGNED UPDATE USAGE USE USING UTC_DATE UTC_TIME
 UTC_TIMESTAMP VALUES VARBINARY VARCHAR VARYING WHEN WHERE WHILE WITH WRITE XOR YEAR_MONTH ZEROFILL
 `.split(/\s+/).filter(Boolean));
+
+/** Beyond this many tokens before the error, ANTLR's own expected set is used (c3 walks from the start). */
+const MAX_C3_TOKENS = 3000;
+
+/**
+ * The tokens the grammar accepts at `tokenIndex`, from the start of the statement (antlr4-c3): exact
+ * where ANTLR's own set is not (a "no viable alternative" is raised at the statement's first decision).
+ */
+function expectedByC3(parser: Parser, tokenIndex: number): number[] {
+  const core = new CodeCompletionCore(parser as any);
+  const c = core.collectCandidates(tokenIndex);
+  return [...c.tokens.keys()].filter((t) => t > 0 || t === Token.EOF);
+}
 
 let grammarKeywords: Set<string> | undefined;
 /** A keyword of the grammar (a word it does not read as a plain name everywhere). */
@@ -288,7 +356,7 @@ function vocabulary(): { display(t: number): string } {
   const lit = MySqlParser.literalNames as (string | null)[];
   const sym = MySqlParser.symbolicNames as (string | null)[];
   const display = (t: number): string => {
-    if (t === Token.EOF) return 'end of statement';
+    if (t === Token.EOF || t === MySqlParser.SEMI) return 'end of statement';
     const s = sym[t] ?? '';
     if (s === 'ID' || s === 'REVERSE_QUOTE_ID') return 'a name';
     if (s === 'STRING_LITERAL' || s === 'START_NATIONAL_STRING_LITERAL') return 'a string';
@@ -301,16 +369,32 @@ function vocabulary(): { display(t: number): string } {
 }
 
 /** Items put first in an "expected" list: the ones people most often leave out. */
-const FIRST = ['end of statement', ';', ',', ')', '(', 'a name', 'FROM', 'WHERE', 'SET', 'VALUES', 'TABLE', 'INTO', 'SELECT', 'ON', 'BY', 'AS', '=', 'a string', 'a number'];
+const FIRST = [',', 'FROM', 'end of statement', ')', '(', 'a name', 'WHERE', 'SET', 'VALUES', 'TABLE', 'INTO', 'SELECT', 'ON', 'BY', 'AS', '=', 'a string', 'a number'];
 
-function expectedList(types: number[]): string {
+/** Statement starts shown first when a statement's first word is wrong. */
+const STARTS = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'DROP', 'WITH', 'SET', 'REPLACE', 'CALL'];
+
+/** The expected items, capped; a keyword close to the word written (a typo of it) comes first. */
+function expectedList(types: number[], written: string, atEnd: boolean, atStart: boolean, flavor: MySqlFlavor): string {
   const v = vocabulary();
-  const names = [...new Set(types.map((t) => v.display(t)))];
-  names.sort((a, b) => {
-    const ia = FIRST.indexOf(a), ib = FIRST.indexOf(b);
-    return (ia < 0 ? 1e3 : ia) - (ib < 0 ? 1e3 : ib);
-  });
-  const shown = names.slice(0, MAX_EXPECTED).map((n) => (/^[A-Z_]+$|^[^\sa-z]+$/.test(n) ? n : n));
+  let names = [...new Set(types.map((t) => v.display(t)))];
+  if (atEnd) names = names.filter((n) => n !== 'end of statement');
+  // hundreds of choices with names among them: an expression (every function name is a keyword)
+  if (names.length > 150 && names.includes('a name')) return 'an expression';
+  // where a name may stand, the keywords that are names too are not worth listing
+  if (names.includes('a name')) names = names.filter((n) => !(/^[A-Z_][A-Z0-9_]*$/.test(n) && quotable(n, flavor)));
+  const up = written.toUpperCase();
+  const near = (n: string) => {
+    if (up.length < 3 || !/^[A-Z_]+$/.test(n)) return 1;
+    const d = distance(up, n);
+    return d > 0 && d <= (n.length > 4 ? 2 : 1) ? 0 : 1;
+  };
+  const rank = (n: string) => {
+    const i = (atStart ? STARTS : FIRST).indexOf(n);
+    return i < 0 ? 1e3 : i;
+  };
+  names.sort((a, b) => near(a) - near(b) || rank(a) - rank(b));
+  const shown = names.slice(0, MAX_EXPECTED).map((n) => (/^[^\sA-Za-z]+$/.test(n) ? `\`${n}\`` : n));
   return shown.join(', ') + (names.length > MAX_EXPECTED ? ', …' : '');
 }
 
@@ -319,7 +403,7 @@ function oneLine(s: string, max = 40): string {
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
-function describe(e: RawError): GrammarError {
+function describe(e: RawError, flavor: MySqlFlavor): GrammarError {
   if (e.lexer) {
     const m = /token recognition error at: '([\s\S]*)'$/.exec(e.message);
     const what = m?.[1]?.[0];
@@ -328,8 +412,15 @@ function describe(e: RawError): GrammarError {
       : `syntax error: unexpected character ${what ? `\`${oneLine(what, 4)}\`` : ''}`.trimEnd();
     return { message, offset: e.offset, length: e.length };
   }
-  const at = e.tokenType === Token.EOF ? 'at the end of the statement' : `at \`${oneLine(e.tokenText)}\``;
-  const exp = e.expected.length ? `: expected ${expectedList(e.expected)}` : '';
+  const atEnd = e.tokenType === Token.EOF;
+  const atStart = !atEnd && e.prev.length === 0;
+  const at = atEnd ? 'at the end of the statement' : `at \`${oneLine(e.tokenText)}\``;
+  let expected = e.expected;
+  if (e.expectedAt) {
+    try { const x = e.expectedAt(); if (x.length) expected = x; } catch { /* ANTLR's set stands */ }
+  }
+  const list = expected.length ? expectedList(expected, e.tokenText, atEnd, atStart, flavor) : '';
+  const exp = list ? (atStart ? `: expected a statement (${list})` : `: expected ${list}`) : '';
   const out: GrammarError = { message: `syntax error ${at}${exp}`, offset: e.offset };
   if (e.length) out.length = e.length;
   return out;
@@ -349,6 +440,12 @@ export function checkMySqlGrammar(text: string, flavor: MySqlFlavor): GrammarErr
   const { tokens } = lex(src);
   if (!tokens.length) return null; // comments only: nothing to check
   if (clientCommand(src, tokens)) return null;
+  const open = lex(src).unterminated;
+  if (open && open.what !== 'comment') {
+    const q = src[open.start];
+    return { message: `syntax error: the ${q === '`' ? 'quoted name' : 'string'} starting here never closes (${q} missing)`, offset: open.start, length: 1 };
+  }
+  if (open) return { message: 'syntax error: the comment starting here never closes (*/ missing)', offset: open.start, length: 2 };
   src = applyBlanks(src, extraForms(tokens, flavor));
   // ALTER TABLE ... PARTITION BY ...: the grammar has partitioning options in CREATE TABLE only.
   // The head is checked without them, the options as CREATE TABLE's (offsets kept).
@@ -382,8 +479,9 @@ function alterPartitionBy(tokens: MyToken[]): number | undefined {
 }
 
 function checkText(src: string, flavor: MySqlFlavor): GrammarError | null {
+  lastTree = undefined;
   let err = parseOnce(src);
-  if (!err) return null;
+  if (!err) return reservedError(src, [], flavor);
   const first = err;
   // keywords used as names: quote the word the parser stopped on, or one of the two before it (a
   // name the grammar took for a keyword fails one token later), and try again; a quote is kept only
@@ -408,10 +506,10 @@ function checkText(src: string, flavor: MySqlFlavor): GrammarError | null {
     }
     if (!moved) break;
   }
-  if (!err) return null;
-  if (err === first || !shifts.length) return describe(first);
+  if (!err) return reservedError(cur, shifts, flavor);
+  if (err === first || !shifts.length) return describe(first, flavor);
   // report the later error at its place in the original text
   let off = err.offset;
   for (const s of shifts) off = s(off);
-  return describe({ ...err, offset: off });
+  return describe({ ...err, offset: off }, flavor);
 }
