@@ -89,6 +89,24 @@ class Collect implements ANTLRErrorListener {
 
 
 /** One parse of `text`: the first error, or undefined when it parses. */
+/** Thrown when one statement's check runs past its time budget (the verdict is then "not known"). */
+export class GrammarTimeout extends Error {}
+
+/** A statement's time budget, all parses included; beyond it the check gives up (a miss, never a false error). */
+export const MAX_CHECK_MS = 4000;
+/** Parentheses nested deeper than this are not checked: the grammar's time grows steeply with depth. */
+export const MAX_DEPTH = 64;
+let deadline = Infinity;
+
+/** Checks the clock every 512 rules entered. */
+const budget = {
+  n: 0,
+  enterEveryRule(): void { if ((++this.n & 511) === 0 && performance.now() > deadline) throw new GrammarTimeout('too slow'); },
+  exitEveryRule(): void { /* nothing */ },
+  visitTerminal(): void { /* nothing */ },
+  visitErrorNode(): void { /* nothing */ },
+};
+
 function parseOnce(text: string): RawError | undefined {
   const input = CharStreams.fromString(text);
   const lexer = new MySqlLexer(input);
@@ -100,13 +118,17 @@ function parseOnce(text: string): RawError | undefined {
   if (lexErrors.first) return lexErrors.first;
   const parser = new MySqlParser(tokens);
   parser.removeErrorListeners();
+  parser.addParseListener(budget as any);
   // SLL first, bailing at the first problem (fast, and exact when it succeeds); full LL only then
   parser.errorHandler = new BailErrorStrategy();
   parser.interpreter.predictionMode = PredictionMode.SLL;
   try {
     lastTree = { tree: parser.program(), tokens };
     return undefined;
-  } catch { /* retry with full LL */ }
+  } catch (e) {
+    if (e instanceof GrammarTimeout) throw e;
+    /* retry with full LL */
+  }
   tokens.seek(0);
   parser.tokenStream = tokens;
   parser.reset();
@@ -416,7 +438,7 @@ function describe(e: RawError, flavor: MySqlFlavor): GrammarError {
   const atStart = !atEnd && e.prev.length === 0;
   const at = atEnd ? 'at the end of the statement' : `at \`${oneLine(e.tokenText)}\``;
   let expected = e.expected;
-  if (e.expectedAt) {
+  if (e.expectedAt && performance.now() < deadline) {
     try { const x = e.expectedAt(); if (x.length) expected = x; } catch { /* ANTLR's set stands */ }
   }
   const list = expected.length ? expectedList(expected, e.tokenText, atEnd, atStart, flavor) : '';
@@ -436,9 +458,28 @@ const MAX_RETRIES = 6;
  * `text`). Throws only on a fault of the parser itself (the caller turns that into "not known").
  */
 export function checkMySqlGrammar(text: string, flavor: MySqlFlavor): GrammarError | null {
+  deadline = performance.now() + MAX_CHECK_MS;
+  try {
+    return checkWithin(text, flavor);
+  } catch (e) {
+    if (e instanceof GrammarTimeout) return null;
+    throw e;
+  } finally {
+    deadline = Infinity;
+  }
+}
+
+function checkWithin(text: string, flavor: MySqlFlavor): GrammarError | null {
   let src = openVersionComments(text, flavor);
   const { tokens } = lex(src);
   if (!tokens.length) return null; // comments only: nothing to check
+  let depth = 0, deepest = 0;
+  for (const t of tokens) {
+    if (t.kind !== 'op') continue;
+    if (t.value === '(') deepest = Math.max(deepest, ++depth);
+    else if (t.value === ')') depth--;
+  }
+  if (deepest > MAX_DEPTH) return null;
   if (clientCommand(src, tokens)) return null;
   const open = lex(src).unterminated;
   if (open && open.what !== 'comment') {
