@@ -7,9 +7,11 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { clearMySqlVerdicts, mySqlSyntax, mySqlVerdictsSettled, onMySqlVerdicts, setMySqlSyntaxMode, setMySqlVerdictStore, stopMySqlSyntaxWorker, mySqlSyntaxWorkerFile, type MySqlSyntaxError } from '../server/src/dialects/mysql/syntax';
 import { splitMySql } from '../server/src/dialects/mysql/split';
+import { DiskParseCache } from '../server/src/cli/parse-cache';
 import { ROOT } from './lspClient';
 
 after(() => { setMySqlSyntaxMode('sync'); stopMySqlSyntaxWorker(); });
@@ -146,6 +148,40 @@ describe('the CLI store keeps verdicts between runs', () => {
     } finally {
       setMySqlVerdictStore(undefined);
       clearMySqlVerdicts();
+    }
+  });
+});
+
+describe('the CLI parse cache file holds MySQL verdicts', () => {
+  test('a second run reads the verdict from the cache file (no parse), a corrupt file is ignored', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-mysql-cache-'));
+    const file = path.join(dir, 'parse-test.bin');
+    const sql = 'DELETE FROM t WHERE id = 7 -- disk cache test';
+    try {
+      const first = new DiskParseCache(file).load();
+      setMySqlVerdictStore(first);
+      clearMySqlVerdicts();
+      assert.equal(check(sql), null);
+      first.save();
+      // a planted verdict in the saved file proves the second run takes it from there
+      const second = new DiskParseCache(file).load();
+      const key = [...(second as any).old[2].keys()][0] as string;
+      assert.ok(key.endsWith(sql), 'the verdict is in the file under its text');
+      const planted = new DiskParseCache(file);
+      planted.set('mysql', key, JSON.stringify({ message: 'from disk', offset: 0, length: 6 }));
+      planted.save();
+      clearMySqlVerdicts();
+      setMySqlVerdictStore(new DiskParseCache(file).load());
+      assert.deepEqual(check(sql), { message: 'from disk', offset: 0, length: 6 });
+      // corrupt: ignored, checked again
+      fs.writeFileSync(file, Buffer.from('garbage'));
+      clearMySqlVerdicts();
+      setMySqlVerdictStore(new DiskParseCache(file).load());
+      assert.equal(check(sql), null);
+    } finally {
+      setMySqlVerdictStore(undefined);
+      clearMySqlVerdicts();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
