@@ -6,7 +6,8 @@
 // (bench/editor.ts) and the sandbox benchmark (bench/sandbox.ts) when they exist.
 // (bench/lsp-stress.ts: the language server under big inputs; bench/format.ts: Format Document latency.)
 // (bench/completion.ts: completion latency on lemmy, p95 against 30 ms.)
-// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-completion] [-- --no-format]
+// (bench/mysql-syntax.ts: the MySQL syntax check, cold / warm / the editor while its worker warms up.)
+// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-completion] [-- --no-format] [-- --no-mysql]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -200,6 +201,18 @@ function main(): void {
     else console.log(`format benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
   }
 
+  const mysqlScript = path.join(ROOT, 'bench', 'mysql-syntax.ts');
+  let mysqlSyntax: unknown;
+  if (!args.includes('--no-mysql') && fs.existsSync(mysqlScript)) {
+    console.log('\nbench/mysql-syntax.ts:');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', mysqlScript], { cwd: ROOT, encoding: 'utf8', timeout: 900_000 });
+    const out = (r.stdout ?? '').trim().split('\n');
+    for (const l of out) if (!l.startsWith('{')) console.log(l);
+    const line = out.reverse().find((l) => l.startsWith('{'));
+    if (line) { console.log(line); try { mysqlSyntax = JSON.parse(line); } catch { /* printed as is */ } }
+    else console.log(`mysql-syntax benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
+  }
+
   const summary = {
     files: files.length, bytes, runs: RUNS,
     dbe: Object.fromEntries(rows.slice(0, 5).map(([n, t]) => [n, { best: +(t.best / 1000).toFixed(3), median: +(t.median / 1000).toFixed(3) }])),
@@ -209,6 +222,7 @@ function main(): void {
     sandbox,
     completion,
     format,
+    mysqlSyntax,
   };
   console.log('\n' + JSON.stringify(summary));
 }

@@ -30,6 +30,7 @@ describe('valid statements get no error', () => {
     'CREATE INDEX sessions_list_active_idx ON sessions (nid ASC, expires_at ASC, active ASC, created_at DESC, id ASC)',
     // a reserved word after a qualifier is a name in both servers
     'SELECT t.order, t.`key` FROM t',
+    'SELECT f.skip, db.t.key, coalesce(f.remember, false) FROM db.t f',
     // executable comments: their content is checked as code
     '/*!40101 SET NAMES utf8 */',
     'CREATE TABLE t (\n  a INT,\n  /*!50705 location GEOMETRY NOT NULL,*/\n  b INT\n)',
