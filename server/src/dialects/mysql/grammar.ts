@@ -97,6 +97,8 @@ export const MAX_CHECK_MS = 4000;
 /** Parentheses nested deeper than this are not checked: the grammar's time grows steeply with depth. */
 export const MAX_DEPTH = 64;
 let deadline = Infinity;
+/** Statements given up (verdict null without a parse to the end): over the time budget, nested too deep. */
+export const grammarStats = { timeouts: 0, tooDeep: 0 };
 
 /** Checks the clock every 512 rules entered. */
 const budget = {
@@ -471,7 +473,7 @@ export function checkMySqlGrammar(text: string, flavor: MySqlFlavor): GrammarErr
   try {
     return checkWithin(text, flavor);
   } catch (e) {
-    if (e instanceof GrammarTimeout) return null;
+    if (e instanceof GrammarTimeout) { grammarStats.timeouts++; return null; }
     throw e;
   } finally {
     deadline = Infinity;
@@ -488,7 +490,7 @@ function checkWithin(text: string, flavor: MySqlFlavor): GrammarError | null {
     if (t.value === '(') deepest = Math.max(deepest, ++depth);
     else if (t.value === ')') depth--;
   }
-  if (deepest > MAX_DEPTH) return null;
+  if (deepest > MAX_DEPTH) { grammarStats.tooDeep++; return null; }
   if (clientCommand(src, tokens)) return null;
   const open = lex(src).unterminated;
   if (open && open.what !== 'comment') {
