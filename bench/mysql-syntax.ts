@@ -2,7 +2,8 @@
 // (../shared/corpus/mysql, the statements of the files MariaDB accepts):
 // 1. the editor while the worker warms up: a fresh worker thread is asked for the first file's
 //    statements; time until every verdict is there, and the main thread's event-loop delay meanwhile
-//    (p99, max): it must stay free (the parser runs in the worker);
+//    (p99, max), beside the same measure with nothing running: it must stay free (the parser runs in
+//    the worker);
 // 2. cold, inline (the CLI's sync mode, a fresh grammar): the first statement, then the first 100
 //    files, then the whole corpus;
 // 3. warm, inline: every statement again with the verdict cache emptied: p50 / p95 per statement.
@@ -26,6 +27,16 @@ async function main(): Promise<void> {
   const perFile = files.map((f) => splitMySql(fs.readFileSync(path.join(CORPUS, f), 'utf8')).statements.map((s) => s.text));
   const all = perFile.flat();
   console.log(`corpus: ${files.length} files, ${all.length} statements; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+
+  // 0. the machine's own event-loop delay (no worker, nothing checked), for comparison
+  const base = monitorEventLoopDelay({ resolution: 5 });
+  base.enable();
+  const idleTicker = setInterval(() => JSON.stringify({ x: [1, 2, 3] }), 5);
+  await new Promise((r) => setTimeout(r, 3000));
+  clearInterval(idleTicker);
+  base.disable();
+  const baseP99 = base.percentile(99) / 1e6, baseMax = base.max / 1e6;
+  console.log(`event-loop delay with nothing running (3 s): p99 ${baseP99.toFixed(1)} ms, max ${baseMax.toFixed(1)} ms`);
 
   // 1. the editor: background worker, cold
   setMySqlSyntaxMode('background');
@@ -79,7 +90,7 @@ async function main(): Promise<void> {
 
   console.log(JSON.stringify({
     statements: all.length, files: files.length,
-    editor: { firstFileStatements: first.length, askMs: r2(callTime), allVerdictsMs: Math.round(firstFileMs), eventLoopDelayP99Ms: r2(loopP99), eventLoopDelayMaxMs: r2(loopMax), tickP99Ms: r2(pct(ticks, 99)) },
+    editor: { firstFileStatements: first.length, askMs: r2(callTime), allVerdictsMs: Math.round(firstFileMs), eventLoopDelayP99Ms: r2(loopP99), eventLoopDelayMaxMs: r2(loopMax), idleEventLoopDelayP99Ms: r2(baseP99), idleEventLoopDelayMaxMs: r2(baseMax), tickP99Ms: r2(pct(ticks, 99)) },
     cold: { firstStatementMs: Math.round(coldFirst), first100FilesMsPerFile: r2(first100 / 100), corpusSeconds: r2(coldAll / 1000), msPerStatement: r2(coldAll / all.length) },
     warm: { p50Ms: r2(pct(times, 50)), p95Ms: r2(pct(times, 95)), maxMs: Math.round(Math.max(...times)), cachedUs: r2(cached * 1000) },
   }));
