@@ -88,6 +88,7 @@ describe('syntax errors: the right token and a short message', () => {
     { sql: 'CREATE TABLE t (id INT, order INT)', token: 'order', message: /`order`: a reserved word in MySQL; quote it/ },
     { sql: 'CREATE TABLE t (id INT, offset INT)', token: 'offset', message: /a reserved word in MariaDB/, flavor: 'mariadb' },
     { sql: 'DROP INDEX idx_client_id;', token: ';', message: /expected ON/ },
+    { sql: "UPDATE c SET redirect_uris = CAST(redirect_uris AS json) WHERE redirect_uris <> ''", token: 'json', message: /MariaDB has no CAST to JSON/, flavor: 'mariadb' },
   ];
   for (const c of cases) {
     test(c.sql.replace(/\n/g, ' '), () => {
@@ -99,6 +100,10 @@ describe('syntax errors: the right token and a short message', () => {
       assert.ok(!e.message.includes('\n') && e.message.length < 160, `one short line: ${e.message}`);
     });
   }
+  test('CAST(… AS JSON) is MySQL 8 syntax: fine for MySQL', () => {
+    assert.equal(check('SELECT CAST(a AS JSON), CAST(b AS CHAR) FROM t', 'mysql'), null);
+    assert.equal(check('SELECT CAST(b AS CHAR), CAST((a) AS DECIMAL(10,2)) FROM t', 'mariadb'), null);
+  });
   test('OFFSET is a name in MySQL, reserved in MariaDB', () => {
     assert.equal(check('CREATE TABLE t (id INT, offset INT)', 'mysql'), null);
   });
