@@ -503,6 +503,36 @@ function checkWithin(text: string, flavor: MySqlFlavor): GrammarError | null {
     if (json) return { message: 'syntax error at `JSON`: MariaDB has no CAST to JSON (MySQL 8 syntax); expected BINARY, CHAR, DATE, DATETIME, DECIMAL, DOUBLE, …', offset: json.start, length: json.end - json.start };
   }
   src = applyBlanks(src, extraForms(tokens, flavor));
+  const verdict = checkParts(src, tokens, flavor);
+  // MariaDB syntax the grammar does not know (sequences, RETURNING, system versioning, ...): a
+  // statement using it is not judged for 'mariadb' (silent rather than a false error)
+  if (verdict && flavor === 'mariadb' && mariaDbOnly(tokens)) return null;
+  return verdict;
+}
+
+/**
+ * Words and forms of MariaDB's grammar that MySQL's (and dt-sql-parser's) lacks: CREATE/ALTER/DROP
+ * SEQUENCE, NEXT|PREVIOUS VALUE FOR, RETURNING, WITH SYSTEM VERSIONING / FOR SYSTEM_TIME / PERIOD FOR,
+ * BEGIN NOT ATOMIC, PERSISTENT generated columns, UUID / INET4 / INET6 types, OFFSET … ROWS and
+ * FETCH FIRST|NEXT, PACKAGE, %TYPE / %ROWTYPE.
+ */
+function mariaDbOnly(tokens: MyToken[]): boolean {
+  const w = (i: number) => (tokens[i]?.kind === 'word' ? tokens[i].upper : '');
+  for (let i = 0; i < tokens.length; i++) {
+    const x = w(i);
+    if (!x) continue;
+    if (['SEQUENCE', 'RETURNING', 'VERSIONING', 'SYSTEM_TIME', 'PERSISTENT', 'UUID', 'INET4', 'INET6', 'PACKAGE', 'ROWTYPE', 'NEXTVAL', 'LASTVAL', 'SETVAL', 'OVERLAPS'].includes(x)) return true;
+    if ((x === 'NEXT' || x === 'PREVIOUS') && w(i + 1) === 'VALUE' && w(i + 2) === 'FOR') return true;
+    if (x === 'NOT' && w(i + 1) === 'ATOMIC') return true;
+    if (x === 'PERIOD' && w(i + 1) === 'FOR') return true;
+    if (x === 'FETCH' && (w(i + 1) === 'FIRST' || w(i + 1) === 'NEXT')) return true;
+    if (x === 'ROWS' && (w(i - 1) === '' && tokens[i - 1]?.kind === 'number') && w(i - 2) === 'OFFSET') return true;
+    if (x === 'TYPE' && tokens[i - 1]?.kind === 'op' && tokens[i - 1].value === '%') return true;
+  }
+  return false;
+}
+
+function checkParts(src: string, tokens: MyToken[], flavor: MySqlFlavor): GrammarError | null {
   // ALTER TABLE ... PARTITION BY ...: the grammar has partitioning options in CREATE TABLE only.
   // The head is checked without them, the options as CREATE TABLE's (offsets kept).
   const part = alterPartitionBy(tokens);
