@@ -9,7 +9,8 @@
 // (bench/mysql-replay.ts: MySQL DDL replay time per statement on real MySQL projects, cold and warm.)
 // (bench/mysql-server.ts: the MySQL server check: template, start, kratos replay, stop.)
 // (bench/mysql-lint.ts: MySQL lint time per statement: the lowering cold and warm, a whole lint warm.)
-// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-mysql-server] [-- --no-completion] [-- --no-format] [-- --no-mysql-replay] [-- --no-mysql-lint]
+// (bench/mysql-syntax.ts: the MySQL syntax check, cold / warm / the editor while its worker warms up.)
+// Usage: npm run bench [-- --runs N] [-- --no-squawk] [-- --no-editor] [-- --no-lsp-stress] [-- --no-sandbox] [-- --no-mysql-server] [-- --no-completion] [-- --no-format] [-- --no-mysql-replay] [-- --no-mysql-lint] [-- --no-mysql]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -250,6 +251,16 @@ function main(): void {
     const line = out.reverse().find((l) => l.startsWith('{'));
     if (line) { try { mysqlLint = JSON.parse(line); } catch { /* printed above */ } }
     else console.log(`mysql-lint benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
+  const mysqlScript = path.join(ROOT, 'bench', 'mysql-syntax.ts');
+  let mysqlSyntax: unknown;
+  if (!args.includes('--no-mysql') && fs.existsSync(mysqlScript)) {
+    console.log('\nbench/mysql-syntax.ts:');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', mysqlScript], { cwd: ROOT, encoding: 'utf8', timeout: 900_000 });
+    const out = (r.stdout ?? '').trim().split('\n');
+    for (const l of out) if (!l.startsWith('{')) console.log(l);
+    const line = out.reverse().find((l) => l.startsWith('{'));
+    if (line) { console.log(line); try { mysqlSyntax = JSON.parse(line); } catch { /* printed as is */ } }
+    else console.log(`mysql-syntax benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
   }
 
   const summary = {
@@ -265,6 +276,7 @@ function main(): void {
     format,
     mysqlReplay,
     mysqlLint,
+    mysqlSyntax,
   };
   console.log('\n' + JSON.stringify(summary));
 }

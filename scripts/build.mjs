@@ -32,6 +32,9 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/src/sandbox/worker.ts'], outfile: 'dist/sandbox-worker.js' }),
   // mysql2 for the MySQL server check, loaded only when it is used.
   build({ ...common, external: ['pg-native'], entryPoints: ['server/src/mysql-server/mysql2-bundle.ts'], outfile: 'dist/mysql2.js' }),
+  // The MySQL grammar (dt-sql-parser, ~4 MB): the language server's syntax worker, and the module the
+  // CLI loads for inline checks; kept out of the other bundles (server/src/dialects/mysql/syntax.ts).
+  build({ ...common, entryPoints: ['server/src/dialects/mysql/syntax-worker.ts'], outfile: 'dist/mysql-syntax-worker.js', minify: true }),
   // The chat webview script runs in the browser sandbox: no node built-ins, one self-contained IIFE.
   build({ bundle: true, platform: 'browser', target: 'es2020', format: 'iife', sourcemap: true, logLevel: 'warning', entryPoints: ['client/src/webview/main.ts'], outfile: 'dist/webview.js' }),
   // The plan panel's script (webview, like the chat's).

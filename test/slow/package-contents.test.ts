@@ -21,7 +21,7 @@ function packaged(): string[] {
 test('the package holds the bundles, the parser\'s wasm, PGlite, personas, media, the example and rule docs, and nothing else', () => {
   const files = packaged();
   for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/webview.js', 'dist/libpg-query.wasm',
-    'dist/sandbox-worker.js', 'dist/explain.js', 'dist/mysql2.js', 'media/explain.css', 'media/icon.png',
+    'dist/sandbox-worker.js', 'dist/mysql-syntax-worker.js', 'dist/explain.js', 'dist/mysql2.js', 'media/explain.css', 'media/icon.png',
     // the sandbox's PostgreSQL, loaded by dist/sandbox-worker.js and dist/cli.js from beside dist/
     `${PGLITE}package.json`, `${PGLITE}dist/index.cjs`, `${PGLITE}dist/pglite.wasm`, `${PGLITE}dist/pglite.data`, `${PGLITE}dist/initdb.wasm`, `${PGLITE}dist/pg_trgm.tar.gz`,
     'agents/database-engineer.md', 'media/chat.css', 'media/walkthrough/chat.md', 'examples/shop/queries/reports.sql', 'docs/rules/select-star.md']) {

@@ -12,6 +12,7 @@ import { toJsonReport, type JsonDiagnostic } from '../engine/output';
 import type { Finding, TextEdit } from '../model';
 import { clearParseCaches, setParseStore } from '../sql/parse';
 import { cacheFileFor, DiskParseCache, type CacheEntry } from './parse-cache';
+import { setMySqlVerdictStore } from '../dialects/mysql/syntax';
 import { ResultCache } from './result-cache';
 import { looksLikeMigration, relTo, InputError, type ProjectSpec } from './collect';
 import { isAppliedMigration, neverEdited } from '../engine/placement';
@@ -134,6 +135,7 @@ export function lintProject(spec: ProjectSpec, options: LintProjectOptions): Pro
   clearParseCaches();
   const store = options.cache ? timed('cache-load', () => new DiskParseCache(cacheFileFor(spec.root, spec.kind === 'files' ? spec.files : undefined)).load()) : undefined;
   setParseStore(store);
+  setMySqlVerdictStore(store);
   try {
     const out = lintWith(project, spec, sources, options, store);
     if (linkNotes.length) out.fixNotes = [...linkNotes, ...(out.fixNotes ?? [])];
@@ -141,6 +143,7 @@ export function lintProject(spec: ProjectSpec, options: LintProjectOptions): Pro
     return out;
   } finally {
     setParseStore(undefined);
+    setMySqlVerdictStore(undefined);
   }
 }
 

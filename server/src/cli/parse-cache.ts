@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { version as parserVersion } from 'libpg-query/package.json';
 import type { ParseStore } from '../sql/parse';
+import type { MySqlVerdictStore } from '../dialects/mysql/syntax';
 import { VERSION } from './version';
 import { terminalSafe } from './terminal';
 
@@ -18,7 +19,8 @@ const FORMAT = 1;
 const HEADER = 16;
 /** A project's cache file is not written beyond this size. */
 const MAX_BYTES = 64 * 1024 * 1024;
-const KINDS = ['parse', 'scan'] as const;
+// 'mysql': MySQL / MariaDB syntax verdicts (dialects/mysql/syntax.ts), keyed by grammar version, flavor and text
+const KINDS = ['parse', 'scan', 'mysql'] as const;
 type Kind = (typeof KINDS)[number];
 
 const crc32: ((b: Uint8Array) => number) | undefined = (zlib as any).crc32;
@@ -40,15 +42,15 @@ export function cacheFileFor(root: string, files: string[] | undefined): string 
   return path.join(cacheDir(), `parse-${h.digest('hex').slice(0, 20)}.bin`);
 }
 
-/** kind (0 parse, 1 scan), statement text, JSON. */
+/** kind (0 parse, 1 scan, 2 mysql), statement text, JSON. */
 export type CacheEntry = [number, string, string];
 
 interface Entry { kind: number; key: string; start: number; end: number; value?: string }
 
-export class DiskParseCache implements ParseStore {
+export class DiskParseCache implements ParseStore, MySqlVerdictStore {
   private buf: Buffer | undefined;
-  private readonly old: Map<string, Entry>[] = [new Map(), new Map()];
-  private readonly used: Map<string, string>[] = [new Map(), new Map()];
+  private readonly old: Map<string, Entry>[] = KINDS.map(() => new Map());
+  private readonly used: Map<string, string>[] = KINDS.map(() => new Map());
   private added = 0;
   hits = 0;
   misses = 0;
@@ -83,7 +85,7 @@ export class DiskParseCache implements ParseStore {
   }
 
   get(kind: Kind, text: string): string | undefined {
-    const k = kind === 'parse' ? 0 : 1;
+    const k = KINDS.indexOf(kind);
     const done = this.used[k].get(text);
     if (done !== undefined) return done;
     const e = this.old[k].get(text);
@@ -95,7 +97,7 @@ export class DiskParseCache implements ParseStore {
   }
 
   set(kind: Kind, text: string, json: string): void {
-    const k = kind === 'parse' ? 0 : 1;
+    const k = KINDS.indexOf(kind);
     if (!this.used[k].has(text)) { this.used[k].set(text, json); this.added++; this.fresh.push([k, text, json]); }
   }
 

@@ -67,6 +67,8 @@ export class DbeServer {
   diagnostics!: Diagnostics;
   /** The embedded PostgreSQL in a worker (./sandbox-host.ts). */
   sandbox!: SandboxHost;
+  /** Unsubscribes the re-publish on MySQL syntax verdicts (start.ts). */
+  stopMySqlVerdicts: (() => void) | undefined;
   private lastStatus: { state: StatusParams['state']; ms?: number } = { state: 'indexing' };
 
   constructor(readonly connection: Connection) {}

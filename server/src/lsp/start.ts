@@ -23,11 +23,15 @@ import * as explain from './handlers/explain';
 import * as formatting from './handlers/formatting';
 import * as dialect from './handlers/dialect';
 import { SandboxHost } from './sandbox-host';
+import { onMySqlVerdicts, setMySqlSyntaxMode } from '../dialects/mysql/syntax';
 
 export function startServer(connection: Connection): DbeServer {
   const server = new DbeServer(connection);
   server.diagnostics = new Diagnostics(server);
   server.sandbox = new SandboxHost(server);
+  // MySQL / MariaDB syntax: checked in a worker thread, never on this one; re-publish when verdicts land
+  setMySqlSyntaxMode('background');
+  server.stopMySqlVerdicts = onMySqlVerdicts(() => server.diagnostics.mySqlVerdictsArrived());
   initialize.register(server);
   configuration.register(server);
   workspace.register(server);

@@ -403,6 +403,19 @@ export class Diagnostics {
    * A sandbox run finished: re-sends the open documents with its findings. Reuses the last static
    * analysis (the baseline) where it is current, so this costs no analysis; the rest is analysed.
    */
+  /**
+   * MySQL syntax verdicts arrived from the background worker (dialects/mysql/syntax.ts): the files
+   * analysed meanwhile got no syntax-error finding for statements still being checked, so the open
+   * documents and the workspace are analysed again; only what changed is re-sent.
+   */
+  mySqlVerdictsArrived(): void {
+    const s = this.server;
+    if (s.shuttingDown || !s.settings.enable) return;
+    const keys = new Set<string>([...s.open.keys(), ...this.workspaceKeys()]);
+    for (const k of this.fileTimers.keys()) keys.delete(k); // they publish themselves shortly
+    if (keys.size) void this.prepareAndPublish([...keys], true);
+  }
+
   republishSandbox(): void {
     const s = this.server;
     if (s.shuttingDown || !s.settings.enable) return;

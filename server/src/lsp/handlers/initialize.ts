@@ -8,6 +8,7 @@ import { guardVoid, type DbeServer } from '../server';
 import { refreshSettings } from './configuration';
 import { COMPLETION_OPTIONS, SIGNATURE_HELP_OPTIONS } from './completion';
 import { rebuild, registerFolderChanges, watchedFiles } from './workspace';
+import { stopMySqlSyntaxWorker } from '../../dialects/mysql/syntax';
 
 export interface InitializationOptions {
   /** Workspace trust (VS Code): false analyses open documents only and reads no configuration file. */
@@ -105,5 +106,7 @@ export function register(server: DbeServer): void {
     server.shuttingDown = true;
     server.diagnostics.dispose();
     server.sandbox.dispose();
+    server.stopMySqlVerdicts?.();
+    stopMySqlSyntaxWorker();
   });
 }
