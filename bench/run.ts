@@ -251,6 +251,8 @@ function main(): void {
     const line = out.reverse().find((l) => l.startsWith('{'));
     if (line) { try { mysqlLint = JSON.parse(line); } catch { /* printed above */ } }
     else console.log(`mysql-lint benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
+  }
+
   const mysqlScript = path.join(ROOT, 'bench', 'mysql-syntax.ts');
   let mysqlSyntax: unknown;
   if (!args.includes('--no-mysql') && fs.existsSync(mysqlScript)) {
