@@ -253,11 +253,11 @@ function main(): void {
     else console.log(`mysql-lint benchmark gave no JSON (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
   }
 
-  const mysqlScript = path.join(ROOT, 'bench', 'mysql-syntax.ts');
+  const mysqlSyntaxScript = path.join(ROOT, 'bench', 'mysql-syntax.ts');
   let mysqlSyntax: unknown;
-  if (!args.includes('--no-mysql') && fs.existsSync(mysqlScript)) {
+  if (!args.includes('--no-mysql') && fs.existsSync(mysqlSyntaxScript)) {
     console.log('\nbench/mysql-syntax.ts:');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', mysqlScript], { cwd: ROOT, encoding: 'utf8', timeout: 900_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', mysqlSyntaxScript], { cwd: ROOT, encoding: 'utf8', timeout: 900_000 });
     const out = (r.stdout ?? '').trim().split('\n');
     for (const l of out) if (!l.startsWith('{')) console.log(l);
     const line = out.reverse().find((l) => l.startsWith('{'));
