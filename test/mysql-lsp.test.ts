@@ -196,7 +196,7 @@ describe('features on MySQL files', () => {
     const q = fileUri(path.join(ws, 'queries/report.sql'));
     await c.open(q, fs.readFileSync(path.join(ws, 'queries/report.sql'), 'utf8'));
     const st = await c.waitForStatus((s) => s.sandbox?.state === 'off' && /PostgreSQL \(PGlite\)/.test(s.sandbox.reason ?? ''));
-    assert.match(st.sandbox!.reason!, /the project's SQL is MySQL, and the sandbox is PostgreSQL \(PGlite\)/);
+    assert.match(st.sandbox!.reason!, /the project's SQL is MySQL, and the sandbox is PostgreSQL \(PGlite\).*--check-server local/);
     assert.deepEqual(await c.codeLenses(q), []);
     const r = await c.conn.sendRequest<ExplainResult>(EXPLAIN_REQUEST, { uri: q, line: 1 });
     assert.equal(r.ok, false);

@@ -107,7 +107,7 @@ export function mySqlOnly(folder: Folder): string | undefined {
   const files = folder.project.order();
   if (!files.length || files.some((f) => f.dialect.family === 'postgres')) return undefined;
   const name = files.some((f) => f.dialect.id === 'mariadb') && files.every((f) => f.dialect.id === 'mariadb') ? 'MariaDB' : 'MySQL';
-  return `the project's SQL is ${name}, and the sandbox is PostgreSQL (PGlite): it does not run ${name} files`;
+  return `the project's SQL is ${name}, and the sandbox is PostgreSQL (PGlite): it does not run ${name} files. To check them against a real server, run dbe lint --check-server local (a throwaway MariaDB/MySQL from this machine) or --check-server mysql://user@host (a throwaway database there): what the server rejects is reported as server-error`;
 }
 
 export class SandboxHost {
