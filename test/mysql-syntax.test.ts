@@ -240,3 +240,14 @@ describe('background mode (the language server)', () => {
     }
   });
 });
+
+test('`?` placeholders of prepared statements are values, not syntax errors (application queries are written so)', () => {
+  setMySqlSyntaxMode('sync');
+  for (const flavor of ['mysql', 'mariadb'] as const) {
+    assert.equal(mySqlSyntax('SELECT * FROM `orders` WHERE `id` = ? LIMIT 1;', flavor), null);
+    assert.equal(mySqlSyntax('INSERT INTO t (a, b) VALUES (?, ?);', flavor), null);
+    assert.equal(mySqlSyntax('UPDATE t SET a = ? WHERE id IN (?, ?) LIMIT ?;', flavor), null);
+  }
+  // a real error next to a placeholder is still one
+  assert.ok(mySqlSyntax('SELECT * FORM t WHERE id = ?;', 'mysql'));
+});

@@ -484,6 +484,12 @@ function checkWithin(text: string, flavor: MySqlFlavor): GrammarError | null {
   let src = openVersionComments(text, flavor);
   const { tokens } = lex(src);
   if (!tokens.length) return null; // comments only: nothing to check
+  // `?` placeholders (prepared statements: how application queries are written) stand for a value
+  if (tokens.some((t) => t.kind === 'param')) {
+    const chars = src.split('');
+    for (const t of tokens) if (t.kind === 'param') chars[t.start] = '0';
+    src = chars.join('');
+  }
   let depth = 0, deepest = 0;
   for (const t of tokens) {
     if (t.kind !== 'op') continue;
