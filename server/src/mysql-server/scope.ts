@@ -20,6 +20,11 @@ export interface ScopeContext {
 export const SYSTEM_SCHEMAS = ['mysql', 'information_schema', 'performance_schema', 'sys'];
 
 const NETWORK_ENGINES = new Set(['FEDERATED', 'FEDERATEDX', 'CONNECT', 'SPIDER']);
+/** Statement heads a check sends to a named server (the allow-list; see outsideReason). */
+const NAMED_HEADS = new Set(['CREATE', 'ALTER', 'DROP', 'RENAME', 'TRUNCATE', 'INSERT', 'REPLACE', 'UPDATE', 'DELETE', 'SELECT', 'WITH', 'SET', 'START', 'BEGIN',
+  'COMMIT', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'LOCK', 'UNLOCK', 'ANALYZE', 'OPTIMIZE', 'CHECK', 'CHECKSUM', 'REPAIR', 'SHOW', 'DESCRIBE', 'DESC', 'EXPLAIN', 'VALUES', 'TABLE']);
+/** What CREATE / ALTER / DROP may name on a named server: no DATABASE, USER, SERVER, nor bodies (PROCEDURE, FUNCTION, TRIGGER, EVENT). */
+const NAMED_OBJECTS = new Set(['TABLE', 'TEMPORARY', 'INDEX', 'UNIQUE', 'FULLTEXT', 'SPATIAL', 'VIEW', 'ONLINE', 'OFFLINE', 'IGNORE', 'SEQUENCE']);
 const GLOBAL_HEADS = new Set(['GRANT', 'REVOKE', 'FLUSH', 'RESET', 'PURGE', 'KILL', 'BINLOG']);
 
 const isName = (t: MyToken | undefined) => !!t && (t.kind === 'word' || t.kind === 'quoted');
@@ -47,7 +52,7 @@ export function outsideReason(text: string, ctx: ScopeContext, lexed?: MyToken[]
     if (t.upper === 'DIRECTORY' && (w(i - 1) === 'DATA' || w(i - 1) === 'INDEX')) return `${w(i - 1)} DIRECTORY puts files outside the server's data directory`;
     if (t.upper === 'ENGINE') {
       const e = isOp(tokens[i + 1], '=') ? tokens[i + 2] : tokens[i + 1];
-      if (isName(e) && NETWORK_ENGINES.has(e!.value.toUpperCase())) return `a ${e!.value.toUpperCase()} table connects to another server`;
+      if ((isName(e) || e?.kind === 'string') && NETWORK_ENGINES.has(e!.value.toUpperCase())) return `a ${e!.value.toUpperCase()} table connects to another server`;
     }
   }
   if ((first === 'INSTALL' || first === 'UNINSTALL') && (second === 'PLUGIN' || second === 'SONAME')) return `${first} ${second} loads code into the server`;
@@ -58,6 +63,15 @@ export function outsideReason(text: string, ctx: ScopeContext, lexed?: MyToken[]
   if (!ctx.named) return undefined;
   // --- outside the throwaway database, on a named server
   const outside = 'it would reach outside the throwaway database';
+  // The server is the user's: only statements whose whole effect is known to stay inside the
+  // throwaway database are sent (an allow-list). A statement that holds other statements (a
+  // compound BEGIN ... END, a routine, trigger or event body, SET STATEMENT ... FOR, IF/CASE blocks)
+  // could reach anywhere, so it is not sent at all.
+  const ok = NAMED_HEADS.has(first)
+    && !((first === 'CREATE' || first === 'ALTER' || first === 'DROP') && !NAMED_OBJECTS.has(second === 'OR' ? w(3) : second))
+    && !(first === 'SET' && second === 'STATEMENT')
+    && !(first === 'BEGIN' && tokens.length > 1 && !(w(1) === 'WORK' && tokens.length === 2) && !(tokens.length === 2 && isOp(tokens[1], ';')));
+  if (!ok) return `${first || 'this statement'}${second ? ` ${second}` : ''} is not among the statements a check sends to a server you named (it could hold or run statements that ${outside.replace('it would ', '')})`;
   if (first === 'USE') return `USE switches to another database; ${outside}`;
   const dbObject = (k: number) => w(k) === 'DATABASE' || w(k) === 'SCHEMA';
   if ((first === 'CREATE' || first === 'DROP' || first === 'ALTER' || first === 'RENAME') && (dbObject(1) || (w(1) === 'OR' && dbObject(3)))) return `${first} ${w(1) === 'OR' ? w(3) : second}: ${outside}`;
