@@ -50,14 +50,14 @@ describe('red team: the server check on a named server stays inside its throwawa
 });
 
 describe('red team: dbe lint --fix on MySQL files writes valid MySQL with the same meaning', () => {
-  test('select-star expansion quotes names with backticks, not double quotes (strings in MySQL)', { todo: 'red team: select-star fix writes "ident" on MySQL' }, () => {
+  test('select-star expansion quotes names with backticks, not double quotes (strings in MySQL)', {}, () => {
     const dir = project({ '001_init.mysql.sql': 'CREATE TABLE t1 (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, `order` INT, `my col` VARCHAR(10)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\nSELECT * FROM t1;\nSELECT t.* FROM t1 t;\n' });
     dbe(['lint', dir, '--fix', '--fail-on', 'none', '--no-cache']);
     const after = fs.readFileSync(path.join(dir, '001_init.mysql.sql'), 'utf8');
     // "order" in MySQL is the string 'order': the rewritten SELECT returns constants instead of the columns
     assert.doesNotMatch(after, /"order"|"my col"/, after);
   });
-  test('non-innodb-engine fix is not offered where InnoDB rejects the table (MyISAM per-group AUTO_INCREMENT)', { todo: 'red team: MyISAM->InnoDB fix gives ERROR 1075' }, () => {
+  test('non-innodb-engine fix is not offered where InnoDB rejects the table (MyISAM per-group AUTO_INCREMENT)', {}, () => {
     const sql = 'CREATE TABLE grp (\n  g INT NOT NULL,\n  id INT NOT NULL AUTO_INCREMENT,\n  PRIMARY KEY (g, id)\n) ENGINE=MyISAM;\n';
     const dir = project({ '001_init.mysql.sql': sql });
     const r = dbe(['lint', dir, '--format', 'json', '--fail-on', 'none', '--no-cache']);
@@ -87,11 +87,11 @@ describe('red team: valid MySQL/MariaDB gets no syntax-error (each accepted by M
     return found!.filter((d) => d.rule === 'syntax-error' && d.range.start.line === line);
   };
   statements.forEach((sql, i) => {
-    test(sql, { todo: 'red team: false syntax-error on valid MySQL' }, () => {
+    test(sql, {}, () => {
       assert.deepEqual(syntaxAt(i + 1).map((d) => d.message), []);
     });
   });
-  test('a UTF-8 byte order mark before the first statement', { todo: 'red team: BOM gives a syntax-error on the first statement' }, () => {
+  test('a UTF-8 byte order mark before the first statement', {}, () => {
     const dir = project({ 'b.mysql.sql': '\ufeffCREATE TABLE t (id BIGINT PRIMARY KEY) ENGINE=InnoDB;\nSELECT id FROM t;\n' });
     const ds = JSON.parse(dbe(['lint', dir, '--format', 'json', '--fail-on', 'none', '--no-cache']).stdout).files.flatMap((f: any) => f.diagnostics);
     assert.deepEqual(ds.filter((d: any) => d.rule === 'syntax-error').map((d: any) => d.message), []);
@@ -99,7 +99,7 @@ describe('red team: valid MySQL/MariaDB gets no syntax-error (each accepted by M
 });
 
 describe('red team: a PostgreSQL project is not read as MySQL', () => {
-  test('.dbe.json "dialect": "postgres" is not overridden by a migration whose name mentions mysql', { todo: 'red team: file name beats .dbe.json' }, () => {
+  test('.dbe.json "dialect": "postgres" is not overridden by a migration whose name mentions mysql', {}, () => {
     const dir = project({
       '.dbe.json': '{ "dialect": "postgres" }\n',
       '001_init.sql': 'CREATE TABLE users (id bigserial PRIMARY KEY, name text, legacy_id int);\n',
@@ -132,7 +132,7 @@ describe('red team: limit-without-order-by fix on grouped and DISTINCT queries',
   // MySQL 8 rejects both rewritten queries (1055 under its default ONLY_FULL_GROUP_BY; 3065 for DISTINCT,
   // whatever the sql_mode), and so does PostgreSQL (the same fix is offered on .sql PostgreSQL files).
   for (const sql of ['SELECT grp, COUNT(*) FROM `users` GROUP BY grp LIMIT 5;', 'SELECT DISTINCT email FROM `users` LIMIT 5;']) {
-    test(`no ORDER BY users.id fix for: ${sql}`, { todo: 'red team: ORDER BY <pk> fix invalid with GROUP BY / DISTINCT' }, () => {
+    test(`no ORDER BY users.id fix for: ${sql}`, {}, () => {
       const dir = project({ 'schema.sql': 'CREATE TABLE `users` (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, email VARCHAR(9), grp INT) ENGINE=InnoDB;\n', 'q.sql': sql + '\n' });
       dbe(['lint', dir, '--fix', '--fail-on', 'none', '--no-cache']);
       assert.doesNotMatch(fs.readFileSync(path.join(dir, 'q.sql'), 'utf8'), /ORDER BY users\.id/);
@@ -186,7 +186,7 @@ describe('red team: a named server keeps its other databases and accounts (real 
 });
 
 describe('red team: charset-utf8mb3 fix where utf8mb4 does not fit the index', () => {
-  test('no utf8mb4 fix for a ROW_FORMAT=COMPACT table with a unique VARCHAR(255) key (MariaDB: ERROR 1709, max 767 bytes)', { todo: 'red team: utf8mb4 fix overflows the 767-byte index prefix' }, () => {
+  test('no utf8mb4 fix for a ROW_FORMAT=COMPACT table with a unique VARCHAR(255) key (MariaDB: ERROR 1709, max 767 bytes)', {}, () => {
     const sql = 'CREATE TABLE tags (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NOT NULL, UNIQUE KEY uq_name (name)) ENGINE=InnoDB ROW_FORMAT=COMPACT DEFAULT CHARSET=utf8;\n';
     const dir = project({ '001_init.mysql.sql': sql });
     dbe(['lint', dir, '--fix', '--fail-on', 'none', '--no-cache']);

@@ -40,10 +40,19 @@ export function dialectFromFolder(rel: string): DialectChoice | undefined {
   return undefined;
 }
 
-/** The choice that needs nothing of the file's text (name, configuration, folder), or undefined. */
+/**
+ * The choice that needs nothing of the file's text (name, configuration, folder), or undefined. A
+ * dialect written as a dotted part of the name (ory/pop's `x.mysql.up.sql`, flowable's
+ * `flowable.mysql.create.sql`) beats the configuration: such projects keep both dialects side by
+ * side on purpose. A word in the name (`002_import_from_mysql.sql`) only counts when the
+ * configuration says nothing.
+ */
 export function dialectBeforeReading(rel: string, config: Config): DialectChoice | undefined {
-  return dialectFromName(rel)
+  const named = dialectFromName(rel);
+  const dotted = named && new RegExp(`(?:^|\\.)${named.why.replace(/^file name \((.*)\)$/, '$1')}\\.`, 'i').test((rel.replace(/\\/g, '/').split('/').pop() ?? rel));
+  return (dotted ? named : undefined)
     ?? (config.dialect ? choice(config.dialect, 'config', config.dialectSource ?? 'configuration') : undefined)
+    ?? named
     ?? dialectFromFolder(rel);
 }
 

@@ -11,7 +11,7 @@ const ROUTINE_HEAD = /^(?:create\s+(?:or\s+replace\s+)?(?:definer\s*=\s*(?:`[^`]
 
 const isWordChar = (c: number) =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c >= 0x80;
-const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 0xfeff;
 
 export interface MySqlSplit extends SplitResult {
   /** DELIMITER commands met, in order: where (line span) and the terminator they set. */

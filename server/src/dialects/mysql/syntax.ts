@@ -26,7 +26,7 @@ export interface MySqlSyntaxError {
 }
 
 /** Changes whenever verdicts may change (grammar version, mitigations): part of the disk cache key. */
-export const MYSQL_SYNTAX_VERSION = 'dt-sql-parser@4.5.1+dbe3';
+export const MYSQL_SYNTAX_VERSION = 'dt-sql-parser@4.5.1+dbe4';
 
 /** A statement longer than this is not checked (verdict null): the grammar's time grows with it. */
 export const MAX_CHECKED_CHARS = 256 * 1024;

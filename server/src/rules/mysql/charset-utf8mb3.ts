@@ -96,6 +96,9 @@ function inPlaceFix(stmt: Statement, tokens: MyToken[], edits: { at: number; tex
 
 function fixFor(ctx: StatementContext, tokens: MyToken[], j: NonNullable<ReturnType<typeof judge>>, alterSql: string | undefined): Fix[] | undefined {
   if (!j.edits || ctx.stmt.templated) return undefined;
+  // COMPACT / REDUNDANT rows keep index keys under 767 bytes: a VARCHAR/CHAR over 191 characters in
+  // utf8mb4 (4 bytes each) no longer fits its index (error 1709 / 1071); the fix is left to the author
+  if (/\bROW_FORMAT\s*=?\s*(COMPACT|REDUNDANT)\b/i.test(ctx.stmt.text) && [...ctx.stmt.text.matchAll(/\b(?:VAR)?CHAR\s*\(\s*(\d+)\s*\)/gi)].some((m) => Number(m[1]) > 191)) return undefined;
   const files = ctx.files();
   if (!isAppliedMigration(files, ctx.stmt.file)) return [inPlaceFix(ctx.stmt, tokens, j.edits)];
   if (!alterSql) return undefined;

@@ -78,7 +78,11 @@ export const rule: Rule = {
     const refs = referencedBy(ctx, key);
     if (refs.length) relies.push(`${refs.slice(0, 3).join(', ')}${refs.length > 3 ? ` and ${refs.length - 3} more` : ''} reference${refs.length === 1 ? 's' : ''} it with a foreign key, which cannot hold against a ${e} table (an InnoDB table's key to it is refused, a non-InnoDB table's is ignored)`);
     const lacks = `no transactions (a ROLLBACK leaves its changes), no foreign keys, table-level locks${CRASH_UNSAFE.has(e) ? ', no crash recovery' : e === 'MEMORY' ? ', rows lost at every restart' : ''}`;
-    const fixes: Fix[] | undefined = isAppliedMigration(ctx.files(), ctx.stmt.file)
+    // The fix only where InnoDB is a drop-in: MyISAM and Aria (MEMORY, ARCHIVE, CSV, BLACKHOLE... are
+    // chosen for what they do), and not for MyISAM's per-group AUTO_INCREMENT (an AUTO_INCREMENT column
+    // that is not first in a composite key: InnoDB refuses the table, error 1075)
+    const dropIn = (e === 'MyISAM' || e === 'Aria') && !(/\bAUTO_INCREMENT\b(?!\s*=)/i.test(ctx.stmt.text) && /\bPRIMARY\s+KEY\s*\([^)]*,/i.test(ctx.stmt.text));
+    const fixes: Fix[] | undefined = !dropIn || isAppliedMigration(ctx.files(), ctx.stmt.file)
       ? undefined
       : [{ title: 'Use ENGINE=InnoDB', edits: [{ path: ctx.stmt.file.path, ...span(ctx.stmt, tokens, engine.value), newText: 'InnoDB' }] }];
     ctx.report({

@@ -1,3 +1,4 @@
+import { quoteMySqlName } from '../../dialects/mysql/keywords';
 import type { Fix } from '../../model';
 import type { Schema, Table } from '../../schema';
 import { firstLocation, strings, walk } from '../../sql/ast';
@@ -90,15 +91,19 @@ export const rule: Rule = {
         const fixes: Fix[] = [];
         const pk = single?.table?.primaryKey?.columns;
         // a statement of an applied migration has run as written: editing it would change nothing there
-        if (pk && pk.length && kw >= 0 && !(sel.lockingClause ?? []).length && !ranAsWritten(ctx)) {
+        // not with GROUP BY or DISTINCT: ordering by a column that is not grouped or selected is refused
+        // (PostgreSQL; MySQL 8's ONLY_FULL_GROUP_BY, error 3065 for DISTINCT)
+        const grouped = (sel.groupClause ?? []).length > 0 || !!sel.distinctClause || !!sel.havingClause;
+        if (pk && pk.length && kw >= 0 && !grouped && !(sel.lockingClause ?? []).length && !ranAsWritten(ctx)) {
           // ORDER BY goes before LIMIT and before OFFSET, whichever comes first
           let at = start;
           if (sel.limitOffset) {
             const oi = keywordBefore(tokens, ctx.offset(firstLocation(sel.limitOffset)), ['offset']);
             if (oi >= 0 && tokens[oi].start < at) at = tokens[oi].start;
           }
-          const q = quoteIdent(single!.ref, false);
-          const cols = pk.map((c) => `${q}.${quoteIdent(c, true)}`).join(', ');
+          const my = ctx.file.dialect?.family === 'mysql';
+          const q = my ? quoteMySqlName(single!.ref) : quoteIdent(single!.ref, false);
+          const cols = pk.map((c) => `${q}.${my ? quoteMySqlName(single!.table?.columns.get(c)?.mysql?.name ?? c) : quoteIdent(c, true)}`).join(', ');
           fixes.push({ title: `Add ORDER BY ${cols}`, edits: [{ path: ctx.file.path, start: at, end: at, newText: `ORDER BY ${cols} ` }] });
         }
         const from = single?.rv?.relname;

@@ -5,6 +5,7 @@ import { parseStatement } from '../../sql/parse';
 import type { Token } from '../../sql/parse';
 import { tokenIndexAt } from '../../sql/spans';
 import type { Rule, StatementContext } from '../types';
+import { quoteMySqlName } from '../../dialects/mysql/keywords';
 import { hasMergedJoin, quoteIdent, toks, type Rel, queryContexts, blocksOf, ranAsWritten } from './util';
 
 /** The ordered column names of a known table, or undefined when we cannot be sure we know all of them. */
@@ -79,7 +80,11 @@ function check(ctx: StatementContext): void {
       // a statement of an applied migration has run as written: editing it would change nothing there
       if (star && lists.every(Boolean) && !hasMergedJoin(sel.fromClause) && !ranAsWritten(ctx)) {
         const qualify = b.rels.length > 1 || !!qualifier;
-        const cols = covered.flatMap((r, k) => lists[k]!.map((c) => (qualify ? `${quoteIdent(r.ref, false)}.${quoteIdent(c, true)}` : quoteIdent(c, false))));
+        // MySQL: `backticks` (a "double-quoted" name is a string there) and the names as written
+        const my = ctx.file.dialect?.family === 'mysql';
+        const q = (name: string, qualified: boolean) => (my ? quoteMySqlName(name) : quoteIdent(name, qualified));
+        const written = (r: Rel, c: string) => (my ? r.table?.columns.get(c)?.mysql?.name ?? c : c);
+        const cols = covered.flatMap((r, k) => lists[k]!.map((c) => (qualify ? `${q(r.ref, false)}.${q(written(r, c), true)}` : q(written(r, c), false))));
         fixes.push({ title: 'Expand * into columns', edits: [{ path: ctx.file.path, start, end, newText: cols.join(', ') }] });
       }
       ctx.report({
