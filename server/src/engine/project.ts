@@ -72,7 +72,7 @@ export class Project {
    * The dialect a file with no sign of its own is read as: MySQL when more of the project's files are
    * MySQL by their own name, folder or signs than are PostgreSQL by default (dialects/resolve.ts).
    */
-  private hint: DialectFamily = 'postgres';
+  private hint: DialectFamily | 'mixed' = 'postgres';
   /** Files that are MySQL by their own name, folder, signs or the configuration; files read by default or by the hint. */
   private strongMy = 0;
   private plain = 0;
@@ -87,7 +87,7 @@ export class Project {
     this.count(file, 1);
   }
   private rehint(): void {
-    const hint: DialectFamily = this.strongMy > this.plain ? 'mysql' : 'postgres';
+    const hint: DialectFamily | 'mixed' = this.strongMy > this.plain ? 'mysql' : this.strongMy > 0 ? 'mixed' : 'postgres';
     if (hint === this.hint) return;
     this.hint = hint;
     for (const f of [...this.files.values()]) {
@@ -661,7 +661,7 @@ function toolTableFile(convention: string, ddl: string, config: Config): SourceF
 const FAILS_OUTRIGHT = new Set(['concurrently-in-transaction', 'enum-value-used-in-same-transaction']);
 
 /** Splits and parses a file into statements (parses are cached per statement text). */
-export function buildFile(path: string, text: string, config: Config, rel: string, disk?: DiskInfo, projectFamily?: DialectFamily): SourceFile {
+export function buildFile(path: string, text: string, config: Config, rel: string, disk?: DiskInfo, projectFamily?: DialectFamily | 'mixed'): SourceFile {
   const early = dialectBeforeReading(rel, config);
   const file: SourceFile = {
     path, text, lines: new LineIndex(text), split: { statements: [], masked: text, templated: false }, statements: [],
@@ -705,6 +705,15 @@ export function buildFile(path: string, text: string, config: Config, rel: strin
     return file;
   }
   if (!early && projectFamily === 'mysql') { file.dialect = { ...PROJECT_MYSQL }; return readMySqlFile(file); }
+  // A project with MySQL files: a file with no sign of its own whose every statement PostgreSQL refuses
+  // reads as MySQL (LIMIT 5, 10; LOCK IN SHARE MODE) is MySQL, not a PostgreSQL file full of errors
+  if (!early && projectFamily === 'mixed') {
+    const refused = file.statements.filter((s) => s.parsed.error && !s.templated);
+    if (refused.length && refused.every((s) => parseMySqlStatement(s.text).node)) {
+      file.dialect = { id: 'mysql', family: 'mysql', by: 'project', why: "PostgreSQL refuses what MySQL reads in it, and the project has MySQL files" };
+      return readMySqlFile(file);
+    }
+  }
   return file;
 }
 
