@@ -361,17 +361,7 @@ export class Project {
   *schemaSteps(): Generator<void, Schema, void> {
     if (this.finalSchema) return this.finalSchema;
     const revision = this.revision;
-    const schemas = new Map<DialectFamily, Schema>();
-    const base = this.activeBase();
-    const schemaOf = (fam: DialectFamily): Schema => {
-      let s = schemas.get(fam);
-      if (!s) {
-        s = new Schema();
-        schemas.set(fam, s);
-        if (base && base.dialect.family === fam) for (const st of base.statements) applyStatement(s, st);
-      }
-      return s;
-    };
+    const { schemas, schemaOf } = this.familySchemas();
     schemaOf(this.mainFamily());
     for (const f of this.order()) {
       const schema = schemaOf(f.dialect.family);
@@ -385,6 +375,25 @@ export class Project {
   }
 
   private finalSchemas: Map<DialectFamily, Schema> | undefined;
+
+  /**
+   * One schema per dialect family, made on first use and started from the base when the base is of
+   * that family: a MySQL chain never sees PostgreSQL tables, nor the reverse.
+   */
+  private familySchemas(): { schemas: Map<DialectFamily, Schema>; schemaOf: (fam: DialectFamily) => Schema } {
+    const schemas = new Map<DialectFamily, Schema>();
+    const base = this.activeBase();
+    const schemaOf = (fam: DialectFamily): Schema => {
+      let s = schemas.get(fam);
+      if (!s) {
+        s = new Schema();
+        schemas.set(fam, s);
+        if (base && base.dialect.family === fam) for (const st of base.statements) applyStatement(s, st);
+      }
+      return s;
+    };
+    return { schemas, schemaOf };
+  }
 
   /**
    * The dialect most of the project's files are read as: its schema is schema()'s. A project with
@@ -434,18 +443,8 @@ export class Project {
     const stmtRules = { postgres: forFamily('postgres', stmtRulesAll), mysql: forFamily('mysql', stmtRulesAll) };
     const schemaRules = enabled.filter((r) => r.onSchema);
 
-    // one schema per dialect family: a MySQL chain never sees PostgreSQL tables, nor the reverse
-    const schemas = new Map<DialectFamily, Schema>();
+    const { schemas, schemaOf } = this.familySchemas();
     const base = this.activeBase();
-    const schemaOf = (fam: DialectFamily): Schema => {
-      let s = schemas.get(fam);
-      if (!s) {
-        s = new Schema();
-        schemas.set(fam, s);
-        if (base && base.dialect.family === fam) for (const st of base.statements) applyStatement(s, st);
-      }
-      return s;
-    };
     const mainFamily = this.mainFamily();
     schemaOf(mainFamily);
     const baseFindings: Finding[] = [];
