@@ -63,15 +63,6 @@ export function outsideReason(text: string, ctx: ScopeContext, lexed?: MyToken[]
   if (!ctx.named) return undefined;
   // --- outside the throwaway database, on a named server
   const outside = 'it would reach outside the throwaway database';
-  // The server is the user's: only statements whose whole effect is known to stay inside the
-  // throwaway database are sent (an allow-list). A statement that holds other statements (a
-  // compound BEGIN ... END, a routine, trigger or event body, SET STATEMENT ... FOR, IF/CASE blocks)
-  // could reach anywhere, so it is not sent at all.
-  const ok = NAMED_HEADS.has(first)
-    && !((first === 'CREATE' || first === 'ALTER' || first === 'DROP') && !NAMED_OBJECTS.has(second === 'OR' ? w(3) : second))
-    && !(first === 'SET' && second === 'STATEMENT')
-    && !(first === 'BEGIN' && tokens.length > 1 && !(w(1) === 'WORK' && tokens.length === 2) && !(tokens.length === 2 && isOp(tokens[1], ';')));
-  if (!ok) return `${first || 'this statement'}${second ? ` ${second}` : ''} is not among the statements a check sends to a server you named (it could hold or run statements that ${outside.replace('it would ', '')})`;
   if (first === 'USE') return `USE switches to another database; ${outside}`;
   const dbObject = (k: number) => w(k) === 'DATABASE' || w(k) === 'SCHEMA';
   if ((first === 'CREATE' || first === 'DROP' || first === 'ALTER' || first === 'RENAME') && (dbObject(1) || (w(1) === 'OR' && dbObject(3)))) return `${first} ${w(1) === 'OR' ? w(3) : second}: ${outside}`;
@@ -104,6 +95,15 @@ export function outsideReason(text: string, ctx: ScopeContext, lexed?: MyToken[]
   if (first === 'SHOW') {
     for (const t of tokens) if (isName(t) && ctx.otherDatabases.has(t.value.toLowerCase())) return `it names the database ${t.value}; ${outside}`;
   }
+  // The server is the user's: only statements whose whole effect is known to stay inside the
+  // throwaway database are sent (an allow-list). A statement that holds other statements (a
+  // compound BEGIN ... END, a routine, trigger or event body, SET STATEMENT ... FOR, IF/CASE blocks)
+  // could reach anywhere, so it is not sent at all.
+  const ok = NAMED_HEADS.has(first)
+    && !((first === 'CREATE' || first === 'ALTER' || first === 'DROP') && !NAMED_OBJECTS.has(second === 'OR' ? w(3) : second))
+    && !(first === 'SET' && second === 'STATEMENT')
+    && !(first === 'BEGIN' && tokens.length > 1 && !(w(1) === 'WORK' && tokens.length === 2) && !(tokens.length === 2 && isOp(tokens[1], ';')));
+  if (!ok) return `${first || 'this statement'}${second ? ` ${second}` : ''} is not among the statements a check sends to a server you named (it may hold other statements): it could reach outside the throwaway database`;
   return undefined;
 }
 
