@@ -73,10 +73,7 @@ describe('a trusted workspace', () => {
   test('a quick fix from the light bulb changes the text; undo restores it', async () => step(wb, 'quick-fix', async () => {
     await wb.open('queries/reports.sql');
     assert.match(await wb.lineText(8), /shipped_at = NULL;/);
-    await wb.goTo(8, 54);
-    await wb.page.keyboard.press('Control+.');
-    const item = wb.page.locator('.action-widget .monaco-list-row', { hasText: 'Use IS NULL' }).first();
-    await item.waitFor({ timeout: 10_000 });
+    const item = await wb.quickFix(8, 54, 'Use IS NULL');
     await wb.shot('e2e-quick-fix');
     await item.click();
     await wb.page.waitForFunction(() => [...document.querySelectorAll('.editor-instance .view-line')].some((l) => /shipped_at IS NULL;/.test((l.textContent ?? '').replace(/\u00a0/g, ' '))), undefined, { timeout: 10_000 });

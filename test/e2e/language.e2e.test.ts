@@ -88,10 +88,7 @@ describe('language features in a trusted workspace', () => {
     const problems = (await rows.filter({ hasText: 'unknown-column' }).allTextContents()).join('\n');
     assert.match(problems, /totl_amount/);
     assert.match(problems, /total_amount/, 'did you mean the real column');
-    await wb.goTo(1, 18);
-    await wb.page.keyboard.press('Control+.');
-    const fix = wb.page.locator('.action-widget .monaco-list-row', { hasText: 'total_amount' }).first();
-    await fix.waitFor({ timeout: 10_000 });
+    const fix = await wb.quickFix(1, 18, 'total_amount');
     await wb.shot('e2e-unknown-column');
     await fix.click();
     await waitForText(wb, /SELECT o\.id, o\.total_amount/);

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page, type Frame } from 'playwright-core';
+import { chromium, type Browser, type Page, type Frame, type Locator } from 'playwright-core';
 import { ensureTools, installVsix, startServer, writeSettings, type Tools } from '../../scripts/vscode-web';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -136,12 +136,37 @@ export class Workbench {
 
   /** Moves the cursor (Go to Line/Column). Lines and columns are 1-based as in the status bar. */
   async goTo(line: number, column: number): Promise<void> {
+    // Go to Line hands focus back to whatever had it: a panel's filter box would then take the next keys
+    await this.page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await this.page.keyboard.press('Control+G');
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor();
     await input.fill(`:${line}:${column}`);
     await this.page.keyboard.press('Enter');
     await this.page.locator('.statusbar', { hasText: `Ln ${line}, Col ${column}` }).waitFor({ timeout: 5_000 });
+  }
+
+  /**
+   * Opens the quick-fix menu at a position and returns the row that names `title`. The menu is asked
+   * for again (up to three times) when the row is missing: the server may still be analysing the edit.
+   */
+  async quickFix(line: number, column: number, title: string | RegExp): Promise<Locator> {
+    let seen = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await this.goTo(line, column);
+      await this.page.keyboard.press('Control+.');
+      const rows = this.page.locator('.action-widget .monaco-list-row');
+      const row = rows.filter({ hasText: title }).first();
+      try {
+        await row.waitFor({ timeout: 7_000 });
+        return row;
+      } catch {
+        seen = (await rows.allTextContents().catch(() => [])).join(' | ');
+        await this.page.keyboard.press('Escape');
+        await this.page.waitForTimeout(1_000);
+      }
+    }
+    throw new Error(`no quick fix "${title}" at ${line}:${column} after three tries; the menu showed: ${seen || '(nothing)'}`);
   }
 
   /** The visible text of the active editor's line (1-based), as rendered. */
