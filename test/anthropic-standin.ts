@@ -67,3 +67,51 @@ export function apiError(res: http.ServerResponse, status: number, type: string,
 
 export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+
+export interface ToolUse { id: string; name: string; input: unknown }
+
+/**
+ * A streamed turn that asks for tools: optional text first, then one tool_use block per call (its
+ * input sent as input_json_delta pieces, as the real API does), stop_reason "tool_use".
+ */
+export async function streamToolUse(res: http.ServerResponse, calls: ToolUse[], text = ''): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': 'req_tool' });
+  sse(res, 'message_start', {
+    message: { id: 'msg_tool', type: 'message', role: 'assistant', model: DEFAULT_MODEL, content: [], stop_reason: null, stop_sequence: null, usage: USAGE_START },
+  });
+  let index = 0;
+  if (text) {
+    sse(res, 'content_block_start', { index, content_block: { type: 'text', text: '' } });
+    sse(res, 'content_block_delta', { index, delta: { type: 'text_delta', text } });
+    sse(res, 'content_block_stop', { index });
+    index++;
+  }
+  for (const c of calls) {
+    sse(res, 'content_block_start', { index, content_block: { type: 'tool_use', id: c.id, name: c.name, input: {} } });
+    const json = JSON.stringify(c.input);
+    const cut = Math.max(1, Math.floor(json.length / 2));
+    for (const part of [json.slice(0, cut), json.slice(cut)]) {
+      if (part) sse(res, 'content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: part } });
+      await pause(2);
+    }
+    sse(res, 'content_block_stop', { index });
+    index++;
+  }
+  sse(res, 'message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 23 } });
+  sse(res, 'message_stop', {});
+  res.end();
+}
+
+/** A streamed answer that ends on max_tokens (the model was cut off). */
+export async function streamCutOff(res: http.ServerResponse, text: string): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': 'req_cut' });
+  sse(res, 'message_start', {
+    message: { id: 'msg_cut', type: 'message', role: 'assistant', model: DEFAULT_MODEL, content: [], stop_reason: null, stop_sequence: null, usage: USAGE_START },
+  });
+  sse(res, 'content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+  sse(res, 'content_block_delta', { index: 0, delta: { type: 'text_delta', text } });
+  sse(res, 'content_block_stop', { index: 0 });
+  sse(res, 'message_delta', { delta: { stop_reason: 'max_tokens', stop_sequence: null }, usage: { output_tokens: 4096 } });
+  sse(res, 'message_stop', {});
+  res.end();
+}

@@ -14,6 +14,7 @@ import * as references from './handlers/references';
 import * as rename from './handlers/rename';
 import * as documentSymbol from './handlers/documentSymbol';
 import * as folding from './handlers/folding';
+import * as agentTool from './handlers/agentTool';
 import * as chatContext from './handlers/chatContext';
 import * as schemaTree from './handlers/schemaTree';
 import * as live from './handlers/live';
@@ -44,6 +45,7 @@ export function startServer(connection: Connection): DbeServer {
   rename.register(server);
   documentSymbol.register(server);
   folding.register(server);
+  agentTool.register(server);
   chatContext.register(server);
   schemaTree.register(server);
   live.register(server);

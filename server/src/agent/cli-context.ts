@@ -1,0 +1,83 @@
+// The tools' context outside the editor (`dbe ask`, `dbe mcp`): the project under a root folder, read
+// from disk as `dbe lint` reads it, a sandbox started on first use, and writes that stay inside the
+// root and never replace a file.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { collectProjects, relTo } from '../cli/collect';
+import { addProjectFiles } from '../cli/lint-project';
+import { Project } from '../engine/project';
+import { cliAgentSandbox } from '../sandbox/agent';
+import { initParser } from '../sql/parse';
+import type { AgentSandbox, ToolContext, WriteRequest } from './tool';
+
+export interface CliToolContext extends ToolContext {
+  /** Ends the sandbox worker, if one was started. */
+  close(): Promise<void>;
+}
+
+export interface CliContextOptions {
+  /** The project's root folder (absolute). */
+  root: string;
+  /** .dbe.json elsewhere than the root. */
+  config?: string;
+  cwd: string;
+  /** Asks the user (a terminal prompt, an MCP flag); undefined: write_migration only proposes. */
+  confirm?(req: WriteRequest): Promise<boolean>;
+  signal?: AbortSignal;
+}
+
+/** Inside `root` (not root itself) after resolving; undefined otherwise. */
+export function insideRoot(root: string, p: string): string | undefined {
+  if (typeof p !== 'string' || !p || p.includes('\0')) return undefined;
+  const abs = path.resolve(root, p);
+  const rel = path.relative(root, abs);
+  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  return abs;
+}
+
+export async function cliToolContext(o: CliContextOptions): Promise<CliToolContext> {
+  await initParser();
+  const [spec] = collectProjects([o.root], o.config, o.cwd);
+  const project = new Project(spec.config, (p) => relTo(spec.root, p));
+  addProjectFiles(project, spec);
+  let sandbox: (AgentSandbox & { close(): Promise<void> }) | undefined;
+  const lazy = (): AgentSandbox & { close(): Promise<void> } => (sandbox ??= cliAgentSandbox(project, spec.config));
+  const familyOff = project.mainFamily() !== 'postgres'
+    ? 'the project\'s SQL is MySQL/MariaDB, and the sandbox is PostgreSQL (PGlite); use dbe lint --check-server for a real server\'s verdict'
+    : undefined;
+  const ctx: CliToolContext = {
+    project,
+    root: spec.root,
+    resolvePath: (p) => insideRoot(spec.root, p),
+    showPath: (key) => relTo(spec.root, key).split(path.sep).join('/'),
+    ...(familyOff ? { sandboxOff: familyOff } : {
+      sandbox: {
+        explain: (sql) => lazy().explain(sql),
+        compareIndex: (sql, idx) => lazy().compareIndex(sql, idx),
+        validate: (up, down) => lazy().validate(up, down),
+      },
+    }),
+    liveOff: 'no live database is configured for the agent',
+    signal: o.signal,
+    close: async () => { await sandbox?.close(); },
+  };
+  if (o.confirm) {
+    const confirm = o.confirm;
+    ctx.confirmWrite = async (req) => {
+      const targets = req.files.map((f) => ({ f, abs: insideRoot(spec.root, f.path) }));
+      const outside = targets.find((t) => !t.abs);
+      if (outside) return { written: false, reason: `${outside.f.path} is outside the project` };
+      const taken = targets.find((t) => fs.existsSync(t.abs!));
+      if (taken) return { written: false, reason: `${taken.f.path} already exists; nothing was written` };
+      if (!(await confirm(req))) return { written: false, reason: 'the user declined' };
+      const done: string[] = [];
+      for (const t of targets) {
+        fs.mkdirSync(path.dirname(t.abs!), { recursive: true });
+        fs.writeFileSync(t.abs!, t.f.text, { flag: 'wx' }); // never replaces a file
+        done.push(t.f.path);
+      }
+      return { written: true, paths: done };
+    };
+  }
+  return ctx;
+}

@@ -1,0 +1,12 @@
+// health: the live database's health checks, read-only
+import type { ToolSpec } from '../tool';
+import { notBuilt } from './not-built';
+
+export const health: ToolSpec = {
+  name: 'health',
+  title: 'Database health',
+  description: 'Runs read-only health checks on the user\'s connected database: cache hit ratio, bloat and dead rows, unused and duplicate indexes, long transactions, connection use. Only where the user configured a database connection.',
+  inputSchema: { type: 'object', properties: {}, additionalProperties: false },
+  live: true,
+  run: async () => notBuilt('health'),
+};
