@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type * as http from 'node:http';
 import { ChatError, DEFAULT_MODEL } from '../server/src/chat/client';
-import { BAD_JSON_RESULT, runAgentTurn, TOOL_LIMIT_RESULT, type AgentStep, type AgentTurnOptions } from '../server/src/agent/loop';
+import { BAD_JSON_RESULT, runAgentTurn, TOOL_LIMIT_RESULT, TOOLS_GUIDANCE, type AgentStep, type AgentTurnOptions } from '../server/src/agent/loop';
 import type { ToolResult } from '../server/src/agent/tool';
 import { TOOL_NAMES } from '../server/src/agent/tool';
 import { apiError, pause, sse, StandIn, streamAnswer, streamCutOff, streamToolUse, USAGE_START } from './anthropic-standin';
@@ -111,8 +111,14 @@ describe('runAgentTurn: the tool round trip', () => {
     script((res) => streamAnswer(res, ['ok']));
     await turn().p; // default: every tool
     assert.deepEqual(stand.requests[0].body.tools.map((t: any) => t.name), [...TOOL_NAMES]);
-    // System and context keep their cache marks (at most four breakpoints in all).
+    // The persona is the first system block as given; the tools' guidance closes the cached system prefix.
     const body = stand.requests[0].body;
+    assert.deepEqual(body.system, [
+      { type: 'text', text: 'You are a database engineer.' },
+      { type: 'text', text: TOOLS_GUIDANCE, cache_control: { type: 'ephemeral' } },
+    ]);
+    assert.deepEqual(body.messages[0].content[0].cache_control, { type: 'ephemeral' });
+    // System and context keep their cache marks (at most four breakpoints in all).
     const marks = JSON.stringify(body).split('"cache_control"').length - 1;
     assert.equal(marks, 3);
   });

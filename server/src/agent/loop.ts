@@ -37,6 +37,8 @@ export interface AgentTurnOptions extends Omit<AskOptions, 'onText'> {
   /** Runs one tool call; never rejects (runTool's contract). */
   callTool(name: string, input: unknown, signal: AbortSignal | undefined): Promise<ToolResult>;
   maxToolCalls?: number;
+  /** The system block after the persona that says how to use the tools (default TOOLS_GUIDANCE). */
+  toolsGuidance?: string;
   onText(text: string): void;
   /** A step began (state 'running') or ended ('done' / 'error'): same id both times. */
   onStep?(step: AgentStep): void;
@@ -76,11 +78,13 @@ export interface AgentRequest {
  * the conversation so far. Only the newest tool_result carries a cache mark: four breakpoints at most.
  */
 export function buildAgentRequest(
-  o: Pick<AgentTurnOptions, 'model' | 'maxTokens' | 'system' | 'context' | 'question' | 'history' | 'tools'>,
+  o: Pick<AgentTurnOptions, 'model' | 'maxTokens' | 'system' | 'context' | 'question' | 'history' | 'tools' | 'toolsGuidance'>,
   rounds: Message[],
   choice: 'auto' | 'none' = 'auto',
 ): AgentRequest {
   const base = buildRequest(o);
+  // The persona stays the first system block as it is; the guidance follows and closes the cached prefix.
+  const system: TextBlock[] = [{ type: 'text', text: o.system }, { type: 'text', text: o.toolsGuidance ?? TOOLS_GUIDANCE, cache_control: { type: 'ephemeral' } }];
   const tools: any[] = anthropicTools(o.tools).map((t) => ({ ...t }));
   if (tools.length) tools[tools.length - 1].cache_control = { type: 'ephemeral' };
   const messages: Message[] = [...(base.messages as Message[]), ...rounds.map(copyMessage)];
@@ -88,7 +92,7 @@ export function buildAgentRequest(
   if (rounds.length && last.role === 'user' && Array.isArray(last.content) && last.content.length) {
     (last.content[last.content.length - 1] as ToolResultBlock).cache_control = { type: 'ephemeral' };
   }
-  return { model: base.model, max_tokens: base.max_tokens, system: base.system, tools, tool_choice: { type: choice }, messages };
+  return { model: base.model, max_tokens: base.max_tokens, system, tools, tool_choice: { type: choice }, messages };
 }
 
 function copyMessage(m: Message): Message {
@@ -338,3 +342,14 @@ async function streamOnce(client: Anthropic, body: AgentRequest, o: AgentTurnOpt
     o.signal?.removeEventListener('abort', onAbort);
   }
 }
+
+/**
+ * Said to the model after the persona, as a system block of its own, in every turn with tools: how to
+ * use them (measure rather than guess; say what the sandbox's data is; never write unasked).
+ */
+export const TOOLS_GUIDANCE = '## Tools\n\n'
+  + 'You can call DB Engineer\'s tools. Use them when a measurement or a lookup beats a guess: describe_table for a table '
+  + 'the context lacks, explain_query or compare_index for a plan or an index (the embedded PostgreSQL replays the '
+  + 'project\'s migrations on generated rows: its costs compare designs, they do not predict production timings; say so), '
+  + 'validate_migration before you recommend a migration and its rollback. Call write_migration only when the user asked '
+  + 'for the files; the user confirms every write. Keep calls few; when a tool reports an error, say what it means or try once more.';
