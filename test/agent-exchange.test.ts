@@ -23,6 +23,8 @@ const CAPTURE_DIR = '/tmp/loop';
 const explainMissing = ['server/src/sandbox/agent.ts', 'server/src/agent/tools/explain-query.ts']
   .filter((f) => /not built yet|notBuilt\(/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
 const NEEDS_SANDBOX = explainMissing.length ? 'needs the agent sandbox' : undefined;
+const NEEDS_WRITE_TOOL = /notBuilt\(/.test(fs.readFileSync(path.join(ROOT, 'server/src/agent/tools/write-migration.ts'), 'utf8'))
+  ? 'needs the write_migration tool' : undefined;
 
 const stand = new StandIn();
 const temps: string[] = [];
@@ -153,6 +155,23 @@ describe('dbe ask with tools: the real chain', () => {
     assert.equal(stand.requests[0].body.tool_choice, undefined);
     assert.throws(() => parseArgs(['ask', '--no-tools=1', 'q']), /--no-tools takes no value/);
     assert.equal((parseArgs(['ask', '--no-tools', 'q']) as any).options.tools, false);
+  });
+
+  test('write_migration without a terminal: proposed only, nothing written, the model is told', { todo: NEEDS_WRITE_TOOL }, async () => {
+    const shop = shopCopy();
+    const before = listFiles(shop);
+    let n = 0;
+    stand.reset((_q, res) => {
+      if (n++ === 0) {
+        void streamToolUse(res, [{ id: 'toolu_w', name: 'write_migration', input: { title: 'add orders user_id index', up: 'CREATE INDEX orders_user_id_idx ON orders (user_id);', down: 'DROP INDEX orders_user_id_idx;' } }]);
+      } else void streamAnswer(res, ['Proposed.']);
+    });
+    const r = await dbe(['ask', '-p', shop, 'add the index'], shop);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(listFiles(shop), before, 'no file may be written without a yes');
+    const result = stand.requests[1].body.messages.at(-1).content[0];
+    assert.equal(result.tool_use_id, 'toolu_w');
+    assert.match(result.content, /not written|propos/i);
   });
 
   test('Ctrl-C while a tool runs: exit 130, one dbe: line, the process ends (the sandbox is closed)', async () => {
