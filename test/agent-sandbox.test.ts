@@ -12,6 +12,13 @@ import { runTool } from '../server/src/agent/tools';
 import type { SandboxCompare, SandboxExplain } from '../server/src/agent/tool';
 import { AGENT_TOOL_REQUEST, type AgentToolAnswer } from '../server/src/lsp/agent-protocol';
 import { fileUri, LspClient } from './lspClient';
+import { Folder } from '../server/src/lsp/folder';
+import { SandboxHost } from '../server/src/lsp/sandbox-host';
+import type { DbeServer } from '../server/src/lsp/server';
+import { defaultSettings } from '../server/src/lsp/settings';
+import { fileUriKey } from '../server/src/lsp/uri';
+import { editorAgentSandbox } from '../server/src/sandbox/agent';
+import type { AgentSandbox } from '../server/src/agent/tool';
 
 const SHOP = path.join(__dirname, '..', 'examples', 'shop');
 const dirs: string[] = [];
@@ -188,5 +195,61 @@ describe('the agent sandbox in the editor (SandboxHost)', () => {
     const again = await call('explain_query', { sql: QUERY });
     assert.match(again.text, /Seq Scan on orders/);
     assert.doesNotMatch(again.text, /orders_user_id_idx/);
+  });
+});
+
+describe('the agent sandbox on the SandboxHost itself', () => {
+  test('validate through the editor\'s worker: the forgotten index is named, the database is as before afterwards, and the editor\'s Explain still works', async () => {
+    const ws = shopCopy();
+    const settings = defaultSettings();
+    const folder = new Folder(fileUriKey(ws), 'shop');
+    folder.loadConfig(settings, true);
+    folder.scan(() => undefined);
+    const server = {
+      trusted: true, settings, folders: [folder], shuttingDown: false, ready: true, open: new Map(),
+      connection: { console: { info: () => undefined }, sendNotification: async () => undefined },
+      diagnostics: { republishSandbox: () => undefined }, statusAgain: () => undefined, refreshCodeLenses: () => undefined,
+      error: () => undefined, folderFor: () => folder,
+    } as unknown as DbeServer;
+    const host = new SandboxHost(server, path.join(__dirname, '..', 'dist', 'sandbox-worker.js'));
+    try {
+      const sb = editorAgentSandbox(host, folder) as AgentSandbox;
+      assert.equal(typeof sb.validate, 'function', JSON.stringify(sb));
+      const v = await sb.validate('CREATE INDEX orders_status2_idx ON orders (status);\nALTER TABLE orders ADD COLUMN note text;', 'ALTER TABLE orders DROP COLUMN note;');
+      assert.equal(v.error, undefined);
+      assert.deepEqual(v.differences, ['index orders_status2_idx on public.orders left behind: CREATE INDEX orders_status2_idx ON public.orders USING btree (status)']);
+      assert.equal(v.restored, false);
+      assert.match(v.basis, /generated rows a table/);
+      const c = await sb.compareIndex(QUERY, INDEX);
+      assert.equal(c.after?.usesIndex, true, c.error);
+      const key = fileUriKey(path.join(ws, 'queries', 'reports.sql'));
+      const file = folder.project.getFile(key)!;
+      const st = file.statements.find((x) => /FROM orders/.test(x.text))!;
+      const plan = await host.explain(folder, key, { start: st.start, end: st.end, text: st.text, params: /\$\d/.test(st.text) });
+      assert.ok(plan.plan, `the editor's Explain answers after the agent's calls: ${plan.finding?.message}`);
+      const after = await sb.explain('SELECT * FROM orders WHERE status = \'x\' AND note IS NULL');
+      assert.match(after.error ?? '', /column "note" does not exist/, 'the column added by the validated up is gone');
+    } finally {
+      host.dispose();
+    }
+  });
+
+  test('the sandbox off (a MySQL project): explain_query and compare_index say why, before anything runs', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-agent-sbx-my-'));
+    dirs.push(dir);
+    fs.writeFileSync(path.join(dir, '.dbe.json'), JSON.stringify({ dialect: 'mysql' }));
+    fs.mkdirSync(path.join(dir, 'migrations'));
+    fs.writeFileSync(path.join(dir, 'migrations', '001_init.sql'), 'CREATE TABLE t (id int PRIMARY KEY) ENGINE=InnoDB;\n');
+    const ctx = await cliToolContext({ root: dir, cwd: dir });
+    try {
+      const r = await runTool('explain_query', { sql: 'SELECT * FROM t' }, ctx);
+      assert.equal(r.isError, true);
+      assert.equal(r.summary, 'explain_query: the sandbox is off');
+      assert.match(r.text, /MySQL\/MariaDB/);
+      const c = await runTool('compare_index', { sql: 'SELECT * FROM t WHERE id = 1', index: 'CREATE INDEX t_id ON t (id)' }, ctx);
+      assert.equal(c.summary, 'compare_index: the sandbox is off');
+    } finally {
+      await ctx.close();
+    }
   });
 });
