@@ -253,3 +253,21 @@ describe('the agent sandbox on the SandboxHost itself', () => {
     }
   });
 });
+
+describe('the worker\'s validate guard', () => {
+  test('a statement that ends the check\'s transaction (left out before it gets there) is reported and marks the database for a new replay', async () => {
+    const { WorkerSandbox } = await import('../server/src/sandbox/runner');
+    const worker = new WorkerSandbox({ snapshotDir: null, limits: { timeoutSeconds: 60, memoryMb: 1024 }, workerFile: path.join(__dirname, '..', 'dist', 'sandbox-worker.js') });
+    try {
+      const text = 'CREATE TABLE t (id int)';
+      await worker.run({ files: [{ path: 'm.sql', role: 'migration', statements: [{ start: 0, end: text.length, text, kind: 'CreateStmt', action: 'run' }] }], roles: [], extensions: [], severity: 'error', checkQueries: false });
+      const v = await worker.validate(['CREATE INDEX t_idx ON t (id)', 'COMMIT'], undefined);
+      assert.equal(v.tainted, true);
+      assert.equal(v.upError?.index, 1);
+      assert.match(v.upError!.message, /ended the check's transaction/);
+      await assert.rejects(worker.compare('SELECT * FROM t', false, 'CREATE INDEX t2 ON t (id)'), /not running/);
+    } finally {
+      await worker.close();
+    }
+  });
+});
