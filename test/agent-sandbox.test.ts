@@ -65,6 +65,8 @@ describe('the agent sandbox in the CLI (dbe ask, dbe mcp)', () => {
     assert.match(ddl.text, /a DROP TABLE statement, not a query/);
     const two = await runTool('explain_query', { sql: 'SELECT 1; SELECT 2' }, ctx);
     assert.match(two.text, /holds 2 statements/);
+    const insert = await runTool('explain_query', { sql: 'INSERT INTO products (name, category, price) VALUES (\'a\', \'b\', 1)' }, ctx);
+    assert.match(insert.summary, /^explained the query: cost [\d,.]+, writes products$/);
     const bad = await runTool('explain_query', { sql: 'SELEC 1' }, ctx);
     assert.match(bad.text, /does not parse: syntax error at or near "SELEC"/);
   });

@@ -26,6 +26,7 @@ export function planPhrase(plan: PlanNode): string {
   if (seq.length) return `seq scan on ${seq.slice(0, 2).join(' and ')}${seq.length > 2 ? ` and ${seq.length - 2} more` : ''}`;
   const idx = nodes.find((n) => n.index);
   if (idx) return `${idx.nodeType.toLowerCase()} using ${idx.index}`;
+  if (plan.nodeType === 'ModifyTable' && plan.relation) return `writes ${plan.relation}`;
   return plan.nodeType.toLowerCase();
 }
 
