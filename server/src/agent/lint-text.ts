@@ -93,14 +93,14 @@ export function lintText(project: Project, sql: string, options: LintTextOptions
     const downEdit = creates.find((e, i) => i > 0 && /\.sql$/i.test(e.path));
     if (options.down !== undefined && !downInSection) {
       downKey = downEdit ? familyKey(downEdit.path, options.family, project)
-        // no down files in this convention: the rollback runs as the next migration
-        : freeKey(project, dirOf(key), 'zzz_agent_candidate_rollback.sql', sepOf(key));
+        // no down files in this convention: a `.down.sql` beside it, which the engine reads as a rollback
+        : downBeside(project, key);
     }
   } else if (asMigration) {
     // no migration convention: files run in path order; the candidate goes after the newest file
     const dir = anchorFile ? dirOf(anchorFile.path) : '';
     key = freeKey(project, dir, familyName('~agent_candidate.sql', options.family, project), sepOf(anchorFile?.path ?? '/'));
-    if (options.down !== undefined) downKey = freeKey(project, dir, familyName('~agent_candidate~rollback.sql', options.family, project), sepOf(key));
+    if (options.down !== undefined) downKey = downBeside(project, key);
   } else {
     // a query file: beside the migrations folder (not in it), so no tool takes it for a migration
     const base = folder ? dirOf(folder.dir) : anchorFile ? dirOf(anchorFile.path) : '';
@@ -139,4 +139,11 @@ export function lintText(project: Project, sql: string, options: LintTextOptions
 function familyKey(key: string, family: DialectFamily | undefined, project: Project): string {
   const i = Math.max(key.lastIndexOf('/'), key.lastIndexOf('\\'));
   return key.slice(0, i + 1) + familyName(key.slice(i + 1), family, project);
+}
+
+/** `<up name>.down.sql` beside the up file (engine/order.ts reads a `.down.sql` as a rollback). */
+function downBeside(project: Project, upKey: string): string {
+  const i = Math.max(upKey.lastIndexOf('/'), upKey.lastIndexOf('\\'));
+  const name = upKey.slice(i + 1).replace(/(\.up)?\.sql$/i, '') + '.down.sql';
+  return freeKey(project, upKey.slice(0, Math.max(i, 0)), name, sepOf(upKey));
 }
