@@ -28,7 +28,8 @@ export function whereOf(ctx: ToolContext, loc: Loc | undefined): string {
   if (file) return `${ctx.showPath(loc.path)}:${file.lines.position(loc.start).line + 1}`;
   const base = ctx.project.activeBaseFile();
   if (base && base.path === loc.path) return `the live database's catalog (line ${base.lines.position(loc.start).line + 1} of its DDL)`;
-  if (/^\(.*history table\)$/.test(loc.path)) return `${loc.path.slice(1, -1)}, created by the migration tool`;
+  const tool = /^\((.*) history table\)$/.exec(loc.path);
+  if (tool) return `${tool[1]} (its history table, made by the tool itself)`;
   return loc.path;
 }
 
@@ -108,4 +109,10 @@ export function displayName(key: string): string {
   const schema = key.slice(0, i), name = key.slice(i + 1);
   const q = (s: string) => (/^[a-z_][a-z0-9_$]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`);
   return `${q(schema)}.${q(name)}`;
+}
+
+/** The word before a place: "created at file:line", or "created by golang-migrate (its history table...)". */
+export function createdWhere(ctx: ToolContext, loc: Loc | undefined): string {
+  const w = whereOf(ctx, loc);
+  return loc && /^\(.* history table\)$/.test(loc.path) ? `created by ${w}` : `created at ${w}`;
 }

@@ -1,7 +1,7 @@
 // describe_table: one table of the replayed schema, whole
 import type { Project } from '../../engine/project';
 import type { Column, Index, Schema, Table } from '../../schema';
-import { displayName, familyLabel, familySchemas, findTable, parseName, suggestions, whereOf } from '../schema-view';
+import { createdWhere, displayName, familyLabel, familySchemas, findTable, parseName, suggestions, whereOf } from '../schema-view';
 import type { ToolContext, ToolResult, ToolSpec } from '../tool';
 
 interface DescribeInput { table: string }
@@ -25,7 +25,7 @@ async function run(input: DescribeInput, ctx: ToolContext): Promise<ToolResult> 
   const my = family === 'mysql';
   const lines: string[] = [];
   const kind = t.kind === 'table' ? 'Table' : t.kind === 'view' ? 'View' : 'Materialized view';
-  lines.push(`${kind} ${displayName(t.key)}${schemas.length > 1 ? ` (${familyLabel(family)})` : ''}${t.partitioned ? ' (partitioned)' : ''}${t.partitionOf ? ` partition of ${t.partitionOf}` : ''}, created at ${w(t.loc)}.`);
+  lines.push(`${kind} ${displayName(t.key)}${schemas.length > 1 ? ` (${familyLabel(family)})` : ''}${t.partitioned ? ' (partitioned)' : ''}${t.partitionOf ? ` partition of ${t.partitionOf}` : ''}, ${createdWhere(ctx, t.loc)}.`);
   const renamed = schema.renames.filter((r) => r.kind === 'relation' && r.table === t);
   for (const r of renamed) lines.push(`Renamed from ${r.from} to ${r.to} at ${w(r.loc)}.`);
   if (t.kind !== 'table' && t.definition) lines.push(`Definition: ${oneLine(t.definition, 1500)}`);
@@ -39,7 +39,7 @@ async function run(input: DescribeInput, ctx: ToolContext): Promise<ToolResult> 
   for (const r of schema.renames) if (r.kind === 'column' && r.table === t) colRenames.set(r.to, [...(colRenames.get(r.to) ?? []), `renamed from ${r.from} at ${w(r.loc)}`]);
   lines.push(`Columns (${t.columns.size}):`);
   for (const c of t.columns.values()) lines.push(`  ${columnLine(ctx.project, c, my)} — ${w(c.loc)}${c.typeLoc && w(c.typeLoc) !== w(c.loc) ? `; type set at ${w(c.typeLoc)}` : ''}${colRenames.has(c.name) ? `; ${colRenames.get(c.name)!.join('; ')}` : ''}`);
-  if (t.kind === 'table') lines.push(t.primaryKey ? `Primary key${t.primaryKey.name ? ` ${t.primaryKey.name}` : ''}: (${t.primaryKey.columns.join(', ')}) — ${w(t.primaryKey.loc)}` : 'Primary key: none');
+  if (t.kind === 'table') lines.push(t.primaryKey ? `Primary key${t.primaryKey.name && t.primaryKey.name !== 'PRIMARY' ? ` ${t.primaryKey.name}` : ''}: (${t.primaryKey.columns.join(', ')}) — ${w(t.primaryKey.loc)}` : 'Primary key: none');
   const indexes = schema.indexesOf(t);
   const uniques = indexes.filter((ix) => ix.constraint === 'unique');
   if (uniques.length) {
@@ -109,9 +109,9 @@ function columnLine(project: Project, c: Column, my: boolean): string {
   if (my && c.mysql?.charset) bits.push(`CHARACTER SET ${c.mysql.charset}`);
   if (my && c.mysql?.collation) bits.push(`COLLATE ${c.mysql.collation}`);
   bits.push(c.notNull ? 'NOT NULL' : 'NULL');
-  if (c.identity) bits.push('GENERATED AS IDENTITY');
+  if (c.mysql?.autoIncrement) bits.push('AUTO_INCREMENT');
+  else if (c.identity) bits.push('GENERATED AS IDENTITY');
   else if (c.generated || c.mysql?.generated) bits.push(`GENERATED${c.mysql?.generated ? ` ${c.mysql.generated.toUpperCase()}` : ''}`);
-  else if (c.mysql?.autoIncrement) bits.push('AUTO_INCREMENT');
   else if (c.hasDefault) bits.push(/^(small|big)?serial[248]?$/i.test(c.typeText.trim()) ? '(serial: DEFAULT nextval of its sequence)' : `DEFAULT ${defaultOf(project, c) ?? '(set; text not known)'}`);
   if (c.mysql?.onUpdate) bits.push(`ON UPDATE ${c.mysql.onUpdate}`);
   if (c.mysql?.comment) bits.push(`COMMENT '${oneLine(c.mysql.comment, 200).replace(/'/g, "''")}'`);

@@ -1,6 +1,6 @@
 // list_tables: the tables of the project's replayed schema
 import type { Table } from '../../schema';
-import { displayName, familyLabel, familySchemas, whereOf } from '../schema-view';
+import { createdWhere, displayName, familyLabel, familySchemas } from '../schema-view';
 import type { ToolContext, ToolResult, ToolSpec } from '../tool';
 
 interface ListInput { schema?: string; match?: string }
@@ -43,7 +43,7 @@ async function run(input: ListInput, ctx: ToolContext): Promise<ToolResult> {
       lines.push(`- ${row.name}${t.kind !== 'table' ? ` (${t.kind === 'view' ? 'view' : 'materialized view'})` : ''}${t.partitioned ? ' (partitioned)' : ''}: `
         + `${row.columns === null ? 'columns not all known' : `${row.columns} column${row.columns === 1 ? '' : 's'}`}`
         + `${t.kind === 'table' ? `, ${row.primaryKey ? `primary key (${row.primaryKey.join(', ')})` : 'no primary key'}` : ''}`
-        + `; created at ${row.createdAt}`);
+        + `; ${row.createdAt}`);
     }
   }
   const views = rows.filter(({ t }) => t.kind !== 'table').length;
@@ -57,7 +57,7 @@ function rowOf(t: Table, ctx: ToolContext, family: string): TableRow {
     name: displayName(t.key), kind: t.kind,
     columns: t.columnsUnknown && t.columns.size === 0 ? null : t.columns.size,
     primaryKey: t.primaryKey ? t.primaryKey.columns : null,
-    createdAt: whereOf(ctx, t.loc), family,
+    createdAt: createdWhere(ctx, t.loc), family,
   };
 }
 
