@@ -104,6 +104,7 @@ function typeOf(c: Column): string {
 }
 
 function columnLine(project: Project, c: Column, my: boolean): string {
+  if (c.type === 'unknown' && !c.typeText) return `${c.name} (type not known)`;
   const bits = [`${c.mysql?.name ?? c.name} ${typeOf(c)}`];
   if (my && c.mysql?.unsigned && !/\bunsigned\b/i.test(c.typeText)) bits.push('UNSIGNED');
   if (my && c.mysql?.charset) bits.push(`CHARACTER SET ${c.mysql.charset}`);

@@ -98,7 +98,7 @@ function bad(msg: string): ToolResult {
 export const lintSql: ToolSpec = {
   name: 'lint_sql',
   title: 'Lint SQL',
-  description: 'Runs DB Engineer\'s rules (query anti-patterns, schema design, unsafe migrations) on SQL text in the project\'s context (its schema), or on a project file. Returns each finding as `line:col severity rule message`, followed by the fix (its title and replacement SQL) when there is one. Pass sql, or path for a file of the project; with sql, as_migration says whether the text is a new migration appended last to the chain (migration-safety rules apply; default: yes when it has DDL) or a query. Nothing is written.',
+  description: 'Runs DB Engineer\'s rules (query anti-patterns, schema design, unsafe migrations) on SQL text in the project\'s context (its schema), or on a project file. Returns each finding as `line:col severity rule message`, followed by the fix (its title and replacement SQL) when there is one. Pass sql, or path for a file of the project; with sql, as_migration says whether the text is a new migration appended last to the chain (named as the project\'s migration tool names the next one; default: yes when it has DDL) or a query file judged against the schema after all migrations. Nothing is written.',
   inputSchema: { type: 'object', properties: { sql: { type: 'string', description: 'SQL text to check against the project schema.' }, path: { type: 'string', description: 'A project file to check instead (relative to the project root).' }, as_migration: { type: 'boolean', description: 'With sql: treat the text as a new migration appended to the chain. Default true when it has DDL.' } }, additionalProperties: false },
   run: async (input, ctx) => run(input as LintInput, ctx),
 };
