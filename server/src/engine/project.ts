@@ -592,10 +592,11 @@ export class Project {
 
   /**
    * A copy of the project to judge a change in (the agent's lint_sql and validate_migration) without
-   * touching this one: same configuration, base, sqitch plans and disk facts; every file rebuilt into
-   * its own SourceFile (ordering writes roles onto files, so sharing them would leak the copy's order
-   * into this project). Parses come from the per-statement cache: on lemmy (686 files, 1.1 MB) this
-   * takes about 45 ms (docs/decisions/0038-agent-schema-tools.md).
+   * touching this one: same configuration, base, sqitch plans and disk facts. Each file is a shallow
+   * copy with its own statements (ordering writes roles onto a file and rules read `stmt.file`, so
+   * sharing them would leak the copy's order into this project); text, line index, split and parses
+   * are shared, read-only. Rebuilding the files instead (split and cached parses) cost 10-50 times
+   * more (docs/decisions/0038-agent-schema-tools.md).
    */
   fork(): Project {
     const q = new Project(this.config, this.relPath);
@@ -608,7 +609,9 @@ export class Project {
     for (const f of this.files.values()) {
       const disk = this.disk.get(f.path);
       if (disk) q.disk.set(f.path, disk);
-      q.put(q.mark(buildFile(f.path, f.text, this.config, this.relPath(f.path), disk, this.hint)));
+      const copy: SourceFile = { ...f, statements: [] };
+      copy.statements = f.statements.map((st) => ({ ...st, file: copy }));
+      q.put(q.mark(copy));
     }
     q.rehint();
     q.invalidate();
