@@ -226,6 +226,20 @@ describe('lint_sql', () => {
     }
   });
 
+  test('a golang-migrate project: the candidate is the next numbered up file, and a long fix is cut to its start', async () => {
+    const dir = tempProject({
+      'migrations/000001_init.up.sql': 'CREATE TABLE t (id int PRIMARY KEY, name text);\n',
+      'migrations/000001_init.down.sql': 'DROP TABLE t;\n',
+      'migrations/000002_u.up.sql': 'CREATE TABLE u (id int PRIMARY KEY);\n',
+      'migrations/000002_u.down.sql': 'DROP TABLE u;\n',
+    });
+    const r = await runTool('lint_sql', { sql: 'ALTER TABLE t ALTER COLUMN name TYPE varchar(20);' }, await ctxFor(dir));
+    assert.match(r.text, /\(as migrations\/000003_agent_candidate\.up\.sql\)/);
+    assert.match(r.text, /^1:28 warning alter-column-type /m);
+    assert.match(r.text, /more characters of this fix not shown\)/);
+    assert.ok(r.text.length < 8000, `${r.text.length} characters`);
+  });
+
   test('a goose project: the candidate gets its Up section, and lines count from the text as given', async () => {
     const dir = tempProject({
       'db/migrations/20240101000000_init.sql': '-- +goose Up\nCREATE TABLE t (id int PRIMARY KEY);\n-- +goose Down\nDROP TABLE t;\n',

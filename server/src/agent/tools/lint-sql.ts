@@ -5,6 +5,9 @@ import type { ToolContext, ToolResult, ToolSpec } from '../tool';
 
 interface LintInput { sql?: string; path?: string; as_migration?: boolean }
 
+/** Longest replacement text shown per edit of a fix. */
+const MAX_FIX_CHARS = 1500;
+
 /** Per finding as data (tests, MCP structuredContent). */
 export interface FindingData {
   line: number; col: number; severity: string; rule: string; message: string;
@@ -25,7 +28,10 @@ export function findingLines(f: Finding, pos: (offset: number) => TextPosition, 
         where = e.start === e.end ? `insert at ${a.line}:${a.col}` : `replace ${a.line}:${a.col}-${b.line}:${b.col} with`;
       }
       if (!e.newText.trim()) { out.push(`  ${where.replace(/^replace (.*) with$/, 'delete $1')}${e.path === home ? '' : ': delete some text'}`); continue; }
-      out.push(`  ${where}:`, '  ```sql', ...e.newText.replace(/^\n+|\n+$/g, '').split('\n').map((l) => `  ${l}`), '  ```');
+      let text = e.newText.replace(/^\n+|\n+$/g, '');
+      // a long fix (an expand-contract plan) is cut: the model reads its start and asks for no more
+      if (text.length > MAX_FIX_CHARS) text = `${text.slice(0, text.lastIndexOf('\n', MAX_FIX_CHARS) > 0 ? text.lastIndexOf('\n', MAX_FIX_CHARS) : MAX_FIX_CHARS)}\n-- … (${text.length - MAX_FIX_CHARS}+ more characters of this fix not shown)`;
+      out.push(`  ${where}:`, '  ```sql', ...text.split('\n').map((l) => `  ${l}`), '  ```');
     }
   }
   return out;
