@@ -5,8 +5,8 @@ import type { ToolContext, ToolResult, ToolSpec } from '../tool';
 
 interface LintInput { sql?: string; path?: string; as_migration?: boolean }
 
-/** Longest replacement text shown per edit of a fix. */
-const MAX_FIX_CHARS = 1500;
+/** Most replacement text shown per fix (its edits together). */
+const MAX_FIX_CHARS = 2000;
 
 /** Per finding as data (tests, MCP structuredContent). */
 export interface FindingData {
@@ -20,7 +20,10 @@ export function findingLines(f: Finding, pos: (offset: number) => TextPosition, 
   const out = [`${at.line}:${at.col} ${f.severity} ${f.rule} ${f.message.replace(/\s*\n\s*/g, ' ')}`];
   for (const fix of f.fixes ?? []) {
     out.push(`  fix: ${fix.title}`);
-    for (const e of fix.edits) {
+    // a long fix (an expand-contract plan over three migrations) is cut: the model reads its start and
+    // where the rest goes, within a budget per fix
+    let budget = MAX_FIX_CHARS;
+    for (const [i, e] of fix.edits.entries()) {
       let where: string;
       if (e.path !== home) where = `${e.create ? 'new file' : 'in'} ${show ? show(e.path) : e.path}`;
       else {
@@ -28,9 +31,17 @@ export function findingLines(f: Finding, pos: (offset: number) => TextPosition, 
         where = e.start === e.end ? `insert at ${a.line}:${a.col}` : `replace ${a.line}:${a.col}-${b.line}:${b.col} with`;
       }
       if (!e.newText.trim()) { out.push(`  ${where.replace(/^replace (.*) with$/, 'delete $1')}${e.path === home ? '' : ': delete some text'}`); continue; }
+      if (budget <= 0) {
+        const rest = fix.edits.slice(i).map((x) => (x.path === home ? 'this text' : show ? show(x.path) : x.path));
+        out.push(`  … ${rest.length} more edit${rest.length === 1 ? '' : 's'} of this fix not shown (${[...new Set(rest)].join(', ')})`);
+        break;
+      }
       let text = e.newText.replace(/^\n+|\n+$/g, '');
-      // a long fix (an expand-contract plan) is cut: the model reads its start and asks for no more
-      if (text.length > MAX_FIX_CHARS) text = `${text.slice(0, text.lastIndexOf('\n', MAX_FIX_CHARS) > 0 ? text.lastIndexOf('\n', MAX_FIX_CHARS) : MAX_FIX_CHARS)}\n-- … (${text.length - MAX_FIX_CHARS}+ more characters of this fix not shown)`;
+      if (text.length > budget) {
+        const cut = text.lastIndexOf('\n', budget) > 0 ? text.lastIndexOf('\n', budget) : budget;
+        text = `${text.slice(0, cut)}\n-- … (${text.length - cut} more characters of this fix not shown)`;
+        budget = 0;
+      } else budget -= text.length;
       out.push(`  ${where}:`, '  ```sql', ...text.split('\n').map((l) => `  ${l}`), '  ```');
     }
   }
