@@ -246,3 +246,36 @@ describe('write_migration: nothing is written unless it is safe and confirmed', 
     assert.match(bad.text, /the up SQL does not parse \(MySQL\/MariaDB parser\), line 2/);
   });
 });
+
+describe('write_migration in the editor (language server over stdio): proposed, never written by the server', () => {
+  test('golang-migrate workspace: the answer carries the files with their workspace URIs; nothing appears on disk', async () => {
+    const { LspClient, fileUri } = await import('./lspClient');
+    const { AGENT_TOOL_REQUEST } = await import('../server/src/lsp/agent-protocol');
+    const dir = project({ 'db/migrations/000001_init.up.sql': CREATE, 'db/migrations/000001_init.down.sql': 'DROP TABLE users;\n' });
+    const before = tree(dir);
+    const c = await LspClient.start({ folder: dir, settings: { debounceMs: 5 } });
+    try {
+      let r: any;
+      for (let i = 0; i < 200; i++) {
+        r = await c.conn.sendRequest(AGENT_TOOL_REQUEST, { name: 'write_migration', input: { title: 'Add users note', up: ADD_UP, down: ADD_DOWN } });
+        if (!/no migrations folder|^no project$/.test(r.summary)) break; // the workspace is still being read
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      const up = 'db/migrations/000002_add_users_note.up.sql', down = 'db/migrations/000002_add_users_note.down.sql';
+      assert.equal(r.summary, 'proposed migration 000002_add_users_note (up + down; not written: proposed to the editor, which asks the user)', r.text);
+      assert.deepEqual(r.proposed, {
+        title: 'Add users note (new migration 000002_add_users_note)',
+        files: [
+          { path: up, text: UP_TEXT, uri: fileUri(path.join(dir, up)) },
+          { path: down, text: '-- Rollback: Add users note\n\nALTER TABLE users DROP COLUMN note;\n', uri: fileUri(path.join(dir, down)) },
+        ],
+      });
+      const live = await c.conn.sendRequest<any>(AGENT_TOOL_REQUEST, { name: 'slow_queries', input: {} });
+      assert.equal(live.isError, true);
+      assert.match(live.text, /set dbEngineer\.connection/);
+    } finally {
+      await c.stop();
+    }
+    assert.deepEqual(tree(dir), before);
+  });
+});
