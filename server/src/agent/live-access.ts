@@ -85,6 +85,17 @@ export function scrubAll(text: string, secrets: readonly string[]): string {
     .replace(/(\bidentified\s+(?:with\s+\S+\s+)?by\s+)('(?:[^']|'')*'|"(?:[^"]|"")*")/gi, "$1'***'");
 }
 
+/** The statements the query rules judge (pg_stat_statements keeps utility statements too). */
+const QUERY_START = /^\(*\s*(select|with|insert|update|delete|merge|values|table)\b/i;
+function withoutLeadingComments(q: string): string {
+  let t = q.trimStart();
+  for (;;) {
+    if (t.startsWith('--')) { const i = t.indexOf('\n'); t = i < 0 ? '' : t.slice(i + 1).trimStart(); continue; }
+    if (t.startsWith('/*')) { const i = t.indexOf('*/'); t = i < 0 ? '' : t.slice(i + 2).trimStart(); continue; }
+    return t;
+  }
+}
+
 type Session = { kind: 'pg'; s: LiveSession } | { kind: 'my'; s: MySqlSession };
 
 export function liveAccess(t: LiveTarget): LiveAccess {
@@ -127,26 +138,34 @@ export function liveAccess(t: LiveTarget): LiveAccess {
   return {
     slowQueries: (limit) => withSession('slow_queries', async (session) => {
       const n = Math.max(1, Math.min(50, Math.floor(limit) || 10));
+      let recorded = 0;
       let target: string, source: string, statements: (SlowQuery & { avgRowsExamined?: number; noIndexUsed?: number })[];
       if (session.kind === 'pg') {
         const s = session.s;
         const snapshot = await readCatalog(s);
-        // utility statements (ANALYZE, CREATE ...) are tracked too: read more, keep the queries
-        const top = await topStatements(s, n * 4, 'total');
-        statements = judgeQueries(snapshot, top, t.config).filter((q) => q.skipped !== 'not a query (utility statement)').slice(0, n);
+        // utility statements (CREATE, ANALYZE ...) are tracked too and can fill the top: read more,
+        // keep the queries (the rules judge those only)
+        const top = await topStatements(s, Math.max(n * 4, 200), 'total');
+        recorded = top.length;
+        const queries = top.filter((q) => QUERY_START.test(withoutLeadingComments(q.query))).slice(0, n);
+        statements = judgeQueries(snapshot, queries, t.config).filter((q) => q.skipped !== 'not a query (utility statement)');
         target = s.target;
         source = 'pg_stat_statements';
       } else {
         const s = session.s;
         const snapshot = await readMySqlCatalog(s);
         const top = await topDigests(s, n, 'total');
+        recorded = top.length;
         const judged = judgeQueries(snapshot, top.map((q) => ({ queryid: q.queryid, query: q.query, calls: q.calls, meanMs: q.meanMs, totalMs: q.totalMs, rows: q.rows })), t.config);
         statements = top.map((q, i) => ({ ...q, findings: judged[i].findings, ...(judged[i].skipped ? { skipped: judged[i].skipped } : {}) }));
         target = s.target;
         source = 'performance_schema.events_statements_summary_by_digest';
       }
       if (!statements.length) {
-        return { text: `${source} of ${target} holds no statements yet (nothing has run since it was last reset).`, summary: `no slow statements recorded in ${target}`, data: { database: target, statements: [] } };
+        const text = recorded
+          ? `${source} of ${target} records ${counted(recorded, 'statement')}, and none of the most time-consuming is a query (they are utility statements: CREATE, ALTER, ANALYZE...).`
+          : `${source} of ${target} holds no statements yet (nothing has run since it was last reset).`;
+        return { text, summary: `no slow queries recorded in ${target}`, data: { database: target, statements: [] } };
       }
       const lines = [`The ${counted(statements.length, 'statement')} of ${target} with the most total execution time (${source}; read-only), each judged against the live schema by DB Engineer's rules:`];
       statements.forEach((q, i) => {
