@@ -132,6 +132,39 @@ describe('write_migration: files named and placed by the convention', () => {
     assert.equal(fs.readFileSync(path.join(dir, 'migrations/2024-01-01-000001_add_users_note/down.sql'), 'utf8'), '-- Rollback: Add users note\n\nALTER TABLE users DROP COLUMN note;\n');
   });
 
+  test('goose (one file, Up and Down sections): the rollback goes in the Down section; without one, the section says it is missing', async () => {
+    const dir = project({ 'db/migrations/20240101120000_init.sql': `-- +goose Up\n${CREATE}\n-- +goose Down\nDROP TABLE users;\n` });
+    const ctx = await context(dir, true);
+    const missing = await runTool('write_migration', { title: 'Add users note', up: ADD_UP }, ctx);
+    const both = await runTool('write_migration', { title: 'Add users nickname', up: 'ALTER TABLE users ADD COLUMN nick text;', down: 'ALTER TABLE users DROP COLUMN nick;' }, ctx);
+    await ctx.close();
+    assert.equal(missing.summary, 'wrote migration 20240101120001_add_users_note (up; down missing)', missing.text);
+    assert.match(missing.text, /the rollback section says so instead/);
+    assert.match(fs.readFileSync(path.join(dir, 'db/migrations/20240101120001_add_users_note.sql'), 'utf8'), /^-- \+goose Up\n[^]*ADD COLUMN note text;\n\n-- \+goose Down\n-- No rollback was given for this migration/);
+    assert.equal(both.summary, 'wrote migration 20240101120002_add_users_nickname (up + down)', both.text);
+    assert.equal(fs.readFileSync(path.join(dir, 'db/migrations/20240101120002_add_users_nickname.sql'), 'utf8'),
+      "-- +goose Up\n-- Add users nickname\n-- Written by DB Engineer.\nSET LOCAL lock_timeout = '5s';\nALTER TABLE users ADD COLUMN nick text;\n\n-- +goose Down\nALTER TABLE users DROP COLUMN nick;\n");
+  });
+
+  test('a migrations folder with one migration so far: a new file next to it, the first one untouched (the quick fixes would edit it)', async () => {
+    const dir = project({ 'migrations/001_init.sql': CREATE });
+    const ctx = await context(dir, true);
+    const r = await runTool('write_migration', { title: 'Add users note', up: ADD_UP }, ctx);
+    await ctx.close();
+    assert.equal(r.summary, 'wrote migration 002_add_users_note (up)', r.text);
+    assert.deepEqual(tree(dir), { 'migrations/001_init.sql': CREATE, 'migrations/002_add_users_note.sql': "-- Add users note\n-- Written by DB Engineer.\n\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN note text;\n\nRESET lock_timeout;\n" });
+  });
+
+  test('Prisma: <timestamp>_<slug>/migration.sql; a down is handed back (Prisma keeps none), named as Prisma\'s', async () => {
+    const dir = project({ 'prisma/migrations/20240101120000_init/migration.sql': CREATE, 'prisma/migrations/migration_lock.toml': 'provider = "postgresql"\n' });
+    const ctx = await context(dir, true);
+    const r = await runTool('write_migration', { title: 'Add users note', up: ADD_UP, down: ADD_DOWN }, ctx);
+    await ctx.close();
+    assert.equal(r.summary, 'wrote migration 20240101120001_add_users_note (up)', r.text);
+    assert.equal(fs.readFileSync(path.join(dir, 'prisma/migrations/20240101120001_add_users_note/migration.sql'), 'utf8'), UP_TEXT);
+    assert.match(r.text, /The project's migrations \(prisma\) keep no rollback files/);
+  });
+
   test('numbered single files beside a queries folder: the next number in the migrations folder', async () => {
     const dir = project({ 'migrations/01_init.sql': CREATE, 'migrations/02_idx.sql': 'CREATE INDEX users_email_idx ON users (email);\n', 'queries/q.sql': 'SELECT id FROM users WHERE email = $1;\n' });
     const ctx = await context(dir, true);

@@ -5,7 +5,7 @@
 // edit at all (the SQL is shown instead). Text that does not parse is refused, naming the line.
 import { mySqlSyntax } from '../../dialects/mysql/syntax';
 import { buildFile } from '../../engine/project';
-import { baseOf, migrationFolder, placeMigration, placesInline, type MigrationPlan } from '../../engine/placement';
+import { baseOf, dirOf, migrationFolder, placeMigration, type MigrationPlan } from '../../engine/placement';
 import type { SourceFile, Statement } from '../../model';
 import type { NewFile, ToolContext, ToolResult, ToolSpec } from '../tool';
 
@@ -85,7 +85,7 @@ async function write(input: Input, ctx: ToolContext): Promise<ToolResult> {
   const project = ctx.project;
   const files = project.order();
   const anchor = anchorOf(files);
-  if (!anchor || placesInline(files)) {
+  if (!anchor || !migrationFolder(files)) {
     const what = files.filter((f) => f.replayed).length <= 1 ? 'one schema file' : 'files that follow no migration naming convention';
     return {
       text: `Nothing written: this project has ${what}, so there is no migrations folder convention to follow, and write_migration does not edit the user's own files. Show the SQL to the user so they can put it where it belongs:\n\n${fence(up)}${down ? `\n\nRollback:\n\n${fence(down)}` : ''}`,
@@ -102,11 +102,13 @@ async function write(input: Input, ctx: ToolContext): Promise<ToolResult> {
 
   const nonTransactional = readUp.file!.statements.some((s) => CONCURRENT.test(s.text));
   const plan: MigrationPlan = { title, up, down: down ?? NO_DOWN, anchor, nonTransactional, lockTimeout: project.config.migrations.lockTimeout };
-  const placement = placeMigration(files, plan);
+  const placement = placeMigration(files, plan, { newFile: true });
   if (placement.mode !== 'new-file' || placement.edits.some((e) => !e.create)) {
     return { text: 'Nothing written: the project\'s migrations could not be given a new file (DB Engineer never edits an existing migration).', summary: 'no new migration file could be planned', isError: true };
   }
   const folder = migrationFolder(files);
+  // the tool the folder was recognised for (Prisma's folders look like Diesel's), else the naming convention
+  const tool = files.find((f) => f.migration?.set !== undefined && f.migration.convention !== 'plain' && folder && (dirOf(f.path) === folder.dir || dirOf(dirOf(f.path)) === folder.dir))?.migration?.convention ?? placement.convention;
   const newFiles: NewFile[] = [];
   for (const e of placement.edits) {
     const rel = ctx.showPath(e.path);
@@ -137,9 +139,9 @@ async function write(input: Input, ctx: ToolContext): Promise<ToolResult> {
   const shape = downState === 'written' ? 'up + down' : downState === 'missing' ? 'up; down missing' : 'up';
   const notes: string[] = [];
   if (downState === 'missing') notes.push(`No down SQL was given, and this project keeps a rollback for each migration: the rollback ${inOneFile ? 'section' : 'file'} says so instead. Write the rollback (call write_migration again with "down", or tell the user to fill it in).`);
-  if (downState === 'not-kept') notes.push(`The project's migrations (${folder?.convention ?? 'this convention'}) keep no rollback files, so the down SQL was not written. Here it is for the user:\n\n${fence(down!)}`);
+  if (downState === 'not-kept') notes.push(`The project's migrations (${tool}) keep no rollback files, so the down SQL was not written. Here it is for the user:\n\n${fence(down!)}`);
   const listing = newFiles.map((f) => `${f.path}:\n${fence(f.text)}`).join('\n\n');
-  const data = { files: newFiles, convention: placement.convention, down: downState, name };
+  const data = { files: newFiles, convention: tool, down: downState, name };
 
   if (!ctx.confirmWrite) {
     const reason = 'nobody can be asked to confirm a write here';
