@@ -7,6 +7,7 @@ import type { Finding, SourceFile, Statement } from '../model';
 import { RULES_BY_ID } from '../rules';
 import type { Schema, Table } from '../schema';
 import { walk } from '../sql/ast';
+import { SchemaTimeline } from '../engine/schema-at';
 
 import type { DialectId } from '../dialects/types';
 import type { ContextChip } from '../lsp/chat-protocol';
@@ -60,7 +61,9 @@ export function buildContext(project: Project, options: ContextOptions): ChatCon
   const findings = options.findings ?? project.analyze([file.path]).get(file.path) ?? [];
   // A MySQL file: the dialect on the first line, its own family's schema, tables as MySQL DDL.
   const mysql = file.dialect.family === 'mysql';
-  const schema = mysql ? project.schemaFor(file.path) : project.schema();
+  // A migration is read against the schema as it stood before it (a rollback: after the migration it undoes).
+  const at = mysql ? undefined : schemaPoint(project, file);
+  const schema = mysql ? project.schemaFor(file.path) : at?.schema ?? project.schema();
   const head = mysql ? dialectLine(file.dialect) : '';
   if (head) parts.push(head);
 
@@ -86,7 +89,7 @@ export function buildContext(project: Project, options: ContextOptions): ChatCon
   const inView = sql.statements.length ? sql.statements : focus;
   const referenced = mysql ? mysqlReferencedTables(schema, inView) : referencedTables(schema, inView);
   const schemaBudget = budget - fnd.text.length - sql.text.length - 4 - (head ? head.length + 2 : 0);
-  const sch = renderSchema(project, schema, referenced, schemaBudget, 'tables referenced', mysql);
+  const sch = renderSchema(project, schema, referenced, schemaBudget, 'tables referenced', mysql, at?.when);
 
   parts.push(sql.text);
   if (range) chips.push({ kind: 'selection', label: `${name}:${range[0]}-${range[1]}`, chars: sql.text.length });
@@ -99,6 +102,29 @@ export function buildContext(project: Project, options: ContextOptions): ChatCon
     chips, text: text.length > budget ? text.slice(0, budget - 20) + '\n[... truncated]' : text,
     ...(mysql ? { dialect: file.dialect.id } : {}),
   };
+}
+
+/** Statement kinds that change the schema: a file with one is replayed as a migration (as completion.ts reads it). */
+const DDL = new Set(['CreateStmt', 'AlterTableStmt', 'IndexStmt', 'RenameStmt', 'DropStmt', 'ViewStmt', 'CreateTableAsStmt']);
+const timelines = new WeakMap<Project, SchemaTimeline>();
+
+/**
+ * The schema a migration is written against: before the file (an up migration), or after the
+ * migration it undoes (a rollback). undefined for a query file (the final schema is right) and for a
+ * file the replay order does not hold.
+ */
+function schemaPoint(project: Project, file: SourceFile): { schema: Schema; when: string } | undefined {
+  let timeline = timelines.get(project);
+  if (!timeline) timelines.set(project, timeline = new SchemaTimeline(project));
+  project.order();
+  if (file.isDown || file.migration?.role === 'down') {
+    const up = file.migration?.undoes ? project.getFile(file.migration.undoes) : undefined;
+    const s = up && timeline.before(up, up.statements.length);
+    return s ? { schema: s, when: `as of after ${baseName(up.path)}, the migration this rollback undoes` } : undefined;
+  }
+  if (!file.replayed || !file.statements.some((st) => st.kind && DDL.has(st.kind))) return undefined;
+  const s = timeline.before(file, 0);
+  return s ? { schema: s, when: 'as of before this migration' } : undefined;
 }
 
 function baseName(p: string): string {
@@ -176,30 +202,61 @@ function lineStartAt(file: SourceFile, offset: number): number {
 
 // ---- Schema -------------------------------------------------------------------------------------
 
-/** Tables (and views) named by RangeVars in the statements, in order of first mention. */
+/**
+ * Tables (and views) the statements name, in order of first mention: FROM / JOIN relations, the
+ * targets of INSERT / UPDATE / DELETE / MERGE, ALTER TABLE, CREATE INDEX, RENAME, TRUNCATE, the table
+ * a REFERENCES points at, DROP TABLE / VIEW (and the table of a dropped index), COMMENT ON a table or
+ * column. A name the schema does not hold is left out.
+ */
 export function referencedTables(schema: Schema, statements: Statement[]): Table[] {
   const out: Table[] = [];
   const seen = new Set<string>();
   const cteNames = new Set<string>();
+  const add = (t: Table | undefined) => { if (t && !seen.has(t.key)) { seen.add(t.key); out.push(t); } };
+  const rangeVar = (rv: any) => {
+    if (!rv || typeof rv.relname !== 'string') return;
+    if (!rv.schemaname && cteNames.has(rv.relname)) return;
+    add(schema.table(rv.schemaname || undefined, rv.relname));
+  };
+  const names = (list: any): string[] => (list?.List?.items ?? (Array.isArray(list) ? list : [])).map((i: any) => i?.String?.sval).filter((x: any) => typeof x === 'string');
   for (const st of statements) {
     if (!st.node) continue;
     walk(st.parsed.node, (kind, node) => {
       if (kind === 'CommonTableExpr' && node.ctename) cteNames.add(node.ctename);
-      if (kind !== 'RangeVar' || !node.relname) return;
-      if (!node.schemaname && cteNames.has(node.relname)) return;
-      const t = schema.table(node.schemaname, node.relname);
-      if (t && !seen.has(t.key)) { seen.add(t.key); out.push(t); }
+      if (kind === 'RangeVar') { rangeVar(node); return; }
+      // RangeVars the parse tree holds unwrapped: the target of the statement, a REFERENCES table
+      if (node.relation && !node.relation.RangeVar) rangeVar(node.relation);
+      if (kind === 'Constraint' && node.pktable) rangeVar(node.pktable);
+      if (kind === 'DropStmt' && Array.isArray(node.objects)) {
+        for (const o of node.objects) {
+          const n = names(o);
+          if (!n.length) continue;
+          const [sch, name] = n.length > 1 ? [n[n.length - 2], n[n.length - 1]] : [undefined, n[0]];
+          if (node.removeType === 'OBJECT_TABLE' || node.removeType === 'OBJECT_VIEW' || node.removeType === 'OBJECT_MATVIEW') add(schema.table(sch, name));
+          else if (node.removeType === 'OBJECT_INDEX') {
+            for (const ix of schema.indexes.values()) if (ix.name === name) add(schema.tables.get(ix.table));
+          }
+        }
+      }
+      if (kind === 'CommentStmt') {
+        const n = names(node.object);
+        if (node.objtype === 'OBJECT_TABLE' || node.objtype === 'OBJECT_VIEW' || node.objtype === 'OBJECT_MATVIEW') {
+          if (n.length) add(schema.table(n.length > 1 ? n[n.length - 2] : undefined, n[n.length - 1]));
+        } else if (node.objtype === 'OBJECT_COLUMN' && n.length >= 2) {
+          add(schema.table(n.length > 2 ? n[n.length - 3] : undefined, n[n.length - 2]));
+        }
+      }
     });
   }
   return out;
 }
 
-function renderSchema(project: Project, schema: Schema, tables: Table[], budget: number, what: string, mysql = false): { text: string; label: string } {
+function renderSchema(project: Project, schema: Schema, tables: Table[], budget: number, what: string, mysql = false, when = 'after all migrations'): { text: string; label: string } {
   if (!tables.length || budget < 80) {
     if (!tables.length) return { text: '', label: '' };
     return { text: `## Schema\n(${tables.length} ${what} omitted for length: ${tables.map((t) => t.key).join(', ')})`.slice(0, Math.max(0, budget)), label: `0 of ${tables.length} tables` };
   }
-  const head = mysql ? `## Schema (${what}, after all migrations, as MySQL DDL)` : `## Schema (${what}, after all migrations)`;
+  const head = mysql ? `## Schema (${what}, ${when}, as MySQL DDL)` : `## Schema (${what}, ${when})`;
   const blocks: string[] = [];
   const omitted: string[] = [];
   let used = head.length + 120;
