@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { planSaveMigration, upAndDown } from '../server/src/chat/save-migration';
+import { fencedBlocks, planSaveMigration, upAndDown } from '../server/src/chat/save-migration';
 import { projectFor, ready, ROOT } from './helpers';
 
 const dirs: string[] = [];
@@ -70,6 +70,15 @@ describe('the rollback block is recognised', () => {
     assert.deepEqual(upAndDown({ code: UP, answer: headings }), { up: UP, down: DOWN });
     // one block with both parts
     assert.deepEqual(upAndDown({ code: `${UP}\n\n-- Rollback:\n${DOWN}` }), { up: UP, down: `-- Rollback:\n${DOWN}` });
+  });
+
+  test("the persona's own example of a migration and its rollback is recognised as such (the persona and the planner agree)", () => {
+    const persona = fs.readFileSync(path.join(ROOT, 'agents', 'database-engineer.md'), 'utf8');
+    assert.match(persona, /its rollback in the `sql` block right after it, that\s+block starting with the line `-- Rollback`/);
+    const blocks = fencedBlocks(persona);
+    const i = blocks.findIndex((b) => b.code.startsWith('-- Rollback\n'));
+    assert.ok(i > 0, 'the persona shows a rollback block');
+    assert.deepEqual(upAndDown({ code: blocks[i - 1].code, answer: persona, block: i - 1 }), { up: blocks[i - 1].code.trim(), down: blocks[i].code.trim() });
   });
 
   test('two migrations in a row are not taken for a migration and its rollback; a sentence that mentions "down" is no rollback marker', () => {
