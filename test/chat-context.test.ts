@@ -56,6 +56,22 @@ describe('migration and DML files get their schema', () => {
     assert.doesNotMatch(schema, /TABLE public\.orders\n/);
   });
 
+  test('a rollback file gets the schema after the migration it undoes', () => {
+    const project = new Project(defaultConfig());
+    project.setFile('/v/migrations/000001_orders.up.sql', 'CREATE TABLE orders (id bigint PRIMARY KEY, status text NOT NULL);\n');
+    project.setFile('/v/migrations/000001_orders.down.sql', 'DROP TABLE orders;\n');
+    project.setFile('/v/migrations/000002_status_index.up.sql', 'CREATE INDEX orders_status_idx ON orders (status);\nALTER TABLE orders ADD COLUMN note text;\n');
+    project.setFile('/v/migrations/000002_status_index.down.sql', 'ALTER TABLE orders DROP COLUMN note;\nDROP INDEX orders_status_idx;\n');
+    project.setFile('/v/migrations/000003_drop_note.up.sql', 'ALTER TABLE orders DROP COLUMN note;\n');
+    const down = buildContext(project, { file: '/v/migrations/000002_status_index.down.sql', budgetChars: 24_000 });
+    const schema = schemaPart(down.text);
+    assert.match(schema, /^## Schema \(tables referenced, as of after 000002_status_index\.up\.sql, the migration this rollback undoes\)/);
+    assert.match(schema, /  note text\n/, 'the column the rollback drops is there');
+    assert.match(schema, /orders_status_idx: btree \(status\)/);
+    const up = buildContext(project, { file: '/v/migrations/000002_status_index.up.sql', budgetChars: 24_000 });
+    assert.doesNotMatch(schemaPart(up.text), /note|orders_status_idx/, 'the up migration: before it');
+  });
+
   test('DROP INDEX names its table; COMMENT ON COLUMN names its table', () => {
     const project = projectFor(SHOP);
     const f = path.join(SHOP, 'migrations', '005_more.sql');
