@@ -11,7 +11,10 @@ import * as path from 'node:path';
 import { cliToolContext } from '../server/src/agent/cli-context';
 import { confirmOnTerminal, stepLine } from '../server/src/cli/ask-command';
 import { parseArgs } from '../server/src/cli/args';
-import { ROOT } from './helpers';
+import { limitsOf, workerSandbox } from '../server/src/cli/sandbox-command';
+import { defaultConfig } from '../server/src/config';
+import { sandboxInput } from '../server/src/sandbox/input';
+import { projectFor, ready, ROOT } from './helpers';
 import { StandIn, streamAnswer, streamToolUse } from './anthropic-standin';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -198,6 +201,16 @@ describe('dbe ask with tools: the real chain', () => {
     assert.equal(code, 130, stderr);
     assert.match(stderr.trim().split('\n').at(-1)!, /^dbe: request cancelled$/);
     assert.ok(!stderr.includes(KEY));
+  });
+});
+
+describe('the sandbox worker and Ctrl-C', () => {
+  test('closing the sandbox while its worker starts ends the pending run (nothing is left waiting)', { timeout: 60_000 }, async () => {
+    await ready();
+    const sb = workerSandbox(null, limitsOf({}, defaultConfig()));
+    const run = sb.run(sandboxInput(projectFor(SHOP)));
+    await sb.close();
+    await assert.rejects(run, /sandbox/);
   });
 });
 
