@@ -86,7 +86,8 @@ describe('dbe ask with tools: the real chain', () => {
     };
     fs.mkdirSync(CAPTURE_DIR, { recursive: true });
     const text = JSON.stringify(capture, null, 2).split(KEY).join('[redacted]');
-    fs.writeFileSync(path.join(CAPTURE_DIR, 'exchange.json'), text);
+    // exchange.json only for a run that passed (the closing note's); a failed run's goes beside it
+    fs.writeFileSync(path.join(CAPTURE_DIR, 'exchange-last-run.json'), text);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(stand.requests.length, 2);
     const second = stand.requests[1].body;
@@ -109,6 +110,7 @@ describe('dbe ask with tools: the real chain', () => {
     assert.ok(!text.includes(KEY) && !r.stderr.includes(KEY));
     // Nothing in the project changed.
     assert.deepEqual(listFiles(shop), before);
+    fs.writeFileSync(path.join(CAPTURE_DIR, 'exchange.json'), text);
   });
 
   test('a tool the model cannot use here is an error step, the turn still answers (exit 0)', async () => {
