@@ -33,9 +33,19 @@ const stand = new StandIn();
 const temps: string[] = [];
 before(async () => {
   await stand.start();
-  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(r.status, 0, `build failed: ${r.stderr}`);
+  buildIfStale();
 });
+
+/** `npm test` builds first: rebuild only when a server source is newer than the CLI (a rebuild under a running test would race it). */
+function buildIfStale(): void {
+  const built = fs.existsSync(CLI) ? fs.statSync(CLI).mtimeMs : 0;
+  const srcs = fs.readdirSync(path.join(ROOT, 'server', 'src'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts')).map((e) => path.join(e.parentPath, e.name));
+  if (srcs.some((f) => fs.statSync(f).mtimeMs > built)) {
+    const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, `build failed: ${r.stderr}`);
+  }
+}
 after(async () => {
   await stand.stop();
   for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
@@ -254,6 +264,17 @@ describe('dbe ask: writing a migration asks on the terminal', () => {
       await ctx.close();
     });
   }
+
+  test('escape sequences in the proposed text are shown, not obeyed by the terminal', async () => {
+    const { ctx, shown } = await context('n');
+    const sneaky = { title: 'add\u001b[2K index', files: [{ path: 'migrations/005_x.sql', text: 'DROP TABLE users;\r\u001b[1A\u001b[2KCREATE INDEX i ON orders (user_id);\n' }] };
+    await ctx.confirmWrite!(sneaky);
+    const out = shown.join('');
+    assert.doesNotMatch(out, /[\u001b\r]/);
+    assert.match(out, /DROP TABLE users;\\x0d\\x1b\[1A\\x1b\[2KCREATE INDEX/);
+    assert.match(out, /proposes: add\\x1b\[2K index/);
+    await ctx.close();
+  });
 
   test('step lines: one line each, the tool named once, errors marked', () => {
     assert.equal(stepLine({ id: 'a', tool: 'explain_query', input: {}, state: 'done', summary: 'explained the query: cost 248.5' }), '· explain_query: explained the query: cost 248.5');
