@@ -45,11 +45,14 @@ export async function askCommand(o: AskCliOptions, io: AskIo): Promise<number> {
   const project = new Project(spec.config, (p) => relTo(spec.root, p));
   addProjectFiles(project, spec);
   let file: string | undefined;
+  let sameProject = true;
   if (o.file) {
     file = path.resolve(io.cwd, o.file);
     let st: fs.Stats;
     try { st = fs.statSync(file); } catch { throw new InputError(`no such file: ${o.file}`); }
     if (!st.isFile()) throw new InputError(`not a file: ${o.file}`);
+    // a file from outside the project joins the context's project only: the tools read their own
+    sameProject = project.hasFile(file);
     addNamedSource(project, file, path.relative(io.cwd, file) || path.basename(file), spec.config.maxFileBytes);
   }
   const context = buildContext(project, {
@@ -66,7 +69,7 @@ export async function askCommand(o: AskCliOptions, io: AskIo): Promise<number> {
   if (o.tools !== false) {
     try {
       return await askWithTools(o, io, {
-        root, key, verbose, signal: ctl.signal, question: expanded.question, system: withDialect(loadSystemPrompt().text, context.dialect), context: context.text,
+        root, key, verbose, signal: ctl.signal, project: sameProject ? project : undefined, question: expanded.question, system: withDialect(loadSystemPrompt().text, context.dialect), context: context.text,
       });
     } finally {
       process.removeListener('SIGINT', onSigint);
@@ -104,7 +107,7 @@ export async function askCommand(o: AskCliOptions, io: AskIo): Promise<number> {
   }
 }
 
-interface TurnInput { root: string; key: string; verbose: boolean; signal: AbortSignal; question: string; system: string; context: string }
+interface TurnInput { root: string; key: string; verbose: boolean; signal: AbortSignal; question: string; system: string; context: string; project?: Project }
 
 async function askWithTools(o: AskCliOptions, io: AskIo, t: TurnInput): Promise<number> {
   const fail = (msg: string) => { io.err(`dbe: ${scrubSecret(msg, t.key).split('\n')[0]}\n`); return 1; };
@@ -113,7 +116,7 @@ async function askWithTools(o: AskCliOptions, io: AskIo, t: TurnInput): Promise<
   let endedWithNewline = true;
   try {
     ctx = await cliToolContext({
-      root: t.root, cwd: io.cwd, signal: t.signal,
+      root: t.root, cwd: io.cwd, signal: t.signal, project: t.project,
       confirm: prompt ? (req) => confirmOnTerminal(req, io, prompt, t.signal) : undefined,
     });
     const tools = ctx;
