@@ -240,6 +240,14 @@ describe('lint_sql', () => {
     assert.ok(r.text.length < 8000, `${r.text.length} characters`);
   });
 
+  test('a MySQL project: the text is read as MySQL, with MySQL\'s rules', async () => {
+    const r = await runTool('lint_sql', { sql: 'SELECT SQL_CACHE id FROM orders ORDER BY RAND() LIMIT 5;' }, await ctxFor(SHOP_MYSQL));
+    assert.equal(r.isError, undefined);
+    assert.match(r.text, /^1:8 warning removed-in-mysql-8 SQL_CACHE /m);
+    assert.match(r.text, /^ {2}fix: Remove SQL_CACHE\n {2}delete 1:8-1:18$/m);
+    assert.doesNotMatch(r.text, /syntax-error|other-dialect/);
+  });
+
   test('a goose project: the candidate gets its Up section, and lines count from the text as given', async () => {
     const dir = tempProject({
       'db/migrations/20240101000000_init.sql': '-- +goose Up\nCREATE TABLE t (id int PRIMARY KEY);\n-- +goose Down\nDROP TABLE t;\n',
