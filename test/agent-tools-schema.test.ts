@@ -263,6 +263,7 @@ describe('lintText', () => {
     const project = projectFor(SHOP);
     const order = project.order();
     const roles = order.map((f) => `${f.path} ${f.migration?.role} ${f.replayed} ${f.isDown}`);
+    const migrationObjects = order.map((f) => f.migration);
     const before = JSON.stringify([...project.analyze()].map(([p, fs]) => [p, fs.map((f) => `${f.rule}@${f.start}`)]));
     const tables = [...project.schema().tables.keys()].join(',');
     const columns = [...project.schema().table('public', 'orders')!.columns.keys()].join(',');
@@ -275,6 +276,8 @@ describe('lintText', () => {
     assert.equal(project.revision, revision);
     assert.equal(project.order(), order); // not even re-ordered
     assert.deepEqual(project.order().map((f) => `${f.path} ${f.migration?.role} ${f.replayed} ${f.isDown}`), roles);
+    // the files' own objects were not re-ordered by the copy (ordering assigns a new `migration` object)
+    assert.ok(project.order().every((f, i) => f.migration === migrationObjects[i]));
     assert.equal(project.size, order.length);
     assert.equal([...project.schema().tables.keys()].join(','), tables);
     assert.equal(project.schema().table(undefined, 'notes'), undefined);
