@@ -111,9 +111,13 @@ export class EditorChatHost implements ChatHost {
 
   /** A modal question naming the files; on Write, one WorkspaceEdit that creates them (never over an existing file). */
   async confirmWrite(p: ProposedFiles): Promise<WriteOutcome> {
-    const paths = p.files.map((f) => f.path);
-    for (const f of p.files) {
-      try { await vscode.workspace.fs.stat(vscode.Uri.parse(f.uri)); return { written: false, paths, reason: 'exists', detail: f.path }; } catch { /* absent: good */ }
+    // The question names what is written: the URIs themselves, as paths in the workspace.
+    const files = p.files.map((f) => ({ uri: vscode.Uri.parse(f.uri), text: f.text }));
+    const paths = files.map((f) => vscode.workspace.asRelativePath(f.uri, false));
+    const outside = files.findIndex((f) => f.uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(f.uri));
+    if (outside >= 0) return { written: false, paths, reason: 'failed', detail: `${paths[outside]} is outside the workspace folders` };
+    for (let i = 0; i < files.length; i++) {
+      try { await vscode.workspace.fs.stat(files[i].uri); return { written: false, paths, reason: 'exists', detail: paths[i] }; } catch { /* absent: good */ }
     }
     const n = p.files.length;
     const question = `Write ${n === 1 ? 'a new file' : `${n} new files`}: ${paths.join(', ')}?`;
@@ -121,23 +125,22 @@ export class EditorChatHost implements ChatHost {
     if (pick !== 'Write') return { written: false, paths, reason: 'declined' };
     const edit = new vscode.WorkspaceEdit();
     const meta = { label: `DB Engineer: ${p.title}`, needsConfirmation: false };
-    for (const f of p.files) {
-      const uri = vscode.Uri.parse(f.uri);
-      edit.createFile(uri, { overwrite: false, ignoreIfExists: false }, meta);
-      edit.insert(uri, new vscode.Position(0, 0), f.text, meta);
+    for (const f of files) {
+      edit.createFile(f.uri, { overwrite: false, ignoreIfExists: false }, meta);
+      edit.insert(f.uri, new vscode.Position(0, 0), f.text, meta);
     }
     let ok = false;
     try { ok = await vscode.workspace.applyEdit(edit); } catch (e) { return { written: false, paths, reason: 'failed', detail: e instanceof Error ? e.message : String(e) }; }
     if (!ok) {
       // createFile refuses an existing file: someone made one between the check and the edit.
-      for (const f of p.files) {
-        try { await vscode.workspace.fs.stat(vscode.Uri.parse(f.uri)); return { written: false, paths, reason: 'exists', detail: f.path }; } catch { /* next */ }
+      for (let i = 0; i < files.length; i++) {
+        try { await vscode.workspace.fs.stat(files[i].uri); return { written: false, paths, reason: 'exists', detail: paths[i] }; } catch { /* next */ }
       }
       return { written: false, paths, reason: 'failed' };
     }
     // Saved, so the files are on disk like any other migration (the edit leaves them dirty).
-    for (const f of p.files) {
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === vscode.Uri.parse(f.uri).toString());
+    for (const f of files) {
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === f.uri.toString());
       if (doc?.isDirty) await doc.save();
     }
     return { written: true, paths };
