@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StandIn, streamAnswer, streamToolUse } from '../anthropic-standin';
-import { Workbench } from './workbench';
+import { ROOT as ROOT_DIR, Workbench } from './workbench';
 
 async function step(wb: Workbench, name: string, fn: () => Promise<void>): Promise<void> {
   try { await fn(); } catch (e) {
@@ -233,6 +233,44 @@ describe('a trusted workspace', () => {
     const schema = wb.page.locator('.pane-header[aria-expanded="true"]', { hasText: /^Schema/ });
     if (await schema.count()) await schema.first().click();
     await wb.shot('chat-tool-steps');
+  }));
+
+  test('write_migration from the chat panel: a modal names the file; Cancel writes nothing, Write creates it, and the model is told which', async () => step(wb, 'chat-write', async () => {
+    const WRITE = { id: 'toolu_e2e_w', name: 'write_migration', input: { title: 'add orders user_id index', up: 'CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);\n', down: 'DROP INDEX CONCURRENTLY orders_user_id_idx;\n' } };
+    standIn.reset((_q, res, seen) => {
+      if (JSON.stringify(seen.body?.messages?.at(-1) ?? {}).includes('"tool_result"')) void streamAnswer(res, ['Noted.']);
+      else void streamToolUse(res, [WRITE]);
+    });
+    const migrations = path.join(wb.workspace, 'migrations');
+    const before = fs.readdirSync(migrations).sort();
+    const lastResult = () => String(standIn.requests.at(-1)!.body.messages.at(-1).content.find((b: any) => b.type === 'tool_result')?.content ?? '');
+    await wb.command('DB Engineer: Open Chat');
+    const frame = await wb.webviewFrame('textarea.input');
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    const ask = async (q: string) => {
+      await frame.locator('button', { hasText: 'New chat' }).click();
+      await frame.locator('textarea.input').fill(q);
+      await frame.locator('textarea.input').press('Enter');
+      await dialog.waitFor({ timeout: 30_000 });
+      assert.match(await dialog.textContent() ?? '', /Write a new file: migrations\/005_add_orders_user_id_index\.sql\?/);
+    };
+
+    await ask('Add the orders.user_id index as a migration.');
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await frame.locator('text=Noted.').first().waitFor({ timeout: 30_000 });
+    assert.match(lastResult(), /^The user declined; nothing was written\./);
+    assert.deepEqual(fs.readdirSync(migrations).sort(), before, 'Cancel: nothing written');
+    assert.match(await frame.locator('details.step').last().textContent() ?? '', /the user declined; nothing was written/);
+
+    standIn.requests = [];
+    await ask('Write it, please.');
+    await dialog.locator('.monaco-button', { hasText: /^Write$/ }).click();
+    await frame.locator('text=Noted.').first().waitFor({ timeout: 30_000 });
+    assert.match(lastResult(), /^The user confirmed; wrote migrations\/005_add_orders_user_id_index\.sql\./);
+    const file = path.join(migrations, '005_add_orders_user_id_index.sql');
+    assert.ok(fs.existsSync(file), `written: ${fs.readdirSync(migrations)}`);
+    assert.match(fs.readFileSync(file, 'utf8'), /CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders \(user_id\);/);
+    for (const f of before) assert.equal(fs.readFileSync(path.join(migrations, f), 'utf8'), fs.readFileSync(path.join(ROOT_DIR, 'examples', 'shop', 'migrations', f), 'utf8'), `${f} untouched`);
   }));
 });
 
