@@ -22,12 +22,6 @@ const KEY = 'sk-ant-test-EXCHANGE-0123456789';
 const SHOP = path.join(ROOT, 'examples', 'shop');
 const CAPTURE_DIR = '/tmp/loop';
 
-/** The real explain_query needs the agent sandbox (sandbox/agent.ts) and the tool (tools/explain-query.ts). */
-const explainMissing = ['server/src/sandbox/agent.ts', 'server/src/agent/tools/explain-query.ts']
-  .filter((f) => /not built yet|notBuilt\(/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
-const NEEDS_SANDBOX = explainMissing.length ? 'needs the agent sandbox' : undefined;
-const NEEDS_WRITE_TOOL = /notBuilt\(/.test(fs.readFileSync(path.join(ROOT, 'server/src/agent/tools/write-migration.ts'), 'utf8'))
-  ? 'needs the write_migration tool' : undefined;
 
 const stand = new StandIn();
 const temps: string[] = [];
@@ -77,7 +71,7 @@ function dbe(args: string[], cwd: string, env: Record<string, string | undefined
 const QUERY = 'SELECT * FROM orders WHERE user_id = 42';
 
 describe('dbe ask with tools: the real chain', () => {
-  test('explain_query: the next request carries the sandbox\'s cost in a tool_result', { todo: NEEDS_SANDBOX }, async () => {
+  test('explain_query: the next request carries the sandbox\'s cost in a tool_result', async () => {
     const shop = shopCopy();
     const before = listFiles(shop);
     let n = 0;
@@ -172,7 +166,7 @@ describe('dbe ask with tools: the real chain', () => {
     assert.equal((parseArgs(['ask', '--no-tools', 'q']) as any).options.tools, false);
   });
 
-  test('write_migration without a terminal: proposed only, nothing written, the model is told', { todo: NEEDS_WRITE_TOOL }, async () => {
+  test('write_migration without a terminal: proposed only, nothing written, the model is told', async () => {
     const shop = shopCopy();
     const before = listFiles(shop);
     let n = 0;

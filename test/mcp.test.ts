@@ -1,6 +1,6 @@
 // `dbe mcp`, as MCP clients use it: the MCP SDK's own Client and StdioClientTransport spawn the built
 // CLI (`node dist/cli.js mcp --project <temp copy of examples/shop>`) and speak the protocol to it.
-import { after, describe, test, type TestContext } from 'node:test';
+import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -52,12 +52,6 @@ async function connect(args: string[]): Promise<Session> {
 
 const textOf = (r: unknown): string => (((r as { content?: unknown }).content as { type: string; text: string }[] | undefined) ?? []).filter((c) => c.type === 'text').map((c) => c.text).join('\n');
 
-/** The tool is still a placeholder in this build (another part of issue 14 lands it): skip, saying so. */
-function notBuiltYet(t: TestContext, text: string): boolean {
-  if (!/is not available in this build/.test(text)) return false;
-  t.skip('the tool has not landed in this build yet');
-  return true;
-}
 
 describe('dbe mcp over stdio (the SDK client spawning dist/cli.js)', () => {
   test('initialize: the server names itself and offers tools; tools/list serves every tool with its own schema and hints', async () => {
@@ -82,12 +76,11 @@ describe('dbe mcp over stdio (the SDK client spawning dist/cli.js)', () => {
     } finally { await s.client.close(); }
   });
 
-  test('tools/call list_tables answers with the replayed schema\'s tables (orders among them)', async (t) => {
+  test('tools/call list_tables answers with the replayed schema\'s tables (orders among them)', async () => {
     const s = await connect(['--project', shop()]);
     try {
       const r = await s.client.callTool({ name: 'list_tables', arguments: {} });
       const text = textOf(r);
-      if (notBuiltYet(t, text)) return;
       assert.notEqual(r.isError, true, text);
       assert.match(text, /\borders\b/);
       assert.match(text, /\busers\b/);
@@ -130,7 +123,7 @@ describe('dbe mcp over stdio (the SDK client spawning dist/cli.js)', () => {
     } finally { await s.client.close(); }
   });
 
-  test('without --allow-write, write_migration writes nothing and tells how to allow it', async (t) => {
+  test('without --allow-write, write_migration writes nothing and tells how to allow it', async () => {
     const dir = shop();
     const before = snapshot(dir);
     const s = await connect(['--project', dir]);
@@ -138,20 +131,18 @@ describe('dbe mcp over stdio (the SDK client spawning dist/cli.js)', () => {
       assert.match(s.client.getInstructions() ?? '', /only proposes files unless the server runs with --allow-write/);
       const r = await s.client.callTool({ name: 'write_migration', arguments: { title: 'add orders note', up: 'ALTER TABLE orders ADD COLUMN note text;', down: 'ALTER TABLE orders DROP COLUMN note;' } });
       assert.deepEqual(snapshot(dir), before, 'no file was created or changed');
-      if (notBuiltYet(t, textOf(r))) return;
       assert.notEqual(r.isError, true, textOf(r));
       assert.match(textOf(r), /start dbe mcp with --allow-write/);
       assert.match(textOf(r), /ADD COLUMN note/);
     } finally { await s.client.close(); }
   });
 
-  test('with --allow-write, write_migration writes new files inside the project, and the next answer sees them', async (t) => {
+  test('with --allow-write, write_migration writes new files inside the project, and the next answer sees them', async () => {
     const dir = shop();
     const before = snapshot(dir);
     const s = await connect(['--project', dir, '--allow-write']);
     try {
       const r = await s.client.callTool({ name: 'write_migration', arguments: { title: 'add order notes', up: 'CREATE TABLE order_notes (id bigint PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders(id), note text);', down: 'DROP TABLE order_notes;' } });
-      if (notBuiltYet(t, textOf(r))) return;
       assert.notEqual(r.isError, true, textOf(r));
       const now = snapshot(dir);
       const added = [...now.keys()].filter((k) => !before.has(k));
@@ -166,12 +157,11 @@ describe('dbe mcp over stdio (the SDK client spawning dist/cli.js)', () => {
     } finally { await s.client.close(); }
   });
 
-  test('a file the user adds while the server runs is in the next answer (the project is read again)', async (t) => {
+  test('a file the user adds while the server runs is in the next answer (the project is read again)', async () => {
     const dir = shop();
     const s = await connect(['--project', dir]);
     try {
       const first = await s.client.callTool({ name: 'list_tables', arguments: {} });
-      if (notBuiltYet(t, textOf(first))) return;
       assert.doesNotMatch(textOf(first), /gift_cards/);
       const migrations = path.join(dir, 'migrations');
       const last = fs.readdirSync(migrations).filter((f) => f.endsWith('.sql')).sort().pop()!;
@@ -235,6 +225,23 @@ describe('dbe mcp, raw', () => {
 
 describe('dbe mcp, before serving', () => {
   const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'mcp', ...args], { cwd: TMP, encoding: 'utf8', input: '', timeout: 30_000 });
+
+  test('--database names the live database of slow_queries and health: the tools try it (here nothing listens) instead of saying none is configured', async () => {
+    const dir = shop();
+    const none = await connect(['--project', dir]);
+    let off = '';
+    try { off = textOf(await none.client.callTool({ name: 'health', arguments: {} })); } finally { await none.client.close(); }
+    assert.match(off, /DBE_DATABASE_URL|--database/, 'without one, the answer says how to name a database');
+    const s = await connect(['--project', dir, '--database', 'postgres://dbe_test:s3cret-pw@127.0.0.1:1/nowhere']);
+    try {
+      const r = await s.client.callTool({ name: 'health', arguments: {} });
+      const text = textOf(r);
+      assert.equal(r.isError, true, text);
+      assert.notEqual(text, off, 'the named database was tried');
+      assert.match(text, /127\.0\.0\.1|connect|refused/i, text);
+      assert.doesNotMatch(text + s.stderr(), /s3cret-pw/, 'the password is never shown');
+    } finally { await s.client.close(); }
+  });
 
   test('a project folder that does not exist: one line on stderr, exit 2, nothing on stdout', () => {
     const r = run(['--project', path.join(TMP, 'nowhere')]);

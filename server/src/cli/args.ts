@@ -73,6 +73,8 @@ export interface McpCliOptions {
   config?: string;
   /** write_migration may write new files inside the project (the agent client asks before each call). */
   allowWrite: boolean;
+  /** The live database for slow_queries and health (read-only); default DBE_DATABASE_URL, then .dbe.json "database". */
+  database?: string;
 }
 
 /** `dbe format <paths> [--check] [--write]`: format the SQL files (engine/format.ts). */
@@ -107,6 +109,8 @@ export interface AskCliOptions {
   maxTokens?: number;
   /** false (--no-tools): one plain call without the agent's tools. Default: the tools are offered. */
   tools?: boolean;
+  /** The live database for the slow_queries and health tools (read-only); default DBE_DATABASE_URL, then .dbe.json "database". */
+  database?: string;
 }
 
 /** A mistake in how dbe was called (exit code 2). */
@@ -412,6 +416,7 @@ function parseMcp(args: string[]): Command {
       case '--project': case '-p': o.project = takeValue(); break;
       case '--config': case '-c': o.config = takeValue(); break;
       case '--allow-write': if (value !== undefined) throw new UsageError('--allow-write takes no value'); o.allowWrite = true; break;
+      case '--database': case '-d': o.database = takeValue(); break;
       case '--help': case '-h': return { kind: 'help' };
       default: throw new UsageError(args[i].startsWith('-') ? `unknown option ${name} for dbe mcp (try dbe --help)` : `dbe mcp takes no paths ("${args[i]}"); name the project with --project DIR`);
     }
@@ -437,6 +442,7 @@ function parseAsk(args: string[], kind: 'ask' | 'review'): Command {
       case '--file': o.file = takeValue(); break;
       case '--project': case '-p': o.project = takeValue(); break;
       case '--model': case '-m': o.model = takeValue(); break;
+      case '--database': case '-d': o.database = takeValue(); break;
       case '--lines': case '-l': {
         const v = takeValue();
         const m = /^(\d+)(?:[-:,](\d+))?$/.exec(v);

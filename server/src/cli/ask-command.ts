@@ -116,7 +116,7 @@ async function askWithTools(o: AskCliOptions, io: AskIo, t: TurnInput): Promise<
   let endedWithNewline = true;
   try {
     ctx = await cliToolContext({
-      root: t.root, cwd: io.cwd, signal: t.signal, project: t.project,
+      root: t.root, cwd: io.cwd, signal: t.signal, project: t.project, database: o.database,
       confirm: prompt ? (req) => confirmOnTerminal(req, io, prompt, t.signal) : undefined,
     });
     const tools = ctx;

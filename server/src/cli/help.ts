@@ -96,6 +96,8 @@ is honoured; the file, the schema of the tables it uses and its findings are sen
                                   validate migrations in the embedded PostgreSQL, up to 8 calls; each
                                   call is one line on stderr). Writing a migration asks y/N on the
                                   terminal; without a terminal it is only proposed, never written.
+  -d, --database URL              the live database the slow_queries and health tools read (read-only;
+                                  default DBE_DATABASE_URL, then .dbe.json "database")
 A question may start with a command: /review, /index, /normalize, /migration, /explain.
 ask and review exit 1 on an API error (one dbe: line says what to do), 130 when interrupted.
 
@@ -107,6 +109,8 @@ write_migration, slow_queries, health; it stops when the client closes stdin):
       --allow-write               write_migration writes new files inside the project (never over a
                                   file; the agent client asks you before each tool call); without it,
                                   write_migration only proposes the files
+  -d, --database URL              the live database for slow_queries and health (read-only; default
+                                  DBE_DATABASE_URL, then .dbe.json "database")
 
 Exit codes: 0 nothing reached the fail level, 1 something did, 2 usage, input or configuration error.
 Suppress a finding with a comment on the line(s) above the statement: -- dbe-ignore rule-id

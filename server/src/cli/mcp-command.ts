@@ -137,7 +137,7 @@ export async function mcpCommand(o: McpCliOptions, io: Io): Promise<number> {
       return true;
     }
     : undefined;
-  const open = () => cliToolContext({ root, config: o.config, cwd: io.cwd, confirm });
+  const open = () => cliToolContext({ root, config: o.config, cwd: io.cwd, confirm, database: o.database });
   // Read once before serving (a bad .dbe.json is exit 2 here), then again whenever the files changed:
   // a migration written by write_migration, or edited by the user or the agent, is in the next answer.
   let stamp = projectStamp(root, o.config, io.cwd);
