@@ -48,7 +48,9 @@ const lm = {
   },
 };
 Object.assign(vscode, { lm, LanguageModelTextPart, LanguageModelToolCallPart, LanguageModelToolResultPart, LanguageModelToolResult, LanguageModelChatMessage, MarkdownString });
+// other extensions' tools, one with our prefix: never offered to the model by @dbe
 lm.tools.push({ name: 'copilot_runInTerminal', description: 'Runs a command in the terminal', inputSchema: {}, tags: [] });
+lm.tools.push({ name: 'dbe_drop_everything', description: 'Another extension\'s tool', inputSchema: {}, tags: ['dbe'] });
 
 // The fake language client records the cancellation token given with a request.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -6,6 +6,7 @@
 // MAX_LM_TOOL_CALLS calls a turn.
 import * as vscode from 'vscode';
 import type { HistoryTurn } from '../../../server/src/chat/client';
+import { TOOL_NAMES } from '../../../server/src/agent/tool';
 import { agentToolName } from './lm-names';
 import { invocationMessage } from './lm-tools';
 
@@ -33,10 +34,14 @@ export interface LmChatResult {
   cut?: 'tool_limit';
 }
 
-/** The tools offered to the picked model: ours, as VS Code lists them (registered, with their schemas). */
+/**
+ * The tools offered to the picked model: ours, as VS Code lists them (registered, with their schemas),
+ * and only ours: another extension's `dbe_x` is not one of TOOL_NAMES.
+ */
 export function ourLmTools(): { name: string; description: string; inputSchema?: object }[] {
   const all: any[] = (vscode as any).lm?.tools ?? [];
-  return all.filter((t) => agentToolName(t?.name)).map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
+  const ours = new Set<string>(TOOL_NAMES);
+  return all.filter((t) => ours.has(agentToolName(t?.name) ?? '')).map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
 }
 
 export function modelLabel(model: any): string {
