@@ -207,8 +207,8 @@ async function once(client: Anthropic, body: ReturnType<typeof buildRequest>, o:
   }
 }
 
-function cancelled(): ChatError { return new ChatError('cancelled', 'request cancelled'); }
-function timeoutMessage(ms: number): string {
+export function cancelled(): ChatError { return new ChatError('cancelled', 'request cancelled'); }
+export function timeoutMessage(ms: number): string {
   return `the Anthropic API did not answer within ${fmtDelay(ms)} (timeout); try again, or check your network or proxy`;
 }
 
@@ -253,7 +253,7 @@ function apiDetail(e: APIError): string {
   return String(m ?? e.message ?? 'unknown error').split('\n')[0].slice(0, 300);
 }
 
-function retryDelay(e: unknown, attempt: number, base: number): number {
+export function retryDelay(e: unknown, attempt: number, base: number): number {
   const h: Headers | undefined = (e as any)?.headers;
   const ms = Number(h?.get?.('retry-after-ms'));
   if (Number.isFinite(ms) && ms >= 0 && h?.get?.('retry-after-ms') != null) return Math.min(ms, 60_000);
@@ -267,9 +267,9 @@ function retryDelay(e: unknown, attempt: number, base: number): number {
   return Math.min(base * 2 ** attempt, 30_000);
 }
 
-function fmtDelay(ms: number): string { return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`; }
+export function fmtDelay(ms: number): string { return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`; }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) { reject(cancelled()); return; }
     const done = () => { signal?.removeEventListener('abort', stop); resolve(); };

@@ -95,6 +95,8 @@ export interface AskCliOptions {
   project?: string;
   model?: string;
   maxTokens?: number;
+  /** false (--no-tools): one plain call without the agent's tools. Default: the tools are offered. */
+  tools?: boolean;
 }
 
 /** A mistake in how dbe was called (exit code 2). */
@@ -419,6 +421,10 @@ function parseAsk(args: string[], kind: 'ask' | 'review'): Command {
         o.maxTokens = n;
         break;
       }
+      case '--no-tools':
+        if (value !== undefined) throw new UsageError('--no-tools takes no value');
+        o.tools = false;
+        break;
       case '--help': case '-h': return { kind: 'help' };
       default: throw new UsageError(`unknown option ${name} for dbe ${kind} (try dbe --help)`);
     }

@@ -90,6 +90,11 @@ is honoured; the file, the schema of the tables it uses and its findings are sen
   -p, --project DIR               the project the schema is replayed from (default: current directory)
   -m, --model ID                  model (default claude-sonnet-5-5)
       --max-tokens N              longest answer, in tokens (default 4096)
+      --no-tools                  one plain answer: no tools (by default the assistant may list and
+                                  describe tables, lint SQL, explain queries, compare indexes and
+                                  validate migrations in the embedded PostgreSQL, up to 8 calls; each
+                                  call is one line on stderr). Writing a migration asks y/N on the
+                                  terminal; without a terminal it is only proposed, never written.
 A question may start with a command: /review, /index, /normalize, /migration, /explain.
 ask and review exit 1 on an API error (one dbe: line says what to do), 130 when interrupted.
 
