@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fakeEditor, installFakeVscode, makeContext, rec } from './fake-vscode';
 import { ROOT } from './helpers';
+import { StandIn, streamAnswer, streamToolUse } from './anthropic-standin';
+import { TOOL_NAMES } from '../server/src/agent/tool';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const vscode = installFakeVscode() as any;
@@ -288,5 +290,86 @@ describe('@dbe with the model picked in Copilot Chat (no Anthropic key)', () => 
     } finally {
       if (saved !== undefined) process.env.ANTHROPIC_API_KEY = saved;
     }
+  });
+});
+
+// ---- @dbe with an Anthropic key: the agent loop, its tool calls shown by VS Code ----
+
+describe('@dbe with an Anthropic key (the agent loop)', () => {
+  const stand = new StandIn();
+  const KEY = 'sk-ant-test-LM-0123456789';
+  before(async () => { await stand.start(); rec.config['dbEngineer.chat.baseUrl'] = stand.url; });
+  after(async () => { await stand.stop(); delete rec.config['dbEngineer.chat.baseUrl']; rec.secrets.clear(); });
+
+  async function ask(prompt: string) {
+    rec.secrets.set('dbEngineer.anthropicApiKey', KEY);
+    const md: string[] = [], progress: string[] = [];
+    const stream = { markdown: (t: string) => md.push(t), progress: (t: string) => progress.push(t), button: () => {} };
+    const res = await rec.participants.get('dbEngineer.dbe')!.handler({ prompt, model: fakeModel([() => [new LanguageModelTextPart('not me')]]), toolInvocationToken: 'TOKEN-2' }, { history: [] }, stream, token);
+    return { res, md, progress };
+  }
+
+  test('each tool_use goes through vscode.lm.invokeTool with the request\'s token; the tool_result carries the server\'s text', async () => {
+    rec.answers.set('dbEngineer/agentTool', (p: any) => ({ text: `plan for ${p.input.sql}: cost 248`, summary: 'explained the query: cost 248' }));
+    stand.reset((_q, res) => {
+      if (stand.requests.length === 1) void streamToolUse(res, [{ id: 'tu_1', name: 'explain_query', input: { sql: 'SELECT 1' } }], 'Measuring. ');
+      else void streamAnswer(res, ['Cost ', '248.']);
+    });
+    const { res, md, progress } = await ask('why slow?');
+    assert.equal(md.join(''), 'Measuring. \n\nCost 248.');
+    assert.deepEqual(invoked.map((i) => [i.name, i.options.toolInvocationToken, i.options.input]), [['dbe_explain_query', 'TOKEN-2', { sql: 'SELECT 1' }]]);
+    assert.equal(stand.requests.length, 2);
+    assert.deepEqual(stand.requests[0].body.tools.map((t: any) => t.name), [...TOOL_NAMES]);
+    const result = stand.requests[1].body.messages.at(-1).content.find((b: any) => b.type === 'tool_result');
+    assert.equal(result.tool_use_id, 'tu_1');
+    assert.equal(result.content, 'plan for SELECT 1: cost 248');
+    assert.ok(!result.is_error);
+    assert.ok(progress.includes('Explaining the query in the sandbox…'), JSON.stringify(progress));
+    assert.match(progress[1], /^Asking claude-[\w.-]+ with your Anthropic API key and DB Engineer's tools…$/);
+    assert.deepEqual(res.metadata.toolCalls, ['explain_query']);
+  });
+
+  test('write_migration declined in VS Code\'s confirmation: the model is told, nothing is written', async () => {
+    rec.answers.set('dbEngineer/agentTool', () => ({ text: 'proposed', summary: 'proposed', proposed: PROPOSED }));
+    confirmAnswer = false;
+    stand.reset((_q, res) => {
+      if (stand.requests.length === 1) void streamToolUse(res, [{ id: 'tu_w', name: 'write_migration', input: WRITE_INPUT }]);
+      else void streamAnswer(res, ['Not written.']);
+    });
+    await ask('write it');
+    assert.equal(rec.applied.length, 0);
+    const result = stand.requests[1].body.messages.at(-1).content.find((b: any) => b.type === 'tool_result');
+    assert.equal(result.content, 'write_migration did not run: The user cancelled the tool call.');
+    assert.equal(result.is_error, true);
+  });
+
+  test('an editor with the chat API but without vscode.lm tools: calls go straight to the server, and write_migration only proposes', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { toolForChat } = require('../client/src/agent/lm-tools') as typeof import('../client/src/agent/lm-tools');
+    const opts = { client: () => new lc.LanguageClient('x', 'x', {}, {}), documentUri: () => 'file:///ws/queries/q.sql' };
+    vscode.lm = undefined;
+    try {
+      rec.answers.set('dbEngineer/agentTool', (p: any) => (p.name === 'write_migration' ? { text: 'proposed', summary: 'proposed', proposed: PROPOSED } : { text: 'orders, users', summary: 'listed 2 tables' }));
+      assert.deepEqual(await toolForChat('list_tables', {}, undefined, token as any, opts), { text: 'orders, users', summary: 'listed 2 tables' });
+      const w = await toolForChat('write_migration', WRITE_INPUT, undefined, token as any, opts);
+      assert.equal(w.isError, true);
+      assert.match(w.text, /^Not written: this editor cannot ask the user to confirm files here\. Proposed: migrations\/006_add_orders_customer_index\.sql, /);
+      assert.equal(rec.applied.length, 0);
+      assert.equal(invoked.length, 0);
+    } finally {
+      vscode.lm = lm;
+    }
+  });
+
+  test('a server failure reaches the model as an error result with the server\'s line', async () => {
+    rec.answers.set('dbEngineer/agentTool', () => ({ text: 'There is no table "nope".', summary: 'describe_table: no such table', isError: true }));
+    stand.reset((_q, res) => {
+      if (stand.requests.length === 1) void streamToolUse(res, [{ id: 'tu_d', name: 'describe_table', input: { table: 'nope' } }]);
+      else void streamAnswer(res, ['No such table.']);
+    });
+    await ask('describe nope');
+    const result = stand.requests[1].body.messages.at(-1).content.find((b: any) => b.type === 'tool_result');
+    assert.equal(result.content, 'There is no table "nope".');
+    assert.equal(result.is_error, true);
   });
 });

@@ -117,8 +117,9 @@ function registerChat(context: vscode.ExtensionContext): void {
       }
     }),
   );
-  registerParticipant(context, host);
-  registerLmTools(context, { client: () => client, documentUri: () => host.editor()?.document.uri.toString() });
+  const tools = { client: () => client, documentUri: () => host.editor()?.document.uri.toString() };
+  registerParticipant(context, host, tools);
+  registerLmTools(context, tools);
 }
 
 /** Asks the server for the active SQL file's dialect (and why) for the status bar item. */

@@ -7,10 +7,12 @@
 import * as vscode from 'vscode';
 import type { HistoryTurn } from '../../../server/src/chat/client';
 import { TOOL_NAMES } from '../../../server/src/agent/tool';
+import { DEFAULT_MAX_TOOL_CALLS } from '../../../server/src/agent/loop';
 import { agentToolName } from './lm-names';
 import { invocationMessage } from './lm-tools';
 
-export const MAX_LM_TOOL_CALLS = 8;
+/** The same bound as the Anthropic loop's. */
+export const MAX_LM_TOOL_CALLS = DEFAULT_MAX_TOOL_CALLS;
 
 export interface LmChatOptions {
   /** request.model */

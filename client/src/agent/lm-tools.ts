@@ -93,6 +93,45 @@ export async function createProposedFiles(p: Proposed): Promise<{ written: boole
     : { written: false, text: `Not written: VS Code could not create ${list} (nothing was created).` };
 }
 
+/** The last answer of each (tool, input) our invoke gave, for toolForChat (same extension host). */
+const lastAnswers = new Map<string, LoopToolResult>();
+const answerKey = (tool: string, input: unknown) => `${tool}\u0000${JSON.stringify(input ?? {})}`;
+
+/** A tool's answer as the agent loop (server/src/agent/loop.ts) takes it. */
+export interface LoopToolResult { text: string; summary: string; isError?: boolean }
+
+/**
+ * One tool call of @dbe's Anthropic turn (runAgentTurn's callTool): through vscode.lm.invokeTool with
+ * the chat request's token where our tool is registered, so VS Code shows the call and asks before
+ * write_migration writes; else straight to the language server, where write_migration only proposes.
+ * Never rejects.
+ */
+export async function toolForChat(name: string, input: unknown, toolInvocationToken: unknown, token: vscode.CancellationToken, o: LmToolsOptions): Promise<LoopToolResult> {
+  const lm = (vscode as any).lm;
+  const lmName = lmToolName(name);
+  if (typeof lm?.invokeTool === 'function' && (lm.tools ?? []).some((t: { name: string }) => t.name === lmName)) {
+    const key = answerKey(name, input ?? {});
+    try {
+      const r = await lm.invokeTool(lmName, { input: input ?? {}, toolInvocationToken }, token);
+      const text = (Array.isArray(r?.content) ? r.content : []).map((p: any) => (typeof p?.value === 'string' ? p.value : '')).join('');
+      // our invoke (below) left its summary and error flag here: the Language Model result has neither
+      const seen = lastAnswers.get(key);
+      return { text: text || `${name} gave no result.`, summary: seen?.summary ?? name, ...(seen?.isError ? { isError: true } : {}) };
+    } catch (e) {
+      // the user declined the confirmation, or cancelled
+      const msg = String((e as Error)?.message ?? e).split('\n')[0].slice(0, 300);
+      return { text: `${name} did not run: ${msg}`, summary: `${name}: did not run`, isError: true };
+    } finally {
+      lastAnswers.delete(key);
+    }
+  }
+  const a = await callAgentTool(o.client(), name, input, o.documentUri(), token);
+  if (a.proposed) {
+    return { text: `Not written: this editor cannot ask the user to confirm files here. Proposed: ${a.proposed.files.map((f) => f.path).join(', ')}. Show the user the SQL to save.`, summary: `${name}: proposed only`, isError: true };
+  }
+  return { text: a.text, summary: a.summary, ...(a.isError ? { isError: true } : {}) };
+}
+
 export interface LmToolsOptions {
   client(): LanguageClient | undefined;
   /** The document the conversation is about (the active SQL editor's), as a URI string. */
@@ -118,7 +157,11 @@ export function registerLmTools(context: vscode.ExtensionContext, o: LmToolsOpti
 export function lmTool(tool: string, o: LmToolsOptions): { prepareInvocation(opts: any, token: vscode.CancellationToken): Promise<any>; invoke(opts: any, token: vscode.CancellationToken): Promise<any> } {
   // write_migration: the proposal the user confirmed, by its input, until invoke creates it
   const confirmed = new Map<string, Proposed>();
-  const result = (text: string) => new (vscode as any).LanguageModelToolResult([new (vscode as any).LanguageModelTextPart(text)]);
+  const answer = (input: unknown, text: string, summary: string, isError?: boolean) => {
+    lastAnswers.set(answerKey(tool, input), { text, summary, ...(isError ? { isError: true } : {}) });
+    if (lastAnswers.size > 50) lastAnswers.delete(lastAnswers.keys().next().value as string);
+    return new (vscode as any).LanguageModelToolResult([new (vscode as any).LanguageModelTextPart(text)]);
+  };
   return {
     async prepareInvocation(opts: any, token: vscode.CancellationToken) {
       const message = invocationMessage(tool, opts?.input);
@@ -135,17 +178,19 @@ export function lmTool(tool: string, o: LmToolsOptions): { prepareInvocation(opt
     },
     async invoke(opts: any, token: vscode.CancellationToken) {
       if (tool === 'write_migration' && !vscode.workspace.isTrusted) {
-        return result('Not written: the workspace is in Restricted Mode, where DB Engineer creates no files. Give the user the SQL to save themselves, or ask them to trust the workspace.');
+        return answer(opts?.input, 'Not written: the workspace is in Restricted Mode, where DB Engineer creates no files. Give the user the SQL to save themselves, or ask them to trust the workspace.', 'write_migration: off in Restricted Mode', true);
       }
       const a = await callAgentTool(o.client(), tool, opts?.input, o.documentUri(), token);
-      if (tool !== 'write_migration' || !a.proposed || a.isError) return result(a.text);
+      if (tool !== 'write_migration' || !a.proposed || a.isError) return answer(opts?.input, a.text, a.summary, a.isError);
       const key = JSON.stringify(opts?.input ?? {});
       const shown = confirmed.get(key);
       confirmed.delete(key);
-      if (!shown) return result(`Not written: the files were not shown to the user for confirmation. Proposed: ${a.proposed.files.map((f) => f.path).join(', ')}.`);
-      if (!sameProposal(shown, a.proposed)) return result(`Not written: the proposed files changed after the user confirmed them (another migration appeared?). Call ${lmToolName('write_migration')} again.`);
-      if (token?.isCancellationRequested) return result('Cancelled by the user; nothing was written.');
-      return result((await createProposedFiles(a.proposed)).text);
+      const notWritten = (text: string) => answer(opts?.input, text, 'write_migration: not written', true);
+      if (!shown) return notWritten(`Not written: the files were not shown to the user for confirmation. Proposed: ${a.proposed.files.map((f) => f.path).join(', ')}.`);
+      if (!sameProposal(shown, a.proposed)) return notWritten(`Not written: the proposed files changed after the user confirmed them (another migration appeared?). Call ${lmToolName('write_migration')} again.`);
+      if (token?.isCancellationRequested) return notWritten('Cancelled by the user; nothing was written.');
+      const w = await createProposedFiles(a.proposed);
+      return w.written ? answer(opts?.input, w.text, `wrote ${a.proposed.files.map((f) => f.path).join(', ')}`) : notWritten(w.text);
     },
   };
 }

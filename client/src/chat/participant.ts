@@ -4,14 +4,16 @@
 // picked in Copilot Chat (request.model) and DB Engineer's Language Model tools (../agent/lm-chat.ts).
 import * as vscode from 'vscode';
 import { answerWithPickedModel, MAX_LM_TOOL_CALLS } from '../agent/lm-chat';
-import { askStream, ChatError, type HistoryTurn } from '../../../server/src/chat/client';
+import { ChatError, type HistoryTurn } from '../../../server/src/chat/client';
+import { runAgentTurn } from '../../../server/src/agent/loop';
+import { invocationMessage, toolForChat, type LmToolsOptions } from '../agent/lm-tools';
 import { expandSlash } from '../../../server/src/chat/commands';
 import { FALLBACK_PERSONA, withDialect } from '../../../server/src/chat/persona-source';
 import type { EditorChatHost } from './host';
 
 export const PARTICIPANT_ID = 'dbEngineer.dbe';
 
-export function registerParticipant(context: vscode.ExtensionContext, host: EditorChatHost): void {
+export function registerParticipant(context: vscode.ExtensionContext, host: EditorChatHost, tools: LmToolsOptions): void {
   const chat = (vscode as any).chat;
   if (!chat || typeof chat.createChatParticipant !== 'function') return;
   const handler = async (request: any, chatContext: any, stream: any, token: vscode.CancellationToken) => {
@@ -34,15 +36,18 @@ export function registerParticipant(context: vscode.ExtensionContext, host: Edit
         if (r.cut === 'tool_limit' && !token.isCancellationRequested) stream.markdown(`\n\n_DB Engineer stopped the tool calls at the limit of ${MAX_LM_TOOL_CALLS} a turn; the answer uses what they found._`);
         return { metadata: { model: r.model, toolCalls: r.toolCalls.map((c) => c.name) } };
       }
-      stream.progress(`Asking ${s.model} with your Anthropic API key…`);
-      const result = await askStream({
+      stream.progress(`Asking ${s.model} with your Anthropic API key and DB Engineer's tools…`);
+      const result = await runAgentTurn({
         apiKey, baseURL: s.baseURL, model: s.model, maxTokens: s.maxTokens,
         system: withDialect(persona, ctx.dialect), context: ctx.text, question: expanded.question, history: historyOf(chatContext), signal: ctl.signal,
+        callTool: (name, input) => toolForChat(name, input, request.toolInvocationToken, token, tools),
         onText: (t) => stream.markdown(t),
         onRetry: (r) => stream.progress(r.message),
+        onStep: (st) => { if (st.state === 'running') stream.progress(invocationMessage(st.tool, st.input)); },
       });
+      if (result.notice && !token.isCancellationRequested) stream.markdown(`\n\n_${result.notice}_`);
       const u = result.usage;
-      return { metadata: { model: s.model, usage: { input: u.input_tokens, output: u.output_tokens, cacheRead: u.cache_read_input_tokens } } };
+      return { metadata: { model: result.model || s.model, toolCalls: result.steps.map((st) => st.tool), usage: { input: u.input_tokens, output: u.output_tokens, cacheRead: u.cache_read_input_tokens } } };
     } catch (e) {
       if (token.isCancellationRequested) return {};
       if (isLmError(e)) return { errorDetails: { message: `The selected model could not answer: ${String((e as Error).message).split('\n')[0]}` } };
