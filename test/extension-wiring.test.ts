@@ -102,6 +102,13 @@ describe('extension wiring', () => {
     assert.equal(created[0].op, 'create');
     assert.match(created[0].uri, /\/ws\/\d{14}_add_orders_index\.sql$/);
     assert.match(created[1].text, /CREATE INDEX CONCURRENTLY/);
+    // with the answer it came from: its rollback block is kept (no down files here: a comment at the end), never over a file
+    const answer = 'Index it:\n\n```sql\n-- add orders index\nCREATE INDEX CONCURRENTLY i ON t (a);\n```\n\nRollback:\n\n```sql\nDROP INDEX CONCURRENTLY IF EXISTS i;\n```\n';
+    await v.receive({ type: 'code', action: 'saveMigration', code: '-- add orders index\nCREATE INDEX CONCURRENTLY i ON t (a);', lang: 'sql', answer, block: 0 });
+    const withDown = rec.applied.at(-1);
+    assert.deepEqual(withDown.map((o: any) => o.op), ['create', 'insert']);
+    assert.deepEqual(withDown[0].opts, { overwrite: false, ignoreIfExists: false });
+    assert.match(withDown[1].text, /CREATE INDEX CONCURRENTLY i ON t \(a\);\n\n-- Rollback, as the assistant proposed it\.[^]*\n-- DROP INDEX CONCURRENTLY IF EXISTS i;\n$/);
   });
 
   test('Ask DB Engineer about a finding: the context request carries the rule and range, the input is prefilled', async () => {

@@ -76,6 +76,12 @@ describe('chat webview in a DOM', () => {
     (answer.querySelector('button[data-action="insert"]') as HTMLButtonElement).click();
     assert.deepEqual(v.posted.at(-1), { type: 'code', action: 'insert', code: 'CREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);', lang: 'sql' });
     assert.equal(v.button('Send')!.disabled, false, 'not busy after done');
+    // Save as migration sends the answer and the block's place in it (the host finds its rollback block there)
+    (answer.querySelector('button[data-action="saveMigration"]') as HTMLButtonElement).click();
+    assert.deepEqual(v.posted.at(-1), {
+      type: 'code', action: 'saveMigration', code: 'CREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);', lang: 'sql',
+      answer: 'Add an index:\n\n```sql\nCREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);\n```\n', block: 0,
+    });
   });
 
   test('hostile model output renders inert: no script, no event handler, no javascript: link', async () => {

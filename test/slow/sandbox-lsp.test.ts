@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { Worker } from 'node:worker_threads';
+import { CHAT_CONTEXT_REQUEST, type ChatContextResult } from '../../server/src/lsp/chat-protocol';
 import { fileUri, LspClient } from '../lspClient';
 import type { FromWorker, WorkerData } from '../../server/src/sandbox/worker-protocol';
 import type { ExplainResult } from '../../server/src/lsp/explain-protocol';
@@ -99,6 +100,10 @@ describe('sandbox in the language server', () => {
     assert.equal(rejected.ok, false);
     assert.equal((rejected as any).kind, 'rejected');
     assert.match((rejected as any).message, /column "full_name" does not exist/);
+    // the chat asked about the query file gets PostgreSQL's error with its findings (chat/context.ts)
+    const ctx = await client.conn.sendRequest<ChatContextResult>(CHAT_CONTEXT_REQUEST, { uri: q });
+    assert.match(ctx.text, /- line 3 \[error\] postgres-error: .*column "full_name" does not exist/);
+    assert.match(ctx.text, /PostgreSQL's own errors from replaying the project's migrations in DB Engineer's sandbox/);
     // the fix: rename in the query, save
     const fixed = client.text(q).replace('full_name', 'display_name');
     await client.change(q, fixed);

@@ -10,7 +10,7 @@ import { CHAT_CONTEXT_REQUEST, type ChatContextResult } from '../../../server/sr
 import { listPersonas, type Persona } from '../../../server/src/persona';
 import type { CodeAction } from './protocol';
 import type { ChatHost, ChatSettings, ContextTarget, StoredChat } from './session';
-import { nextMigrationName } from './new-migration';
+import { planSaveMigration } from '../../../server/src/chat/save-migration';
 
 export const SECRET_KEY = 'dbEngineer.anthropicApiKey';
 const CHAT_STATE_KEY = 'dbEngineer.chat';
@@ -90,7 +90,7 @@ export class EditorChatHost implements ChatHost {
   async setKey(): Promise<void> { await vscode.commands.executeCommand('dbEngineer.setApiKey'); }
   async manageTrust(): Promise<void> { await vscode.commands.executeCommand(MANAGE_TRUST_COMMAND); }
 
-  async code(action: CodeAction, code: string, lang?: string): Promise<void> {
+  async code(action: CodeAction, code: string, lang?: string, extra?: { answer?: string; block?: number }): Promise<void> {
     const text = code.endsWith('\n') ? code : `${code}\n`;
     switch (action) {
       case 'copy':
@@ -120,36 +120,35 @@ export class EditorChatHost implements ChatHost {
           void vscode.window.showInformationMessage(`DB Engineer: only SQL blocks can be saved as a migration (this one is ${lang}).`);
           return;
         }
-        await this.saveMigration(text);
+        await this.saveMigration(code, extra);
         return;
       }
     }
   }
 
-  private async saveMigration(sql: string): Promise<void> {
+  private async saveMigration(code: string, extra?: { answer?: string; block?: number }): Promise<void> {
     const folder = await this.migrationsFolder();
     if (!folder) { void vscode.window.showInformationMessage('DB Engineer: open a folder (or a migration file) to save a migration into.'); return; }
     let entries: string[] = [];
     try {
       entries = (await vscode.workspace.fs.readDirectory(folder)).map(([n, t]) => (t & vscode.FileType.Directory ? `${n}/` : n));
     } catch { /* a new folder: plain name */ }
-    const title = firstComment(sql) ?? 'dbe_suggestion';
-    const name = nextMigrationName(entries, title);
-    const up = vscode.Uri.joinPath(folder, ...name.up.split('/'));
+    // the plan (names, the rollback's place) is the server's, editor-free: chat/save-migration.ts
+    const plan = planSaveMigration({ code, answer: extra?.answer, block: extra?.block, entries, now: new Date() });
     const edit = new vscode.WorkspaceEdit();
     const meta = { label: 'DB Engineer: new migration', needsConfirmation: false };
-    edit.createFile(up, { ignoreIfExists: false }, meta);
-    edit.insert(up, new vscode.Position(0, 0), sql, meta);
-    if (name.down) {
-      const down = vscode.Uri.joinPath(folder, ...name.down.split('/'));
-      edit.createFile(down, { ignoreIfExists: true }, meta);
-      edit.insert(down, new vscode.Position(0, 0), '-- Rollback of the migration next to this file: write the statements that undo it.\n', meta);
-    }
+    const uris = plan.files.map((f) => vscode.Uri.joinPath(folder, ...f.path.split('/')));
+    plan.files.forEach((f, i) => {
+      // never over an existing file: the edit fails as a whole instead
+      edit.createFile(uris[i], { overwrite: false, ignoreIfExists: false }, meta);
+      edit.insert(uris[i], new vscode.Position(0, 0), f.text, meta);
+    });
     if (!(await vscode.workspace.applyEdit(edit))) {
-      void vscode.window.showErrorMessage(`DB Engineer: could not create ${name.up}.`);
+      void vscode.window.showErrorMessage(`DB Engineer: could not create ${plan.files.map((f) => f.path).join(' and ')} (nothing was written; does one exist already?).`);
       return;
     }
-    await vscode.window.showTextDocument(up);
+    void vscode.window.showInformationMessage(`DB Engineer: new migration ${plan.summary}.`);
+    await vscode.window.showTextDocument(uris[0]);
   }
 
   private async migrationsFolder(): Promise<vscode.Uri | undefined> {
@@ -171,7 +170,3 @@ export class EditorChatHost implements ChatHost {
   }
 }
 
-function firstComment(sql: string): string | undefined {
-  const m = /^\s*--\s*(.+)$/m.exec(sql);
-  return m ? m[1].trim() : undefined;
-}

@@ -27,7 +27,8 @@ export type FromWebview =
   | { type: 'stop' }
   | { type: 'newChat' }
   | { type: 'pickPersona'; name: string }
-  | { type: 'code'; action: CodeAction; code: string; lang?: string }
+  /** answer / block (Save as migration): the answer's markdown and which fenced block of it, so its rollback block is found. */
+  | { type: 'code'; action: CodeAction; code: string; lang?: string; answer?: string; block?: number }
   | { type: 'setKey' }
   /** Restricted Mode: open VS Code's workspace trust editor. */
   | { type: 'manageTrust' }
@@ -43,7 +44,8 @@ export function isFromWebview(m: unknown): m is FromWebview {
     case 'ready': case 'stop': case 'newChat': case 'setKey': case 'retry': case 'manageTrust': return true;
     case 'send': return str(x.text, 20_000) && x.text.trim().length > 0;
     case 'pickPersona': return str(x.name, 200);
-    case 'code': return ['copy', 'insert', 'saveMigration', 'applyEdit'].includes(x.action as string) && str(x.code) && (x.lang === undefined || str(x.lang, 40));
+    case 'code': return ['copy', 'insert', 'saveMigration', 'applyEdit'].includes(x.action as string) && str(x.code) && (x.lang === undefined || str(x.lang, 40))
+      && (x.answer === undefined || str(x.answer)) && (x.block === undefined || (Number.isInteger(x.block) && (x.block as number) >= 0 && (x.block as number) < 10_000));
     default: return false;
   }
 }

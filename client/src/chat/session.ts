@@ -27,7 +27,8 @@ export interface ChatHost {
   trusted(): boolean;
   loadChat(): StoredChat | undefined;
   saveChat(chat: StoredChat): void;
-  code(action: CodeAction, code: string, lang?: string): Promise<void>;
+  /** extra (Save as migration): the answer the block is in and its index, for the rollback block. */
+  code(action: CodeAction, code: string, lang?: string, extra?: { answer?: string; block?: number }): Promise<void>;
   setKey(): Promise<void>;
   /** Restricted Mode: VS Code's trust editor (workbench.trust.manage). */
   manageTrust?(): Promise<void>;
@@ -66,7 +67,7 @@ export class ChatSession {
       case 'pickPersona': this.pickPersona(m.name); return;
       case 'setKey': await this.host.setKey(); return;
       case 'manageTrust': await this.host.manageTrust?.(); return;
-      case 'code': await this.host.code(m.action, m.code, m.lang); return;
+      case 'code': await this.host.code(m.action, m.code, m.lang, m.answer !== undefined || m.block !== undefined ? { answer: m.answer, block: m.block } : undefined); return;
     }
   }
 

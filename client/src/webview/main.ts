@@ -312,7 +312,12 @@ conversation.addEventListener('click', (e) => {
   if (action !== 'copy' && action !== 'insert' && action !== 'saveMigration' && action !== 'applyEdit') return;
   const code = block.querySelector('pre > code')?.textContent ?? '';
   const lang = block.dataset.lang || undefined;
-  post({ type: 'code', action, code, lang });
+  if (action === 'saveMigration') {
+    // the answer and the block's place in it: the host finds the block's rollback there (chat/save-migration.ts)
+    const turn = turns.find((t) => t.body.contains(block));
+    const index = turn ? [...turn.body.querySelectorAll('div.code')].indexOf(block) : -1;
+    post({ type: 'code', action, code, lang, ...(turn ? { answer: turn.text } : {}), ...(index >= 0 ? { block: index } : {}) });
+  } else post({ type: 'code', action, code, lang });
   if (action === 'copy') {
     const old = b.textContent;
     b.textContent = 'Copied';

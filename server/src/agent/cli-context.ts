@@ -8,6 +8,7 @@ import { addProjectFiles } from '../cli/lint-project';
 import { Project } from '../engine/project';
 import { cliAgentSandbox } from '../sandbox/agent';
 import { initParser } from '../sql/parse';
+import { cliLiveAccess } from './live-access';
 import type { AgentSandbox, ToolContext, WriteRequest } from './tool';
 
 export interface CliToolContext extends ToolContext {
@@ -21,6 +22,16 @@ export interface CliContextOptions {
   /** .dbe.json elsewhere than the root. */
   config?: string;
   cwd: string;
+  /**
+   * The live database for slow_queries and health (read-only): --database as `dbe slow` takes it;
+   * without it DBE_DATABASE_URL, then .dbe.json "database". None: the live tools say how to set one.
+   */
+  database?: string;
+  /** `--trust-config-database`: a .dbe.json URL may get the password (as for `dbe slow`). */
+  trustConfigDatabase?: boolean;
+  statementTimeoutMs?: number;
+  /** PGPASSWORD, DBE_DATABASE_URL... (tests); default process.env. */
+  env?: NodeJS.ProcessEnv;
   /** Asks the user (a terminal prompt, an MCP flag); undefined: write_migration only proposes. */
   confirm?(req: WriteRequest): Promise<boolean>;
   signal?: AbortSignal;
@@ -57,7 +68,7 @@ export async function cliToolContext(o: CliContextOptions): Promise<CliToolConte
         validate: (up, down) => lazy().validate(up, down),
       },
     }),
-    liveOff: 'no live database is configured for the agent',
+    ...cliLiveAccess({ database: o.database, config: spec.config, trustConfigDatabase: o.trustConfigDatabase, statementTimeoutMs: o.statementTimeoutMs, env: o.env }),
     signal: o.signal,
     close: async () => { await sandbox?.close(); },
   };

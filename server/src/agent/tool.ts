@@ -117,6 +117,8 @@ export interface SandboxCompare extends SandboxBasis {
 export interface StatementError { statement: string; message: string }
 
 export interface SandboxValidate extends SandboxBasis {
+  /** The check could not run (the replay failed, the sandbox stopped or is closed): nothing below is known. */
+  error?: string;
   /** The up migration's failing statement, if any (then nothing after it ran). */
   upError?: StatementError;
   downError?: StatementError;

@@ -4,6 +4,7 @@
 import type { Statement } from '../model';
 import type { Column, Index, Schema, Table } from '../schema';
 import { lex } from '../dialects/mysql/lex';
+import { withoutComments } from './sql-text';
 import type { DialectChoice } from '../dialects/types';
 
 /** "Dialect: MySQL 8 (\"dialect\" in .dbe.json)": the first line of a MySQL file's context. */
@@ -59,7 +60,7 @@ function columnDdl(c: Column): string {
   if (my.collation) bits.push(`COLLATE ${my.collation}`);
   if (my.generated) bits.push(`/* generated column, ${my.generated.toUpperCase()} */`);
   bits.push(c.notNull ? 'NOT NULL' : 'NULL');
-  if (my.default !== undefined) bits.push(`DEFAULT ${oneLine(my.default, 120)}`);
+  if (my.default !== undefined) bits.push(`DEFAULT ${oneLine(withoutComments(my.default, true), 120)}`);
   else if (c.hasDefault && !my.autoIncrement && !my.generated) bits.push('DEFAULT /* set */');
   if (my.onUpdate) bits.push(`ON UPDATE ${my.onUpdate}`);
   if (my.autoIncrement) bits.push('AUTO_INCREMENT');

@@ -12,7 +12,8 @@ import { catalogFile, hasMigrations, readCatalog, type CatalogSnapshot } from '.
 import { LiveError, LiveSession, parseDatabaseUrl, passwordWithheld, redactUrl, resolveDatabaseUrl } from '../live/connect';
 import { isMySqlUrl } from '../live/mysql/connect';
 import { actuals, explainLive } from '../live/explain';
-import { formatHealth, PRINCIPLE, serverChecks, worst, type HealthCheck, type HealthReport } from '../live/health';
+import { formatHealth, PRINCIPLE, serverChecks, worst, type HealthReport } from '../live/health';
+import { catalogFindings } from '../live/catalog-findings';
 import { judgeQueries, topStatements, type SlowOrder } from '../live/slow';
 import type { Finding, Statement } from '../model';
 import { formatPlan, walkPlan } from '../sandbox/plan';
@@ -230,23 +231,7 @@ export async function slowCommand(o: SlowOptions, io: Io): Promise<number> {
   return 0;
 }
 
-/** The schema rules over the live catalog alone: findings about the database's own objects. */
-export function catalogFindings(snapshot: CatalogSnapshot, config: Config | undefined): HealthCheck {
-  const project = new Project(config);
-  project.setBase(catalogFile(snapshot));
-  project.analyze();
-  const file = catalogFile(snapshot);
-  const items = project.baseFindings.map((f) => {
-    const stmt = file.statements.find((s) => s.start <= f.start && f.start < s.end);
-    return { rule: f.rule, severity: f.severity, message: f.message, object: stmt?.text.split('\n')[0].slice(0, 160) };
-  });
-  const v = items.some((f) => f.severity === 'error' || f.severity === 'warning') ? 'warning' : 'ok';
-  return {
-    id: 'schema', title: 'Schema design (the static rules over the live catalog)', verdict: v, value: items.length,
-    summary: items.length ? `${items.length} finding${items.length === 1 ? '' : 's'} about the database's own objects` : 'the schema rules find nothing in the catalog',
-    items,
-  };
-}
+export { catalogFindings } from '../live/catalog-findings';
 
 /** `dbe health`: the monitoring checks, one verdict each; exit 1 when one is CRITICAL. */
 export async function healthCommand(o: HealthOptions, io: Io): Promise<number> {

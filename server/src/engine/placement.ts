@@ -172,10 +172,14 @@ function gooseBlocks(sql: string): string {
   return out + sql.slice(at);
 }
 
-/** The edits that put `plan` into the project (files in migration order). */
-export function placeMigration(files: readonly SourceFile[], plan: MigrationPlan): Placement {
+/**
+ * The edits that put `plan` into the project (files in migration order). `newFile`: a new migration
+ * even when the folder holds only one file so far (the agent's write_migration never edits a file);
+ * the quick fixes leave it off and edit a lone file in place.
+ */
+export function placeMigration(files: readonly SourceFile[], plan: MigrationPlan, o: { newFile?: boolean } = {}): Placement {
   const folder = migrationFolder(files);
-  if (!folder || files.length < 2) {
+  if (!folder || (files.length < 2 && !o.newFile)) {
     return { edits: [insertAfterStatement(plan.anchor, plan.up)], mode: 'inline', convention: folder?.convention ?? 'plain', path: plan.anchor.file.path };
   }
   return placeInFolder(folder, plan, toolOf(files, folder.dir)).placement;

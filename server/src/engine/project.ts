@@ -590,6 +590,34 @@ export class Project {
     return out;
   }
 
+  /**
+   * A copy of the project to judge a change in (the agent's lint_sql and validate_migration) without
+   * touching this one: same configuration, base, sqitch plans and disk facts. Each file is a shallow
+   * copy with its own statements (ordering writes roles onto a file and rules read `stmt.file`, so
+   * sharing them would leak the copy's order into this project); text, line index, split and parses
+   * are shared, read-only. Rebuilding the files instead (split and cached parses) cost 10-50 times
+   * more (docs/decisions/0038-agent-schema-tools.md).
+   */
+  fork(): Project {
+    const q = new Project(this.config, this.relPath);
+    q.partialSchema = this.partialSchema;
+    q.base = this.base;
+    q.baseWhen = this.baseWhen;
+    q.hint = this.hint;
+    for (const [k, v] of this.sqitchPlans) q.sqitchPlans.set(k, v);
+    for (const k of this.createdByFix) q.createdByFix.add(k);
+    for (const f of this.files.values()) {
+      const disk = this.disk.get(f.path);
+      if (disk) q.disk.set(f.path, disk);
+      const copy: SourceFile = { ...f, statements: [] };
+      copy.statements = f.statements.map((st) => ({ ...st, file: copy }));
+      q.put(q.mark(copy));
+    }
+    q.rehint();
+    q.invalidate();
+    return q;
+  }
+
   /** The MySQL grammar's verdict on a statement of a MySQL file (undefined: none, or not known yet). */
   private mySqlError(stmt: Statement): { message: string; offset: number; length?: number } | undefined {
     if (stmt.file.dialect.family !== 'mysql' || stmt.templated) return undefined;

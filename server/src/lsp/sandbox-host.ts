@@ -25,7 +25,7 @@ import { evidenceRequests, withEvidence, type EvidenceRequest } from '../sandbox
 import { sandboxInput } from '../sandbox/input';
 import { ceilingFromNow, START_MEMORY_MB, watchMemory } from '../sandbox/limits';
 import { defaultWorkerFile as workerFileBeside } from '../sandbox/runner';
-import type { ExplainStatement, FromWorker, ToWorker, WorkerData, WorkerExplained } from '../sandbox/worker-protocol';
+import type { ExplainStatement, FromWorker, ToWorker, WorkerCompared, WorkerData, WorkerExplained, WorkerValidated } from '../sandbox/worker-protocol';
 import type { Folder } from './folder';
 import type { DbeServer } from './server';
 import type { SandboxStatus } from './status-protocol';
@@ -95,6 +95,9 @@ export interface ExplainAnswer extends WorkerExplained {
   replayFailures: number;
 }
 
+/** The generated rows the worker's database holds: per table asked, tables filled, tables. */
+export interface AgentData { rowsPerTable: number; filled: number; tables: number }
+
 /** Why the sandbox has not started: nothing asked for it yet. */
 export const WAITING = 'not started: it starts when a SQL file of the workspace is opened';
 
@@ -135,6 +138,8 @@ export class SandboxHost {
   private readonly evidence = new Map<Folder, Map<string, KeptEvidence>>();
   /** The folder whose replayed database the worker holds (for Explain). */
   private live: Folder | undefined;
+  /** The generated rows in the worker's database since its last replay (undefined: none yet). */
+  private liveData: AgentData | undefined;
   private timeoutReported = false;
   /** Folders whose MySQL files the log already said are left out of the replay (said once). */
   private readonly saidMySql = new WeakSet<Folder>();
@@ -302,6 +307,63 @@ export class SandboxHost {
     });
   }
 
+  /**
+   * Before an agent's request: the worker holds the folder's replay (replayed first when it changed)
+   * and its tables hold generated rows (dbEngineer.sandbox.rows, at most .dbe.json's sandbox.rows),
+   * filled once per replay unless the evidence phase already did. Runs on the chain.
+   */
+  private async agentReady(folder: Folder): Promise<AgentData | undefined> {
+    const off = this.offReason(folder);
+    if (off) throw new SandboxUnavailable(`The sandbox is off: ${off}.`);
+    if (this.dirty.has(folder) || this.live !== folder || !this.worker) {
+      this.dirty.delete(folder);
+      await this.runFolder(folder);
+      if (this.live !== folder) throw new SandboxUnavailable(`The sandbox could not replay the migrations: ${this.status.reason ?? 'unknown reason'}.`);
+    }
+    const rows = Math.min(this.server.settings.sandbox.rows, folder.project.config.sandboxRows);
+    if (this.liveData === undefined && rows > 0) {
+      const reply = await this.request({ type: 'evidence', id: this.nextId++, rows, requests: [], generation: Atomics.load(this.wanted, 0) }, this.limitMs(), 'evidence');
+      if (reply.type === 'evidenced' && !reply.result.superseded && reply.result.data && !reply.result.data.error) {
+        this.liveData = { rowsPerTable: reply.result.data.rowsPerTable, filled: reply.result.data.filled, tables: reply.result.data.tables };
+      }
+    }
+    return this.liveData;
+  }
+
+  /** The agent's explain_query: the plan of one query (text prepared by sandbox/agent.ts). */
+  agentExplain(folder: Folder, sql: string, params: boolean): Promise<ExplainAnswer & { data?: AgentData }> {
+    return this.enqueue(async () => {
+      const data = await this.agentReady(folder);
+      const reply = await this.request({ type: 'explain', id: this.nextId++, path: 'query', stmt: { start: 0, end: sql.length, text: sql, params } }, this.limitMs(), 'explain');
+      if (reply.type === 'failed') throw new SandboxUnavailable(`The sandbox failed: ${reply.message}`);
+      if (reply.type !== 'explained') throw new SandboxUnavailable('The sandbox worker answered out of turn.');
+      return { ...reply.result, replayFailures: this.failures.get(folder) ?? 0, data };
+    });
+  }
+
+  /** The agent's compare_index: the query's plan without and with the index, rolled back. */
+  agentCompare(folder: Folder, sql: string, params: boolean, create: string): Promise<WorkerCompared & { replayFailures: number; data?: AgentData }> {
+    return this.enqueue(async () => {
+      const data = await this.agentReady(folder);
+      const reply = await this.request({ type: 'compare', id: this.nextId++, sql, params, create }, this.limitMs(), 'explain');
+      if (reply.type === 'failed') throw new SandboxUnavailable(`The sandbox failed: ${reply.message}`);
+      if (reply.type !== 'compared') throw new SandboxUnavailable('The sandbox worker answered out of turn.');
+      return { ...reply.result, replayFailures: this.failures.get(folder) ?? 0, data };
+    });
+  }
+
+  /** The agent's validate_migration: up then down in a transaction that is rolled back, with the catalog compared. */
+  agentValidate(folder: Folder, up: string[], down: string[] | undefined): Promise<WorkerValidated & { replayFailures: number; data?: AgentData }> {
+    return this.enqueue(async () => {
+      const data = await this.agentReady(folder);
+      const reply = await this.request({ type: 'validate', id: this.nextId++, up, ...(down ? { down } : {}) }, this.limitMs(), 'validate');
+      if (reply.type === 'failed') throw new SandboxUnavailable(`The sandbox failed: ${reply.message}`);
+      if (reply.type !== 'validated') throw new SandboxUnavailable('The sandbox worker answered out of turn.');
+      if (reply.result.tainted) { this.live = undefined; this.liveData = undefined; } // replayed again before the next answer
+      return { ...reply.result, replayFailures: this.failures.get(folder) ?? 0, data };
+    });
+  }
+
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -374,6 +436,7 @@ export class SandboxHost {
       return;
     }
     this.live = folder;
+    this.liveData = undefined;
     this.timeoutReported = false;
     const byFile = new Map<string, Finding[]>();
     for (const f of reply.findings) (byFile.get(f.path) ?? byFile.set(f.path, []).get(f.path)!).push(f);
@@ -444,6 +507,7 @@ export class SandboxHost {
     }
     const r = reply.result;
     if (r.superseded) { this.setStatus({ ...ready, evidence: undefined }); return; }
+    if (r.data && !r.data.error && rows > 0) this.liveData = { rowsPerTable: r.data.rowsPerTable, filled: r.data.filled, tables: r.data.tables };
     const kept = new Map<string, KeptEvidence>();
     let queries = 0;
     for (const rec of r.evidence) {
@@ -580,7 +644,7 @@ export class SandboxHost {
       return;
     }
     const secs = this.server.settings.sandbox.timeoutSeconds;
-    const what = w.what === 'run' ? 'replay' : w.what === 'evidence' ? 'missing-index measuring (generated rows and plans with and without each index)' : 'EXPLAIN';
+    const what = w.what === 'run' ? 'replay' : w.what === 'evidence' ? 'missing-index measuring (generated rows and plans with and without each index)' : w.what === 'validate' ? 'migration check' : 'EXPLAIN';
     const why = `the sandbox's ${what} took longer than ${secs} s (dbEngineer.sandbox.timeoutSeconds) and was stopped; PGlite ignores statement_timeout, so look for a statement that never ends (pg_sleep, a lock wait, an endless loop). It starts afresh on the next save.`;
     if (!this.timeoutReported) {
       this.timeoutReported = true;
@@ -593,7 +657,7 @@ export class SandboxHost {
   private overMemory(): void {
     const w = this.waiting;
     const mb = this.server.settings.sandbox.memoryMb;
-    const what = !w ? 'sandbox' : w.what === 'run' ? 'replay' : w.what === 'evidence' ? 'missing-index measuring (generated rows and plans with and without each index)' : 'EXPLAIN';
+    const what = !w ? 'sandbox' : w.what === 'run' ? 'replay' : w.what === 'evidence' ? 'missing-index measuring (generated rows and plans with and without each index)' : w.what === 'validate' ? 'migration check' : 'EXPLAIN';
     const why = `the sandbox's ${what} used more than ${mb.toLocaleString('en-US')} MB (dbEngineer.sandbox.memoryMb) and was stopped; look for a statement that builds something huge (a table from a large generate_series, many generated rows). It starts afresh on the next save.`;
     if (!this.timeoutReported) {
       this.timeoutReported = true;

@@ -13,7 +13,7 @@ import type { EvidenceRequest, RecommendationEvidence } from './evidence';
 import type { SandboxInput, SandboxStatement } from './input';
 import { ceilingFromNow, START_MEMORY_MB, stopPhrase, watchMemory, type SandboxLimits } from './limits';
 import type { RunHooks, SandboxResult } from './sandbox';
-import { POS_FILE, POS_ID, POS_IN_STATEMENT, POS_IN_TABLE, POS_STATEMENT, POS_WHAT, type ExplainStatement, type FromWorker, type ToWorker, type WorkerData, type WorkerExplained } from './worker-protocol';
+import { POS_FILE, POS_ID, POS_IN_STATEMENT, POS_IN_TABLE, POS_STATEMENT, POS_WHAT, type ExplainStatement, type FromWorker, type ToWorker, type WorkerCompared, type WorkerData, type WorkerExplained, type WorkerValidated } from './worker-protocol';
 
 /** Loading PGlite and its database (initdb on the very first start, ~5 s) has its own, generous limit. */
 export const START_LIMIT_MS = 120_000;
@@ -33,8 +33,8 @@ export type StopPlace = { file: number; statement: number } | { table: string } 
 
 /** The watchdog stopped the worker: over the time limit or the memory limit. */
 export class SandboxStopped extends Error {
-  constructor(readonly kind: 'time' | 'memory', readonly limits: SandboxLimits, readonly what: 'start' | 'run' | 'explain' | 'evidence', readonly where: StopPlace) {
-    super(`the sandbox stopped ${what === 'start' ? 'starting' : what === 'run' ? 'the replay' : what === 'explain' ? 'the EXPLAIN' : 'measuring the index recommendations'} ${stopPhrase(kind, limits)}`);
+  constructor(readonly kind: 'time' | 'memory', readonly limits: SandboxLimits, readonly what: 'start' | 'run' | 'explain' | 'evidence' | 'validate', readonly where: StopPlace) {
+    super(`the sandbox stopped ${what === 'start' ? 'starting' : what === 'run' ? 'the replay' : what === 'explain' ? 'the EXPLAIN' : what === 'validate' ? 'the migration check' : 'measuring the index recommendations'} ${stopPhrase(kind, limits)}`);
   }
 }
 
@@ -84,6 +84,20 @@ export class WorkerSandbox {
     const reply = await this.request({ type: 'evidence', id: this.nextId++, rows: 0, requests, generation: 0, generated }, 'evidence');
     if (reply.type !== 'evidenced') throw new Error(reply.type === 'failed' ? reply.message : 'the sandbox worker answered out of turn');
     return reply.result.evidence;
+  }
+
+  /** The agent's compare_index against the last run's database (rolled back: nothing is kept). */
+  async compare(sql: string, params: boolean, create: string): Promise<WorkerCompared> {
+    const reply = await this.request({ type: 'compare', id: this.nextId++, sql, params, create }, 'explain');
+    if (reply.type !== 'compared') throw new Error(reply.type === 'failed' ? reply.message : 'the sandbox worker answered out of turn');
+    return reply.result;
+  }
+
+  /** The agent's validate_migration against the last run's database (rolled back: nothing is kept). */
+  async validate(up: string[], down: string[] | undefined): Promise<WorkerValidated> {
+    const reply = await this.request({ type: 'validate', id: this.nextId++, up, ...(down ? { down } : {}) }, 'validate');
+    if (reply.type !== 'validated') throw new Error(reply.type === 'failed' ? reply.message : 'the sandbox worker answered out of turn');
+    return reply.result;
   }
 
   async close(): Promise<void> {

@@ -23,7 +23,9 @@ import { codePointsToUtf16, tokenishEnd } from '../text';
 import { isShipped, loadExtensions, SHIPPED_EXTENSIONS } from './extensions';
 import { fillTables, type DataOptions, type DataStats } from './data';
 import type { SandboxFile, SandboxInput, SandboxStatement } from './input';
-import { planTree, type PlanNode } from './plan';
+import { planTree, walkPlan, type PlanNode } from './plan';
+import { diffCatalogs, snapshotCatalog } from './catalog-diff';
+import type { WorkerCompared, WorkerValidated } from './worker-protocol';
 import { pgliteVersion, startPglite } from './snapshot';
 
 export const RULE_ID = 'postgres-error';
@@ -213,6 +215,96 @@ export class Sandbox {
       return await fn(this.db);
     } finally {
       try { await this.db.exec('ROLLBACK'); } catch { /* nothing open */ }
+    }
+  }
+
+  /**
+   * The agent's compare_index (after run()): the plan of `sql` without and with the index `create`
+   * (one CREATE INDEX, without CONCURRENTLY), in a transaction that is rolled back: the index never
+   * outlives the call. The query is planned, never executed.
+   */
+  async compare(sql: string, params: boolean, create: string): Promise<WorkerCompared> {
+    const generic = params;
+    const prefix = `EXPLAIN (FORMAT JSON${params ? ', GENERIC_PLAN' : ''}) `;
+    return this.rolledBack(async (db) => {
+      const explain = async (): Promise<PlanNode> => {
+        const res = await db.exec(prefix + sql);
+        const row = res[0]?.rows[0] as Record<string, unknown> | undefined;
+        return planTree(row ? row['QUERY PLAN'] : undefined);
+      };
+      const indexNames = async (): Promise<Set<string>> =>
+        new Set((await db.query<{ n: string }>("SELECT relname AS n FROM pg_class WHERE relkind IN ('i', 'I')")).rows.map((r) => r.n));
+      let before: PlanNode;
+      try { before = await explain(); } catch (e) {
+        if (!isPgError(e)) throw e;
+        return { generic, error: `PostgreSQL rejects the query: ${pgMessage(e)}` };
+      }
+      const had = await indexNames();
+      try { await db.exec(create); } catch (e) {
+        if (!isPgError(e)) throw e;
+        return { generic, before: { cost: before.totalCost, plan: before }, error: `PostgreSQL rejects the index: ${pgMessage(e)}` };
+      }
+      const made = [...await indexNames()].filter((n) => !had.has(n));
+      let after: PlanNode;
+      try { after = await explain(); } catch (e) {
+        if (!isPgError(e)) throw e;
+        return { generic, before: { cost: before.totalCost, plan: before }, index: made[0], error: `PostgreSQL rejects the query with the index: ${pgMessage(e)}` };
+      }
+      const usesIndex = [...walkPlan(after)].some((n) => n.index !== undefined && made.includes(n.index));
+      return { generic, before: { cost: before.totalCost, plan: before }, after: { cost: after.totalCost, plan: after, usesIndex }, index: made[0] };
+    });
+  }
+
+  /**
+   * The agent's validate_migration (after run()): `up`, then `down`, each statement under a savepoint
+   * inside one transaction that is rolled back, with catalog snapshots before up, after up and after
+   * down (catalog-diff.ts). The first statement PostgreSQL rejects stops its migration (a failing up
+   * stops it all). The statements are prepared by the caller: no transaction statements, nothing
+   * that cannot run in a transaction.
+   */
+  async validate(up: string[], down: string[] | undefined): Promise<WorkerValidated> {
+    if (!this.db || this.dead) throw new Error('the sandbox is not running: call run() first');
+    const db = this.db;
+    const query = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows;
+    const out: WorkerValidated = { changes: [], differences: [] };
+    /** Runs the statements; the first rejected one (its index and PostgreSQL's message), else undefined. */
+    const apply = async (list: string[]): Promise<{ index: number; message: string } | undefined> => {
+      for (const [index, text] of list.entries()) {
+        await db.exec('SAVEPOINT dbe_validate');
+        try {
+          await db.exec(text);
+        } catch (e) {
+          if (!isPgError(e)) throw e;
+          await db.exec('ROLLBACK TO SAVEPOINT dbe_validate');
+          await db.exec('RELEASE SAVEPOINT dbe_validate');
+          return { index, message: pgMessage(e) };
+        }
+        try { await db.exec('RELEASE SAVEPOINT dbe_validate'); } catch (e) {
+          // the statement ended our transaction: what it did may be committed
+          out.tainted = true;
+          this.dead = true;
+          return { index, message: `this statement ended the check's transaction (${e instanceof Error ? e.message : String(e)}), so what it did may have been kept; the sandbox replays the migrations again before its next answer` };
+        }
+      }
+      return undefined;
+    };
+    await db.exec('BEGIN');
+    try {
+      const before = await snapshotCatalog(query);
+      const upError = await apply(up);
+      if (out.tainted) { out.upError = upError; return out; }
+      const afterUp = await snapshotCatalog(query);
+      out.changes = diffCatalogs(before, afterUp, 'changes');
+      if (upError) { out.upError = upError; return out; }
+      if (down) {
+        const downError = await apply(down);
+        if (downError) out.downError = downError;
+        if (out.tainted) return out;
+        out.differences = diffCatalogs(before, await snapshotCatalog(query), 'rollback');
+      }
+      return out;
+    } finally {
+      try { await db.exec('ROLLBACK'); } catch { /* nothing open */ }
     }
   }
 
@@ -430,6 +522,14 @@ export function toFinding(e: PgError, path: string, st: Pick<SandboxStatement, '
   if (e.detail) message += ` ${e.detail.replace(/\.?$/, '.')}`;
   if (e.hint) message += ` Hint: ${e.hint.replace(/\.?$/, '.')}`;
   return { rule: RULE_ID, severity, message, path, start, end };
+}
+
+/** PostgreSQL's message with its SQLSTATE, detail and hint, as one line. */
+export function pgMessage(e: PgError): string {
+  let m = `${e.message} (SQLSTATE ${e.code})`;
+  if (e.detail) m += `. ${e.detail.replace(/\.?$/, '')}`;
+  if (e.hint) m += `. Hint: ${e.hint.replace(/\.?$/, '')}`;
+  return m;
 }
 
 export function quoteIdent(s: string): string {

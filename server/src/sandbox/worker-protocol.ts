@@ -51,7 +51,43 @@ export type ToWorker =
    * table (none when 0), then measure each recommendation's queries without and with its index.
    * `generation`: the count in the shared buffer when it was sent; a newer count stops it.
    */
-  | { type: 'evidence'; id: number; rows: number; requests: EvidenceRequest[]; generation: number; generated?: string[] };
+  | { type: 'evidence'; id: number; rows: number; requests: EvidenceRequest[]; generation: number; generated?: string[] }
+  /**
+   * The agent's compare_index (after a 'run'): EXPLAIN `sql` without and with the index `create`
+   * (one CREATE INDEX, CONCURRENTLY already removed), inside BEGIN ... ROLLBACK.
+   */
+  | { type: 'compare'; id: number; sql: string; params: boolean; create: string }
+  /**
+   * The agent's validate_migration (after a 'run'): `up` then `down` (statements prepared by
+   * sandbox/agent.ts: split, adjusted, skipped ones left out) inside BEGIN ... ROLLBACK, with catalog
+   * snapshots before up, after up and after down (catalog-diff.ts).
+   */
+  | { type: 'validate'; id: number; up: string[]; down?: string[] };
+
+/** compare's answer. `error`: PostgreSQL rejected the query or the index (its message). */
+export interface WorkerCompared {
+  error?: string;
+  generic: boolean;
+  before?: { cost: number; plan: PlanNode };
+  after?: { cost: number; plan: PlanNode; usesIndex: boolean };
+  /** The index's name as created. */
+  index?: string;
+}
+
+/** validate's answer (indexes into the statements sent). */
+export interface WorkerValidated {
+  upError?: { index: number; message: string };
+  downError?: { index: number; message: string };
+  /** What up changed (before up → after up). */
+  changes: string[];
+  /** With a down: before up → after down. */
+  differences: string[];
+  /**
+   * A statement ended the check's transaction (it should never happen: transaction statements are
+   * left out before): the replayed database may hold its changes and must be replayed again.
+   */
+  tainted?: boolean;
+}
 
 /** The evidence phase's answer. `superseded`: stopped because a newer run was asked for (nothing measured is kept). */
 export interface WorkerEvidence {
@@ -82,4 +118,6 @@ export type FromWorker =
   | { type: 'ran'; id: number; findings: Finding[]; stats: SandboxStats }
   | { type: 'explained'; id: number; result: WorkerExplained }
   | { type: 'evidenced'; id: number; result: WorkerEvidence }
+  | { type: 'compared'; id: number; result: WorkerCompared }
+  | { type: 'validated'; id: number; result: WorkerValidated }
   | { type: 'failed'; id: number; message: string };

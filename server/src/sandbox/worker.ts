@@ -109,6 +109,10 @@ async function handle(m: ToWorker): Promise<void> {
       post({ type: 'explained', id: m.id, result: { generic: out.generic, plan: out.plan, raw: out.raw, finding: out.finding, tableRows } });
     } else if (m.type === 'evidence') {
       post({ type: 'evidenced', id: m.id, result: await evidence(m) });
+    } else if (m.type === 'compare') {
+      post({ type: 'compared', id: m.id, result: await sandbox.compare(m.sql, m.params, m.create) });
+    } else if (m.type === 'validate') {
+      post({ type: 'validated', id: m.id, result: await sandbox.validate(m.up, m.down) });
     }
   } catch (e) {
     post({ type: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });

@@ -1,6 +1,5 @@
 // health: the live database's health checks, read-only
 import type { ToolSpec } from '../tool';
-import { notBuilt } from './not-built';
 
 export const health: ToolSpec = {
   name: 'health',
@@ -8,5 +7,11 @@ export const health: ToolSpec = {
   description: 'Runs read-only health checks on the user\'s connected database: cache hit ratio, bloat and dead rows, unused and duplicate indexes, long transactions, connection use. Only where the user configured a database connection.',
   inputSchema: { type: 'object', properties: {}, additionalProperties: false },
   live: true,
-  run: async () => notBuilt('health'),
+  run: async (input, ctx) => {
+    if (!ctx.live) {
+      const why = ctx.liveOff ?? 'no live database is configured';
+      return { text: `health: no live database to read: ${why}.`, summary: `health: no database connected`, isError: true };
+    }
+    return ctx.live.health();
+  },
 };

@@ -3,13 +3,16 @@
 // never writes a file here: write_migration answers with the files it proposes and the client asks
 // the user before creating them (see AgentToolAnswer.proposed).
 import * as path from 'node:path';
-import type { ToolContext, WriteRequest } from '../../agent/tool';
+import { liveAccess } from '../../agent/live-access';
+import type { LiveAccess, ToolContext, WriteRequest } from '../../agent/tool';
+import { LiveError, resolveDatabaseUrl } from '../../live/connect';
 import { runTool, TOOLS } from '../../agent/tools';
 import { editorAgentSandbox } from '../../sandbox/agent';
 import { AGENT_TOOL_REQUEST, AGENT_TOOLS_REQUEST, type AgentToolAnswer, type AgentToolInfo, type AgentToolParams } from '../agent-protocol';
 import type { Folder } from '../folder';
 import { guard, type DbeServer } from '../server';
 import { fileUriKey } from '../uri';
+import { livePassword } from './live';
 
 export function register(server: DbeServer): void {
   server.connection.onRequest(AGENT_TOOLS_REQUEST, guard(server, 'agentTools', [] as AgentToolInfo[], () => toolList()));
@@ -76,8 +79,31 @@ export function editorToolContext(server: DbeServer, folder: Folder, signal?: Ab
     },
     showPath: (key: string) => folder.displayPath(key).split(path.sep).join('/'),
     ...('off' in sandbox ? { sandboxOff: sandbox.off } : { sandbox }),
-    liveOff: 'no live database is connected in the editor (dbEngineer.connection)',
+    ...editorLive(server, folder),
     signal,
   };
 }
 
+
+/**
+ * The live database of the editor: dbEngineer.connection in a trusted workspace, with the password
+ * the user stored ("DB Engineer: Set Database Password"), which goes only to a host in
+ * dbEngineer.trustedDatabaseHosts (as for the catalog the language server reads: handlers/live.ts).
+ */
+export function editorLive(server: DbeServer, folder: Folder): { live?: LiveAccess; liveOff?: string } {
+  const url = server.settings.connection;
+  if (!url) return { liveOff: 'no live database is connected in the editor: set dbEngineer.connection to a postgres:// or mysql:// URL without the password, then run "DB Engineer: Set Database Password"' };
+  if (!server.trusted) return { liveOff: 'the workspace is in Restricted Mode, so DB Engineer makes no database connection' };
+  try {
+    resolveDatabaseUrl({ setting: url, env: {} });
+  } catch (e) {
+    if (e instanceof LiveError) return { liveOff: e.message };
+    throw e;
+  }
+  return {
+    live: liveAccess({
+      url, source: 'dbEngineer.connection', password: livePassword(server), trustedHosts: server.settings.trustedDatabaseHosts,
+      statementTimeoutMs: server.settings.statementTimeoutMs, config: folder.project.config,
+    }),
+  };
+}

@@ -44,6 +44,9 @@ export function register(server: DbeServer): void {
   }));
 }
 
+/** The password the client sent for dbEngineer.connection (in memory only), for the agent's live tools. */
+export function livePassword(server: DbeServer): string | undefined { return state(server).password; }
+
 /** The catalog of the connected database, once read (for the Schema view and tests). */
 export function liveSnapshot(server: DbeServer): Pick<CatalogSnapshot, 'source' | 'ddl' | 'counts'> | undefined { return state(server).snapshot; }
 
