@@ -13,7 +13,8 @@ mkdirSync('dist', { recursive: true });
 // own modules, and it is loaded only when the sandbox is used.
 // pg's optional native binding (pg-native) is never enabled: left unresolved.
 // mysql2 is its own bundle (dist/mysql2.js), required on first use (server/src/mysql-server/driver.ts).
-const external = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pg-native', 'mysql2', 'mysql2/*'];
+// The MCP SDK is its own bundle too (dist/mcp-sdk.js), required by `dbe mcp` (server/src/cli/mcp-sdk.ts).
+const external = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pg-native', 'mysql2', 'mysql2/*', '@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*'];
 const common = {
   bundle: true,
   external,
@@ -32,6 +33,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/src/sandbox/worker.ts'], outfile: 'dist/sandbox-worker.js' }),
   // mysql2 for the MySQL server check, loaded only when it is used.
   build({ ...common, external: ['pg-native'], entryPoints: ['server/src/mysql-server/mysql2-bundle.ts'], outfile: 'dist/mysql2.js' }),
+  // The MCP SDK (with zod and ajv) for `dbe mcp`, loaded only when it is used (server/src/cli/mcp-sdk.ts).
+  build({ ...common, external: ['@electric-sql/pglite', 'pg-native'], entryPoints: ['server/src/cli/mcp-sdk-bundle.ts'], outfile: 'dist/mcp-sdk.js' }),
   // The MySQL grammar (dt-sql-parser, ~4 MB): the language server's syntax worker, and the module the
   // CLI loads for inline checks; kept out of the other bundles (server/src/dialects/mysql/syntax.ts).
   build({ ...common, entryPoints: ['server/src/dialects/mysql/syntax-worker.ts'], outfile: 'dist/mysql-syntax-worker.js', minify: true }),

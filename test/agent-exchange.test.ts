@@ -11,7 +11,10 @@ import * as path from 'node:path';
 import { cliToolContext } from '../server/src/agent/cli-context';
 import { confirmOnTerminal, stepLine } from '../server/src/cli/ask-command';
 import { parseArgs } from '../server/src/cli/args';
-import { ROOT } from './helpers';
+import { limitsOf, workerSandbox } from '../server/src/cli/sandbox-command';
+import { defaultConfig } from '../server/src/config';
+import { sandboxInput } from '../server/src/sandbox/input';
+import { projectFor, ready, ROOT } from './helpers';
 import { StandIn, streamAnswer, streamToolUse } from './anthropic-standin';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -30,9 +33,19 @@ const stand = new StandIn();
 const temps: string[] = [];
 before(async () => {
   await stand.start();
-  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(r.status, 0, `build failed: ${r.stderr}`);
+  buildIfStale();
 });
+
+/** `npm test` builds first: rebuild only when a server source is newer than the CLI (a rebuild under a running test would race it). */
+function buildIfStale(): void {
+  const built = fs.existsSync(CLI) ? fs.statSync(CLI).mtimeMs : 0;
+  const srcs = fs.readdirSync(path.join(ROOT, 'server', 'src'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts')).map((e) => path.join(e.parentPath, e.name));
+  if (srcs.some((f) => fs.statSync(f).mtimeMs > built)) {
+    const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, `build failed: ${r.stderr}`);
+  }
+}
 after(async () => {
   await stand.stop();
   for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
@@ -83,7 +96,8 @@ describe('dbe ask with tools: the real chain', () => {
     };
     fs.mkdirSync(CAPTURE_DIR, { recursive: true });
     const text = JSON.stringify(capture, null, 2).split(KEY).join('[redacted]');
-    fs.writeFileSync(path.join(CAPTURE_DIR, 'exchange.json'), text);
+    // exchange.json only for a run that passed (the closing note's); a failed run's goes beside it
+    fs.writeFileSync(path.join(CAPTURE_DIR, 'exchange-last-run.json'), text);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(stand.requests.length, 2);
     const second = stand.requests[1].body;
@@ -106,6 +120,7 @@ describe('dbe ask with tools: the real chain', () => {
     assert.ok(!text.includes(KEY) && !r.stderr.includes(KEY));
     // Nothing in the project changed.
     assert.deepEqual(listFiles(shop), before);
+    fs.writeFileSync(path.join(CAPTURE_DIR, 'exchange.json'), text);
   });
 
   test('a tool the model cannot use here is an error step, the turn still answers (exit 0)', async () => {
@@ -201,6 +216,16 @@ describe('dbe ask with tools: the real chain', () => {
   });
 });
 
+describe('the sandbox worker and Ctrl-C', () => {
+  test('closing the sandbox while its worker starts ends the pending run (nothing is left waiting)', { timeout: 60_000 }, async () => {
+    await ready();
+    const sb = workerSandbox(null, limitsOf({}, defaultConfig()));
+    const run = sb.run(sandboxInput(projectFor(SHOP)));
+    await sb.close();
+    await assert.rejects(run, /sandbox/);
+  });
+});
+
 describe('dbe ask: writing a migration asks on the terminal', () => {
   const req = { title: 'add index orders_user_id_idx', files: [{ path: 'migrations/005_add_orders_user_id_idx.sql', text: 'CREATE INDEX orders_user_id_idx ON orders (user_id);\n' }] };
 
@@ -239,6 +264,17 @@ describe('dbe ask: writing a migration asks on the terminal', () => {
       await ctx.close();
     });
   }
+
+  test('escape sequences in the proposed text are shown, not obeyed by the terminal', async () => {
+    const { ctx, shown } = await context('n');
+    const sneaky = { title: 'add\u001b[2K index', files: [{ path: 'migrations/005_x.sql', text: 'DROP TABLE users;\r\u001b[1A\u001b[2KCREATE INDEX i ON orders (user_id);\n' }] };
+    await ctx.confirmWrite!(sneaky);
+    const out = shown.join('');
+    assert.doesNotMatch(out, /[\u001b\r]/);
+    assert.match(out, /DROP TABLE users;\\x0d\\x1b\[1A\\x1b\[2KCREATE INDEX/);
+    assert.match(out, /proposes: add\\x1b\[2K index/);
+    await ctx.close();
+  });
 
   test('step lines: one line each, the tool named once, errors marked', () => {
     assert.equal(stepLine({ id: 'a', tool: 'explain_query', input: {}, state: 'done', summary: 'explained the query: cost 248.5' }), '· explain_query: explained the query: cost 248.5');

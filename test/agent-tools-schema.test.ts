@@ -240,6 +240,14 @@ describe('lint_sql', () => {
     assert.ok(r.text.length < 8000, `${r.text.length} characters`);
   });
 
+  test('a MySQL project: the text is read as MySQL, with MySQL\'s rules', async () => {
+    const r = await runTool('lint_sql', { sql: 'SELECT SQL_CACHE id FROM orders ORDER BY RAND() LIMIT 5;' }, await ctxFor(SHOP_MYSQL));
+    assert.equal(r.isError, undefined);
+    assert.match(r.text, /^1:8 warning removed-in-mysql-8 SQL_CACHE /m);
+    assert.match(r.text, /^ {2}fix: Remove SQL_CACHE\n {2}delete 1:8-1:18$/m);
+    assert.doesNotMatch(r.text, /syntax-error|other-dialect/);
+  });
+
   test('a goose project: the candidate gets its Up section, and lines count from the text as given', async () => {
     const dir = tempProject({
       'db/migrations/20240101000000_init.sql': '-- +goose Up\nCREATE TABLE t (id int PRIMARY KEY);\n-- +goose Down\nDROP TABLE t;\n',
@@ -255,6 +263,7 @@ describe('lintText', () => {
     const project = projectFor(SHOP);
     const order = project.order();
     const roles = order.map((f) => `${f.path} ${f.migration?.role} ${f.replayed} ${f.isDown}`);
+    const migrationObjects = order.map((f) => f.migration);
     const before = JSON.stringify([...project.analyze()].map(([p, fs]) => [p, fs.map((f) => `${f.rule}@${f.start}`)]));
     const tables = [...project.schema().tables.keys()].join(',');
     const columns = [...project.schema().table('public', 'orders')!.columns.keys()].join(',');
@@ -267,6 +276,8 @@ describe('lintText', () => {
     assert.equal(project.revision, revision);
     assert.equal(project.order(), order); // not even re-ordered
     assert.deepEqual(project.order().map((f) => `${f.path} ${f.migration?.role} ${f.replayed} ${f.isDown}`), roles);
+    // the files' own objects were not re-ordered by the copy (ordering assigns a new `migration` object)
+    assert.ok(project.order().every((f, i) => f.migration === migrationObjects[i]));
     assert.equal(project.size, order.length);
     assert.equal([...project.schema().tables.keys()].join(','), tables);
     assert.equal(project.schema().table(undefined, 'notes'), undefined);
@@ -323,10 +334,10 @@ describe('validate_migration', () => {
   });
 
   test('a rollback that forgets the index: each difference, and the summary names it', async () => {
-    const ctx = await withSandbox(fakeSandbox({ restored: false, differences: ['index orders_note_idx left behind'] }));
+    const ctx = await withSandbox(fakeSandbox({ restored: false, differences: ['index orders_note_idx left behind: CREATE INDEX orders_note_idx ON public.orders USING btree (status)'] }));
     const r = await runTool('validate_migration', { up: 'CREATE INDEX orders_note_idx ON orders (status);', down: 'SELECT 1;' }, ctx);
     assert.match(r.summary, /^validated the migration: rollback leaves 1 difference \(index orders_note_idx left behind\)/);
-    assert.match(r.text, /^The rollback does NOT restore the schema:\n {2}- index orders_note_idx left behind$/m);
+    assert.match(r.text, /^The rollback does NOT restore the schema:\n {2}- index orders_note_idx left behind: CREATE INDEX orders_note_idx ON public\.orders USING btree \(status\)$/m);
   });
 
   test('up fails: its statement and message; nothing else is claimed', async () => {
@@ -390,7 +401,7 @@ describe('validate_migration', () => {
     assert.equal(r.isError, undefined, r.text);
     assert.match(r.text, /The rollback does NOT restore the schema:/);
     assert.match(r.text, /orders_created_idx/);
-    assert.match(r.summary, /rollback leaves 1 difference \(.*orders_created_idx/);
+    assert.match(r.summary, /rollback leaves 1 difference \(index orders_created_idx[^:()]*left behind\)/);
     const ok = await runTool('validate_migration', { up: 'ALTER TABLE orders ADD COLUMN note text;', down: 'ALTER TABLE orders DROP COLUMN note;' }, ctx);
     assert.match(ok.summary, /^validated the migration: rollback restores the schema/);
   });

@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { StandIn, streamAnswer } from '../anthropic-standin';
-import { Workbench } from './workbench';
+import { StandIn, streamAnswer, streamToolUse } from '../anthropic-standin';
+import { ROOT as ROOT_DIR, Workbench } from './workbench';
 
 async function step(wb: Workbench, name: string, fn: () => Promise<void>): Promise<void> {
   try { await fn(); } catch (e) {
@@ -197,6 +197,80 @@ describe('a trusted workspace', () => {
     await wb.shot('e2e-chat');
     await frame.locator('button[data-action="insert"]').first().click();
     await wb.page.waitForFunction(() => [...document.querySelectorAll('.editor-instance .view-line')].some((l) => /WHERE email = lower\(\$1\);/.test((l.textContent ?? '').replace(/\u00a0/g, ' '))), undefined, { timeout: 10_000 });
+  }));
+
+  test('the chat panel as an agent: the model asks for list_tables, the panel shows the step, the result goes back, the answer comes last', async () => step(wb, 'chat-tools', async () => {
+    // Turn 1 asks for a tool; the request that carries its tool_result gets the answer.
+    standIn.reset((_q, res, seen) => {
+      const sent = JSON.stringify(seen.body?.messages ?? []);
+      if (sent.includes('"tool_result"')) void streamAnswer(res, ['The shop keeps ', '8 tables: **users** and their sessions, **products**, **orders** and **order_items**, suppliers, attributes and events; orders reference users.']);
+      else void streamToolUse(res, [{ id: 'toolu_e2e_1', name: 'list_tables', input: {} }], 'Let me look at the schema.');
+    });
+    await wb.open('queries/reports.sql');
+    await wb.command('DB Engineer: Open Chat');
+    const frame = await wb.webviewFrame('textarea.input');
+    await frame.locator('button', { hasText: 'New chat' }).click();
+    await frame.locator('textarea.input').fill('Which tables does this project have?');
+    await frame.locator('textarea.input').press('Enter');
+    const row = frame.locator('details.step').first();
+    await row.waitFor({ timeout: 30_000 });
+    await frame.locator('text=orders reference users').first().waitFor({ timeout: 30_000 });
+    assert.ok(await row.evaluate((d) => d.classList.contains('done')), `the step ended done: ${await row.textContent()}`);
+    assert.match(await row.locator('summary').textContent() ?? '', /table/i);
+    // The order the user reads: the model's first sentence, the step, the answer.
+    const order = await frame.locator('.turn.assistant').last().locator('.body > *').evaluateAll((els) => els.map((e) => (e.matches('details.step') ? 'step' : 'text')));
+    assert.deepEqual(order, ['text', 'step', 'text']);
+    assert.equal(standIn.requests.length, 2, 'the tool round trip: two requests');
+    const result = standIn.requests[1].body.messages.at(-1).content.find((b: any) => b.type === 'tool_result');
+    assert.equal(result.tool_use_id, 'toolu_e2e_1');
+    assert.match(String(result.content), /orders/, 'the tool_result is the language server\'s list of the shop\'s tables');
+    // Opened, the row shows what the model read; closed again for the picture, with the Schema view
+    // folded so the chat has the height.
+    await row.locator('summary').click();
+    await row.locator('.step-result', { hasText: 'public.orders' }).waitFor({ state: 'visible', timeout: 5_000 });
+    await row.locator('summary').click();
+    await row.locator('.step-result').waitFor({ state: 'hidden', timeout: 5_000 });
+    const schema = wb.page.locator('.pane-header[aria-expanded="true"]', { hasText: /^Schema/ });
+    if (await schema.count()) await schema.first().click();
+    await wb.shot('chat-tool-steps');
+  }));
+
+  test('write_migration from the chat panel: a modal names the file; Cancel writes nothing, Write creates it, and the model is told which', async () => step(wb, 'chat-write', async () => {
+    const WRITE = { id: 'toolu_e2e_w', name: 'write_migration', input: { title: 'add orders user_id index', up: 'CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);\n', down: 'DROP INDEX CONCURRENTLY orders_user_id_idx;\n' } };
+    standIn.reset((_q, res, seen) => {
+      if (JSON.stringify(seen.body?.messages?.at(-1) ?? {}).includes('"tool_result"')) void streamAnswer(res, ['Noted.']);
+      else void streamToolUse(res, [WRITE]);
+    });
+    const migrations = path.join(wb.workspace, 'migrations');
+    const before = fs.readdirSync(migrations).sort();
+    const lastResult = () => String(standIn.requests.at(-1)!.body.messages.at(-1).content.find((b: any) => b.type === 'tool_result')?.content ?? '');
+    await wb.command('DB Engineer: Open Chat');
+    const frame = await wb.webviewFrame('textarea.input');
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    const ask = async (q: string) => {
+      await frame.locator('button', { hasText: 'New chat' }).click();
+      await frame.locator('textarea.input').fill(q);
+      await frame.locator('textarea.input').press('Enter');
+      await dialog.waitFor({ timeout: 30_000 });
+      assert.match(await dialog.textContent() ?? '', /Write a new file: migrations\/005_add_orders_user_id_index\.sql\?/);
+    };
+
+    await ask('Add the orders.user_id index as a migration.');
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await frame.locator('text=Noted.').first().waitFor({ timeout: 30_000 });
+    assert.match(lastResult(), /^The user declined; nothing was written\./);
+    assert.deepEqual(fs.readdirSync(migrations).sort(), before, 'Cancel: nothing written');
+    assert.match(await frame.locator('details.step').last().textContent() ?? '', /the user declined; nothing was written/);
+
+    standIn.requests = [];
+    await ask('Write it, please.');
+    await dialog.locator('.monaco-button', { hasText: /^Write$/ }).click();
+    await frame.locator('text=Noted.').first().waitFor({ timeout: 30_000 });
+    assert.match(lastResult(), /^The user confirmed; wrote migrations\/005_add_orders_user_id_index\.sql\./);
+    const file = path.join(migrations, '005_add_orders_user_id_index.sql');
+    assert.ok(fs.existsSync(file), `written: ${fs.readdirSync(migrations)}`);
+    assert.match(fs.readFileSync(file, 'utf8'), /CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders \(user_id\);/);
+    for (const f of before) assert.equal(fs.readFileSync(path.join(migrations, f), 'utf8'), fs.readFileSync(path.join(ROOT_DIR, 'examples', 'shop', 'migrations', f), 'utf8'), `${f} untouched`);
   }));
 });
 

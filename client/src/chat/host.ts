@@ -7,9 +7,10 @@ import { MANAGE_TRUST_COMMAND } from '../trust';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from '../../../server/src/chat/client';
 import { CHAT_CONTEXT_REQUEST, type ChatContextResult } from '../../../server/src/lsp/chat-protocol';
+import { AGENT_TOOL_REQUEST, type AgentToolAnswer, type AgentToolParams } from '../../../server/src/lsp/agent-protocol';
 import { listPersonas, type Persona } from '../../../server/src/persona';
 import type { CodeAction } from './protocol';
-import type { ChatHost, ChatSettings, ContextTarget, StoredChat } from './session';
+import type { ChatHost, ChatSettings, ContextTarget, ProposedFiles, StoredChat, WriteOutcome } from './session';
 import { planSaveMigration } from '../../../server/src/chat/save-migration';
 
 export const SECRET_KEY = 'dbEngineer.anthropicApiKey';
@@ -47,7 +48,7 @@ export class EditorChatHost implements ChatHost {
     const mt = Number(c.get('maxTokens'));
     // Application scope only: a workspace's settings must not send the key somewhere else.
     const base = c.inspect<string>('baseUrl')?.globalValue?.trim() || process.env.ANTHROPIC_BASE_URL || undefined;
-    return { model, maxTokens: Number.isInteger(mt) && mt > 0 ? mt : DEFAULT_MAX_TOKENS, baseURL: base };
+    return { model, maxTokens: Number.isInteger(mt) && mt > 0 ? mt : DEFAULT_MAX_TOKENS, baseURL: base, tools: c.get<boolean>('tools') !== false };
   }
 
   trusted(): boolean { return vscode.workspace.isTrusted; }
@@ -85,6 +86,64 @@ export class EditorChatHost implements ChatHost {
     } catch {
       return { chips: [], text: 'No context is available for this document (the language server did not answer).' };
     }
+  }
+
+  /** dbEngineer/agentTool about the active SQL document; Stop cancels the request (and the tool) through LSP. */
+  async callTool(name: string, input: unknown, signal: AbortSignal | undefined): Promise<AgentToolAnswer> {
+    const c = this.client();
+    if (!c) return { text: 'The DB Engineer language server is not running, so the tool cannot run.', summary: `${name}: no language server`, isError: true };
+    if (signal?.aborted) return { text: 'Stopped before the tool ran.', summary: `${name}: stopped`, isError: true };
+    const cts = new vscode.CancellationTokenSource();
+    const onAbort = () => cts.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const params: AgentToolParams = { name, input, uri: this.editor()?.document.uri.toString() };
+    try {
+      const r = await c.sendRequest<AgentToolAnswer>(AGENT_TOOL_REQUEST, params, cts.token);
+      return r && typeof r.text === 'string' ? r : { text: `The tool ${name} gave no answer.`, summary: `${name}: no answer`, isError: true };
+    } catch (e) {
+      if (cts.token.isCancellationRequested) return { text: 'Stopped by the user while the tool ran.', summary: `${name}: stopped`, isError: true };
+      return { text: `The language server could not run ${name}: ${e instanceof Error ? e.message : String(e)}`, summary: `${name} failed`, isError: true };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      cts.dispose();
+    }
+  }
+
+  /** A modal question naming the files; on Write, one WorkspaceEdit that creates them (never over an existing file). */
+  async confirmWrite(p: ProposedFiles): Promise<WriteOutcome> {
+    // The question names what is written: the URIs themselves, as paths in the workspace.
+    const files = p.files.map((f) => ({ uri: vscode.Uri.parse(f.uri), text: f.text }));
+    const paths = files.map((f) => vscode.workspace.asRelativePath(f.uri, false));
+    const outside = files.findIndex((f) => f.uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(f.uri));
+    if (outside >= 0) return { written: false, paths, reason: 'failed', detail: `${paths[outside]} is outside the workspace folders` };
+    for (let i = 0; i < files.length; i++) {
+      try { await vscode.workspace.fs.stat(files[i].uri); return { written: false, paths, reason: 'exists', detail: paths[i] }; } catch { /* absent: good */ }
+    }
+    const n = p.files.length;
+    const question = `Write ${n === 1 ? 'a new file' : `${n} new files`}: ${paths.join(', ')}?`;
+    const pick = await vscode.window.showWarningMessage(question, { modal: true, detail: `DB Engineer's agent proposes: ${p.title}` }, 'Write');
+    if (pick !== 'Write') return { written: false, paths, reason: 'declined' };
+    const edit = new vscode.WorkspaceEdit();
+    const meta = { label: `DB Engineer: ${p.title}`, needsConfirmation: false };
+    for (const f of files) {
+      edit.createFile(f.uri, { overwrite: false, ignoreIfExists: false }, meta);
+      edit.insert(f.uri, new vscode.Position(0, 0), f.text, meta);
+    }
+    let ok = false;
+    try { ok = await vscode.workspace.applyEdit(edit); } catch (e) { return { written: false, paths, reason: 'failed', detail: e instanceof Error ? e.message : String(e) }; }
+    if (!ok) {
+      // createFile refuses an existing file: someone made one between the check and the edit.
+      for (let i = 0; i < files.length; i++) {
+        try { await vscode.workspace.fs.stat(files[i].uri); return { written: false, paths, reason: 'exists', detail: paths[i] }; } catch { /* next */ }
+      }
+      return { written: false, paths, reason: 'failed' };
+    }
+    // Saved, so the files are on disk like any other migration (the edit leaves them dirty).
+    for (const f of files) {
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === f.uri.toString());
+      if (doc?.isDirty) await doc.save();
+    }
+    return { written: true, paths };
   }
 
   async setKey(): Promise<void> { await vscode.commands.executeCommand('dbEngineer.setApiKey'); }

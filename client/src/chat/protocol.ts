@@ -4,7 +4,27 @@
 import type { ContextChip } from '../../../server/src/lsp/chat-protocol';
 export type Chip = ContextChip;
 export interface Usage { input: number; output: number; cacheRead: number; cacheWrite: number }
-export interface ChatTurn { role: 'user' | 'assistant'; text: string; usage?: Usage; error?: string }
+/**
+ * One tool call of an agent turn, as the panel shows it: a collapsible row ("explained the query: cost
+ * 248 → 11.6") whose body is the input and the result text. `at` is where in the turn's text the step
+ * came (text that arrived before it is shown above it).
+ */
+export interface StepInfo {
+  id: string;
+  tool: string;
+  state: 'running' | 'done' | 'error';
+  summary: string;
+  input?: unknown;
+  result?: string;
+  at?: number;
+}
+export interface ChatTurn {
+  role: 'user' | 'assistant'; text: string; usage?: Usage; error?: string;
+  /** Tool calls of an agent turn, in order (stored bounded: see session.ts MAX_STEP_CHARS). */
+  steps?: StepInfo[];
+  /** Why the answer ended early ("The answer was cut off at the token limit…"). */
+  notice?: string;
+}
 export interface PersonaInfo { name: string; description: string }
 
 export type ToWebview =
@@ -14,7 +34,10 @@ export type ToWebview =
   | { type: 'delta'; id: string; text: string }
   | { type: 'usage'; id: string; usage: Usage }
   | { type: 'retry'; id: string; attempt: number; delayMs: number; reason: string }
-  | { type: 'done'; id: string }
+  /** A tool call began or ended (same step.id both times). */
+  | { type: 'step'; id: string; step: StepInfo }
+  /** `notice`: the turn ended early (max_tokens, the bound on tool calls) and says so. */
+  | { type: 'done'; id: string; notice?: string }
   | { type: 'error'; id: string; message: string; action?: 'setKey' | 'retry' }
   | { type: 'prefill'; text: string }
   | { type: 'cleared' };
@@ -48,4 +71,14 @@ export function isFromWebview(m: unknown): m is FromWebview {
       && (x.answer === undefined || str(x.answer)) && (x.block === undefined || (Number.isInteger(x.block) && (x.block as number) >= 0 && (x.block as number) < 10_000));
     default: return false;
   }
+}
+
+const STEP_STATES = new Set(['running', 'done', 'error']);
+
+/** Validates a step as the webview receives it (a message from the host, or a stored turn). */
+export function isStepInfo(s: unknown): s is StepInfo {
+  if (!s || typeof s !== 'object') return false;
+  const x = s as Record<string, unknown>;
+  return str(x.id, 200) && str(x.tool, 100) && STEP_STATES.has(x.state as string) && str(x.summary, 2_000)
+    && (x.result === undefined || str(x.result, 200_000)) && (x.at === undefined || (typeof x.at === 'number' && Number.isInteger(x.at) && x.at >= 0));
 }

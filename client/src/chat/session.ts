@@ -6,13 +6,37 @@ import { askStream, ChatError, type HistoryTurn, type Usage as ApiUsage } from '
 import { expandSlash } from '../../../server/src/chat/commands';
 import { FALLBACK_PERSONA, withDialect } from '../../../server/src/chat/persona-source';
 import type { ChatContextParams, ChatContextResult } from '../../../server/src/lsp/chat-protocol';
+import type { AgentToolAnswer } from '../../../server/src/lsp/agent-protocol';
+import { runAgentTurn, type AgentStep, type AgentTurnOptions, type AgentTurnResult } from '../../../server/src/agent/loop';
+import type { ToolResult } from '../../../server/src/agent/tool';
 import type { Persona } from '../../../server/src/persona';
-import { isFromWebview, type ChatTurn, type CodeAction, type FromWebview, type ToWebview, type Usage } from './protocol';
+import { isFromWebview, isStepInfo, type ChatTurn, type CodeAction, type FromWebview, type StepInfo, type ToWebview, type Usage } from './protocol';
 
 /** What the question is about: the active editor (with its selection) when undefined, or a finding. */
 export type ContextTarget = Pick<ChatContextParams, 'uri' | 'range' | 'rule'>;
 
-export interface ChatSettings { model: string; maxTokens: number; baseURL?: string; timeoutMs?: number }
+export interface ChatSettings {
+  model: string; maxTokens: number; baseURL?: string; timeoutMs?: number;
+  /** dbEngineer.chat.tools: the model may call DB Engineer's tools (default true); false: a plain answer. */
+  tools?: boolean;
+}
+
+/** Files write_migration proposes in the editor (AgentToolAnswer.proposed). */
+export type ProposedFiles = NonNullable<AgentToolAnswer['proposed']>;
+
+/** What became of a proposal after the user was asked. */
+export interface WriteOutcome {
+  written: boolean;
+  /** The project-relative paths written, or the ones that were not. */
+  paths: string[];
+  /** Why nothing was written: the user said no, a file is already there, the edit failed. */
+  reason?: 'declined' | 'exists' | 'failed';
+  /** With 'exists' / 'failed': the file concerned or VS Code's message. */
+  detail?: string;
+}
+
+/** Runs one agent turn: runAgentTurn (server/src/agent/loop.ts); tests pass their own. */
+export type TurnRunner = (o: AgentTurnOptions) => Promise<AgentTurnResult>;
 
 export type StoredTurn = ChatTurn;
 export interface StoredChat { persona?: string; turns: StoredTurn[] }
@@ -32,12 +56,23 @@ export interface ChatHost {
   setKey(): Promise<void>;
   /** Restricted Mode: VS Code's trust editor (workbench.trust.manage). */
   manageTrust?(): Promise<void>;
+  /**
+   * One tool call through the language server (dbEngineer/agentTool, about the active SQL document);
+   * aborting `signal` cancels the request. Never rejects. Absent: the chat answers without tools.
+   */
+  callTool?(name: string, input: unknown, signal: AbortSignal | undefined): Promise<AgentToolAnswer>;
+  /** Asks the user (modal) to create the proposed files and creates them when allowed, never overwriting. */
+  confirmWrite?(proposed: ProposedFiles): Promise<WriteOutcome>;
 }
 
 /** History kept per workspace: enough for a long session, bounded so the state stays small. */
 export const MAX_STORED_TURNS = 60;
 /** Turns sent back to the model as conversation history (the newest ones). */
 export const MAX_HISTORY_TURNS = 20;
+/** Said under an answer that ended on max_tokens (without tools; the agent loop words its own). */
+export const CUT_NOTICE = 'The answer was cut off at the length limit (dbEngineer.chat.maxTokens); ask for the rest or raise the limit.';
+/** A stored step keeps this much of its result (and of each input string): history stays small. */
+export const MAX_STEP_CHARS = 2_000;
 
 export class ChatSession {
   private chat: StoredChat;
@@ -47,9 +82,9 @@ export class ChatSession {
   private pinned: ContextTarget | undefined;
   private seq = 0;
 
-  constructor(private readonly host: ChatHost, private readonly post: (message: ToWebview) => void) {
+  constructor(private readonly host: ChatHost, private readonly post: (message: ToWebview) => void, private readonly runTurn: TurnRunner = runAgentTurn) {
     const saved = host.loadChat();
-    this.chat = saved && Array.isArray(saved.turns) ? { persona: saved.persona, turns: saved.turns.filter(validTurn) } : { turns: [] };
+    this.chat = saved && Array.isArray(saved.turns) ? { persona: saved.persona, turns: saved.turns.filter(validTurn).map(cleanTurn) } : { turns: [] };
   }
 
   get busy(): boolean { return !!this.running; }
@@ -138,22 +173,41 @@ export class ChatSession {
       const ctx = await this.host.context(target);
       const key = await this.host.apiKey();
       const s = this.host.settings();
-      const result = await askStream({
+      const ask = {
         apiKey: key, baseURL: s.baseURL, model: s.model, maxTokens: s.maxTokens, timeoutMs: s.timeoutMs,
         system: withDialect(this.persona().body, ctx.dialect),
         context: withFinding(ctx),
         question: expanded.question,
         history,
         signal: ctl.signal,
-        onText: (t) => { answer.text += t; this.post({ type: 'delta', id, text: t }); },
-        onRetry: (r) => this.post({ type: 'retry', id, attempt: r.attempt, delayMs: r.delayMs, reason: r.kind }),
-        onUsage: (u) => { answer.usage = usage(u); this.post({ type: 'usage', id, usage: answer.usage }); },
-      });
+        onText: (t: string) => { answer.text += t; this.post({ type: 'delta', id, text: t }); },
+        onRetry: (r: { attempt: number; delayMs: number; kind: string }) => this.post({ type: 'retry', id, attempt: r.attempt, delayMs: r.delayMs, reason: r.kind }),
+        onUsage: (u: ApiUsage) => { answer.usage = usage(u); this.post({ type: 'usage', id, usage: answer.usage }); },
+      };
+      const host = this.host;
+      const callTool = host.callTool?.bind(host);
+      let result: { usage: ApiUsage; notice?: string };
+      if (s.tools !== false && callTool) {
+        answer.steps = [];
+        const steps = answer.steps;
+        result = await this.runTurn({
+          ...ask,
+          callTool: (name, input, signal) => this.callTool(callTool, name, input, signal),
+          onStep: (st) => this.onStep(id, answer, steps, st),
+        });
+      } else {
+        const r = await askStream(ask);
+        result = { usage: r.usage, ...(r.stopReason === 'max_tokens' ? { notice: CUT_NOTICE } : {}) };
+      }
+      // A runner that returns after Stop (instead of throwing) is still a stopped turn.
+      if (ctl.signal.aborted) throw new ChatError('cancelled', 'stopped');
+      if (result.notice) answer.notice = result.notice;
       if (!answer.usage) answer.usage = usage(result.usage);
       this.pinned = undefined;
       this.lastFailed = undefined;
-      this.post({ type: 'done', id });
+      this.post(answer.notice ? { type: 'done', id, notice: answer.notice } : { type: 'done', id });
     } catch (e) {
+      this.endRunningSteps(id, answer);
       const err = e instanceof ChatError ? e : new ChatError('other', `unexpected failure: ${(e as Error)?.message ?? String(e)}`);
       if (err.kind === 'cancelled') {
         // Stopped by the user: keep what arrived, say so, and do not offer the text back.
@@ -166,10 +220,81 @@ export class ChatSession {
         this.post({ type: 'error', id, message: answer.error, action: actionFor(err) });
       }
     } finally {
+      this.endRunningSteps(id, answer);
       this.running = undefined;
       if (this.chat.turns.length > MAX_STORED_TURNS) this.chat.turns.splice(0, this.chat.turns.length - MAX_STORED_TURNS);
       this.host.saveChat(this.chat);
     }
+  }
+
+  /** A step began or ended: shown at once, stored bounded, placed where the text had got to. */
+  private onStep(id: string, answer: StoredTurn, steps: StepInfo[], st: AgentStep): void {
+    const shown: StepInfo = { id: String(st.id), tool: String(st.tool), state: st.state, summary: oneLine(st.summary) || st.tool, input: st.input };
+    if (st.result !== undefined) shown.result = String(st.result);
+    const i = steps.findIndex((x) => x.id === shown.id);
+    shown.at = i >= 0 ? steps[i].at : answer.text.length;
+    const stored = boundStep(shown);
+    if (i >= 0) steps[i] = stored; else steps.push(stored);
+    this.post({ type: 'step', id, step: shown });
+  }
+
+  /** Stopped or failed mid-tool: a step still "running" is marked as stopped, in the panel and in history. */
+  private endRunningSteps(id: string, answer: StoredTurn): void {
+    for (const st of answer.steps ?? []) {
+      if (st.state !== 'running') continue;
+      st.state = 'error';
+      st.summary = `${st.tool}: stopped`;
+      st.result = st.result ?? 'Stopped before the tool answered.';
+      this.post({ type: 'step', id, step: { ...st } });
+    }
+    if (answer.steps && answer.steps.length === 0) delete answer.steps;
+  }
+
+  /**
+   * One tool call through the host. write_migration in the editor comes back as a proposal: the user
+   * is asked here, and the model is told what happened (written, declined, the file exists).
+   */
+  private async callTool(call: NonNullable<ChatHost['callTool']>, name: string, input: unknown, signal: AbortSignal | undefined): Promise<ToolResult> {
+    let a: AgentToolAnswer;
+    try {
+      a = await call(name, input, signal);
+    } catch (e) {
+      return { text: `The tool ${name} could not run: ${(e as Error)?.message ?? String(e)}`, summary: `${name} failed`, isError: true };
+    }
+    if (!a || typeof a.text !== 'string') return { text: `The tool ${name} gave no answer.`, summary: `${name}: no answer`, isError: true };
+    const base: ToolResult = { text: a.text, summary: typeof a.summary === 'string' && a.summary ? a.summary : name, ...(a.isError ? { isError: true } : {}), ...(a.data !== undefined ? { data: a.data } : {}) };
+    if (!a.proposed) return base;
+    return this.confirmProposal(a.proposed, base, signal);
+  }
+
+  private async confirmProposal(p: ProposedFiles, base: ToolResult, signal: AbortSignal | undefined): Promise<ToolResult> {
+    const files = Array.isArray(p.files) ? p.files : [];
+    const report = `\n\nThe tool's report (written before the user was asked):\n${base.text}`;
+    if (files.length === 0) {
+      return { text: `Nothing was written: the proposed files would be outside the workspace folder.${report}`, summary: 'nothing written: outside the workspace', isError: true };
+    }
+    const names = files.map((f) => f.path).join(', ');
+    if (!this.host.confirmWrite) {
+      return { text: `The files were only proposed (${names}); nothing was written: the editor cannot ask the user here.${report}`, summary: 'proposed; nothing written' };
+    }
+    if (signal?.aborted) return { text: 'Stopped before the user was asked; nothing was written.', summary: 'stopped; nothing written', isError: true };
+    let out: WriteOutcome;
+    try {
+      out = await this.host.confirmWrite(p);
+    } catch (e) {
+      out = { written: false, paths: files.map((f) => f.path), reason: 'failed', detail: (e as Error)?.message ?? String(e) };
+    }
+    if (out.written) {
+      const paths = out.paths.length ? out.paths : files.map((f) => f.path);
+      return { text: `The user confirmed; wrote ${paths.join(', ')}.${report}`, summary: `wrote ${paths.join(', ')}`, data: base.data };
+    }
+    if (out.reason === 'exists') {
+      return { text: `${out.detail ?? 'A proposed file'} exists; nothing was written (DB Engineer never overwrites a file).${report}`, summary: `${out.detail ?? 'the file'} exists; nothing written`, isError: true };
+    }
+    if (out.reason === 'failed') {
+      return { text: `Nothing was written: the editor could not create ${names}${out.detail ? ` (${out.detail})` : ''}.${report}`, summary: 'could not write the files', isError: true };
+    }
+    return { text: `The user declined; nothing was written. Do not write these files again unless the user asks.${report}`, summary: 'the user declined; nothing was written' };
   }
 
   /** A retry replaces the failed exchange instead of stacking another copy of the question. */
@@ -213,6 +338,45 @@ function usage(u: ApiUsage): Usage {
 }
 
 function capitalise(s: string): string { return s ? s[0].toUpperCase() + s.slice(1) : s; }
+
+function oneLine(s: unknown): string {
+  return String(s ?? '').replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+function cap(s: string, max = MAX_STEP_CHARS): string {
+  return s.length <= max ? s : `${s.slice(0, max)}\n… (${(s.length - max).toLocaleString('en-US')} more characters not kept)`;
+}
+
+/** A step as history keeps it: the result and each input string capped, the input plain JSON. */
+function boundStep(st: StepInfo): StepInfo {
+  const out: StepInfo = { id: st.id, tool: st.tool, state: st.state, summary: st.summary, at: st.at };
+  if (st.result !== undefined) out.result = cap(st.result);
+  if (st.input !== undefined) out.input = boundInput(st.input);
+  return out;
+}
+
+function boundInput(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return cap(v);
+  if (v === null || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (depth > 3) return '…';
+  if (Array.isArray(v)) return v.slice(0, 20).map((x) => boundInput(x, depth + 1));
+  if (typeof v === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>).slice(0, 20)) o[k] = boundInput(x, depth + 1);
+    return o;
+  }
+  return undefined;
+}
+
+/** A stored turn as loaded: steps that do not validate are dropped (the state is not trusted blindly). */
+function cleanTurn(t: StoredTurn): StoredTurn {
+  if (t.steps === undefined) return t;
+  const steps = Array.isArray(t.steps) ? t.steps.filter(isStepInfo).map(boundStep) : [];
+  const out: StoredTurn = { ...t };
+  if (steps.length) out.steps = steps; else delete out.steps;
+  if (out.notice !== undefined && typeof out.notice !== 'string') delete out.notice;
+  return out;
+}
 
 function validTurn(t: unknown): t is StoredTurn {
   const x = t as StoredTurn;

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // The chat webview script (browser sandbox). Builds the UI inside #app with DOM APIs only; innerHTML is
 // used solely with renderMarkdown output. Talks to the extension host through the fixed protocol.
-import type { ChatTurn, Chip, FromWebview, PersonaInfo, ToWebview, Usage } from '../chat/protocol';
+import { isStepInfo, type ChatTurn, type Chip, type FromWebview, type PersonaInfo, type StepInfo, type ToWebview, type Usage } from '../chat/protocol';
 import { renderMarkdown } from './markdown';
 import { TRUST_OFFER } from '../trust';
 
@@ -91,6 +91,11 @@ app.append(header, trustNote, conversation, composer);
 // ---------------------------------------------------------------------------------------------------
 // Conversation
 
+/** An assistant turn's body is a sequence: text (markdown) and tool steps, in the order they came. */
+type Segment =
+  | { kind: 'text'; el: HTMLElement; text: string; dirty: boolean }
+  | { kind: 'step'; el: HTMLDetailsElement; step: StepInfo };
+
 interface TurnView {
   id?: string;
   role: 'user' | 'assistant';
@@ -101,6 +106,7 @@ interface TurnView {
   meta: HTMLElement;
   pending: boolean;
   dirty: boolean;
+  segments: Segment[];
 }
 
 const turns: TurnView[] = [];
@@ -120,7 +126,7 @@ function scrollToEnd(): void {
   if (nearBottom || busy) conversation.scrollTop = conversation.scrollHeight;
 }
 
-function addTurn(role: 'user' | 'assistant', text: string, id?: string): TurnView {
+function addTurn(role: 'user' | 'assistant', text: string, id?: string, steps: StepInfo[] = []): TurnView {
   empty.remove();
   const root = el('div', `turn ${role}`);
   const who = el('div', 'who', role === 'user' ? 'You' : 'DB Engineer');
@@ -131,7 +137,20 @@ function addTurn(role: 'user' | 'assistant', text: string, id?: string): TurnVie
   meta.hidden = true;
   root.append(who, body, notice, meta);
   conversation.appendChild(root);
-  const t: TurnView = { id, role, text, root, body, notice, meta, pending: false, dirty: false };
+  const t: TurnView = { id, role, text: '', root, body, notice, meta, pending: false, dirty: false, segments: [] };
+  if (role === 'user') {
+    t.text = text;
+  } else {
+    // A stored agent turn: its text is cut at each step's offset so the steps sit where they came.
+    let from = 0;
+    for (const st of [...steps].sort((a, b) => (a.at ?? 0) - (b.at ?? 0))) {
+      const at = Math.min(Math.max(st.at ?? 0, from), text.length);
+      appendText(t, text.slice(from, at));
+      from = at;
+      upsertStep(t, st);
+    }
+    appendText(t, text.slice(from));
+  }
   renderBody(t);
   turns.push(t);
   scrollToEnd();
@@ -142,9 +161,82 @@ function renderBody(t: TurnView): void {
   if (t.role === 'user') {
     t.body.textContent = t.text; // user text is never interpreted as markup
   } else {
-    t.body.innerHTML = renderMarkdown(t.text); // renderMarkdown escapes everything it does not write itself
+    for (const seg of t.segments) {
+      if (seg.kind === 'text' && seg.dirty) {
+        seg.el.innerHTML = renderMarkdown(seg.text); // renderMarkdown escapes everything it does not write itself
+        seg.dirty = false;
+      }
+    }
   }
   t.dirty = false;
+}
+
+/** Text goes on the last text segment, or a new one after a step. */
+function appendText(t: TurnView, text: string): void {
+  if (!text) return;
+  t.text += text;
+  const lastSeg = t.segments[t.segments.length - 1];
+  if (lastSeg && lastSeg.kind === 'text') {
+    lastSeg.text += text;
+    lastSeg.dirty = true;
+  } else {
+    const seg: Segment = { kind: 'text', el: el('div', 'text'), text, dirty: true };
+    t.segments.push(seg);
+    t.body.appendChild(seg.el);
+  }
+  t.dirty = true;
+}
+
+const SQL_INPUTS = new Set(['sql', 'query', 'up', 'down', 'create_index', 'statement']);
+
+/** A fence longer than any run of backticks in the code, so the code cannot close it. */
+function fenced(code: string, lang = ''): string {
+  const longest = Math.max(0, ...(code.match(/`+/g) ?? []).map((r) => r.length));
+  const f = '`'.repeat(Math.max(3, longest + 1));
+  return `${f}${lang}\n${code}\n${f}`;
+}
+
+/** A step's input as markdown: SQL in sql code blocks, the other fields as `name: value` lines. */
+function inputMarkdown(input: unknown): string {
+  if (input === undefined || input === null) return '';
+  if (typeof input !== 'object' || Array.isArray(input)) return fenced(JSON.stringify(input, null, 2) ?? '');
+  const parts: string[] = [];
+  const plain: string[] = [];
+  for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
+    if (typeof v === 'string' && (SQL_INPUTS.has(k) || v.includes('\n'))) parts.push(`**${k.replace(/[^A-Za-z0-9_]/g, '')}**`, fenced(v, SQL_INPUTS.has(k) ? 'sql' : ''));
+    else plain.push(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  }
+  if (plain.length) parts.unshift(fenced(plain.join('\n')));
+  return parts.join('\n\n');
+}
+
+const STEP_STATE_LABEL: Record<StepInfo['state'], string> = { running: 'running…', done: '', error: 'failed' };
+
+/** A tool call as a collapsible row; updated in place when it ends (an open row stays open). */
+function upsertStep(t: TurnView, step: StepInfo): void {
+  let seg = t.segments.find((x): x is Extract<Segment, { kind: 'step' }> => x.kind === 'step' && x.step.id === step.id);
+  if (!seg) {
+    const details = el('details', 'step');
+    details.dataset.tool = step.tool;
+    const summary = el('summary');
+    summary.append(el('span', 'step-icon'), el('span', 'step-summary'), el('span', 'step-state'));
+    const detail = el('div', 'step-detail');
+    detail.append(el('div', 'step-input'), el('div', 'step-result'));
+    details.append(summary, detail);
+    seg = { kind: 'step', el: details, step };
+    t.segments.push(seg);
+    t.body.appendChild(details);
+  }
+  seg.step = step;
+  const d = seg.el;
+  d.classList.remove('running', 'done', 'error');
+  d.classList.add(step.state);
+  d.querySelector('.step-icon')!.textContent = step.state === 'error' ? '✗' : step.state === 'done' ? '✓' : '';
+  d.querySelector('.step-summary')!.textContent = step.summary;
+  d.querySelector('.step-state')!.textContent = STEP_STATE_LABEL[step.state];
+  d.querySelector('summary')!.title = `${step.tool}: ${step.state === 'running' ? 'running' : step.state === 'error' ? 'failed' : 'done'} (click for the input and the result)`;
+  (d.querySelector('.step-input') as HTMLElement).innerHTML = renderMarkdown(inputMarkdown(step.input));
+  (d.querySelector('.step-result') as HTMLElement).innerHTML = step.result === undefined ? '' : renderMarkdown(step.result);
 }
 
 let frame = 0;
@@ -209,8 +301,10 @@ function loadHistory(history: ChatTurn[]): void {
   clearConversation();
   for (const h of history) {
     if (h.role !== 'user' && h.role !== 'assistant') continue;
-    const t = addTurn(h.role, String(h.text ?? ''));
+    const steps = h.role === 'assistant' && Array.isArray(h.steps) ? h.steps.filter(isStepInfo) : [];
+    const t = addTurn(h.role, String(h.text ?? ''), undefined, steps);
     if (h.usage) showUsage(t, h.usage);
+    if (typeof h.notice === 'string' && h.notice && !h.error) showNotice(t, h.notice, 'cut');
     if (h.error) showError(t, h.error);
   }
 }
@@ -360,9 +454,8 @@ window.addEventListener('message', (ev: MessageEvent) => {
     }
     case 'delta': {
       const t = findTurn(m.id);
-      if (!t) break;
-      t.text += m.text;
-      t.dirty = true;
+      if (!t || typeof m.text !== 'string') break;
+      appendText(t, m.text);
       if (!t.notice.classList.contains('error')) t.notice.hidden = true; // a retry succeeded
       scheduleRender();
       break;
@@ -377,6 +470,14 @@ window.addEventListener('message', (ev: MessageEvent) => {
       if (t) showNotice(t, `${retryReason(m.reason)}, retrying in ${Math.max(1, Math.round(m.delayMs / 1000))} s (attempt ${m.attempt})`, 'retry');
       break;
     }
+    case 'step': {
+      const t = findTurn(m.id);
+      if (!t || !isStepInfo(m.step)) break;
+      if (t.dirty) renderBody(t); // the text before the step is drawn before the step
+      upsertStep(t, m.step);
+      scrollToEnd();
+      break;
+    }
     case 'done': {
       const t = findTurn(m.id);
       if (t) {
@@ -384,6 +485,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
         t.pending = false;
         t.root.classList.remove('pending');
         if (!t.notice.classList.contains('error')) t.notice.hidden = true;
+        if (typeof m.notice === 'string' && m.notice) showNotice(t, m.notice, 'cut');
       }
       if (currentId === m.id || currentId === undefined) { currentId = undefined; setBusy(false); }
       lastSent = '';

@@ -35,6 +35,8 @@ export interface CliContextOptions {
   /** Asks the user (a terminal prompt, an MCP flag); undefined: write_migration only proposes. */
   confirm?(req: WriteRequest): Promise<boolean>;
   signal?: AbortSignal;
+  /** The project under `root` already read the same way (`dbe ask` reads it for its context): not read twice. */
+  project?: Project;
 }
 
 /** Inside `root` (not root itself) after resolving; undefined otherwise. */
@@ -49,8 +51,8 @@ export function insideRoot(root: string, p: string): string | undefined {
 export async function cliToolContext(o: CliContextOptions): Promise<CliToolContext> {
   await initParser();
   const [spec] = collectProjects([o.root], o.config, o.cwd);
-  const project = new Project(spec.config, (p) => relTo(spec.root, p));
-  addProjectFiles(project, spec);
+  const project = o.project ?? new Project(spec.config, (p) => relTo(spec.root, p));
+  if (!o.project) addProjectFiles(project, spec);
   let sandbox: (AgentSandbox & { close(): Promise<void> }) | undefined;
   const lazy = (): AgentSandbox & { close(): Promise<void> } => (sandbox ??= cliAgentSandbox(project, spec.config));
   const familyOff = project.mainFamily() !== 'postgres'

@@ -63,7 +63,17 @@ export type Command =
   | { kind: 'health'; options: HealthCliOptions }
   | { kind: 'ask'; options: AskCliOptions }
   | { kind: 'review'; options: AskCliOptions }
-  | { kind: 'format'; options: FormatCliOptions };
+  | { kind: 'format'; options: FormatCliOptions }
+  | { kind: 'mcp'; options: McpCliOptions };
+
+/** `dbe mcp`: the agent's tools over MCP on stdio (mcp-command.ts). */
+export interface McpCliOptions {
+  /** The project folder (default: the current directory). */
+  project?: string;
+  config?: string;
+  /** write_migration may write new files inside the project (the agent client asks before each call). */
+  allowWrite: boolean;
+}
 
 /** `dbe format <paths> [--check] [--write]`: format the SQL files (engine/format.ts). */
 export interface FormatCliOptions {
@@ -118,8 +128,9 @@ export function parseArgs(argv: string[]): Command {
   if (first === 'ask') return parseAsk(argv.slice(1), 'ask');
   if (first === 'review') return parseAsk(argv.slice(1), 'review');
   if (first === 'format') return parseFormat(argv.slice(1));
+  if (first === 'mcp') return parseMcp(argv.slice(1));
   if (first.startsWith('-')) throw new UsageError(`unknown option ${first} (try dbe --help)`);
-  throw new UsageError(`unknown command "${first}" (commands: lint, advise, format, explain, slow, health, rules, ask, review; try dbe --help)`);
+  throw new UsageError(`unknown command "${first}" (commands: lint, advise, format, explain, slow, health, rules, ask, review, mcp; try dbe --help)`);
 }
 
 function parseRules(args: string[]): Command {
@@ -386,6 +397,26 @@ function parseLive(args: string[], kind: 'slow' | 'health'): Command {
   const t = trust ? { trustConfigDatabase: true } : {};
   if (kind === 'slow') return { kind, options: { database, statementTimeoutMs, limit, order, format, config, ...t } };
   return { kind, options: { database, statementTimeoutMs, format, config, ...t } };
+}
+
+function parseMcp(args: string[]): Command {
+  const o: McpCliOptions = { allowWrite: false };
+  for (let i = 0; i < args.length; i++) {
+    const { name, value, next } = split(args, i);
+    const takeValue = (): string => {
+      const v = need(name, value ?? args[next]);
+      if (value === undefined) i = next;
+      return v;
+    };
+    switch (name) {
+      case '--project': case '-p': o.project = takeValue(); break;
+      case '--config': case '-c': o.config = takeValue(); break;
+      case '--allow-write': if (value !== undefined) throw new UsageError('--allow-write takes no value'); o.allowWrite = true; break;
+      case '--help': case '-h': return { kind: 'help' };
+      default: throw new UsageError(args[i].startsWith('-') ? `unknown option ${name} for dbe mcp (try dbe --help)` : `dbe mcp takes no paths ("${args[i]}"); name the project with --project DIR`);
+    }
+  }
+  return { kind: 'mcp', options: o };
 }
 
 function parseAsk(args: string[], kind: 'ask' | 'review'): Command {

@@ -45,11 +45,14 @@ export async function askCommand(o: AskCliOptions, io: AskIo): Promise<number> {
   const project = new Project(spec.config, (p) => relTo(spec.root, p));
   addProjectFiles(project, spec);
   let file: string | undefined;
+  let sameProject = true;
   if (o.file) {
     file = path.resolve(io.cwd, o.file);
     let st: fs.Stats;
     try { st = fs.statSync(file); } catch { throw new InputError(`no such file: ${o.file}`); }
     if (!st.isFile()) throw new InputError(`not a file: ${o.file}`);
+    // a file from outside the project joins the context's project only: the tools read their own
+    sameProject = project.hasFile(file);
     addNamedSource(project, file, path.relative(io.cwd, file) || path.basename(file), spec.config.maxFileBytes);
   }
   const context = buildContext(project, {
@@ -66,7 +69,7 @@ export async function askCommand(o: AskCliOptions, io: AskIo): Promise<number> {
   if (o.tools !== false) {
     try {
       return await askWithTools(o, io, {
-        root, key, verbose, signal: ctl.signal, question: expanded.question, system: withDialect(loadSystemPrompt().text, context.dialect), context: context.text,
+        root, key, verbose, signal: ctl.signal, project: sameProject ? project : undefined, question: expanded.question, system: withDialect(loadSystemPrompt().text, context.dialect), context: context.text,
       });
     } finally {
       process.removeListener('SIGINT', onSigint);
@@ -104,7 +107,7 @@ export async function askCommand(o: AskCliOptions, io: AskIo): Promise<number> {
   }
 }
 
-interface TurnInput { root: string; key: string; verbose: boolean; signal: AbortSignal; question: string; system: string; context: string }
+interface TurnInput { root: string; key: string; verbose: boolean; signal: AbortSignal; question: string; system: string; context: string; project?: Project }
 
 async function askWithTools(o: AskCliOptions, io: AskIo, t: TurnInput): Promise<number> {
   const fail = (msg: string) => { io.err(`dbe: ${scrubSecret(msg, t.key).split('\n')[0]}\n`); return 1; };
@@ -113,7 +116,7 @@ async function askWithTools(o: AskCliOptions, io: AskIo, t: TurnInput): Promise<
   let endedWithNewline = true;
   try {
     ctx = await cliToolContext({
-      root: t.root, cwd: io.cwd, signal: t.signal,
+      root: t.root, cwd: io.cwd, signal: t.signal, project: t.project,
       confirm: prompt ? (req) => confirmOnTerminal(req, io, prompt, t.signal) : undefined,
     });
     const tools = ctx;
@@ -160,22 +163,30 @@ async function askWithTools(o: AskCliOptions, io: AskIo, t: TurnInput): Promise<
 /** One line for a finished step: "· explain_query: explained the query: cost 248.5 → 11.6". */
 export function stepLine(s: AgentStep): string {
   const what = s.summary.startsWith(s.tool) ? s.summary : `${s.tool}: ${s.summary}`;
-  return `${s.state === 'error' ? '✗' : '·'} ${what.split('\n')[0]}`;
+  return `${s.state === 'error' ? '✗' : '·'} ${visible(what.split('\n')[0])}`;
 }
 
 /** Shows the files write_migration wants to create and asks y/N; only "y" or "yes" writes. */
 export async function confirmOnTerminal(
   req: WriteRequest, io: Pick<AskIo, 'err'>, prompt: NonNullable<AskIo['prompt']>, signal: AbortSignal,
 ): Promise<boolean> {
-  io.err(`\nDB Engineer proposes: ${req.title}\n`);
+  io.err(`\nDB Engineer proposes: ${visible(req.title)}\n`);
   for (const f of req.files) {
-    io.err(`\n--- ${f.path} (new file)\n${f.text}${f.text.endsWith('\n') ? '' : '\n'}`);
+    io.err(`\n--- ${visible(f.path)} (new file)\n${visible(f.text)}${f.text.endsWith('\n') ? '' : '\n'}`);
   }
   const n = req.files.length;
   const answer = await prompt(`\nCreate ${n === 1 ? 'this file' : `these ${n} files`}? [y/N] `, signal);
   const yes = /^\s*y(es)?\s*$/i.test(answer ?? '');
   io.err(yes ? '' : 'not written\n');
   return yes;
+}
+
+/**
+ * Text from the model as the terminal should show it before the user says yes: control characters
+ * (an escape sequence could erase or rewrite the lines shown) are printed as \\xNN, tabs and newlines kept.
+ */
+export function visible(s: string): string {
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** Reads one line from the terminal (stdin), the question on stderr; Ctrl-C or the signal: undefined. */

@@ -15,6 +15,7 @@ Usage:
   dbe rules <id>                  print a rule's documentation (shipped in docs/rules/<id>.md)
   dbe ask [options] "question"    ask the DB Engineer assistant (Claude) about a file of the project
   dbe review <file> [options]     ask for a full review of a file (the /review command)
+  dbe mcp [options]               serve the agent tools over MCP on stdio (Claude Code, Cursor, VS Code)
   dbe --version                   print the version
   dbe --help                      print this help
 
@@ -97,6 +98,15 @@ is honoured; the file, the schema of the tables it uses and its findings are sen
                                   terminal; without a terminal it is only proposed, never written.
 A question may start with a command: /review, /index, /normalize, /migration, /explain.
 ask and review exit 1 on an API error (one dbe: line says what to do), 130 when interrupted.
+
+MCP options (dbe mcp speaks the Model Context Protocol on stdin/stdout, logs on stderr; its tools:
+list_tables, describe_table, lint_sql, explain_query, compare_index, validate_migration,
+write_migration, slow_queries, health; it stops when the client closes stdin):
+  -p, --project DIR               the project the tools read (default: current directory)
+  -c, --config FILE               use this configuration instead of the nearest .dbe.json
+      --allow-write               write_migration writes new files inside the project (never over a
+                                  file; the agent client asks you before each tool call); without it,
+                                  write_migration only proposes the files
 
 Exit codes: 0 nothing reached the fail level, 1 something did, 2 usage, input or configuration error.
 Suppress a finding with a comment on the line(s) above the statement: -- dbe-ignore rule-id

@@ -42,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
       case 'ask': return await (await import('./ask-command')).askCommand(cmd.options, io);
       case 'review': return await (await import('./review-command')).reviewCommand(cmd.options, io);
       case 'format': return await (await import('./format-command')).formatCommand(cmd.options, io);
+      // The MCP server (and its SDK) is loaded only for `dbe mcp`.
+      case 'mcp': return await (await import('./mcp-command')).mcpCommand(cmd.options, io);
     }
   } catch (e: any) {
     if (e instanceof UsageError || e instanceof InputError) { io.err(`dbe: ${e.message}\n`); return 2; }

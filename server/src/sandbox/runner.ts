@@ -143,8 +143,9 @@ export class WorkerSandbox {
       p.resolve(m);
     });
     const gone = (e: Error) => {
-      if (worker !== this.worker) return;
+      // a start still waiting for this worker's hello ends too (close() during start-up), or its timer keeps the process alive
       helloFailed(e);
+      if (worker !== this.worker) return;
       this.end(e);
     };
     worker.on('error', (e: Error & { code?: string }) => {

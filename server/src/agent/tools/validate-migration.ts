@@ -48,7 +48,7 @@ async function run(input: ValidateInput, ctx: ToolContext): Promise<ToolResult> 
     return { text: lines.join('\n'), summary: `validated by the rules only (the sandbox failed)${lintNote}`, data };
   }
   data.sandbox = v;
-  lines.push('', `Sandbox (PostgreSQL on the project's replayed migrations, ${v.basis}; everything rolled back):`);
+  lines.push('', `Sandbox (PostgreSQL with the project's migrations replayed; ${v.basis}; everything rolled back):`);
   if (v.replayFailures) lines.push(`Note: ${v.replayFailures} statement${v.replayFailures === 1 ? '' : 's'} of the project's own migrations failed to replay in the sandbox, so its schema may lack objects they create.`);
   let summary: string;
   if (v.upError) {
@@ -70,7 +70,8 @@ async function run(input: ValidateInput, ctx: ToolContext): Promise<ToolResult> 
       lines.push('The rollback does NOT restore the schema:');
       for (const d of v.differences) lines.push(`  - ${d}`);
       const n = v.differences.length;
-      summary = `validated the migration: rollback leaves ${n} difference${n === 1 ? '' : 's'} (${v.differences[0]}${n > 1 ? ', …' : ''})`;
+      // the summary is one line: the first difference up to its detail ("index x left behind: CREATE INDEX ...")
+      summary = `validated the migration: rollback leaves ${n} difference${n === 1 ? '' : 's'} (${oneLine(v.differences[0].split(': ')[0], 100)}${n > 1 ? ', …' : ''})`;
     } else {
       lines.push('The sandbox could not tell whether the rollback restores the schema.');
       summary = 'validated the migration: rollback not confirmed';
