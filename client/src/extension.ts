@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { EditorChatHost, SECRET_KEY } from './chat/host';
 import { registerParticipant } from './chat/participant';
+import { registerLmTools } from './agent/lm-tools';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chat/view';
 import { DIALECT_REQUEST, STATUS_NOTIFICATION, type DialectResult, type StatusParams } from '../../server/src/lsp/status-protocol';
 import { openExample } from './example';
@@ -116,7 +117,9 @@ function registerChat(context: vscode.ExtensionContext): void {
       }
     }),
   );
-  registerParticipant(context, host);
+  const tools = { client: () => client, documentUri: () => host.editor()?.document.uri.toString() };
+  registerParticipant(context, host, tools);
+  registerLmTools(context, tools);
 }
 
 /** Asks the server for the active SQL file's dialect (and why) for the status bar item. */

@@ -25,8 +25,11 @@ test('the vscode-API suite passes inside the real extension host', async () => {
   const end = Date.now() + 90_000;
   while (!fs.existsSync(results) && Date.now() < end) await new Promise((r) => setTimeout(r, 250));
   if (!fs.existsSync(results)) assert.fail(`the runner wrote no result within 90 s\n${await wb.evidence('vscode-api')}`);
-  const r = JSON.parse(fs.readFileSync(results, 'utf8')) as { passed: string[]; failed: { name: string; error: string }[] };
+  const r = JSON.parse(fs.readFileSync(results, 'utf8')) as { passed: string[]; failed: { name: string; error: string }[]; skipped?: { name: string; reason: string }[] };
   for (const p of r.passed) process.stdout.write(`# vscode-api ok - ${p}\n`);
+  // a case the editor build cannot run (no vscode.lm) says why; this is printed, never hidden
+  for (const k of r.skipped ?? []) process.stdout.write(`# vscode-api SKIP - ${k.name}: ${k.reason}\n`);
   assert.deepEqual(r.failed, [], r.failed.map((f) => `${f.name}: ${f.error}`).join('\n'));
-  assert.equal(r.passed.length, 4);
+  assert.equal(r.passed.length + (r.skipped?.length ?? 0), 6);
+  assert.ok((r.skipped ?? []).every((k) => k.name.startsWith('language model tools')), 'only the Language Model cases may skip');
 });

@@ -10,6 +10,9 @@ type Case = { name: string; fn: () => Promise<void> };
 const cases: Case[] = [];
 const it = (name: string, fn: () => Promise<void>) => cases.push({ name, fn });
 
+/** Thrown by a case that cannot run in this editor build; reported as skipped, with the reason. */
+class Skip extends Error {}
+
 function fileIn(rel: string): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) throw new Error('no workspace folder is open');
@@ -79,13 +82,37 @@ it('commands: every command the manifest contributes is registered', async () =>
   assert.deepEqual(missing, []);
 });
 
-export interface SuiteResult { passed: string[]; failed: { name: string; error: string }[] }
+// VS Code's Language Model API (Copilot's agent mode): our tools, declared in package.json
+// languageModelTools and registered on activation, are listed and can be invoked by any extension.
+const lmApi = () => (vscode as any).lm as { tools?: readonly { name: string; tags: readonly string[] }[]; invokeTool?: (...a: any[]) => Thenable<any> } | undefined;
+
+it('language model tools: vscode.lm.tools lists every dbe_ tool of the manifest', async () => {
+  const lm = lmApi();
+  if (!lm?.tools) throw new Skip(`this VS Code (${vscode.version}) has no vscode.lm.tools`);
+  const ext = vscode.extensions.getExtension('db-engineer.db-engineer')!;
+  const declared: string[] = ext.packageJSON.contributes.languageModelTools.map((t: { name: string }) => t.name);
+  const listed = await until('our tools in vscode.lm.tools', () => { const n = lm.tools!.filter((t) => t.name.startsWith('dbe_')).map((t) => t.name); return n.length >= declared.length ? n : undefined; });
+  assert.deepEqual([...listed].sort(), [...declared].sort());
+  assert.ok(lm.tools.find((t) => t.name === 'dbe_list_tables')!.tags.includes('dbe'));
+});
+
+it('language model tools: invokeTool dbe_list_tables on examples/shop names orders', async () => {
+  const lm = lmApi();
+  if (!lm?.invokeTool) throw new Skip(`this VS Code (${vscode.version}) has no vscode.lm.invokeTool`);
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(fileIn('queries/reports.sql')));
+  const r = await lm.invokeTool('dbe_list_tables', { input: {}, toolInvocationToken: undefined }, new vscode.CancellationTokenSource().token);
+  const text = (r.content as { value?: unknown }[]).map((p) => (typeof p.value === 'string' ? p.value : '')).join('');
+  assert.match(text, /\borders\b/);
+});
+
+export interface SuiteResult { passed: string[]; failed: { name: string; error: string }[]; skipped?: { name: string; reason: string }[] }
 
 /** Runs every case; resolves with the results, and rejects when one failed (test-electron's contract). */
 export async function runCases(): Promise<SuiteResult> {
-  const result: SuiteResult = { passed: [], failed: [] };
+  const result: SuiteResult = { passed: [], failed: [], skipped: [] };
   for (const c of cases) {
     try { await c.fn(); result.passed.push(c.name); } catch (e) {
+      if (e instanceof Skip) { result.skipped!.push({ name: c.name, reason: e.message }); continue; }
       result.failed.push({ name: c.name, error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) });
     }
   }
@@ -95,6 +122,7 @@ export async function runCases(): Promise<SuiteResult> {
 export async function run(): Promise<void> {
   const r = await runCases();
   for (const p of r.passed) console.log(`ok - ${p}`);
+  for (const k of r.skipped ?? []) console.log(`ok - ${k.name} # SKIP ${k.reason}`);
   for (const f of r.failed) console.log(`not ok - ${f.name}\n${f.error}`);
   if (r.failed.length) throw new Error(`${r.failed.length} of ${r.passed.length + r.failed.length} vscode-API tests failed`);
 }
