@@ -99,6 +99,15 @@ describe('the agent sandbox in the CLI (dbe ask, dbe mcp)', () => {
     assert.equal(useless.summary, 'compared index orders_created_idx: no gain, the planner does not use it');
   });
 
+  test('compare_index: a candidate that repeats an index the project has is called a likely duplicate, naming the index the planner already uses', async () => {
+    const r = await runTool('compare_index', { sql: 'SELECT id FROM orders WHERE status = $1', index: 'CREATE INDEX orders_status_again ON orders (status)' }, ctx);
+    assert.notEqual(r.isError, true, r.text);
+    assert.match(r.text, /Without the candidate the planner already uses idx_orders_status: the candidate looks like a duplicate of it\./);
+    assert.match(r.summary, /saves little: idx_orders_status already serves the query/);
+    const fresh = await runTool('compare_index', { sql: QUERY, index: INDEX }, ctx);
+    assert.doesNotMatch(fresh.text, /duplicate/, 'an index that helps is not called a duplicate');
+  });
+
   test('compare_index: a table the project does not have is refused with the tables that exist, closest first', async () => {
     const miss = await runTool('compare_index', { sql: QUERY, index: 'CREATE INDEX x ON ordrs (user_id)' }, ctx);
     assert.equal(miss.isError, true);

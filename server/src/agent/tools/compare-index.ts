@@ -2,7 +2,7 @@
 import { distance } from 'fastest-levenshtein';
 import { oneCreateIndex, oneQuery } from '../../sandbox/agent';
 import { MIN_SAVING } from '../../sandbox/evidence';
-import { formatPlan } from '../../sandbox/plan';
+import { formatPlan, walkPlan } from '../../sandbox/plan';
 import type { ToolSpec } from '../tool';
 import { badInput, basisLines, cost, sandboxOff } from './sandbox-text';
 
@@ -48,11 +48,17 @@ export const compareIndex: ToolSpec = {
       : saving >= MIN_SAVING
         ? `The planner uses ${name}: cost ${cost(b)} → ${cost(a)} (${Math.round(saving * 100)}% cheaper).`
         : `The planner uses ${name}, but the cost barely moves: ${cost(b)} → ${cost(a)} (less than ${Math.round(MIN_SAVING * 100)}% cheaper); not worth an index for this query alone.`;
+    // the plan without the candidate already reads an index of the project: say which, so a duplicate is seen as one
+    const already = [...new Set([...walkPlan(r.before.plan)].map((n) => n.index).filter((i): i is string => !!i && i !== name))];
+    const alreadyLine = already.length
+      ? [`Without the candidate the planner already uses ${already.join(', ')}${r.after.usesIndex && saving < MIN_SAVING ? `: the candidate looks like a duplicate of ${already.length === 1 ? 'it' : 'one of them'}` : ''}.`]
+      : [];
     const summary = !r.after.usesIndex
       ? `compared index ${name}: no gain, the planner does not use it`
-      : `compared index ${name}: cost ${cost(b)} → ${cost(a)} (uses the index${saving >= MIN_SAVING ? '' : ', saves little'})`;
+      : `compared index ${name}: cost ${cost(b)} → ${cost(a)} (uses the index${saving >= MIN_SAVING ? '' : already.length ? `, saves little: ${already[0]} already serves the query` : ', saves little'})`;
     const text = [
       verdict,
+      ...alreadyLine,
       ...basisLines(r),
       ...notes,
       'Without the index:', '```', formatPlan(r.before.plan).trimEnd(), '```',
