@@ -1,0 +1,81 @@
+// Red team of the agent's tools (issue #14): what a hostile model, a hostile repository or a careless
+// user could make them do. Each case here was a real problem first: the tool said something false
+// or the sandbox kept something a rolled-back check should not. The sandbox cases run a real PGlite
+// in the worker (dist/sandbox-worker.js: run `npm run build` first; npm test does), on temp copies
+// of examples/shop.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { cliToolContext, type CliToolContext } from '../server/src/agent/cli-context';
+import { runTool } from '../server/src/agent/tools';
+import type { SandboxValidate, ToolContext } from '../server/src/agent/tool';
+
+const SHOP = path.join(__dirname, '..', 'examples', 'shop');
+const dirs: string[] = [];
+after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+
+function shopCopy(sandbox: Record<string, number>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-redteam-'));
+  dirs.push(dir);
+  fs.cpSync(SHOP, dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, '.dbe.json'), JSON.stringify({ postgresVersion: 16, sandbox }));
+  return dir;
+}
+
+describe('validate_migration never says "up applies" when the sandbox did not check it', () => {
+  test('a sandbox answer with an error (stopped, crashed, replay failed) is reported as not checked', async () => {
+    const ctx = await cliToolContext({ root: shopCopy({ rows: 50 }), cwd: process.cwd() });
+    try {
+      const stopped: SandboxValidate = { basis: 'on no generated rows', replayFailures: 0, changes: [], differences: [], notes: [], error: 'the sandbox could not check the migration: the sandbox stopped the migration check after 60 seconds' };
+      const stub: ToolContext = { ...ctx, sandbox: { ...ctx.sandbox!, validate: async () => stopped } };
+      const r = await runTool('validate_migration', { up: 'DO $$ BEGIN LOOP END LOOP; END $$;', down: 'SELECT 1;' }, stub);
+      assert.equal(r.isError, true, r.text);
+      assert.doesNotMatch(r.text, /applies cleanly|restores the schema/);
+      assert.match(r.text, /The sandbox could not check the migration: .*stopped the migration check after 60 seconds/);
+      assert.match(r.summary, /^validated by the rules only \(the sandbox could not check it: /);
+    } finally { await ctx.close(); }
+  });
+
+  test('an endless DO loop is stopped by the watchdog and said so; the next call answers from a fresh replay', async () => {
+    const ctx = await cliToolContext({ root: shopCopy({ rows: 50, timeoutSeconds: 3 }), cwd: process.cwd() });
+    try {
+      const r = await runTool('validate_migration', { up: 'DO $$ BEGIN LOOP END LOOP; END $$;' }, ctx);
+      assert.equal(r.isError, true, r.text);
+      assert.doesNotMatch(r.text, /applies cleanly/);
+      assert.match(r.text, /The sandbox could not check the migration: .*stopped/);
+      const next = await runTool('validate_migration', { up: 'CREATE INDEX orders_status_idx ON orders (status);', down: 'DROP INDEX orders_status_idx;' }, ctx);
+      assert.match(next.summary, /rollback restores the schema/, next.text);
+    } finally { await ctx.close(); }
+  });
+});
+
+describe('a rolled-back validate_migration leaves nothing a later answer inherits', () => {
+  let ctx: CliToolContext;
+  before(async () => { ctx = await cliToolContext({ root: shopCopy({ rows: 50 }), cwd: process.cwd() }); });
+  after(async () => { await ctx.close(); });
+
+  test('a PREPARE in one check does not make the same PREPARE fail in the next', async () => {
+    const first = await runTool('validate_migration', { up: 'PREPARE dbe_rt AS SELECT 1;' }, ctx);
+    assert.match(first.summary, /up applies/, first.text);
+    const second = await runTool('validate_migration', { up: 'PREPARE dbe_rt AS SELECT 1;' }, ctx);
+    assert.match(second.summary, /up applies/, second.text);
+    assert.doesNotMatch(second.text, /already exists/);
+  });
+
+  test('a setval to the maximum in one check does not exhaust the sequence for the next', async () => {
+    const first = await runTool('validate_migration', { up: "SELECT setval('orders_id_seq', 9223372036854775807);" }, ctx);
+    assert.match(first.summary, /up applies/, first.text);
+    const second = await runTool('validate_migration', { up: "SELECT nextval('orders_id_seq');" }, ctx);
+    assert.match(second.summary, /up applies/, second.text);
+    assert.doesNotMatch(second.text, /maximum value/);
+  });
+
+  test('a session advisory lock taken in one check is released before the next answer', async () => {
+    await runTool('validate_migration', { up: 'SELECT pg_advisory_lock(4242);' }, ctx);
+    // a lock still held would make this fail (the lock count would be 2 after the second lock)
+    const r = await runTool('validate_migration', { up: "DO $$ BEGIN IF (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242) > 0 THEN RAISE EXCEPTION 'advisory lock left behind'; END IF; END $$;" }, ctx);
+    assert.match(r.summary, /up applies/, r.text);
+  });
+});
