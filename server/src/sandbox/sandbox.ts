@@ -290,7 +290,7 @@ export class Sandbox {
     };
     // what a rollback does not undo: sequence positions (setval, nextval), prepared statements and
     // session advisory locks; put back after the rollback so the next answer does not inherit them
-    const sequences = await sequenceStates(query);
+    const sequences = await sequenceStates(query).catch((): Map<string, SequenceState> => new Map());
     await db.exec('BEGIN');
     try {
       const before = await snapshotCatalog(query);
@@ -308,12 +308,13 @@ export class Sandbox {
       return out;
     } finally {
       try { await db.exec('ROLLBACK'); } catch { /* nothing open */ }
-      if (!out.tainted) await this.restoreSession(query, sequences);
+      // not put back: marked tainted, so the CLI and the editor both replay before the next answer
+      if (!out.tainted && !(await this.restoreSession(query, sequences))) { out.tainted = true; this.dead = true; }
     }
   }
 
   /** After a rolled-back validate: sequences where they were, no prepared statements or advisory locks left. */
-  private async restoreSession(query: (sql: string) => Promise<Record<string, unknown>[]>, before: Map<string, SequenceState>): Promise<void> {
+  private async restoreSession(query: (sql: string) => Promise<Record<string, unknown>[]>, before: Map<string, SequenceState>): Promise<boolean> {
     try {
       await query('DEALLOCATE ALL');
       await query('SELECT pg_advisory_unlock_all()');
@@ -328,9 +329,9 @@ export class Sandbox {
       }
     } catch (e) {
       if (!isPgError(e)) throw e;
-      // the session could not be put back: the next answer replays rather than inherit it
-      this.dead = true;
+      return false;
     }
+    return true;
   }
 
   async close(): Promise<void> {
