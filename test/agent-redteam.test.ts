@@ -79,3 +79,45 @@ describe('a rolled-back validate_migration leaves nothing a later answer inherit
     assert.match(r.summary, /up applies/, r.text);
   });
 });
+
+describe('write_migration under concurrent calls and races (dbe mcp --allow-write)', () => {
+  test('two calls at once get two numbers: no two migrations 005_', async () => {
+    const root = shopCopy({ rows: 50 });
+    const ctx = await cliToolContext({ root, cwd: process.cwd(), confirm: async () => true });
+    try {
+      const [a, b] = await Promise.all([
+        runTool('write_migration', { title: 'orders user index', up: 'CREATE INDEX orders_user_id_idx ON orders (user_id);' }, ctx),
+        runTool('write_migration', { title: 'orders status index', up: 'CREATE INDEX orders_status_idx ON orders (status);' }, ctx),
+      ]);
+      assert.match(a.summary, /^wrote migration 005_orders_user_index/, a.text);
+      assert.match(b.summary, /^wrote migration 006_orders_status_index/, b.text);
+      const made = fs.readdirSync(path.join(root, 'migrations')).filter((n) => /^00[56]_/.test(n)).sort();
+      assert.deepEqual(made, ['005_orders_user_index.sql', '006_orders_status_index.sql']);
+    } finally { await ctx.close(); }
+  });
+
+  test('a file that appears between the check and the write: nothing is left half-written, and the answer says why', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-redteam-updown-'));
+    dirs.push(root);
+    const mig = path.join(root, 'migrations');
+    fs.mkdirSync(mig);
+    fs.writeFileSync(path.join(mig, '000001_create_users.up.sql'), 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n');
+    fs.writeFileSync(path.join(mig, '000001_create_users.down.sql'), 'DROP TABLE users;\n');
+    // the user's confirmation takes a while, and meanwhile someone else creates the planned down file
+    const ctx = await cliToolContext({
+      root, cwd: process.cwd(),
+      confirm: async (req) => {
+        const down = req.files.find((f) => f.path.endsWith('.down.sql'))!;
+        fs.writeFileSync(path.join(root, down.path), '-- theirs\n');
+        return true;
+      },
+    });
+    try {
+      const r = await runTool('write_migration', { title: 'users email index', up: 'CREATE INDEX users_email_idx ON users (email);', down: 'DROP INDEX users_email_idx;' }, ctx);
+      assert.equal((r.data as { written?: boolean }).written, false, r.text);
+      assert.match(r.text, /Proposed, not written: migrations\/000002_users_email_index\.down\.sql appeared meanwhile/);
+      assert.deepEqual(fs.readdirSync(mig).sort(), ['000001_create_users.down.sql', '000001_create_users.up.sql', '000002_users_email_index.down.sql']);
+      assert.equal(fs.readFileSync(path.join(mig, '000002_users_email_index.down.sql'), 'utf8'), '-- theirs\n');
+    } finally { await ctx.close(); }
+  });
+});

@@ -20,8 +20,20 @@ export const writeMigration: ToolSpec = {
   description: 'Writes a new migration (and its rollback where the project keeps down files) named and placed by the project\'s migration convention, as DB Engineer\'s quick fixes do. Applied migrations are never edited. The user is asked to confirm first; when they decline or cannot be asked, the files are only proposed. Validate with validate_migration first.',
   inputSchema: { type: 'object', properties: { title: { type: 'string', description: 'A short description: becomes the file name slug (e.g. add_orders_customer_id_index).' }, up: { type: 'string', description: 'The forward SQL.' }, down: { type: 'string', description: 'The rollback SQL.' } }, required: ['title', 'up'], additionalProperties: false },
   writes: true,
-  run: async (input, ctx) => write(input as Input, ctx),
+  run: async (input, ctx) => oneAtATime(ctx.project, () => write(input as Input, ctx)),
 };
+
+/**
+ * One write_migration at a time per project: a call plans its file names from the files the project
+ * knows, so a second call planned while the first waits for its confirmation would take the same
+ * number (two migrations 005_...: a chain the migration tools refuse). MCP clients call concurrently.
+ */
+const queues = new WeakMap<object, Promise<unknown>>();
+function oneAtATime<T>(key: object, fn: () => Promise<T>): Promise<T> {
+  const p = (queues.get(key) ?? Promise.resolve()).then(fn);
+  queues.set(key, p.catch(() => undefined));
+  return p;
+}
 
 const fence = (text: string) => '```sql\n' + text.replace(/```/g, '`\u200b``').trimEnd() + '\n```';
 
