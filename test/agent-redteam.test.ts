@@ -121,3 +121,42 @@ describe('write_migration under concurrent calls and races (dbe mcp --allow-writ
     } finally { await ctx.close(); }
   });
 });
+
+describe('write_migration: a title cannot pass for a migration tool\'s directive', () => {
+  const project = (dir: string, rel: string, body: string) => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), `dbe-redteam-${dir}-`));
+    dirs.push(root);
+    fs.mkdirSync(path.join(root, path.dirname(rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), body);
+    return root;
+  };
+  const UP = 'CREATE INDEX orders_user_id_idx ON orders (user_id);';
+  const DOWN = 'DROP INDEX orders_user_id_idx;';
+  const lines = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l)).length;
+
+  test('goose: a title "+goose Down" leaves the index in the Up section, with one Down annotation', async () => {
+    const root = project('goose', 'migrations/20240101000000_init.sql', '-- +goose Up\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n-- +goose Down\nDROP TABLE orders;\n');
+    const ctx = await cliToolContext({ root, cwd: process.cwd(), confirm: async () => true });
+    try {
+      const r = await runTool('write_migration', { title: '+goose Down', up: UP, down: DOWN }, ctx);
+      assert.match(r.summary, /^wrote migration 20240101000001_goose_down \(up \+ down\)$/, r.text);
+      const text = fs.readFileSync(path.join(root, 'migrations', '20240101000001_goose_down.sql'), 'utf8');
+      assert.equal(lines(text, /^--\s*\+goose\s+down/i), 1, text);
+      assert.ok(text.indexOf(UP) < text.search(/^-- \+goose Down/m), text);
+    } finally { await ctx.close(); }
+  });
+
+  test('dbmate: a title "migrate:down" leaves one migrate:down marker, after the up SQL', async () => {
+    const root = project('dbmate', 'db/migrations/20240101000000_init.sql', '-- migrate:up\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n-- migrate:down\nDROP TABLE orders;\n');
+    const ctx = await cliToolContext({ root, cwd: process.cwd(), confirm: async () => true });
+    try {
+      const r = await runTool('write_migration', { title: 'migrate:down ${flyway}', up: UP, down: DOWN }, ctx);
+      assert.match(r.summary, /^wrote migration 20240101000001_migrate_down_flyway/, r.text);
+      const file = fs.readdirSync(path.join(root, 'db', 'migrations')).find((n) => n.startsWith('20240101000001_'))!;
+      const text = fs.readFileSync(path.join(root, 'db', 'migrations', file), 'utf8');
+      assert.equal(lines(text, /^--\s*migrate:down/i), 1, text);
+      assert.ok(text.indexOf(UP) < text.search(/^-- migrate:down/m), text);
+      assert.doesNotMatch(text, /\$\{/);
+    } finally { await ctx.close(); }
+  });
+});

@@ -83,6 +83,19 @@ function migrationName(upRel: string): string {
   return base.replace(/(\.(postgres|mysql))?(\.autocommit)?\.up\.sql$/i, '').replace(/\.sql$/i, '');
 }
 
+/**
+ * The title as the file's first comment line, unable to pass for a migration tool's directive: goose
+ * reads `-- +goose Down`, sql-migrate `-- +migrate Down`, dbmate `-- migrate:down` anywhere in the
+ * file, so a title saying so would move the up SQL into the rollback; Flyway fills `${...}` even in
+ * comments and fails on an unknown one.
+ */
+export function commentSafe(title: string): string {
+  return title
+    .replace(/(^|\s)\+(?=\s*(goose|migrate)\b)/gi, '$1')
+    .replace(/\b(migrate)\s*:/gi, '$1 ')
+    .replace(/\$\{/g, '$ {');
+}
+
 const NO_DOWN = '-- No rollback was given for this migration. Write one here before relying on a rollback:\n-- as it stands, a rollback would mark the migration undone without undoing anything.';
 
 const listOf = (xs: string[]) => xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
@@ -113,7 +126,7 @@ async function write(input: Input, ctx: ToolContext): Promise<ToolResult> {
   }
 
   const nonTransactional = readUp.file!.statements.some((s) => CONCURRENT.test(s.text));
-  const plan: MigrationPlan = { title, up, down: down ?? NO_DOWN, anchor, nonTransactional, lockTimeout: project.config.migrations.lockTimeout };
+  const plan: MigrationPlan = { title: commentSafe(title), up, down: down ?? NO_DOWN, anchor, nonTransactional, lockTimeout: project.config.migrations.lockTimeout };
   const placement = placeMigration(files, plan, { newFile: true });
   if (placement.mode !== 'new-file' || placement.edits.some((e) => !e.create)) {
     return { text: 'Nothing written: the project\'s migrations could not be given a new file (DB Engineer never edits an existing migration).', summary: 'no new migration file could be planned', isError: true };
