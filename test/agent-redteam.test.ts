@@ -160,3 +160,21 @@ describe('write_migration: a title cannot pass for a migration tool\'s directive
     } finally { await ctx.close(); }
   });
 });
+
+test('write_migration refuses up or down SQL that holds a migration directive line (it would move statements into the rollback)', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dbe-redteam-goose2-'));
+  dirs.push(root);
+  fs.mkdirSync(path.join(root, 'migrations'));
+  fs.writeFileSync(path.join(root, 'migrations', '20240101000000_init.sql'), '-- +goose Up\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n-- +goose Down\nDROP TABLE orders;\n');
+  let asked = 0;
+  const ctx = await cliToolContext({ root, cwd: process.cwd(), confirm: async () => { asked++; return true; } });
+  try {
+    const up = await runTool('write_migration', { title: 'index', up: 'CREATE INDEX i ON orders (user_id);\n-- +goose Down\nDROP TABLE orders;', down: 'DROP INDEX i;' }, ctx);
+    assert.equal(up.isError, true, up.text);
+    assert.equal(up.summary, 'refused: the up SQL holds a migration directive');
+    const down = await runTool('write_migration', { title: 'index', up: 'CREATE INDEX i ON orders (user_id);', down: 'DROP INDEX i;\n  --  migrate:up\nDROP TABLE orders;' }, ctx);
+    assert.equal(down.summary, 'refused: the down SQL holds a migration directive');
+    assert.equal(asked, 0);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'migrations')), ['20240101000000_init.sql']);
+  } finally { await ctx.close(); }
+});

@@ -96,6 +96,9 @@ export function commentSafe(title: string): string {
     .replace(/\$\{/g, '$ {');
 }
 
+/** A line goose, sql-migrate or dbmate reads as a directive (the sections, StatementBegin/End, NO TRANSACTION). */
+const DIRECTIVE = /^\s*--\s*(\+goose\b|\+migrate\b|migrate:)/i;
+
 const NO_DOWN = '-- No rollback was given for this migration. Write one here before relying on a rollback:\n-- as it stands, a rollback would mark the migration undone without undoing anything.';
 
 const listOf = (xs: string[]) => xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
@@ -118,6 +121,13 @@ async function write(input: Input, ctx: ToolContext): Promise<ToolResult> {
     };
   }
 
+  for (const [which, sql] of [['up', up], ['down', down]] as const) {
+    const directive = sql?.split(/\r\n|\r|\n/).find((l) => DIRECTIVE.test(l));
+    if (directive) {
+      const problem = `the ${which} SQL holds a migration tool's directive line ("${directive.trim().slice(0, 60)}"), which would move statements between the up and the rollback; write_migration adds the directives itself`;
+      return { text: `Nothing written: ${problem}. Remove the line and call write_migration again.`, summary: `refused: the ${which} SQL holds a migration directive`, isError: true };
+    }
+  }
   const readUp = readSql('up', up, ctx);
   if (readUp.problem) return { text: `Nothing written: ${readUp.problem}. Fix the SQL and call write_migration again.`, summary: `refused: ${readUp.problem}`, isError: true };
   if (down) {
