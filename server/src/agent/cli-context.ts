@@ -83,13 +83,20 @@ export async function cliToolContext(o: CliContextOptions): Promise<CliToolConte
       const taken = targets.find((t) => fs.existsSync(t.abs!));
       if (taken) return { written: false, reason: `${taken.f.path} already exists; nothing was written` };
       if (!(await confirm(req))) return { written: false, reason: 'the user declined' };
-      const done: string[] = [];
+      const done: { path: string; abs: string }[] = [];
       for (const t of targets) {
-        fs.mkdirSync(path.dirname(t.abs!), { recursive: true });
-        fs.writeFileSync(t.abs!, t.f.text, { flag: 'wx' }); // never replaces a file
-        done.push(t.f.path);
+        try {
+          fs.mkdirSync(path.dirname(t.abs!), { recursive: true });
+          fs.writeFileSync(t.abs!, t.f.text, { flag: 'wx' }); // never replaces a file
+        } catch (e) {
+          // all or nothing: the files this call created are removed again (never one it did not create)
+          for (const d of done) { try { fs.unlinkSync(d.abs); } catch { /* already gone */ } }
+          const code = (e as NodeJS.ErrnoException)?.code;
+          return { written: false, reason: code === 'EEXIST' ? `${t.f.path} appeared meanwhile (it already exists); nothing was written` : `${t.f.path} could not be created (${code ?? String((e as Error)?.message ?? e).split('\n')[0]}); nothing was written` };
+        }
+        done.push({ path: t.f.path, abs: t.abs! });
       }
-      return { written: true, paths: done };
+      return { written: true, paths: done.map((d) => d.path) };
     };
   }
   return ctx;

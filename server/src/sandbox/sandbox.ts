@@ -288,6 +288,9 @@ export class Sandbox {
       }
       return undefined;
     };
+    // what a rollback does not undo: sequence positions (setval, nextval), prepared statements and
+    // session advisory locks; put back after the rollback so the next answer does not inherit them
+    const sequences = await sequenceStates(query).catch((): Map<string, SequenceState> => new Map());
     await db.exec('BEGIN');
     try {
       const before = await snapshotCatalog(query);
@@ -305,7 +308,30 @@ export class Sandbox {
       return out;
     } finally {
       try { await db.exec('ROLLBACK'); } catch { /* nothing open */ }
+      // not put back: marked tainted, so the CLI and the editor both replay before the next answer
+      if (!out.tainted && !(await this.restoreSession(query, sequences))) { out.tainted = true; this.dead = true; }
     }
+  }
+
+  /** After a rolled-back validate: sequences where they were, no prepared statements or advisory locks left. */
+  private async restoreSession(query: (sql: string) => Promise<Record<string, unknown>[]>, before: Map<string, SequenceState>): Promise<boolean> {
+    try {
+      await query('DEALLOCATE ALL');
+      await query('SELECT pg_advisory_unlock_all()');
+      const now = await sequenceStates(query);
+      for (const [name, was] of before) {
+        const is = now.get(name);
+        if (!is || (is.last === was.last)) continue;
+        const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
+        await query(was.last === null
+          ? `SELECT setval(${lit(name)}::regclass, ${lit(was.start)}::bigint, false)`
+          : `SELECT setval(${lit(name)}::regclass, ${lit(was.last)}::bigint, true)`);
+      }
+    } catch (e) {
+      if (!isPgError(e)) throw e;
+      return false;
+    }
+    return true;
   }
 
   async close(): Promise<void> {
@@ -313,6 +339,14 @@ export class Sandbox {
     this.db = undefined;
     if (db && !db.closed) { try { await db.close(); } catch { /* already gone */ } }
   }
+}
+
+interface SequenceState { last: string | null; start: string }
+
+/** Every sequence's position (pg_sequences: last_value is null before its first nextval). */
+async function sequenceStates(query: (sql: string) => Promise<Record<string, unknown>[]>): Promise<Map<string, SequenceState>> {
+  const rows = await query("SELECT format('%I.%I', schemaname, sequencename) AS n, last_value::text AS v, start_value::text AS s FROM pg_sequences");
+  return new Map(rows.map((r) => [String(r.n), { last: r.v === null || r.v === undefined ? null : String(r.v), start: String(r.s) }]));
 }
 
 /** One replay: the follow-on bookkeeping and the counts. */

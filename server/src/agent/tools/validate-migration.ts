@@ -48,6 +48,15 @@ async function run(input: ValidateInput, ctx: ToolContext): Promise<ToolResult> 
     return { text: lines.join('\n'), summary: `validated by the rules only (the sandbox failed)${lintNote}`, data };
   }
   data.sandbox = v;
+  if (v.error) {
+    // a stop (time, memory), a crash, a failed replay or a closed sandbox: nothing was checked there,
+    // so nothing may be said about up or the rollback
+    const msg = oneLine(v.error, 300);
+    data.sandboxOff = msg;
+    lines.push('', `The sandbox could not check the migration: ${msg}. Up was not confirmed to apply and the rollback was not checked.`);
+    if (!down) lines.push(NO_DOWN);
+    return { text: lines.join('\n'), summary: `validated by the rules only (the sandbox could not check it: ${oneLine(v.error, 100)})${lintNote}`, isError: true, data };
+  }
   lines.push('', `Sandbox (PostgreSQL with the project's migrations replayed; ${v.basis}; everything rolled back):`);
   if (v.replayFailures) lines.push(`Note: ${v.replayFailures} statement${v.replayFailures === 1 ? '' : 's'} of the project's own migrations failed to replay in the sandbox, so its schema may lack objects they create.`);
   let summary: string;

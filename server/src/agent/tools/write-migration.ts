@@ -20,8 +20,20 @@ export const writeMigration: ToolSpec = {
   description: 'Writes a new migration (and its rollback where the project keeps down files) named and placed by the project\'s migration convention, as DB Engineer\'s quick fixes do. Applied migrations are never edited. The user is asked to confirm first; when they decline or cannot be asked, the files are only proposed. Validate with validate_migration first.',
   inputSchema: { type: 'object', properties: { title: { type: 'string', description: 'A short description: becomes the file name slug (e.g. add_orders_customer_id_index).' }, up: { type: 'string', description: 'The forward SQL.' }, down: { type: 'string', description: 'The rollback SQL.' } }, required: ['title', 'up'], additionalProperties: false },
   writes: true,
-  run: async (input, ctx) => write(input as Input, ctx),
+  run: async (input, ctx) => oneAtATime(ctx.project, () => write(input as Input, ctx)),
 };
+
+/**
+ * One write_migration at a time per project: a call plans its file names from the files the project
+ * knows, so a second call planned while the first waits for its confirmation would take the same
+ * number (two migrations 005_...: a chain the migration tools refuse). MCP clients call concurrently.
+ */
+const queues = new WeakMap<object, Promise<unknown>>();
+function oneAtATime<T>(key: object, fn: () => Promise<T>): Promise<T> {
+  const p = (queues.get(key) ?? Promise.resolve()).then(fn);
+  queues.set(key, p.catch(() => undefined));
+  return p;
+}
 
 const fence = (text: string) => '```sql\n' + text.replace(/```/g, '`\u200b``').trimEnd() + '\n```';
 
@@ -71,6 +83,22 @@ function migrationName(upRel: string): string {
   return base.replace(/(\.(postgres|mysql))?(\.autocommit)?\.up\.sql$/i, '').replace(/\.sql$/i, '');
 }
 
+/**
+ * The title as the file's first comment line, unable to pass for a migration tool's directive: goose
+ * reads `-- +goose Down`, sql-migrate `-- +migrate Down`, dbmate `-- migrate:down` anywhere in the
+ * file, so a title saying so would move the up SQL into the rollback; Flyway fills `${...}` even in
+ * comments and fails on an unknown one.
+ */
+export function commentSafe(title: string): string {
+  return title
+    .replace(/(^|\s)\+(?=\s*(goose|migrate)\b)/gi, '$1')
+    .replace(/\b(migrate)\s*:/gi, '$1 ')
+    .replace(/\$\{/g, '$ {');
+}
+
+/** A line goose, sql-migrate or dbmate reads as a directive (the sections, StatementBegin/End, NO TRANSACTION). */
+const DIRECTIVE = /^\s*--\s*(\+goose\b|\+migrate\b|migrate:)/i;
+
 const NO_DOWN = '-- No rollback was given for this migration. Write one here before relying on a rollback:\n-- as it stands, a rollback would mark the migration undone without undoing anything.';
 
 const listOf = (xs: string[]) => xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
@@ -93,6 +121,13 @@ async function write(input: Input, ctx: ToolContext): Promise<ToolResult> {
     };
   }
 
+  for (const [which, sql] of [['up', up], ['down', down]] as const) {
+    const directive = sql?.split(/\r\n|\r|\n/).find((l) => DIRECTIVE.test(l));
+    if (directive) {
+      const problem = `the ${which} SQL holds a migration tool's directive line ("${directive.trim().slice(0, 60)}"), which would move statements between the up and the rollback; write_migration adds the directives itself`;
+      return { text: `Nothing written: ${problem}. Remove the line and call write_migration again.`, summary: `refused: the ${which} SQL holds a migration directive`, isError: true };
+    }
+  }
   const readUp = readSql('up', up, ctx);
   if (readUp.problem) return { text: `Nothing written: ${readUp.problem}. Fix the SQL and call write_migration again.`, summary: `refused: ${readUp.problem}`, isError: true };
   if (down) {
@@ -101,7 +136,7 @@ async function write(input: Input, ctx: ToolContext): Promise<ToolResult> {
   }
 
   const nonTransactional = readUp.file!.statements.some((s) => CONCURRENT.test(s.text));
-  const plan: MigrationPlan = { title, up, down: down ?? NO_DOWN, anchor, nonTransactional, lockTimeout: project.config.migrations.lockTimeout };
+  const plan: MigrationPlan = { title: commentSafe(title), up, down: down ?? NO_DOWN, anchor, nonTransactional, lockTimeout: project.config.migrations.lockTimeout };
   const placement = placeMigration(files, plan, { newFile: true });
   if (placement.mode !== 'new-file' || placement.edits.some((e) => !e.create)) {
     return { text: 'Nothing written: the project\'s migrations could not be given a new file (DB Engineer never edits an existing migration).', summary: 'no new migration file could be planned', isError: true };
