@@ -189,6 +189,9 @@ describe('dbe mcp, raw', () => {
 
   test('stdout carries JSON-RPC only, through every tool and a garbage line; stdin closed right after the requests: every call answered, then a clean exit', async () => {
     const dir = shop();
+    // few generated rows: the sandbox's first start (initdb in a fresh cache, the replay, the rows) must fit in
+    // the grace the server gives calls still running when the client has gone
+    fs.writeFileSync(path.join(dir, '.dbe.json'), JSON.stringify({ postgresVersion: 16, sandbox: { rows: 100 } }));
     const child = spawn(process.execPath, [CLI, 'mcp', '--project', dir], { cwd: TMP, env: { PATH: process.env.PATH ?? '', HOME: TMP, DBE_CACHE_DIR: path.join(TMP, '.cache') } });
     let out = '', err = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString('utf8'); });

@@ -10,6 +10,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { cliToolContext, type CliToolContext } from '../agent/cli-context';
 import type { ToolContext, ToolResult, ToolSpec, WriteRequest } from '../agent/tool';
 import { runTool, TOOLS, TOOLS_BY_NAME } from '../agent/tools';
+import { START_LIMIT_MS } from '../sandbox/runner';
 import type { McpCliOptions } from './args';
 import { collectProjects, InputError } from './collect';
 import { loadMcpSdk, type McpSdk } from './mcp-sdk';
@@ -173,7 +174,9 @@ export async function mcpCommand(o: McpCliOptions, io: Io): Promise<number> {
     closing = true;
     log(`stopping (${why})`);
     // A call that does not end, or a sandbox that does not stop, in time does not keep the process alive.
-    const backstop = setTimeout(() => { log('the calls in flight or the sandbox did not end in time; exiting'); process.exit(0); }, drain ? 60_000 : 5000);
+    // Draining waits longer than the sandbox's own start limit, so a call that is starting the sandbox is
+    // answered (or stopped by the sandbox's watchdog, with a message) before the backstop cuts it off.
+    const backstop = setTimeout(() => { log('the calls in flight or the sandbox did not end in time; exiting'); process.exit(0); }, drain ? START_LIMIT_MS + 30_000 : 5000);
     backstop.unref();
     // The client closed its end after its last request: the calls already received are answered first.
     // (setImmediate first: the requests read just before the end reach the queue in microtasks.)
