@@ -94,19 +94,26 @@ export function suggestions(schemas: FamilySchema[], input: string): string[] {
   const byName = new Map<string, string[]>();
   for (const fs of schemas) for (const t of fs.schema.tables.values()) {
     const list = byName.get(t.name) ?? [];
-    list.push(t.key);
+    list.push(displayName(t.key, fs.family));
     byName.set(t.name, list);
   }
   const near = closest(name, byName.keys());
   // a name inside another (order -> orders, order_items) also helps when the edit distance is large
   const within = near.length ? [] : [...byName.keys()].filter((k) => name.length >= 3 && (k.toLowerCase().includes(name.toLowerCase()) || name.toLowerCase().includes(k.toLowerCase())));
-  return [...near, ...within].slice(0, 5).flatMap((k) => byName.get(k)!).map(displayName);
+  return [...near, ...within].slice(0, 5).flatMap((k) => byName.get(k)!);
 }
 
-/** A table key schema-qualified (`public.orders`), each part quoted when it needs it (`public."Order Items"`). */
-export function displayName(key: string): string {
+/**
+ * A table key as the dialect writes it: PostgreSQL schema-qualified (`public.orders`, `public."Order Items"`);
+ * MySQL without the model's default schema, which MySQL does not have (`orders`, `` `Order Items` ``, `shop.orders`).
+ */
+export function displayName(key: string, family: DialectFamily = 'postgres'): string {
   const i = key.indexOf('.');
   const schema = key.slice(0, i), name = key.slice(i + 1);
+  if (family === 'mysql') {
+    const b = (s: string) => (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(s) ? s : `\`${s.replace(/`/g, '``')}\``);
+    return schema === 'public' || !schema ? b(name) : `${b(schema)}.${b(name)}`;
+  }
   const q = (s: string) => (/^[a-z_][a-z0-9_$]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`);
   return `${q(schema)}.${q(name)}`;
 }

@@ -25,7 +25,7 @@ async function run(input: DescribeInput, ctx: ToolContext): Promise<ToolResult> 
   const my = family === 'mysql';
   const lines: string[] = [];
   const kind = t.kind === 'table' ? 'Table' : t.kind === 'view' ? 'View' : 'Materialized view';
-  lines.push(`${kind} ${displayName(t.key)}${schemas.length > 1 ? ` (${familyLabel(family)})` : ''}${t.partitioned ? ' (partitioned)' : ''}${t.partitionOf ? ` partition of ${t.partitionOf}` : ''}, ${createdWhere(ctx, t.loc)}.`);
+  lines.push(`${kind} ${displayName(t.key, family)}${schemas.length > 1 ? ` (${familyLabel(family)})` : ''}${t.partitioned ? ' (partitioned)' : ''}${t.partitionOf ? ` partition of ${t.partitionOf}` : ''}, ${createdWhere(ctx, t.loc)}.`);
   const renamed = schema.renames.filter((r) => r.kind === 'relation' && r.table === t);
   for (const r of renamed) lines.push(`Renamed from ${r.from} to ${r.to} at ${w(r.loc)}.`);
   if (t.kind !== 'table' && t.definition) lines.push(`Definition: ${oneLine(t.definition, 1500)}`);
@@ -53,12 +53,12 @@ async function run(input: DescribeInput, ctx: ToolContext): Promise<ToolResult> 
   } else if (t.kind === 'table') lines.push(`Indexes: none${t.primaryKey || uniques.length ? ' besides the keys above' : ''}`);
   if (t.foreignKeys.length) {
     lines.push('Foreign keys (this table references):');
-    for (const fk of t.foreignKeys) lines.push(`  ${fk.name ? `${fk.name}: ` : ''}(${fk.columns.join(', ')}) → ${displayName(fk.refTable)}${fk.refColumns.length ? ` (${fk.refColumns.join(', ')})` : ''}${fk.notValid ? ' NOT VALID' : ''} — ${w(fk.loc)}`);
+    for (const fk of t.foreignKeys) lines.push(`  ${fk.name ? `${fk.name}: ` : ''}(${fk.columns.join(', ')}) → ${displayName(fk.refTable, family)}${fk.refColumns.length ? ` (${fk.refColumns.join(', ')})` : ''}${fk.notValid ? ' NOT VALID' : ''} — ${w(fk.loc)}`);
   }
   const incoming = referencing(schema, t);
   if (incoming.length) {
     lines.push('Referenced by:');
-    for (const { from, fk } of incoming) lines.push(`  ${displayName(from.key)} (${fk.columns.join(', ')}) → (${fk.refColumns.join(', ') || 'its primary key'})${fk.name ? ` [${fk.name}]` : ''} — ${w(fk.loc)}`);
+    for (const { from, fk } of incoming) lines.push(`  ${displayName(from.key, family)} (${fk.columns.join(', ')}) → (${fk.refColumns.join(', ') || 'its primary key'})${fk.name ? ` [${fk.name}]` : ''} — ${w(fk.loc)}`);
   }
   if (t.checks.length) {
     lines.push('Checks:');
@@ -69,9 +69,9 @@ async function run(input: DescribeInput, ctx: ToolContext): Promise<ToolResult> 
   }
   return {
     text: lines.join('\n'),
-    summary: `described ${displayName(t.key)}: ${t.columns.size} column${t.columns.size === 1 ? '' : 's'}, ${indexes.length} index${indexes.length === 1 ? '' : 'es'}`,
+    summary: `described ${displayName(t.key, family)}: ${t.columns.size} column${t.columns.size === 1 ? '' : 's'}, ${indexes.length} index${indexes.length === 1 ? '' : 'es'}`,
     data: {
-      name: displayName(t.key), kind: t.kind, family,
+      name: displayName(t.key, family), kind: t.kind, family,
       columns: [...t.columns.values()].map((c) => ({ name: c.mysql?.name ?? c.name, type: typeOf(c), notNull: c.notNull, default: defaultOf(ctx.project, c) ?? null, identity: c.identity, at: w(c.loc) })),
       primaryKey: t.primaryKey?.columns ?? null,
       indexes: indexes.map((ix) => ({ name: ix.name, definition: indexDefinition(ctx.project, ix, t, my), at: w(ix.loc) })),

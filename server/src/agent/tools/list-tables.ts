@@ -1,5 +1,6 @@
 // list_tables: the tables of the project's replayed schema
 import type { Table } from '../../schema';
+import type { DialectFamily } from '../../dialects/types';
 import { createdWhere, displayName, familyLabel, familySchemas } from '../schema-view';
 import type { ToolContext, ToolResult, ToolSpec } from '../tool';
 
@@ -54,7 +55,7 @@ async function run(input: ListInput, ctx: ToolContext): Promise<ToolResult> {
 
 function rowOf(t: Table, ctx: ToolContext, family: string): TableRow {
   return {
-    name: displayName(t.key), kind: t.kind,
+    name: displayName(t.key, family as DialectFamily), kind: t.kind,
     columns: t.columnsUnknown && t.columns.size === 0 ? null : t.columns.size,
     primaryKey: t.primaryKey ? t.primaryKey.columns : null,
     createdAt: createdWhere(ctx, t.loc), family,
