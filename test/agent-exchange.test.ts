@@ -15,6 +15,7 @@ import { limitsOf, workerSandbox } from '../server/src/cli/sandbox-command';
 import { defaultConfig } from '../server/src/config';
 import { sandboxInput } from '../server/src/sandbox/input';
 import { projectFor, ready, ROOT } from './helpers';
+import { askCommand } from '../server/src/cli/ask-command';
 import { StandIn, streamAnswer, streamToolUse } from './anthropic-standin';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -207,6 +208,33 @@ describe('dbe ask with tools: the real chain', () => {
     assert.equal(code, 130, stderr);
     assert.match(stderr.trim().split('\n').at(-1)!, /^dbe: request cancelled$/);
     assert.ok(!stderr.includes(KEY));
+  });
+});
+
+describe('dbe ask on a terminal', () => {
+  test('the first sandbox call says the sandbox is starting before the wait, once; the step line follows', async () => {
+    const shop = shopCopy();
+    let n = 0;
+    stand.reset((_q, res) => {
+      if (n++ === 0) void streamToolUse(res, [{ id: 'toolu_t1', name: 'explain_query', input: { sql: QUERY } }, { id: 'toolu_t2', name: 'explain_query', input: { sql: 'SELECT id FROM orders' } }]);
+      else void streamAnswer(res, ['Done.']);
+    });
+    const saved = { key: process.env.ANTHROPIC_API_KEY, url: process.env.ANTHROPIC_BASE_URL };
+    process.env.ANTHROPIC_API_KEY = KEY;
+    process.env.ANTHROPIC_BASE_URL = stand.url;
+    let out = '', err = '';
+    try {
+      const code = await askCommand({ question: `Why is ${QUERY} slow?`, project: shop }, { out: (t) => { out += t; }, err: (t) => { err += t; }, cwd: shop, errIsTty: true });
+      assert.equal(code, 0, err);
+    } finally {
+      if (saved.key === undefined) delete process.env.ANTHROPIC_API_KEY; else process.env.ANTHROPIC_API_KEY = saved.key;
+      if (saved.url === undefined) delete process.env.ANTHROPIC_BASE_URL; else process.env.ANTHROPIC_BASE_URL = saved.url;
+    }
+    const lines = err.split('\n').filter((l) => l.startsWith('…') || l.startsWith('·') || l.startsWith('✗'));
+    assert.match(lines[0] ?? '', /^… explain_query: starting the sandbox \(PostgreSQL replays the project's migrations/, err);
+    assert.equal(lines.filter((l) => l.startsWith('…')).length, 1, 'said once');
+    assert.match(lines[1] ?? '', /^· explain_query: explained the query: cost/);
+    assert.match(out, /Done\./);
   });
 });
 

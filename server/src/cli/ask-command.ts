@@ -15,7 +15,7 @@ import { loadSystemPrompt, withDialect } from '../chat/persona-source';
 import { cliToolContext, type CliToolContext } from '../agent/cli-context';
 import { runAgentTurn, type AgentStep } from '../agent/loop';
 import type { WriteRequest } from '../agent/tool';
-import { runTool } from '../agent/tools';
+import { runTool, TOOLS_BY_NAME } from '../agent/tools';
 import type { AskCliOptions } from './args';
 import { collectProjects, InputError, relTo } from './collect';
 import { addNamedSource, addProjectFiles } from './lint-project';
@@ -29,6 +29,8 @@ export interface AskIo {
    * Absent: there is no terminal to ask (the default when stdin is not a TTY), so nothing is written.
    */
   prompt?(question: string, signal: AbortSignal): Promise<string | undefined>;
+  /** stderr is a terminal (default: process.stderr.isTTY): progress that only helps someone watching goes there. */
+  errIsTty?: boolean;
 }
 
 export async function askCommand(o: AskCliOptions, io: AskIo): Promise<number> {
@@ -114,6 +116,7 @@ async function askWithTools(o: AskCliOptions, io: AskIo, t: TurnInput): Promise<
   const prompt = io.prompt ?? (process.stdin.isTTY ? terminalPrompt : undefined);
   let ctx: CliToolContext | undefined;
   let endedWithNewline = true;
+  let sandboxSaid = false;
   try {
     ctx = await cliToolContext({
       root: t.root, cwd: io.cwd, signal: t.signal, project: t.project, database: o.database,
@@ -133,9 +136,18 @@ async function askWithTools(o: AskCliOptions, io: AskIo, t: TurnInput): Promise<
       callTool: (name, input, signal) => runTool(name, input, { ...tools, signal: signal ?? tools.signal }),
       onText: (s) => { if (!s) return; io.out(s); endedWithNewline = s.endsWith('\n'); },
       onStep: (s) => {
-        if (s.state === 'running') return;
+        if (s.state === 'running') {
+          // The first sandbox call starts PostgreSQL and replays the migrations (tens of seconds on a
+          // terminal with nothing to show): say so once, on a terminal.
+          if (!sandboxSaid && TOOLS_BY_NAME.get(s.tool)?.sandbox && (io.errIsTty ?? process.stderr.isTTY)) {
+            sandboxSaid = true;
+            if (!endedWithNewline) io.err('\n');
+            io.err(`… ${s.tool}: starting the sandbox (PostgreSQL replays the project's migrations on generated rows; the first call takes a while)\n`);
+          }
+          return;
+        }
         // On a terminal the answer and the steps share the screen: start the step on a line of its own.
-        if (!endedWithNewline && process.stderr.isTTY) io.err('\n');
+        if (!endedWithNewline && (io.errIsTty ?? process.stderr.isTTY)) io.err('\n');
         io.err(`${stepLine(s)}\n`);
       },
       onRetry: (r) => io.err(`dbe: ${r.message}\n`),
