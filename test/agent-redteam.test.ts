@@ -115,7 +115,7 @@ describe('write_migration under concurrent calls and races (dbe mcp --allow-writ
     try {
       const r = await runTool('write_migration', { title: 'users email index', up: 'CREATE INDEX users_email_idx ON users (email);', down: 'DROP INDEX users_email_idx;' }, ctx);
       assert.equal((r.data as { written?: boolean }).written, false, r.text);
-      assert.match(r.text, /Proposed, not written: migrations\/000002_users_email_index\.down\.sql appeared meanwhile/);
+      assert.match(r.text, /Proposed, not written: migrations\/000002_users_email_index\.down\.sql: a file of that name appeared meanwhile/);
       assert.deepEqual(fs.readdirSync(mig).sort(), ['000001_create_users.down.sql', '000001_create_users.up.sql', '000002_users_email_index.down.sql']);
       assert.equal(fs.readFileSync(path.join(mig, '000002_users_email_index.down.sql'), 'utf8'), '-- theirs\n');
     } finally { await ctx.close(); }

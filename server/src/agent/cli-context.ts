@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { collectProjects, relTo } from '../cli/collect';
 import { addProjectFiles } from '../cli/lint-project';
 import { Project } from '../engine/project';
+import { writeAllOrNothing } from '../engine/safe-write';
 import { cliAgentSandbox } from '../sandbox/agent';
 import { initParser } from '../sql/parse';
 import { cliLiveAccess } from './live-access';
@@ -83,20 +84,10 @@ export async function cliToolContext(o: CliContextOptions): Promise<CliToolConte
       const taken = targets.find((t) => fs.existsSync(t.abs!));
       if (taken) return { written: false, reason: `${taken.f.path} already exists; nothing was written` };
       if (!(await confirm(req))) return { written: false, reason: 'the user declined' };
-      const done: { path: string; abs: string }[] = [];
-      for (const t of targets) {
-        try {
-          fs.mkdirSync(path.dirname(t.abs!), { recursive: true });
-          fs.writeFileSync(t.abs!, t.f.text, { flag: 'wx' }); // never replaces a file
-        } catch (e) {
-          // all or nothing: the files this call created are removed again (never one it did not create)
-          for (const d of done) { try { fs.unlinkSync(d.abs); } catch { /* already gone */ } }
-          const code = (e as NodeJS.ErrnoException)?.code;
-          return { written: false, reason: code === 'EEXIST' ? `${t.f.path} appeared meanwhile (it already exists); nothing was written` : `${t.f.path} could not be created (${code ?? String((e as Error)?.message ?? e).split('\n')[0]}); nothing was written` };
-        }
-        done.push({ path: t.f.path, abs: t.abs! });
-      }
-      return { written: true, paths: done.map((d) => d.path) };
+      // the project's one way to write files: all or none, never over a file, never through a link that leaves the root
+      const out = writeAllOrNothing(targets.map((t) => ({ path: t.abs!, text: t.f.text, create: true })), [spec.root], (p) => relTo(spec.root, p).split(path.sep).join('/'));
+      if (!out.ok) return { written: false, reason: `${out.message}; nothing was written` };
+      return { written: true, paths: targets.map((t) => t.f.path) };
     };
   }
   return ctx;
